@@ -1,0 +1,98 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "audittrail",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AuditTrail", targets: ["AuditTrail"]),
+        .library(name: "AuditTrailSQLite", targets: ["AuditTrailSQLite"]),
+        .library(name: "AuditTrailTesting", targets: ["AuditTrailTesting"]),
+        .library(name: "AuditTrailServer", targets: ["AuditTrailServer"]),
+        .executable(name: "audittrail", targets: ["audittrail"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        .target(
+            name: "AuditTrail",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AuditTrailSQLite",
+            dependencies: [
+                "AuditTrail",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AuditTrailTesting",
+            dependencies: ["AuditTrail"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AuditTrailServer",
+            dependencies: [
+                "AuditTrail",
+                "AuditTrailSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "audittrail",
+            dependencies: [
+                "AuditTrailServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailTests",
+            dependencies: ["AuditTrail", "AuditTrailTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailSQLiteTests",
+            dependencies: ["AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailServerTests",
+            dependencies: [
+                "AuditTrailServer", "AuditTrailTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailCLITests",
+            dependencies: ["audittrail", "AuditTrailServer"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

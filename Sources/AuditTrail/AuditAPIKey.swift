@@ -1,0 +1,93 @@
+import Crypto
+
+/// The four roles (see API.md).
+public enum AuditRole: String, Sendable, CaseIterable, Codable {
+    /// Everything.
+    case admin
+    /// Reads all events and verifies; no ingest, no keys.
+    case auditor
+    /// Ingest only.
+    case writer
+    /// Reads only events whose `actor.id` equals the key's subject.
+    case viewer
+
+    public var canIngest: Bool { self == .admin || self == .writer }
+    public var canRead: Bool { self != .writer }
+    public var canVerify: Bool { self == .admin || self == .auditor }
+    public var canAdminister: Bool { self == .admin }
+}
+
+/// An API key's public record (never the secret).
+public struct AuditAPIKey: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var role: AuditRole
+    /// For viewers: the `actor.id` whose events the key may read.
+    public var subject: String?
+    public var createdAt: AuditTime
+    public var revokedAt: AuditTime?
+
+    public init(id: String, name: String, role: AuditRole, subject: String?, createdAt: AuditTime, revokedAt: AuditTime? = nil) {
+        self.id = id; self.name = name; self.role = role; self.subject = subject
+        self.createdAt = createdAt; self.revokedAt = revokedAt
+    }
+
+    /// Makes a new key: the record and the secret to show once.
+    ///
+    /// ```swift
+    /// let (key, secret) = try AuditAPIKey.generate(name: "ci", role: .writer)
+    /// try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
+    /// ```
+    public static func generate(name: String, role: AuditRole, subject: String? = nil, now: AuditTime = .now()) throws(AuditTrailError) -> (AuditAPIKey, String) {
+        try validate(name: name, role: role, subject: subject)
+        var generator = SystemRandomNumberGenerator()
+        let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let idBytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let key = AuditAPIKey(id: "key_" + AuditChain.hex(idBytes), name: name, role: role, subject: subject, createdAt: now)
+        return (key, "atk_" + base64URL(secretBytes))
+    }
+
+    /// Checks the fields of a key request; errors name the field.
+    public static func validate(name: String, role: AuditRole, subject: String?) throws(AuditTrailError) {
+        var r = FieldReader(prefix: "")
+        if name.isEmpty || name.utf8.count > 128 { r.fail("name", "must be 1 to 128 bytes") }
+        if role == .viewer, subject?.isEmpty ?? true { r.fail("subject", "is required for the viewer role (the actor.id it may read)") }
+        if role != .viewer, subject != nil { r.fail("subject", "is only for the viewer role") }
+        if let subject, subject.utf8.count > 256 { r.fail("subject", "must be at most 256 bytes") }
+        try r.throwIfFailed()
+    }
+
+    /// The stored form of a secret: hex SHA-256.
+    public static func hash(secret: String) -> String {
+        AuditChain.hex(SHA256.hash(data: Array(secret.utf8)))
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            var value: UInt32 = 0
+            for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * UInt32(offset)) }
+            let characters = chunk.count + 1
+            for position in 0..<characters { out.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)]) }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Who is calling: a key's id, role and subject.
+public struct AuditPrincipal: Sendable, Hashable {
+    public var keyID: String
+    public var name: String
+    public var role: AuditRole
+    public var subject: String?
+    public init(keyID: String, name: String, role: AuditRole, subject: String?) {
+        self.keyID = keyID; self.name = name; self.role = role; self.subject = subject
+    }
+    public init(key: AuditAPIKey) {
+        self.init(keyID: key.id, name: key.name, role: key.role, subject: key.subject)
+    }
+}

@@ -1,0 +1,120 @@
+import Crypto
+
+/// The hash chain: `hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`, `hash(0)` = 32 zero bytes.
+///
+/// ```swift
+/// let h1 = AuditChain.next(previous: AuditChain.genesis, canonical: bytes)
+/// ```
+public enum AuditChain {
+    /// The hash before the first event.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// The chain hash of an event given the previous event's hash.
+    public static func next(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: canonical)
+        return Array(hasher.finalize())
+    }
+
+    /// Lower-case hex.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Bytes from hex, or nil.
+    public static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var index = 0
+        while index < chars.count {
+            guard let high = value(chars[index]), let low = value(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.
+    public static func embeddedSeq(in canonical: [UInt8]) -> Int64? {
+        let needle = Array(#","seq":"#.utf8)
+        guard canonical.count > needle.count else { return nil }
+        var start = canonical.count - needle.count
+        while start >= 0 {
+            if canonical[start] == needle[0], Array(canonical[start..<(start + needle.count)]) == needle {
+                var value: Int64 = 0
+                var index = start + needle.count
+                var digits = 0
+                while index < canonical.count, (48...57).contains(canonical[index]) {
+                    value = value &* 10 &+ Int64(canonical[index] - 48)
+                    index += 1; digits += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            start -= 1
+        }
+        return nil
+    }
+}
+
+/// A stored event as the store hands it out: the verbatim canonical bytes and the chain hash.
+public struct AuditStoredEvent: Sendable, Hashable {
+    public var seq: Int64
+    public var id: String
+    public var canonical: [UInt8]
+    public var hash: [UInt8]
+
+    public init(seq: Int64, id: String, canonical: [UInt8], hash: [UInt8]) {
+        self.seq = seq; self.id = id; self.canonical = canonical; self.hash = hash
+    }
+
+    public var hashHex: String { AuditChain.hex(hash) }
+
+    /// The decoded event.
+    public func decoded() throws(AuditTrailError) -> AuditEvent {
+        try AuditEvent(canonical: canonical, hash: hashHex)
+    }
+
+    /// The JSON object readers get (canonical bytes plus `"hash"`).
+    public var responseJSON: [UInt8] { AuditEvent.responseJSON(canonical: canonical, hash: hashHex) }
+}
+
+extension PreparedAuditEvent {
+    /// Gives the event its place in the log: assembles the canonical bytes and chains the hash.
+    public func sealed(seq: Int64, receivedAt: AuditTime, previousHash: [UInt8]) -> SealedAuditEvent {
+        var event = self.event
+        event.seq = seq
+        event.receivedAt = receivedAt
+        let canonical = parts.assemble(seq: seq, receivedAt: receivedAt)
+        let hash = AuditChain.next(previous: previousHash, canonical: canonical)
+        return SealedAuditEvent(event: event, canonical: canonical, hash: hash)
+    }
+}
+
+/// An event with its seq, canonical bytes and chain hash, ready to be written in a transaction.
+public struct SealedAuditEvent: Sendable {
+    public var event: AuditEvent
+    public var canonical: [UInt8]
+    public var hash: [UInt8]
+}
+
+/// The newest position of the chain.
+public struct AuditChainHead: Sendable, Hashable {
+    /// 0 for an empty log.
+    public var seq: Int64
+    public var hash: [UInt8]
+    public init(seq: Int64, hash: [UInt8]) { self.seq = seq; self.hash = hash }
+}

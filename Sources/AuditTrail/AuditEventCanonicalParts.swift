@@ -1,0 +1,173 @@
+/// The canonical encoding of an event, prepared before it has a `seq`.
+///
+/// Keys sort as `action … outcome, received_at, redacted … risk_score, seq, severity … time`, so the
+/// bytes are three pre-encoded runs with `received_at` and `seq` spliced between them. The
+/// expensive part of encoding runs on the caller's task; the writer only concatenates.
+public struct AuditEventCanonicalParts: Sendable, Hashable {
+    /// `{"action":…` through `"outcome":…`.
+    public var head: [UInt8]
+    /// `,"redacted":…` through `"risk_score":…`.
+    public var middle: [UInt8]
+    /// `,"severity":…` through `"time":…}`.
+    public var tail: [UInt8]
+
+    /// Upper bound of the final size.
+    public var estimatedSize: Int { head.count + middle.count + tail.count + 64 }
+
+    /// The canonical bytes with `seq` and `received_at` filled in.
+    public func assemble(seq: Int64, receivedAt: AuditTime) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(estimatedSize)
+        out += head
+        out += #","received_at":""#.utf8
+        receivedAt.write(into: &out)
+        out.append(UInt8(ascii: "\""))
+        out += middle
+        out += #","seq":"#.utf8
+        CanonicalJSON.writeInt(seq, into: &out)
+        out += tail
+        return out
+    }
+
+    public init(_ event: AuditEvent) {
+        var w = KeyWriter()
+        w.string("action", event.action)
+        if let actor = event.actor {
+            w.object("actor") { o in
+                o.optional("id", actor.id); o.optional("ip", actor.ip); o.optional("name", actor.name)
+                o.optional("session_id", actor.sessionID); o.optional("type", actor.type); o.optional("user_agent", actor.userAgent)
+            }
+        }
+        w.string("category", event.category)
+        if let changes = event.changes {
+            w.object("changes") { o in o.json("after", changes.after); o.json("before", changes.before) }
+        }
+        w.optional("comment", event.comment)
+        w.list("compliance", event.compliance)
+        w.optional("description", event.description)
+        w.list("files", event.files)
+        w.string("id", event.id)
+        if let location = event.location {
+            w.object("location") { o in o.optional("city", location.city); o.optional("country", location.country); o.optional("region", location.region) }
+        }
+        w.json("metadata", event.metadata)
+        w.string("outcome", event.outcome.rawValue)
+        head = w.out
+        w = KeyWriter(first: false)
+        w.key("redacted")
+        CanonicalJSON.write(.array(event.redacted.map(JSONValue.string)), into: &w.out)
+        if let request = event.request {
+            w.object("request") { o in
+                o.optional("correlation_id", request.correlationID)
+                if let d = request.durationMS { o.key("duration_ms"); CanonicalJSON.writeDouble(d, into: &o.out) }
+                o.json("headers", request.headers.map(JSONValue.object))
+                o.optional("method", request.method); o.optional("path", request.path)
+                if let status = request.status { o.key("status"); CanonicalJSON.writeInt(Int64(status), into: &o.out) }
+            }
+        }
+        if let resource = event.resource {
+            w.object("resource") { o in
+                o.optional("id", resource.id); o.optional("name", resource.name)
+                o.optional("namespace", resource.namespace); o.optional("type", resource.type)
+            }
+        }
+        if let risk = event.riskScore { w.key("risk_score"); CanonicalJSON.writeInt(Int64(risk), into: &w.out) }
+        middle = w.out
+        w = KeyWriter(first: false)
+        w.string("severity", event.severity.rawValue)
+        w.list("tags", event.tags)
+        w.key("time"); w.out.append(UInt8(ascii: "\"")); event.time.write(into: &w.out); w.out.append(UInt8(ascii: "\""))
+        w.out.append(UInt8(ascii: "}"))
+        tail = w.out
+    }
+
+    /// Writes `"key":value` pairs in the order it is called (callers call in sorted order).
+    struct KeyWriter {
+        var out: [UInt8] = []
+        var first: Bool
+
+        init(first: Bool = true) {
+            self.first = first
+            if first { out.append(UInt8(ascii: "{")) }
+        }
+
+        mutating func key(_ key: StaticString) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+
+        mutating func string(_ name: StaticString, _ value: String) {
+            key(name); CanonicalJSON.writeString(value, into: &out)
+        }
+
+        mutating func optional(_ name: StaticString, _ value: String?) {
+            if let value { string(name, value) }
+        }
+
+        mutating func json(_ name: StaticString, _ value: JSONValue?) {
+            if let value { key(name); CanonicalJSON.write(value, into: &out) }
+        }
+
+        mutating func list(_ name: StaticString, _ values: [String]) {
+            guard !values.isEmpty else { return }
+            key(name)
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                CanonicalJSON.writeString(value, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+
+        mutating func object(_ name: StaticString, _ body: (inout KeyWriter) -> Void) {
+            key(name)
+            var inner = KeyWriter()
+            body(&inner)
+            out += inner.out
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+extension AuditEvent {
+    /// The canonical bytes of this event as stored (needs `seq` and `receivedAt` set).
+    public var canonicalBytes: [UInt8] {
+        AuditEventCanonicalParts(self).assemble(seq: seq, receivedAt: receivedAt)
+    }
+
+    /// Decodes an event from its stored canonical bytes; `hash` is set when given.
+    public init(canonical bytes: some Collection<UInt8>, hash: String? = nil) throws(AuditTrailError) {
+        guard case .object(var object) = try JSONParser.parse(bytes) else {
+            throw AuditTrailError(.tampered, "stored event is not a JSON object")
+        }
+        let seq = object.removeValue(forKey: "seq")?.int64Value
+        let received = object.removeValue(forKey: "received_at")?.stringValue.flatMap(AuditTime.init(rfc3339:))
+        let redacted = object.removeValue(forKey: "redacted")?.arrayValue?.compactMap(\.stringValue) ?? []
+        object.removeValue(forKey: "hash")
+        let input = try AuditEventInput(json: .object(object))
+        guard let seq, let received, let id = input.id, let time = input.time, let category = input.category else {
+            throw AuditTrailError(.tampered, "stored event lacks seq, received_at, id, time or category")
+        }
+        self.init(
+            id: id, time: time, action: input.action, category: category, severity: input.severity ?? .info,
+            outcome: input.outcome ?? .success, description: input.description, actor: input.actor,
+            resource: input.resource, changes: input.changes, files: input.files, comment: input.comment,
+            request: input.request, riskScore: input.riskScore, location: input.location, tags: input.tags,
+            compliance: input.compliance, metadata: input.metadata, redacted: redacted, seq: seq,
+            receivedAt: received, hash: hash)
+    }
+
+    /// The JSON readers get: the canonical bytes with `"hash"` added.
+    public static func responseJSON(canonical: [UInt8], hash: String) -> [UInt8] {
+        var out = canonical
+        guard out.last == UInt8(ascii: "}") else { return out }
+        out.removeLast()
+        out += #","hash":""#.utf8
+        out += hash.utf8
+        out += #""}"#.utf8
+        return out
+    }
+}

@@ -1,0 +1,100 @@
+/// Replaces secret-looking values with `"[REDACTED]"` at any depth, before anything is hashed or
+/// stored, and reports the JSON paths it replaced.
+///
+/// A key is secret when, lower-cased and stripped of `_`, `-` and `.`, it contains one of
+/// ``Configuration/containing`` or equals one of ``Configuration/exact``.
+///
+/// ```swift
+/// var paths: [String] = []
+/// let clean = AuditRedactor().redact(["password": "hunter2"], at: "metadata", paths: &paths)
+/// ```
+public struct AuditRedactor: Sendable {
+    public struct Configuration: Sendable {
+        /// Substrings that mark a key as secret.
+        public var containing: [String] = [
+            "password", "passwd", "passphrase", "secret", "token", "apikey", "authorization", "cookie",
+            "privatekey", "accesskey", "credential", "creditcard", "cardnumber", "cvv", "sessionkey", "signature",
+        ]
+        /// Whole keys that are secret.
+        public var exact: [String] = ["pwd", "pin", "ssn", "auth", "otp", "key", "jwt", "bearer"]
+        public init() {}
+    }
+
+    public static let marker = "[REDACTED]"
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+    }
+
+    /// Whether `key` names a secret.
+    public func isSecret(_ key: String) -> Bool {
+        var normalized = ""
+        normalized.reserveCapacity(key.utf8.count)
+        for scalar in key.unicodeScalars where scalar != "_" && scalar != "-" && scalar != "." {
+            normalized.unicodeScalars.append(scalar.properties.lowercaseMapping.unicodeScalars.first ?? scalar)
+        }
+        if configuration.exact.contains(normalized) { return true }
+        return configuration.containing.contains { normalized.contains($0) }
+    }
+
+    /// Returns `value` with secret keys' values replaced; appends each replaced path to `paths`.
+    public func redact(_ value: JSONValue, at path: String, paths: inout [String]) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var copy = object
+            for key in object.keys.sorted(by: CanonicalJSON.utf8Less) {
+                let child = path + "." + key
+                if isSecret(key) {
+                    if object[key] != .null {
+                        copy[key] = .string(Self.marker)
+                        paths.append(child)
+                    }
+                } else {
+                    copy[key] = redact(object[key]!, at: child, paths: &paths)
+                }
+            }
+            return .object(copy)
+        case .array(let array):
+            return .array(array.enumerated().map { redact($1, at: "\(path)[\($0)]", paths: &paths) })
+        default:
+            return value
+        }
+    }
+
+    /// Redacts the values of secret query parameters in a request path (`/cb?token=…`).
+    public func redactQuery(inPath path: String, at field: String, paths: inout [String]) -> String {
+        guard let question = path.firstIndex(of: "?") else { return path }
+        let query = path[path.index(after: question)...]
+        var changed = false
+        let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
+            let name = String(pair[..<equals]).removingPercentEncodingLossy
+            guard isSecret(name) else { return String(pair) }
+            changed = true
+            return pair[..<equals] + "=" + Self.marker
+        }
+        guard changed else { return path }
+        paths.append(field)
+        return path[..<question] + "?" + parts.joined(separator: "&")
+    }
+}
+
+extension String {
+    /// Percent-decoding that keeps undecodable sequences as they are.
+    var removingPercentEncodingLossy: String {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var iterator = Array(utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,181 @@
+/// Parses the search language into an ``AuditSearchExpression``. A syntax error names the
+/// column (1-based) where it was found.
+///
+/// ```swift
+/// let expr = try AuditSearchParser.parse(#"action:user.* -outcome:success "payroll""#)
+/// ```
+public enum AuditSearchParser {
+    /// Field names the language knows, for documentation and error messages.
+    public static let fields = [
+        "action", "category", "actor", "actor.id", "actor.name", "actor.type", "resource.type", "resource.id",
+        "outcome", "severity", "time", "ip", "tag", "compliance", "correlation_id", "country", "risk",
+    ]
+
+    public static func parse(_ text: String) throws(AuditTrailError) -> AuditSearchExpression {
+        var tokens = try tokenize(Array(text.unicodeScalars))
+        tokens.append(Token(kind: .end, column: text.unicodeScalars.count + 1))
+        var parser = Parser(tokens: tokens)
+        let expression = try parser.parseOr()
+        guard parser.peek.kind == .end else { throw parser.error("unexpected ')'", parser.peek.column) }
+        return expression
+    }
+
+    struct Token {
+        enum Kind: Equatable { case word(String, quoted: Bool), field(String, String), minus, or, open, close, end }
+        var kind: Kind
+        var column: Int
+    }
+
+    static func error(_ message: String, _ column: Int) -> AuditTrailError {
+        AuditTrailError(.invalidInput, "q: \(message) at column \(column)",
+                        fieldErrors: [.init(field: "q", message: "\(message) at column \(column)")])
+    }
+
+    static func tokenize(_ s: [Unicode.Scalar]) throws(AuditTrailError) -> [Token] {
+        var tokens: [Token] = []
+        var i = 0
+        func readQuoted(_ start: Int) throws(AuditTrailError) -> (String, Int) {
+            var j = start + 1
+            var value = ""
+            while j < s.count, s[j] != "\"" {
+                if s[j] == "\\", j + 1 < s.count { j += 1 }
+                value.unicodeScalars.append(s[j])
+                j += 1
+            }
+            guard j < s.count else { throw error("unterminated quote", start + 1) }
+            return (value, j + 1)
+        }
+        while i < s.count {
+            let c = s[i]
+            if c == " " || c == "\t" || c == "\n" { i += 1; continue }
+            let column = i + 1
+            if c == "(" { tokens.append(Token(kind: .open, column: column)); i += 1; continue }
+            if c == ")" { tokens.append(Token(kind: .close, column: column)); i += 1; continue }
+            if c == "-", i + 1 < s.count, s[i + 1] != " " { tokens.append(Token(kind: .minus, column: column)); i += 1; continue }
+            if c == "\"" {
+                let (value, next) = try readQuoted(i)
+                tokens.append(Token(kind: .word(value, quoted: true), column: column))
+                i = next
+                continue
+            }
+            var j = i
+            var word = ""
+            while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")", s[j] != "(", s[j] != ":" {
+                word.unicodeScalars.append(s[j]); j += 1
+            }
+            if j < s.count, s[j] == ":" {
+                j += 1
+                var value = ""
+                if j < s.count, s[j] == "\"" {
+                    let (quoted, next) = try readQuoted(j)
+                    value = quoted; j = next
+                } else {
+                    while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")" { value.unicodeScalars.append(s[j]); j += 1 }
+                }
+                guard !value.isEmpty else { throw error("'\(word):' needs a value", column) }
+                tokens.append(Token(kind: .field(word.lowercased(), value), column: column))
+            } else if word == "OR" {
+                tokens.append(Token(kind: .or, column: column))
+            } else {
+                tokens.append(Token(kind: .word(word, quoted: false), column: column))
+            }
+            i = j
+        }
+        return tokens
+    }
+
+    struct Parser {
+        var tokens: [Token]
+        var index = 0
+        var peek: Token { tokens[index] }
+
+        func error(_ message: String, _ column: Int) -> AuditTrailError { AuditSearchParser.error(message, column) }
+
+        mutating func parseOr() throws(AuditTrailError) -> AuditSearchExpression {
+            var alternatives = [try parseAnd()]
+            while peek.kind == .or {
+                index += 1
+                alternatives.append(try parseAnd())
+            }
+            return alternatives.count == 1 ? alternatives[0] : .or(alternatives)
+        }
+
+        mutating func parseAnd() throws(AuditTrailError) -> AuditSearchExpression {
+            var terms: [AuditSearchExpression] = []
+            while true {
+                switch peek.kind {
+                case .end, .close, .or:
+                    guard !terms.isEmpty else {
+                        throw error(peek.kind == .end ? "expected a search term" : "expected a search term before this", peek.column)
+                    }
+                    return terms.count == 1 ? terms[0] : .and(terms)
+                default:
+                    terms.append(try parseUnary())
+                }
+            }
+        }
+
+        mutating func parseUnary() throws(AuditTrailError) -> AuditSearchExpression {
+            let token = peek
+            index += 1
+            switch token.kind {
+            case .minus:
+                return .not(try parseUnary())
+            case .open:
+                let inner = try parseOr()
+                guard peek.kind == .close else { throw error("missing ')' for the '(' at column \(token.column)", peek.column) }
+                index += 1
+                return inner
+            case .word(let text, _):
+                return .term(.text(text))
+            case .field(let name, let value):
+                return .term(try AuditSearchParser.term(name, value, column: token.column))
+            case .or, .close, .end:
+                throw error("expected a search term", token.column)
+            }
+        }
+    }
+
+    static func comparison(_ value: String) -> (AuditSearchComparison, String) {
+        for op in [AuditSearchComparison.greaterOrEqual, .lessOrEqual, .greater, .less, .equal] where value.hasPrefix(op.rawValue) {
+            return (op, String(value.dropFirst(op.rawValue.count)))
+        }
+        return (.equal, value)
+    }
+
+    static func term(_ name: String, _ value: String, column: Int) throws(AuditTrailError) -> AuditSearchTerm {
+        switch name {
+        case "action": return .action(AuditQuery.ActionMatch(value))
+        case "category": return .category(value)
+        case "actor", "actor.id", "user": return .actor(value)
+        case "actor.name", "actor_name": return .actorName(value)
+        case "actor.type": return .actorType(value)
+        case "resource.type", "resource_type", "resource": return .resourceType(value)
+        case "resource.id", "resource_id": return .resourceID(value)
+        case "tag": return .tag(value)
+        case "compliance": return .compliance(value)
+        case "correlation_id", "request.correlation_id": return .correlationID(value)
+        case "country", "location.country": return .country(value.uppercased())
+        case "outcome":
+            guard let outcome = AuditOutcome(rawValue: value) else { throw error("outcome must be success, failure or denied", column) }
+            return .outcome(outcome)
+        case "severity":
+            let (op, rest) = comparison(value)
+            guard let severity = AuditSeverity(rawValue: rest) else { throw error("severity must be debug, info, warning, error or critical", column) }
+            return .severity(op, severity)
+        case "time", "created":
+            let (op, rest) = comparison(value)
+            guard let time = AuditTime(rfc3339: rest) else { throw error("time must be a date or RFC 3339 time", column) }
+            return .time(op, time)
+        case "risk", "risk_score":
+            let (op, rest) = comparison(value)
+            guard let score = Int(rest), (0...100).contains(score) else { throw error("risk must be a number from 0 to 100", column) }
+            return .riskScore(op, score)
+        case "ip":
+            guard let cidr = AuditCIDR(value) else { throw error("ip must be an address or CIDR block", column) }
+            return .ip(cidr)
+        default:
+            throw error("unknown field '\(name)' (known: \(fields.joined(separator: ", ")))", column)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// Reading the log: queries, stats, lookups and the raw rows verification walks.
+///
+/// There is no update or delete in this API at all.
+public protocol AuditStoreReader: Sendable {
+    /// One page of events matching `query`, in its order, with the cursor for the next page.
+    func events(matching query: AuditQuery) async throws -> AuditEventPage
+    /// The event with this id (client-chosen or server-assigned), or nil.
+    func event(id: String) async throws -> AuditStoredEvent?
+    /// Aggregates over the events matching `query` (its limit, cursor and order are ignored).
+    func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats
+    /// Every distinct action stored so far, with its count.
+    func seenActions() async throws -> [String: Int64]
+    /// The newest seq and chain hash.
+    func head() async throws -> AuditChainHead
+    /// Up to `limit` rows with seq > `afterSeq`, in seq order, exactly as stored.
+    func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent]
+    /// Where the chain starts: seq 0 and the genesis hash, or a retention anchor.
+    func chainStart() async throws -> AuditChainHead
+}
+
+/// Appending to the log. One writer per log at a time: the store reads the head and computes the
+/// next hashes inside the same transaction.
+public protocol AuditStore: AuditStoreReader {
+    /// Appends the events in one transaction, in order. An event whose client id is already stored
+    /// (or appears earlier in the same call) is not stored again; its result has `created == false`
+    /// and the stored event's seq, hash and receipt time. Returns one result per input, in order.
+    /// Either everything new is committed, or nothing is and the call throws.
+    func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult]
+}
+
+/// What the caller of an append is told, after commit.
+public struct AuditAppendResult: Sendable, Hashable {
+    public var id: String
+    public var seq: Int64
+    public var hash: [UInt8]
+    public var receivedAt: AuditTime
+    /// False when the id was stored before (an idempotent re-send).
+    public var created: Bool
+    public init(id: String, seq: Int64, hash: [UInt8], receivedAt: AuditTime, created: Bool) {
+        self.id = id; self.seq = seq; self.hash = hash; self.receivedAt = receivedAt; self.created = created
+    }
+}
+
+/// One page of a query.
+public struct AuditEventPage: Sendable {
+    public var events: [AuditStoredEvent]
+    /// Present when more events may follow.
+    public var nextCursor: AuditCursor?
+    public init(events: [AuditStoredEvent], nextCursor: AuditCursor?) { self.events = events; self.nextCursor = nextCursor }
+}
+
+/// Aggregates for `GET /v1/stats`.
+public struct AuditStats: Sendable, Hashable {
+    public enum Bucket: String, Sendable, CaseIterable {
+        case minute, hour, day
+        public var milliseconds: Int64 {
+            switch self {
+            case .minute: 60_000
+            case .hour: 3_600_000
+            case .day: 86_400_000
+            }
+        }
+    }
+    public struct HistogramBin: Sendable, Hashable {
+        public var start: AuditTime
+        public var count: Int64
+        public init(start: AuditTime, count: Int64) { self.start = start; self.count = count }
+    }
+    public var total: Int64 = 0
+    public var failures: Int64 = 0
+    public var denied: Int64 = 0
+    public var uniqueActors: Int64 = 0
+    public var byAction: [String: Int64] = [:]
+    public var byOutcome: [String: Int64] = [:]
+    public var bySeverity: [String: Int64] = [:]
+    public var byCategory: [String: Int64] = [:]
+    /// Bins by event time, oldest first; empty bins are omitted.
+    public var histogram: [HistogramBin] = []
+    public init() {}
+}
+
+/// API keys: stored only as hashes; the secret is shown once.
+public protocol AuditKeyStore: Sendable {
+    func insertKey(_ key: AuditAPIKey, secretHash: String) async throws
+    func keys() async throws -> [AuditAPIKey]
+    /// Marks the key revoked; false when no such active key exists.
+    func revokeKey(id: String, at time: AuditTime) async throws -> Bool
+    /// The active key whose secret hashes to `secretHash`, or nil.
+    func key(secretHash: String) async throws -> AuditAPIKey?
+}

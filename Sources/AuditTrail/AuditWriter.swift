@@ -1,0 +1,209 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The batching writer: a bounded queue in front of the store with group commit.
+///
+/// Callers that `await` ``append(_:)`` get their seq only after the transaction holding their
+/// event has committed (durable acknowledgement). Events that arrive while a transaction commits
+/// form the next one, so many callers share one commit. When the queue is full, appends throw
+/// ``AuditTrailError/Code/overloaded`` at once — the writer never blocks a caller and never drops
+/// an event it accepted. On graceful shutdown it commits everything queued, then returns.
+///
+/// ```swift
+/// let writer = AuditWriter(store: store, logger: logger)
+/// // in a ServiceGroup with the rest of the app:
+/// let result = try await writer.append(validator.prepare(.init(action: "user.login")))
+/// ```
+public final class AuditWriter: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Most events waiting (queued plus committing) before appends are refused. Default 200,000.
+        public var capacity: Int = 200_000
+        /// Most events in one transaction. Default 10,000.
+        public var maxBatchEvents: Int = 10_000
+        /// Times a failed commit is retried before its callers get the error. Default 2.
+        public var commitRetries: Int = 2
+        public init() {}
+    }
+
+    /// One committed transaction, reported to observers.
+    public struct Commit: Sendable {
+        public var firstSeq: Int64
+        public var lastSeq: Int64
+        /// Events committed (new ones; idempotent re-sends are not counted).
+        public var count: Int
+        /// Events handed to the store, including re-sends.
+        public var submitted: Int
+        public var duration: Duration
+        public var queueDepth: Int
+    }
+
+    public typealias Observer = @Sendable (Commit) -> Void
+
+    private struct Pending {
+        var events: [PreparedAuditEvent]
+        var continuation: CheckedContinuation<[AuditAppendResult], any Error>?
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var queuedEvents = 0
+        var inFlight = 0
+        var waiter: CheckedContinuation<Void, Never>?
+        var stopping = false
+        var stopped = false
+    }
+
+    private let store: any AuditStore
+    private let configuration: Configuration
+    private let logger: Logger
+    private let observers: [Observer]
+    private let state = Mutex(State())
+
+    public init(store: any AuditStore, configuration: Configuration = .init(), logger: Logger, observers: [Observer] = []) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.observers = observers
+    }
+
+    /// Events queued or committing right now.
+    public var queueDepth: Int { state.withLock { $0.queuedEvents + $0.inFlight } }
+
+    /// Appends one event and returns after it is committed.
+    public func append(_ event: PreparedAuditEvent) async throws -> AuditAppendResult {
+        try await append(contentsOf: [event])[0]
+    }
+
+    /// Appends events atomically (one transaction, consecutive seqs for the new ones) and returns
+    /// after commit, one result per event.
+    public func append(contentsOf events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
+        guard !events.isEmpty else { return [] }
+        return try await withCheckedThrowingContinuation { continuation in
+            if let error = enqueue(Pending(events: events, continuation: continuation)) {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Queues an event without waiting for the commit (fire and forget). Throws only when the
+    /// queue is full or the writer has stopped; a later store failure is logged.
+    public func record(_ event: PreparedAuditEvent) throws(AuditTrailError) {
+        if let error = enqueue(Pending(events: [event], continuation: nil)) { throw error }
+    }
+
+    private func enqueue(_ pending: Pending) -> AuditTrailError? {
+        let (error, waiter) = state.withLock { state -> (AuditTrailError?, CheckedContinuation<Void, Never>?) in
+            if state.stopping {
+                return (AuditTrailError(.shuttingDown, "the writer is shutting down"), nil)
+            }
+            if state.queuedEvents + state.inFlight + pending.events.count > configuration.capacity,
+               state.queuedEvents + state.inFlight > 0 {
+                return (AuditTrailError(.overloaded, "the write queue is full (\(configuration.capacity) events); retry shortly"), nil)
+            }
+            state.queue.append(pending)
+            state.queuedEvents += pending.events.count
+            let waiter = state.waiter
+            state.waiter = nil
+            return (nil, waiter)
+        }
+        waiter?.resume()
+        return error
+    }
+
+    /// Takes the next group of pending appends, waiting for one; nil once stopped and drained.
+    private func nextGroup() async -> [Pending]? {
+        while true {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if !state.queue.isEmpty || state.stopping { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+            let group = state.withLock { state -> [Pending]? in
+                if state.queue.isEmpty { return state.stopping ? [] : nil }
+                var group: [Pending] = []
+                var count = 0
+                while let first = state.queue.first, group.isEmpty || count + first.events.count <= configuration.maxBatchEvents {
+                    group.append(state.queue.removeFirst())
+                    count += first.events.count
+                }
+                state.queuedEvents -= count
+                state.inFlight = count
+                return group
+            }
+            guard let group else { continue }
+            return group.isEmpty ? nil : group
+        }
+    }
+
+    /// Commits until graceful shutdown, then drains the queue and returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while let group = await nextGroup() {
+                await commit(group)
+            }
+            state.withLock { $0.stopped = true }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stops taking new events; `run()` returns after committing what is queued.
+    public func stop() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.stopping = true
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    private func commit(_ group: [Pending]) async {
+        let events = group.flatMap(\.events)
+        let clock = ContinuousClock()
+        var attempt = 0
+        while true {
+            let start = clock.now
+            do {
+                let results = try await store.append(events)
+                let duration = clock.now - start
+                var offset = 0
+                for pending in group {
+                    let slice = Array(results[offset..<(offset + pending.events.count)])
+                    offset += pending.events.count
+                    pending.continuation?.resume(returning: slice)
+                }
+                let depth = state.withLock { state -> Int in
+                    state.inFlight = 0
+                    return state.queuedEvents
+                }
+                let created = results.filter(\.created)
+                let commit = Commit(
+                    firstSeq: created.first?.seq ?? 0, lastSeq: created.last?.seq ?? 0, count: created.count,
+                    submitted: events.count, duration: duration, queueDepth: depth)
+                for observer in observers { observer(commit) }
+                return
+            } catch {
+                attempt += 1
+                if attempt <= configuration.commitRetries {
+                    logger.warning("audit commit failed; retrying", metadata: [
+                        "audit.batch.size": "\(events.count)", "audit.attempt": "\(attempt)", "error": "\(error)",
+                    ])
+                    try? await Task.sleep(for: .milliseconds(50 * attempt * attempt))
+                    continue
+                }
+                logger.error("audit commit failed; the batch was not stored", metadata: [
+                    "audit.batch.size": "\(events.count)", "error": "\(error)",
+                ])
+                let failure = (error as? AuditTrailError) ?? AuditTrailError(.storeFailure, "the store failed to commit", underlying: error)
+                for pending in group { pending.continuation?.resume(throwing: failure) }
+                state.withLock { $0.inFlight = 0 }
+                return
+            }
+        }
+    }
+}
