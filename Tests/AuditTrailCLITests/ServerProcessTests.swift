@@ -1,0 +1,134 @@
+import AuditTrail
+import Foundation
+import Testing
+@testable import audittrail
+
+@Suite("The audittrail binary, end to end", .serialized)
+struct ServerProcessTests {
+    let adminKey = "test-admin-" + UUID().uuidString
+
+    @Test func acknowledgedEventsSurviveSIGKILL() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var acknowledged: [(id: String, seq: Int64, hash: String)] = []
+        do {
+            let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
+            try await server.waitUntilHealthy()
+            // Single events from several threads at once, so acknowledgements come from group commits.
+            let results = Mutex<[(String, Int64, String)]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                for index in 0..<40 {
+                    let body = #"{"action":"data.update","actor":{"id":"u-\#(worker)"},"metadata":{"n":\#(index)}}"#
+                    guard let response = try? server.request("POST", "/v1/events", key: adminKey, json: body), response.status == 201,
+                          case .object(let object)? = try? JSONParser.parse(response.body),
+                          let id = object["id"]?.stringValue, let seq = object["seq"]?.int64Value, let hash = object["hash"]?.stringValue
+                    else { continue }
+                    results.withLock { $0.append((id, seq, hash)) }
+                }
+            }
+            let batch = "[" + (0..<500).map { #"{"action":"data.read","metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
+            let batchResponse = try server.request("POST", "/v1/events/batch", key: adminKey, json: batch)
+            #expect(batchResponse.status == 201)
+            server.kill(signal: SIGKILL)
+            acknowledged = results.withLock { $0.map { (id: $0.0, seq: $0.1, hash: $0.2) } }
+            #expect(acknowledged.count == 320)
+            if case .object(let object)? = try? JSONParser.parse(batchResponse.body) {
+                #expect(object["accepted"]?.int64Value == 500)
+            }
+        }
+        let restarted = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
+        try await restarted.waitUntilHealthy()
+        for event in acknowledged {
+            let response = try restarted.request("GET", "/v1/events/\(event.id)", key: adminKey)
+            #expect(response.status == 200, "event \(event.id) (seq \(event.seq)) was acknowledged but is gone")
+            if case .object(let object)? = try? JSONParser.parse(response.body) {
+                #expect(object["seq"]?.int64Value == event.seq)
+                #expect(object["hash"]?.stringValue == event.hash)
+            }
+        }
+        restarted.kill(signal: SIGTERM)
+        let verify = try runCLI(["verify", "--data-dir", directory])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("OK: "))
+    }
+
+    @Test func sigtermDrainsAndExitsCleanly() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
+        try await server.waitUntilHealthy()
+        for index in 0..<25 {
+            let response = try server.request("POST", "/v1/events", key: adminKey, json: #"{"action":"user.login","metadata":{"n":\#(index)}}"#)
+            #expect(response.status == 201)
+        }
+        server.kill(signal: SIGTERM)
+        #expect(server.process.terminationStatus == 0, "\(server.output)")
+        let query = try runCLI(["query", "--data-dir", directory, "--action", "user.login", "--format", "json", "--limit", "100"])
+        #expect(query.status == 0, "\(query.output)")
+        #expect(query.output.split(separator: "\n").filter { $0.hasPrefix("{") }.count == 25)
+    }
+
+    @Test func firstStartExplainsHowToCreateAKeyAndCLIKeysWorkWhileServing() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory)
+        try await server.waitUntilHealthy()
+        #expect(server.output.contains("audittrail keys create --role admin"))
+        #expect(server.output.contains(directory))
+        #expect(try server.request("GET", "/v1/events").status == 401)
+
+        let created = try runCLI(["keys", "create", "--role", "admin", "--name", "ops", "--json", "--data-dir", directory])
+        #expect(created.status == 0, "\(created.output)")
+        let json = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let object = try #require(try JSONParser.parse(String(json)).objectValue)
+        let key = try #require(object["key"]?.stringValue)
+        let keyID = try #require(object["id"]?.stringValue)
+        #expect(try server.request("POST", "/v1/events", key: key, json: #"{"action":"user.login"}"#).status == 201)
+
+        let listed = try runCLI(["keys", "list", "--data-dir", directory])
+        #expect(listed.output.contains(keyID))
+        #expect(!listed.output.contains(key), "secrets must never be listed")
+
+        #expect(try runCLI(["keys", "revoke", keyID, "--data-dir", directory]).status == 0)
+        var status = 0
+        for _ in 0..<100 {   // the server caches key lookups for at most a few seconds
+            status = try server.request("GET", "/v1/events", key: key).status
+            if status == 401 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status == 401)
+        server.kill(signal: SIGTERM)
+    }
+
+    @Test(arguments: [
+        (["query", "--limit", "5000"], "--limit"),
+        (["query", "--outcome", "maybe"], "--outcome"),
+        (["query", "--since", "yesterday"], "--since"),
+        (["query", "-q", "action:user.login (outcome:failure"], "column"),
+        (["query", "--format", "xml"], "--format"),
+        (["serve", "--port", "70000"], "--port"),
+        (["serve", "--log-level", "loud"], "--log-level"),
+        (["keys", "create", "--role", "root"], "--role"),
+        (["keys", "create", "--role", "viewer"], "--subject"),
+        (["bench", "ingest", "--batch", "0"], "--batch"),
+    ])
+    func badArgumentsNameTheFlag(arguments: [String], expected: String) throws {
+        let directory = temporaryDataDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let needsDir = arguments.first != "serve" && arguments.first != "bench"
+        let result = try runCLI(arguments + (needsDir ? ["--data-dir", directory] : []))
+        #expect(result.status != 0)
+        #expect(result.output.contains(expected), "\(result.output)")
+    }
+
+    @Test func helpIsAvailableEverywhere() throws {
+        for command in [[], ["serve"], ["keys"], ["keys", "create"], ["query"], ["verify"], ["bench", "ingest"]] {
+            let result = try runCLI(command + ["--help"])
+            #expect(result.status == 0)
+            #expect(result.output.contains("USAGE"), "\(command)")
+        }
+    }
+}
+
+import Synchronization
