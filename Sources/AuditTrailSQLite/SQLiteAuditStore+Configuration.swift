@@ -1,0 +1,51 @@
+extension SQLiteAuditStore {
+    /// Where the store keeps its files and how it talks to SQLite.
+    ///
+    /// ```swift
+    /// var configuration = SQLiteAuditStore.Configuration(directory: "/var/lib/audittrail")
+    /// configuration.synchronous = .normal   // survives a crash of the process, not power loss
+    /// let store = try await SQLiteAuditStore.open(configuration: configuration, logger: logger)
+    /// ```
+    public struct Configuration: Sendable {
+        /// The data directory; created (with its parents) if missing. The log is `audit.sqlite` in it.
+        public var directory: String
+        /// Reader connections for queries, stats and key look-ups. Default 2.
+        public var readerCount: Int = 2
+        /// How hard a commit waits for the disk. Default ``Synchronous/full``.
+        public var synchronous: Synchronous = .full
+        /// How long a connection waits for another connection's (or process's) write lock before
+        /// failing, in milliseconds. Default 10,000.
+        public var busyTimeoutMilliseconds: Int = 10_000
+        /// Page cache of the writer connection, in KiB. Default 65,536 (64 MiB).
+        public var writerCacheKiB: Int = 65_536
+        /// Page cache of each reader connection, in KiB. Default 16,384 (16 MiB).
+        public var readerCacheKiB: Int = 16_384
+        /// Rows per multi-row `INSERT` (each row binds 22 values; SQLite allows 32,766). Default 1,000.
+        public var rowsPerInsert: Int = 1000
+        /// How often ``SQLiteAuditStore/run()`` checkpoints the WAL, in milliseconds. Default 1,000.
+        public var maintenanceIntervalMilliseconds: Int = 1000
+
+        public init(directory: String) { self.directory = directory }
+
+        /// The database file inside ``directory``.
+        public var databasePath: String {
+            directory.hasSuffix("/") ? directory + "audit.sqlite" : directory + "/audit.sqlite"
+        }
+    }
+
+    /// SQLite's `synchronous` setting for the log.
+    public struct Synchronous: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable { case full = "FULL", normal = "NORMAL" }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// Every commit is fsynced: an acknowledged event survives `kill -9` and power loss.
+        public static let full = Synchronous(.full)
+        /// The WAL is fsynced only at checkpoints: an acknowledged event survives `kill -9` but
+        /// the newest commits may be lost on power loss.
+        public static let normal = Synchronous(.normal)
+
+        /// The pragma value (`FULL` or `NORMAL`).
+        public var description: String { base.rawValue }
+    }
+}

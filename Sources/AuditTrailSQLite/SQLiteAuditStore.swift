@@ -1,0 +1,170 @@
+import AuditTrail
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedded audit log: one SQLite database file in WAL mode, with one writer connection used
+/// only by ``append(_:)`` (appends run one at a time) and a small pool of reader connections.
+///
+/// The events table stores each event's canonical bytes and chain hash verbatim, plus the columns
+/// queries filter on; triggers make the database itself refuse `UPDATE` and `DELETE` on it.
+/// Everything works without ``run()`` (a CLI opening the directory for one command); `run()` adds
+/// background WAL checkpoints. Several processes may open one directory: one appends events,
+/// any may write keys.
+///
+/// ```swift
+/// let store = try await SQLiteAuditStore.open(configuration: .init(directory: "data"), logger: logger)
+/// let writer = AuditWriter(store: store, logger: logger)
+/// // ServiceGroup(services: [store, writer, server], …)
+/// ```
+public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendable {
+    let configuration: Configuration
+    let logger: Logger
+    /// The writer connection and its own one-thread pool; touched only under `appendGate`.
+    let writer: SQLiteConnection
+    let writerThreadPool: NIOThreadPool
+    let appendGate = SQLiteSerialGate()
+    let readers: SQLiteConnectionPool
+    let readerThreadPool: NIOThreadPool
+    /// The newest committed row as this process last saw it, checked against the database at
+    /// the start of every append.
+    let cachedHead: Mutex<SQLiteHead>
+    private let closed = Mutex(false)
+
+    /// The chain position of the newest row, with its receipt time (for monotonic `received_at`).
+    struct SQLiteHead: Sendable, Equatable {
+        var seq: Int64
+        var hash: [UInt8]
+        var receivedAt: Int64
+        static let empty = SQLiteHead(seq: 0, hash: AuditChain.genesis, receivedAt: 0)
+    }
+
+    private init(configuration: Configuration, logger: Logger, writer: SQLiteConnection, writerThreadPool: NIOThreadPool,
+                 readers: SQLiteConnectionPool, readerThreadPool: NIOThreadPool, head: SQLiteHead) {
+        self.configuration = configuration
+        self.logger = logger
+        self.writer = writer
+        self.writerThreadPool = writerThreadPool
+        self.readers = readers
+        self.readerThreadPool = readerThreadPool
+        self.cachedHead = Mutex(head)
+    }
+
+    /// Opens (creating if needed) the log in `configuration.directory`, applies migrations and
+    /// reads the chain head.
+    public static func open(configuration: Configuration, logger: Logger) async throws -> SQLiteAuditStore {
+        try makeDirectory(configuration.directory)
+        let path = configuration.databasePath
+        let writerPool = NIOThreadPool(numberOfThreads: 1)
+        writerPool.start()
+        let readerPool = NIOThreadPool(numberOfThreads: max(1, configuration.readerCount))
+        readerPool.start()
+        var opened: [SQLiteConnection] = []
+        do {
+            let writer = try await connect(path, writerPool, logger, configuration, cacheKiB: configuration.writerCacheKiB)
+            opened.append(writer)
+            try await SQLiteSchema.migrate(writer, logger: logger)
+            for _ in 0..<max(1, configuration.readerCount) {
+                opened.append(try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB))
+            }
+            let head = try await readHead(writer)
+            logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
+            return SQLiteAuditStore(
+                configuration: configuration, logger: logger, writer: writer, writerThreadPool: writerPool,
+                readers: SQLiteConnectionPool(connections: Array(opened.dropFirst())), readerThreadPool: readerPool, head: head)
+        } catch {
+            for connection in opened { try? await connection.close() }
+            try? await writerPool.shutdownGracefully()
+            try? await readerPool.shutdownGracefully()
+            throw storeFailure("open", error)
+        }
+    }
+
+    static func connect(_ path: String, _ pool: NIOThreadPool, _ logger: Logger, _ configuration: Configuration,
+                        cacheKiB: Int) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        do {
+            // Replaces SQLiteNIO's spinning busy handler with SQLite's sleeping one, bounded.
+            try await connection.execute("PRAGMA busy_timeout = \(max(0, configuration.busyTimeoutMilliseconds))")
+            try await connection.execute("PRAGMA page_size = 16384")
+            try await connection.execute("PRAGMA journal_mode = WAL")
+            try await connection.execute("PRAGMA synchronous = \(configuration.synchronous)")
+            try await connection.execute("PRAGMA cache_size = -\(max(1024, cacheKiB))")
+            try await connection.execute("PRAGMA temp_store = MEMORY")
+            return connection
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    static func readHead(_ connection: SQLiteConnection) async throws -> SQLiteHead {
+        let rows = try await connection.query("SELECT seq, hash, received_at FROM events ORDER BY seq DESC LIMIT 1")
+        guard let row = rows.first, let seq = row.int64("seq"), let received = row.int64("received_at") else { return .empty }
+        return SQLiteHead(seq: seq, hash: row.bytes("hash"), receivedAt: received)
+    }
+
+    static func makeDirectory(_ directory: String) throws {
+        var path = directory.hasPrefix("/") ? "/" : ""
+        for component in directory.split(separator: "/") {
+            path += (path.isEmpty || path.hasSuffix("/") ? "" : "/") + component
+            if mkdir(path, 0o755) != 0, errno != EEXIST {
+                throw AuditTrailError(.storeFailure, "cannot create the data directory (errno \(errno))")
+            }
+        }
+    }
+
+    /// Closes every connection. Appends and queries after this throw.
+    public func close() async throws {
+        let wasClosed = closed.withLock { value -> Bool in
+            defer { value = true }
+            return value
+        }
+        guard !wasClosed else { return }
+        try await appendGate.withLock {
+            try? await writer.execute("PRAGMA optimize")
+            try await writer.close()
+        }
+        try await readers.close()
+        try await writerThreadPool.shutdownGracefully()
+        try await readerThreadPool.shutdownGracefully()
+    }
+
+    var isClosed: Bool { closed.withLock { $0 } }
+
+    /// Background maintenance until graceful shutdown: a PASSIVE WAL checkpoint every
+    /// `maintenanceIntervalMilliseconds` on a reader connection, so the writer rarely pays for one.
+    public func run() async throws {
+        let interval = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { break }
+                await self.checkpoint()
+            }
+        }
+    }
+
+    /// One PASSIVE checkpoint; failures are logged, never thrown (maintenance only).
+    func checkpoint() async {
+        guard !isClosed else { return }
+        do {
+            try await readers.withConnection { connection in
+                try await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        } catch {
+            logger.debug("audit store checkpoint skipped", metadata: ["error": "\(String(describing: type(of: error)))"])
+        }
+    }
+}

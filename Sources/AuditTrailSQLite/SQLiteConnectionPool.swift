@@ -1,0 +1,98 @@
+import AuditTrail
+import Logging
+import SQLiteNIO
+import Synchronization
+
+/// A fixed set of SQLite connections handed out one caller at a time (a free list with waiters),
+/// so a caller may run several statements, or a read transaction, on one connection.
+final class SQLiteConnectionPool: Sendable {
+    private struct State {
+        var free: [Int]
+        var waiters: [CheckedContinuation<Int, Never>] = []
+        var closed = false
+    }
+
+    private let connections: [SQLiteConnection]
+    private let state: Mutex<State>
+
+    init(connections: [SQLiteConnection]) {
+        precondition(!connections.isEmpty)
+        self.connections = connections
+        self.state = Mutex(State(free: Array(connections.indices)))
+    }
+
+    /// Runs `body` with a connection no one else uses meanwhile.
+    func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        let index = try await checkout()
+        defer { checkin(index) }
+        return try await body(connections[index])
+    }
+
+    private func checkout() async throws -> Int {
+        let index: Int = await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Int? in
+                if let index = state.free.popLast() { return index }
+                if state.closed { return -1 }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        guard index >= 0 else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        return index
+    }
+
+    private func checkin(_ index: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Int, Never>? in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.free.append(index)
+            return nil
+        }
+        waiter?.resume(returning: index)
+    }
+
+    /// Closes every connection once all are back; later checkouts throw.
+    func close() async throws {
+        var taken: [Int] = []
+        for _ in connections.indices { taken.append(try await checkout()) }
+        let waiters = state.withLock { state -> [CheckedContinuation<Int, Never>] in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: -1) }
+        for index in taken { try await connections[index].close() }
+    }
+}
+
+/// A first-in, first-out async lock: one holder at a time, across suspension points (an actor
+/// would let a second append interleave at every `await`).
+final class SQLiteSerialGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state -> Bool in
+                if !state.held { state.held = true; return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if acquired { continuation.resume() }
+        }
+        defer {
+            let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if state.waiters.isEmpty { state.held = false; return nil }
+                return state.waiters.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,62 @@
+import AuditTrail
+import NIOCore
+import SQLiteNIO
+
+extension AuditSQLValue {
+    /// The SQLiteNIO form of this value.
+    var sqlite: SQLiteData {
+        switch self {
+        case .integer(let value): .integer(Int(value))
+        case .text(let value): .text(value)
+        case .blob(let bytes): .blob(ByteBuffer(bytes: bytes))
+        case .null: .null
+        }
+    }
+}
+
+extension SQLiteData {
+    static func bytes(_ bytes: [UInt8]) -> SQLiteData { .blob(ByteBuffer(bytes: bytes)) }
+    static func optionalText(_ text: String?) -> SQLiteData { text.map(SQLiteData.text) ?? .null }
+}
+
+extension SQLiteRow {
+    /// The BLOB (or TEXT) column `name` as bytes; empty when NULL or absent.
+    func bytes(_ name: String) -> [UInt8] {
+        switch column(name) {
+        case .blob(let buffer)?: Array(buffer.readableBytesView)
+        case .text(let text)?: Array(text.utf8)
+        default: []
+        }
+    }
+
+    func int64(_ name: String) -> Int64? { column(name)?.integer.map { Int64($0) } }
+
+    func text(_ name: String) -> String? { column(name)?.string }
+
+    /// A stored event row selected as `seq, id, canonical, hash`.
+    func storedEvent() throws(AuditTrailError) -> AuditStoredEvent {
+        guard let seq = int64("seq"), let id = text("id") else {
+            throw AuditTrailError(.storeFailure, "an event row lacks seq or id")
+        }
+        return AuditStoredEvent(seq: seq, id: id, canonical: bytes("canonical"), hash: bytes("hash"))
+    }
+}
+
+extension SQLiteConnection {
+    /// Runs a generated statement.
+    func query(_ statement: AuditSQLStatement) async throws -> [SQLiteRow] {
+        try await query(statement.sql, statement.binds.map(\.sqlite))
+    }
+
+    /// Runs `sql` and ignores its rows (pragmas, DDL, BEGIN/COMMIT).
+    func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
+        _ = try await query(sql, binds)
+    }
+}
+
+/// Wraps a driver failure so that callers see an ``AuditTrailError`` whose message names the
+/// operation, never a bound value.
+func storeFailure(_ operation: String, _ error: any Error) -> AuditTrailError {
+    if let error = error as? AuditTrailError { return error }
+    return AuditTrailError(.storeFailure, "SQLite \(operation) failed", underlying: error)
+}

@@ -1,0 +1,98 @@
+import AuditTrail
+import Logging
+import SQLiteNIO
+
+/// The database schema as an ordered list of migrations. `schema_version` holds one row: the
+/// number of migrations applied. Opening a store applies the missing ones in order, each in its
+/// own `BEGIN IMMEDIATE` transaction, so two processes opening a new directory at once agree.
+enum SQLiteSchema {
+    /// Migration `n` (1-based) is `migrations[n - 1]`; never edit one that has shipped, add one.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE events (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                received_at INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                category TEXT NOT NULL,
+                severity INTEGER NOT NULL,
+                outcome INTEGER NOT NULL,
+                actor_id TEXT,
+                actor_name TEXT,
+                actor_type TEXT,
+                resource_type TEXT,
+                resource_id TEXT,
+                ip BLOB,
+                correlation_id TEXT,
+                country TEXT,
+                risk INTEGER,
+                tags TEXT,
+                compliance TEXT,
+                search TEXT,
+                canonical BLOB NOT NULL,
+                hash BLOB NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX events_id ON events (id)",
+            "CREATE INDEX events_time ON events (time)",
+            "CREATE INDEX events_actor ON events (actor_id) WHERE actor_id IS NOT NULL",
+            "CREATE INDEX events_action ON events (action)",
+            "CREATE INDEX events_resource ON events (resource_type, resource_id) WHERE resource_type IS NOT NULL",
+            """
+            CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END
+            """,
+            """
+            CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE is refused'); END
+            """,
+            "CREATE TABLE action_counts (action TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID",
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                subject TEXT,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER,
+                secret_hash TEXT NOT NULL UNIQUE
+            )
+            """,
+        ],
+    ]
+
+    /// The version a fully migrated database has.
+    static var currentVersion: Int { migrations.count }
+
+    /// Applies the missing migrations. Throws when the database is newer than this code.
+    static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {
+        try await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        while true {
+            try await connection.execute("BEGIN IMMEDIATE")
+            do {
+                let rows = try await connection.query("SELECT version FROM schema_version")
+                let version = rows.first?.int64("version").map(Int.init) ?? 0
+                if version > currentVersion {
+                    throw AuditTrailError(.storeFailure, "the database has schema version \(version); this build knows \(currentVersion)")
+                }
+                if version == currentVersion {
+                    try await connection.execute("COMMIT")
+                    return
+                }
+                for statement in migrations[version] { try await connection.execute(statement) }
+                if rows.isEmpty {
+                    try await connection.execute("INSERT INTO schema_version (version) VALUES (?)", [.integer(version + 1)])
+                } else {
+                    try await connection.execute("UPDATE schema_version SET version = ?", [.integer(version + 1)])
+                }
+                try await connection.execute("COMMIT")
+                logger.info("audit store schema migrated", metadata: ["audit.schema.version": "\(version + 1)"])
+            } catch {
+                try? await connection.execute("ROLLBACK")
+                throw storeFailure("migration", error)
+            }
+        }
+    }
+}
