@@ -1,0 +1,136 @@
+import AuditTrail
+
+extension AuditOpenAPI {
+    static let severityNames: JSONValue = .array(AuditSeverity.allCases.map { .string($0.rawValue) })
+    static let outcomeNames: JSONValue = .array(AuditOutcome.allCases.map { .string($0.rawValue) })
+    static let string: JSONValue = ["type": "string"]
+    static let time: JSONValue = ["type": "string", "format": "date-time"]
+    static let integer: JSONValue = ["type": "integer"]
+    static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
+
+    /// The filters of `GET /v1/events` and `/v1/stats` (``AuditQuery/filterParameters``).
+    static var filterParameters: [JSONValue] {
+        [
+            queryParameter("action", "Exact action, or a prefix with *: user.*", string),
+            queryParameter("category", "Category", string),
+            queryParameter("actor", "actor.id", string),
+            queryParameter("actor_name", "actor.name", string),
+            queryParameter("resource_type", "resource.type", string),
+            queryParameter("resource_id", "resource.id", string),
+            queryParameter("outcome", "Outcome", ["type": "string", "enum": outcomeNames]),
+            queryParameter("severity", "Exact severity", ["type": "string", "enum": severityNames]),
+            queryParameter("min_severity", "This severity or higher", ["type": "string", "enum": severityNames]),
+            queryParameter("ip", "actor.ip: an address or a CIDR block", string),
+            queryParameter("correlation_id", "request.correlation_id", string),
+            queryParameter("tag", "Has this tag", string),
+            queryParameter("since", "Event time at or after (RFC 3339)", time),
+            queryParameter("until", "Event time before (RFC 3339)", time),
+            queryParameter("hours", "Look back this many hours (not with since)", ["type": "number", "exclusiveMinimum": 0]),
+            queryParameter("q", "The search language: action:user.login actor:alice -outcome:success \"free text\"", string),
+        ]
+    }
+
+    /// Paging (``AuditQuery/pagingParameters``).
+    static var pagingParameters: [JSONValue] {
+        [
+            queryParameter("limit", "Page size (default 100)", ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditQuery.maximumLimit))]),
+            queryParameter("cursor", "The next_cursor of the previous page", string),
+            queryParameter("order", "desc (newest first, default) or asc", ["type": "string", "enum": ["desc", "asc"]]),
+        ]
+    }
+
+    static var components: JSONValue {
+        var responses: [String: JSONValue] = [:]
+        let meanings: [(String, String)] = [
+            ("400", "Invalid input: errors[] names each field or parameter"), ("401", "No key, or an unknown or revoked key"),
+            ("403", "The key's role does not allow this"), ("404", "Not found"), ("413", "Over a size limit"),
+            ("503", "Overloaded, shutting down or not ready; retry after Retry-After seconds"),
+        ]
+        for (status, description) in meanings {
+            responses["Problem\(status)"] = [
+                "description": .string(description),
+                "content": ["application/problem+json": ["schema": ref("Problem")]],
+            ]
+        }
+        return [
+            "securitySchemes": [
+                "bearer": ["type": "http", "scheme": "bearer"],
+                "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
+            ],
+            "responses": .object(responses),
+            "schemas": .object(schemas),
+        ]
+    }
+
+    static func object(_ properties: [String: JSONValue], required: [String] = [], additional: Bool = false) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { schema["required"] = .array(required.map(JSONValue.string)) }
+        if !additional { schema["additionalProperties"] = false }
+        return .object(schema)
+    }
+
+    static var eventProperties: [String: JSONValue] {
+        [
+            "id": ["type": "string", "format": "uuid", "description": "Client-chosen id: makes the send idempotent"],
+            "time": time, "action": ["type": "string", "pattern": "^[a-z0-9][a-z0-9_]*(\\.[a-z0-9][a-z0-9_]*)+$", "maxLength": 128],
+            "category": string, "severity": ["type": "string", "enum": severityNames],
+            "outcome": ["type": "string", "enum": outcomeNames], "description": string, "comment": string,
+            "actor": object(["id": string, "name": string, "type": string, "ip": string, "user_agent": string, "session_id": string]),
+            "resource": object(["type": string, "id": string, "name": string, "namespace": string]),
+            "changes": object(["before": [:], "after": [:]]),
+            "files": strings, "tags": strings, "compliance": strings,
+            "request": object([
+                "method": string, "path": string, "status": ["type": "integer", "minimum": 100, "maximum": 599],
+                "duration_ms": ["type": "number", "minimum": 0], "correlation_id": string, "headers": ["type": "object"],
+            ]),
+            "risk_score": ["type": "integer", "minimum": 0, "maximum": 100],
+            "location": object(["country": ["type": "string", "minLength": 2, "maxLength": 2], "region": string, "city": string]),
+            "metadata": ["type": "object"],
+        ]
+    }
+
+    static var schemas: [String: JSONValue] {
+        var stored = eventProperties
+        stored["seq"] = integer
+        stored["received_at"] = time
+        stored["hash"] = ["type": "string", "description": "Hex SHA-256 chain hash"]
+        stored["redacted"] = ["type": "array", "items": string, "description": "JSON paths replaced by [REDACTED]"]
+        let counts: JSONValue = ["type": "object", "additionalProperties": integer]
+        let key = object([
+            "id": string, "name": string, "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
+            "subject": ["type": ["string", "null"]], "created_at": time, "revoked_at": ["type": ["string", "null"], "format": "date-time"],
+        ])
+        return [
+            "EventInput": object(eventProperties, required: ["action"]),
+            "StoredEvent": object(stored, required: ["id", "seq", "time", "received_at", "action", "category", "severity", "outcome", "hash"]),
+            "IngestResult": object(["id": string, "seq": integer, "hash": string, "received_at": time], required: ["id", "seq", "hash", "received_at"]),
+            "BatchResult": object(["accepted": integer, "first_seq": ["type": ["integer", "null"]], "last_seq": ["type": ["integer", "null"]]],
+                                  required: ["accepted", "first_seq", "last_seq"]),
+            "EventPage": object(["events": ["type": "array", "items": ref("StoredEvent")], "next_cursor": ["type": ["string", "null"]]],
+                                required: ["events", "next_cursor"]),
+            "Stats": object([
+                "total": integer, "failures": integer, "denied": integer, "unique_actors": integer,
+                "by_action": counts, "by_outcome": counts, "by_severity": counts, "by_category": counts,
+                "bucket": ["type": "string", "enum": ["minute", "hour", "day"]],
+                "histogram": ["type": "array", "items": object(["start": time, "count": integer])],
+            ]),
+            "EventTypes": object([
+                "known": ["type": "array", "items": object(["action": string, "category": string, "default_severity": string, "description": string])],
+                "seen": ["type": "array", "items": object(["action": string, "count": integer])],
+            ]),
+            "Severities": object(["severities": ["type": "array", "items": object(["name": string, "level": integer])]]),
+            "KeyRequest": object(["name": string, "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
+                                  "subject": ["type": "string", "description": "Required for viewer: the actor.id it may read"]],
+                                 required: ["name", "role"]),
+            "CreatedKey": object(["id": string, "key": ["type": "string", "description": "The secret, shown once"], "name": string,
+                                  "role": string, "subject": ["type": ["string", "null"]], "created_at": time]),
+            "Key": key,
+            "KeyList": object(["keys": ["type": "array", "items": ref("Key")]]),
+            "Status": ["type": "object", "properties": ["status": string]],
+            "Problem": object([
+                "type": ["type": "string", "format": "uri"], "title": string, "status": integer, "detail": string,
+                "errors": ["type": "array", "items": object(["field": string, "message": string], required: ["field", "message"])],
+            ], required: ["type", "title", "status", "detail", "errors"]),
+        ]
+    }
+}

@@ -1,0 +1,156 @@
+import AuditTrail
+
+/// The OpenAPI 3.1 document `GET /openapi.json` serves: hand-built, covering exactly the routes
+/// ``AuditAPI/addRoutes(to:)`` adds (a test compares the two).
+enum AuditOpenAPI {
+    /// The document, encoded once (sorted keys).
+    static let documentBytes: [UInt8] = {
+        var out: [UInt8] = []
+        CanonicalJSON.write(document, into: &out)
+        return out
+    }()
+
+    static var document: JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "AuditTrail",
+                "version": "1",
+                "description": "A tamper-evident audit log. Every /v1/ route needs a key: Authorization: Bearer <key> or X-API-Key: <key>. Errors are RFC 9457 problem details (application/problem+json).",
+            ],
+            "security": [["bearer": []], ["apiKey": []]],
+            "paths": .object(paths),
+            "components": components,
+        ]
+    }
+
+    static var paths: [String: JSONValue] {
+        [
+            "/v1/events": [
+                "post": operation(
+                    "ingestEvent", "Append one event", roles: "admin, writer",
+                    body: requestBody(ref("EventInput"), limit: "64 KiB"),
+                    responses: [
+                        "201": response("Stored", ref("IngestResult")),
+                        "200": response("An event with this id was stored before; its answer, nothing new stored", ref("IngestResult")),
+                    ], problems: ["400", "401", "403", "413", "503"]),
+                "get": operation(
+                    "listEvents", "List events, newest first by default (recorded as audit.query)", roles: "admin, auditor, viewer (own subject)",
+                    parameters: filterParameters + pagingParameters,
+                    responses: ["200": response("One page", ref("EventPage"))], problems: ["400", "401", "403", "503"]),
+            ],
+            "/v1/events/batch": [
+                "post": operation(
+                    "ingestBatch", "Append up to 10,000 events atomically: a JSON array, or NDJSON with Content-Type: application/x-ndjson",
+                    roles: "admin, writer",
+                    body: [
+                        "required": true,
+                        "description": "At most 10,000 events or 8 MiB. All or nothing: errors name each bad index, e.g. [3].actor.ip.",
+                        "content": [
+                            "application/json": ["schema": ["type": "array", "items": ref("EventInput"), "maxItems": 10000]],
+                            "application/x-ndjson": ["schema": ["type": "string", "description": "One EventInput JSON object per line"]],
+                        ],
+                    ],
+                    responses: [
+                        "201": response("Stored", ref("BatchResult")),
+                        "200": response("Every event was a re-send; nothing new stored", ref("BatchResult")),
+                    ], problems: ["400", "401", "403", "413", "503"]),
+            ],
+            "/v1/events/{id}": [
+                "get": operation(
+                    "getEvent", "One event by id (recorded as audit.query)", roles: "admin, auditor, viewer (own subject; others are 404)",
+                    parameters: [pathParameter("id", "The event id (a UUID)")],
+                    responses: ["200": response("The event", ref("StoredEvent"))], problems: ["401", "403", "404", "503"]),
+            ],
+            "/v1/stats": [
+                "get": operation(
+                    "stats", "Aggregates over the filtered events (recorded as audit.query)", roles: "admin, auditor, viewer (own subject)",
+                    parameters: filterParameters + pagingParameters + [
+                        queryParameter("bucket", "Histogram bin width (default hour)", ["type": "string", "enum": ["minute", "hour", "day"]]),
+                    ],
+                    responses: ["200": response("Aggregates", ref("Stats"))], problems: ["400", "401", "403", "503"]),
+            ],
+            "/v1/event-types": [
+                "get": operation(
+                    "eventTypes", "Known actions with category and default severity, and the actions seen so far",
+                    roles: "admin, auditor, viewer", responses: ["200": response("Event types", ref("EventTypes"))],
+                    problems: ["400", "401", "403"]),
+            ],
+            "/v1/severities": [
+                "get": operation(
+                    "severities", "The five severity levels, lowest first", roles: "admin, auditor, viewer",
+                    responses: ["200": response("Levels", ref("Severities"))], problems: ["401", "403"]),
+            ],
+            "/v1/keys": [
+                "post": operation(
+                    "createKey", "Create an API key; the secret is shown in this response only", roles: "admin",
+                    body: requestBody(ref("KeyRequest"), limit: "16 KiB"),
+                    responses: ["201": response("Created", ref("CreatedKey"))], problems: ["400", "401", "403", "413"]),
+                "get": operation(
+                    "listKeys", "Every key's public record (never a secret)", roles: "admin",
+                    responses: ["200": response("Keys", ref("KeyList"))], problems: ["400", "401", "403"]),
+            ],
+            "/v1/keys/{id}": [
+                "delete": operation(
+                    "revokeKey", "Revoke a key at once", roles: "admin",
+                    parameters: [pathParameter("id", "The key id")],
+                    responses: ["204": ["description": "Revoked"]], problems: ["401", "403", "404"]),
+            ],
+            "/healthz": [
+                "get": operation("healthz", "Liveness", roles: nil,
+                                 responses: ["200": response("Alive", ref("Status"))], problems: []),
+            ],
+            "/readyz": [
+                "get": operation("readyz", "Readiness: the store answers", roles: nil,
+                                 responses: ["200": response("Ready", ref("Status"))], problems: ["503"]),
+            ],
+            "/metrics": [
+                "get": operation(
+                    "metrics", "Prometheus text format. Served to loopback peers only unless AUDITTRAIL_METRICS_PUBLIC=true.",
+                    roles: nil,
+                    responses: ["200": ["description": "Metrics", "content": ["text/plain": ["schema": ["type": "string"]]]]],
+                    problems: ["403"]),
+            ],
+            "/openapi.json": [
+                "get": operation("openapi", "This document", roles: nil,
+                                 responses: ["200": response("OpenAPI 3.1", ["type": "object"])], problems: []),
+            ],
+        ]
+    }
+
+    static func operation(
+        _ id: String, _ summary: String, roles: String?, parameters: [JSONValue] = [], body: JSONValue? = nil,
+        responses: [String: JSONValue], problems: [String]
+    ) -> JSONValue {
+        var object: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary)]
+        if let roles {
+            object["description"] = .string("Roles: \(roles).")
+        } else {
+            object["security"] = []
+        }
+        if !parameters.isEmpty { object["parameters"] = .array(parameters) }
+        if let body { object["requestBody"] = body }
+        var all = responses
+        for status in problems { all[status] = ["$ref": .string("#/components/responses/Problem\(status)")] }
+        object["responses"] = .object(all)
+        return .object(object)
+    }
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    static func response(_ description: String, _ schema: JSONValue) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func requestBody(_ schema: JSONValue, limit: String) -> JSONValue {
+        ["required": true, "description": .string("At most \(limit)."), "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func pathParameter(_ name: String, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    }
+
+    static func queryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]
+    }
+}
