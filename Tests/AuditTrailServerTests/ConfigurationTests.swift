@@ -1,0 +1,59 @@
+import AuditTrail
+import HTTPTypes
+import Logging
+import Testing
+
+@testable import AuditTrailServer
+
+@Suite struct ConfigurationTests {
+    @Test func environmentOverridesTheDefaults() throws {
+        let configuration = try AuditServerConfiguration.fromEnvironment([
+            "AUDITTRAIL_HOST": "0.0.0.0", "AUDITTRAIL_PORT": "9090", "AUDITTRAIL_DATA_DIR": "/var/lib/at",
+            "AUDITTRAIL_ADMIN_KEY": "a-long-enough-admin-key", "AUDITTRAIL_ANONYMIZE_IPS": "yes",
+            "AUDITTRAIL_LOG_LEVEL": "debug", "AUDITTRAIL_WRITER_CAPACITY": "5000", "AUDITTRAIL_METRICS_PUBLIC": "1",
+        ])
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 9090)
+        #expect(configuration.dataDirectory == "/var/lib/at")
+        #expect(configuration.adminKey == "a-long-enough-admin-key")
+        #expect(configuration.anonymizeIPs)
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.writer.capacity == 5000)
+        #expect(configuration.options.metricsFromAnyPeer)
+    }
+
+    @Test func emptyEnvironmentKeepsTheDefaults() throws {
+        let configuration = try AuditServerConfiguration.fromEnvironment([:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.dataDirectory == "./audittrail-data")
+        #expect(configuration.adminKey == nil)
+        #expect(!configuration.anonymizeIPs)
+        #expect(!configuration.options.metricsFromAnyPeer)
+    }
+
+    @Test func badVariablesAreNamedWithoutTheirValues() throws {
+        let secret = "short-key"
+        do {
+            _ = try AuditServerConfiguration.fromEnvironment([
+                "AUDITTRAIL_PORT": "70000", "AUDITTRAIL_ADMIN_KEY": secret, "AUDITTRAIL_ANONYMIZE_IPS": "maybe",
+                "AUDITTRAIL_LOG_LEVEL": "loud",
+            ])
+            Issue.record("expected an error")
+        } catch let error as AuditTrailError {
+            #expect(Set(error.fieldErrors.map(\.field)) == [
+                "AUDITTRAIL_PORT", "AUDITTRAIL_ADMIN_KEY", "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL",
+            ])
+            #expect(!error.description.contains(secret))
+        }
+    }
+
+    @Test func anonymizedIPsAreStoredTruncated() async throws {
+        try await withServer({ $0.anonymizeIPs = true }) { _, api in
+            let created = try await api.ingest(#"{"action":"user.login","actor":{"id":"u-1","ip":"203.0.113.9"}}"#)
+            let id = try #require(created.json["id"]?.stringValue)
+            let stored = try await api.send(.get, "/v1/events/\(id)")
+            #expect(stored.json["actor"]?["ip"]?.stringValue == "203.0.113.0")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import AuditTrail
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+@testable import AuditTrailServer
+
+/// The environment admin key every test server starts with.
+let adminSecret = "test-admin-secret-0123456789"
+
+/// A fresh data directory per test, removed afterwards.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("audittrail-server-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+/// Builds the real server (real SQLite store in a fresh directory) and runs `body` against its
+/// router with the application's services running.
+func withServer<T: Sendable>(
+    setup: TestingSetup = .router,
+    _ configure: (inout AuditServerConfiguration) -> Void = { _ in },
+    _ body: @escaping @Sendable (AuditServer, TestAPI) async throws -> T
+) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        var configuration = AuditServerConfiguration()
+        configuration.dataDirectory = directory
+        configuration.adminKey = adminSecret
+        configure(&configuration)
+        let logger = Logger(label: "audittrail-test") { _ in SwiftLogNoOpLogHandler() }
+        let server = try await AuditServer.make(configuration: configuration, logger: logger)
+        return try await server.application.test(setup) { client in
+            try await body(server, TestAPI(client: client))
+        }
+    }
+}
+
+/// A response with its body parsed as JSON when it is JSON.
+struct Reply: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+    var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+    /// The `field`s of a problem's `errors`.
+    var errorFields: [String] { json["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? [] }
+}
+
+/// Sends requests with a key.
+struct TestAPI: Sendable {
+    let client: any TestClientProtocol
+
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, key: String? = adminSecret, body: String? = nil,
+        contentType: String = "application/json", headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if body != nil { headers[.contentType] = contentType }
+        let response = try await client.executeRequest(
+            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        return Reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
+    }
+
+    /// Creates a key through the API and returns (id, secret).
+    func createKey(role: String, subject: String? = nil, name: String = "k") async throws -> (id: String, secret: String) {
+        let subjectJSON = subject.map { #","subject":"\#($0)""# } ?? ""
+        let reply = try await send(.post, "/v1/keys", body: #"{"name":"\#(name)","role":"\#(role)"\#(subjectJSON)}"#)
+        guard reply.status == .created, let id = reply.json["id"]?.stringValue, let secret = reply.json["key"]?.stringValue else {
+            throw TestFailure("key creation failed: \(reply.status) \(reply.text)")
+        }
+        return (id, secret)
+    }
+
+    /// Posts one event and returns its reply.
+    @discardableResult
+    func ingest(_ json: String, key: String = adminSecret) async throws -> Reply {
+        try await send(.post, "/v1/events", key: key, body: json)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
