@@ -30,16 +30,24 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
         isIPv4 ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + bytes : bytes
     }
 
-    /// IPv4 truncated to its /24, IPv6 to its /48 (the GDPR-friendly forms).
+    /// Whether this is an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2).
+    var isIPv4Mapped: Bool {
+        bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+    }
+
+    /// IPv4 truncated to its /24, IPv6 to its /48 (the GDPR-friendly forms); an IPv4-mapped IPv6
+    /// address keeps its form and has its embedded IPv4 address truncated to the /24.
     public var anonymized: AuditIPAddress {
         var copy = bytes
-        let keep = isIPv4 ? 3 : 6
+        let keep = isIPv4 ? 3 : (isIPv4Mapped ? 15 : 6)
         for index in keep..<copy.count { copy[index] = 0 }
         return AuditIPAddress(bytes: copy)
     }
 
     public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        // RFC 5952 §5: IPv4-mapped addresses are written in mixed notation.
+        if isIPv4Mapped { return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".") }
         var groups: [UInt16] = []
         for index in stride(from: 0, to: 16, by: 2) { groups.append(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])) }
         // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
@@ -103,7 +111,8 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
             if s.isEmpty { return [] }
             var out: [UInt16] = []
             for part in s.split(separator: ":", omittingEmptySubsequences: false) {
-                guard !part.isEmpty, part.count <= 4, let value = UInt16(part, radix: 16) else { return nil }
+                guard !part.isEmpty, part.count <= 4, part.utf8.allSatisfy(\.isASCIIHexDigit),
+                      let value = UInt16(part, radix: 16) else { return nil }
                 out.append(value)
             }
             return out
@@ -138,7 +147,8 @@ public struct AuditCIDR: Sendable, Hashable, CustomStringConvertible {
         let maxLength = address.isIPv4 ? 32 : 128
         var length = maxLength
         if parts.count == 2 {
-            guard let parsed = Int(parts[1]), (0...maxLength).contains(parsed) else { return nil }
+            guard parts[1].utf8.allSatisfy({ (48...57).contains($0) }), let parsed = Int(parts[1]),
+                  (0...maxLength).contains(parsed) else { return nil }
             length = parsed
         }
         self.address = address
@@ -163,4 +173,9 @@ public struct AuditCIDR: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefixLength)" }
+}
+
+extension UInt8 {
+    /// `0-9`, `a-f` or `A-F`.
+    fileprivate var isASCIIHexDigit: Bool { (48...57).contains(self) || (97...102).contains(self) || (65...70).contains(self) }
 }

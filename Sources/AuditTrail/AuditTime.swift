@@ -74,6 +74,7 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
         var ms = Self.days(fromCivil: year, month, day) * 86_400_000
         if b.count == 10 {
+            guard Self.validRange.contains(ms) else { return nil }
             self.milliseconds = ms
             return
         }

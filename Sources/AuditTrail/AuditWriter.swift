@@ -139,14 +139,20 @@ public final class AuditWriter: Service, Sendable {
         }
     }
 
-    /// Commits until graceful shutdown, then drains the queue and returns.
+    /// Commits until graceful shutdown (or cancellation of the calling task), then drains the
+    /// queue and returns.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while let group = await nextGroup() {
-                await commit(group)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                while let group = await nextGroup() {
+                    await commit(group)
+                }
+                state.withLock { $0.stopped = true }
+            } onGracefulShutdown: {
+                self.stop()
             }
-            state.withLock { $0.stopped = true }
-        } onGracefulShutdown: {
+        } onCancel: {
+            // The wait for the next group does not observe cancellation by itself.
             self.stop()
         }
     }

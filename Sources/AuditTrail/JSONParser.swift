@@ -46,8 +46,11 @@ public enum JSONParser {
         }
 
         mutating func parseValue(depth: Int) throws(AuditTrailError) -> JSONValue {
-            guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
             guard index < bytes.count else { throw error("unexpected end of input") }
+            // A container opened at `depth` is nesting level `depth + 1`; at most `maximumDepth` levels.
+            if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+                guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try parseObject(depth: depth)
             case UInt8(ascii: "["): return try parseArray(depth: depth)

@@ -1,0 +1,134 @@
+import AuditTrail
+
+/// A test double for exercising ``AuditWriter``: an actor that appends sealed events to an array,
+/// one "transaction" per `append` call, with switches to make appends slow or fail. It is not a
+/// database and stands in for none: store behaviour is tested against SQLite elsewhere.
+actor WriterTestStore: AuditStore {
+    private(set) var rows: [AuditStoredEvent] = []
+    private var events: [AuditEvent] = []
+    /// The number of events handed to each `append` call, successful or not.
+    private(set) var appendSizes: [Int] = []
+    /// How long each append takes before it commits.
+    var delay: Duration = .zero
+    /// The next this many appends throw.
+    var failuresRemaining = 0
+    /// While set, an append suspends until ``release()`` is called.
+    private var gate: [CheckedContinuation<Void, Never>] = []
+    private var gated = false
+
+    struct Failure: Error {}
+
+    func setDelay(_ delay: Duration) { self.delay = delay }
+    func setFailures(_ count: Int) { failuresRemaining = count }
+    func hold() { gated = true }
+    func release() {
+        gated = false
+        let waiting = gate
+        gate = []
+        for continuation in waiting { continuation.resume() }
+    }
+    /// Whether an append is waiting at the gate.
+    var isHolding: Bool { !gate.isEmpty }
+
+    func append(_ batch: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
+        appendSizes.append(batch.count)
+        if gated { await withCheckedContinuation { gate.append($0) } }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        if failuresRemaining > 0 {
+            failuresRemaining -= 1
+            throw Failure()
+        }
+        var staged: [AuditStoredEvent] = []
+        var stagedEvents: [AuditEvent] = []
+        var results: [AuditAppendResult] = []
+        var previous = rows.last?.hash ?? AuditChain.genesis
+        for prepared in batch {
+            if prepared.clientID, let existing = (rows + staged).first(where: { $0.id == prepared.event.id }) {
+                let event = try existing.decoded()
+                results.append(.init(id: existing.id, seq: existing.seq, hash: existing.hash, receivedAt: event.receivedAt, created: false))
+                continue
+            }
+            let seq = (rows.last?.seq ?? 0) + Int64(staged.count) + 1
+            let sealed = prepared.sealed(seq: seq, receivedAt: prepared.event.receivedAt, previousHash: previous)
+            previous = sealed.hash
+            staged.append(AuditStoredEvent(seq: seq, id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
+            stagedEvents.append(sealed.event)
+            results.append(.init(id: sealed.event.id, seq: seq, hash: sealed.hash, receivedAt: sealed.event.receivedAt, created: true))
+        }
+        rows += staged
+        events += stagedEvents
+        return results
+    }
+
+    func events(matching query: AuditQuery) async throws -> AuditEventPage {
+        var selected = zip(rows, events).filter { Self.matches($0.1, query) }.map(\.0)
+        if query.order == .desc { selected.reverse() }
+        if let cursor = query.cursor {
+            selected = selected.filter { query.order == .desc ? $0.seq < cursor.afterSeq : $0.seq > cursor.afterSeq }
+        }
+        let page = Array(selected.prefix(query.limit))
+        let more = selected.count > page.count
+        return AuditEventPage(events: page, nextCursor: more ? page.last.map { AuditCursor(afterSeq: $0.seq) } : nil)
+    }
+
+    func event(id: String) async throws -> AuditStoredEvent? { rows.first { $0.id == id } }
+
+    func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {
+        var stats = AuditStats()
+        var actors = Set<String>()
+        var bins: [Int64: Int64] = [:]
+        for event in events where Self.matches(event, query) {
+            stats.total += 1
+            if event.outcome == .failure { stats.failures += 1 }
+            if event.outcome == .denied { stats.denied += 1 }
+            if let id = event.actor?.id { actors.insert(id) }
+            stats.byAction[event.action, default: 0] += 1
+            stats.byOutcome[event.outcome.rawValue, default: 0] += 1
+            stats.bySeverity[event.severity.rawValue, default: 0] += 1
+            stats.byCategory[event.category, default: 0] += 1
+            let start = event.time.milliseconds - event.time.milliseconds % bucket.milliseconds
+            bins[start, default: 0] += 1
+        }
+        stats.uniqueActors = Int64(actors.count)
+        stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
+        return stats
+    }
+
+    func seenActions() async throws -> [String: Int64] {
+        events.reduce(into: [:]) { $0[$1.action, default: 0] += 1 }
+    }
+
+    func head() async throws -> AuditChainHead {
+        rows.last.map { AuditChainHead(seq: $0.seq, hash: $0.hash) } ?? chainStartHead
+    }
+
+    func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
+        Array(rows.filter { $0.seq > afterSeq }.prefix(limit))
+    }
+
+    func chainStart() async throws -> AuditChainHead { chainStartHead }
+
+    private var chainStartHead: AuditChainHead { AuditChainHead(seq: 0, hash: AuditChain.genesis) }
+
+    /// The plain filters of a query (the search language is not evaluated by this double; a
+    /// query that carries one matches nothing, so a test relying on it fails loudly).
+    static func matches(_ e: AuditEvent, _ q: AuditQuery) -> Bool {
+        if q.search != nil { return false }
+        if let action = q.action, !action.matches(e.action) { return false }
+        if let category = q.category, e.category != category { return false }
+        if let actor = q.actor, e.actor?.id != actor { return false }
+        if let visible = q.visibleActor, e.actor?.id != visible { return false }
+        if let name = q.actorName, e.actor?.name != name { return false }
+        if let type = q.resourceType, e.resource?.type != type { return false }
+        if let id = q.resourceID, e.resource?.id != id { return false }
+        if let outcome = q.outcome, e.outcome != outcome { return false }
+        if let severity = q.severity, e.severity != severity { return false }
+        if let minimum = q.minSeverity, e.severity < minimum { return false }
+        if let block = q.ip, !(e.actor?.ip.flatMap { AuditIPAddress($0) }.map(block.contains) ?? false) { return false }
+        if let correlation = q.correlationID, e.request?.correlationID != correlation { return false }
+        if let tag = q.tag, !e.tags.contains(tag) { return false }
+        if let since = q.since, e.time < since { return false }
+        if let until = q.until, e.time >= until { return false }
+        return true
+    }
+}
