@@ -86,7 +86,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditTrailSQLiteTests",
-            dependencies: ["AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: [
+                "AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

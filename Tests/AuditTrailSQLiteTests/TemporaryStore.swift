@@ -24,7 +24,7 @@ struct TemporaryDirectory: Sendable {
         return configuration
     }
 
-    func open(logger: Logger = Logger(label: "test")) async throws -> SQLiteAuditStore {
+    func open(logger: Logger = .quiet) async throws -> SQLiteAuditStore {
         try await SQLiteAuditStore.open(configuration: configuration, logger: logger)
     }
 
@@ -46,4 +46,13 @@ func withTemporaryStore(_ body: (SQLiteAuditStore, TemporaryDirectory) async thr
         throw error
     }
     try await store.close()
+}
+
+extension Logger {
+    /// Warnings and errors only, so test output stays readable.
+    static var quiet: Logger {
+        var logger = Logger(label: "audittrail.sqlite.test")
+        logger.logLevel = .warning
+        return logger
+    }
 }

@@ -1,0 +1,89 @@
+import AuditTrail
+import AuditTrailSQLite
+import AuditTrailTesting
+import Logging
+import SQLiteNIO
+import ServiceLifecycle
+import Testing
+
+/// Opening, reopening, sharing a directory between stores, and the maintenance service.
+@Suite struct SQLiteStoreLifecycleTests {
+    @Test func reopeningContinuesTheChain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try await directory.open()
+        let before = try await first.append(AuditFixtures.prepare(AuditFixtures.events(count: 30, seed: 1)))
+        try await first.close()
+
+        let second = try await directory.open()
+        #expect(try await second.head() == AuditChainHead(seq: 30, hash: before[29].hash))
+        let after = try await second.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 2)))
+        #expect(after.map(\.seq) == Array(31...35))
+        #expect(after[0].receivedAt >= before[29].receivedAt)
+        let verification = try await second.verifyChain()
+        #expect(verification.ok)
+        #expect(verification.checked == 35)
+        try await second.close()
+    }
+
+    @Test func schemaVersionIsRecordedOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await directory.open().close()
+        try await directory.open().close()
+        let raw = try await directory.rawConnection()
+        let rows = try await raw.query("SELECT version FROM schema_version")
+        #expect(rows.map { $0.column("version")?.integer } == [1])
+        let mode = try await raw.query("PRAGMA journal_mode")
+        #expect(mode.first?.column("journal_mode")?.string == "wal")
+        try await raw.close()
+    }
+
+    @Test func twoStoresOnOneDirectoryBothWriteKeys() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await directory.open()
+        let cli = try await directory.open()
+        let (serverKey, serverSecret) = try AuditAPIKey.generate(name: "server", role: .admin)
+        let (cliKey, cliSecret) = try AuditAPIKey.generate(name: "cli", role: .auditor)
+        async let appended = server.append(AuditFixtures.prepare(AuditFixtures.events(count: 2000, seed: 4)))
+        try await cli.insertKey(cliKey, secretHash: AuditAPIKey.hash(secret: cliSecret))
+        try await server.insertKey(serverKey, secretHash: AuditAPIKey.hash(secret: serverSecret))
+        #expect(try await appended.count == 2000)
+        #expect(try await server.key(secretHash: AuditAPIKey.hash(secret: cliSecret)) == cliKey)
+        #expect(try await cli.key(secretHash: AuditAPIKey.hash(secret: serverSecret)) == serverKey)
+        #expect(try await cli.revokeKey(id: serverKey.id, at: .now()))
+        #expect(try await server.key(secretHash: AuditAPIKey.hash(secret: serverSecret)) == nil)
+        #expect(try await cli.head().seq == 2000)
+        try await cli.close()
+        try await server.close()
+    }
+
+    @Test func closedStoreRefusesWork() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open()
+        try await store.close()
+        try await store.close()
+        await #expect(throws: AuditTrailError.self) {
+            _ = try await store.append(AuditFixtures.prepare([AuditEventInput(action: "user.login")]))
+        }
+        await #expect(throws: AuditTrailError.self) { _ = try await store.head() }
+    }
+
+    @Test func maintenanceServiceStopsOnGracefulShutdown() async throws {
+        try await withTemporaryStore { store, _ in
+            var configuration = ServiceGroupConfiguration(services: [store], logger: Logger(label: "test"))
+            configuration.gracefulShutdownSignals = []
+            let group = ServiceGroup(configuration: configuration)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 100, seed: 8)))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try await store.head().seq == 100)
+            #expect(try await store.verifyChain().ok)
+        }
+    }
+}
