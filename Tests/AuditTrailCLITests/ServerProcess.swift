@@ -25,7 +25,7 @@ final class ServerProcess: @unchecked Sendable {
         self.port = try LoopbackHTTP.freePort()
         self.dataDirectory = dataDirectory
         self.logPath = dataDirectory + ".server-\(port).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments
@@ -80,7 +80,7 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -
     env.merge(environment) { _, new in new }
     process.environment = env
     let path = NSTemporaryDirectory() + "audittrail-cli-\(UUID().uuidString).log"
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     process.standardOutput = log

@@ -132,3 +132,48 @@ struct ServerProcessTests {
 }
 
 import Synchronization
+
+@Suite("audittrail verify on a tampered data directory", .serialized)
+struct VerifyCommandTests {
+    /// Writes `count` events through a real server process, then stops it.
+    func populate(_ directory: String, count: Int) async throws {
+        let key = "k-" + UUID().uuidString
+        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
+        try await server.waitUntilHealthy()
+        let batch = "[" + (0..<count).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
+        #expect(try server.request("POST", "/v1/events/batch", key: key, json: batch).status == 201)
+        server.kill(signal: SIGTERM)
+    }
+
+    func tamper(_ directory: String, _ statements: [String]) async throws {
+        let configuration = SQLiteAuditStore.Configuration(directory: directory)
+        let connection = try await SQLiteConnection.open(storage: .file(path: configuration.databasePath))
+        for statement in statements { _ = try await connection.query(statement) }
+        try await connection.close()
+    }
+
+    @Test(arguments: [
+        (["DROP TRIGGER events_refuse_update", "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"i\":7', '\"i\":70') AS BLOB) WHERE seq = 8"], 8, "edited"),
+        (["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq = 5"], 5, "missing"),
+        (["DROP TRIGGER events_refuse_update", "UPDATE events SET hash = zeroblob(32) WHERE seq = 11"], 11, "edited"),
+    ])
+    func verifyNamesTheFirstBadSeq(statements: [String], seq: Int, kind: String) async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await populate(directory, count: 20)
+        let clean = try runCLI(["verify", "--data-dir", directory, "--json"])
+        #expect(clean.status == 0, "\(clean.output)")
+        #expect(clean.output.contains(#""ok":true"#))
+
+        try await tamper(directory, statements)
+        let result = try runCLI(["verify", "--data-dir", directory, "--json"])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains(#""first_bad_seq":\#(seq)"#), "\(result.output)")
+        #expect(result.output.contains(kind), "\(result.output)")
+        let text = try runCLI(["verify", "--data-dir", directory])
+        #expect(text.output.contains("FAILED at seq \(seq)"), "\(text.output)")
+    }
+}
+
+import AuditTrailSQLite
+import SQLiteNIO
