@@ -11,8 +11,9 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
     /// `,"severity":…` through `"time":…}`.
     public var tail: [UInt8]
 
-    /// Upper bound of the final size.
-    public var estimatedSize: Int { head.count + middle.count + tail.count + 64 }
+    /// Upper bound of the final size: the runs plus `,"received_at":"…"` (41 bytes) and
+    /// `,"seq":…` (at most 27 bytes).
+    public var estimatedSize: Int { head.count + middle.count + tail.count + 68 }
 
     /// The canonical bytes with `seq` and `received_at` filled in.
     public func assemble(seq: Int64, receivedAt: AuditTime) -> [UInt8] {

@@ -50,7 +50,7 @@ extension AuditEventInput {
         guard case .object(let object) = json else {
             throw AuditTrailError.invalid(prefix.isEmpty ? "body" : String(prefix.dropLast()), "must be a JSON object")
         }
-        for key in object.keys where !Self.knownFields.contains(key) {
+        for key in object.keys.sorted() where !Self.knownFields.contains(key) {
             if Self.storedFields.contains(key) {
                 reader.fail(key, "is set by the log, not by the producer")
             } else {
