@@ -27,6 +27,8 @@ actor WriterTestStore: AuditStore {
         gate = []
         for continuation in waiting { continuation.resume() }
     }
+    /// Changes stored rows directly, as an attacker with file access would.
+    func tamper(_ change: (inout [AuditStoredEvent]) -> Void) { change(&rows) }
     /// Whether an append is waiting at the gate.
     var isHolding: Bool { !gate.isEmpty }
 
