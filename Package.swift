@@ -81,7 +81,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditTrailTests",
-            dependencies: ["AuditTrail", "AuditTrailTesting"],
+            dependencies: [
+                "AuditTrail", "AuditTrailTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
