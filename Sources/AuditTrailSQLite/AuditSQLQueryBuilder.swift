@@ -14,11 +14,19 @@ import AuditTrail
 /// let statement = builder.page(query, columns: "seq, id, canonical, hash")
 /// ```
 public struct AuditSQLQueryBuilder: Sendable {
+    /// A store-specific narrowing: a condition that selects a superset of the seqs matching the
+    /// query (for example from side index tables), or nil. It binds through the builder.
+    public typealias Candidates = @Sendable (AuditQuery, inout AuditSQLQueryBuilder) -> String?
+
     public let dialect: AuditSQLDialect
     /// Values bound so far, in placeholder order.
     public private(set) var binds: [AuditSQLValue] = []
+    let candidates: Candidates?
 
-    public init(dialect: AuditSQLDialect) { self.dialect = dialect }
+    public init(dialect: AuditSQLDialect, candidates: Candidates? = nil) {
+        self.dialect = dialect
+        self.candidates = candidates
+    }
 
     /// Binds `value` and returns its placeholder.
     public mutating func bind(_ value: AuditSQLValue) -> String {
@@ -57,6 +65,7 @@ public struct AuditSQLQueryBuilder: Sendable {
     /// The filter conditions of `query` (ANDed), without cursor and paging.
     public mutating func filterConditions(_ query: AuditQuery) -> [String] {
         var out: [String] = []
+        if let candidates, let narrowing = candidates(query, &self) { out.append(narrowing) }
         if let visible = query.visibleActor { out.append("actor_id = \(bind(.text(visible)))") }
         if let action = query.action, let condition = actionCondition(action) { out.append(condition) }
         if let category = query.category { out.append("category = \(bind(.text(category)))") }

@@ -4,11 +4,12 @@ import SQLiteNIO
 import Synchronization
 
 extension SQLiteAuditStore {
-    /// The columns of one inserted event row, in this order.
+    /// The columns of one inserted event row, in this order: the four the chain assigns, then
+    /// the ones derived from the event alone (see ``eventColumns(_:)``).
     static let insertColumns = [
-        "seq", "id", "time", "received_at", "action", "category", "severity", "outcome", "actor_id", "actor_name",
-        "actor_type", "resource_type", "resource_id", "ip", "correlation_id", "country", "risk", "tags", "compliance",
-        "search", "canonical", "hash",
+        "seq", "received_at", "canonical", "hash", "id", "time", "action", "category", "severity", "outcome", "actor_id",
+        "actor_name", "actor_type", "resource_type", "resource_id", "ip", "correlation_id", "country", "risk", "tags",
+        "compliance", "search",
     ]
 
     /// Appends in one `BEGIN IMMEDIATE` transaction: reads the head, skips client ids already stored
@@ -47,34 +48,50 @@ extension SQLiteAuditStore {
         let receivedAt = AuditTime(milliseconds: max(AuditTime.now().milliseconds, head.receivedAt))
         var results: [AuditAppendResult] = []
         results.reserveCapacity(events.count)
-        var rows: [SQLiteData] = []
-        rows.reserveCapacity(min(events.count, configuration.rowsPerInsert) * Self.insertColumns.count)
-        var rowCount = 0
         var actionCounts: [String: Int64] = [:]
-        for prepared in events {
-            if prepared.clientID, let stored = known[prepared.event.id] {
-                results.append(stored)
-                continue
+        var next = 0
+        let rowsPerInsert = max(1, min(configuration.rowsPerInsert, 32_766 / Self.insertColumns.count))
+
+        /// Seals events from `next` on until one statement's worth of rows is ready.
+        func sealChunk() -> (binds: [SQLiteData], count: Int) {
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(rowsPerInsert * Self.insertColumns.count)
+            var count = 0
+            while next < events.count, count < rowsPerInsert {
+                let prepared = events[next]
+                defer { next += 1 }
+                if prepared.clientID, let stored = known[prepared.event.id] {
+                    results.append(stored)
+                    continue
+                }
+                let sealed = prepared.sealed(seq: head.seq + 1, receivedAt: receivedAt, previousHash: head.hash)
+                head = SQLiteHead(seq: head.seq + 1, hash: sealed.hash, receivedAt: receivedAt.milliseconds)
+                let result = AuditAppendResult(id: sealed.event.id, seq: head.seq, hash: sealed.hash, receivedAt: receivedAt, created: true)
+                results.append(result)
+                if prepared.clientID {
+                    var again = result
+                    again.created = false
+                    known[prepared.event.id] = again
+                }
+                actionCounts[sealed.event.action, default: 0] += 1
+                binds.append(.integer(Int(head.seq)))
+                binds.append(.integer(Int(receivedAt.milliseconds)))
+                binds.append(.bytes(sealed.canonical))
+                binds.append(.bytes(sealed.hash))
+                binds += Self.eventColumns(prepared)
+                count += 1
             }
-            let sealed = prepared.sealed(seq: head.seq + 1, receivedAt: receivedAt, previousHash: head.hash)
-            head = SQLiteHead(seq: head.seq + 1, hash: sealed.hash, receivedAt: receivedAt.milliseconds)
-            let result = AuditAppendResult(id: sealed.event.id, seq: head.seq, hash: sealed.hash, receivedAt: receivedAt, created: true)
-            results.append(result)
-            if prepared.clientID {
-                var again = result
-                again.created = false
-                known[prepared.event.id] = again
-            }
-            actionCounts[sealed.event.action, default: 0] += 1
-            Self.appendRow(sealed, to: &rows)
-            rowCount += 1
-            if rowCount == configuration.rowsPerInsert {
-                try await insertRows(rows, count: rowCount)
-                rows.removeAll(keepingCapacity: true)
-                rowCount = 0
-            }
+            return (binds, count)
         }
-        if rowCount > 0 { try await insertRows(rows, count: rowCount) }
+
+        // SQLite inserts one chunk on the writer thread while this task seals the next.
+        var chunk = sealChunk()
+        while chunk.count > 0 {
+            let current = chunk
+            async let inserted: Void = insertRows(current.binds, count: current.count)
+            chunk = sealChunk()
+            try await inserted
+        }
         if !actionCounts.isEmpty { try await addActionCounts(actionCounts) }
         return (results, head)
     }
@@ -115,13 +132,13 @@ extension SQLiteAuditStore {
             binds)
     }
 
-    /// Appends the 22 column values of one sealed event (see ``insertColumns``).
-    static func appendRow(_ sealed: SealedAuditEvent, to binds: inout [SQLiteData]) {
-        let event = sealed.event
-        binds.append(.integer(Int(event.seq)))
+    /// The 18 column values that depend only on the event (``insertColumns`` after `hash`).
+    static func eventColumns(_ prepared: PreparedAuditEvent) -> [SQLiteData] {
+        let event = prepared.event
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(18)
         binds.append(.text(event.id))
         binds.append(.integer(Int(event.time.milliseconds)))
-        binds.append(.integer(Int(event.receivedAt.milliseconds)))
         binds.append(.text(event.action))
         binds.append(.text(event.category))
         binds.append(.integer(event.severity.level))
@@ -138,8 +155,7 @@ extension SQLiteAuditStore {
         binds.append(.optionalText(jsonArray(event.tags)))
         binds.append(.optionalText(jsonArray(event.compliance)))
         binds.append(.optionalText(searchText(event)))
-        binds.append(.bytes(sealed.canonical))
-        binds.append(.bytes(sealed.hash))
+        return binds
     }
 
     static func jsonArray(_ values: [String]) -> String? {

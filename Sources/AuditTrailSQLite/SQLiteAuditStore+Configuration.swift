@@ -25,11 +25,23 @@ extension SQLiteAuditStore {
         /// How often ``SQLiteAuditStore/run()`` checkpoints the WAL, in milliseconds. Default 1,000.
         public var maintenanceIntervalMilliseconds: Int = 1000
 
+        /// WAL pages (16 KiB each) after which the writer checkpoints by itself. ``SQLiteAuditStore/run()``
+        /// checkpoints in the background long before that, off the append path. Default 8,192 (128 MiB).
+        public var writerAutoCheckpointPages: Int = 8192
+        /// Events per index segment: ``SQLiteAuditStore/run()`` merges the unindexed tail into the
+        /// index file in segments of this size; queries scan at most about this many unmerged
+        /// rows when the merge keeps up. Default 65,536.
+        public var indexSegmentEvents: Int = 65_536
+
         public init(directory: String) { self.directory = directory }
 
-        /// The database file inside ``directory``.
-        public var databasePath: String {
-            directory.hasSuffix("/") ? directory + "audit.sqlite" : directory + "/audit.sqlite"
+        /// The events database file inside ``directory``.
+        public var databasePath: String { file("audit.sqlite") }
+        /// The index database file inside ``directory`` (derived data, rebuilt when it disagrees).
+        public var indexPath: String { file("audit-index.sqlite") }
+
+        private func file(_ name: String) -> String {
+            directory.hasSuffix("/") ? directory + name : directory + "/" + name
         }
     }
 

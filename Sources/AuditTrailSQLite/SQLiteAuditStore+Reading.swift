@@ -6,7 +6,7 @@ extension SQLiteAuditStore {
     /// set when another page may follow; it is a seq bound, so pages stay stable while events are
     /// appended.
     public func events(matching query: AuditQuery) async throws -> AuditEventPage {
-        var builder = AuditSQLQueryBuilder(dialect: .sqlite)
+        var builder = Self.queryBuilder()
         let statement = builder.page(query, columns: "seq, id, canonical, hash")
         let rows = try await read("query") { try await $0.query(statement) }
         let limit = max(1, query.limit)

@@ -21,7 +21,7 @@ extension SQLiteAuditStore {
 
     private static func stats(_ query: AuditQuery, bucket: AuditStats.Bucket, on connection: SQLiteConnection) async throws -> AuditStats {
         var stats = AuditStats()
-        var builder = AuditSQLQueryBuilder(dialect: .sqlite)
+        var builder = Self.queryBuilder()
         let totals = try await connection.query(builder.aggregate(
             query, select: "count(*) AS total, coalesce(sum(outcome = 1), 0) AS failures, "
                 + "coalesce(sum(outcome = 2), 0) AS denied, count(DISTINCT actor_id) AS actors"))
@@ -33,24 +33,24 @@ extension SQLiteAuditStore {
         }
         guard stats.total > 0 else { return stats }
         for (column, keyPath) in [("action", \AuditStats.byAction), ("category", \AuditStats.byCategory)] {
-            builder = AuditSQLQueryBuilder(dialect: .sqlite)
+            builder = Self.queryBuilder()
             for row in try await connection.query(builder.aggregate(query, select: "\(column) AS k, count(*) AS n", groupBy: column)) {
                 if let key = row.text("k"), let count = row.int64("n") { stats[keyPath: keyPath][key] = count }
             }
         }
-        builder = AuditSQLQueryBuilder(dialect: .sqlite)
+        builder = Self.queryBuilder()
         for row in try await connection.query(builder.aggregate(query, select: "outcome AS k, count(*) AS n", groupBy: "outcome")) {
             if let code = row.int64("k"), let outcome = AuditOutcome(code: Int(code)), let count = row.int64("n") {
                 stats.byOutcome[outcome.rawValue] = count
             }
         }
-        builder = AuditSQLQueryBuilder(dialect: .sqlite)
+        builder = Self.queryBuilder()
         for row in try await connection.query(builder.aggregate(query, select: "severity AS k, count(*) AS n", groupBy: "severity")) {
             if let level = row.int64("k"), let severity = AuditSeverity(level: Int(level)), let count = row.int64("n") {
                 stats.bySeverity[severity.rawValue] = count
             }
         }
-        builder = AuditSQLQueryBuilder(dialect: .sqlite)
+        builder = Self.queryBuilder()
         let size = builder.bind(.integer(bucket.milliseconds))
         let start = builder.dialect.floor("time", multipleOf: size)
         let histogram = builder.aggregate(query, select: "\(start) AS bin, count(*) AS n", groupBy: "bin")

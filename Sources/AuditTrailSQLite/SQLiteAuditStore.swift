@@ -20,7 +20,7 @@ import Darwin
 /// The events table stores each event's canonical bytes and chain hash verbatim, plus the columns
 /// queries filter on; triggers make the database itself refuse `UPDATE` and `DELETE` on it.
 /// Everything works without ``run()`` (a CLI opening the directory for one command); `run()` adds
-/// background WAL checkpoints. Several processes may open one directory: one appends events,
+/// the background index merge (see `SQLitePostings`) and WAL checkpoints. Several processes may open one directory: one appends events,
 /// any may write keys.
 ///
 /// ```swift
@@ -74,11 +74,15 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         do {
             let writer = try await connect(path, writerPool, logger, configuration, cacheKiB: configuration.writerCacheKiB)
             opened.append(writer)
+            try await writer.execute("PRAGMA wal_autocheckpoint = \(max(100, configuration.writerAutoCheckpointPages))")
             try await SQLiteSchema.migrate(writer, logger: logger)
             for _ in 0..<max(1, configuration.readerCount) {
-                opened.append(try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB))
+                let reader = try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
+                opened.append(reader)
+                try await attachIndex(reader, configuration)
             }
             let head = try await readHead(writer)
+            try await prepareIndex(opened[1], head: head, logger: logger)
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(
                 configuration: configuration, logger: logger, writer: writer, writerThreadPool: writerPool,
@@ -144,13 +148,15 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
 
     var isClosed: Bool { closed.withLock { $0 } }
 
-    /// Background maintenance until graceful shutdown: a PASSIVE WAL checkpoint every
-    /// `maintenanceIntervalMilliseconds` on a reader connection, so the writer rarely pays for one.
+    /// Background maintenance until graceful shutdown: every `maintenanceIntervalMilliseconds`,
+    /// merges complete segments of the unindexed tail into the index file and runs a PASSIVE WAL
+    /// checkpoint on a reader connection, so the writer rarely pays for one.
     public func run() async throws {
         let interval = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }
+                await self.mergeInBackground()
                 await self.checkpoint()
             }
         }

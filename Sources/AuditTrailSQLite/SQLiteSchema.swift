@@ -61,6 +61,12 @@ enum SQLiteSchema {
             )
             """,
         ],
+        // 2: the actor, action and resource look-ups move to the deferred postings (SQLitePostings).
+        [
+            "DROP INDEX events_actor",
+            "DROP INDEX events_action",
+            "DROP INDEX events_resource",
+        ],
     ]
 
     /// The version a fully migrated database has.

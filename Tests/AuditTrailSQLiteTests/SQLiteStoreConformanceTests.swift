@@ -6,20 +6,52 @@ import Testing
 
 /// The store-agnostic contract, run on SQLite: each check gets a new database in a new directory.
 @Suite struct SQLiteStoreConformanceTests {
+    /// Opens stores in fresh directories and removes each directory when its store closes.
+    final class Stores: Sendable {
+        let directories = Mutex<[ObjectIdentifier: TemporaryDirectory]>([:])
+        let edit: @Sendable (inout SQLiteAuditStore.Configuration) -> Void
+
+        init(_ edit: @escaping @Sendable (inout SQLiteAuditStore.Configuration) -> Void = { _ in }) { self.edit = edit }
+
+        func make() async throws -> SQLiteAuditStore {
+            let directory = try TemporaryDirectory()
+            let store = try await directory.open { edit(&$0) }
+            directories.withLock { $0[ObjectIdentifier(store)] = directory }
+            return store
+        }
+
+        func close(_ store: SQLiteAuditStore) async throws {
+            try await store.close()
+            directories.withLock { $0.removeValue(forKey: ObjectIdentifier(store)) }?.remove()
+        }
+    }
+
+    /// Nothing merged: every indexed filter is answered from the unindexed tail.
     @Test(arguments: AuditStoreConformanceCheck.allCases)
     func sqliteStoreConforms(_ check: AuditStoreConformanceCheck) async throws {
-        let directories = Mutex<[String: TemporaryDirectory]>([:])
-        let conformance = AuditStoreConformance<SQLiteAuditStore>(
+        let stores = Stores()
+        try await AuditStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+
+    /// Tiny index segments merged by `run()` every few milliseconds while the check appends and
+    /// queries, so answers mix merged postings and the tail at every boundary.
+    @Test(arguments: AuditStoreConformanceCheck.allCases)
+    func sqliteStoreConformsWhileIndexMerges(_ check: AuditStoreConformanceCheck) async throws {
+        let stores = Stores { $0.indexSegmentEvents = 16; $0.maintenanceIntervalMilliseconds = 10 }
+        let running = Mutex<[ObjectIdentifier: Task<Void, any Error>]>([:])
+        let merging = AuditStoreConformance<SQLiteAuditStore>(
             makeStore: {
-                let directory = try TemporaryDirectory()
-                let store = try await directory.open()
-                directories.withLock { $0[ObjectIdentifier(store).debugDescription] = directory }
+                let store = try await stores.make()
+                running.withLock { $0[ObjectIdentifier(store)] = Task { try await store.run() } }
                 return store
             },
             closeStore: { store in
-                try await store.close()
-                directories.withLock { $0.removeValue(forKey: ObjectIdentifier(store).debugDescription) }?.remove()
+                if let task = running.withLock({ $0.removeValue(forKey: ObjectIdentifier(store)) }) {
+                    task.cancel()
+                    _ = await task.result
+                }
+                try await stores.close(store)
             })
-        try await conformance.run(check)
+        try await merging.run(check)
     }
 }

@@ -24,8 +24,10 @@ struct TemporaryDirectory: Sendable {
         return configuration
     }
 
-    func open(logger: Logger = .quiet) async throws -> SQLiteAuditStore {
-        try await SQLiteAuditStore.open(configuration: configuration, logger: logger)
+    func open(logger: Logger = .quiet, _ edit: (inout SQLiteAuditStore.Configuration) -> Void = { _ in }) async throws -> SQLiteAuditStore {
+        var configuration = configuration
+        edit(&configuration)
+        return try await SQLiteAuditStore.open(configuration: configuration, logger: logger)
     }
 
     /// A raw SQLite connection to the store's file, as an attacker or an operator would have.
