@@ -2,9 +2,13 @@
 ///
 /// Each store converts these to its driver's type (`SQLiteData`, `PostgresData`, …).
 public enum AuditSQLValue: Sendable, Hashable {
+    /// A 64-bit integer (seqs, milliseconds, levels, codes).
     case integer(Int64)
+    /// UTF-8 text.
     case text(String)
+    /// Raw bytes (mapped IP addresses, hashes).
     case blob([UInt8])
+    /// SQL NULL.
     case null
 }
 
@@ -76,7 +80,10 @@ public struct AuditSQLDialect: Sendable, Hashable {
 
 /// A generated statement: SQL text with placeholders, and the values in placeholder order.
 public struct AuditSQLStatement: Sendable, Hashable {
+    /// The SQL text, with the dialect's placeholders.
     public var sql: String
+    /// The values, in placeholder order.
     public var binds: [AuditSQLValue]
+    /// A statement from its text and values.
     public init(sql: String, binds: [AuditSQLValue]) { self.sql = sql; self.binds = binds }
 }

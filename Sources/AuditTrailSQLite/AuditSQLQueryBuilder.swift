@@ -18,11 +18,13 @@ public struct AuditSQLQueryBuilder: Sendable {
     /// query (for example from side index tables), or nil. It binds through the builder.
     public typealias Candidates = @Sendable (AuditQuery, inout AuditSQLQueryBuilder) -> String?
 
+    /// How placeholders and functions are spelled.
     public let dialect: AuditSQLDialect
     /// Values bound so far, in placeholder order.
     public private(set) var binds: [AuditSQLValue] = []
     let candidates: Candidates?
 
+    /// A builder for `dialect`, optionally narrowing every query with `candidates`.
     public init(dialect: AuditSQLDialect, candidates: Candidates? = nil) {
         self.dialect = dialect
         self.candidates = candidates

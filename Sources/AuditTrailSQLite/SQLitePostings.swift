@@ -74,15 +74,17 @@ enum SQLitePostings {
     /// Inserts the postings of events `first…last` as segment `segment`, sorted, and records it.
     static func mergeStatements(segment: Int64, first: Int64, last: Int64) -> [(String, [SQLiteData])] {
         let bounds: [SQLiteData] = [.integer(Int(segment)), .integer(Int(first)), .integer(Int(last))]
-        let range = "FROM main.events WHERE seq BETWEEN ?2 AND ?3"
+        // One pass over the segment's rows (CROSS JOIN keeps events as the outer loop), one sort.
         let insert = """
-            INSERT INTO ix.postings (segment, kind, key, seq) SELECT ?1, kind, key, seq FROM (
-              SELECT \(Kind.actor.rawValue) AS kind, actor_id AS key, seq \(range) AND actor_id IS NOT NULL
-              UNION ALL SELECT \(Kind.action.rawValue), action, seq \(range)
-              UNION ALL SELECT \(Kind.resourceType.rawValue), resource_type, seq \(range) AND resource_type IS NOT NULL
-              UNION ALL SELECT \(Kind.resourceID.rawValue), resource_id, seq \(range) AND resource_id IS NOT NULL
-              UNION ALL SELECT \(Kind.correlationID.rawValue), correlation_id, seq \(range) AND correlation_id IS NOT NULL
-            ) ORDER BY 2, 3, 4
+            INSERT INTO ix.postings (segment, kind, key, seq)
+            SELECT ?1, k.column1, CASE k.column1
+                WHEN \(Kind.actor.rawValue) THEN e.actor_id WHEN \(Kind.action.rawValue) THEN e.action
+                WHEN \(Kind.resourceType.rawValue) THEN e.resource_type WHEN \(Kind.resourceID.rawValue) THEN e.resource_id
+                ELSE e.correlation_id END AS key, e.seq
+            FROM main.events AS e CROSS JOIN (VALUES (\(Kind.actor.rawValue)), (\(Kind.action.rawValue)),
+                (\(Kind.resourceType.rawValue)), (\(Kind.resourceID.rawValue)), (\(Kind.correlationID.rawValue))) AS k
+            WHERE e.seq BETWEEN ?2 AND ?3 AND key IS NOT NULL
+            ORDER BY 2, 3, 4
             """
         return [
             (insert, bounds),
