@@ -45,7 +45,7 @@ public struct AuditSigner: Sendable, CustomStringConvertible {
     /// Surrounding whitespace (a trailing newline in a key file) is ignored.
     public init(privateKeyText: String) throws(AuditTrailError) {
         let trimmed = privateKeyText.trimmingASCIIWhitespace
-        let parts = trimmed.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = trimmed.split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
               let hash = AuditSignerPublicKey.parseKeyID(parts[3]),
               let blob = AuditBase64.decode(parts[4]), blob.count == 33

@@ -39,7 +39,7 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
 
     /// Parses the text form `<name>+<hash hex>+<base64(0x01 ‖ key)>`; the hash must match.
     public init(text: String) throws(AuditTrailError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let hash = Self.parseKeyID(parts[1]),
               let blob = AuditBase64.decode(parts[2]), blob.count == 33
         else { throw AuditTrailError.invalid("key", "must be <name>+<8 hex digits>+<base64 key>") }
