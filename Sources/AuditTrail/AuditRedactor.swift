@@ -21,21 +21,49 @@ public struct AuditRedactor: Sendable {
     }
 
     public static let marker = "[REDACTED]"
-    public var configuration: Configuration
+    public var configuration: Configuration {
+        didSet { (containing, exact) = Self.compile(configuration) }
+    }
+    /// The patterns as lower-case ASCII bytes: matching runs per metadata key on the ingest path,
+    /// so it must not allocate more than the one normalised key.
+    private var containing: [[UInt8]]
+    private var exact: Set<[UInt8]>
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
+        (containing, exact) = Self.compile(configuration)
+    }
+
+    private static func compile(_ configuration: Configuration) -> ([[UInt8]], Set<[UInt8]>) {
+        (configuration.containing.map { normalize($0) }, Set(configuration.exact.map { normalize($0) }))
+    }
+
+    /// Lower-cases ASCII letters and drops `_`, `-` and `.`.
+    private static func normalize(_ key: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(key.utf8.count)
+        for byte in key.utf8 where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") && byte != UInt8(ascii: ".") {
+            out.append((65...90).contains(byte) ? byte + 32 : byte)
+        }
+        return out
     }
 
     /// Whether `key` names a secret.
     public func isSecret(_ key: String) -> Bool {
-        var normalized = ""
-        normalized.reserveCapacity(key.utf8.count)
-        for scalar in key.unicodeScalars where scalar != "_" && scalar != "-" && scalar != "." {
-            normalized.unicodeScalars.append(scalar.properties.lowercaseMapping.unicodeScalars.first ?? scalar)
+        let normalized = Self.normalize(key)
+        if exact.contains(normalized) { return true }
+        for pattern in containing where pattern.count <= normalized.count {
+            var start = 0
+            while start + pattern.count <= normalized.count {
+                if normalized[start] == pattern[0] {
+                    var offset = 1
+                    while offset < pattern.count, normalized[start + offset] == pattern[offset] { offset += 1 }
+                    if offset == pattern.count { return true }
+                }
+                start += 1
+            }
         }
-        if configuration.exact.contains(normalized) { return true }
-        return configuration.containing.contains { normalized.contains($0) }
+        return false
     }
 
     /// Returns `value` with secret keys' values replaced; appends each replaced path to `paths`.
