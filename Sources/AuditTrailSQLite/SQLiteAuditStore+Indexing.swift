@@ -36,6 +36,10 @@ extension SQLiteAuditStore {
     /// process may call it too. Only the index file is written, so appends are never blocked.
     @discardableResult
     public func mergeIndexes() async throws -> Int {
+        try await mergeGate.withLock { try await mergeSegments() }
+    }
+
+    private func mergeSegments() async throws -> Int {
         let size = Int64(max(1, configuration.indexSegmentEvents))
         var total = 0
         while true {
@@ -69,7 +73,9 @@ extension SQLiteAuditStore {
             let merged = try await mergeIndexes()
             if merged > 0 { logger.debug("audit index merged", metadata: ["audit.index.events": "\(merged)"]) }
         } catch {
-            logger.warning("audit index merge failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
+            // SQLite's own message names the failure (busy, I/O, …), never a bound value.
+            let cause = (error as? AuditTrailError)?.underlying ?? error
+            logger.warning("audit index merge failed; will retry", metadata: ["error": "\(cause)"])
         }
     }
 }

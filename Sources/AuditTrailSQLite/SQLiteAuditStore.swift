@@ -35,6 +35,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let writer: SQLiteConnection
     let writerThreadPool: NIOThreadPool
     let appendGate = SQLiteSerialGate()
+    /// One index merge at a time in this process (another process's merge conflicts and retries).
+    let mergeGate = SQLiteSerialGate()
     let readers: SQLiteConnectionPool
     let readerThreadPool: NIOThreadPool
     /// The newest committed row as this process last saw it, checked against the database at

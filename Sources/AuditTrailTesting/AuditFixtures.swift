@@ -3,7 +3,8 @@ import AuditTrail
 /// Varied, realistic events made deterministically from a seed, for tests and benchmarks.
 ///
 /// The same `(seed, index)` always gives the same input. Times start at ``baseTime`` and advance
-/// about 37 seconds per index, so a few thousand events span several hours and days.
+/// about 37 seconds per index (so a few thousand events span hours and days), wrapping after
+/// 300 days.
 ///
 /// ```swift
 /// let inputs = AuditFixtures.events(count: 10_000, seed: 7)
@@ -13,6 +14,9 @@ import AuditTrail
 public enum AuditFixtures {
     /// The time of index 0: 2026-01-05T00:00:00.000Z.
     public static let baseTime = AuditTime(milliseconds: 1_767_571_200_000)
+
+    /// Times wrap after 300 days (about 700,000 events), so they never reach the future.
+    static let timeSpan: Int64 = 300 * 86_400_000
 
     static let actions = [
         "user.login", "user.login", "user.login", "user.logout", "user.login_failed", "data.read", "data.read",
@@ -33,7 +37,7 @@ public enum AuditFixtures {
         let action = actions[random.below(actions.count)]
         let actorIndex = random.below(40)
         var input = AuditEventInput(action: action)
-        input.time = baseTime.adding(milliseconds: Int64(index) * 37_000 + Int64(random.below(1000)))
+        input.time = baseTime.adding(milliseconds: (Int64(index) * 37_000) % timeSpan + Int64(random.below(1000)))
         if clientID { input.id = uuid(seed: seed, index: index) }
         let roll = random.below(100)
         input.outcome = action.hasSuffix("failed") ? .failure : action == "authz.denied" ? .denied

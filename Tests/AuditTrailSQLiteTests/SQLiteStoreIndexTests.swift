@@ -72,3 +72,24 @@ import Testing
         try await raw.close()
     }
 }
+
+extension SQLiteStoreIndexTests {
+    @Test func concurrentMergesIndexEachEventOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open { $0.indexSegmentEvents = 32 }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 640, seed: 5)))
+        async let first = store.mergeIndexes()
+        async let second = store.mergeIndexes()
+        let merged = try await first + second
+        #expect(merged == 640)
+        #expect(try await store.mergeIndexes() == 0)
+        var query = AuditQuery()
+        query.action = .exact("user.login")
+        query.limit = 1000
+        let found = try await store.events(matching: query).events
+        #expect(Set(found.map(\.seq)).count == found.count)
+        #expect(try found.allSatisfy { try $0.decoded().action == "user.login" })
+        try await store.close()
+    }
+}
