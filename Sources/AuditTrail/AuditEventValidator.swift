@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The one validator: limits, formats, defaults, redaction and IP anonymisation, in that order.
 ///
 /// Every entrance (HTTP, middleware, library, CLI, client spool) calls ``prepare(_:receivedAt:)``
@@ -57,6 +59,7 @@ public struct AuditEventValidator: Sendable {
     /// Checks every rule and fills every default; redacts secrets and anonymises the IP.
     public func validate(_ input: AuditEventInput, receivedAt: AuditTime = .now(), fieldPrefix prefix: String = "") throws(AuditTrailError) -> AuditEvent {
         var r = FieldReader(prefix: prefix)
+        var actorIP: AuditIPAddress?
         let maxString = configuration.maxStringBytes
         func check(_ value: String?, _ field: String, maxBytes: Int? = nil, nonEmpty: Bool = false) {
             guard let value else { return }
@@ -90,7 +93,9 @@ public struct AuditEventValidator: Sendable {
             check(actor.type, "actor.type", maxBytes: 64)
             check(actor.userAgent, "actor.user_agent")
             check(actor.sessionID, "actor.session_id", maxBytes: 256)
-            if let ip = actor.ip, AuditIPAddress(ip) == nil { r.fail("actor.ip", "must be an IPv4 or IPv6 address") }
+            if let ip = actor.ip {
+                if let parsed = AuditIPAddress(ip) { actorIP = parsed } else { r.fail("actor.ip", "must be an IPv4 or IPv6 address") }
+            }
         }
         if let resource = input.resource {
             check(resource.type, "resource.type", maxBytes: 128, nonEmpty: true)
@@ -132,10 +137,10 @@ public struct AuditEventValidator: Sendable {
         let category = input.category ?? entry?.category ?? configuration.catalog.category(forUnknownAction: input.action)
         var redacted: [String] = []
         var actor = input.actor
-        if configuration.anonymizeIPs, let text = actor?.ip, let ip = AuditIPAddress(text) {
-            actor?.ip = ip.anonymized.description
-        } else if let text = actor?.ip, let ip = AuditIPAddress(text) {
-            actor?.ip = ip.description
+        if let ip = actorIP {
+            let stored = configuration.anonymizeIPs ? ip.anonymized : ip
+            // The IPv4 parser accepts only the canonical dotted quad, so such input is kept as it is.
+            if !(stored.isIPv4 && !configuration.anonymizeIPs) { actor?.ip = stored.description }
         }
         var changes = input.changes
         if let before = changes?.before { changes?.before = redactor.redact(before, at: "changes.before", paths: &redacted) }
@@ -206,14 +211,12 @@ public struct AuditEventValidator: Sendable {
         return text.lowercased()
     }
 
-    /// A random, time-ordered UUID (version 7).
+    /// A random, time-ordered UUID (version 7): 48 bits of milliseconds, 74 random bits.
     public static func makeUUIDv7(at time: AuditTime) -> String {
-        var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 16)
         let ms = UInt64(max(0, time.milliseconds))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (40 - 8 * UInt64(index))) }
-        let random = generator.next() as UInt64
-        let random2 = generator.next() as UInt64
+        let (random, random2) = UUIDRandomness.next()
         for index in 6..<16 {
             bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : random2) >> (8 * UInt64(index % 8)))
         }
@@ -223,10 +226,28 @@ public struct AuditEventValidator: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { out.append(UInt8(ascii: "-")) }
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
             out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Random bits for ids without a system call per event: 4 KiB of `SystemRandomNumberGenerator`
+/// output at a time, handed out under a lock.
+enum UUIDRandomness {
+    private static let pool = Mutex<(words: [UInt64], next: Int)>(([], 0))
+
+    static func next() -> (UInt64, UInt64) {
+        pool.withLock { pool in
+            if pool.next + 2 > pool.words.count {
+                var generator = SystemRandomNumberGenerator()
+                pool.words = (0..<512).map { _ in generator.next() }
+                pool.next = 0
+            }
+            defer { pool.next += 2 }
+            return (pool.words[pool.next], pool.words[pool.next + 1])
+        }
     }
 }
 

@@ -10,9 +10,8 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
     public var isIPv4: Bool { bytes.count == 4 }
 
     public init?(_ text: some StringProtocol) {
-        let text = String(text)
-        if text.contains(":") {
-            guard let bytes = Self.parseIPv6(text) else { return nil }
+        if text.utf8.contains(UInt8(ascii: ":")) {
+            guard let bytes = Self.parseIPv6(String(text)) else { return nil }
             self.bytes = bytes
         } else {
             guard let bytes = Self.parseIPv4(Substring(text)) else { return nil }
@@ -77,15 +76,28 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
         return text + parts.joined(separator: ":")
     }
 
+    /// Dotted quad, four decimal octets without leading zeros; byte-level (this runs per event).
     static func parseIPv4(_ text: Substring) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  !(part.count > 1 && part.first == "0"), let value = UInt8(part) else { return nil }
-            out.append(value)
+        out.reserveCapacity(4)
+        var value = 0, digits = 0, leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, out.count < 3 else { return nil }
+                out.append(UInt8(value))
+                value = 0; digits = 0; leadingZero = false
+            } else if (48...57).contains(byte) {
+                guard !leadingZero, digits < 3 else { return nil }
+                if digits == 0, byte == 48 { leadingZero = true }
+                value = value * 10 + Int(byte - 48)
+                digits += 1
+                guard value <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
+        guard digits > 0, out.count == 3 else { return nil }
+        out.append(UInt8(value))
         return out
     }
 
