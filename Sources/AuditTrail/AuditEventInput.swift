@@ -75,7 +75,7 @@ extension AuditEventInput {
         comment = reader.string(object, "comment")
         if let actorObject = reader.object(object, "actor") {
             var sub = reader.nested("actor")
-            sub.rejectUnknown(actorObject, ["id", "name", "type", "ip", "user_agent", "session_id"])
+            sub.rejectUnknown(actorObject, Self.actorFields)
             actor = AuditEvent.Actor(
                 id: sub.string(actorObject, "id"), name: sub.string(actorObject, "name"), type: sub.string(actorObject, "type"),
                 ip: sub.string(actorObject, "ip"), userAgent: sub.string(actorObject, "user_agent"),
@@ -84,7 +84,7 @@ extension AuditEventInput {
         }
         if let resourceObject = reader.object(object, "resource") {
             var sub = reader.nested("resource")
-            sub.rejectUnknown(resourceObject, ["type", "id", "name", "namespace"])
+            sub.rejectUnknown(resourceObject, Self.resourceFields)
             resource = AuditEvent.Resource(
                 type: sub.string(resourceObject, "type"), id: sub.string(resourceObject, "id"),
                 name: sub.string(resourceObject, "name"), namespace: sub.string(resourceObject, "namespace"))
@@ -92,14 +92,14 @@ extension AuditEventInput {
         }
         if let changesObject = reader.object(object, "changes") {
             var sub = reader.nested("changes")
-            sub.rejectUnknown(changesObject, ["before", "after"])
+            sub.rejectUnknown(changesObject, Self.changesFields)
             changes = AuditEvent.Changes(before: changesObject["before"], after: changesObject["after"])
             reader.merge(sub)
         }
         files = reader.stringArray(object, "files")
         if let requestObject = reader.object(object, "request") {
             var sub = reader.nested("request")
-            sub.rejectUnknown(requestObject, ["method", "path", "status", "duration_ms", "correlation_id", "headers"])
+            sub.rejectUnknown(requestObject, Self.requestFields)
             var request = AuditEvent.Request(
                 method: sub.string(requestObject, "method"), path: sub.string(requestObject, "path"),
                 correlationID: sub.string(requestObject, "correlation_id"))
@@ -112,7 +112,7 @@ extension AuditEventInput {
         riskScore = reader.integer(object, "risk_score").map { Int(clamping: $0) }
         if let locationObject = reader.object(object, "location") {
             var sub = reader.nested("location")
-            sub.rejectUnknown(locationObject, ["country", "region", "city"])
+            sub.rejectUnknown(locationObject, Self.locationFields)
             location = AuditEvent.Location(
                 country: sub.string(locationObject, "country"), region: sub.string(locationObject, "region"),
                 city: sub.string(locationObject, "city"))
@@ -131,6 +131,11 @@ extension AuditEventInput {
         "files", "comment", "request", "risk_score", "location", "tags", "compliance", "metadata",
     ]
     static let storedFields: Set<String> = ["seq", "received_at", "hash", "redacted"]
+    static let actorFields: Set<String> = ["id", "name", "type", "ip", "user_agent", "session_id"]
+    static let resourceFields: Set<String> = ["type", "id", "name", "namespace"]
+    static let changesFields: Set<String> = ["before", "after"]
+    static let requestFields: Set<String> = ["method", "path", "status", "duration_ms", "correlation_id", "headers"]
+    static let locationFields: Set<String> = ["country", "region", "city"]
 }
 
 /// Reads typed fields out of a JSON object and collects every type error with its field path.

@@ -12,8 +12,7 @@ public enum JSONParser {
 
     /// Parses one JSON text; trailing non-whitespace is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(AuditTrailError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(AuditTrailError) in
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(AuditTrailError) -> JSONValue {
             var parser = Parser(bytes: buffer)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
@@ -21,6 +20,14 @@ public enum JSONParser {
             guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
             return value
         }
+        // Contiguous input (arrays, ByteBuffer views) is parsed in place, without a copy.
+        var result: Result<JSONValue, AuditTrailError>?
+        bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(AuditTrailError) { result = .success(try run(buffer)) } catch { result = .failure(error) }
+        }
+        if let result { return try result.get() }
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer throws(AuditTrailError) in try run(buffer) }
     }
 
     /// Parses a UTF-8 string.
@@ -75,7 +82,7 @@ public enum JSONParser {
 
         mutating func parseObject(depth: Int) throws(AuditTrailError) -> JSONValue {
             index += 1
-            var object: [String: JSONValue] = [:]
+            var object: [String: JSONValue] = Dictionary(minimumCapacity: 8)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
             while true {
@@ -115,15 +122,18 @@ public enum JSONParser {
         mutating func parseString() throws(AuditTrailError) -> String {
             index += 1
             let start = index
+            var ascii = true
             // Fast path: no escapes.
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
+                    if ascii { return String(decoding: slice, as: UTF8.self) }   // ASCII is valid UTF-8
                     guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                     return string
                 }
+                if byte >= 0x80 { ascii = false }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in string") }
                 index += 1
