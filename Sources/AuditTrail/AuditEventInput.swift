@@ -46,96 +46,132 @@ extension AuditEventInput {
     ///
     /// - Parameter prefix: prepended to field names in errors (`"[3]."` for the fourth event of a batch).
     public init(json: JSONValue, fieldPrefix prefix: String = "") throws(AuditTrailError) {
-        var reader = FieldReader(prefix: prefix)
+        var r = FieldReader(prefix: prefix)
         guard case .object(let object) = json else {
             throw AuditTrailError.invalid(prefix.isEmpty ? "body" : String(prefix.dropLast()), "must be a JSON object")
         }
-        for key in object.keys.sorted() where !Self.knownFields.contains(key) {
-            if Self.storedFields.contains(key) {
-                reader.fail(key, "is set by the log, not by the producer")
-            } else {
-                reader.fail(key, "unknown field")
+        // One pass over the keys that are present (no hashing of absent ones): this is the ingest hot path.
+        self.init(action: "")
+        var sawAction = false
+        for (key, value) in object {
+            switch key {
+            case "action": sawAction = true; action = r.string(value, "action") ?? ""
+            case "id": id = r.string(value, "id")
+            case "time":
+                if let text = r.string(value, "time") {
+                    if let time = AuditTime(rfc3339: text) { self.time = time } else { r.fail("time", "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z") }
+                }
+            case "category": category = r.string(value, "category")
+            case "severity":
+                if let text = r.string(value, "severity") {
+                    if let parsed = AuditSeverity(rawValue: text) { severity = parsed } else { r.fail("severity", "must be one of debug, info, warning, error, critical") }
+                }
+            case "outcome":
+                if let text = r.string(value, "outcome") {
+                    if let parsed = AuditOutcome(rawValue: text) { outcome = parsed } else { r.fail("outcome", "must be one of success, failure, denied") }
+                }
+            case "description": description = r.string(value, "description")
+            case "comment": comment = r.string(value, "comment")
+            case "actor":
+                guard let fields = r.object(value, "actor") else { continue }
+                var actor = AuditEvent.Actor()
+                var sub = r.nested("actor")
+                for (name, field) in fields {
+                    switch name {
+                    case "id": actor.id = sub.string(field, name)
+                    case "name": actor.name = sub.string(field, name)
+                    case "type": actor.type = sub.string(field, name)
+                    case "ip": actor.ip = sub.string(field, name)
+                    case "user_agent": actor.userAgent = sub.string(field, name)
+                    case "session_id": actor.sessionID = sub.string(field, name)
+                    default: sub.fail(name, "unknown field")
+                    }
+                }
+                self.actor = actor
+                r.merge(sub)
+            case "resource":
+                guard let fields = r.object(value, "resource") else { continue }
+                var resource = AuditEvent.Resource()
+                var sub = r.nested("resource")
+                for (name, field) in fields {
+                    switch name {
+                    case "type": resource.type = sub.string(field, name)
+                    case "id": resource.id = sub.string(field, name)
+                    case "name": resource.name = sub.string(field, name)
+                    case "namespace": resource.namespace = sub.string(field, name)
+                    default: sub.fail(name, "unknown field")
+                    }
+                }
+                self.resource = resource
+                r.merge(sub)
+            case "changes":
+                guard let fields = r.object(value, "changes") else { continue }
+                var changes = AuditEvent.Changes()
+                var sub = r.nested("changes")
+                for (name, field) in fields {
+                    switch name {
+                    case "before": changes.before = field
+                    case "after": changes.after = field
+                    default: sub.fail(name, "unknown field")
+                    }
+                }
+                self.changes = changes
+                r.merge(sub)
+            case "files": files = r.stringArray(value, "files")
+            case "request":
+                guard let fields = r.object(value, "request") else { continue }
+                var request = AuditEvent.Request()
+                var sub = r.nested("request")
+                for (name, field) in fields {
+                    switch name {
+                    case "method": request.method = sub.string(field, name)
+                    case "path": request.path = sub.string(field, name)
+                    case "correlation_id": request.correlationID = sub.string(field, name)
+                    case "status": request.status = sub.integer(field, name).map { Int(clamping: $0) }
+                    case "duration_ms": request.durationMS = sub.number(field, name)
+                    case "headers": request.headers = sub.object(field, name)
+                    default: sub.fail(name, "unknown field")
+                    }
+                }
+                self.request = request
+                r.merge(sub)
+            case "risk_score": riskScore = r.integer(value, "risk_score").map { Int(clamping: $0) }
+            case "location":
+                guard let fields = r.object(value, "location") else { continue }
+                var location = AuditEvent.Location()
+                var sub = r.nested("location")
+                for (name, field) in fields {
+                    switch name {
+                    case "country": location.country = sub.string(field, name)
+                    case "region": location.region = sub.string(field, name)
+                    case "city": location.city = sub.string(field, name)
+                    default: sub.fail(name, "unknown field")
+                    }
+                }
+                self.location = location
+                r.merge(sub)
+            case "tags": tags = r.stringArray(value, "tags")
+            case "compliance": compliance = r.stringArray(value, "compliance")
+            case "metadata":
+                switch value {
+                case .null: break
+                case .object: metadata = value
+                default: r.fail("metadata", "must be a JSON object")
+                }
+            case "seq", "received_at", "hash", "redacted": r.fail(key, "is set by the log, not by the producer")
+            default: r.fail(key, "unknown field")
             }
         }
-        let action = reader.string(object, "action")
-        if action == nil, object["action"] == nil { reader.fail("action", "is required") }
-        self.init(action: action ?? "")
-        id = reader.string(object, "id")
-        if let text = reader.string(object, "time") {
-            if let time = AuditTime(rfc3339: text) { self.time = time } else { reader.fail("time", "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z") }
-        }
-        category = reader.string(object, "category")
-        if let text = reader.string(object, "severity") {
-            if let value = AuditSeverity(rawValue: text) { severity = value } else { reader.fail("severity", "must be one of debug, info, warning, error, critical") }
-        }
-        if let text = reader.string(object, "outcome") {
-            if let value = AuditOutcome(rawValue: text) { outcome = value } else { reader.fail("outcome", "must be one of success, failure, denied") }
-        }
-        description = reader.string(object, "description")
-        comment = reader.string(object, "comment")
-        if let actorObject = reader.object(object, "actor") {
-            var sub = reader.nested("actor")
-            sub.rejectUnknown(actorObject, Self.actorFields)
-            actor = AuditEvent.Actor(
-                id: sub.string(actorObject, "id"), name: sub.string(actorObject, "name"), type: sub.string(actorObject, "type"),
-                ip: sub.string(actorObject, "ip"), userAgent: sub.string(actorObject, "user_agent"),
-                sessionID: sub.string(actorObject, "session_id"))
-            reader.merge(sub)
-        }
-        if let resourceObject = reader.object(object, "resource") {
-            var sub = reader.nested("resource")
-            sub.rejectUnknown(resourceObject, Self.resourceFields)
-            resource = AuditEvent.Resource(
-                type: sub.string(resourceObject, "type"), id: sub.string(resourceObject, "id"),
-                name: sub.string(resourceObject, "name"), namespace: sub.string(resourceObject, "namespace"))
-            reader.merge(sub)
-        }
-        if let changesObject = reader.object(object, "changes") {
-            var sub = reader.nested("changes")
-            sub.rejectUnknown(changesObject, Self.changesFields)
-            changes = AuditEvent.Changes(before: changesObject["before"], after: changesObject["after"])
-            reader.merge(sub)
-        }
-        files = reader.stringArray(object, "files")
-        if let requestObject = reader.object(object, "request") {
-            var sub = reader.nested("request")
-            sub.rejectUnknown(requestObject, Self.requestFields)
-            var request = AuditEvent.Request(
-                method: sub.string(requestObject, "method"), path: sub.string(requestObject, "path"),
-                correlationID: sub.string(requestObject, "correlation_id"))
-            request.status = sub.integer(requestObject, "status").map { Int($0) }
-            request.durationMS = sub.number(requestObject, "duration_ms")
-            request.headers = sub.object(requestObject, "headers")
-            self.request = request
-            reader.merge(sub)
-        }
-        riskScore = reader.integer(object, "risk_score").map { Int(clamping: $0) }
-        if let locationObject = reader.object(object, "location") {
-            var sub = reader.nested("location")
-            sub.rejectUnknown(locationObject, Self.locationFields)
-            location = AuditEvent.Location(
-                country: sub.string(locationObject, "country"), region: sub.string(locationObject, "region"),
-                city: sub.string(locationObject, "city"))
-            reader.merge(sub)
-        }
-        tags = reader.stringArray(object, "tags")
-        compliance = reader.stringArray(object, "compliance")
-        if let value = object["metadata"], value != .null {
-            if case .object = value { metadata = value } else { reader.fail("metadata", "must be a JSON object") }
-        }
-        try reader.throwIfFailed()
+        if !sawAction || (action.isEmpty && object["action"] == .null) { r.fail("action", "is required") }
+        r.sortErrors(order: Self.fieldOrder)
+        try r.throwIfFailed()
     }
 
-    static let knownFields: Set<String> = [
-        "id", "time", "action", "category", "severity", "outcome", "description", "actor", "resource", "changes",
-        "files", "comment", "request", "risk_score", "location", "tags", "compliance", "metadata",
-    ]
-    static let storedFields: Set<String> = ["seq", "received_at", "hash", "redacted"]
-    static let actorFields: Set<String> = ["id", "name", "type", "ip", "user_agent", "session_id"]
-    static let resourceFields: Set<String> = ["type", "id", "name", "namespace"]
-    static let changesFields: Set<String> = ["before", "after"]
-    static let requestFields: Set<String> = ["method", "path", "status", "duration_ms", "correlation_id", "headers"]
-    static let locationFields: Set<String> = ["country", "region", "city"]
+    /// The order errors are reported in: unknown fields first (by name), then the fields as the API lists them.
+    static let fieldOrder: [String: Int] = Dictionary(uniqueKeysWithValues: [
+        "action", "id", "time", "category", "severity", "outcome", "description", "comment", "actor", "resource",
+        "changes", "files", "request", "risk_score", "location", "tags", "compliance", "metadata",
+    ].enumerated().map { ($1, $0 + 1) })
 }
 
 /// Reads typed fields out of a JSON object and collects every type error with its field path.
@@ -153,55 +189,64 @@ struct FieldReader {
 
     mutating func merge(_ other: FieldReader) { errors += other.errors }
 
-    mutating func rejectUnknown(_ object: [String: JSONValue], _ known: Set<String>) {
-        for key in object.keys.sorted() where !known.contains(key) { fail(key, "unknown field") }
-    }
-
-    mutating func string(_ object: [String: JSONValue], _ key: String) -> String? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
-        case let other?: fail(key, "must be a string, not \(other.typeName)"); return nil
+    mutating func string(_ value: JSONValue, _ key: String) -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let s): return s
+        default: fail(key, "must be a string, not \(value.typeName)"); return nil
         }
     }
 
-    mutating func integer(_ object: [String: JSONValue], _ key: String) -> Int64? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case let value?:
-            if let int = value.int64Value { return int }
-            fail(key, "must be an integer"); return nil
+    mutating func integer(_ value: JSONValue, _ key: String) -> Int64? {
+        if value == .null { return nil }
+        if let int = value.int64Value { return int }
+        fail(key, "must be an integer"); return nil
+    }
+
+    mutating func number(_ value: JSONValue, _ key: String) -> Double? {
+        if value == .null { return nil }
+        if let double = value.doubleValue { return double }
+        fail(key, "must be a number"); return nil
+    }
+
+    mutating func object(_ value: JSONValue, _ key: String) -> [String: JSONValue]? {
+        switch value {
+        case .null: return nil
+        case .object(let o): return o
+        default: fail(key, "must be a JSON object, not \(value.typeName)"); return nil
         }
     }
 
-    mutating func number(_ object: [String: JSONValue], _ key: String) -> Double? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case let value?:
-            if let double = value.doubleValue { return double }
-            fail(key, "must be a number"); return nil
-        }
-    }
-
-    mutating func object(_ object: [String: JSONValue], _ key: String) -> [String: JSONValue]? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .object(let o)?: return o
-        case let other?: fail(key, "must be a JSON object, not \(other.typeName)"); return nil
-        }
-    }
-
-    mutating func stringArray(_ object: [String: JSONValue], _ key: String) -> [String] {
-        switch object[key] {
-        case nil, .null?: return []
-        case .array(let array)?:
+    mutating func stringArray(_ value: JSONValue, _ key: String) -> [String] {
+        switch value {
+        case .null: return []
+        case .array(let array):
             var out: [String] = []
+            out.reserveCapacity(array.count)
             for (index, element) in array.enumerated() {
                 if case .string(let s) = element { out.append(s) } else { fail("\(key)[\(index)]", "must be a string") }
             }
             return out
-        case let other?: fail(key, "must be an array of strings, not \(other.typeName)"); return []
+        default: fail(key, "must be an array of strings, not \(value.typeName)"); return []
         }
+    }
+
+    /// Deterministic error order: unknown fields first by name, then by `order` of the top-level
+    /// field (nested fields sort under their parent), then by name.
+    mutating func sortErrors(order: [String: Int]) {
+        guard errors.count > 1 else { return }
+        func rank(_ error: AuditTrailError.FieldError) -> (Int, String) {
+            let field = error.field.dropFirst(prefix.count)
+            let top = field.prefix { $0 != "." && $0 != "[" }
+            let unknown = error.message == "unknown field" || error.message.hasPrefix("is set by the log")
+            return (unknown && !field.contains(".") ? 0 : order[String(top)] ?? 99, String(field))
+        }
+        errors = errors.enumerated().sorted { a, b in
+            let (ra, rb) = (rank(a.element), rank(b.element))
+            if ra.0 != rb.0 { return ra.0 < rb.0 }
+            if ra.0 == 0 { return ra.1 < rb.1 }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 
     func throwIfFailed() throws(AuditTrailError) {
