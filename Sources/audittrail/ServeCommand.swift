@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditTrail
 import AuditTrailServer
 import Foundation
 import Hummingbird
@@ -11,8 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the AuditTrail HTTP server (SQLite store in the data directory).",
         discussion: """
             Every flag has an environment variable: AUDITTRAIL_HOST, AUDITTRAIL_PORT, AUDITTRAIL_DATA_DIR,
-            AUDITTRAIL_ADMIN_KEY (an admin key, hashed at start), AUDITTRAIL_ANONYMIZE_IPS, AUDITTRAIL_LOG_LEVEL.
-            Flags win over the environment.
+            AUDITTRAIL_ANONYMIZE_IPS, AUDITTRAIL_LOG_LEVEL, AUDITTRAIL_WRITER_CAPACITY, AUDITTRAIL_WRITER_MAX_BATCH,
+            AUDITTRAIL_METRICS_PUBLIC, AUDITTRAIL_STORE_READERS. Flags win over the environment.
+            The admin key is only taken from the environment (AUDITTRAIL_ADMIN_KEY, at least 16 characters,
+            hashed at start), so that it never shows in the process list.
             """
     )
 
@@ -31,27 +34,46 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("writer-capacity"), help: "Most events queued before ingest answers 503 (default 200000).")
+    var writerCapacity: Int?
+
+    @Option(name: .customLong("writer-max-batch"), help: "Most events in one commit (default 10000).")
+    var writerMaxBatch: Int?
+
+    @Flag(name: .customLong("metrics-public"), help: "Serve /metrics to any peer, not only loopback.")
+    var metricsPublic = false
+
+    @Option(name: .customLong("store-readers"), help: "SQLite reader connections, 1–64 (default 4).")
+    var storeReaders: Int?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: must be from 0 to 65535") }
         if let host, host.isEmpty { throw ValidationError("--host: must not be empty") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical")
         }
+        if let writerCapacity, writerCapacity < 1 { throw ValidationError("--writer-capacity: must be a positive integer") }
+        if let writerMaxBatch, writerMaxBatch < 1 { throw ValidationError("--writer-max-batch: must be a positive integer") }
+        if let storeReaders, !(1...64).contains(storeReaders) { throw ValidationError("--store-readers: must be from 1 to 64") }
     }
 
     func run() async throws {
         var configuration: AuditServerConfiguration
         do {
             configuration = try AuditServerConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError("\(error)")
+        } catch let error as AuditTrailError {
+            throw ValidationError(cliMessage(error, flagNames: false))
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if anonymizeIPs { configuration.anonymizeIPs = true }
-        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
-            ?? ProcessInfo.processInfo.environment["AUDITTRAIL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        if let level = logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = level }
+        if let writerCapacity { configuration.writer.capacity = writerCapacity }
+        if let writerMaxBatch { configuration.writer.maxBatchEvents = writerMaxBatch }
+        if metricsPublic { configuration.options.metricsFromAnyPeer = true }
+        if let storeReaders { configuration.options.storeReaders = storeReaders }
+        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

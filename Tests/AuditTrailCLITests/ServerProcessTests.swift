@@ -108,6 +108,8 @@ struct ServerProcessTests {
         (["query", "--format", "xml"], "--format"),
         (["serve", "--port", "70000"], "--port"),
         (["serve", "--log-level", "loud"], "--log-level"),
+        (["serve", "--writer-capacity", "0"], "--writer-capacity"),
+        (["serve", "--store-readers", "100"], "--store-readers"),
         (["keys", "create", "--role", "root"], "--role"),
         (["keys", "create", "--role", "viewer"], "--subject"),
         (["bench", "ingest", "--batch", "0"], "--batch"),
