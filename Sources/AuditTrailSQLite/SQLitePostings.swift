@@ -71,24 +71,27 @@ enum SQLitePostings {
         case range(String, String)
     }
 
+    /// The column each posting kind copies from the events table.
+    static let kindColumns: [(Kind, String)] = [
+        (.actor, "actor_id"), (.action, "action"), (.resourceType, "resource_type"),
+        (.resourceID, "resource_id"), (.correlationID, "correlation_id"),
+    ]
+
     /// Inserts the postings of events `first…last` as segment `segment`, sorted, and records it.
+    ///
+    /// One sorted `INSERT … SELECT` per kind: each sort holds one segment's keys (a few MB, inside
+    /// the sorter's memory), where a single pass over all five kinds sorted five times as many
+    /// records and spilled — measured 0.25–0.32 s of CPU per 65,536 events instead of 0.56–0.63 s.
     static func mergeStatements(segment: Int64, first: Int64, last: Int64) -> [(String, [SQLiteData])] {
         let bounds: [SQLiteData] = [.integer(Int(segment)), .integer(Int(first)), .integer(Int(last))]
-        // One pass over the segment's rows (CROSS JOIN keeps events as the outer loop), one sort.
-        let insert = """
-            INSERT INTO ix.postings (segment, kind, key, seq)
-            SELECT ?1, k.column1, CASE k.column1
-                WHEN \(Kind.actor.rawValue) THEN e.actor_id WHEN \(Kind.action.rawValue) THEN e.action
-                WHEN \(Kind.resourceType.rawValue) THEN e.resource_type WHEN \(Kind.resourceID.rawValue) THEN e.resource_id
-                ELSE e.correlation_id END AS key, e.seq
-            FROM main.events AS e CROSS JOIN (VALUES (\(Kind.actor.rawValue)), (\(Kind.action.rawValue)),
-                (\(Kind.resourceType.rawValue)), (\(Kind.resourceID.rawValue)), (\(Kind.correlationID.rawValue))) AS k
-            WHERE e.seq BETWEEN ?2 AND ?3 AND key IS NOT NULL
-            ORDER BY 2, 3, 4
-            """
-        return [
-            (insert, bounds),
-            ("INSERT INTO ix.segments (segment, first_seq, last_seq) VALUES (?1, ?2, ?3)", bounds),
-        ]
+        var statements: [(String, [SQLiteData])] = kindColumns.map { kind, column in
+            let sql = """
+                INSERT INTO ix.postings (segment, kind, key, seq) SELECT ?1, \(kind.rawValue), \(column), seq
+                FROM main.events WHERE seq BETWEEN ?2 AND ?3 AND \(column) IS NOT NULL ORDER BY 3, 4
+                """
+            return (sql, bounds)
+        }
+        statements.append(("INSERT INTO ix.segments (segment, first_seq, last_seq) VALUES (?1, ?2, ?3)", bounds))
+        return statements
     }
 }
