@@ -31,9 +31,8 @@ import Darwin
 public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendable {
     let configuration: Configuration
     let logger: Logger
-    /// The writer connection and its own one-thread pool; touched only under `appendGate`.
-    let writer: SQLiteConnection
-    let writerThreadPool: NIOThreadPool
+    /// The append connection (its own one-thread pool); touched only under `appendGate`.
+    let eventWriter: SQLiteEventWriter
     let appendGate = SQLiteSerialGate()
     /// One index merge at a time in this process (another process's merge conflicts and retries).
     let mergeGate = SQLiteSerialGate()
@@ -52,12 +51,11 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         static let empty = SQLiteHead(seq: 0, hash: AuditChain.genesis, receivedAt: 0)
     }
 
-    private init(configuration: Configuration, logger: Logger, writer: SQLiteConnection, writerThreadPool: NIOThreadPool,
+    private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteEventWriter,
                  readers: SQLiteConnectionPool, readerThreadPool: NIOThreadPool, head: SQLiteHead) {
         self.configuration = configuration
         self.logger = logger
-        self.writer = writer
-        self.writerThreadPool = writerThreadPool
+        self.eventWriter = eventWriter
         self.readers = readers
         self.readerThreadPool = readerThreadPool
         self.cachedHead = Mutex(head)
@@ -73,24 +71,29 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         let readerPool = NIOThreadPool(numberOfThreads: max(1, configuration.readerCount))
         readerPool.start()
         var opened: [SQLiteConnection] = []
+        var eventWriter: SQLiteEventWriter?
         do {
-            let writer = try await connect(path, writerPool, logger, configuration, cacheKiB: configuration.writerCacheKiB)
-            opened.append(writer)
-            try await writer.execute("PRAGMA wal_autocheckpoint = \(max(100, configuration.writerAutoCheckpointPages))")
-            try await SQLiteSchema.migrate(writer, logger: logger)
+            // Creates the file (16 KiB pages, WAL) and migrates it; appends then use their own handle.
+            let setup = try await connect(path, writerPool, logger, configuration, cacheKiB: 1024)
+            opened.append(setup)
+            try await SQLiteSchema.migrate(setup, logger: logger)
             for _ in 0..<max(1, configuration.readerCount) {
                 let reader = try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
                 opened.append(reader)
                 try await attachIndex(reader, configuration)
             }
-            let head = try await readHead(writer)
+            let head = try await readHead(setup)
             try await prepareIndex(opened[1], head: head, logger: logger)
+            opened.removeFirst()
+            try await setup.close()
+            eventWriter = try await SQLiteEventWriter.open(path: path, configuration: configuration, threadPool: writerPool)
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(
-                configuration: configuration, logger: logger, writer: writer, writerThreadPool: writerPool,
-                readers: SQLiteConnectionPool(connections: Array(opened.dropFirst())), readerThreadPool: readerPool, head: head)
+                configuration: configuration, logger: logger, eventWriter: eventWriter!,
+                readers: SQLiteConnectionPool(connections: opened), readerThreadPool: readerPool, head: head)
         } catch {
             for connection in opened { try? await connection.close() }
+            if let eventWriter { try? await eventWriter.perform { $0.close() } }
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
             throw storeFailure("open", error)
@@ -139,12 +142,14 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             return value
         }
         guard !wasClosed else { return }
-        try await appendGate.withLock {
-            try? await writer.execute("PRAGMA optimize")
-            try await writer.close()
+        await appendGate.withLock {
+            try? await eventWriter.perform { writer in
+                try? writer.execute("PRAGMA optimize")
+                writer.close()
+            }
         }
         try await readers.close()
-        try await writerThreadPool.shutdownGracefully()
+        try await eventWriter.threadPool.shutdownGracefully()
         try await readerThreadPool.shutdownGracefully()
     }
 
