@@ -4,12 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+# The server runs in its own process group (setsid), so that stopping it also stops what
+# `swift run` started, whatever the toolchain does (exec or fork).
+stop_server() {
+  if [ -n "${server:-}" ]; then
+    kill -TERM -- "-$server" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 -- "-$server" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$server" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap stop_server EXIT
+if curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1; then
+  echo "something already listens on 127.0.0.1:8080; stop it first" >&2
+  exit 1
+fi
 
 # The server command from the README (same default port; the data directory is the default too,
 # relative to the working directory, so run it from the scratch folder).
 root=$PWD
-(cd "$work" && swift run --package-path "$root" audittrail serve >"$work/server.log" 2>&1) &
+setsid bash -c 'cd "$1" && exec swift run --package-path "$2" audittrail serve' _ "$work" "$root" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 600); do
   curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
