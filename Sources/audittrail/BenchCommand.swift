@@ -39,6 +39,7 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Seconds per wrk run.") var duration = 10
     @Option(help: "wrk connections for single POSTs.") var connections = 64
     @Option(name: .customLong("http-batch"), help: "Events per HTTP batch request.") var httpBatch = 1000
+    @Option(name: .customLong("batch-connections"), help: "wrk connections for batch POSTs.") var batchConnections = 8
 
     func validate() throws {
         if events < 0 { throw ValidationError("--events: must be 0 or more") }
@@ -47,6 +48,7 @@ struct IngestBench: AsyncParsableCommand {
         if !(1...300).contains(duration) { throw ValidationError("--duration: must be from 1 to 300 seconds") }
         if !(1...1024).contains(connections) { throw ValidationError("--connections: must be from 1 to 1024") }
         if !(1...10_000).contains(httpBatch) { throw ValidationError("--http-batch: must be from 1 to 10000") }
+        if !(1...256).contains(batchConnections) { throw ValidationError("--batch-connections: must be from 1 to 256") }
     }
 
     func run() async throws {
@@ -146,8 +148,8 @@ struct IngestBench: AsyncParsableCommand {
             try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
             try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
 
-            print("HTTP batch POSTs (\(httpBatch) events each, 4 connections, \(duration) s):")
-            let batchResult = try runWrk(wrk, ["-t1", "-c4", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
+            print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
+            let batchResult = try runWrk(wrk, ["-t1", "-c\(batchConnections)", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
                                                "http://127.0.0.1:\(port)/v1/events/batch"])
             print("  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))")
             print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
