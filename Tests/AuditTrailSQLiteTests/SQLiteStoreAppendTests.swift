@@ -53,9 +53,16 @@ import Testing
         var input = AuditFixtures.fullyPopulated()
         input.description = "Ünïcode Description"
         let result = try await store.append(AuditFixtures.prepare([input]))[0]
+        var ascii = AuditFixtures.fullyPopulated(id: AuditFixtures.uuid(seed: 41, index: 1))
+        ascii.description = "Mixed CASE Text"
+        ascii.comment = nil
+        ascii.metadata = ["Plan": "PRO"]
+        let asciiResult = try await store.append(AuditFixtures.prepare([ascii]))[0]
         try await store.close()
 
         let raw = try await directory.rawConnection()
+        let asciiRows = try await raw.query("SELECT search FROM events WHERE seq = ?", [.integer(Int(asciiResult.seq))])
+        #expect(asciiRows.first?.column("search")?.string == "mixed case text\n{\"plan\":\"pro\"}")
         let rows = try await raw.query(
             "SELECT id, hash, typeof(canonical) AS kind, length(ip) AS ip, search, tags, actor_id FROM events WHERE seq = ?",
             [.integer(Int(result.seq))])
