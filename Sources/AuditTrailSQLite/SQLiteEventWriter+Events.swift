@@ -42,25 +42,29 @@ struct SQLiteSealing: Sendable {
         rows.reserveCapacity(min(limit, events.count - next))
         let end = min(events.count, next + limit)
         while next < end {
-            let prepared = events[next]
+            let event = events[next].event
+            let clientID = events[next].clientID
             next += 1
-            if prepared.clientID, let stored = known[prepared.event.id] {
+            if clientID, let stored = known[event.id] {
                 results.append(stored)
                 continue
             }
-            let sealed = prepared.sealed(seq: head.seq + 1, receivedAt: receivedAt, previousHash: head.hash)
-            head = SQLiteAuditStore.SQLiteHead(seq: head.seq + 1, hash: sealed.hash, receivedAt: receivedAt.milliseconds)
-            let result = AuditAppendResult(id: sealed.event.id, seq: head.seq, hash: sealed.hash, receivedAt: receivedAt, created: true)
+            // What `PreparedAuditEvent.sealed` does, without its copy of the event with seq set
+            // (the row needs only the event's own fields).
+            let seq = head.seq + 1
+            let canonical = events[next - 1].parts.assemble(seq: seq, receivedAt: receivedAt)
+            let hash = AuditChain.next(previous: head.hash, canonical: canonical)
+            head = SQLiteAuditStore.SQLiteHead(seq: seq, hash: hash, receivedAt: receivedAt.milliseconds)
+            let result = AuditAppendResult(id: event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
             results.append(result)
-            if prepared.clientID {
+            if clientID {
                 var again = result
                 again.created = false
-                known[prepared.event.id] = again
+                known[event.id] = again
             }
-            actionCounts[sealed.event.action, default: 0] += 1
-            let event = prepared.event
+            actionCounts[event.action, default: 0] += 1
             rows.append(SQLiteSealedRow(
-                seq: head.seq, receivedAt: receivedAt.milliseconds, canonical: sealed.canonical, hash: sealed.hash, event: event,
+                seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, event: event,
                 ip: event.actor?.ip.flatMap(AuditIPAddress.init).map(\.mapped),
                 tags: SQLiteAuditStore.jsonArray(event.tags), compliance: SQLiteAuditStore.jsonArray(event.compliance),
                 search: SQLiteAuditStore.searchText(event)))
