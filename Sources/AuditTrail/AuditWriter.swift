@@ -169,7 +169,8 @@ public final class AuditWriter: Service, Sendable {
     }
 
     private func commit(_ group: [Pending]) async {
-        let events = group.flatMap(\.events)
+        // One pending append (a large batch) is handed over as is: no copy of every event.
+        let events = group.count == 1 ? group[0].events : group.flatMap(\.events)
         let clock = ContinuousClock()
         var attempt = 0
         while true {
