@@ -20,7 +20,9 @@ extension SQLiteAuditStore {
         public var writerCacheKiB: Int = 65_536
         /// Page cache of each reader connection, in KiB. Default 16,384 (16 MiB).
         public var readerCacheKiB: Int = 16_384
-        /// Rows per multi-row `INSERT` (each row binds 22 values; SQLite allows 32,766). Default 1,000.
+        /// Events per insert chunk. An append of at most this many is one job on the writer thread
+        /// (sealing included); a larger one is sealed a chunk at a time while the writer thread
+        /// inserts the previous chunk. Default 1,000.
         public var rowsPerInsert: Int = 1000
         /// How often ``SQLiteAuditStore/run()`` checkpoints the WAL, in milliseconds. Default 1,000.
         public var maintenanceIntervalMilliseconds: Int = 1000
