@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailTesting
 import Testing
 
 @Suite("CanonicalJSON")

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailTesting
 import Testing
 
 /// Seeded random trees: every root, inclusion proof and consistency proof verifies against the

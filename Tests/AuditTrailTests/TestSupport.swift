@@ -1,20 +1,9 @@
 import AuditTrail
+import AuditTrailTesting
 import Testing
 
-/// A small, seeded pseudo-random generator (SplitMix64) so that property tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator of the fixtures module (SplitMix64), so that property tests are reproducible.
+typealias SeededGenerator = SplitMix64
 
 /// The field names of a validation failure, or `nil` when `body` did not throw.
 func fieldNames<T>(_ body: () throws(AuditTrailError) -> T) -> [String]? {

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailTesting
 
 /// A test double for exercising ``AuditWriter``: an actor that appends sealed events to an array,
 /// one "transaction" per `append` call, with switches to make appends slow or fail. It is not a
@@ -112,25 +113,8 @@ actor WriterTestStore: AuditStore {
 
     private var chainStartHead: AuditChainHead { AuditChainHead(seq: 0, hash: AuditChain.genesis) }
 
-    /// The plain filters of a query (the search language is not evaluated by this double; a
-    /// query that carries one matches nothing, so a test relying on it fails loudly).
+    /// The query's meaning, from the conformance suite's reference matcher (one definition).
     static func matches(_ e: AuditEvent, _ q: AuditQuery) -> Bool {
-        if q.search != nil { return false }
-        if let action = q.action, !action.matches(e.action) { return false }
-        if let category = q.category, e.category != category { return false }
-        if let actor = q.actor, e.actor?.id != actor { return false }
-        if let visible = q.visibleActor, e.actor?.id != visible { return false }
-        if let name = q.actorName, e.actor?.name != name { return false }
-        if let type = q.resourceType, e.resource?.type != type { return false }
-        if let id = q.resourceID, e.resource?.id != id { return false }
-        if let outcome = q.outcome, e.outcome != outcome { return false }
-        if let severity = q.severity, e.severity != severity { return false }
-        if let minimum = q.minSeverity, e.severity < minimum { return false }
-        if let block = q.ip, !(e.actor?.ip.flatMap { AuditIPAddress($0) }.map(block.contains) ?? false) { return false }
-        if let correlation = q.correlationID, e.request?.correlationID != correlation { return false }
-        if let tag = q.tag, !e.tags.contains(tag) { return false }
-        if let since = q.since, e.time < since { return false }
-        if let until = q.until, e.time >= until { return false }
-        return true
+        AuditReferenceMatcher.matches(q, e)
     }
 }
