@@ -77,24 +77,7 @@ actor WriterTestStore: AuditStore {
     func event(id: String) async throws -> AuditStoredEvent? { rows.first { $0.id == id } }
 
     func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {
-        var stats = AuditStats()
-        var actors = Set<String>()
-        var bins: [Int64: Int64] = [:]
-        for event in events where Self.matches(event, query) {
-            stats.total += 1
-            if event.outcome == .failure { stats.failures += 1 }
-            if event.outcome == .denied { stats.denied += 1 }
-            if let id = event.actor?.id { actors.insert(id) }
-            stats.byAction[event.action, default: 0] += 1
-            stats.byOutcome[event.outcome.rawValue, default: 0] += 1
-            stats.bySeverity[event.severity.rawValue, default: 0] += 1
-            stats.byCategory[event.category, default: 0] += 1
-            let start = event.time.milliseconds - event.time.milliseconds % bucket.milliseconds
-            bins[start, default: 0] += 1
-        }
-        stats.uniqueActors = Int64(actors.count)
-        stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
-        return stats
+        AuditReferenceMatcher.stats(events.filter { Self.matches($0, query) }, bucket: bucket)
     }
 
     func seenActions() async throws -> [String: Int64] {
