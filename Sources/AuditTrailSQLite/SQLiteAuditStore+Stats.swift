@@ -32,34 +32,24 @@ extension SQLiteAuditStore {
             stats.uniqueActors = row.int64("actors") ?? 0
         }
         guard stats.total > 0 else { return stats }
-        for (column, keyPath) in [("action", \AuditStats.byAction), ("category", \AuditStats.byCategory)] {
-            builder = Self.queryBuilder()
-            for row in try await connection.query(builder.aggregate(query, select: "\(column) AS k, count(*) AS n", groupBy: column)) {
-                if let key = row.text("k"), let count = row.int64("n") { stats[keyPath: keyPath][key] = count }
-            }
-        }
-        builder = Self.queryBuilder()
-        for row in try await connection.query(builder.aggregate(query, select: "outcome AS k, count(*) AS n", groupBy: "outcome")) {
-            if let code = row.int64("k"), let outcome = AuditOutcome(code: Int(code)), let count = row.int64("n") {
-                stats.byOutcome[outcome.rawValue] = count
-            }
-        }
-        builder = Self.queryBuilder()
-        for row in try await connection.query(builder.aggregate(query, select: "severity AS k, count(*) AS n", groupBy: "severity")) {
-            if let level = row.int64("k"), let severity = AuditSeverity(level: Int(level)), let count = row.int64("n") {
-                stats.bySeverity[severity.rawValue] = count
-            }
-        }
+        // One more scan for every breakdown at once: counts per (action, category, outcome,
+        // severity, time bin), folded here. The table is read twice in all, not six times.
         builder = Self.queryBuilder()
         let size = builder.bind(.integer(bucket.milliseconds))
         let start = builder.dialect.floor("time", multipleOf: size)
-        let histogram = builder.aggregate(query, select: "\(start) AS bin, count(*) AS n", groupBy: "bin")
-        let ordered = AuditSQLStatement(sql: histogram.sql + " ORDER BY bin", binds: histogram.binds)
-        for row in try await connection.query(ordered) {
-            if let bin = row.int64("bin"), let count = row.int64("n") {
-                stats.histogram.append(.init(start: AuditTime(milliseconds: bin), count: count))
-            }
+        let grouped = builder.aggregate(
+            query, select: "action AS a, category AS c, outcome AS o, severity AS s, \(start) AS bin, count(*) AS n",
+            groupBy: "a, c, o, s, bin")
+        var bins: [Int64: Int64] = [:]
+        for row in try await connection.query(grouped) {
+            guard let count = row.int64("n") else { continue }
+            if let action = row.text("a") { stats.byAction[action, default: 0] += count }
+            if let category = row.text("c") { stats.byCategory[category, default: 0] += count }
+            if let code = row.int64("o"), let outcome = AuditOutcome(code: Int(code)) { stats.byOutcome[outcome.rawValue, default: 0] += count }
+            if let level = row.int64("s"), let severity = AuditSeverity(level: Int(level)) { stats.bySeverity[severity.rawValue, default: 0] += count }
+            if let bin = row.int64("bin") { bins[bin, default: 0] += count }
         }
+        stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
         return stats
     }
 }
