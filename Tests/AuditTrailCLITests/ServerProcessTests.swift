@@ -52,6 +52,45 @@ struct ServerProcessTests {
         #expect(verify.output.contains("OK: "))
     }
 
+    @Test func aFullWriterAnswers503AndStoresNothingItRefused() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A queue of one event: while one commit is in flight, every other append is refused.
+        let server = try ServerProcess(
+            dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey], arguments: ["--writer-capacity", "1"])
+        try await server.waitUntilHealthy()
+        let outcomes = Mutex<[(id: String, status: Int, retryAfter: String?)]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for _ in 0..<50 {
+                let id = UUID().uuidString.lowercased()
+                let body = #"{"id":"\#(id)","action":"data.update","actor":{"id":"u-\#(worker)"}}"#
+                guard let response = try? server.request("POST", "/v1/events", key: adminKey, json: body) else { continue }
+                let retryAfter = response.headers.first { $0.0 == "retry-after" }?.1
+                outcomes.withLock { $0.append((id, response.status, retryAfter)) }
+            }
+        }
+        let all = outcomes.withLock { $0 }
+        let refused = all.filter { $0.status == 503 }
+        let stored = all.filter { $0.status == 201 }
+        #expect(all.count == 400)
+        #expect(refused.count + stored.count == all.count, "only 201 and 503 are expected")
+        #expect(!refused.isEmpty, "eight concurrent writers against a one-event queue must be refused sometimes")
+        #expect(refused.allSatisfy { $0.retryAfter == "1" })
+        // Reads are recorded (audit.query) through the same one-event queue, and a read that cannot
+        // be recorded is refused too (503), so look each event up until the read itself gets through.
+        func lookup(_ id: String) async throws -> Int {
+            for _ in 0..<100 {
+                let status = try server.request("GET", "/v1/events/\(id)", key: adminKey).status
+                if status != 503 { return status }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return 503
+        }
+        for event in stored { #expect(try await lookup(event.id) == 200) }
+        for event in refused.prefix(50) { #expect(try await lookup(event.id) == 404) }
+        server.kill(signal: SIGTERM)
+    }
+
     @Test func sigtermDrainsAndExitsCleanly() async throws {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
