@@ -44,7 +44,7 @@ public struct AuditAPIKey: Sendable, Hashable {
         let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let idBytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let key = AuditAPIKey(id: "key_" + AuditChain.hex(idBytes), name: name, role: role, subject: subject, createdAt: now)
-        return (key, "atk_" + base64URL(secretBytes))
+        return (key, "atk_" + AuditBase64.encode(secretBytes, urlSafe: true))
     }
 
     /// Checks the fields of a key request; errors name the field.
@@ -60,21 +60,6 @@ public struct AuditAPIKey: Sendable, Hashable {
     /// The stored form of a secret: hex SHA-256.
     public static func hash(secret: String) -> String {
         AuditChain.hex(SHA256.hash(data: Array(secret.utf8)))
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            var value: UInt32 = 0
-            for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * UInt32(offset)) }
-            let characters = chunk.count + 1
-            for position in 0..<characters { out.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)]) }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

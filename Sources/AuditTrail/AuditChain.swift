@@ -19,11 +19,14 @@ public enum AuditChain {
 
     /// Lower-case hex.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var out: [UInt8] = []
         for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)]) }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The lower-case hex digits, as UTF-8 (shared by every hex writer in the module).
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Bytes from hex, or nil.
     public static func bytes(hex: String) -> [UInt8]? {

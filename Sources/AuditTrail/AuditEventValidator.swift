@@ -229,7 +229,7 @@ public struct AuditEventValidator: Sendable {
         }
         bytes[6] = (bytes[6] & 0x0F) | 0x70
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = AuditChain.hexDigits
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {

@@ -10,6 +10,21 @@ enum AuditBase64 {
         return table
     }()
 
+    /// The base64 text of `bytes`; with `urlSafe`, the URL alphabet (`-`, `_`) without padding
+    /// (RFC 4648 §5), as API key secrets use it.
+    static func encode(_ bytes: [UInt8], urlSafe: Bool) -> String {
+        let standard = encode(bytes)
+        guard urlSafe else { return standard }
+        return String(decoding: standard.utf8.compactMap { char -> UInt8? in
+            switch char {
+            case UInt8(ascii: "+"): UInt8(ascii: "-")
+            case UInt8(ascii: "/"): UInt8(ascii: "_")
+            case UInt8(ascii: "="): nil
+            default: char
+            }
+        }, as: UTF8.self)
+    }
+
     static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)

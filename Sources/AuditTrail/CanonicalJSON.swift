@@ -76,7 +76,7 @@ public enum CanonicalJSON {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static var hexDigits: [UInt8] { AuditChain.hexDigits }
 
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

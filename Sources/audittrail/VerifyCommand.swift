@@ -31,7 +31,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if showProgress { FileHandleOutput.standardError("") }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsedSeconds = seconds(elapsed)
         if json {
             let bad = result.problem.map { String($0.seq) } ?? "null"
             let problem = result.problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
@@ -40,7 +40,7 @@ struct VerifyCommand: AsyncParsableCommand {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
             print("\(result.checked) events verified before it.")
         } else {
-            let rate = seconds > 0 ? Int(Double(result.checked) / seconds) : 0
+            let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
             print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(AuditChain.hex(result.head.hash)) (\(rate) events/s)")
         }
         if !result.ok { throw ExitCode(1) }
