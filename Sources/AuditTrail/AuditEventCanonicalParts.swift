@@ -141,14 +141,19 @@ extension AuditEvent {
 
     /// Decodes an event from its stored canonical bytes; `hash` is set when given.
     public init(canonical bytes: some Collection<UInt8>, hash: String? = nil) throws(AuditTrailError) {
-        guard case .object(var object) = try JSONParser.parse(bytes) else {
-            throw AuditTrailError(.tampered, "stored event is not a JSON object")
+        var stored: AuditEventInput.StoredFields? = AuditEventInput.StoredFields()
+        let input: AuditEventInput
+        do throws(AuditTrailError) {
+            input = try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+                guard parser.peek == UInt8(ascii: "{") else { throw AuditTrailError(.tampered, "stored event is not a JSON object") }
+                return try AuditEventInput.read(&parser, depth: 0, fieldPrefix: "", stored: &stored).get()
+            }
+        } catch where error.code == .tampered {
+            throw error
+        } catch {
+            throw AuditTrailError(.tampered, "stored event does not decode: \(error.message)")
         }
-        let seq = object.removeValue(forKey: "seq")?.int64Value
-        let received = object.removeValue(forKey: "received_at")?.stringValue.flatMap(AuditTime.init(rfc3339:))
-        let redacted = object.removeValue(forKey: "redacted")?.arrayValue?.compactMap(\.stringValue) ?? []
-        object.removeValue(forKey: "hash")
-        let input = try AuditEventInput(json: .object(object))
+        let seq = stored?.seq, received = stored?.receivedAt, redacted = stored?.redacted ?? []
         guard let seq, let received, let id = input.id, let time = input.time, let category = input.category else {
             throw AuditTrailError(.tampered, "stored event lacks seq, received_at, id, time or category")
         }

@@ -41,130 +41,191 @@ public struct AuditEventInput: Sendable, Hashable {
 }
 
 extension AuditEventInput {
-    /// Reads an input event from parsed JSON, checking JSON types and rejecting unknown fields.
-    /// Every problem is collected, so one 400 names every bad field.
+    /// Reads an input event from JSON bytes, checking JSON types and rejecting unknown fields.
+    /// Every problem is collected, so one 400 names every bad field. The bytes are read once, in
+    /// place: only `metadata`, `changes` and `request.headers` become ``JSONValue`` trees.
     ///
     /// - Parameter prefix: prepended to field names in errors (`"[3]."` for the fourth event of a batch).
-    public init(json: JSONValue, fieldPrefix prefix: String = "") throws(AuditTrailError) {
-        var r = FieldReader(prefix: prefix)
-        guard case .object(let object) = json else {
-            throw AuditTrailError.invalid(prefix.isEmpty ? "body" : String(prefix.dropLast()), "must be a JSON object")
+    public init(jsonBytes bytes: some Collection<UInt8>, fieldPrefix prefix: String = "") throws(AuditTrailError) {
+        self = try Self.read(jsonBytes: bytes, fieldPrefix: prefix).get()
+    }
+
+    /// Reads one event like ``init(jsonBytes:fieldPrefix:)``, but keeps a JSON syntax error (thrown)
+    /// apart from field errors (the failure), for callers that report them differently.
+    public static func read(jsonBytes bytes: some Collection<UInt8>, fieldPrefix prefix: String = "") throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+            try Self.read(&parser, depth: 0, fieldPrefix: prefix)
         }
-        // One pass over the keys that are present (no hashing of absent ones): this is the ingest hot path.
-        self.init(action: "")
-        var sawAction = false
-        for (key, value) in object {
-            switch key {
-            case "action": sawAction = true; action = r.string(value, "action") ?? ""
-            case "id": id = r.string(value, "id")
-            case "time":
-                if let text = r.string(value, "time") {
-                    if let time = AuditTime(rfc3339: text) { self.time = time } else { r.fail("time", "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z") }
-                }
-            case "category": category = r.string(value, "category")
-            case "severity":
-                if let text = r.string(value, "severity") {
-                    if let parsed = AuditSeverity(rawValue: text) { severity = parsed } else { r.fail("severity", "must be one of debug, info, warning, error, critical") }
-                }
-            case "outcome":
-                if let text = r.string(value, "outcome") {
-                    if let parsed = AuditOutcome(rawValue: text) { outcome = parsed } else { r.fail("outcome", "must be one of success, failure, denied") }
-                }
-            case "description": description = r.string(value, "description")
-            case "comment": comment = r.string(value, "comment")
-            case "actor":
-                guard let fields = r.object(value, "actor") else { continue }
-                var actor = AuditEvent.Actor()
-                var sub = r.nested("actor")
-                for (name, field) in fields {
-                    switch name {
-                    case "id": actor.id = sub.string(field, name)
-                    case "name": actor.name = sub.string(field, name)
-                    case "type": actor.type = sub.string(field, name)
-                    case "ip": actor.ip = sub.string(field, name)
-                    case "user_agent": actor.userAgent = sub.string(field, name)
-                    case "session_id": actor.sessionID = sub.string(field, name)
-                    default: sub.fail(name, "unknown field")
-                    }
-                }
-                self.actor = actor
-                r.merge(sub)
-            case "resource":
-                guard let fields = r.object(value, "resource") else { continue }
-                var resource = AuditEvent.Resource()
-                var sub = r.nested("resource")
-                for (name, field) in fields {
-                    switch name {
-                    case "type": resource.type = sub.string(field, name)
-                    case "id": resource.id = sub.string(field, name)
-                    case "name": resource.name = sub.string(field, name)
-                    case "namespace": resource.namespace = sub.string(field, name)
-                    default: sub.fail(name, "unknown field")
-                    }
-                }
-                self.resource = resource
-                r.merge(sub)
-            case "changes":
-                guard let fields = r.object(value, "changes") else { continue }
-                var changes = AuditEvent.Changes()
-                var sub = r.nested("changes")
-                for (name, field) in fields {
-                    switch name {
-                    case "before": changes.before = field
-                    case "after": changes.after = field
-                    default: sub.fail(name, "unknown field")
-                    }
-                }
-                self.changes = changes
-                r.merge(sub)
-            case "files": files = r.stringArray(value, "files")
-            case "request":
-                guard let fields = r.object(value, "request") else { continue }
-                var request = AuditEvent.Request()
-                var sub = r.nested("request")
-                for (name, field) in fields {
-                    switch name {
-                    case "method": request.method = sub.string(field, name)
-                    case "path": request.path = sub.string(field, name)
-                    case "correlation_id": request.correlationID = sub.string(field, name)
-                    case "status": request.status = sub.integer(field, name).map { Int(clamping: $0) }
-                    case "duration_ms": request.durationMS = sub.number(field, name)
-                    case "headers": request.headers = sub.object(field, name)
-                    default: sub.fail(name, "unknown field")
-                    }
-                }
-                self.request = request
-                r.merge(sub)
-            case "risk_score": riskScore = r.integer(value, "risk_score").map { Int(clamping: $0) }
-            case "location":
-                guard let fields = r.object(value, "location") else { continue }
-                var location = AuditEvent.Location()
-                var sub = r.nested("location")
-                for (name, field) in fields {
-                    switch name {
-                    case "country": location.country = sub.string(field, name)
-                    case "region": location.region = sub.string(field, name)
-                    case "city": location.city = sub.string(field, name)
-                    default: sub.fail(name, "unknown field")
-                    }
-                }
-                self.location = location
-                r.merge(sub)
-            case "tags": tags = r.stringArray(value, "tags")
-            case "compliance": compliance = r.stringArray(value, "compliance")
-            case "metadata":
-                switch value {
-                case .null: break
-                case .object: metadata = value
-                default: r.fail("metadata", "must be a JSON object")
-                }
-            case "seq", "received_at", "hash", "redacted": r.fail(key, "is set by the log, not by the producer")
-            default: r.fail(key, "unknown field")
+    }
+
+    /// Reads an input event from an already parsed JSON value (same rules as ``init(jsonBytes:fieldPrefix:)``).
+    public init(json: JSONValue, fieldPrefix prefix: String = "") throws(AuditTrailError) {
+        try self.init(jsonBytes: CanonicalJSON.encode(json), fieldPrefix: prefix)
+    }
+
+    /// Reads every event of a JSON array in one pass, handing each to `body` with its index as soon
+    /// as it is read: the event, or the field errors that name it (`[3].actor.ip`). A JSON syntax
+    /// error anywhere, a body that is not an array, or more than `maxCount` events throws.
+    public static func readArray(
+        jsonBytes bytes: some Collection<UInt8>, maxCount: Int,
+        _ body: (Int, Result<AuditEventInput, AuditTrailError>) -> Void
+    ) throws(AuditTrailError) {
+        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+            guard parser.peek == UInt8(ascii: "[") else {
+                _ = try parser.parseValue(depth: 0)
+                throw AuditTrailError.invalid("body", "must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)")
+            }
+            try parser.elements(depth: 0) { (parser: inout JSONParser.Parser, index: Int) throws(AuditTrailError) in
+                guard index < maxCount else { throw tooManyEvents(maxCount) }
+                body(index, try read(&parser, depth: 1, fieldPrefix: "[\(index)]."))
             }
         }
-        if !sawAction || (action.isEmpty && object["action"] == .null) { r.fail("action", "is required") }
+    }
+
+    /// The error for a batch of more than `maxCount` events (413).
+    public static func tooManyEvents(_ maxCount: Int) -> AuditTrailError {
+        AuditTrailError(.tooLarge, "body: more than \(maxCount) events",
+                        fieldErrors: [.init(field: "body", message: "must hold at most \(maxCount) events")])
+    }
+
+    /// What a stored event's canonical bytes add to an input event.
+    struct StoredFields {
+        var seq: Int64?
+        var receivedAt: AuditTime?
+        var redacted: [String] = []
+    }
+
+    /// Reads one event starting at the parser's position. A JSON syntax error throws; field errors
+    /// come back as the failure (the value was read to its end either way). With `stored`, the
+    /// fields the log sets are read into it instead of being refused.
+    static func read(
+        _ parser: inout JSONParser.Parser, depth: Int, fieldPrefix prefix: String
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        var stored: StoredFields?
+        return try read(&parser, depth: depth, fieldPrefix: prefix, stored: &stored)
+    }
+
+    static func read(
+        _ parser: inout JSONParser.Parser, depth: Int, fieldPrefix prefix: String, stored: inout StoredFields?
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        guard parser.peek == UInt8(ascii: "{") else {
+            _ = try parser.parseValue(depth: depth)
+            return .failure(AuditTrailError.invalid(prefix.isEmpty ? "body" : String(prefix.dropLast()), "must be a JSON object"))
+        }
+        var r = FieldReader(prefix: prefix)
+        var input = AuditEventInput(action: "")
+        var sawAction = false
+        var actionIsNull = false
+        let inner = depth + 1
+        try parser.members(depth: depth) { (p: inout JSONParser.Parser, key: String) throws(AuditTrailError) in
+            switch key {
+            case "action":
+                sawAction = true
+                actionIsNull = p.peek == UInt8(ascii: "n")
+                input.action = try p.string(&r, key, depth: inner) ?? ""
+            case "id": input.id = try p.string(&r, key, depth: inner)
+            case "time":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let time = AuditTime(rfc3339: text) { input.time = time } else { r.fail(key, "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z") }
+                }
+            case "category": input.category = try p.string(&r, key, depth: inner)
+            case "severity":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let parsed = AuditSeverity(rawValue: text) { input.severity = parsed } else { r.fail(key, "must be one of debug, info, warning, error, critical") }
+                }
+            case "outcome":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let parsed = AuditOutcome(rawValue: text) { input.outcome = parsed } else { r.fail(key, "must be one of success, failure, denied") }
+                }
+            case "description": input.description = try p.string(&r, key, depth: inner)
+            case "comment": input.comment = try p.string(&r, key, depth: inner)
+            case "actor":
+                var actor = AuditEvent.Actor()
+                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                    switch name {
+                    case "id": actor.id = try p.string(&sub, name, depth: inner + 1)
+                    case "name": actor.name = try p.string(&sub, name, depth: inner + 1)
+                    case "type": actor.type = try p.string(&sub, name, depth: inner + 1)
+                    case "ip": actor.ip = try p.string(&sub, name, depth: inner + 1)
+                    case "user_agent": actor.userAgent = try p.string(&sub, name, depth: inner + 1)
+                    case "session_id": actor.sessionID = try p.string(&sub, name, depth: inner + 1)
+                    default: try p.unknown(&sub, name, depth: inner + 1)
+                    }
+                }) else { return }
+                input.actor = actor
+            case "resource":
+                var resource = AuditEvent.Resource()
+                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                    switch name {
+                    case "type": resource.type = try p.string(&sub, name, depth: inner + 1)
+                    case "id": resource.id = try p.string(&sub, name, depth: inner + 1)
+                    case "name": resource.name = try p.string(&sub, name, depth: inner + 1)
+                    case "namespace": resource.namespace = try p.string(&sub, name, depth: inner + 1)
+                    default: try p.unknown(&sub, name, depth: inner + 1)
+                    }
+                }) else { return }
+                input.resource = resource
+            case "changes":
+                var changes = AuditEvent.Changes()
+                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                    switch name {
+                    case "before": changes.before = try p.parseValue(depth: inner + 1)
+                    case "after": changes.after = try p.parseValue(depth: inner + 1)
+                    default: try p.unknown(&sub, name, depth: inner + 1)
+                    }
+                }) else { return }
+                input.changes = changes
+            case "files": input.files = try p.stringArray(&r, key, depth: inner)
+            case "request":
+                var request = AuditEvent.Request()
+                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                    switch name {
+                    case "method": request.method = try p.string(&sub, name, depth: inner + 1)
+                    case "path": request.path = try p.string(&sub, name, depth: inner + 1)
+                    case "correlation_id": request.correlationID = try p.string(&sub, name, depth: inner + 1)
+                    case "status": request.status = sub.integer(try p.parseValue(depth: inner + 1), name).map { Int(clamping: $0) }
+                    case "duration_ms": request.durationMS = sub.number(try p.parseValue(depth: inner + 1), name)
+                    case "headers": request.headers = sub.object(try p.parseValue(depth: inner + 1), name)
+                    default: try p.unknown(&sub, name, depth: inner + 1)
+                    }
+                }) else { return }
+                input.request = request
+            case "risk_score": input.riskScore = r.integer(try p.parseValue(depth: inner), key).map { Int(clamping: $0) }
+            case "location":
+                var location = AuditEvent.Location()
+                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                    switch name {
+                    case "country": location.country = try p.string(&sub, name, depth: inner + 1)
+                    case "region": location.region = try p.string(&sub, name, depth: inner + 1)
+                    case "city": location.city = try p.string(&sub, name, depth: inner + 1)
+                    default: try p.unknown(&sub, name, depth: inner + 1)
+                    }
+                }) else { return }
+                input.location = location
+            case "tags": input.tags = try p.stringArray(&r, key, depth: inner)
+            case "compliance": input.compliance = try p.stringArray(&r, key, depth: inner)
+            case "metadata":
+                let value = try p.parseValue(depth: inner)
+                switch value {
+                case .null: break
+                case .object: input.metadata = value
+                default: r.fail(key, "must be a JSON object")
+                }
+            case "seq" where stored != nil: stored?.seq = try p.parseValue(depth: inner).int64Value
+            case "received_at" where stored != nil:
+                stored?.receivedAt = try p.parseValue(depth: inner).stringValue.flatMap(AuditTime.init(rfc3339:))
+            case "redacted" where stored != nil: stored?.redacted = try p.stringArray(&r, key, depth: inner)
+            case "hash" where stored != nil: _ = try p.parseValue(depth: inner)
+            case "seq", "received_at", "hash", "redacted":
+                r.fail(key, "is set by the log, not by the producer")
+                _ = try p.parseValue(depth: inner)
+            default: try p.unknown(&r, key, depth: inner)
+            }
+        }
+        if !sawAction || (input.action.isEmpty && actionIsNull) { r.fail("action", "is required") }
         r.sortErrors(order: Self.fieldOrder)
-        try r.throwIfFailed()
+        do throws(AuditTrailError) { try r.throwIfFailed() } catch { return .failure(error) }
+        return .success(input)
     }
 
     /// The order errors are reported in: unknown fields first (by name), then the fields as the API lists them.
@@ -253,5 +314,54 @@ struct FieldReader {
         guard !errors.isEmpty else { return }
         let summary = errors.count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid"
         throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
+    }
+}
+
+/// Typed reads for the streaming event reader: each reads exactly one value and records a type
+/// error in the ``FieldReader`` (with the same wording as the ``JSONValue`` readers) instead of throwing.
+extension JSONParser.Parser {
+    /// A string or null; anything else is read and named as a type error.
+    mutating func string(_ r: inout FieldReader, _ key: String, depth: Int) throws(AuditTrailError) -> String? {
+        if peek == UInt8(ascii: "\"") { return try parseString() }
+        return r.string(try parseValue(depth: depth), key)
+    }
+
+    /// An array of strings (null is empty).
+    mutating func stringArray(_ r: inout FieldReader, _ key: String, depth: Int) throws(AuditTrailError) -> [String] {
+        guard peek == UInt8(ascii: "[") else { return r.stringArray(try parseValue(depth: depth), key) }
+        var out: [String] = []
+        try elements(depth: depth) { (p: inout JSONParser.Parser, index: Int) throws(AuditTrailError) in
+            if p.peek == UInt8(ascii: "\"") {
+                out.append(try p.parseString())
+            } else {
+                _ = try p.parseValue(depth: depth + 1)
+                r.fail("\(key)[\(index)]", "must be a string")
+            }
+        }
+        return out
+    }
+
+    /// A nested object read member by member with `body` (errors named `key.member`). Returns
+    /// false, having read the value, when it is null or not an object (the latter recorded).
+    mutating func object(
+        _ r: inout FieldReader, _ key: String, depth: Int,
+        _ body: (inout JSONParser.Parser, inout FieldReader, String) throws(AuditTrailError) -> Void
+    ) throws(AuditTrailError) -> Bool {
+        guard peek == UInt8(ascii: "{") else {
+            _ = r.object(try parseValue(depth: depth), key)
+            return false
+        }
+        var sub = r.nested(key)
+        try members(depth: depth) { (p: inout JSONParser.Parser, name: String) throws(AuditTrailError) in
+            try body(&p, &sub, name)
+        }
+        r.merge(sub)
+        return true
+    }
+
+    /// A member the event does not have: read its value and name it.
+    mutating func unknown(_ r: inout FieldReader, _ key: String, depth: Int) throws(AuditTrailError) {
+        _ = try parseValue(depth: depth)
+        r.fail(key, "unknown field")
     }
 }

@@ -48,8 +48,7 @@ public struct AuditEventValidator: Sendable {
             throw AuditTrailError(.tooLarge, "event: larger than \(configuration.maxEventBytes) bytes",
                                   fieldErrors: [.init(field: "event", message: "must be at most \(configuration.maxEventBytes) bytes encoded")])
         }
-        let json = try JSONParser.parse(bytes)
-        return try prepare(AuditEventInput(json: json), receivedAt: receivedAt)
+        return try prepare(AuditEventInput(jsonBytes: bytes), receivedAt: receivedAt)
     }
 
     /// Validates `input` and returns it ready for the writer, or throws naming every bad field.

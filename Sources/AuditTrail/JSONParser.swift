@@ -12,16 +12,25 @@ public enum JSONParser {
 
     /// Parses one JSON text; trailing non-whitespace is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(AuditTrailError) -> JSONValue {
-        func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(AuditTrailError) -> JSONValue {
+        try read(bytes) { (parser: inout Parser) throws(AuditTrailError) in try parser.parseValue(depth: 0) }
+    }
+
+    /// Runs `body` on a parser over the whole of `bytes` (leading whitespace skipped), then
+    /// requires that only whitespace follows what `body` read. The streaming readers
+    /// (``AuditEventInput/init(jsonBytes:fieldPrefix:)``, batches) are built on it.
+    static func read<T>(
+        _ bytes: some Collection<UInt8>, _ body: (inout Parser) throws(AuditTrailError) -> T
+    ) throws(AuditTrailError) -> T {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(AuditTrailError) -> T {
             var parser = Parser(bytes: buffer)
             parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
+            let value = try body(&parser)
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
             return value
         }
-        // Contiguous input (arrays, ByteBuffer views) is parsed in place, without a copy.
-        var result: Result<JSONValue, AuditTrailError>?
+        // Contiguous input (arrays, ByteBuffer views) is read in place, without a copy.
+        var result: Result<T, AuditTrailError>?
         bytes.withContiguousStorageIfAvailable { buffer in
             do throws(AuditTrailError) { result = .success(try run(buffer)) } catch { result = .failure(error) }
         }
@@ -78,6 +87,64 @@ public enum JSONParser {
                 throw error("invalid literal")
             }
             index += count
+        }
+
+        /// The next byte, if any (after whitespace was skipped).
+        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        /// Reads the object that starts here member by member without building it: `body` gets
+        /// each key and must read exactly its value (at nesting `depth + 1`). Duplicate keys are
+        /// rejected as ``parseObject(depth:)`` rejects them.
+        mutating func members(depth: Int, _ body: (inout Parser, String) throws(AuditTrailError) -> Void) throws(AuditTrailError) {
+            guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            guard peek == UInt8(ascii: "{") else { throw error("expected an object") }
+            index += 1
+            skipWhitespace()
+            if peek == UInt8(ascii: "}") { index += 1; return }
+            var keys: [String] = []
+            keys.reserveCapacity(16)
+            while true {
+                skipWhitespace()
+                guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let key = try parseString()
+                skipWhitespace()
+                guard peek == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipWhitespace()
+                try body(&self, key)
+                guard !keys.contains(key) else { throw error("duplicate key \"\(key.prefix(64))\"") }
+                keys.append(key)
+                skipWhitespace()
+                guard let next = peek else { throw error("unexpected end of input") }
+                index += 1
+                if next == UInt8(ascii: ",") { continue }
+                if next == UInt8(ascii: "}") { return }
+                index -= 1
+                throw error("expected ',' or '}'")
+            }
+        }
+
+        /// Reads the array that starts here element by element: `body` gets each index and must
+        /// read exactly that element (at nesting `depth + 1`).
+        mutating func elements(depth: Int, _ body: (inout Parser, Int) throws(AuditTrailError) -> Void) throws(AuditTrailError) {
+            guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            guard peek == UInt8(ascii: "[") else { throw error("expected an array") }
+            index += 1
+            skipWhitespace()
+            if peek == UInt8(ascii: "]") { index += 1; return }
+            var count = 0
+            while true {
+                skipWhitespace()
+                try body(&self, count)
+                count += 1
+                skipWhitespace()
+                guard let next = peek else { throw error("unexpected end of input") }
+                index += 1
+                if next == UInt8(ascii: ",") { continue }
+                if next == UInt8(ascii: "]") { return }
+                index -= 1
+                throw error("expected ',' or ']'")
+            }
         }
 
         mutating func parseObject(depth: Int) throws(AuditTrailError) -> JSONValue {
@@ -227,6 +294,13 @@ public enum JSONParser {
                 let digits = index
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > digits else { throw error("invalid number") }
+            }
+            // Integers of up to 18 digits (every status, duration and risk score) need no text.
+            let digitsStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+            if isInteger, index - digitsStart <= 18 {
+                var value: Int64 = 0
+                for position in digitsStart..<index { value = value &* 10 &+ Int64(bytes[position] &- UInt8(ascii: "0")) }
+                return .int(digitsStart == start ? value : -value)
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if isInteger, let int = Int64(text) { return .int(int) }

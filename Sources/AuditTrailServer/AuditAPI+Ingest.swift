@@ -28,46 +28,49 @@ extension AuditAPI {
         _ = try require(context, "ingest events") { $0.canIngest }
         let body = try await readBody(request, limit: Self.maxBatchBytes, field: "body")
         let isNDJSON = request.headers[.contentType].map { Self.isNDJSON($0) } ?? false
-        let items = try isNDJSON ? Self.ndjsonItems(body) : Self.arrayItems(body)
-        guard !items.isEmpty else { throw AuditTrailError.invalid("body", "must hold at least one event") }
-        guard items.count <= Self.maxBatchEvents else {
-            throw AuditTrailError(.tooLarge, "body: more than \(Self.maxBatchEvents) events",
-                                  fieldErrors: [.init(field: "body", message: "must hold at most \(Self.maxBatchEvents) events")])
-        }
         let receivedAt = AuditTime.now()
         var prepared: [PreparedAuditEvent] = []
-        prepared.reserveCapacity(items.count)
         var errors: [AuditTrailError.FieldError] = []
         var tooLarge = false
-        for (index, item) in items.enumerated() {
-            let prefix = "[\(index)]."
+        var count = 0
+        // Each event is validated as soon as it is read; its errors are named by its index.
+        func add(_ index: Int, _ input: Result<AuditEventInput, AuditTrailError>) {
+            count = index + 1
             do throws(AuditTrailError) {
-                let value: JSONValue
-                switch item {
-                case .parsed(let parsed): value = parsed
-                case .line(let bytes):
-                    guard bytes.count <= validator.configuration.maxEventBytes else {
-                        throw AuditTrailError(.tooLarge, "[\(index)]: too large", fieldErrors: [
-                            .init(field: "[\(index)]", message: "must be at most \(validator.configuration.maxEventBytes) bytes encoded"),
-                        ])
-                    }
-                    do throws(AuditTrailError) { value = try JSONParser.parse(bytes) } catch {
-                        throw AuditTrailError(.invalidInput, "[\(index)]: invalid JSON", fieldErrors: error.fieldErrors.map {
-                            .init(field: "[\(index)]", message: $0.message)
-                        })
-                    }
-                }
-                let input = try AuditEventInput(json: value, fieldPrefix: prefix)
-                prepared.append(try validator.prepare(input, receivedAt: receivedAt, fieldPrefix: prefix))
+                prepared.append(try validator.prepare(input.get(), receivedAt: receivedAt, fieldPrefix: "[\(index)]."))
             } catch {
                 errors += error.fieldErrors.isEmpty ? [.init(field: "[\(index)]", message: error.message)] : error.fieldErrors
                 if error.code == .tooLarge { tooLarge = true }
             }
         }
+        if isNDJSON {
+            let lines = Self.ndjsonLines(body)
+            guard lines.count <= Self.maxBatchEvents else { throw AuditEventInput.tooManyEvents(Self.maxBatchEvents) }
+            prepared.reserveCapacity(lines.count)
+            for (index, line) in lines.enumerated() {
+                guard line.count <= validator.configuration.maxEventBytes else {
+                    add(index, .failure(AuditTrailError(.tooLarge, "[\(index)]: too large", fieldErrors: [
+                        .init(field: "[\(index)]", message: "must be at most \(validator.configuration.maxEventBytes) bytes encoded"),
+                    ])))
+                    continue
+                }
+                do throws(AuditTrailError) {
+                    add(index, try AuditEventInput.read(jsonBytes: line, fieldPrefix: "[\(index)]."))
+                } catch {
+                    add(index, .failure(AuditTrailError(.invalidInput, "[\(index)]: invalid JSON", fieldErrors: error.fieldErrors.map {
+                        .init(field: "[\(index)]", message: $0.message)
+                    })))
+                }
+            }
+        } else {
+            prepared.reserveCapacity(min(Self.maxBatchEvents, body.readableBytes / 256 + 1))
+            try AuditEventInput.readArray(jsonBytes: body.readableBytesView, maxCount: Self.maxBatchEvents, add)
+        }
+        guard count > 0 else { throw AuditTrailError.invalid("body", "must hold at least one event") }
         guard errors.isEmpty else {
             let bad = Set(errors.map { $0.field.prefix(while: { $0 != "." }) }).count
             throw AuditTrailError(tooLarge ? .tooLarge : .invalidInput,
-                                  "\(bad) of \(items.count) events are invalid; nothing was stored", fieldErrors: errors)
+                                  "\(bad) of \(count) events are invalid; nothing was stored", fieldErrors: errors)
         }
         let results = try await writer.append(contentsOf: prepared)
         let created = results.filter(\.created)
@@ -80,40 +83,21 @@ extension AuditAPI {
         return json(w.bytes, status: created.isEmpty ? .ok : .created)
     }
 
-    /// One event of a batch before validation.
-    enum BatchItem {
-        case parsed(JSONValue)
-        /// An NDJSON line, parsed later so that its errors name its index.
-        case line(ArraySlice<UInt8>)
-    }
-
     static func isNDJSON(_ contentType: String) -> Bool {
         let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingSpaces.lowercased()
         return media == "application/x-ndjson" || media == "application/ndjson" || media == "application/jsonl"
     }
 
-    static func arrayItems(_ body: ByteBuffer) throws(AuditTrailError) -> [BatchItem] {
-        let value = try JSONParser.parse(body.readableBytesView)
-        guard case .array(let elements) = value else {
-            throw AuditTrailError.invalid("body", "must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)")
-        }
-        guard elements.count <= maxBatchEvents else {
-            throw AuditTrailError(.tooLarge, "body: more than \(maxBatchEvents) events",
-                                  fieldErrors: [.init(field: "body", message: "must hold at most \(maxBatchEvents) events")])
-        }
-        return elements.map(BatchItem.parsed)
-    }
-
     /// Splits NDJSON into its non-blank lines (`\n` or `\r\n`).
-    static func ndjsonItems(_ body: ByteBuffer) -> [BatchItem] {
+    static func ndjsonLines(_ body: ByteBuffer) -> [ArraySlice<UInt8>] {
         let bytes = Array(body.readableBytesView)
-        var items: [BatchItem] = []
+        var items: [ArraySlice<UInt8>] = []
         var start = 0
         func add(_ end: Int) {
             var line = bytes[start..<end]
             while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
             while let first = line.first, first == 0x20 || first == 0x09 { line = line.dropFirst() }
-            if !line.isEmpty { items.append(.line(line)) }
+            if !line.isEmpty { items.append(line) }
         }
         for index in bytes.indices where bytes[index] == 0x0A {
             add(index)

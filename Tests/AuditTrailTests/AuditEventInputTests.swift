@@ -134,3 +134,65 @@ struct AuditEventInputTests {
         #expect(error.message == "5 fields are invalid")
     }
 }
+
+@Suite("AuditEventInput from bytes (the streaming reader)")
+struct AuditEventInputStreamingTests {
+    @Test("reading the bytes gives what reading the parsed tree gives")
+    func bytesMatchTree() throws {
+        let fromBytes = try AuditEventInput(jsonBytes: Array(fullEventJSON.utf8))
+        #expect(fromBytes == (try AuditEventInput(json: JSONParser.parse(fullEventJSON))))
+    }
+
+    @Test("duplicate keys and syntax errors are JSON errors of the body, even after field errors", arguments: [
+        #"{"action": "a.b", "action": "a.c"}"#,
+        #"{"action": "a.b", "actor": {"id": "x", "id": "y"}}"#,
+        #"{"action": "a.b", "nope": 1, "nope": 2}"#,
+        #"{"action": "a.b", "metadata": {"k": 1, "k": 2}}"#,
+        #"{"action": 5, "actor": {"ip": 1}, "tags": [1,]}"#,
+        #"{"action": "a.b", "risk_score": 1 2}"#,
+        #"{"action": "a.b"} x"#,
+        #"{"action": "a.b""#,
+    ])
+    func syntaxErrorsWin(text: String) {
+        let error = caughtError { () throws(AuditTrailError) in try AuditEventInput(jsonBytes: Array(text.utf8)) }
+        #expect(error?.fieldErrors.map(\.field) == ["body"])
+        #expect(error?.message.contains("invalid JSON") == true)
+        #expect(throws: AuditTrailError.self) { _ = try AuditEventInput.read(jsonBytes: Array(text.utf8)) }
+    }
+
+    @Test("field errors come back as the failure, in document order within an object")
+    func fieldErrorsAreTheFailure() throws {
+        let result = try AuditEventInput.read(jsonBytes: Array(#"{"action": "a.b", "actor": {"type": 1, "ip": 2, "id": 3}}"#.utf8),
+                                              fieldPrefix: "[0].")
+        guard case .failure(let error) = result else { Issue.record("expected field errors"); return }
+        #expect(error.fieldErrors.map(\.field) == ["[0].actor.type", "[0].actor.ip", "[0].actor.id"])
+    }
+
+    @Test("an array is read element by element, each named by its index")
+    func readsArrays() throws {
+        let text = #"[{"action": "a.b"}, 7, {"action": "a.c", "x": 1}, {"action": "a.d"}]"#
+        var seen: [(Int, [String])] = []
+        try AuditEventInput.readArray(jsonBytes: Array(text.utf8), maxCount: 10) { index, result in
+            switch result {
+            case .success(let input): seen.append((index, [input.action]))
+            case .failure(let error): seen.append((index, error.fieldErrors.map(\.field)))
+            }
+        }
+        #expect(seen.map(\.0) == [0, 1, 2, 3])
+        #expect(seen.map(\.1) == [["a.b"], ["[1]"], ["[2].x"], ["a.d"]])
+    }
+
+    @Test("an array body: not an array, too many events, or bad JSON anywhere throws", arguments: [
+        (#"{"action": "a.b"}"#, "body", "must be a JSON array"),
+        (#"[{"action": "a.b"}, {"action": "a.c"}, {"action": "a.d"}]"#, "body", "at most 2 events"),
+        (#"[{"action": "a.b"},]"#, "body", "invalid JSON"),
+        (#"[{"action": "a.b"}"#, "body", "invalid JSON"),
+    ])
+    func arrayErrors(text: String, field: String, rule: String) {
+        let error = caughtError { () throws(AuditTrailError) in
+            try AuditEventInput.readArray(jsonBytes: Array(text.utf8), maxCount: 2) { _, _ in }
+        }
+        #expect(error?.fieldErrors.map(\.field) == [field])
+        #expect(error.map { $0.message.contains(rule) || $0.fieldErrors.contains { $0.message.contains(rule) } } == true)
+    }
+}
