@@ -278,13 +278,26 @@ enum UUIDRandomness {
     }
 }
 
-/// A validated event with its canonical encoding prepared, waiting for a `seq`.
-public struct PreparedAuditEvent: Sendable {
-    public var event: AuditEvent
-    public var parts: AuditEventCanonicalParts
+/// A validated event with its canonical encoding and index values prepared, waiting for a `seq`.
+///
+/// Immutable and shared by reference: the writer's queue, its groups and the store's sealing pass
+/// it around without copying the event.
+public final class PreparedAuditEvent: Sendable {
+    public let event: AuditEvent
+    public let parts: AuditEventCanonicalParts
     /// Whether the producer chose the id (only such events are checked for idempotent re-sends).
-    public var clientID: Bool
+    public let clientID: Bool
+    public let indexValues: AuditEventIndexValues
+
     public init(event: AuditEvent, parts: AuditEventCanonicalParts, clientID: Bool) {
-        self.event = event; self.parts = parts; self.clientID = clientID
+        self.event = event
+        self.parts = parts
+        self.clientID = clientID
+        self.indexValues = AuditEventIndexValues(event)
+    }
+
+    /// The same event with its canonical parts re-derived (for tests that build unusual events).
+    public convenience init(event: AuditEvent, clientID: Bool) {
+        self.init(event: event, parts: AuditEventCanonicalParts(event), clientID: clientID)
     }
 }

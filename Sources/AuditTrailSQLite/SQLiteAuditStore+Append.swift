@@ -90,35 +90,4 @@ extension SQLiteAuditStore {
             throw error
         }
     }
-
-    static func jsonArray(_ values: [String]) -> String? {
-        guard !values.isEmpty else { return nil }
-        return String(decoding: CanonicalJSON.encode(.array(values.map(JSONValue.string))), as: UTF8.self)
-    }
-
-    /// What free-text search matches: description, comment and the metadata JSON, joined by
-    /// newlines and lower-cased (`String.lowercased()`; ASCII text is lower-cased byte by byte,
-    /// which gives the same result without the Unicode machinery).
-    static func searchText(_ event: AuditEvent) -> String? {
-        guard event.description != nil || event.comment != nil || event.metadata != nil else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((event.description?.utf8.count ?? 0) + (event.comment?.utf8.count ?? 0) + 64)
-        var first = true
-        func add(_ part: some Sequence<UInt8>) {
-            if !first { bytes.append(UInt8(ascii: "\n")) }
-            first = false
-            bytes.append(contentsOf: part)
-        }
-        if let description = event.description { add(description.utf8) }
-        if let comment = event.comment { add(comment.utf8) }
-        if let metadata = event.metadata { add(CanonicalJSON.encode(metadata)) }
-        var ascii = true
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if byte >= 0x80 { ascii = false; break }
-            if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { bytes[index] = byte + 32 }
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        return ascii ? text : text.lowercased()
-    }
 }

@@ -1,17 +1,13 @@
 import AuditTrail
 
-/// One event ready for its row: chain fields assigned and the derived columns computed, so that
-/// the writer thread only binds and steps.
+/// One event ready for its row: chain fields assigned; the event and its index values are shared
+/// with the prepared event (no copy), so the writer thread only binds and steps.
 struct SQLiteSealedRow: Sendable {
     var seq: Int64
     var receivedAt: Int64
     var canonical: [UInt8]
     var hash: [UInt8]
-    var event: AuditEvent
-    var ip: [UInt8]?
-    var tags: String?
-    var compliance: String?
-    var search: String?
+    var prepared: PreparedAuditEvent
 }
 
 /// The chain state of one append while it is sealed: the head it started from and where it is
@@ -42,32 +38,27 @@ struct SQLiteSealing: Sendable {
         rows.reserveCapacity(min(limit, events.count - next))
         let end = min(events.count, next + limit)
         while next < end {
-            let event = events[next].event
-            let clientID = events[next].clientID
+            let prepared = events[next]
             next += 1
-            if clientID, let stored = known[event.id] {
+            if prepared.clientID, let stored = known[prepared.event.id] {
                 results.append(stored)
                 continue
             }
             // What `PreparedAuditEvent.sealed` does, without its copy of the event with seq set
             // (the row needs only the event's own fields).
             let seq = head.seq + 1
-            let canonical = events[next - 1].parts.assemble(seq: seq, receivedAt: receivedAt)
+            let canonical = prepared.parts.assemble(seq: seq, receivedAt: receivedAt)
             let hash = AuditChain.next(previous: head.hash, canonical: canonical)
             head = SQLiteAuditStore.SQLiteHead(seq: seq, hash: hash, receivedAt: receivedAt.milliseconds)
-            let result = AuditAppendResult(id: event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
+            let result = AuditAppendResult(id: prepared.event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
             results.append(result)
-            if clientID {
+            if prepared.clientID {
                 var again = result
                 again.created = false
-                known[event.id] = again
+                known[prepared.event.id] = again
             }
-            actionCounts[event.action, default: 0] += 1
-            rows.append(SQLiteSealedRow(
-                seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, event: event,
-                ip: event.actor?.ip.flatMap(AuditIPAddress.init).map(\.mapped),
-                tags: SQLiteAuditStore.jsonArray(event.tags), compliance: SQLiteAuditStore.jsonArray(event.compliance),
-                search: SQLiteAuditStore.searchText(event)))
+            actionCounts[prepared.event.action, default: 0] += 1
+            rows.append(SQLiteSealedRow(seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, prepared: prepared))
         }
         return rows
     }
@@ -103,7 +94,8 @@ extension SQLiteEventWriter {
         let statement = try prepared(SQLiteAuditStore.insertSQL)
         for row in rows {
             try run(statement, bind: { b in
-                let event = row.event
+                let event = row.prepared.event
+                let index = row.prepared.indexValues
                 b.integer(1, row.seq)
                 b.integer(2, row.receivedAt)
                 b.blob(3, row.canonical)
@@ -119,13 +111,13 @@ extension SQLiteEventWriter {
                 b.text(13, event.actor?.type)
                 b.text(14, event.resource?.type)
                 b.text(15, event.resource?.id)
-                b.blob(16, row.ip)
+                b.blob(16, index.ip)
                 b.text(17, event.request?.correlationID)
                 b.text(18, event.location?.country)
                 b.integer(19, event.riskScore.map(Int64.init))
-                b.text(20, row.tags)
-                b.text(21, row.compliance)
-                b.text(22, row.search)
+                b.text(20, index.tags)
+                b.text(21, index.compliance)
+                b.text(22, index.searchText)
             })
         }
     }

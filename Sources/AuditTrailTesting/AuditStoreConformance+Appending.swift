@@ -124,12 +124,10 @@ extension AuditStoreConformance {
         let stored = try await append(AuditFixtures.events(count: 3, seed: 5), to: store)
         let headBefore = try await store.head()
         let actionsBefore = try await store.seenActions()
-        var good = try validator.prepare(AuditFixtures.event(seed: 6, index: 0))
-        good.clientID = false
-        var clash = try validator.prepare(AuditFixtures.event(seed: 6, index: 1))
-        clash.event.id = stored[1].id
-        clash.parts = AuditEventCanonicalParts(clash.event)
-        clash.clientID = false
+        let good = PreparedAuditEvent(event: try validator.prepare(AuditFixtures.event(seed: 6, index: 0)).event, clientID: false)
+        var clashing = try validator.prepare(AuditFixtures.event(seed: 6, index: 1)).event
+        clashing.id = stored[1].id
+        let clash = PreparedAuditEvent(event: clashing, clientID: false)
         await #expect(throws: (any Error).self, "a second event with a stored id must fail the whole batch") {
             _ = try await store.append([good, clash])
         }
