@@ -31,7 +31,7 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
     }
 
     public init(_ event: AuditEvent) {
-        var w = KeyWriter()
+        var w = KeyWriter(capacity: 256)
         w.string("action", event.action)
         if let actor = event.actor {
             w.object("actor") { o in
@@ -54,9 +54,13 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         w.json("metadata", event.metadata)
         w.string("outcome", event.outcome.rawValue)
         head = w.out
-        w = KeyWriter(first: false)
+        w = KeyWriter(first: false, capacity: 160)
         w.key("redacted")
-        CanonicalJSON.write(.array(event.redacted.map(JSONValue.string)), into: &w.out)
+        if event.redacted.isEmpty {
+            w.out += "[]".utf8
+        } else {
+            CanonicalJSON.write(.array(event.redacted.map(JSONValue.string)), into: &w.out)
+        }
         if let request = event.request {
             w.object("request") { o in
                 o.optional("correlation_id", request.correlationID)
@@ -74,7 +78,7 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         }
         if let risk = event.riskScore { w.key("risk_score"); CanonicalJSON.writeInt(Int64(risk), into: &w.out) }
         middle = w.out
-        w = KeyWriter(first: false)
+        w = KeyWriter(first: false, capacity: 96)
         w.string("severity", event.severity.rawValue)
         w.list("tags", event.tags)
         w.key("time"); w.out.append(UInt8(ascii: "\"")); event.time.write(into: &w.out); w.out.append(UInt8(ascii: "\""))
@@ -87,8 +91,9 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         var out: [UInt8] = []
         var first: Bool
 
-        init(first: Bool = true) {
+        init(first: Bool = true, capacity: Int) {
             self.first = first
+            out.reserveCapacity(capacity)
             if first { out.append(UInt8(ascii: "{")) }
         }
 
@@ -97,7 +102,8 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
             first = false
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
 
         mutating func string(_ name: StaticString, _ value: String) {
@@ -123,11 +129,13 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
             out.append(UInt8(ascii: "]"))
         }
 
+        /// A nested object, written in place.
         mutating func object(_ name: StaticString, _ body: (inout KeyWriter) -> Void) {
             key(name)
-            var inner = KeyWriter()
-            body(&inner)
-            out += inner.out
+            out.append(UInt8(ascii: "{"))
+            first = true
+            body(&self)
+            first = false
             out.append(UInt8(ascii: "}"))
         }
     }

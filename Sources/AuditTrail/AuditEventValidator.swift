@@ -67,11 +67,12 @@ public struct AuditEventValidator: Sendable {
         var r = FieldReader(prefix: prefix)
         var actorIP: AuditIPAddress?
         let maxString = configuration.maxStringBytes
-        func check(_ value: String?, _ field: String, maxBytes: Int? = nil, nonEmpty: Bool = false) {
+        // The field name is built only when a rule is broken (list entries would allocate one each).
+        func check(_ value: String?, _ field: @autoclosure () -> String, maxBytes: Int? = nil, nonEmpty: Bool = false) {
             guard let value else { return }
             let limit = maxBytes ?? maxString
-            if value.utf8.count > limit { r.fail(field, "must be at most \(limit) bytes") }
-            if nonEmpty && value.isEmpty { r.fail(field, "must not be empty") }
+            if value.utf8.count > limit { r.fail(field(), "must be at most \(limit) bytes") }
+            if nonEmpty && value.isEmpty { r.fail(field(), "must not be empty") }
         }
         // action, category
         if input.action.isEmpty {
@@ -171,14 +172,16 @@ public struct AuditEventValidator: Sendable {
             redacted: redacted, receivedAt: receivedAt)
     }
 
-    private func checkStrings(_ value: JSONValue, _ path: String, _ limit: Int, _ r: inout FieldReader) {
+    /// Checks the length of every string and key in free-form JSON; paths are built only for the
+    /// values that break the limit.
+    private func checkStrings(_ value: JSONValue, _ path: @autoclosure () -> String, _ limit: Int, _ r: inout FieldReader) {
         switch value {
-        case .string(let s) where s.utf8.count > limit: r.fail(path, "strings must be at most \(limit) bytes")
-        case .array(let a): for (i, v) in a.enumerated() { checkStrings(v, "\(path)[\(i)]", limit, &r) }
+        case .string(let s) where s.utf8.count > limit: r.fail(path(), "strings must be at most \(limit) bytes")
+        case .array(let a): for (i, v) in a.enumerated() { checkStrings(v, "\(path())[\(i)]", limit, &r) }
         case .object(let o):
             for (k, v) in o {
-                if k.utf8.count > limit { r.fail(path, "keys must be at most \(limit) bytes") }
-                checkStrings(v, "\(path).\(k)", limit, &r)
+                if k.utf8.count > limit { r.fail(path(), "keys must be at most \(limit) bytes") }
+                checkStrings(v, "\(path()).\(k)", limit, &r)
             }
         default: break
         }

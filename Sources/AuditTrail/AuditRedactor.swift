@@ -27,15 +27,15 @@ public struct AuditRedactor: Sendable {
     /// The patterns as lower-case ASCII bytes: matching runs per metadata key on the ingest path,
     /// so it must not allocate more than the one normalised key.
     private var containing: [[UInt8]]
-    private var exact: Set<[UInt8]>
+    private var exact: [[UInt8]]
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
         (containing, exact) = Self.compile(configuration)
     }
 
-    private static func compile(_ configuration: Configuration) -> ([[UInt8]], Set<[UInt8]>) {
-        (configuration.containing.map { normalize($0) }, Set(configuration.exact.map { normalize($0) }))
+    private static func compile(_ configuration: Configuration) -> ([[UInt8]], [[UInt8]]) {
+        (configuration.containing.map { normalize($0) }, configuration.exact.map { normalize($0) })
     }
 
     /// Lower-cases ASCII letters and drops `_`, `-` and `.`.
@@ -50,24 +50,52 @@ public struct AuditRedactor: Sendable {
 
     /// Whether `key` names a secret.
     public func isSecret(_ key: String) -> Bool {
-        let normalized = Self.normalize(key)
-        if exact.contains(normalized) { return true }
-        for pattern in containing where pattern.count <= normalized.count {
-            var start = 0
-            while start + pattern.count <= normalized.count {
-                if normalized[start] == pattern[0] {
-                    var offset = 1
-                    while offset < pattern.count, normalized[start + offset] == pattern[offset] { offset += 1 }
-                    if offset == pattern.count { return true }
+        // Normalised on the stack: this runs for every key of every metadata object.
+        var key = key
+        return key.withUTF8 { raw in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, raw.count)) { buffer in
+                var count = 0
+                for byte in raw where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") && byte != UInt8(ascii: ".") {
+                    buffer[count] = (65...90).contains(byte) ? byte + 32 : byte
+                    count += 1
                 }
-                start += 1
+                let normalized = UnsafeBufferPointer(rebasing: buffer[..<count])
+                for pattern in exact where pattern.count == count && pattern.elementsEqual(normalized) { return true }
+                for pattern in containing where pattern.count <= count {
+                    var start = 0
+                    while start + pattern.count <= count {
+                        if normalized[start] == pattern[0] {
+                            var offset = 1
+                            while offset < pattern.count, normalized[start + offset] == pattern[offset] { offset += 1 }
+                            if offset == pattern.count { return true }
+                        }
+                        start += 1
+                    }
+                }
+                return false
             }
         }
-        return false
+    }
+
+    /// Whether ``redact(_:at:paths:)`` would change `value`: a read-only walk, so the common case
+    /// (nothing secret) allocates nothing.
+    func containsSecret(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let object):
+            for (key, child) in object {
+                if isSecret(key) ? child != .null : containsSecret(child) { return true }
+            }
+            return false
+        case .array(let array):
+            return array.contains { containsSecret($0) }
+        default:
+            return false
+        }
     }
 
     /// Returns `value` with secret keys' values replaced; appends each replaced path to `paths`.
     public func redact(_ value: JSONValue, at path: String, paths: inout [String]) -> JSONValue {
+        guard containsSecret(value) else { return value }
         switch value {
         case .object(let object):
             var copy = object

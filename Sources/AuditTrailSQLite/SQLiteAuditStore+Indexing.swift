@@ -70,8 +70,13 @@ extension SQLiteAuditStore {
     func mergeInBackground() async {
         guard !isClosed else { return }
         do {
+            let start = ContinuousClock.now
             let merged = try await mergeIndexes()
-            if merged > 0 { logger.debug("audit index merged", metadata: ["audit.index.events": "\(merged)"]) }
+            if merged > 0 {
+                logger.debug("audit index merged", metadata: [
+                    "audit.index.events": "\(merged)", "audit.index.duration": "\(ContinuousClock.now - start)",
+                ])
+            }
         } catch {
             // SQLite's own message names the failure (busy, I/O, …), never a bound value.
             let cause = (error as? AuditTrailError)?.underlying ?? error
