@@ -24,12 +24,23 @@ extension SQLiteAuditStore {
         /// (sealing included); a larger one is sealed a chunk at a time while the writer thread
         /// inserts the previous chunk. Default 1,000.
         public var rowsPerInsert: Int = 1000
-        /// How often ``SQLiteAuditStore/run()`` checkpoints the WAL, in milliseconds. Default 1,000.
+        /// How often ``SQLiteAuditStore/run()`` merges the index tail, in milliseconds. Default 1,000.
         public var maintenanceIntervalMilliseconds: Int = 1000
+        /// How often ``SQLiteAuditStore/run()`` runs a PASSIVE WAL checkpoint, in milliseconds, so
+        /// each copies little. Default 100.
+        public var checkpointIntervalMilliseconds: Int = 100
+        /// WAL frames after which ``SQLiteAuditStore/run()`` resets the WAL: it syncs the files
+        /// itself, outside any SQLite lock, then pauses appends for one `wal_checkpoint(RESTART)`
+        /// that has almost nothing left to do. Default 4,096 (64 MiB of 16 KiB pages).
+        public var walResetFrames: Int = 4096
+        /// The nice value of the maintenance thread (merges, checkpoints): positive values let
+        /// request handling and appends run first when the cores are busy. Default 10; 0 disables.
+        public var maintenanceNice: Int32 = 10
 
-        /// WAL pages (16 KiB each) after which the writer checkpoints by itself. ``SQLiteAuditStore/run()``
-        /// checkpoints in the background long before that, off the append path. Default 8,192 (128 MiB).
-        public var writerAutoCheckpointPages: Int = 8192
+        /// WAL pages (16 KiB each) after which the writer checkpoints by itself, a safety net for
+        /// stores opened without ``SQLiteAuditStore/run()``, which resets the WAL in the background
+        /// long before that, off the append path. Default 16,384 (256 MiB).
+        public var writerAutoCheckpointPages: Int = 16_384
         /// Events per index segment: ``SQLiteAuditStore/run()`` merges the unindexed tail into the
         /// index file in segments of this size; queries scan at most about this many unmerged
         /// rows when the merge keeps up. Default 65,536.

@@ -43,7 +43,7 @@ extension SQLiteAuditStore {
         let size = Int64(max(1, configuration.indexSegmentEvents))
         var total = 0
         while true {
-            let merged = try await read("index merge") { connection -> Int64 in
+            let merged = try await maintain("index merge") { connection -> Int64 in
                 let bounds = try await connection.query(
                     "SELECT \(SQLitePostings.mergedBound) AS merged, (SELECT coalesce(max(segment), 0) FROM ix.segments) AS segment, "
                         + "(SELECT coalesce(max(seq), 0) FROM main.events) AS head")

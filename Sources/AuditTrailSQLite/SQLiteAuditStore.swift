@@ -38,6 +38,11 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let mergeGate = SQLiteSerialGate()
     let readers: SQLiteConnectionPool
     let readerThreadPool: NIOThreadPool
+    /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
+    let maintenance: SQLiteConnectionPool
+    let maintenanceThreadPool: NIOThreadPool
+    /// Descriptors used to sync the files before a WAL reset.
+    let fileSync: SQLiteFileSync
     /// The newest committed row as this process last saw it, checked against the database at
     /// the start of every append.
     let cachedHead: Mutex<SQLiteHead>
@@ -52,12 +57,16 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     }
 
     private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteEventWriter,
-                 readers: SQLiteConnectionPool, readerThreadPool: NIOThreadPool, head: SQLiteHead) {
+                 readers: SQLiteConnectionPool, readerThreadPool: NIOThreadPool,
+                 maintenance: SQLiteConnectionPool, maintenanceThreadPool: NIOThreadPool, head: SQLiteHead) {
         self.configuration = configuration
         self.logger = logger
         self.eventWriter = eventWriter
         self.readers = readers
         self.readerThreadPool = readerThreadPool
+        self.maintenance = maintenance
+        self.maintenanceThreadPool = maintenanceThreadPool
+        self.fileSync = SQLiteFileSync(paths: [configuration.databasePath, configuration.databasePath + "-wal"])
         self.cachedHead = Mutex(head)
     }
 
@@ -70,7 +79,10 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         writerPool.start()
         let readerPool = NIOThreadPool(numberOfThreads: max(1, configuration.readerCount))
         readerPool.start()
+        let maintenancePool = NIOThreadPool(numberOfThreads: 1)
+        maintenancePool.start()
         var opened: [SQLiteConnection] = []
+        var maintenance: SQLiteConnection?
         var eventWriter: SQLiteEventWriter?
         do {
             // Creates the file (16 KiB pages, WAL) and migrates it; appends then use their own handle.
@@ -82,6 +94,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 opened.append(reader)
                 try await attachIndex(reader, configuration)
             }
+            maintenance = try await connect(path, maintenancePool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
+            try await attachIndex(maintenance!, configuration)
+            try await lowerPriority(of: maintenancePool, to: configuration.maintenanceNice, logger: logger)
             let head = try await readHead(setup)
             try await prepareIndex(opened[1], head: head, logger: logger)
             opened.removeFirst()
@@ -90,9 +105,12 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(
                 configuration: configuration, logger: logger, eventWriter: eventWriter!,
-                readers: SQLiteConnectionPool(connections: opened), readerThreadPool: readerPool, head: head)
+                readers: SQLiteConnectionPool(connections: opened), readerThreadPool: readerPool,
+                maintenance: SQLiteConnectionPool(connections: [maintenance!]), maintenanceThreadPool: maintenancePool, head: head)
         } catch {
             for connection in opened { try? await connection.close() }
+            try? await maintenance?.close()
+            try? await maintenancePool.shutdownGracefully()
             if let eventWriter { try? await eventWriter.perform { $0.close() } }
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
@@ -149,35 +167,12 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             }
         }
         try await readers.close()
+        try await maintenance.close()
         try await eventWriter.threadPool.shutdownGracefully()
         try await readerThreadPool.shutdownGracefully()
+        try await maintenanceThreadPool.shutdownGracefully()
+        fileSync.closeFiles()
     }
 
     var isClosed: Bool { closed.withLock { $0 } }
-
-    /// Background maintenance until graceful shutdown: every `maintenanceIntervalMilliseconds`,
-    /// merges complete segments of the unindexed tail into the index file and runs a PASSIVE WAL
-    /// checkpoint on a reader connection, so the writer rarely pays for one.
-    public func run() async throws {
-        let interval = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { break }
-                await self.mergeInBackground()
-                await self.checkpoint()
-            }
-        }
-    }
-
-    /// One PASSIVE checkpoint; failures are logged, never thrown (maintenance only).
-    func checkpoint() async {
-        guard !isClosed else { return }
-        do {
-            try await readers.withConnection { connection in
-                try await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            }
-        } catch {
-            logger.debug("audit store checkpoint skipped", metadata: ["error": "\(String(describing: type(of: error)))"])
-        }
-    }
 }

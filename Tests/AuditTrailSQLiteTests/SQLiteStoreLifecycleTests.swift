@@ -86,4 +86,26 @@ import Testing
             #expect(try await store.verifyChain().ok)
         }
     }
+
+    @Test func walResetStartsTheLogOverAndKeepsEveryEvent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open { $0.walResetFrames = 40 }
+        let small = try await store.checkpointWAL()
+        #expect(!small.reset, "a WAL under the threshold is only checkpointed")
+        // Concurrent appends while the reset pauses them: none may be lost or reordered.
+        async let appended = store.append(AuditFixtures.prepare(AuditFixtures.events(count: 3000, seed: 11)))
+        var resets = 0
+        for _ in 0..<20 where try await store.checkpointWAL().reset { resets += 1 }
+        #expect(try await appended.count == 3000)
+        let after = try await store.checkpointWAL()
+        if after.reset { resets += 1 }
+        #expect(resets >= 1, "3,000 events write far more than 40 frames")
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 1, seed: 12)))
+        let restarted = try await store.checkpointWAL()
+        #expect(restarted.frames < 40, "the append after a reset writes from the start of the WAL")
+        #expect(try await store.head().seq == 3001)
+        #expect(try await store.verifyChain().ok)
+        try await store.close()
+    }
 }
