@@ -12,6 +12,8 @@ struct SQLiteSealedRow: Sendable {
     var tags: String?
     var compliance: String?
     var search: String?
+    /// The Merkle subtree hashes this event's leaf completed (written with the row).
+    var merkleNodes: [AuditMerkleNode]
 }
 
 /// The chain state of one append while it is sealed: the head it started from and where it is
@@ -25,11 +27,19 @@ struct SQLiteSealing: Sendable {
     private(set) var actionCounts: [String: Int64] = [:]
     /// The index of the next event of the append to seal.
     private(set) var next = 0
+    /// The Merkle tree over the events sealed so far.
+    private(set) var merkle: AuditMerkleTreeBuilder
 
-    /// Reads the head and the already stored client ids inside the append's transaction.
-    init(_ writer: SQLiteEventWriter, _ events: [PreparedAuditEvent]) throws {
+    /// Reads the head and the already stored client ids inside the append's transaction. `merkle`
+    /// is the store's builder from its last commit; it is reloaded when it is not at the head.
+    init(_ writer: SQLiteEventWriter, _ events: [PreparedAuditEvent], merkle: AuditMerkleTreeBuilder?) throws {
         head = try writer.readHead()
         startHead = head
+        if let merkle, merkle.size == head.seq {
+            self.merkle = merkle
+        } else {
+            self.merkle = try writer.merkleBuilder(size: head.seq)
+        }
         known = try writer.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id))
         receivedAt = AuditTime(milliseconds: max(AuditTime.now().milliseconds, head.receivedAt))
         results.reserveCapacity(events.count)
@@ -63,11 +73,12 @@ struct SQLiteSealing: Sendable {
                 known[event.id] = again
             }
             actionCounts[event.action, default: 0] += 1
+            let merkleNodes = merkle.append(leafHash: AuditMerkle.leafHash(canonical))
             rows.append(SQLiteSealedRow(
                 seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, event: event,
                 ip: event.actor?.ip.flatMap(AuditIPAddress.init).map(\.mapped),
                 tags: SQLiteAuditStore.jsonArray(event.tags), compliance: SQLiteAuditStore.jsonArray(event.compliance),
-                search: SQLiteAuditStore.searchText(event)))
+                search: SQLiteAuditStore.searchText(event), merkleNodes: merkleNodes))
         }
         return rows
     }
@@ -128,6 +139,7 @@ extension SQLiteEventWriter {
                 b.text(22, row.search)
             })
         }
+        try insertMerkleNodes(rows)
     }
 
     /// Adds the append's per-action counts.
