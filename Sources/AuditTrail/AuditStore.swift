@@ -106,6 +106,9 @@ public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
     func logID() async throws -> String
     /// The number of leaves whose hashes are stored (the head seq for an intact log).
     func merkleSize() async throws -> Int64
+    /// Every stored subtree hash that appending the leaves `leaves` completed (each node whose
+    /// last leaf is in the range), in any order — what a verifier compares with its own tree.
+    func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode]
     /// Stores a signed checkpoint. Returns false, storing nothing, when one for its tree size exists.
     func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool
     /// The checkpoint with the largest tree size, or nil before the first one.

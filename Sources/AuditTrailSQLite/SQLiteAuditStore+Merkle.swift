@@ -58,6 +58,30 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         return rows.first?.int64("last").map { $0 + 1 } ?? 0
     }
 
+    /// One query: per level, the index range whose last leaf falls in `leaves`.
+    public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
+        guard !leaves.isEmpty, leaves.lowerBound >= 0 else { return [] }
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        var level = 0
+        // Node (l, i) is completed by leaf (i + 1)·2^l − 1.
+        while level < 63, leaves.upperBound >> level >= 1 {
+            let first = ((leaves.lowerBound + 1) + (Int64(1) << level) - 1) >> level - 1
+            let last = leaves.upperBound >> level - 1
+            if first <= last {
+                conditions.append("(level = ? AND idx BETWEEN ? AND ?)")
+                binds += [.integer(level), .integer(Int(first)), .integer(Int(last))]
+            }
+            level += 1
+        }
+        let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE " + conditions.joined(separator: " OR ")
+        let rows = try await read("merkle nodes") { try await $0.query(sql, binds) }
+        return rows.compactMap { row in
+            guard let level = row.int64("level"), let index = row.int64("idx") else { return nil }
+            return AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes("hash"))
+        }
+    }
+
     public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {
         guard checkpoint.rootHash.count == AuditMerkle.hashSize else { throw AuditTrailError.invalid("root_hash", "must be 32 bytes") }
         guard checkpoint.treeSize >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
