@@ -98,6 +98,8 @@ public final class AuditCheckpointer: Service, Sendable {
                 logger.debug("audit checkpoint signed", metadata: ["audit.checkpoint.size": "\(made.treeSize)"])
             }
         } catch {
+            // Retried after the interval, not at every commit.
+            state.withLock { $0.signedSize = max($0.signedSize, $0.committedSeq) }
             logger.error("audit checkpoint failed", metadata: ["error": "\(error)"])
         }
     }

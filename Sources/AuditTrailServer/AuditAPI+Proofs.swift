@@ -17,10 +17,11 @@ extension AuditAPI {
         }
         let note = try AuditSignedNote(parsing: stored.note)
         let checkpoint = try AuditCheckpoint(body: note.text)
-        guard let signature = note.signatures.first(where: { $0.name == publicKey.name && $0.keyID == publicKey.keyID }) else {
-            throw AuditTrailError(.tampered, "the latest checkpoint is not signed by this server's key")
-        }
-        let keyID = publicKey.keyID
+        // This server's signature; after a key change, the older key's until the next checkpoint.
+        guard let signature = note.signatures.first(where: { $0.name == publicKey.name && $0.keyID == publicKey.keyID })
+            ?? note.signatures.first
+        else { throw AuditTrailError(.tampered, "the latest checkpoint has no signature") }
+        let keyID = signature.keyID
         var w = AuditJSONWriter(capacity: 512 + stored.note.utf8.count)
         w.object { o in
             o.int("tree_size", checkpoint.size)
@@ -28,7 +29,7 @@ extension AuditAPI {
             o.time("time", checkpoint.time ?? stored.time)
             o.string("signature", AuditBase64.encode(signature.signature))
             o.string("key_id", AuditChain.hex([UInt8(keyID >> 24 & 0xFF), UInt8(keyID >> 16 & 0xFF), UInt8(keyID >> 8 & 0xFF), UInt8(keyID & 0xFF)]))
-            o.string("key_name", publicKey.name)
+            o.string("key_name", signature.name)
             o.string("origin", checkpoint.origin)
             o.string("note", stored.note)
         }
