@@ -14,7 +14,8 @@ struct VerifyCommand: AsyncParsableCommand {
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
             state file (--state, default ~/.audittrail/verify-state.json, per log id); the next run checks that the log \
-            still extends it and that the key is the same, so truncation, rollback and a replaced key are caught.
+            still extends it and that the key is the same, so truncation, rollback and a replaced key are caught. \
+            After a deliberate key change, remove the log's entry from the state file (or pass --no-state once).
             """
     )
 
@@ -66,12 +67,14 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if showProgress { FileHandleOutput.standardError("") }
         var problem = result.problem
-        if problem == nil, let pinnedKey, let key, pinnedKey != key.text {
+        if problem == nil, let pinnedKey, pinnedKey != key?.text {
             problem = .init(seq: 1, kind: .badSignature,
-                            detail: "the log's key is \(key.text), but \(pinnedKey) signed the checkpoint verified before (a replaced key)")
+                            detail: "the log's key is \(key?.text ?? "gone"), but \(pinnedKey) signed the checkpoint verified before (a replaced key)")
         }
-        if problem == nil, let statePath, let latest = result.latestCheckpoint {
-            var saved = (try? VerifyState.load(from: statePath)) ?? VerifyState()
+        var saved = statePath.flatMap { try? VerifyState.load(from: $0) } ?? VerifyState()
+        // Never move the kept checkpoint back (checkpoints deleted behind the server's back).
+        if problem == nil, let statePath, let latest = result.latestCheckpoint,
+           latest.treeSize >= saved.logs[logID]?.pinned.treeSize ?? 0 {
             let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: latest.note).text).origin) ?? ""
             saved.logs[logID] = VerifyState.Entry(
                 origin: origin,

@@ -173,25 +173,4 @@ import Testing
             }
         }
     }
-
-    @Test func rolesOnTheNewRoutes() async throws {
-        try await withServer { server, api in
-            try await populate(server, api, count: 3)
-            let auditor = try await api.createKey(role: "auditor").secret
-            let writer = try await api.createKey(role: "writer").secret
-            let viewer = try await api.createKey(role: "viewer", subject: "u-1").secret
-            let routes: [(HTTPRequest.Method, String, [String?: Int])] = [
-                (.get, "/v1/checkpoints/latest", [adminSecret: 200, auditor: 200, viewer: 200, writer: 403, nil: 401]),
-                (.get, "/v1/proofs/inclusion?seq=1&tree_size=2", [adminSecret: 200, auditor: 200, viewer: 200, writer: 403, nil: 401]),
-                (.get, "/v1/proofs/consistency?from=1&to=2", [adminSecret: 200, auditor: 200, viewer: 200, writer: 403, nil: 401]),
-                (.post, "/v1/verify", [adminSecret: 200, auditor: 200, viewer: 403, writer: 403, nil: 401]),
-            ]
-            for (method, uri, expected) in routes {
-                for (key, status) in expected {
-                    let reply = try await api.send(method, uri, key: key)
-                    #expect(Int(reply.status.code) == status, "\(method) \(uri) as \(String(describing: key)): \(reply.text)")
-                }
-            }
-        }
-    }
 }
