@@ -99,7 +99,8 @@ struct VerifyCommand: AsyncParsableCommand {
             let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
             print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(AuditChain.hex(result.head.hash)) (\(rate) events/s)")
             let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
-            print("\(result.checkpointsChecked) checkpoints verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
+            let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
+            print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
         }
         if problem != nil { throw ExitCode(1) }
     }
