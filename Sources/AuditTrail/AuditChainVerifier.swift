@@ -16,8 +16,11 @@ public struct AuditChainVerifier: Sendable {
             case inserted
             /// A row's bytes name another seq.
             case reordered
-            /// The log is shorter than a kept checkpoint says.
+            /// The log is shorter than a kept checkpoint says, or is not an extension of it.
             case truncated
+            /// A checkpoint's signature does not verify with the log's public key (a wrong or
+            /// replaced key, or an edited checkpoint).
+            case badSignature = "bad_signature"
         }
         public var seq: Int64
         public var kind: Kind

@@ -1,8 +1,9 @@
-/// Standard base64 (RFC 4648 §4, with padding), as signed notes and checkpoints use it.
+/// Standard base64 (RFC 4648 §4, with padding), as signed notes and checkpoints use it — and the
+/// API's root hashes and proof hashes, which are the same bytes as the checkpoint's root line.
 ///
 /// Decoding is strict: only the canonical encoding of some bytes is accepted (no whitespace, no
 /// missing or extra padding, no non-zero spare bits), so one value has exactly one text form.
-enum AuditBase64 {
+public enum AuditBase64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let values: [Int8] = {
         var table = [Int8](repeating: -1, count: 256)
@@ -12,7 +13,7 @@ enum AuditBase64 {
 
     /// The base64 text of `bytes`; with `urlSafe`, the URL alphabet (`-`, `_`) without padding
     /// (RFC 4648 §5), as API key secrets use it.
-    static func encode(_ bytes: [UInt8], urlSafe: Bool) -> String {
+    public static func encode(_ bytes: [UInt8], urlSafe: Bool) -> String {
         let standard = encode(bytes)
         guard urlSafe else { return standard }
         return String(decoding: standard.utf8.compactMap { char -> UInt8? in
@@ -25,7 +26,8 @@ enum AuditBase64 {
         }, as: UTF8.self)
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// The standard base64 text of `bytes`, with padding.
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -49,7 +51,7 @@ enum AuditBase64 {
     }
 
     /// The bytes of a canonical base64 text, or nil.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 4 == 0 else { return nil }
         var padding = 0

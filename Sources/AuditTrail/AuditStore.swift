@@ -88,3 +88,47 @@ public protocol AuditKeyStore: Sendable {
     /// The active key whose secret hashes to `secretHash`, or nil.
     func key(secretHash: String) async throws -> AuditAPIKey?
 }
+
+/// A log whose events are also the leaves of an RFC 6962 Merkle tree (leaf `seq - 1` is the event
+/// `seq`), with the tree's subtree hashes stored and signed checkpoints kept.
+///
+/// Roots and proofs for any size up to the head come from ``AuditMerkleHashSource`` in O(log n)
+/// reads; the ``AuditCheckpointer`` service signs tree heads and hands them to ``storeCheckpoint(_:)``.
+/// The server, the CLI and the verifiers use this protocol, never a concrete store.
+///
+/// ```swift
+/// let head = try await store.head()
+/// let root = try await store.root(size: head.seq)
+/// let proof = try await store.inclusionProof(index: seq - 1, size: head.seq)
+/// ```
+public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
+    /// The log's identity, generated once when the store was created: 32 lower-case hex digits.
+    func logID() async throws -> String
+    /// The number of leaves whose hashes are stored (the head seq for an intact log).
+    func merkleSize() async throws -> Int64
+    /// Every stored subtree hash that appending the leaves `leaves` completed (each node whose
+    /// last leaf is in the range), in any order — what a verifier compares with its own tree.
+    func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode]
+    /// Stores a signed checkpoint. Returns false, storing nothing, when one for its tree size exists.
+    func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool
+    /// The checkpoint with the largest tree size, or nil before the first one.
+    func latestCheckpoint() async throws -> AuditStoredCheckpoint?
+    /// Up to `limit` checkpoints with a tree size greater than `treeSize`, smallest first.
+    func checkpoints(after treeSize: Int64, limit: Int) async throws -> [AuditStoredCheckpoint]
+}
+
+/// A signed tree head as a store keeps it: the parsed fields and the whole signed note.
+public struct AuditStoredCheckpoint: Sendable, Hashable {
+    /// The number of events (leaves) the checkpoint covers: seqs `1 ... treeSize`.
+    public var treeSize: Int64
+    /// The RFC 6962 root of the first ``treeSize`` leaves (32 bytes).
+    public var rootHash: [UInt8]
+    /// When it was signed.
+    public var time: AuditTime
+    /// The C2SP signed note (``AuditCheckpoint/signedNote(signer:)``), verbatim.
+    public var note: String
+
+    public init(treeSize: Int64, rootHash: [UInt8], time: AuditTime, note: String) {
+        self.treeSize = treeSize; self.rootHash = rootHash; self.time = time; self.note = note
+    }
+}

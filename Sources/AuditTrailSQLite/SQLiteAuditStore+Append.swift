@@ -18,6 +18,8 @@ extension SQLiteAuditStore {
     /// Appends in one `BEGIN IMMEDIATE` transaction: reads the head, skips client ids already stored
     /// (or earlier in the call), seals the new events in order, inserts them, updates the
     /// per-action counts and commits. On any failure it rolls back and the head stays where it was.
+    /// Each new event's Merkle subtree hashes are inserted with its row; the store's tree builder
+    /// advances only after the commit.
     ///
     /// An append of up to `rowsPerInsert` events is one job on the writer thread, sealing included;
     /// a larger one seals the next chunk on this task while the writer thread inserts the current one.
@@ -27,13 +29,14 @@ extension SQLiteAuditStore {
         let chunk = max(1, configuration.rowsPerInsert)
         return try await appendGate.withLock {
             let cached = cachedHead.withLock { $0 }
+            let merkle = merkleBuilder.withLock { $0 }
             let sealing: SQLiteSealing
             do {
                 if events.count <= chunk {
                     sealing = try await eventWriter.perform { writer in
                         try writer.execute("BEGIN IMMEDIATE")
                         do {
-                            var sealing = try SQLiteSealing(writer, events)
+                            var sealing = try SQLiteSealing(writer, events, merkle: merkle)
                             try writer.insert(sealing.seal(events, limit: events.count))
                             try writer.addActionCounts(sealing.actionCounts)
                             try writer.execute("COMMIT")
@@ -44,7 +47,7 @@ extension SQLiteAuditStore {
                         }
                     }
                 } else {
-                    sealing = try await appendPipelined(events, chunk: chunk)
+                    sealing = try await appendPipelined(events, chunk: chunk, merkle: merkle)
                 }
             } catch {
                 throw storeFailure("append", error)
@@ -54,16 +57,17 @@ extension SQLiteAuditStore {
                                metadata: ["audit.chain.seq": "\(sealing.startHead.seq)", "audit.chain.cached_seq": "\(cached.seq)"])
             }
             cachedHead.withLock { $0 = sealing.head }
+            merkleBuilder.withLock { $0 = sealing.merkle }
             return sealing.results
         }
     }
 
     /// A large append: the writer thread inserts one chunk while this task seals the next.
-    private func appendPipelined(_ events: [PreparedAuditEvent], chunk: Int) async throws -> SQLiteSealing {
+    private func appendPipelined(_ events: [PreparedAuditEvent], chunk: Int, merkle: AuditMerkleTreeBuilder?) async throws -> SQLiteSealing {
         var sealing = try await eventWriter.perform { writer in
             try writer.execute("BEGIN IMMEDIATE")
             do {
-                return try SQLiteSealing(writer, events)
+                return try SQLiteSealing(writer, events, merkle: merkle)
             } catch {
                 writer.rollback()
                 throw error

@@ -46,6 +46,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     /// The newest committed row as this process last saw it, checked against the database at
     /// the start of every append.
     let cachedHead: Mutex<SQLiteHead>
+    /// The Merkle tree builder at the last committed append (nil until the first one loads it).
+    let merkleBuilder = Mutex<AuditMerkleTreeBuilder?>(nil)
     private let closed = Mutex(false)
 
     /// The chain position of the newest row, with its receipt time (for monotonic `received_at`).

@@ -8,6 +8,8 @@ struct SQLiteSealedRow: Sendable {
     var canonical: [UInt8]
     var hash: [UInt8]
     var prepared: PreparedAuditEvent
+    /// The Merkle subtree hashes this event's leaf completed (written with the row).
+    var merkleNodes: [AuditMerkleNode]
 }
 
 /// The chain state of one append while it is sealed: the head it started from and where it is
@@ -21,11 +23,19 @@ struct SQLiteSealing: Sendable {
     private(set) var actionCounts: [String: Int64] = [:]
     /// The index of the next event of the append to seal.
     private(set) var next = 0
+    /// The Merkle tree over the events sealed so far.
+    private(set) var merkle: AuditMerkleTreeBuilder
 
-    /// Reads the head and the already stored client ids inside the append's transaction.
-    init(_ writer: SQLiteEventWriter, _ events: [PreparedAuditEvent]) throws {
+    /// Reads the head and the already stored client ids inside the append's transaction. `merkle`
+    /// is the store's builder from its last commit; it is reloaded when it is not at the head.
+    init(_ writer: SQLiteEventWriter, _ events: [PreparedAuditEvent], merkle: AuditMerkleTreeBuilder?) throws {
         head = try writer.readHead()
         startHead = head
+        if let merkle, merkle.size == head.seq {
+            self.merkle = merkle
+        } else {
+            self.merkle = try writer.merkleBuilder(size: head.seq)
+        }
         known = try writer.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id))
         receivedAt = AuditTime(milliseconds: max(AuditTime.now().milliseconds, head.receivedAt))
         results.reserveCapacity(events.count)
@@ -58,7 +68,9 @@ struct SQLiteSealing: Sendable {
                 known[prepared.event.id] = again
             }
             actionCounts[prepared.event.action, default: 0] += 1
-            rows.append(SQLiteSealedRow(seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, prepared: prepared))
+            let merkleNodes = merkle.append(leafHash: AuditMerkle.leafHash(canonical))
+            rows.append(SQLiteSealedRow(
+                seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, prepared: prepared, merkleNodes: merkleNodes))
         }
         return rows
     }
@@ -120,6 +132,7 @@ extension SQLiteEventWriter {
                 b.text(22, index.searchText)
             })
         }
+        try insertMerkleNodes(rows)
     }
 
     /// Adds the append's per-action counts.

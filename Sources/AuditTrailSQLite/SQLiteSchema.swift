@@ -67,6 +67,43 @@ enum SQLiteSchema {
             "DROP INDEX events_action",
             "DROP INDEX events_resource",
         ],
+        // 3: tamper evidence — the Merkle tree's subtree hashes (back-filled, see `backfills`),
+        // signed checkpoints and the log's identity, all append-only like the events.
+        [
+            "CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            """
+            CREATE TRIGGER merkle_nodes_refuse_update BEFORE UPDATE ON merkle_nodes
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: UPDATE is refused'); END
+            """,
+            """
+            CREATE TRIGGER merkle_nodes_refuse_delete BEFORE DELETE ON merkle_nodes
+            BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: DELETE is refused'); END
+            """,
+            "CREATE TABLE checkpoints (tree_size INTEGER PRIMARY KEY, root_hash BLOB NOT NULL, time INTEGER NOT NULL, note TEXT NOT NULL)",
+            """
+            CREATE TRIGGER checkpoints_refuse_update BEFORE UPDATE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE is refused'); END
+            """,
+            """
+            CREATE TRIGGER checkpoints_refuse_delete BEFORE DELETE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE is refused'); END
+            """,
+            "CREATE TABLE log_info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+            "INSERT INTO log_info (name, value) VALUES ('log_id', lower(hex(randomblob(16))))",
+            """
+            CREATE TRIGGER log_info_refuse_update BEFORE UPDATE ON log_info
+            BEGIN SELECT RAISE(ABORT, 'the log identity is fixed: UPDATE is refused'); END
+            """,
+            """
+            CREATE TRIGGER log_info_refuse_delete BEFORE DELETE ON log_info
+            BEGIN SELECT RAISE(ABORT, 'the log identity is fixed: DELETE is refused'); END
+            """,
+        ],
+    ]
+
+    /// Work a migration does beyond its SQL, run after it in the same transaction, by version.
+    static let backfills: [Int: @Sendable (SQLiteConnection) async throws -> Void] = [
+        3: backfillMerkleNodes,
     ]
 
     /// The version a fully migrated database has.
@@ -88,6 +125,7 @@ enum SQLiteSchema {
                     return
                 }
                 for statement in migrations[version] { try await connection.execute(statement) }
+                if let backfill = backfills[version + 1] { try await backfill(connection) }
                 if rows.isEmpty {
                     try await connection.execute("INSERT INTO schema_version (version) VALUES (?)", [.integer(version + 1)])
                 } else {

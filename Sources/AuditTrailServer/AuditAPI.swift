@@ -7,12 +7,14 @@ import NIOCore
 /// The routes of API.md and what they share: the store, the writer, the one validator, key
 /// authentication and metrics. Route handlers live in `AuditAPI+*.swift`.
 struct AuditAPI: Sendable {
-    let store: any AuditStore & AuditKeyStore
+    let store: any AuditStore & AuditKeyStore & AuditCheckpointStore
     let writer: AuditWriter
     let validator: AuditEventValidator
     let authenticator: AuditKeyAuthenticator
     let metrics: AuditServerMetrics
     let options: AuditServerConfiguration.Options
+    /// The checkpoint key's public half: `POST /v1/verify` checks every checkpoint with it.
+    let publicKey: AuditSignerPublicKey
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -40,6 +42,10 @@ struct AuditAPI: Sendable {
         v1.post("/keys", use: createKey)
         v1.get("/keys", use: listKeys)
         v1.delete("/keys/{id}", use: revokeKey)
+        v1.get("/checkpoints/latest", use: latestCheckpoint)
+        v1.get("/proofs/inclusion", use: inclusionProof)
+        v1.get("/proofs/consistency", use: consistencyProof)
+        v1.post("/verify", use: verify)
     }
 
     // MARK: Shared helpers

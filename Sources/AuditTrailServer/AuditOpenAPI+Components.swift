@@ -7,6 +7,7 @@ extension AuditOpenAPI {
     static let time: JSONValue = ["type": "string", "format": "date-time"]
     static let integer: JSONValue = ["type": "integer"]
     static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
+    static let base64Hash: JSONValue = ["type": "string", "contentEncoding": "base64", "description": "32-byte SHA-256 hash, standard base64"]
 
     /// The filters of `GET /v1/events` and `/v1/stats` (``AuditQuery/filterParameters``).
     static var filterParameters: [JSONValue] {
@@ -126,6 +127,25 @@ extension AuditOpenAPI {
                                   "role": string, "subject": ["type": ["string", "null"]], "created_at": time]),
             "Key": key,
             "KeyList": object(["keys": ["type": "array", "items": ref("Key")]]),
+            "Checkpoint": object([
+                "tree_size": integer, "root_hash": base64Hash, "time": time,
+                "signature": ["type": "string", "description": "Base64 Ed25519 signature (64 bytes) of the note's text"],
+                "key_id": ["type": "string", "description": "The key hash: 8 hex digits, as in the public key text"],
+                "key_name": string, "origin": string,
+                "note": ["type": "string", "description": "The whole signed note (C2SP tlog-checkpoint)"],
+            ], required: ["tree_size", "root_hash", "time", "signature", "key_id", "key_name", "origin", "note"]),
+            "InclusionProof": object([
+                "seq": integer, "leaf_index": integer, "tree_size": integer,
+                "leaf_hash": base64Hash, "audit_path": ["type": "array", "items": base64Hash],
+            ], required: ["seq", "leaf_index", "tree_size", "leaf_hash", "audit_path"]),
+            "ConsistencyProof": object(["from": integer, "to": integer, "proof": ["type": "array", "items": base64Hash]],
+                                       required: ["from", "to", "proof"]),
+            "Verification": object([
+                "ok": ["type": "boolean"], "checked": integer, "first_bad_seq": ["type": ["integer", "null"]],
+                "problem": ["type": ["string", "null"]],
+                "kind": ["type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", .null]],
+                "checkpoints_checked": integer, "head_seq": integer,
+            ], required: ["ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq"]),
             "Status": ["type": "object", "properties": ["status": string]],
             "Problem": object([
                 "type": ["type": "string", "format": "uri"], "title": string, "status": integer, "detail": string,

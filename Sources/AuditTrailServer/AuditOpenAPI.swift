@@ -96,6 +96,40 @@ enum AuditOpenAPI {
                     parameters: [pathParameter("id", "The key id")],
                     responses: ["204": ["description": "Revoked"]], problems: ["401", "403", "404"]),
             ],
+            "/v1/checkpoints/latest": [
+                "get": operation(
+                    "latestCheckpoint", "The newest signed tree head (C2SP tlog-checkpoint note; hashes are base64)",
+                    roles: "admin, auditor, viewer",
+                    responses: ["200": response("The checkpoint", ref("Checkpoint"))], problems: ["400", "401", "403", "404"]),
+            ],
+            "/v1/proofs/inclusion": [
+                "get": operation(
+                    "inclusionProof", "RFC 6962 audit path of one event (leaf seq - 1) in the tree of tree_size events",
+                    roles: "admin, auditor, viewer",
+                    parameters: [
+                        requiredQueryParameter("seq", "The event's seq, 1 to tree_size", ["type": "integer", "minimum": 1]),
+                        requiredQueryParameter("tree_size", "The tree size, at most the log's size (use a checkpoint's)", ["type": "integer", "minimum": 1]),
+                    ],
+                    responses: ["200": response("The proof", ref("InclusionProof"))], problems: ["400", "401", "403"]),
+            ],
+            "/v1/proofs/consistency": [
+                "get": operation(
+                    "consistencyProof", "RFC 6962 consistency proof that the tree of from events is a prefix of the tree of to events",
+                    roles: "admin, auditor, viewer",
+                    parameters: [
+                        requiredQueryParameter("from", "The older tree size, 1 to to", ["type": "integer", "minimum": 1]),
+                        requiredQueryParameter("to", "The newer tree size, at most the log's size", ["type": "integer", "minimum": 1]),
+                    ],
+                    responses: ["200": response("The proof", ref("ConsistencyProof"))], problems: ["400", "401", "403"]),
+            ],
+            "/v1/verify": [
+                "post": operation(
+                    "verify", "Re-hash the stored chain and Merkle tree and check every checkpoint's root and signature (recorded as audit.verify)",
+                    roles: "admin, auditor",
+                    body: ["required": false, "description": "Empty, or {}.", "content": ["application/json": ["schema": object([:])]]],
+                    responses: ["200": response("The result; ok is false when the log does not verify", ref("Verification"))],
+                    problems: ["400", "401", "403", "413"]),
+            ],
             "/healthz": [
                 "get": operation("healthz", "Liveness", roles: nil,
                                  responses: ["200": response("Alive", ref("Status"))], problems: []),
@@ -148,6 +182,10 @@ enum AuditOpenAPI {
 
     static func pathParameter(_ name: String, _ description: String) -> JSONValue {
         ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    }
+
+    static func requiredQueryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": true, "description": .string(description), "schema": schema]
     }
 
     static func queryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {

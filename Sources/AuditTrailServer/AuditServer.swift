@@ -7,9 +7,9 @@ import ServiceLifecycle
 /// Builds the whole service: the SQLite store, the batching writer and the HTTP application, all
 /// in one `ServiceGroup`-ready `Application`.
 ///
-/// The application's services are the store's maintenance loop, the ``AuditWriter`` and the HTTP
-/// server. On SIGTERM the server stops first, then the writer commits everything it had queued,
-/// then the store closes.
+/// The application's services are the store's maintenance loop, the ``AuditCheckpointer``, the
+/// ``AuditWriter`` and the HTTP server. On SIGTERM the server stops first, then the writer commits
+/// everything it had queued, then the checkpointer signs the final tree, then the store closes.
 ///
 /// ```swift
 /// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail"))
@@ -25,6 +25,7 @@ struct AuditServer: Sendable {
     let api: AuditAPI
     let store: SQLiteAuditStore
     let routeTable: AuditRouteTable
+    let checkpointer: AuditCheckpointer
 
     static func make(configuration: AuditServerConfiguration, logger baseLogger: Logger) async throws -> AuditServer {
         var logger = baseLogger
@@ -42,14 +43,16 @@ struct AuditServer: Sendable {
 
     private static func make(configuration: AuditServerConfiguration, store: SQLiteAuditStore, logger: Logger) async throws -> AuditServer {
         let metrics = AuditServerMetrics()
+        let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
         let writer = AuditWriter(store: store, configuration: configuration.writer, logger: logger,
-                                 observers: [metrics.writerObserver])
+                                 observers: [metrics.writerObserver, checkpointer.writerObserver])
         let authenticator = AuditKeyAuthenticator(
             keys: store, environmentAdminKey: configuration.adminKey,
             cacheMilliseconds: configuration.options.keyCacheMilliseconds)
         let api = AuditAPI(
             store: store, writer: writer, validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
-            authenticator: authenticator, metrics: metrics, options: configuration.options, logger: logger)
+            authenticator: authenticator, metrics: metrics, options: configuration.options, publicKey: signer.publicKey,
+            logger: logger)
 
         let router = Router(context: AuditRequestContext.self)
         router.add(middleware: AuditMetricsMiddleware(metrics: metrics))
@@ -62,7 +65,7 @@ struct AuditServer: Sendable {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [AuditStoreService(store: store, logger: logger), writer],
+            services: [AuditStoreService(store: store, logger: logger), checkpointer, writer],
             logger: logger)
 
         logger.notice("audittrail starting", metadata: [
@@ -74,7 +77,7 @@ struct AuditServer: Sendable {
             logger.warning(
                 "no admin key exists; create one with: audittrail keys create --role admin --name admin --data-dir \(configuration.dataDirectory)")
         }
-        return AuditServer(application: application, api: api, store: store, routeTable: routeTable)
+        return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
     }
 }
 

@@ -44,6 +44,26 @@ public struct AuditServerConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Advanced settings.
     public var options: Options = .init()
+    /// When checkpoints are signed: every 1,000 events or 10 seconds by default
+    /// (`AUDITTRAIL_CHECKPOINT_EVENTS`, `AUDITTRAIL_CHECKPOINT_SECONDS`).
+    public var checkpoint: AuditCheckpointer.Configuration = .init()
+    /// The checkpoint signing key file (`AUDITTRAIL_SIGNING_KEY_FILE`). Default nil:
+    /// `signing.key` in the data directory, created with mode 0600 on first start. A file given
+    /// here must exist.
+    public var signingKeyFile: String? = nil
+    /// The checkpoints' origin line (`AUDITTRAIL_LOG_ORIGIN`). Default nil: `audittrail/<log id>`,
+    /// the log id being 32 hex digits generated once when the store is created.
+    public var logOrigin: String? = nil
+
+    /// The signing key file used: ``signingKeyFile`` or `signing.key` in the data directory.
+    public var resolvedSigningKeyFile: String {
+        signingKeyFile ?? (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + Self.signingKeyFileName
+    }
+
+    /// The signing key's file name inside the data directory.
+    public static let signingKeyFileName = "signing.key"
+    /// The default origin of a log: this prefix and its log id.
+    public static func defaultOrigin(logID: String) -> String { "audittrail/" + logID }
 
     /// The defaults: 127.0.0.1:8080, `./audittrail-data`, no environment admin key.
     public init() {}
@@ -61,6 +81,7 @@ extension AuditServerConfiguration {
         "AUDITTRAIL_HOST", "AUDITTRAIL_PORT", "AUDITTRAIL_DATA_DIR", "AUDITTRAIL_ADMIN_KEY",
         "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL", "AUDITTRAIL_WRITER_CAPACITY",
         "AUDITTRAIL_WRITER_MAX_BATCH", "AUDITTRAIL_METRICS_PUBLIC", "AUDITTRAIL_STORE_READERS",
+        "AUDITTRAIL_CHECKPOINT_EVENTS", "AUDITTRAIL_CHECKPOINT_SECONDS", "AUDITTRAIL_SIGNING_KEY_FILE", "AUDITTRAIL_LOG_ORIGIN",
     ]
 
     /// Reads the `AUDITTRAIL_*` variables over the defaults, validating each.
@@ -69,7 +90,10 @@ extension AuditServerConfiguration {
     /// `AUDITTRAIL_ADMIN_KEY` (at least 16 characters), `AUDITTRAIL_ANONYMIZE_IPS` and
     /// `AUDITTRAIL_METRICS_PUBLIC` (true/false/1/0/yes/no), `AUDITTRAIL_LOG_LEVEL` (trace … critical),
     /// `AUDITTRAIL_WRITER_CAPACITY` and `AUDITTRAIL_WRITER_MAX_BATCH` (positive integers),
-    /// `AUDITTRAIL_STORE_READERS` (1–64). Unset or empty variables keep the default.
+    /// `AUDITTRAIL_STORE_READERS` (1–64), `AUDITTRAIL_CHECKPOINT_EVENTS` (1–100,000,000),
+    /// `AUDITTRAIL_CHECKPOINT_SECONDS` (a number from 0.01 to 86,400), `AUDITTRAIL_SIGNING_KEY_FILE`
+    /// (a path), `AUDITTRAIL_LOG_ORIGIN` (one line, no control characters). Unset or empty
+    /// variables keep the default.
     ///
     /// ```swift
     /// let configuration = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_PORT": "9000"])
@@ -133,11 +157,41 @@ extension AuditServerConfiguration {
         if let capacity = integer("AUDITTRAIL_WRITER_CAPACITY", 1...100_000_000) { configuration.writer.capacity = capacity }
         if let batch = integer("AUDITTRAIL_WRITER_MAX_BATCH", 1...1_000_000) { configuration.writer.maxBatchEvents = batch }
         if let readers = integer("AUDITTRAIL_STORE_READERS", 1...64) { configuration.options.storeReaders = readers }
+        if let events = integer("AUDITTRAIL_CHECKPOINT_EVENTS", 1...100_000_000) { configuration.checkpoint.events = Int64(events) }
+        if let text = value("AUDITTRAIL_CHECKPOINT_SECONDS") {
+            if let interval = checkpointInterval(text) {
+                configuration.checkpoint.interval = interval
+            } else {
+                fail("AUDITTRAIL_CHECKPOINT_SECONDS", checkpointIntervalRule)
+            }
+        }
+        if let path = value("AUDITTRAIL_SIGNING_KEY_FILE") { configuration.signingKeyFile = path }
+        if let origin = value("AUDITTRAIL_LOG_ORIGIN") {
+            if isValidOrigin(origin) { configuration.logOrigin = origin } else { fail("AUDITTRAIL_LOG_ORIGIN", originRule) }
+        }
 
         guard errors.isEmpty else {
             let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
             throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
         }
         return configuration
+    }
+}
+
+extension AuditServerConfiguration {
+    /// The rule for the checkpoint interval, as errors state it.
+    public static let checkpointIntervalRule = "must be a number of seconds from 0.01 to 86400"
+    /// The rule for a log origin, as errors state it.
+    public static let originRule = "must be one non-empty line of at most 256 bytes without control characters"
+
+    /// A checkpoint interval from decimal seconds (0.01 to 86,400), or nil.
+    public static func checkpointInterval(_ text: String) -> Duration? {
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0.01, seconds <= 86_400 else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    /// Whether `origin` can be a checkpoint's origin line.
+    public static func isValidOrigin(_ origin: String) -> Bool {
+        !origin.isEmpty && origin.utf8.count <= 256 && !origin.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 }

@@ -8,9 +8,32 @@ import AuditTrailSQLite
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create, list and revoke API keys in a data directory.",
-        subcommands: [Create.self, List.self, Revoke.self]
+        abstract: "Create, list and revoke API keys in a data directory; print the checkpoint public key.",
+        subcommands: [Create.self, List.self, Revoke.self, Public.self]
     )
+
+    struct Public: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the checkpoint signing key's public half (a signed-note verifier key: <name>+<hash>+<base64>).",
+            discussion: "Give it to whoever verifies checkpoints: audittrail verify --public-key KEY, or any C2SP signed-note verifier."
+        )
+
+        @Option(name: .customLong("signing-key"), help: "The signing key file (default: $AUDITTRAIL_SIGNING_KEY_FILE or signing.key in the data directory).")
+        var signingKey: String?
+
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() throws {
+            let path = signingKeyPath(signingKey, data)
+            do {
+                print(try AuditSigner.load(from: path).publicKey.text)
+            } catch where error.code == .notFound {
+                throw ValidationError("--signing-key: no key at \(path); the server creates it on first start")
+            } catch {
+                throw ValidationError("--signing-key: \(path): \(error.message)")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

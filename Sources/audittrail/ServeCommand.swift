@@ -13,7 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every flag has an environment variable: AUDITTRAIL_HOST, AUDITTRAIL_PORT, AUDITTRAIL_DATA_DIR,
             AUDITTRAIL_ANONYMIZE_IPS, AUDITTRAIL_LOG_LEVEL, AUDITTRAIL_WRITER_CAPACITY, AUDITTRAIL_WRITER_MAX_BATCH,
-            AUDITTRAIL_METRICS_PUBLIC, AUDITTRAIL_STORE_READERS. Flags win over the environment.
+            AUDITTRAIL_METRICS_PUBLIC, AUDITTRAIL_STORE_READERS, AUDITTRAIL_CHECKPOINT_EVENTS, AUDITTRAIL_CHECKPOINT_SECONDS,
+            AUDITTRAIL_SIGNING_KEY_FILE, AUDITTRAIL_LOG_ORIGIN. Flags win over the environment.
+            Checkpoints are signed with signing.key in the data directory (made with mode 0600 on first start) unless
+            --signing-key names another key file; `audittrail keys public` prints the public key.
             The admin key is only taken from the environment (AUDITTRAIL_ADMIN_KEY, at least 16 characters,
             hashed at start), so that it never shows in the process list.
             """
@@ -46,6 +49,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("store-readers"), help: "SQLite reader connections, 1–64 (default 4).")
     var storeReaders: Int?
 
+    @Option(name: .customLong("checkpoint-events"), help: "Sign a checkpoint after this many new events (default 1000).")
+    var checkpointEvents: Int?
+
+    @Option(name: .customLong("checkpoint-seconds"), help: "Sign a checkpoint at least this often while the log grows, in seconds (default 10).")
+    var checkpointSeconds: String?
+
+    @Option(name: .customLong("signing-key"), help: "The checkpoint signing key file (default signing.key in the data directory, created on first start).")
+    var signingKey: String?
+
+    @Option(name: .customLong("log-origin"), help: "The checkpoints' origin line (default audittrail/<log id>).")
+    var logOrigin: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: must be from 0 to 65535") }
         if let host, host.isEmpty { throw ValidationError("--host: must not be empty") }
@@ -55,6 +70,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let writerCapacity, writerCapacity < 1 { throw ValidationError("--writer-capacity: must be a positive integer") }
         if let writerMaxBatch, writerMaxBatch < 1 { throw ValidationError("--writer-max-batch: must be a positive integer") }
         if let storeReaders, !(1...64).contains(storeReaders) { throw ValidationError("--store-readers: must be from 1 to 64") }
+        if let checkpointEvents, !(1...100_000_000).contains(checkpointEvents) {
+            throw ValidationError("--checkpoint-events: must be an integer from 1 to 100000000")
+        }
+        if let checkpointSeconds, AuditServerConfiguration.checkpointInterval(checkpointSeconds) == nil {
+            throw ValidationError("--checkpoint-seconds: \(AuditServerConfiguration.checkpointIntervalRule)")
+        }
+        if let signingKey, signingKey.isEmpty { throw ValidationError("--signing-key: must not be empty") }
+        if let logOrigin, !AuditServerConfiguration.isValidOrigin(logOrigin) {
+            throw ValidationError("--log-origin: \(AuditServerConfiguration.originRule)")
+        }
     }
 
     func run() async throws {
@@ -73,6 +98,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let writerMaxBatch { configuration.writer.maxBatchEvents = writerMaxBatch }
         if metricsPublic { configuration.options.metricsFromAnyPeer = true }
         if let storeReaders { configuration.options.storeReaders = storeReaders }
+        if let checkpointEvents { configuration.checkpoint.events = Int64(checkpointEvents) }
+        if let interval = checkpointSeconds.flatMap(AuditServerConfiguration.checkpointInterval) { configuration.checkpoint.interval = interval }
+        if let signingKey { configuration.signingKeyFile = signingKey }
+        if let logOrigin { configuration.logOrigin = logOrigin }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

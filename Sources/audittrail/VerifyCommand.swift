@@ -3,11 +3,20 @@ import AuditTrail
 import AuditTrailSQLite
 import Foundation
 
-/// `audittrail verify`: re-hashes the stored chain and names the first bad seq.
+/// `audittrail verify`: re-hashes the stored chain and Merkle tree, checks every checkpoint's root
+/// and signature, proves the log still extends the checkpoint verified last time, and names the
+/// first bad seq.
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify the hash chain of a data directory; exits 1 and names the first bad seq if it is broken."
+        abstract: "Verify a data directory: hash chain, Merkle roots at every checkpoint, signatures; exits 1 and names the first bad seq.",
+        discussion: """
+            The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
+            or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
+            state file (--state, default ~/.audittrail/verify-state.json, per log id); the next run checks that the log \
+            still extends it and that the key is the same, so truncation, rollback and a replaced key are caught. \
+            After a deliberate key change, remove the log's entry from the state file (or pass --no-state once).
+            """
     )
 
     @Flag(help: "Print the result as JSON.")
@@ -16,35 +25,118 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(name: .customLong("public-key"), help: "The log's public key (<name>+<hash>+<base64>, as `keys public` prints it), or a file holding it.")
+    var publicKey: String?
+
+    @Option(name: .customLong("signing-key"), help: "The signing key file whose public half verifies the checkpoints.")
+    var signingKey: String?
+
+    @Option(help: "The state file (default ~/.audittrail/verify-state.json).")
+    var state: String?
+
+    @Flag(name: .customLong("no-state"), help: "Neither read nor write the state file.")
+    var noState = false
+
     @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
+    }
 
     func run() async throws {
         let showProgress = !quiet && !json
+        let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try await withStore(data) { store in
-            try await store.verifyChain(pageSize: 20_000) { checked, head in
+        let (result, logID, key, pinnedKey) = try await withStore(data) { store in
+            let logID = try await store.logID()
+            let key = try resolveKey(hasCheckpoints: try await store.latestCheckpoint() != nil)
+            var saved: VerifyState?
+            do {
+                saved = try statePath.map(VerifyState.load(from:))
+            } catch let error as AuditTrailError {
+                throw ValidationError(cliMessage(error))
+            }
+            let entry = saved?.logs[logID]
+            let result = try await store.verifyLog(publicKey: key, pinned: entry?.pinned, pageSize: 20_000) { checked, head in
                 if showProgress, head > 0 {
                     FileHandleOutput.standardError("verified \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
                 }
             }
+            return (result, logID, key, entry?.publicKey)
         }
         if showProgress { FileHandleOutput.standardError("") }
-        let elapsed = clock.now - start
-        let elapsedSeconds = seconds(elapsed)
+        var problem = result.problem
+        if problem == nil, let pinnedKey, pinnedKey != key?.text {
+            problem = .init(seq: 1, kind: .badSignature,
+                            detail: "the log's key is \(key?.text ?? "gone"), but \(pinnedKey) signed the checkpoint verified before (a replaced key)")
+        }
+        var saved = statePath.flatMap { try? VerifyState.load(from: $0) } ?? VerifyState()
+        // Never move the kept checkpoint back (checkpoints deleted behind the server's back).
+        if problem == nil, let statePath, let latest = result.latestCheckpoint,
+           latest.treeSize >= saved.logs[logID]?.pinned.treeSize ?? 0 {
+            let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: latest.note).text).origin) ?? ""
+            saved.logs[logID] = VerifyState.Entry(
+                origin: origin,
+                pinned: AuditPinnedCheckpoint(treeSize: latest.treeSize, rootHash: latest.rootHash, frontier: result.latestFrontier),
+                publicKey: key?.text, verifiedAt: .now())
+            do {
+                try saved.save(to: statePath)
+            } catch let error as AuditTrailError {
+                throw ValidationError(cliMessage(error))
+            }
+        }
+        let elapsedSeconds = seconds(clock.now - start)
         if json {
-            let bad = result.problem.map { String($0.seq) } ?? "null"
-            let problem = result.problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
-            print(#"{"ok":\#(result.ok),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(problem)}"#)
-        } else if let problem = result.problem {
+            let bad = problem.map { String($0.seq) } ?? "null"
+            let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
+            let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
+            print(#"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked)}"#)
+        } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
-            print("\(result.checked) events verified before it.")
+            print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
         } else {
             let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
             print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(AuditChain.hex(result.head.hash)) (\(rate) events/s)")
+            let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
+            let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
+            print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
         }
-        if !result.ok { throw ExitCode(1) }
+        if problem != nil { throw ExitCode(1) }
     }
+
+    /// The verifier key: `--public-key` (text or file), else the signing key's public half. Nil
+    /// only when there is no key and no checkpoint to check.
+    func resolveKey(hasCheckpoints: Bool) throws -> AuditSignerPublicKey? {
+        if let publicKey {
+            if let key = try? AuditSignerPublicKey(text: publicKey) { return key }
+            guard let data = FileManager.default.contents(atPath: publicKey) else {
+                throw ValidationError("--public-key: must be a public key (<name>+<hash>+<base64>) or a file holding one")
+            }
+            do {
+                return try AuditSignerPublicKey(text: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            } catch {
+                throw ValidationError("--public-key: \(publicKey) does not hold a public key (<name>+<hash>+<base64>)")
+            }
+        }
+        let path = signingKeyPath(signingKey, data)
+        do {
+            return try AuditSigner.load(from: path).publicKey
+        } catch where error.code == .notFound && !hasCheckpoints && signingKey == nil {
+            return nil
+        } catch {
+            throw ValidationError("--signing-key: \(path): \(error.message); pass --public-key to verify with the published key")
+        }
+    }
+}
+
+/// The signing key file: `--signing-key`, else `$AUDITTRAIL_SIGNING_KEY_FILE`, else `signing.key`
+/// in the data directory (where the server creates it).
+func signingKeyPath(_ option: String?, _ data: DataDirectoryOptions) -> String {
+    if let option { return option }
+    if let path = ProcessInfo.processInfo.environment["AUDITTRAIL_SIGNING_KEY_FILE"], !path.isEmpty { return path }
+    let directory = data.resolved
+    return (directory.hasSuffix("/") ? directory : directory + "/") + "signing.key"
 }
 
 /// Writes to standard error.

@@ -47,7 +47,7 @@ struct ServerProcessTests {
             }
         }
         restarted.kill(signal: SIGTERM)
-        let verify = try runCLI(["verify", "--data-dir", directory])
+        let verify = try runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains("OK: "))
     }
@@ -152,6 +152,13 @@ struct ServerProcessTests {
         (["keys", "create", "--role", "root"], "--role"),
         (["keys", "create", "--role", "viewer"], "--subject"),
         (["bench", "ingest", "--batch", "0"], "--batch"),
+        (["serve", "--checkpoint-events", "0"], "--checkpoint-events"),
+        (["serve", "--checkpoint-seconds", "soon"], "--checkpoint-seconds"),
+        (["serve", "--checkpoint-seconds", "0"], "--checkpoint-seconds"),
+        (["serve", "--log-origin", ""], "--log-origin"),
+        (["verify", "--public-key", "not-a-key"], "--public-key"),
+        (["verify", "--no-state", "--state", "s.json"], "--no-state"),
+        (["keys", "public"], "--signing-key"),
     ])
     func badArgumentsNameTheFlag(arguments: [String], expected: String) throws {
         let directory = temporaryDataDirectory()
@@ -164,7 +171,7 @@ struct ServerProcessTests {
     }
 
     @Test func helpIsAvailableEverywhere() throws {
-        for command in [[], ["serve"], ["keys"], ["keys", "create"], ["query"], ["verify"], ["bench", "ingest"]] {
+        for command in [[], ["serve"], ["keys"], ["keys", "create"], ["keys", "public"], ["query"], ["verify"], ["bench", "ingest"]] {
             let result = try runCLI(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.output.contains("USAGE"), "\(command)")
@@ -202,16 +209,16 @@ struct VerifyCommandTests {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await populate(directory, count: 20)
-        let clean = try runCLI(["verify", "--data-dir", directory, "--json"])
+        let clean = try runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains(#""ok":true"#))
 
         try await tamper(directory, statements)
-        let result = try runCLI(["verify", "--data-dir", directory, "--json"])
+        let result = try runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains(#""first_bad_seq":\#(seq)"#), "\(result.output)")
         #expect(result.output.contains(kind), "\(result.output)")
-        let text = try runCLI(["verify", "--data-dir", directory])
+        let text = try runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(text.output.contains("FAILED at seq \(seq)"), "\(text.output)")
     }
 }

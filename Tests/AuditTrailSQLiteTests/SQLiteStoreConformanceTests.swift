@@ -55,3 +55,11 @@ import Testing
         try await merging.run(check)
     }
 }
+
+@Suite struct SQLiteCheckpointStoreConformanceTests {
+    @Test(arguments: AuditCheckpointStoreConformanceCheck.allCases)
+    func sqliteStoreKeepsAProvableLog(_ check: AuditCheckpointStoreConformanceCheck) async throws {
+        let stores = SQLiteStoreConformanceTests.Stores()
+        try await AuditCheckpointStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+}

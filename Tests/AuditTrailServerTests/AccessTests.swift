@@ -33,12 +33,17 @@ import Testing
             Case(method: .post, uri: "/v1/keys", body: #"{"name":"x","role":"writer"}"#, expected: adminOnly(201)),
             Case(method: .get, uri: "/v1/keys", expected: adminOnly(200)),
             Case(method: .delete, uri: "/v1/keys/{fresh}", expected: adminOnly(204)),
+            Case(method: .get, uri: "/v1/checkpoints/latest", expected: readers),
+            Case(method: .get, uri: "/v1/proofs/inclusion?seq=1&tree_size=1", expected: readers),
+            Case(method: .get, uri: "/v1/proofs/consistency?from=1&to=1", expected: readers),
+            Case(method: .post, uri: "/v1/verify", expected: [.admin: 200, .auditor: 200, .writer: 403, .viewer: 403]),
         ]
     }
 
     @Test func everyRoleGetsTheExpectedStatusOnEveryRoute() async throws {
-        try await withServer { _, api in
+        try await withServer { server, api in
             let event = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-1"}}"#)
+            try await server.checkpointer.checkpoint()
             let eventID = try #require(event.json["id"]?.stringValue)
             var secrets: [Caller: String?] = [.admin: adminSecret, .noKey: nil, .unknownKey: "atk_not-a-key-at-all"]
             secrets[.auditor] = try await api.createKey(role: "auditor").secret

@@ -22,6 +22,33 @@ import Testing
         #expect(configuration.options.metricsFromAnyPeer)
     }
 
+    @Test func checkpointSettingsComeFromTheEnvironment() throws {
+        let configuration = try AuditServerConfiguration.fromEnvironment([
+            "AUDITTRAIL_CHECKPOINT_EVENTS": "50", "AUDITTRAIL_CHECKPOINT_SECONDS": "0.25",
+            "AUDITTRAIL_SIGNING_KEY_FILE": "/etc/audittrail/signing.key", "AUDITTRAIL_LOG_ORIGIN": "audit.example.com/log",
+        ])
+        #expect(configuration.checkpoint.events == 50)
+        #expect(configuration.checkpoint.interval == .milliseconds(250))
+        #expect(configuration.resolvedSigningKeyFile == "/etc/audittrail/signing.key")
+        #expect(configuration.logOrigin == "audit.example.com/log")
+        let defaults = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_DATA_DIR": "/data"])
+        #expect(defaults.checkpoint.events == 1000)
+        #expect(defaults.checkpoint.interval == .seconds(10))
+        #expect(defaults.resolvedSigningKeyFile == "/data/signing.key")
+        #expect(defaults.logOrigin == nil)
+    }
+
+    @Test(arguments: [
+        ("AUDITTRAIL_CHECKPOINT_EVENTS", "0"), ("AUDITTRAIL_CHECKPOINT_EVENTS", "many"),
+        ("AUDITTRAIL_CHECKPOINT_SECONDS", "0"), ("AUDITTRAIL_CHECKPOINT_SECONDS", "-1"),
+        ("AUDITTRAIL_CHECKPOINT_SECONDS", "soon"), ("AUDITTRAIL_CHECKPOINT_SECONDS", "100000"),
+        ("AUDITTRAIL_LOG_ORIGIN", "two\nlines"),
+    ])
+    func badCheckpointSettingsAreNamed(name: String, value: String) throws {
+        let error = #expect(throws: AuditTrailError.self) { try AuditServerConfiguration.fromEnvironment([name: value]) }
+        #expect(error?.fieldErrors.map(\.field) == [name])
+    }
+
     @Test func emptyEnvironmentKeepsTheDefaults() throws {
         let configuration = try AuditServerConfiguration.fromEnvironment([:])
         #expect(configuration.host == "127.0.0.1")

@@ -1,0 +1,237 @@
+/// A checkpoint a verifier kept from an earlier run (the CLI's state file): the next run proves
+/// that the log is still an extension of it, so a truncated or rolled-back log is caught even
+/// when its chain and its remaining checkpoints look whole.
+public struct AuditPinnedCheckpoint: Sendable, Hashable {
+    /// The tree size verified before.
+    public var treeSize: Int64
+    /// Its root.
+    public var rootHash: [UInt8]
+    /// Its right edge (``AuditMerkleTreeBuilder/frontier``), to name where a rewritten log first
+    /// differs; may be empty.
+    public var frontier: [[UInt8]]
+
+    public init(treeSize: Int64, rootHash: [UInt8], frontier: [[UInt8]] = []) {
+        self.treeSize = treeSize; self.rootHash = rootHash; self.frontier = frontier
+    }
+}
+
+/// The outcome of ``AuditCheckpointStore/verifyLog(publicKey:pinned:pageSize:progress:)``.
+public struct AuditLogVerification: Sendable, Hashable {
+    public var ok: Bool { problem == nil }
+    /// Events re-hashed (chain and Merkle leaf) before the first problem.
+    public var checked: Int64
+    /// Checkpoints whose signature and root were checked.
+    public var checkpointsChecked: Int
+    /// The last verified chain position.
+    public var head: AuditChainHead
+    /// The newest checkpoint that verified, with the right edge of its tree (to pin next time).
+    public var latestCheckpoint: AuditStoredCheckpoint?
+    public var latestFrontier: [[UInt8]]
+    public var problem: AuditChainVerifier.Problem?
+}
+
+extension AuditCheckpointStore {
+    /// Verifies the whole log: re-hashes the chain and every Merkle leaf from the stored canonical
+    /// bytes, checks that the stored subtree hashes (which proofs are served from) match them,
+    /// checks every stored checkpoint's signature with `publicKey` and its root against the
+    /// recomputed tree, and — given a checkpoint kept from an earlier run — that the log is still
+    /// an extension of it (a consistency proof from the stored hashes, and the recomputed tree).
+    ///
+    /// The problem names the first bad seq and what is wrong: `edited`, `missing`, `inserted`,
+    /// `reordered`, `truncated` or `bad_signature`. A problem with a checkpoint names the first
+    /// seq that no earlier verified checkpoint vouches for.
+    ///
+    /// ```swift
+    /// let result = try await store.verifyLog(publicKey: signer.publicKey, pinned: kept)
+    /// if let problem = result.problem { print(problem) }
+    /// ```
+    /// - Parameters:
+    ///   - publicKey: the log's key; nil skips signature checks (roots are still checked).
+    ///   - pinned: a checkpoint verified before, or nil.
+    public func verifyLog(
+        publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint? = nil, pageSize: Int = 10_000,
+        progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil
+    ) async throws -> AuditLogVerification {
+        let start = try await chainStart()
+        guard start.seq == 0 else {
+            throw AuditTrailError(.conflict, "verifying the Merkle tree of a log with a retention anchor is not supported")
+        }
+        // In this order, so that appends and checkpoints made meanwhile by a running server
+        // never look like truncation: every checkpoint read is at most the head read after it.
+        let latestSigned = try await latestCheckpoint()
+        let head = try await head()
+        let storedSize = try await merkleSize()
+        var walk = AuditLogWalk(head: head, storedSize: storedSize, publicKey: publicKey, pinned: pinned)
+        func finish(_ problem: AuditChainVerifier.Problem?) -> AuditLogVerification {
+            AuditLogVerification(checked: walk.chain.checked, checkpointsChecked: walk.checkpointsChecked, head: walk.chain.head,
+                                 latestCheckpoint: walk.latest, latestFrontier: walk.latestFrontier, problem: problem)
+        }
+        // A signed or kept tree larger than the log: its newest rows are gone.
+        if let latest = latestSigned, latest.treeSize > head.seq {
+            if let problem = walk.signatureProblem(latest) { return finish(problem) }
+            return finish(.init(seq: head.seq + 1, kind: .truncated,
+                                detail: "checkpoint at tree size \(latest.treeSize) is signed, but the log ends at seq \(head.seq)"))
+        }
+        if let pinned, pinned.treeSize > head.seq {
+            return finish(.init(seq: head.seq + 1, kind: .truncated,
+                                detail: "tree size \(pinned.treeSize) was verified before, but the log ends at seq \(head.seq)"))
+        }
+        var queued: ArraySlice<AuditStoredCheckpoint> = []
+        var fetchedUpTo: Int64 = 0
+        var exhausted = false
+        var after = start.seq
+        while after < head.seq {
+            let rows = try await rows(after: after, limit: pageSize)
+            if rows.isEmpty { break }
+            let pageStart = walk.tree.size
+            var nodes: [AuditMerkleNode] = []
+            var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
+            var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
+            for row in rows where row.seq <= head.seq {
+                if let problem = walk.chain.check(row) { return finish(problem) }
+                nodes += walk.tree.append(leafHash: AuditMerkle.leafHash(row.canonical))
+                if pinned?.treeSize == walk.tree.size { pinnedReached = (walk.tree.root, walk.tree.frontier) }
+                while true {
+                    if queued.isEmpty, !exhausted {
+                        let page = try await checkpoints(after: fetchedUpTo, limit: pageSize)
+                        exhausted = page.isEmpty
+                        queued = page[...]
+                        fetchedUpTo = page.last?.treeSize ?? fetchedUpTo
+                    }
+                    guard let next = queued.first, next.treeSize <= walk.tree.size else { break }
+                    queued.removeFirst()
+                    if next.treeSize == walk.tree.size { reached.append((next, walk.tree.root, walk.tree.frontier)) }
+                }
+            }
+            after = rows.last!.seq
+            if let problem = try await walk.compareStoredTree(with: self, pageStart: pageStart, nodes: nodes) {
+                return finish(problem)
+            }
+            for entry in reached {
+                if let problem = walk.check(entry.checkpoint, root: entry.root, frontier: entry.frontier) { return finish(problem) }
+            }
+            if let pinned, let reachedPin = pinnedReached, let problem = walk.check(pinned, root: reachedPin.root, frontier: reachedPin.frontier) {
+                return finish(problem)
+            }
+            progress?(walk.chain.checked, head.seq)
+        }
+        if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {
+            return finish(.init(seq: walk.chain.head.seq + 1, kind: walk.chain.head.seq < head.seq ? .missing : .edited,
+                                detail: "the chain ends at seq \(walk.chain.head.seq) but the store's head is seq \(head.seq)"))
+        }
+        if let pinned, pinned.treeSize > 0 {
+            // What a remote client does: prove the kept tree is a prefix of the tree now served.
+            let proof = try await consistencyProof(from: pinned.treeSize, to: head.seq)
+            do {
+                try AuditMerkle.verifyConsistency(from: pinned.treeSize, to: head.seq, oldRoot: pinned.rootHash,
+                                                  newRoot: walk.tree.root, proof: proof)
+            } catch {
+                return finish(.init(seq: 1, kind: .truncated,
+                                    detail: "the log is not an extension of tree size \(pinned.treeSize) verified before: \(error.message)"))
+            }
+        }
+        return finish(nil)
+    }
+}
+
+/// The state of one verification walk.
+struct AuditLogWalk {
+    let head: AuditChainHead
+    let storedSize: Int64
+    let publicKey: AuditSignerPublicKey?
+    let pinned: AuditPinnedCheckpoint?
+    var chain: AuditChainVerifier
+    var tree = AuditMerkleTreeBuilder()
+    var checkpointsChecked = 0
+    /// The tree size of the newest checkpoint verified so far: seqs up to it are vouched for.
+    var vouched: Int64 = 0
+    var latest: AuditStoredCheckpoint?
+    var latestFrontier: [[UInt8]] = []
+
+    init(head: AuditChainHead, storedSize: Int64, publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint?) {
+        self.head = head
+        self.storedSize = storedSize
+        self.publicKey = publicKey
+        self.pinned = pinned
+        self.chain = AuditChainVerifier(start: AuditChainHead(seq: 0, hash: AuditChain.genesis))
+    }
+
+    /// What a leaf that differs from the stored tree means: the stored tree had fewer leaves
+    /// than there are rows (something was inserted), more (something was removed), or as many.
+    var divergenceKind: AuditChainVerifier.Problem.Kind {
+        storedSize < head.seq ? .inserted : storedSize > head.seq ? .missing : .edited
+    }
+
+    /// Whether the stored subtree hashes agree with the ones just recomputed for the page's
+    /// leaves (one query per page): the first node that differs or is missing names its seq.
+    func compareStoredTree(with store: some AuditCheckpointStore, pageStart: Int64, nodes: [AuditMerkleNode]) async throws -> AuditChainVerifier.Problem? {
+        guard tree.size > pageStart else { return nil }
+        var stored: [AuditMerkleNodeID: [UInt8]] = [:]
+        for node in try await store.merkleNodes(completedBy: pageStart..<tree.size) { stored[node.id] = node.hash }
+        for node in nodes {
+            let seq = node.id.leaves.upperBound
+            guard let hash = stored[node.id] else {
+                return .init(seq: seq, kind: .inserted,
+                             detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(seq) is not among them")
+            }
+            guard hash == node.hash else {
+                let what = node.id.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
+                    : "the stored Merkle subtree hash over seqs \(node.id.leaves.lowerBound + 1)…\(seq) does not match the events"
+                return .init(seq: seq, kind: node.id.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(seq)")
+            }
+        }
+        return nil
+    }
+
+    /// The signature problem of a checkpoint, if any (nil without a key).
+    func signatureProblem(_ checkpoint: AuditStoredCheckpoint) -> AuditChainVerifier.Problem? {
+        guard let publicKey else { return nil }
+        do {
+            _ = try AuditCheckpoint(note: checkpoint.note, verifier: publicKey)
+            return nil
+        } catch {
+            let replaced = error.fieldErrors.contains { $0.field == "key" }
+            return .init(seq: vouched + 1, kind: .badSignature,
+                         detail: "checkpoint at tree size \(checkpoint.treeSize): "
+                            + (replaced ? "not signed by key \(publicKey.text) (a wrong or replaced key)" : error.message))
+        }
+    }
+
+    /// Checks one stored checkpoint reached at its tree size.
+    mutating func check(_ checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]]) -> AuditChainVerifier.Problem? {
+        if let problem = signatureProblem(checkpoint) { return problem }
+        let body: AuditCheckpoint
+        do {
+            body = try AuditCheckpoint(body: AuditSignedNote(parsing: checkpoint.note).text)
+        } catch {
+            return .init(seq: vouched + 1, kind: .edited, detail: "checkpoint at tree size \(checkpoint.treeSize) is malformed: \(error.message)")
+        }
+        guard body.size == checkpoint.treeSize, body.rootHash == checkpoint.rootHash else {
+            return .init(seq: vouched + 1, kind: .edited,
+                         detail: "checkpoint row at tree size \(checkpoint.treeSize) differs from its signed note")
+        }
+        guard root == checkpoint.rootHash else {
+            return .init(seq: vouched + 1, kind: divergenceKind,
+                         detail: "events \(vouched + 1)…\(checkpoint.treeSize) do not hash to the root signed at tree size \(checkpoint.treeSize)")
+        }
+        checkpointsChecked += 1
+        vouched = checkpoint.treeSize
+        latest = checkpoint
+        latestFrontier = frontier
+        return nil
+    }
+
+    /// Checks the kept checkpoint of an earlier run, reached at its tree size.
+    func check(_ pinned: AuditPinnedCheckpoint, root: [UInt8], frontier: [[UInt8]]) -> AuditChainVerifier.Problem? {
+        guard root != pinned.rootHash else { return nil }
+        var seq: Int64 = 1
+        if pinned.frontier.count == frontier.count {
+            let nodes = AuditMerkleTreeBuilder.frontierNodes(size: pinned.treeSize)
+            if let index = zip(pinned.frontier, frontier).map({ $0 != $1 }).firstIndex(of: true) {
+                seq = nodes[index].leaves.lowerBound + 1
+            }
+        }
+        return .init(seq: seq, kind: .truncated,
+                     detail: "the log was rolled back and rewritten: events 1…\(pinned.treeSize) no longer hash to the root verified before")
+    }
+}

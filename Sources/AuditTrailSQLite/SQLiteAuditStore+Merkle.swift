@@ -1,0 +1,119 @@
+import AuditTrail
+import SQLiteNIO
+
+/// The Merkle tree and the checkpoints: `merkle_nodes (level, idx) → hash` holds every complete
+/// perfect subtree (written by ``SQLiteAuditStore/append(_:)`` in the events' transaction),
+/// `checkpoints` the signed tree heads, `log_info` the log id made by migration 3.
+extension SQLiteAuditStore: AuditCheckpointStore {
+    /// Most subtrees asked for in one query (two binds each).
+    static let hashesPerQuery = 400
+
+    /// The stored hash of one complete subtree; `.notFound` when it is not stored.
+    public func hash(level: Int, index: Int64) async throws -> [UInt8] {
+        try await hashes([AuditMerkleNodeID(level: level, index: index)])[0]
+    }
+
+    /// The stored hashes of several subtrees, in the order asked, with one query (per 400).
+    /// Throws `.notFound` naming the first subtree that is not stored.
+    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
+        var found: [AuditMerkleNodeID: [UInt8]] = [:]
+        var start = 0
+        while start < ids.count {
+            let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)]
+            start += part.count
+            let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (VALUES "
+                + Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ") + ")"
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(part.count * 2)
+            for id in part {
+                binds.append(.integer(id.level))
+                binds.append(.integer(Int(id.index)))
+            }
+            let rows = try await read("merkle hashes") { try await $0.query(sql, binds) }
+            for row in rows {
+                guard let level = row.int64("level"), let index = row.int64("idx") else { continue }
+                found[AuditMerkleNodeID(level: Int(level), index: index)] = row.bytes("hash")
+            }
+        }
+        return try ids.map { id in
+            guard let hash = found[id] else {
+                throw AuditTrailError(.notFound, "no stored Merkle subtree at level \(id.level), index \(id.index)")
+            }
+            return hash
+        }
+    }
+
+    /// The log's id from `log_info`.
+    public func logID() async throws -> String {
+        let rows = try await read("log id") { try await $0.query("SELECT value FROM log_info WHERE name = 'log_id'") }
+        guard let id = rows.first?.text("value"), !id.isEmpty else {
+            throw AuditTrailError(.storeFailure, "the store has no log id")
+        }
+        return id
+    }
+
+    /// Leaves stored: one more than the largest leaf index.
+    public func merkleSize() async throws -> Int64 {
+        let rows = try await read("merkle size") { try await $0.query("SELECT max(idx) AS last FROM merkle_nodes WHERE level = 0") }
+        return rows.first?.int64("last").map { $0 + 1 } ?? 0
+    }
+
+    /// One query: per level, the index range whose last leaf falls in `leaves`.
+    public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
+        guard !leaves.isEmpty, leaves.lowerBound >= 0 else { return [] }
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        var level = 0
+        // Node (l, i) is completed by leaf (i + 1)·2^l − 1.
+        while level < 63, leaves.upperBound >> level >= 1 {
+            let first = ((leaves.lowerBound + 1) + (Int64(1) << level) - 1) >> level - 1
+            let last = leaves.upperBound >> level - 1
+            if first <= last {
+                conditions.append("(level = ? AND idx BETWEEN ? AND ?)")
+                binds += [.integer(level), .integer(Int(first)), .integer(Int(last))]
+            }
+            level += 1
+        }
+        let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE " + conditions.joined(separator: " OR ")
+        let rows = try await read("merkle nodes") { try await $0.query(sql, binds) }
+        return rows.compactMap { row in
+            guard let level = row.int64("level"), let index = row.int64("idx") else { return nil }
+            return AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes("hash"))
+        }
+    }
+
+    public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {
+        guard checkpoint.rootHash.count == AuditMerkle.hashSize else { throw AuditTrailError.invalid("root_hash", "must be 32 bytes") }
+        guard checkpoint.treeSize >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
+        let rows = try await read("checkpoint insert") { connection in
+            try await connection.query(
+                "INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tree_size",
+                [.integer(Int(checkpoint.treeSize)), .bytes(checkpoint.rootHash), .integer(Int(checkpoint.time.milliseconds)),
+                 .text(checkpoint.note)])
+        }
+        return !rows.isEmpty
+    }
+
+    public func latestCheckpoint() async throws -> AuditStoredCheckpoint? {
+        let rows = try await read("latest checkpoint") {
+            try await $0.query("SELECT tree_size, root_hash, time, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
+        }
+        return try rows.first.map(Self.checkpoint)
+    }
+
+    public func checkpoints(after treeSize: Int64, limit: Int) async throws -> [AuditStoredCheckpoint] {
+        guard limit > 0 else { return [] }
+        let rows = try await read("checkpoints") {
+            try await $0.query("SELECT tree_size, root_hash, time, note FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?",
+                               [.integer(Int(treeSize)), .integer(limit)])
+        }
+        return try rows.map(Self.checkpoint)
+    }
+
+    static func checkpoint(_ row: SQLiteRow) throws(AuditTrailError) -> AuditStoredCheckpoint {
+        guard let size = row.int64("tree_size"), let time = row.int64("time"), let note = row.text("note") else {
+            throw AuditTrailError(.storeFailure, "a checkpoint row lacks a column")
+        }
+        return AuditStoredCheckpoint(treeSize: size, rootHash: row.bytes("root_hash"), time: AuditTime(milliseconds: time), note: note)
+    }
+}

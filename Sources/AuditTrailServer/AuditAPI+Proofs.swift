@@ -1,0 +1,149 @@
+import AuditTrail
+import HTTPTypes
+import Hummingbird
+
+/// Checkpoints, proofs and verification. Every hash is standard base64 (RFC 4648 §4, padded) of
+/// 32 bytes — the encoding of the root line of the checkpoint note — and every proof is RFC 6962
+/// / RFC 9162: leaf `i` is the event with seq `i + 1`, its hash `SHA-256(0x00 ‖ canonical bytes)`.
+extension AuditAPI {
+    /// `GET /v1/checkpoints/latest` (readers): the newest signed tree head →
+    /// `{"tree_size","root_hash","time","signature","key_id","key_name","origin","note"}`; 404
+    /// before the first checkpoint.
+    @Sendable func latestCheckpoint(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        _ = try require(context, "read checkpoints") { $0.canRead }
+        _ = try Self.integerParameters(request, [])
+        guard let stored = try await store.latestCheckpoint() else {
+            throw AuditProblem.notFound("no checkpoint has been signed yet")
+        }
+        let note = try AuditSignedNote(parsing: stored.note)
+        let checkpoint = try AuditCheckpoint(body: note.text)
+        // This server's signature; after a key change, the older key's until the next checkpoint.
+        guard let signature = note.signatures.first(where: { $0.name == publicKey.name && $0.keyID == publicKey.keyID })
+            ?? note.signatures.first
+        else { throw AuditTrailError(.tampered, "the latest checkpoint has no signature") }
+        let keyID = signature.keyID
+        var w = AuditJSONWriter(capacity: 512 + stored.note.utf8.count)
+        w.object { o in
+            o.int("tree_size", checkpoint.size)
+            o.string("root_hash", checkpoint.rootHashBase64)
+            o.time("time", checkpoint.time ?? stored.time)
+            o.string("signature", AuditBase64.encode(signature.signature))
+            o.string("key_id", AuditChain.hex([UInt8(keyID >> 24 & 0xFF), UInt8(keyID >> 16 & 0xFF), UInt8(keyID >> 8 & 0xFF), UInt8(keyID & 0xFF)]))
+            o.string("key_name", signature.name)
+            o.string("origin", checkpoint.origin)
+            o.string("note", stored.note)
+        }
+        return json(w.bytes)
+    }
+
+    /// `GET /v1/proofs/inclusion?seq=&tree_size=` (readers): the audit path of event `seq` in the
+    /// tree of `tree_size` events → `{"seq","leaf_index","tree_size","leaf_hash","audit_path":[…]}`.
+    @Sendable func inclusionProof(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        _ = try require(context, "read proofs") { $0.canRead }
+        let values = try Self.integerParameters(request, ["seq", "tree_size"])
+        let (seq, treeSize) = (values["seq"]!, values["tree_size"]!)
+        var errors: [AuditTrailError.FieldError] = []
+        if seq < 1 { errors.append(.init(field: "seq", message: "must be at least 1")) }
+        if treeSize < 1 { errors.append(.init(field: "tree_size", message: "must be at least 1")) }
+        if errors.isEmpty, seq > treeSize { errors.append(.init(field: "seq", message: "must be at most tree_size")) }
+        try Self.throwIfAny(errors)
+        try await requireTreeSize(treeSize, field: "tree_size")
+        let proof = try await store.inclusionProof(index: seq - 1, size: treeSize)
+        let leaf = try await store.hash(level: 0, index: seq - 1)
+        var w = AuditJSONWriter(capacity: 256 + proof.count * 48)
+        w.object { o in
+            o.int("seq", seq)
+            o.int("leaf_index", seq - 1)
+            o.int("tree_size", treeSize)
+            o.string("leaf_hash", AuditBase64.encode(leaf))
+            o.array("audit_path") { a in for hash in proof { a.element(AuditBase64.encode(hash)) } }
+        }
+        return json(w.bytes)
+    }
+
+    /// `GET /v1/proofs/consistency?from=&to=` (readers): the proof that the tree of `from` events
+    /// is a prefix of the tree of `to` events → `{"from","to","proof":[…]}`.
+    @Sendable func consistencyProof(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        _ = try require(context, "read proofs") { $0.canRead }
+        let values = try Self.integerParameters(request, ["from", "to"])
+        let (from, to) = (values["from"]!, values["to"]!)
+        var errors: [AuditTrailError.FieldError] = []
+        if from < 1 { errors.append(.init(field: "from", message: "must be at least 1")) }
+        if to < 1 { errors.append(.init(field: "to", message: "must be at least 1")) }
+        if errors.isEmpty, from > to { errors.append(.init(field: "from", message: "must be at most to")) }
+        try Self.throwIfAny(errors)
+        try await requireTreeSize(to, field: "to")
+        let proof = try await store.consistencyProof(from: from, to: to)
+        var w = AuditJSONWriter(capacity: 128 + proof.count * 48)
+        w.object { o in
+            o.int("from", from)
+            o.int("to", to)
+            o.array("proof") { a in for hash in proof { a.element(AuditBase64.encode(hash)) } }
+        }
+        return json(w.bytes)
+    }
+
+    /// `POST /v1/verify` (admin, auditor): re-hashes the stored chain and Merkle tree and checks
+    /// every checkpoint's root and signature → `{"ok","checked","first_bad_seq","problem","kind",
+    /// "checkpoints_checked","head_seq"}`. The body is empty or `{}`. Recorded as `audit.verify`.
+    @Sendable func verify(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        let principal = try require(context, "verify the log") { $0.canVerify }
+        _ = try Self.integerParameters(request, [])
+        let body = try await readBody(request, limit: Self.maxSmallBodyBytes, field: "body")
+        if body.readableBytes > 0 {
+            guard case .object(let object) = try JSONParser.parse(body.readableBytesView) else {
+                throw AuditTrailError.invalid("body", "must be empty or a JSON object")
+            }
+            if let name = object.keys.sorted().first { throw AuditTrailError.invalid(name, "unknown field") }
+        }
+        let result = try await store.verifyLog(publicKey: publicKey)
+        try recordOwnEvent(AuditEventInput(
+            action: "audit.verify", outcome: result.ok ? .success : .failure, actor: Self.actor(principal),
+            resource: .init(type: "audit_log", id: "POST /v1/verify"),
+            metadata: .object(["checked": .int(result.checked), "first_bad_seq": result.problem.map { .int($0.seq) } ?? .null])))
+        var w = AuditJSONWriter()
+        w.object { o in
+            o.bool("ok", result.ok)
+            o.int("checked", result.checked)
+            o.int("first_bad_seq", result.problem?.seq)
+            o.string("problem", result.problem.map { "\($0.kind.rawValue): \($0.detail)" })
+            o.string("kind", result.problem?.kind.rawValue)
+            o.int("checkpoints_checked", Int64(result.checkpointsChecked))
+            o.int("head_seq", result.head.seq)
+        }
+        return json(w.bytes)
+    }
+
+    /// 400 naming `field` when the log (and its stored tree) has fewer than `size` events.
+    func requireTreeSize(_ size: Int64, field: String) async throws {
+        let available = min(try await store.head().seq, try await store.merkleSize())
+        guard size <= available else {
+            throw AuditTrailError.invalid(field, "must be at most the log's current size, \(available)")
+        }
+    }
+
+    /// Reads exactly `names` from the query string as decimal integers: each is required, given
+    /// once, and no other parameter is accepted.
+    static func integerParameters(_ request: Request, _ names: [String]) throws -> [String: Int64] {
+        var values: [String: Int64] = [:]
+        var seen = Set<String>()
+        var errors: [AuditTrailError.FieldError] = []
+        for (name, value) in try queryParameters(request) {
+            guard names.contains(name) else { errors.append(.init(field: name, message: "unknown parameter")); continue }
+            guard seen.insert(name).inserted else { errors.append(.init(field: name, message: "given more than once")); continue }
+            guard value.utf8.count <= 19, value.utf8.allSatisfy({ (48...57).contains($0) || $0 == UInt8(ascii: "-") }),
+                  let number = Int64(value)
+            else { errors.append(.init(field: name, message: "must be an integer")); continue }
+            values[name] = number
+        }
+        for name in names where !seen.contains(name) { errors.append(.init(field: name, message: "is required")) }
+        try throwIfAny(errors)
+        return values
+    }
+
+    static func throwIfAny(_ errors: [AuditTrailError.FieldError]) throws {
+        guard !errors.isEmpty else { return }
+        let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
+    }
+}

@@ -1,0 +1,100 @@
+import AuditTrail
+import AuditTrailSQLite
+import AuditTrailTesting
+import SQLiteNIO
+import Testing
+
+/// `verifyLog` on a real store: the chain, the stored tree, every checkpoint and a kept one.
+@Suite struct SQLiteLogVerifyTests {
+    let signer = try! AuditSigner.generate(name: "audittrail/test")
+
+    /// 20 events with checkpoints at 5, 12 and 20.
+    func fill(_ store: SQLiteAuditStore) async throws {
+        let checkpointer = try AuditCheckpointer(store: store, signer: signer, origin: "audittrail/test", logger: .quiet)
+        for (index, count) in [5, 7, 8].enumerated() {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: count, seed: UInt64(index + 1))))
+            try await checkpointer.checkpoint()
+        }
+    }
+
+    func raw(_ directory: TemporaryDirectory, _ statements: [String]) async throws {
+        let connection = try await directory.rawConnection()
+        for statement in statements { _ = try await connection.query(statement) }
+        try await connection.close()
+    }
+
+    @Test func anIntactLogVerifiesWithEveryCheckpoint() async throws {
+        try await withTemporaryStore { store, _ in
+            try await fill(store)
+            let result = try await store.verifyLog(publicKey: signer.publicKey, pageSize: 3)
+            #expect(result.ok, "\(String(describing: result.problem))")
+            #expect(result.checked == 20)
+            #expect(result.checkpointsChecked == 3)
+            #expect(result.latestCheckpoint?.treeSize == 20)
+            #expect(result.latestFrontier == (try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: 20))))
+        }
+    }
+
+    @Test func truncationIsCaughtAgainstTheKeptCheckpoint() async throws {
+        try await withTemporaryStore { store, directory in
+            try await fill(store)
+            try await raw(directory, ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15"])
+            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey).problem)
+            #expect(problem.seq == 16)
+            #expect(problem.kind == .truncated)
+        }
+    }
+
+    @Test func aReplacedKeyFailsEveryCheckpointFromTheFirst() async throws {
+        try await withTemporaryStore { store, _ in
+            try await fill(store)
+            let other = try AuditSigner.generate(name: "audittrail/test")
+            let problem = try #require(try await store.verifyLog(publicKey: other.publicKey).problem)
+            #expect(problem.seq == 1)
+            #expect(problem.kind == .badSignature)
+        }
+    }
+
+    @Test func anEditedCheckpointNamesTheFirstSeqItNoLongerVouchesFor() async throws {
+        try await withTemporaryStore { store, directory in
+            try await fill(store)
+            // The checkpoint row at 12 claims another root than its note: seqs 6… are no longer vouched for.
+            try await raw(directory, ["DROP TRIGGER checkpoints_refuse_update", "UPDATE checkpoints SET root_hash = zeroblob(32) WHERE tree_size = 12"])
+            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey).problem)
+            #expect(problem.seq == 6)
+            #expect(problem.kind == .edited)
+        }
+    }
+
+    @Test func anEditedStoredLeafIsNamed() async throws {
+        try await withTemporaryStore { store, directory in
+            try await fill(store)
+            try await raw(directory, ["DROP TRIGGER merkle_nodes_refuse_update", "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 9"])
+            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: 4).problem)
+            #expect(problem.seq == 10)
+            #expect(problem.kind == .edited)
+        }
+    }
+
+    @Test func aRolledBackAndRewrittenLogIsCaughtAgainstAPinnedCheckpoint() async throws {
+        try await withTemporaryStore { store, directory in
+            try await fill(store)
+            let kept = try #require(try await store.verifyLog(publicKey: signer.publicKey).latestCheckpoint)
+            let frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: 20))
+            let pinned = AuditPinnedCheckpoint(treeSize: 20, rootHash: kept.rootHash, frontier: frontier)
+            // Roll back to 17 (rows, nodes and checkpoints), then append three other events.
+            try await raw(directory, [
+                "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 17",
+                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 17",
+                "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 17",
+            ])
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 3, seed: 99)))
+            #expect(try await store.verifyLog(publicKey: signer.publicKey).ok, "without the kept checkpoint it looks whole")
+            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pinned: pinned).problem)
+            #expect(problem.kind == .truncated)
+            #expect(problem.seq == 17, "the first frontier subtree of size 20 that differs covers leaves 16…19")
+        }
+    }
+}
+
+

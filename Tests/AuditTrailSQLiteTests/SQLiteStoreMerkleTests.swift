@@ -1,0 +1,166 @@
+import AuditTrail
+import AuditTrailSQLite
+import AuditTrailTesting
+import SQLiteNIO
+import Testing
+
+/// The Merkle tree the store keeps next to the events: written in the append's transaction,
+/// refused edits, back-filled by the migration, answering roots and proofs from stored hashes.
+@Suite struct SQLiteStoreMerkleTests {
+    /// The leaf hashes of every stored event, recomputed from the stored canonical bytes.
+    func leaves(_ store: SQLiteAuditStore) async throws -> [[UInt8]] {
+        try await store.rows(after: 0, limit: 100_000).map { AuditMerkle.leafHash($0.canonical) }
+    }
+
+    @Test func rootsAndProofsFromStoredHashesMatchTheEventsForEverySize() async throws {
+        try await withTemporaryStore { store, _ in
+            // Appends of 1, 6 and 20 events, then one over rowsPerInsert (the pipelined path).
+            for (index, count) in [1, 6, 20].enumerated() {
+                _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: count, seed: UInt64(index + 1))))
+            }
+            let reference = try await leaves(store)
+            #expect(reference.count == 27)
+            #expect(try await store.merkleSize() == 27)
+            for size in 1...Int64(reference.count) {
+                let root = AuditMerkle.root(leafHashes: Array(reference[0..<Int(size)]))
+                #expect(try await store.root(size: size) == root, "size \(size)")
+                for index in [0, size / 2, size - 1] {
+                    let proof = try await store.inclusionProof(index: index, size: size)
+                    try AuditMerkle.verifyInclusion(leafHash: reference[Int(index)], index: index, size: size, proof: proof, root: root)
+                }
+                if size > 1 {
+                    let older = size / 2
+                    let proof = try await store.consistencyProof(from: older, to: size)
+                    try AuditMerkle.verifyConsistency(
+                        from: older, to: size, oldRoot: AuditMerkle.root(leafHashes: Array(reference[0..<Int(older)])),
+                        newRoot: root, proof: proof)
+                }
+            }
+        }
+    }
+
+    @Test func pipelinedAppendsWriteTheSameTree() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open { $0.rowsPerInsert = 7 }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 40, seed: 9)))
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 3, seed: 10)))
+        let reference = try await leaves(store)
+        #expect(try await store.root(size: 43) == AuditMerkle.root(leafHashes: reference))
+        #expect(try await store.root(size: 40) == AuditMerkle.root(leafHashes: Array(reference[0..<40])))
+        try await store.close()
+    }
+
+    @Test func aReopenedStoreContinuesTheTree() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open()
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 11, seed: 4)))
+        let logID = try await store.logID()
+        try await store.close()
+        store = try await directory.open()
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 6, seed: 5)))
+        #expect(try await store.root(size: 17) == AuditMerkle.root(leafHashes: try await leaves(store)))
+        #expect(try await store.logID() == logID)
+        #expect(logID.utf8.count == 32 && logID.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+        try await store.close()
+    }
+
+    @Test func aFailedAppendLeavesNoNodesAndTheTreeGoesOnFromTheCommittedHead() async throws {
+        try await withTemporaryStore { store, directory in
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 1)))
+            let raw = try await directory.rawConnection()
+            _ = try await raw.query("""
+                CREATE TRIGGER refuse_doomed BEFORE INSERT ON events WHEN NEW.action = 'test.doomed'
+                BEGIN SELECT RAISE(ABORT, 'doomed'); END
+                """)
+            var doomed = AuditFixtures.events(count: 3, seed: 2)
+            doomed[2].action = "test.doomed"
+            await #expect(throws: AuditTrailError.self) {
+                _ = try await store.append(AuditFixtures.prepare(doomed))
+            }
+            #expect(try await store.merkleSize() == 5)
+            let nodes = try #require(try await raw.query("SELECT count(*) AS n FROM merkle_nodes").first?.column("n")?.integer)
+            #expect(nodes == 5 + 2 + 1)   // 5 leaves, 2 pairs, 1 quad
+            _ = try await raw.query("DROP TRIGGER refuse_doomed")
+            try await raw.close()
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 4, seed: 3)))
+            let reference = try await leaves(store)
+            #expect(reference.count == 9)
+            #expect(try await store.root(size: 9) == AuditMerkle.root(leafHashes: reference))
+        }
+    }
+
+    @Test func theDatabaseRefusesEditsOfNodesCheckpointsAndTheLogID() async throws {
+        try await withTemporaryStore { store, directory in
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 4, seed: 1)))
+            let root = try await store.root(size: 4)
+            #expect(try await store.storeCheckpoint(.init(treeSize: 4, rootHash: root, time: .now(), note: "n\n")))
+            let raw = try await directory.rawConnection()
+            for statement in [
+                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 1",
+                "DELETE FROM merkle_nodes WHERE level = 2",
+                "UPDATE checkpoints SET tree_size = 3",
+                "DELETE FROM checkpoints",
+                "UPDATE log_info SET value = 'x'",
+                "DELETE FROM log_info",
+            ] {
+                await #expect(throws: SQLiteError.self, "\(statement)") { _ = try await raw.query(statement) }
+            }
+            try await raw.close()
+            #expect(try await store.root(size: 4) == root)
+        }
+    }
+
+    @Test func checkpointsAreKeptOncePerTreeSizeInOrder() async throws {
+        try await withTemporaryStore { store, _ in
+            let none = try await store.latestCheckpoint()
+            #expect(none == nil)
+            let hash = [UInt8](repeating: 7, count: 32)
+            for size in [3, 1, 2] as [Int64] {
+                #expect(try await store.storeCheckpoint(.init(treeSize: size, rootHash: hash, time: .init(milliseconds: size), note: "\(size)\n")))
+            }
+            #expect(try await !store.storeCheckpoint(.init(treeSize: 2, rootHash: hash, time: .now(), note: "again\n")))
+            #expect(try await store.latestCheckpoint()?.treeSize == 3)
+            #expect(try await store.checkpoints(after: 1, limit: 10).map(\.treeSize) == [2, 3])
+            #expect(try await store.checkpoints(after: 0, limit: 10).map(\.note) == ["1\n", "2\n", "3\n"])
+            await #expect(throws: AuditTrailError.self) {
+                _ = try await store.storeCheckpoint(.init(treeSize: 4, rootHash: [1], time: .now(), note: "x\n"))
+            }
+        }
+    }
+
+    @Test func migrationBackfillsTheTreeOfAnExistingLog() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open()
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 13, seed: 6)))
+        let expected = AuditMerkle.root(leafHashes: try await leaves(store))
+        try await store.close()
+        // Back to schema version 2: no tree, no checkpoints, no log id.
+        let raw = try await directory.rawConnection()
+        for statement in ["DROP TABLE merkle_nodes", "DROP TABLE checkpoints", "DROP TABLE log_info", "UPDATE schema_version SET version = 2"] {
+            _ = try await raw.query(statement)
+        }
+        try await raw.close()
+        store = try await directory.open()
+        #expect(try await store.merkleSize() == 13)
+        #expect(try await store.root(size: 13) == expected)
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 2, seed: 7)))
+        #expect(try await store.root(size: 15) == AuditMerkle.root(leafHashes: try await leaves(store)))
+        #expect(try await store.logID().utf8.count == 32)
+        try await store.close()
+    }
+
+    @Test func hashSourceNamesAMissingSubtree() async throws {
+        try await withTemporaryStore { store, _ in
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 3, seed: 1)))
+            let error = await #expect(throws: AuditTrailError.self) {
+                _ = try await store.hashes([.init(level: 0, index: 0), .init(level: 2, index: 0)])
+            }
+            #expect(error?.code == .notFound)
+            #expect(error?.message.contains("level 2, index 0") == true)
+            #expect(try await store.hashes([.init(level: 1, index: 0), .init(level: 0, index: 2)]).count == 2)
+        }
+    }
+}
