@@ -14,7 +14,7 @@ public enum AuditChain {
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: canonical)
-        return Array(hasher.finalize())
+        return AuditMerkle.bytes(of: hasher.finalize())
     }
 
     /// Lower-case hex.
@@ -53,23 +53,29 @@ public enum AuditChain {
 
     /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.
     public static func embeddedSeq(in canonical: [UInt8]) -> Int64? {
-        let needle = Array(#","seq":"#.utf8)
-        guard canonical.count > needle.count else { return nil }
-        var start = canonical.count - needle.count
-        while start >= 0 {
-            if canonical[start] == needle[0], Array(canonical[start..<(start + needle.count)]) == needle {
-                var value: Int64 = 0
-                var index = start + needle.count
-                var digits = 0
-                while index < canonical.count, (48...57).contains(canonical[index]) {
-                    value = value &* 10 &+ Int64(canonical[index] - 48)
-                    index += 1; digits += 1
+        // `"seq"` sorts near the end (before severity, tags and time), so search backwards, in place.
+        let needle: StaticString = #","seq":"#
+        let count = needle.utf8CodeUnitCount
+        return canonical.withUnsafeBufferPointer { bytes -> Int64? in
+            let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: count)
+            guard bytes.count > count else { return nil }
+            var start = bytes.count - count
+            while start >= 0 {
+                if bytes[start] == pattern[0], bytes[start + 1] == pattern[1],
+                   UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]).elementsEqual(pattern) {
+                    var value: Int64 = 0
+                    var index = start + count
+                    var digits = 0
+                    while index < bytes.count, (48...57).contains(bytes[index]), digits < 19 {
+                        value = value &* 10 &+ Int64(bytes[index] - 48)
+                        index += 1; digits += 1
+                    }
+                    return digits > 0 ? value : nil
                 }
-                return digits > 0 ? value : nil
+                start -= 1
             }
-            start -= 1
+            return nil
         }
-        return nil
     }
 }
 

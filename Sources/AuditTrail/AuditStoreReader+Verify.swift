@@ -12,17 +12,17 @@ extension AuditStoreReader {
         let start = try await chainStart()
         let head = try await head()
         var verifier = AuditChainVerifier(start: start)
-        var after = start.seq
-        while after < head.seq {
-            let rows = try await rows(after: after, limit: pageSize)
-            if rows.isEmpty { break }
+        // The next page is read while this one is hashed.
+        var rows = start.seq < head.seq ? try await self.rows(after: start.seq, limit: pageSize) : []
+        while let last = rows.last?.seq {
+            async let following = last < head.seq ? self.rows(after: last, limit: pageSize) : []
             for row in rows where row.seq <= head.seq {
                 if let problem = verifier.check(row) {
                     return AuditVerification(checked: verifier.checked, head: verifier.head, problem: problem)
                 }
             }
-            after = rows.last!.seq
             progress?(verifier.checked, head.seq)
+            rows = try await following
         }
         if verifier.head.seq != head.seq || verifier.head.hash != head.hash {
             let problem = AuditChainVerifier.Problem(

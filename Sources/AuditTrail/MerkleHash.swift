@@ -24,18 +24,26 @@ public enum AuditMerkle {
     /// - Parameter data: the leaf's bytes (for AuditTrail, an event's stored canonical bytes).
     public static func leafHash(_ data: some Sequence<UInt8>) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: Array(data))
-        return Array(hasher.finalize())
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        // Contiguous bytes (an event's canonical array) are hashed in place.
+        if data.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            hasher.update(data: Array(data))
+        }
+        return bytes(of: hasher.finalize())
     }
 
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: [0x01])
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
         hasher.update(data: left)
         hasher.update(data: right)
-        return Array(hasher.finalize())
+        return bytes(of: hasher.finalize())
+    }
+
+    /// A digest's 32 bytes (copied at once, not byte by byte through its sequence).
+    static func bytes(of digest: SHA256Digest) -> [UInt8] {
+        digest.withUnsafeBytes { Array($0) }
     }
 
     /// The perfect subtrees that make up the leaf range `lo ..< hi`, left to right, biggest first.

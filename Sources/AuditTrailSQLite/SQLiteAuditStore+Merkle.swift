@@ -23,17 +23,21 @@ extension SQLiteAuditStore: AuditCheckpointStore {
             start += part.count
             let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (VALUES "
                 + Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ") + ")"
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity(part.count * 2)
-            for id in part {
-                binds.append(.integer(id.level))
-                binds.append(.integer(Int(id.index)))
+            let ids = Array(part)
+            let rows = try await scan("merkle hashes") { scanner in
+                var rows: [AuditMerkleNode] = []
+                try scanner.run(sql, keep: false, bind: { b in
+                    for (offset, id) in ids.enumerated() {
+                        b.integer(Int32(2 * offset + 1), Int64(id.level))
+                        b.integer(Int32(2 * offset + 2), id.index)
+                    }
+                }, row: { row in
+                    guard let level = row.integer(0), let index = row.integer(1) else { return }
+                    rows.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
+                })
+                return rows
             }
-            let rows = try await read("merkle hashes") { try await $0.query(sql, binds) }
-            for row in rows {
-                guard let level = row.int64("level"), let index = row.int64("idx") else { continue }
-                found[AuditMerkleNodeID(level: Int(level), index: index)] = row.bytes("hash")
-            }
+            for row in rows { found[row.id] = row.hash }
         }
         return try ids.map { id in
             guard let hash = found[id] else {
@@ -62,7 +66,7 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
         guard !leaves.isEmpty, leaves.lowerBound >= 0 else { return [] }
         var conditions: [String] = []
-        var binds: [SQLiteData] = []
+        var binds: [Int64] = []
         var level = 0
         // Node (l, i) is completed by leaf (i + 1)·2^l − 1.
         while level < 63, leaves.upperBound >> level >= 1 {
@@ -70,15 +74,22 @@ extension SQLiteAuditStore: AuditCheckpointStore {
             let last = leaves.upperBound >> level - 1
             if first <= last {
                 conditions.append("(level = ? AND idx BETWEEN ? AND ?)")
-                binds += [.integer(level), .integer(Int(first)), .integer(Int(last))]
+                binds += [Int64(level), first, last]
             }
             level += 1
         }
         let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE " + conditions.joined(separator: " OR ")
-        let rows = try await read("merkle nodes") { try await $0.query(sql, binds) }
-        return rows.compactMap { row in
-            guard let level = row.int64("level"), let index = row.int64("idx") else { return nil }
-            return AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes("hash"))
+        let values = binds
+        return try await scan("merkle nodes") { scanner in
+            var nodes: [AuditMerkleNode] = []
+            nodes.reserveCapacity(2 * leaves.count + 64)
+            try scanner.run(sql, keep: false, bind: { b in
+                for (offset, value) in values.enumerated() { b.integer(Int32(offset + 1), value) }
+            }, row: { row in
+                guard let level = row.integer(0), let index = row.integer(1) else { return }
+                nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
+            })
+            return nodes
         }
     }
 

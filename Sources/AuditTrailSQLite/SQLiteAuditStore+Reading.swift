@@ -45,16 +45,36 @@ extension SQLiteAuditStore {
     /// Up to `limit` rows with seq greater than `afterSeq`, in seq order, exactly as stored.
     public func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
         guard limit > 0 else { return [] }
-        let rows = try await read("rows") {
-            try await $0.query("SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                               [.integer(Int(afterSeq)), .integer(limit)])
+        return try await scan("rows") { scanner in
+            var events: [AuditStoredEvent] = []
+            events.reserveCapacity(min(limit, 10_000))
+            try scanner.run("SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?", bind: { b in
+                b.integer(1, afterSeq)
+                b.integer(2, Int64(limit))
+            }, row: { row in
+                guard let seq = row.integer(0), let id = row.text(1) else {
+                    throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
+                }
+                events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: row.bytes(3)))
+            })
+            return events
         }
-        return try rows.map { try $0.storedEvent() }
     }
 
     /// Where the chain starts: seq 0 and ``AuditChain/genesis`` (no retention yet).
     public func chainStart() async throws -> AuditChainHead {
         AuditChainHead(seq: 0, hash: AuditChain.genesis)
+    }
+
+    /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),
+    /// turning driver errors into ``AuditTrailError``.
+    func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteEventWriter) throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await scanners.withConnection { scanner in try await scanner.perform(body) }
+        } catch {
+            throw storeFailure(operation, error)
+        }
     }
 
     /// Runs `body` on a reader connection, turning driver errors into ``AuditTrailError``.

@@ -36,10 +36,12 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let appendGate = SQLiteSerialGate()
     /// One index merge at a time in this process (another process's merge conflicts and retries).
     let mergeGate = SQLiteSerialGate()
-    let readers: SQLiteConnectionPool
+    let readers: SQLiteConnectionPool<SQLiteConnection>
+    /// Raw read-only handles (on the reader threads) for the scans that verification makes.
+    let scanners: SQLiteConnectionPool<SQLiteEventWriter>
     let readerThreadPool: NIOThreadPool
     /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
-    let maintenance: SQLiteConnectionPool
+    let maintenance: SQLiteConnectionPool<SQLiteConnection>
     let maintenanceThreadPool: NIOThreadPool
     /// Descriptors used to sync the files before a WAL reset.
     let fileSync: SQLiteFileSync
@@ -59,12 +61,14 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     }
 
     private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteEventWriter,
-                 readers: SQLiteConnectionPool, readerThreadPool: NIOThreadPool,
-                 maintenance: SQLiteConnectionPool, maintenanceThreadPool: NIOThreadPool, head: SQLiteHead) {
+                 readers: SQLiteConnectionPool<SQLiteConnection>, scanners: SQLiteConnectionPool<SQLiteEventWriter>,
+                 readerThreadPool: NIOThreadPool,
+                 maintenance: SQLiteConnectionPool<SQLiteConnection>, maintenanceThreadPool: NIOThreadPool, head: SQLiteHead) {
         self.configuration = configuration
         self.logger = logger
         self.eventWriter = eventWriter
         self.readers = readers
+        self.scanners = scanners
         self.readerThreadPool = readerThreadPool
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool
@@ -85,6 +89,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         maintenancePool.start()
         var opened: [SQLiteConnection] = []
         var maintenance: SQLiteConnection?
+        var scanners: [SQLiteEventWriter] = []
         var eventWriter: SQLiteEventWriter?
         do {
             // Creates the file (16 KiB pages, WAL) and migrates it; appends then use their own handle.
@@ -104,16 +109,22 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             opened.removeFirst()
             try await setup.close()
             eventWriter = try await SQLiteEventWriter.open(path: path, configuration: configuration, threadPool: writerPool)
+            for _ in 0..<Self.scannerCount {
+                scanners.append(try await SQLiteEventWriter.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
+            }
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(
                 configuration: configuration, logger: logger, eventWriter: eventWriter!,
-                readers: SQLiteConnectionPool(connections: opened), readerThreadPool: readerPool,
+                readers: SQLiteConnectionPool(connections: opened),
+                scanners: SQLiteConnectionPool(connections: scanners, close: { scanner in try await scanner.perform { $0.close() } }),
+                readerThreadPool: readerPool,
                 maintenance: SQLiteConnectionPool(connections: [maintenance!]), maintenanceThreadPool: maintenancePool, head: head)
         } catch {
             for connection in opened { try? await connection.close() }
             try? await maintenance?.close()
             try? await maintenancePool.shutdownGracefully()
             if let eventWriter { try? await eventWriter.perform { $0.close() } }
+            for scanner in scanners { try? await scanner.perform { $0.close() } }
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
             throw storeFailure("open", error)
@@ -169,6 +180,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             }
         }
         try await readers.close()
+        try await scanners.close()
         try await maintenance.close()
         try await eventWriter.threadPool.shutdownGracefully()
         try await readerThreadPool.shutdownGracefully()
@@ -177,4 +189,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     }
 
     var isClosed: Bool { closed.withLock { $0 } }
+
+    /// Raw read handles: one for a verification walk's page and one for the page it prefetches.
+    static let scannerCount = 2
 }

@@ -3,26 +3,29 @@ import Logging
 import SQLiteNIO
 import Synchronization
 
-/// A fixed set of SQLite connections handed out one caller at a time (a free list with waiters),
-/// so a caller may run several statements, or a read transaction, on one connection.
-final class SQLiteConnectionPool: Sendable {
+/// A fixed set of SQLite connections (SQLiteNIO's, or raw handles for the verification scans)
+/// handed out one caller at a time (a free list with waiters), so a caller may run several
+/// statements, or a read transaction, on one connection.
+final class SQLiteConnectionPool<Connection: Sendable>: Sendable {
     private struct State {
         var free: [Int]
         var waiters: [CheckedContinuation<Int, Never>] = []
         var closed = false
     }
 
-    private let connections: [SQLiteConnection]
+    private let connections: [Connection]
+    private let closeConnection: @Sendable (Connection) async throws -> Void
     private let state: Mutex<State>
 
-    init(connections: [SQLiteConnection]) {
+    init(connections: [Connection], close: @escaping @Sendable (Connection) async throws -> Void) {
         precondition(!connections.isEmpty)
         self.connections = connections
+        self.closeConnection = close
         self.state = Mutex(State(free: Array(connections.indices)))
     }
 
     /// Runs `body` with a connection no one else uses meanwhile.
-    func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
         let index = try await checkout()
         defer { checkin(index) }
         return try await body(connections[index])
@@ -61,7 +64,13 @@ final class SQLiteConnectionPool: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume(returning: -1) }
-        for index in taken { try await connections[index].close() }
+        for index in taken { try await closeConnection(connections[index]) }
+    }
+}
+
+extension SQLiteConnectionPool where Connection == SQLiteConnection {
+    convenience init(connections: [SQLiteConnection]) {
+        self.init(connections: connections, close: { try await $0.close() })
     }
 }
 

@@ -30,10 +30,14 @@ final class SQLiteEventWriter: @unchecked Sendable {
     }
 
     /// Opens `path` (already created and migrated) with the store's pragmas.
-    static func open(path: String, configuration: SQLiteAuditStore.Configuration, threadPool: NIOThreadPool) async throws -> SQLiteEventWriter {
+    /// Opens the append handle, or with `readOnly` a handle for the verification scans (raw rows
+    /// without SQLiteNIO's per-row values; used on any thread of `threadPool`, one job at a time).
+    static func open(
+        path: String, configuration: SQLiteAuditStore.Configuration, threadPool: NIOThreadPool, readOnly: Bool = false
+    ) async throws -> SQLiteEventWriter {
         try await threadPool.runIfActive {
             var handle: OpaquePointer?
-            let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+            let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
             let code = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
             let writer = SQLiteEventWriter(handle: handle, threadPool: threadPool)
             guard code == SQLITE_OK else {
@@ -44,6 +48,13 @@ final class SQLiteEventWriter: @unchecked Sendable {
             do {
                 // SQLite's sleeping busy handler, bounded (another process may hold the write lock).
                 _ = sqlite_nio_sqlite3_busy_timeout(handle, Int32(clamping: max(0, configuration.busyTimeoutMilliseconds)))
+                if readOnly {
+                    // Scans read the file through a memory map (as far as SQLite maps: 2 GiB), not
+                    // one pread copy per page.
+                    try writer.execute("PRAGMA mmap_size = 2147418112")
+                    try writer.execute("PRAGMA cache_size = -\(max(1024, configuration.readerCacheKiB))")
+                    return writer
+                }
                 try writer.execute("PRAGMA journal_mode = WAL")
                 try writer.execute("PRAGMA synchronous = \(configuration.synchronous)")
                 try writer.execute("PRAGMA cache_size = -\(max(1024, configuration.writerCacheKiB))")
@@ -83,8 +94,15 @@ final class SQLiteEventWriter: @unchecked Sendable {
     }
 
     /// Runs the cached statement for `sql`, as the statement form below does.
-    func run(_ sql: String, bind: (inout Binder) throws -> Void = { _ in }, row: (Row) throws -> Void = { _ in }) throws {
-        try run(prepared(sql), bind: bind, row: row)
+    /// Runs `sql`, prepared once and kept; with `keep: false` (statements whose text varies, such as
+    /// lists of placeholders) it is prepared for this run only.
+    func run(_ sql: String, keep: Bool = true, bind: (inout Binder) throws -> Void = { _ in }, row: (Row) throws -> Void = { _ in }) throws {
+        guard !keep else { return try run(prepared(sql), bind: bind, row: row) }
+        var statement: OpaquePointer?
+        let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, 0, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code) }
+        defer { sqlite_nio_sqlite3_finalize(statement) }
+        try run(statement, bind: bind, row: row)
     }
 
     /// Runs a prepared statement: binds with `bind`, steps through every row calling `row`, and

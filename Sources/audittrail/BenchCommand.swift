@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run a release build: swift run -c release audittrail bench ingest).",
-        subcommands: [IngestBench.self, PrepareBench.self]
+        subcommands: [IngestBench.self, PrepareBench.self, VerifyBench.self]
     )
 }
 
@@ -40,6 +40,8 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "wrk connections for single POSTs.") var connections = 64
     @Option(name: .customLong("http-batch"), help: "Events per HTTP batch request.") var httpBatch = 1000
     @Option(name: .customLong("batch-connections"), help: "wrk connections for batch POSTs.") var batchConnections = 8
+    @Option(name: .customLong("checkpoint-events"), help: "In-process: sign a checkpoint every N events, as the server does (0: none).")
+    var checkpointEvents = 1000
 
     func validate() throws {
         if events < 0 { throw ValidationError("--events: must be 0 or more") }
@@ -49,6 +51,7 @@ struct IngestBench: AsyncParsableCommand {
         if !(1...1024).contains(connections) { throw ValidationError("--connections: must be from 1 to 1024") }
         if !(1...10_000).contains(httpBatch) { throw ValidationError("--http-batch: must be from 1 to 10000") }
         if !(1...256).contains(batchConnections) { throw ValidationError("--batch-connections: must be from 1 to 256") }
+        if checkpointEvents < 0 { throw ValidationError("--checkpoint-events: must be 0 or more") }
     }
 
     func run() async throws {
@@ -66,52 +69,12 @@ struct IngestBench: AsyncParsableCommand {
 
     private func inProcess(directory: String, logger: Logger) async throws {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
-        let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
-        let windowSize = 100_000
-        let writer = AuditWriter(store: store, logger: logger, observers: [{ commit in
-            let line: String? = progress.withLock { state in
-                state.committed += commit.count
-                state.windowCount += commit.count
-                guard state.windowCount >= windowSize else { return nil }
-                let now = ContinuousClock.now
-                let rate = Double(state.windowCount) / seconds(now - state.windowStart)
-                let text = "  \(state.committed) events: \(Int(rate)) events/s over the last \(state.windowCount)"
-                state.windowStart = now
-                state.windowCount = 0
-                return text
-            }
-            if let line { print(line) }
-        }])
-        let group = ServiceGroup(configuration: .init(services: [store, writer], logger: logger))
-        print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends")
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await withThrowingTaskGroup(of: Void.self) { producersGroup in
-                let perProducer = events / producers
-                for producer in 0..<producers {
-                    let count = producer == producers - 1 ? events - perProducer * (producers - 1) : perProducer
-                    producersGroup.addTask {
-                        var generator = BenchEventGenerator(seed: UInt64(producer + 1))
-                        let validator = AuditEventValidator()
-                        var remaining = count
-                        while remaining > 0 {
-                            let n = min(batch, remaining)
-                            var prepared: [PreparedAuditEvent] = []
-                            prepared.reserveCapacity(n)
-                            for _ in 0..<n { prepared.append(try validator.prepare(generator.input())) }
-                            _ = try await writer.append(contentsOf: prepared)
-                            remaining -= n
-                        }
-                    }
-                }
-                try await producersGroup.waitForAll()
-            }
-            let elapsed = seconds(ContinuousClock.now - start)
-            print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + indexes)")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
+        print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        let elapsed = try await benchIngest(into: store, events: events, batch: batch, producers: producers,
+                                            checkpointEvents: checkpointEvents, logger: logger)
+        let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
+        print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)")
         try await store.close()
     }
 
@@ -196,6 +159,72 @@ struct IngestBench: AsyncParsableCommand {
         }
         throw ValidationError("the server did not become healthy on port \(port)")
     }
+}
+
+/// Appends `events` generated events through an ``AuditWriter`` (and, with `checkpointEvents`, an
+/// ``AuditCheckpointer`` signing with a throw-away key) from `producers` tasks, printing the rate of
+/// every 100,000; returns the seconds taken until the last commit.
+func benchIngest(
+    into store: SQLiteAuditStore, events: Int, batch: Int, producers: Int, checkpointEvents: Int, logger: Logger
+) async throws -> Double {
+    let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
+    let windowSize = 100_000
+    var observers: [AuditWriter.Observer] = [{ commit in
+        let line: String? = progress.withLock { state in
+            state.committed += commit.count
+            state.windowCount += commit.count
+            guard state.windowCount >= windowSize else { return nil }
+            let now = ContinuousClock.now
+            let rate = Double(state.windowCount) / seconds(now - state.windowStart)
+            let text = "  \(state.committed) events: \(Int(rate)) events/s over the last \(state.windowCount)"
+            state.windowStart = now
+            state.windowCount = 0
+            return text
+        }
+        if let line { print(line) }
+    }]
+    var services: [any Service] = [store]
+    if checkpointEvents > 0 {
+        var configuration = AuditCheckpointer.Configuration()
+        configuration.events = Int64(checkpointEvents)
+        let origin = "audittrail/" + (try await store.logID())
+        let checkpointer = try AuditCheckpointer(store: store, signer: AuditSigner.generate(name: origin), origin: origin,
+                                                 configuration: configuration, logger: logger)
+        observers.append(checkpointer.writerObserver)
+        services.append(checkpointer)
+    }
+    let writer = AuditWriter(store: store, logger: logger, observers: observers)
+    services.append(writer)
+    let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+    let start = ContinuousClock.now
+    var elapsed = 0.0
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        try await withThrowingTaskGroup(of: Void.self) { producersGroup in
+            let perProducer = events / producers
+            for producer in 0..<producers {
+                let count = producer == producers - 1 ? events - perProducer * (producers - 1) : perProducer
+                producersGroup.addTask {
+                    var generator = BenchEventGenerator(seed: UInt64(producer + 1))
+                    let validator = AuditEventValidator()
+                    var remaining = count
+                    while remaining > 0 {
+                        let n = min(batch, remaining)
+                        var prepared: [PreparedAuditEvent] = []
+                        prepared.reserveCapacity(n)
+                        for _ in 0..<n { prepared.append(try validator.prepare(generator.input())) }
+                        _ = try await writer.append(contentsOf: prepared)
+                        remaining -= n
+                    }
+                }
+            }
+            try await producersGroup.waitForAll()
+        }
+        elapsed = seconds(ContinuousClock.now - start)
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+    return elapsed
 }
 
 func seconds(_ duration: Duration) -> Double {
