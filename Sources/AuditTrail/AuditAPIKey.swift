@@ -76,3 +76,18 @@ public struct AuditPrincipal: Sendable, Hashable {
         self.init(keyID: key.id, name: key.name, role: key.role, subject: key.subject)
     }
 }
+
+extension AuditEventInput {
+    /// The event recorded when `key` is created (by the server's key route or the CLI).
+    public static func keyCreated(_ key: AuditAPIKey, by actor: AuditEvent.Actor) -> AuditEventInput {
+        var metadata: [String: JSONValue] = ["role": .string(key.role.rawValue)]
+        if let subject = key.subject { metadata["subject"] = .string(subject) }
+        return AuditEventInput(action: "audit.key.created", actor: actor,
+                               resource: .init(type: "api_key", id: key.id, name: key.name), metadata: .object(metadata))
+    }
+
+    /// The event recorded when the key `id` is revoked.
+    public static func keyRevoked(id: String, by actor: AuditEvent.Actor) -> AuditEventInput {
+        AuditEventInput(action: "audit.key.revoked", actor: actor, resource: .init(type: "api_key", id: id))
+    }
+}

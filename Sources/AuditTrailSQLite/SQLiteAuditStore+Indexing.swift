@@ -78,8 +78,10 @@ extension SQLiteAuditStore {
                 ])
             }
         } catch {
-            // SQLite's own message names the failure (busy, I/O, …), never a bound value.
+            // Shutdown cancels a merge in progress; the next start merges that segment.
             let cause = (error as? AuditTrailError)?.underlying ?? error
+            if cause is CancellationError || Task.isCancelled { return }
+            // SQLite's own message names the failure (busy, I/O, …), never a bound value.
             logger.warning("audit index merge failed; will retry", metadata: ["error": "\(cause)"])
         }
     }

@@ -11,13 +11,8 @@ extension AuditAPI {
         let (name, role, subject) = try Self.keyRequest(JSONParser.parse(body.readableBytesView))
         let (key, secret) = try AuditAPIKey.generate(name: name, role: role, subject: subject)
         try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
-        var metadata: [String: JSONValue] = ["role": .string(role.rawValue)]
-        if let subject { metadata["subject"] = .string(subject) }
         do {
-            let event = try validator.prepare(AuditEventInput(
-                action: "audit.key.created", actor: Self.actor(principal),
-                resource: .init(type: "api_key", id: key.id, name: key.name), metadata: .object(metadata)))
-            _ = try await writer.append(event)
+            _ = try await writer.append(validator.prepare(.keyCreated(key, by: Self.actor(principal))))
         } catch {
             // A key whose creation is not in the log must not work.
             _ = try? await store.revokeKey(id: key.id, at: .now())
@@ -67,9 +62,7 @@ extension AuditAPI {
             throw AuditProblem.notFound("no active key with this id")
         }
         authenticator.invalidate(keyID: id)
-        let event = try validator.prepare(AuditEventInput(
-            action: "audit.key.revoked", actor: Self.actor(principal), resource: .init(type: "api_key", id: id)))
-        _ = try await writer.append(event)
+        _ = try await writer.append(validator.prepare(.keyRevoked(id: id, by: Self.actor(principal))))
         return Response(status: .noContent)
     }
 

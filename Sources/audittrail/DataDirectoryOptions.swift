@@ -46,3 +46,17 @@ func cliMessage(_ error: AuditTrailError, flagNames: Bool = true) -> String {
         return "\(name): \(field.message)"
     }.joined(separator: "\n")
 }
+
+/// The actor of events the CLI records about an operator's changes (`keys create`, `keys revoke`):
+/// the local user running it.
+func operatorActor() -> AuditEvent.Actor {
+    let environment = ProcessInfo.processInfo.environment
+    let user = environment["USER"] ?? environment["LOGNAME"] ?? "uid-\(getuid())"
+    return AuditEvent.Actor(id: "cli:" + user, name: user, type: "operator")
+}
+
+/// Appends one event about an operator's change straight to the store (in its own transaction,
+/// after whatever a running server appended).
+func recordOperatorEvent(_ input: AuditEventInput, in store: SQLiteAuditStore) async throws {
+    _ = try await store.append([AuditEventValidator().prepare(input)])
+}

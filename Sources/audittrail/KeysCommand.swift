@@ -72,6 +72,13 @@ struct KeysCommand: AsyncParsableCommand {
             }
             try await withStore(data, create: true) { store in
                 try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
+                do {
+                    try await recordOperatorEvent(.keyCreated(key, by: operatorActor()), in: store)
+                } catch {
+                    // A key whose creation is not in the log must not work.
+                    _ = try? await store.revokeKey(id: key.id, at: .now())
+                    throw error
+                }
             }
             if secretOnly {
                 print(secret)
@@ -109,7 +116,11 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
 
         func run() async throws {
-            let revoked = try await withStore(data) { try await $0.revokeKey(id: id, at: .now()) }
+            let revoked = try await withStore(data) { store in
+                guard try await store.revokeKey(id: id, at: .now()) else { return false }
+                try await recordOperatorEvent(.keyRevoked(id: id, by: operatorActor()), in: store)
+                return true
+            }
             guard revoked else { throw ValidationError("id: no active key \(id)") }
             print("Revoked \(id).")
         }

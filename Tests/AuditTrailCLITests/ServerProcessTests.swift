@@ -136,6 +136,18 @@ struct ServerProcessTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(status == 401)
+
+        // Both key changes are in the log, by the operator, interleaved with the server's appends.
+        for action in ["audit.key.created", "audit.key.revoked"] {
+            let logged = try runCLI(["query", "--data-dir", directory, "--action", action, "--format", "json"])
+            let lines = logged.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+            #expect(lines.count == 1, "\(action): \(logged.output)")
+            let event = try #require(try JSONParser.parse(String(lines.first ?? "")).objectValue)
+            #expect(event["actor"]?["type"]?.stringValue == "operator")
+            #expect(event["resource"]?["id"]?.stringValue == keyID)
+        }
+        let verified = try runCLI(["verify", "--no-state", "--data-dir", directory])
+        #expect(verified.status == 0, "\(verified.output)")
         server.kill(signal: SIGTERM)
     }
 
