@@ -112,12 +112,9 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
     func failedAppendLeavesTheTree(_ store: Store) async throws {
         try await append(5, seed: 5, to: store)
         let stored = try await store.rows(after: 0, limit: 10)
-        let good = PreparedAuditEvent(event: try validator.prepare(AuditFixtures.event(seed: 6, index: 0)).event, clientID: false)
-        var clashing = try validator.prepare(AuditFixtures.event(seed: 6, index: 1)).event
-        clashing.id = stored[1].id
-        let clash = PreparedAuditEvent(event: clashing, clientID: false)
+        let batch = try AuditFixtures.clashingBatch(storedID: stored[1].id, seed: 6, validator: validator)
         await #expect(throws: (any Error).self, "a second event with a stored id must fail the whole append") {
-            _ = try await store.append([good, clash])
+            _ = try await store.append(batch)
         }
         #expect(try await store.merkleSize() == 5)
         await #expect(throws: (any Error).self, "no node of the failed append is stored") {

@@ -105,6 +105,15 @@ public enum AuditFixtures {
         }
     }
 
+    /// A batch that must fail as a whole: a new event, then one whose generated id (not marked as
+    /// the client's, so the store does not treat it as a re-send) repeats the stored `storedID`.
+    public static func clashingBatch(storedID: String, seed: UInt64, validator: AuditEventValidator = .init()) throws -> [PreparedAuditEvent] {
+        let good = PreparedAuditEvent(event: try validator.prepare(event(seed: seed, index: 0)).event, clientID: false)
+        var clashing = try validator.prepare(event(seed: seed, index: 1)).event
+        clashing.id = storedID
+        return [good, PreparedAuditEvent(event: clashing, clientID: false)]
+    }
+
     /// A deterministic UUID (version 4 layout) for `(seed, index)`.
     public static func uuid(seed: UInt64, index: Int) -> String {
         var random = SplitMix64(seed: seed ^ 0xA5A5_5A5A_1234_5678 &+ UInt64(index) &* 0x1_0000_0001)

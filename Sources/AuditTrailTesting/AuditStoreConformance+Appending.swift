@@ -124,15 +124,12 @@ extension AuditStoreConformance {
         let stored = try await append(AuditFixtures.events(count: 3, seed: 5), to: store)
         let headBefore = try await store.head()
         let actionsBefore = try await store.seenActions()
-        let good = PreparedAuditEvent(event: try validator.prepare(AuditFixtures.event(seed: 6, index: 0)).event, clientID: false)
-        var clashing = try validator.prepare(AuditFixtures.event(seed: 6, index: 1)).event
-        clashing.id = stored[1].id
-        let clash = PreparedAuditEvent(event: clashing, clientID: false)
+        let batch = try AuditFixtures.clashingBatch(storedID: stored[1].id, seed: 6, validator: validator)
         await #expect(throws: (any Error).self, "a second event with a stored id must fail the whole batch") {
-            _ = try await store.append([good, clash])
+            _ = try await store.append(batch)
         }
         #expect(try await store.head() == headBefore)
-        #expect(try await store.event(id: good.event.id) == nil)
+        #expect(try await store.event(id: batch[0].event.id) == nil)
         #expect(try await store.seenActions() == actionsBefore)
         #expect(try await allEvents(store).count == 3)
 
