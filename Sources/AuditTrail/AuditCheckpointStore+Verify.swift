@@ -84,8 +84,8 @@ extension AuditCheckpointStore {
         while let last = rows.last?.seq {
             async let following = last < head.seq ? self.rows(after: last, limit: pageSize) : []
             // The chain (one hash per row) is checked on another core while this task rebuilds the tree.
-            let (chainBefore, page, last) = (walk.chain, rows, head.seq)
-            async let chainChecked = AuditChainVerifier.checking(chainBefore, page, upTo: last)
+            let (chainBefore, page, headSeq) = (walk.chain, rows, head.seq)
+            async let chainChecked = AuditChainVerifier.checking(chainBefore, page, upTo: headSeq)
             let pageStart = walk.tree.size
             var nodes: [AuditMerkleNode] = []
             nodes.reserveCapacity(2 * rows.count + 64)

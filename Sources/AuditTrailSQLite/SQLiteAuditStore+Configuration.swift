@@ -31,16 +31,21 @@ extension SQLiteAuditStore {
         public var checkpointIntervalMilliseconds: Int = 100
         /// WAL frames after which ``SQLiteAuditStore/run()`` resets the WAL: it syncs the files
         /// itself, outside any SQLite lock, then pauses appends for one `wal_checkpoint(RESTART)`
-        /// that has almost nothing left to do. Default 4,096 (64 MiB of 16 KiB pages).
-        public var walResetFrames: Int = 4096
+        /// that has almost nothing left to do. Default 16,384 (256 MiB of 16 KiB pages): each reset
+        /// pauses appends for a few milliseconds, so it should be rare.
+        public var walResetFrames: Int = 16_384
         /// The nice value of the maintenance thread (merges, checkpoints): positive values let
         /// request handling and appends run first when the cores are busy. Default 10; 0 disables.
         public var maintenanceNice: Int32 = 10
 
-        /// WAL pages (16 KiB each) after which the writer checkpoints by itself, a safety net for
-        /// stores opened without ``SQLiteAuditStore/run()``, which resets the WAL in the background
-        /// long before that, off the append path. Default 16,384 (256 MiB).
-        public var writerAutoCheckpointPages: Int = 16_384
+        /// WAL pages after which the writer checkpoints by itself, a safety net for stores opened
+        /// without ``SQLiteAuditStore/run()``, which resets the WAL in the background long before
+        /// that, off the append path. Default 65,536 (1 GiB of 16 KiB pages).
+        public var writerAutoCheckpointPages: Int = 65_536
+        /// The page size of a new database file, in bytes (a power of two from 512 to 65,536; an
+        /// existing file keeps its own). Default 16,384: the bulk-ingest optimum measured in
+        /// PERFORMANCE-NOTES.
+        public var pageSize: Int = 16_384
         /// Events per index segment: ``SQLiteAuditStore/run()`` merges the unindexed tail into the
         /// index file in segments of this size; queries scan at most about this many unmerged
         /// rows when the merge keeps up. Default 65,536.

@@ -79,6 +79,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     /// Opens (creating if needed) the log in `configuration.directory`, applies migrations and
     /// reads the chain head.
     public static func open(configuration: Configuration, logger: Logger) async throws -> SQLiteAuditStore {
+        guard (512...65_536).contains(configuration.pageSize), configuration.pageSize.nonzeroBitCount == 1 else {
+            throw AuditTrailError.invalid("page_size", "must be a power of two from 512 to 65536")
+        }
         try makeDirectory(configuration.directory)
         let path = configuration.databasePath
         let writerPool = NIOThreadPool(numberOfThreads: 1)
@@ -92,7 +95,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         var scanners: [SQLiteEventWriter] = []
         var eventWriter: SQLiteEventWriter?
         do {
-            // Creates the file (16 KiB pages, WAL) and migrates it; appends then use their own handle.
+            // Creates the file (`pageSize` pages, WAL) and migrates it; appends then use their own handle.
             let setup = try await connect(path, writerPool, logger, configuration, cacheKiB: 1024)
             opened.append(setup)
             try await SQLiteSchema.migrate(setup, logger: logger)
@@ -138,7 +141,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         do {
             // Replaces SQLiteNIO's spinning busy handler with SQLite's sleeping one, bounded.
             try await connection.execute("PRAGMA busy_timeout = \(max(0, configuration.busyTimeoutMilliseconds))")
-            try await connection.execute("PRAGMA page_size = 16384")
+            try await connection.execute("PRAGMA page_size = \(configuration.pageSize)")
             try await connection.execute("PRAGMA journal_mode = WAL")
             try await connection.execute("PRAGMA synchronous = \(configuration.synchronous)")
             try await connection.execute("PRAGMA cache_size = -\(max(1024, cacheKiB))")
