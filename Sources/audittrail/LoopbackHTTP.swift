@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A minimal HTTP/1.1 client for 127.0.0.1 (one request per connection), used by `bench` to wait
-/// for the server and by the CLI tests to talk to a server process. Blocking; not for hot paths.
+/// A minimal plain-HTTP/1.1 client (one request per connection), used by `bench` to wait for the
+/// server, by `verify --server`, and by the CLI tests. Blocking; not for hot paths; no TLS (put a
+/// TLS-terminating proxy's plain side, or the server's own port, behind it).
 enum LoopbackHTTP {
     struct Response {
         var status: Int
@@ -21,18 +22,35 @@ enum LoopbackHTTP {
     static func request(
         port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []
     ) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        try request(host: "127.0.0.1", port: port, method: method, path: path, headers: headers, body: body)
+    }
+
+    /// One request to `host` (a name or an address) on `port`.
+    static func request(
+        host: String, port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []
+    ) throws -> Response {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let first = found else {
+            throw Failure(description: "cannot resolve \(host)")
         }
-        guard connected == 0 else { throw Failure(description: "connection to 127.0.0.1:\(port) refused") }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        defer { freeaddrinfo(found) }
+        var fd: Int32 = -1
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate, fd < 0 {
+            let attempt = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if attempt >= 0, connect(attempt, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                fd = attempt
+            } else if attempt >= 0 {
+                close(attempt)
+            }
+            candidate = info.pointee.ai_next
+        }
+        guard fd >= 0 else { throw Failure(description: "connection to \(host):\(port) refused") }
+        defer { close(fd) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         let out = Array(head.utf8) + body

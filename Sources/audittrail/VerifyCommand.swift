@@ -9,13 +9,16 @@ import Foundation
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a data directory: hash chain, Merkle roots at every checkpoint, signatures; exits 1 and names the first bad seq.",
+        abstract: "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) or a running server; exits 1 and names the first bad seq.",
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
             state file (--state, default ~/.audittrail/verify-state.json, per log id); the next run checks that the log \
             still extends it and that the key is the same, so truncation, rollback and a replaced key are caught. \
-            After a deliberate key change, remove the log's entry from the state file (or pass --no-state once).
+            After a deliberate key change, remove the log's entry from the state file (or pass --no-state once). \
+            With --server, the newest checkpoint must be signed by --public-key (or the key pinned in the state file) and \
+            the log must still extend the checkpoint verified last time from this machine (a consistency proof); --full \
+            also has the server re-hash every stored event.
             """
     )
 
@@ -37,13 +40,27 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-state"), help: "Neither read nor write the state file.")
     var noState = false
 
+    @Option(help: "Verify a running server instead of a data directory: http://host[:port].")
+    var server: String?
+
+    @Option(name: .customLong("api-key"), help: "With --server: a key that may read events (default $AUDITTRAIL_API_KEY).")
+    var apiKey: String?
+
+    @Flag(help: "With --server: also have the server re-hash every stored event (an admin or auditor key).")
+    var full = false
+
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
         if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
+        if server == nil, apiKey != nil || full { throw ValidationError("--api-key, --full: only with --server") }
+        if server != nil, data.dataDirectory != nil || signingKey != nil {
+            throw ValidationError("--server: cannot be combined with --data-dir or --signing-key (give --public-key)")
+        }
     }
 
     func run() async throws {
+        if let server { return try await runRemote(server) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         let clock = ContinuousClock()
@@ -107,7 +124,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// The verifier key: `--public-key` (text or file), else the signing key's public half. Nil
     /// only when there is no key and no checkpoint to check.
-    func resolveKey(hasCheckpoints: Bool) throws -> AuditSignerPublicKey? {
+    func resolveKey(hasCheckpoints: Bool, allowSigningKey: Bool = true) throws -> AuditSignerPublicKey? {
         if let publicKey {
             if let key = try? AuditSignerPublicKey(text: publicKey) { return key }
             guard let data = FileManager.default.contents(atPath: publicKey) else {
@@ -119,6 +136,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 throw ValidationError("--public-key: \(publicKey) does not hold a public key (<name>+<hash>+<base64>)")
             }
         }
+        guard allowSigningKey else { return nil }
         let path = signingKeyPath(signingKey, data)
         do {
             return try AuditSigner.load(from: path).publicKey

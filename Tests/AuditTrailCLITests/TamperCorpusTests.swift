@@ -15,11 +15,23 @@ struct TamperCorpusTests {
     /// checkpoint (signed every 5 events), then stops it gracefully.
     func populate(_ directory: String) async throws {
         let key = "k-" + UUID().uuidString
-        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key],
-                                       arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600"])
+        let server = try startServer(directory, key: key)
+        try await append(batches: 4, after: 0, to: server, key: key)
+        server.kill(signal: SIGTERM)
+        #expect(server.process.terminationStatus == 0, "\(server.output)")
+    }
+
+    func startServer(_ directory: String, key: String) throws -> ServerProcess {
+        try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key],
+                          arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600"])
+    }
+
+    /// Appends `batches` batches of five events to a log of `after` events, waiting for each checkpoint.
+    func append(batches: Int, after: Int, to server: ServerProcess, key: String) async throws {
         try await server.waitUntilHealthy()
-        for batch in 0..<4 {
-            let events = (0..<5).map { #"{"action":"data.update","actor":{"id":"u-\#($0)"},"metadata":{"i":\#(batch * 5 + $0)}}"# }
+        for batch in 0..<batches {
+            let first = after + batch * 5
+            let events = (0..<5).map { #"{"action":"data.update","actor":{"id":"u-\#($0)"},"metadata":{"i":\#(first + $0)}}"# }
             #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
             var size: Int64 = 0
             for _ in 0..<200 {
@@ -27,13 +39,11 @@ struct TamperCorpusTests {
                 if reply.status == 200, case .object(let object)? = try? JSONParser.parse(reply.body) {
                     size = object["tree_size"]?.int64Value ?? 0
                 }
-                if size == Int64(batch * 5 + 5) { break }
+                if size == Int64(first + 5) { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(size == Int64(batch * 5 + 5), "checkpoint after batch \(batch)")
+            #expect(size == Int64(first + 5), "checkpoint after batch \(batch)")
         }
-        server.kill(signal: SIGTERM)
-        #expect(server.process.terminationStatus == 0, "\(server.output)")
     }
 
     func withConnection(_ directory: String, _ body: (SQLiteConnection) async throws -> Void) async throws {
@@ -165,6 +175,54 @@ struct TamperCorpusTests {
         let text = try runCLI(["verify", "--data-dir", directory, "--state", state])
         #expect(text.status == 1)
         #expect(text.output.contains("FAILED at seq \(seq): \(kind)"), "\(tampering): \(text.output)")
+    }
+
+    @Test func verifyAgainstARunningServerCatchesATruncatedLog() async throws {
+        let directory = temporaryDataDirectory()
+        let state = directory + ".verify-state.json"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try await populate(directory)
+        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let key = "k-" + UUID().uuidString
+        var server = try startServer(directory, key: key)
+        try await server.waitUntilHealthy()
+        let address = "http://127.0.0.1:\(server.port)"
+        func verify(_ extra: [String] = []) throws -> (status: Int32, output: String) {
+            try runCLI(["verify", "--server", address, "--api-key", key, "--state", state, "--json"] + extra)
+        }
+        let noKey = try verify()
+        #expect(noKey.status != 0 && noKey.output.contains("--public-key"), "\(noKey.output)")
+        let first = try verify(["--public-key", publicKey])
+        #expect(first.status == 0 && first.output.contains(#""tree_size":20"#), "\(first.output)")
+
+        // More events: the next run proves the new tree extends the one kept (the key is pinned now).
+        try await append(batches: 1, after: 20, to: server, key: key)
+        let second = try verify(["--full"])
+        #expect(second.status == 0 && second.output.contains(#""tree_size":25"#), "\(second.output)")
+        #expect(second.output.contains(#""server_checked":"#) && !second.output.contains(#""server_checked":null"#), "\(second.output)")
+        let wrongKey = try verify(["--public-key", try AuditSigner.generate(name: "other").publicKey.text])
+        #expect(wrongKey.status == 1 && wrongKey.output.contains(#""kind":"bad_signature""#), "\(wrongKey.output)")
+        server.kill(signal: SIGTERM)
+
+        // Everything after seq 15 removed behind the server's back, checkpoints included: the log
+        // the restarted server serves looks whole, but is not an extension of tree size 25.
+        try await run(directory, [
+            "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
+            "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
+            "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
+        ])
+        server = try startServer(directory, key: key)
+        try await server.waitUntilHealthy()
+        let truncated = try runCLI(["verify", "--server", "http://127.0.0.1:\(server.port)", "--api-key", key, "--state", state, "--json"])
+        #expect(truncated.status == 1, "\(truncated.output)")
+        #expect(truncated.output.contains(#""first_bad_seq":16"#) && truncated.output.contains(#""kind":"truncated""#), "\(truncated.output)")
+        server.kill(signal: SIGTERM)
+
+        let badAddress = try runCLI(["verify", "--server", "127.0.0.1:1", "--api-key", key])
+        #expect(badAddress.status != 0 && badAddress.output.contains("--server"), "\(badAddress.output)")
     }
 
     @Test func keysPublicPrintsTheKeyThatSignsTheCheckpoints() async throws {
