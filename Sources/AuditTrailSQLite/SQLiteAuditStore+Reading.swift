@@ -52,9 +52,9 @@ extension SQLiteAuditStore {
         return try rows.map { try $0.storedEvent() }
     }
 
-    /// Where the chain starts: seq 0 and ``AuditChain/genesis`` (no retention yet).
+    /// Where the chain starts: the newest retention anchor, or seq 0 and ``AuditChain/genesis``.
     public func chainStart() async throws -> AuditChainHead {
-        AuditChainHead(seq: 0, hash: AuditChain.genesis)
+        try await retentionAnchor()?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
     }
 
     /// Runs `body` on a reader connection, turning driver errors into ``AuditTrailError``.
