@@ -27,6 +27,8 @@ public final class AuditRetention: Service, Sendable {
         /// The window stored when the store has none yet (`AUDITTRAIL_RETENTION_DAYS`,
         /// `serve --retention-days`). Default 90 days.
         public var initialWindow: AuditRetentionWindow = .default
+        /// The current time the window is measured back from (a test may move it). Default: the wall clock.
+        public var now: @Sendable () -> AuditTime = { .now() }
         public init() {}
     }
 
@@ -83,7 +85,9 @@ public final class AuditRetention: Service, Sendable {
 
     /// One run now: removes, batch by batch, the events received before `now` minus the window
     /// that a stored checkpoint covers, then records the run as an event (when it removed any).
-    public func runOnce(now: AuditTime = .now()) async throws -> Run {
+    /// - Parameter now: the time the window is measured back from; default ``Configuration/now``.
+    public func runOnce(now: AuditTime? = nil) async throws -> Run {
+        let now = now ?? configuration.now()
         let window = try await store.retentionWindow() ?? configuration.initialWindow
         var run = Run(window: window, removed: 0, batches: 0, anchor: try await store.retentionAnchor(), recordedSeq: nil)
         guard let cutoff = window.cutoff(now: now) else { return run }
