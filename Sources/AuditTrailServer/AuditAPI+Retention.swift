@@ -57,7 +57,7 @@ extension AuditAPI {
         for key in object.keys.sorted() where key != "days" { errors.append(.init(field: key, message: "unknown field")) }
         var window: AuditRetentionWindow?
         switch object["days"] {
-        case nil: errors.append(.init(field: "days", message: "is required (null or 0 turns retention off)"))
+        case nil: errors.append(.init(field: "days", message: "is required and \(AuditRetentionWindow.rule)"))
         case .null?: window = .off
         case .int(let days)?:
             if let days = Int(exactly: days), let parsed = try? AuditRetentionWindow(days: days) {
