@@ -132,7 +132,7 @@ struct RetentionCommand: AsyncParsableCommand {
             if run.window.isOff {
                 print("Retention is off; nothing removed.")
             } else if run.removed > 0 {
-                print("Removed \(run.removed) events in \(run.batches) batches (window \(run.window)); oldest remaining seq \(run.firstSeq)"
+                print("Removed \(run.removed) events in \(run.batches) batch\(run.batches == 1 ? "" : "es") (window \(run.window)); oldest remaining seq \(run.firstSeq)"
                     + (run.recordedSeq.map { "; recorded as event seq \($0)" } ?? "") + ".")
             } else if checkpoint == nil {
                 print("Nothing removed: no checkpoint is signed yet (start the server once; only checkpointed events are removed).")
