@@ -68,7 +68,14 @@ public final class AuditRetention: Service, Sendable {
     /// Stores the initial window when the store has none, then runs every interval until
     /// graceful shutdown. A failed run is logged and tried again at the next interval.
     public func run() async throws {
-        try await store.setRetentionWindow(configuration.initialWindow, replacing: false)
+        do {
+            try await store.setRetentionWindow(configuration.initialWindow, replacing: false)
+        } catch {
+            // Each run falls back to the initial window while none is stored.
+            logger.warning("audit retention could not store its initial window", metadata: [
+                "error": "\((error as? AuditTrailError)?.message ?? String(describing: type(of: error)))",
+            ])
+        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: self.configuration.interval) } catch { return }
