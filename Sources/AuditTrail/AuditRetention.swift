@@ -100,8 +100,8 @@ public final class AuditRetention: Service, Sendable {
         guard let cutoff = window.cutoff(now: now) else { return run }
         // Only what a signed checkpoint vouches for, so the anchor is checked against a signed root.
         guard let through = try await store.latestCheckpoint()?.treeSize else { return run }
-        while true {
-            try Task.checkCancellation()
+        // On cancellation (graceful shutdown) it stops between batches and still records what it removed.
+        while !Task.isCancelled {
             guard let anchor = try await store.removeOldestEvents(
                 through: through, receivedBefore: cutoff, limit: configuration.batchEvents, at: .now()) else { break }
             run.removed += anchor.seq - (run.anchor?.seq ?? 0)
