@@ -54,6 +54,12 @@ public final class AuditRetention: Service, Sendable {
     private let configuration: Configuration
     private let logger: Logger
 
+    /// - Parameters:
+    ///   - store: the log to remove from; it also keeps the window.
+    ///   - writer: records each run (`audit.retention.run`); it must run in the same service group,
+    ///     listed before this service so that it shuts down after it.
+    ///   - validator: prepares the recorded events.
+    /// - Throws: `.invalidInput` naming `retention_interval` or `retention_batch`.
     public init(store: any AuditRetentionStore, writer: AuditWriter, validator: AuditEventValidator,
                 configuration: Configuration = .init(), logger: Logger) throws(AuditTrailError) {
         guard configuration.interval > .zero else { throw AuditTrailError.invalid("retention_interval", "must be greater than 0") }

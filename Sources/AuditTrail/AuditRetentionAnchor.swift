@@ -24,6 +24,7 @@ public struct AuditRetentionAnchor: Sendable, Hashable {
     /// When the prefix was removed.
     public var removedAt: AuditTime
 
+    /// An anchor as a store records it (``AuditRetentionStore/removeOldestEvents(through:receivedBefore:limit:at:)``).
     public init(seq: Int64, hash: [UInt8], receivedAt: AuditTime, subtreeHashes: [[UInt8]], removedAt: AuditTime) {
         self.seq = seq; self.hash = hash; self.receivedAt = receivedAt; self.subtreeHashes = subtreeHashes; self.removedAt = removedAt
     }
