@@ -22,6 +22,11 @@ public struct AuditLogVerification: Sendable, Hashable {
     public var checked: Int64
     /// Checkpoints whose signature and root were checked.
     public var checkpointsChecked: Int
+    /// Checkpoints of a size smaller than the retention anchor's seq: their events were removed,
+    /// so only their signatures were checked (their roots cannot be recomputed).
+    public var checkpointsCoveredByAnchor: Int
+    /// The retention anchor the walk started from, if a prefix was removed.
+    public var anchor: AuditRetentionAnchor?
     /// The last verified chain position.
     public var head: AuditChainHead
     /// The newest checkpoint that verified, with the right edge of its tree (to pin next time).
@@ -41,6 +46,12 @@ extension AuditCheckpointStore {
     /// `reordered`, `truncated` or `bad_signature`. A problem with a checkpoint names the first
     /// seq that no earlier verified checkpoint vouches for.
     ///
+    /// When a prefix was removed by retention, the walk starts at the anchor
+    /// (``retentionAnchor()``): the chain from its hash, the Merkle tree from its subtree hashes,
+    /// which must match the stored tree and — with the remaining leaves — the roots of the signed
+    /// checkpoints, so a forged anchor fails. Checkpoints smaller than the anchor have only their
+    /// signatures checked (``AuditLogVerification/checkpointsCoveredByAnchor``).
+    ///
     /// ```swift
     /// let result = try await store.verifyLog(publicKey: signer.publicKey, pinned: kept)
     /// if let problem = result.problem { print(problem) }
@@ -52,18 +63,17 @@ extension AuditCheckpointStore {
         publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint? = nil, pageSize: Int = 10_000,
         progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil
     ) async throws -> AuditLogVerification {
-        let start = try await chainStart()
-        guard start.seq == 0 else {
-            throw AuditTrailError(.conflict, "verifying the Merkle tree of a log with a retention anchor is not supported")
-        }
+        let anchor = try await retentionAnchor()
+        let start = anchor?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
         // In this order, so that appends and checkpoints made meanwhile by a running server
         // never look like truncation: every checkpoint read is at most the head read after it.
         let latestSigned = try await latestCheckpoint()
         let head = try await head()
         let storedSize = try await merkleSize()
-        var walk = AuditLogWalk(head: head, storedSize: storedSize, publicKey: publicKey, pinned: pinned)
+        var walk = AuditLogWalk(head: head, storedSize: storedSize, publicKey: publicKey, pinned: pinned, start: start)
         func finish(_ problem: AuditChainVerifier.Problem?) -> AuditLogVerification {
-            AuditLogVerification(checked: walk.chain.checked, checkpointsChecked: walk.checkpointsChecked, head: walk.chain.head,
+            AuditLogVerification(checked: walk.chain.checked, checkpointsChecked: walk.checkpointsChecked,
+                                 checkpointsCoveredByAnchor: walk.coveredByAnchor, anchor: anchor, head: walk.chain.head,
                                  latestCheckpoint: walk.latest, latestFrontier: walk.latestFrontier, problem: problem)
         }
         // A signed or kept tree larger than the log: its newest rows are gone.
@@ -79,6 +89,10 @@ extension AuditCheckpointStore {
         var queued: ArraySlice<AuditStoredCheckpoint> = []
         var fetchedUpTo: Int64 = 0
         var exhausted = false
+        if let anchor {
+            if let problem = try await walk.start(from: anchor, store: self, pageSize: pageSize) { return finish(problem) }
+            fetchedUpTo = anchor.seq
+        }
         // The next page is read while this one is hashed.
         var rows = start.seq < head.seq ? try await self.rows(after: start.seq, limit: pageSize) : []
         while let last = rows.last?.seq {
@@ -155,12 +169,17 @@ struct AuditLogWalk {
     var latest: AuditStoredCheckpoint?
     var latestFrontier: [[UInt8]] = []
 
-    init(head: AuditChainHead, storedSize: Int64, publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint?) {
+    /// Checkpoints smaller than the retention anchor whose signatures verified.
+    var coveredByAnchor = 0
+
+    init(head: AuditChainHead, storedSize: Int64, publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint?,
+         start: AuditChainHead) {
         self.head = head
         self.storedSize = storedSize
         self.publicKey = publicKey
         self.pinned = pinned
-        self.chain = AuditChainVerifier(start: AuditChainHead(seq: 0, hash: AuditChain.genesis))
+        self.chain = AuditChainVerifier(start: start)
+        self.vouched = start.seq
     }
 
     /// What a leaf that differs from the stored tree means: the stored tree had fewer leaves

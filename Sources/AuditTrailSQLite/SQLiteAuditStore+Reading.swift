@@ -61,9 +61,9 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// Where the chain starts: seq 0 and ``AuditChain/genesis`` (no retention yet).
+    /// Where the chain starts: the newest retention anchor, or seq 0 and ``AuditChain/genesis``.
     public func chainStart() async throws -> AuditChainHead {
-        AuditChainHead(seq: 0, hash: AuditChain.genesis)
+        try await retentionAnchor()?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
     }
 
     /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),

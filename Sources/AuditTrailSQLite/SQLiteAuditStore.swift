@@ -18,7 +18,8 @@ import Darwin
 /// only by ``append(_:)`` (appends run one at a time) and a small pool of reader connections.
 ///
 /// The events table stores each event's canonical bytes and chain hash verbatim, plus the columns
-/// queries filter on; triggers make the database itself refuse `UPDATE` and `DELETE` on it.
+/// queries filter on; triggers make the database itself refuse `UPDATE` on it, and `DELETE` except
+/// of rows at or below a recorded retention anchor (see `SQLiteAuditStore+Retention.swift`).
 /// Everything works without ``run()`` (a CLI opening the directory for one command); `run()` adds
 /// the background index merge (see `SQLitePostings`) and WAL checkpoints. Several processes may open one directory: one appends events,
 /// any may write keys.

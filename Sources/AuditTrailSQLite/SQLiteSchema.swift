@@ -99,6 +99,43 @@ enum SQLiteSchema {
             BEGIN SELECT RAISE(ABORT, 'the log identity is fixed: DELETE is refused'); END
             """,
         ],
+        // 4: retention that keeps the proof — the anchors of removed prefixes (append-only; each
+        // must name a stored event by its seq and chain hash, after the previous anchor), the one
+        // DELETE path on events (rows at or below the newest anchor's seq), and the settings
+        // (the retention window) that survive restarts.
+        [
+            """
+            CREATE TABLE retention_anchors (
+                seq INTEGER PRIMARY KEY,
+                hash BLOB NOT NULL,
+                received_at INTEGER NOT NULL,
+                subtree_hashes BLOB NOT NULL,
+                removed_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TRIGGER retention_anchors_check_insert BEFORE INSERT ON retention_anchors
+            WHEN NEW.seq <= (SELECT coalesce(max(seq), 0) FROM retention_anchors)
+                OR NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq AND hash = NEW.hash AND received_at = NEW.received_at)
+                OR length(NEW.subtree_hashes) % 32 != 0
+            BEGIN SELECT RAISE(ABORT, 'a retention anchor must name a stored event after the newest anchor'); END
+            """,
+            """
+            CREATE TRIGGER retention_anchors_refuse_update BEFORE UPDATE ON retention_anchors
+            BEGIN SELECT RAISE(ABORT, 'retention anchors are append-only: UPDATE is refused'); END
+            """,
+            """
+            CREATE TRIGGER retention_anchors_refuse_delete BEFORE DELETE ON retention_anchors
+            BEGIN SELECT RAISE(ABORT, 'retention anchors are append-only: DELETE is refused'); END
+            """,
+            "DROP TRIGGER events_refuse_delete",
+            """
+            CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+            WHEN OLD.seq > (SELECT coalesce(max(seq), 0) FROM retention_anchors)
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE is refused outside retention (record an anchor first)'); END
+            """,
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        ],
     ]
 
     /// Work a migration does beyond its SQL, run after it in the same transaction, by version.

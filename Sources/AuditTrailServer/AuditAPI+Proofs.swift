@@ -85,7 +85,7 @@ extension AuditAPI {
 
     /// `POST /v1/verify` (admin, auditor): re-hashes the stored chain and Merkle tree and checks
     /// every checkpoint's root and signature → `{"ok","checked","first_bad_seq","problem","kind",
-    /// "checkpoints_checked","head_seq"}`. The body is empty or `{}`. Recorded as `audit.verify`.
+    /// "checkpoints_checked","head_seq","checkpoints_covered_by_anchor","first_seq"}`. The body is empty or `{}`. Recorded as `audit.verify`.
     @Sendable func verify(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "verify the log") { $0.canVerify }
         _ = try Self.integerParameters(request, [])
@@ -110,6 +110,8 @@ extension AuditAPI {
             o.string("kind", result.problem?.kind.rawValue)
             o.int("checkpoints_checked", Int64(result.checkpointsChecked))
             o.int("head_seq", result.head.seq)
+            o.int("checkpoints_covered_by_anchor", Int64(result.checkpointsCoveredByAnchor))
+            o.int("first_seq", (result.anchor?.seq ?? 0) + 1)
         }
         return json(w.bytes)
     }

@@ -7,7 +7,7 @@ import NIOCore
 /// The routes of API.md and what they share: the store, the writer, the one validator, key
 /// authentication and metrics. Route handlers live in `AuditAPI+*.swift`.
 struct AuditAPI: Sendable {
-    let store: any AuditStore & AuditKeyStore & AuditCheckpointStore
+    let store: any AuditStore & AuditKeyStore & AuditRetentionStore
     let writer: AuditWriter
     let validator: AuditEventValidator
     let authenticator: AuditKeyAuthenticator
@@ -15,6 +15,8 @@ struct AuditAPI: Sendable {
     let options: AuditServerConfiguration.Options
     /// The checkpoint key's public half: `POST /v1/verify` checks every checkpoint with it.
     let publicKey: AuditSignerPublicKey
+    /// The retention window shown before one is stored (the configured initial window).
+    let retentionDefault: AuditRetentionWindow
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -46,6 +48,8 @@ struct AuditAPI: Sendable {
         v1.get("/proofs/inclusion", use: inclusionProof)
         v1.get("/proofs/consistency", use: consistencyProof)
         v1.post("/verify", use: verify)
+        v1.get("/retention", use: getRetention)
+        v1.put("/retention", use: putRetention)
     }
 
     // MARK: Shared helpers

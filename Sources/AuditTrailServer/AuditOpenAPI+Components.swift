@@ -127,6 +127,16 @@ extension AuditOpenAPI {
                                   "role": string, "subject": ["type": ["string", "null"]], "created_at": time]),
             "Key": key,
             "KeyList": object(["keys": ["type": "array", "items": ref("Key")]]),
+            "RetentionRequest": object([
+                "days": ["type": ["integer", "null"], "minimum": 0, "maximum": 36500,
+                         "description": "Days events are kept, 1 to 36500; 0 or null turns retention off"],
+            ], required: ["days"]),
+            "Retention": object([
+                "days": ["type": ["integer", "null"], "description": "Days events are kept; null when retention is off"],
+                "removed_through_seq": ["type": "integer", "description": "Events 1 to this seq were removed (0: none)"],
+                "first_seq": ["type": "integer", "description": "The oldest seq that can remain"],
+                "last_removed_at": ["type": ["string", "null"], "format": "date-time"],
+            ], required: ["days", "removed_through_seq", "first_seq", "last_removed_at"]),
             "Checkpoint": object([
                 "tree_size": integer, "root_hash": base64Hash, "time": time,
                 "signature": ["type": "string", "description": "Base64 Ed25519 signature (64 bytes) of the note's text"],
@@ -145,7 +155,10 @@ extension AuditOpenAPI {
                 "problem": ["type": ["string", "null"]],
                 "kind": ["type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", .null]],
                 "checkpoints_checked": integer, "head_seq": integer,
-            ], required: ["ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq"]),
+                "checkpoints_covered_by_anchor": ["type": "integer", "description": "Checkpoints older than the retention anchor: only their signatures were checked"],
+                "first_seq": ["type": "integer", "description": "The oldest seq walked (one past the retention anchor)"],
+            ], required: ["ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq",
+                          "checkpoints_covered_by_anchor", "first_seq"]),
             "Status": ["type": "object", "properties": ["status": string]],
             "Problem": object([
                 "type": ["type": "string", "format": "uri"], "title": string, "status": integer, "detail": string,

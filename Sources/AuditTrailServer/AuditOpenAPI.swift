@@ -130,6 +130,15 @@ enum AuditOpenAPI {
                     responses: ["200": response("The result; ok is false when the log does not verify", ref("Verification"))],
                     problems: ["400", "401", "403", "413"]),
             ],
+            "/v1/retention": [
+                "get": operation(
+                    "getRetention", "The retention window and what it removed so far", roles: "admin",
+                    responses: ["200": response("The window", ref("Retention"))], problems: ["400", "401", "403"]),
+                "put": operation(
+                    "putRetention", "Set the retention window (stored; recorded as audit.retention.changed). Older events are removed in the background; their anchor keeps what remains verifiable",
+                    roles: "admin", body: requestBody(ref("RetentionRequest"), limit: "16 KiB"),
+                    responses: ["200": response("The window now in force", ref("Retention"))], problems: ["400", "401", "403", "413"]),
+            ],
             "/healthz": [
                 "get": operation("healthz", "Liveness", roles: nil,
                                  responses: ["200": response("Alive", ref("Status"))], problems: []),

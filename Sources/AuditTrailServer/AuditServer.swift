@@ -8,8 +8,9 @@ import ServiceLifecycle
 /// in one `ServiceGroup`-ready `Application`.
 ///
 /// The application's services are the store's maintenance loop, the ``AuditCheckpointer``, the
-/// ``AuditWriter`` and the HTTP server. On SIGTERM the server stops first, then the writer commits
-/// everything it had queued, then the checkpointer signs the final tree, then the store closes.
+/// ``AuditWriter``, the ``AuditRetention`` service and the HTTP server. On SIGTERM the server stops
+/// first, then retention (between batches), then the writer commits everything it had queued,
+/// then the checkpointer signs the final tree, then the store closes.
 ///
 /// ```swift
 /// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail"))
@@ -52,7 +53,11 @@ struct AuditServer: Sendable {
         let api = AuditAPI(
             store: store, writer: writer, validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
             authenticator: authenticator, metrics: metrics, options: configuration.options, publicKey: signer.publicKey,
-            logger: logger)
+            retentionDefault: configuration.retention.initialWindow, logger: logger)
+        // The configured window applies only while none is stored (PUT /v1/retention stores one).
+        try await store.setRetentionWindow(configuration.retention.initialWindow, replacing: false)
+        let retention = try AuditRetention(store: store, writer: writer, validator: api.validator,
+                                           configuration: configuration.retention, logger: logger)
 
         let router = Router(context: AuditRequestContext.self)
         router.add(middleware: AuditMetricsMiddleware(metrics: metrics))
@@ -65,7 +70,7 @@ struct AuditServer: Sendable {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [AuditStoreService(store: store, logger: logger), checkpointer, writer],
+            services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
             logger: logger)
 
         logger.notice("audittrail starting", metadata: [

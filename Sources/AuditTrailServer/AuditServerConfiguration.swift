@@ -54,6 +54,11 @@ public struct AuditServerConfiguration: Sendable {
     /// The checkpoints' origin line (`AUDITTRAIL_LOG_ORIGIN`). Default nil: `audittrail/<log id>`,
     /// the log id being 32 hex digits generated once when the store is created.
     public var logOrigin: String? = nil
+    /// Retention: runs every hour by default (`AUDITTRAIL_RETENTION_INTERVAL_SECONDS`); its
+    /// ``AuditRetention/Configuration/initialWindow`` (`AUDITTRAIL_RETENTION_DAYS`, default 90
+    /// days, `0` or `off` for off) is stored when the data directory has no window yet — after
+    /// that, `PUT /v1/retention` or `audittrail retention set` change it.
+    public var retention: AuditRetention.Configuration = .init()
 
     /// The signing key file used: ``signingKeyFile`` or `signing.key` in the data directory.
     public var resolvedSigningKeyFile: String {
@@ -82,6 +87,7 @@ extension AuditServerConfiguration {
         "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL", "AUDITTRAIL_WRITER_CAPACITY",
         "AUDITTRAIL_WRITER_MAX_BATCH", "AUDITTRAIL_METRICS_PUBLIC", "AUDITTRAIL_STORE_READERS",
         "AUDITTRAIL_CHECKPOINT_EVENTS", "AUDITTRAIL_CHECKPOINT_SECONDS", "AUDITTRAIL_SIGNING_KEY_FILE", "AUDITTRAIL_LOG_ORIGIN",
+        "AUDITTRAIL_RETENTION_DAYS", "AUDITTRAIL_RETENTION_INTERVAL_SECONDS",
     ]
 
     /// Reads the `AUDITTRAIL_*` variables over the defaults, validating each.
@@ -92,8 +98,9 @@ extension AuditServerConfiguration {
     /// `AUDITTRAIL_WRITER_CAPACITY` and `AUDITTRAIL_WRITER_MAX_BATCH` (positive integers),
     /// `AUDITTRAIL_STORE_READERS` (1–64), `AUDITTRAIL_CHECKPOINT_EVENTS` (1–100,000,000),
     /// `AUDITTRAIL_CHECKPOINT_SECONDS` (a number from 0.01 to 86,400), `AUDITTRAIL_SIGNING_KEY_FILE`
-    /// (a path), `AUDITTRAIL_LOG_ORIGIN` (one line, no control characters). Unset or empty
-    /// variables keep the default.
+    /// (a path), `AUDITTRAIL_LOG_ORIGIN` (one line, no control characters),
+    /// `AUDITTRAIL_RETENTION_DAYS` (1–36,500, or `0`/`off`), `AUDITTRAIL_RETENTION_INTERVAL_SECONDS`
+    /// (a number from 0.01 to 86,400). Unset or empty variables keep the default.
     ///
     /// ```swift
     /// let configuration = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_PORT": "9000"])
@@ -168,6 +175,20 @@ extension AuditServerConfiguration {
         if let path = value("AUDITTRAIL_SIGNING_KEY_FILE") { configuration.signingKeyFile = path }
         if let origin = value("AUDITTRAIL_LOG_ORIGIN") {
             if isValidOrigin(origin) { configuration.logOrigin = origin } else { fail("AUDITTRAIL_LOG_ORIGIN", originRule) }
+        }
+        if let text = value("AUDITTRAIL_RETENTION_DAYS") {
+            if let window = try? AuditRetentionWindow(parsing: text) {
+                configuration.retention.initialWindow = window
+            } else {
+                fail("AUDITTRAIL_RETENTION_DAYS", "must be an integer from 1 to 36500, or 0 or off")
+            }
+        }
+        if let text = value("AUDITTRAIL_RETENTION_INTERVAL_SECONDS") {
+            if let interval = checkpointInterval(text) {
+                configuration.retention.interval = interval
+            } else {
+                fail("AUDITTRAIL_RETENTION_INTERVAL_SECONDS", checkpointIntervalRule)
+            }
         }
 
         guard errors.isEmpty else {

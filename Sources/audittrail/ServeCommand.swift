@@ -14,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
             Every flag has an environment variable: AUDITTRAIL_HOST, AUDITTRAIL_PORT, AUDITTRAIL_DATA_DIR,
             AUDITTRAIL_ANONYMIZE_IPS, AUDITTRAIL_LOG_LEVEL, AUDITTRAIL_WRITER_CAPACITY, AUDITTRAIL_WRITER_MAX_BATCH,
             AUDITTRAIL_METRICS_PUBLIC, AUDITTRAIL_STORE_READERS, AUDITTRAIL_CHECKPOINT_EVENTS, AUDITTRAIL_CHECKPOINT_SECONDS,
-            AUDITTRAIL_SIGNING_KEY_FILE, AUDITTRAIL_LOG_ORIGIN. Flags win over the environment.
+            AUDITTRAIL_SIGNING_KEY_FILE, AUDITTRAIL_LOG_ORIGIN, AUDITTRAIL_RETENTION_DAYS, AUDITTRAIL_RETENTION_INTERVAL_SECONDS.
+            Flags win over the environment.
             Checkpoints are signed with signing.key in the data directory (made with mode 0600 on first start) unless
             --signing-key names another key file; `audittrail keys public` prints the public key.
             The admin key is only taken from the environment (AUDITTRAIL_ADMIN_KEY, at least 16 characters,
@@ -61,6 +62,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-origin"), help: "The checkpoints' origin line (default audittrail/<log id>).")
     var logOrigin: String?
 
+    @Option(name: .customLong("retention-days"), help: "Days events are kept, 1–36500, or off (default 90); applies while the data directory has no window stored (then: PUT /v1/retention or `audittrail retention set`).")
+    var retentionDays: String?
+
+    @Option(name: .customLong("retention-interval-seconds"), help: "Seconds between retention runs (default 3600).")
+    var retentionIntervalSeconds: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: must be from 0 to 65535") }
         if let host, host.isEmpty { throw ValidationError("--host: must not be empty") }
@@ -79,6 +86,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let signingKey, signingKey.isEmpty { throw ValidationError("--signing-key: must not be empty") }
         if let logOrigin, !AuditServerConfiguration.isValidOrigin(logOrigin) {
             throw ValidationError("--log-origin: \(AuditServerConfiguration.originRule)")
+        }
+        if let retentionDays, (try? AuditRetentionWindow(parsing: retentionDays)) == nil {
+            throw ValidationError("--retention-days: must be an integer from 1 to 36500, or 0 or off")
+        }
+        if let retentionIntervalSeconds, AuditServerConfiguration.checkpointInterval(retentionIntervalSeconds) == nil {
+            throw ValidationError("--retention-interval-seconds: \(AuditServerConfiguration.checkpointIntervalRule)")
         }
     }
 
@@ -102,6 +115,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let interval = checkpointSeconds.flatMap(AuditServerConfiguration.checkpointInterval) { configuration.checkpoint.interval = interval }
         if let signingKey { configuration.signingKeyFile = signingKey }
         if let logOrigin { configuration.logOrigin = logOrigin }
+        if let window = try retentionDays.map({ try AuditRetentionWindow(parsing: $0) }) { configuration.retention.initialWindow = window }
+        if let interval = retentionIntervalSeconds.flatMap(AuditServerConfiguration.checkpointInterval) { configuration.retention.interval = interval }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

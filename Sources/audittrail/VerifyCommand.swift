@@ -108,7 +108,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let bad = problem.map { String($0.seq) } ?? "null"
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
-            print(#"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked)}"#)
+            print(#"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#)
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
             print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
@@ -118,6 +118,10 @@ struct VerifyCommand: AsyncParsableCommand {
             let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
+            if let anchor = result.anchor {
+                print("Events 1…\(anchor.seq) were removed by retention; verified from its anchor"
+                    + " (\(result.checkpointsCoveredByAnchor) older checkpoints checked by signature only).")
+            }
         }
         if problem != nil { throw ExitCode(1) }
     }

@@ -63,3 +63,11 @@ import Testing
         try await AuditCheckpointStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
 }
+
+@Suite struct SQLiteRetentionStoreConformanceTests {
+    @Test(arguments: AuditRetentionStoreConformanceCheck.allCases)
+    func sqliteStoreRemovesKeepingTheProof(_ check: AuditRetentionStoreConformanceCheck) async throws {
+        let stores = SQLiteStoreConformanceTests.Stores()
+        try await AuditRetentionStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+}

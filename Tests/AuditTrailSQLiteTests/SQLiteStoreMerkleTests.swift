@@ -137,9 +137,15 @@ import Testing
         _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 13, seed: 6)))
         let expected = AuditMerkle.root(leafHashes: try await leaves(store))
         try await store.close()
-        // Back to schema version 2: no tree, no checkpoints, no log id.
+        // Back to schema version 2: no tree, no checkpoints, no log id (and none of version 4:
+        // no retention anchors, no settings, every DELETE refused).
         let raw = try await directory.rawConnection()
-        for statement in ["DROP TABLE merkle_nodes", "DROP TABLE checkpoints", "DROP TABLE log_info", "UPDATE schema_version SET version = 2"] {
+        for statement in [
+            "DROP TABLE merkle_nodes", "DROP TABLE checkpoints", "DROP TABLE log_info", "DROP TABLE retention_anchors", "DROP TABLE settings",
+            "DROP TRIGGER events_refuse_delete",
+            "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            "UPDATE schema_version SET version = 2",
+        ] {
             _ = try await raw.query(statement)
         }
         try await raw.close()

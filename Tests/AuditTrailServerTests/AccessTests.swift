@@ -37,6 +37,8 @@ import Testing
             Case(method: .get, uri: "/v1/proofs/inclusion?seq=1&tree_size=1", expected: readers),
             Case(method: .get, uri: "/v1/proofs/consistency?from=1&to=1", expected: readers),
             Case(method: .post, uri: "/v1/verify", expected: [.admin: 200, .auditor: 200, .writer: 403, .viewer: 403]),
+            Case(method: .get, uri: "/v1/retention", expected: adminOnly(200)),
+            Case(method: .put, uri: "/v1/retention", body: #"{"days":30}"#, expected: adminOnly(200)),
         ]
     }
 

@@ -49,6 +49,30 @@ import Testing
         #expect(error?.fieldErrors.map(\.field) == [name])
     }
 
+    @Test func retentionSettingsComeFromTheEnvironment() throws {
+        let configuration = try AuditServerConfiguration.fromEnvironment([
+            "AUDITTRAIL_RETENTION_DAYS": "30", "AUDITTRAIL_RETENTION_INTERVAL_SECONDS": "600",
+        ])
+        #expect(configuration.retention.initialWindow.days == 30)
+        #expect(configuration.retention.interval == .seconds(600))
+        for off in ["0", "off", "OFF"] {
+            #expect(try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_RETENTION_DAYS": off]).retention.initialWindow == .off)
+        }
+        let defaults = try AuditServerConfiguration.fromEnvironment([:])
+        #expect(defaults.retention.initialWindow.days == 90)
+        #expect(defaults.retention.interval == .seconds(3600))
+        #expect(defaults.retention.batchEvents == 10_000)
+    }
+
+    @Test(arguments: [
+        ("AUDITTRAIL_RETENTION_DAYS", "36501"), ("AUDITTRAIL_RETENTION_DAYS", "-5"), ("AUDITTRAIL_RETENTION_DAYS", "forever"),
+        ("AUDITTRAIL_RETENTION_INTERVAL_SECONDS", "0"), ("AUDITTRAIL_RETENTION_INTERVAL_SECONDS", "hourly"),
+    ])
+    func badRetentionSettingsAreNamed(name: String, value: String) throws {
+        let error = #expect(throws: AuditTrailError.self) { try AuditServerConfiguration.fromEnvironment([name: value]) }
+        #expect(error?.fieldErrors.map(\.field) == [name])
+    }
+
     @Test func emptyEnvironmentKeepsTheDefaults() throws {
         let configuration = try AuditServerConfiguration.fromEnvironment([:])
         #expect(configuration.host == "127.0.0.1")
