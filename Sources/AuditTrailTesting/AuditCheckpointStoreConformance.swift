@@ -29,23 +29,20 @@ public enum AuditCheckpointStoreConformanceCheck: String, Sendable, CaseIterable
 /// }
 /// ```
 public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpointStore>: Sendable {
-    let makeStore: @Sendable () async throws -> Store
-    let closeStore: @Sendable (Store) async throws -> Void
-    let validator = AuditEventValidator()
+    let harness: AuditStoreHarness<Store>
+    var validator: AuditEventValidator { harness.validator }
 
     /// - Parameters:
     ///   - makeStore: returns a new, empty store each time it is called.
     ///   - closeStore: releases a store made by `makeStore`.
     public init(makeStore: @escaping @Sendable () async throws -> Store,
                 closeStore: @escaping @Sendable (Store) async throws -> Void) {
-        self.makeStore = makeStore
-        self.closeStore = closeStore
+        harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 
     /// Runs one check; failures are recorded as Swift Testing issues.
     public func run(_ check: AuditCheckpointStoreConformanceCheck) async throws {
-        let store = try await makeStore()
-        do {
+        try await harness.withStore { store in
             switch check {
             case .treeMatchesEvents: try await treeMatchesEvents(store)
             case .nodesCompletedByLeaves: try await nodesCompletedByLeaves(store)
@@ -53,15 +50,11 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             case .checkpointsAndLogID: try await checkpointsAndLogID(store)
             case .verifyLog: try await verifyLog(store)
             }
-        } catch {
-            try? await closeStore(store)
-            throw error
         }
-        try await closeStore(store)
     }
 
     func append(_ count: Int, seed: UInt64, to store: Store) async throws {
-        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: count, seed: seed), validator: validator))
+        try await harness.append(count, seed: seed, to: store)
     }
 
     /// The in-memory tree over every stored event's canonical bytes.

@@ -27,9 +27,8 @@ public enum AuditRetentionStoreConformanceCheck: String, Sendable, CaseIterable,
 /// }
 /// ```
 public struct AuditRetentionStoreConformance<Store: AuditStore & AuditRetentionStore>: Sendable {
-    let makeStore: @Sendable () async throws -> Store
-    let closeStore: @Sendable (Store) async throws -> Void
-    let validator = AuditEventValidator()
+    let harness: AuditStoreHarness<Store>
+    var validator: AuditEventValidator { harness.validator }
     /// Later than every event a check appends.
     let later = AuditTime.now().adding(milliseconds: 86_400_000)
 
@@ -38,28 +37,22 @@ public struct AuditRetentionStoreConformance<Store: AuditStore & AuditRetentionS
     ///   - closeStore: releases a store made by `makeStore`.
     public init(makeStore: @escaping @Sendable () async throws -> Store,
                 closeStore: @escaping @Sendable (Store) async throws -> Void) {
-        self.makeStore = makeStore
-        self.closeStore = closeStore
+        harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 
     /// Runs one check; failures are recorded as Swift Testing issues.
     public func run(_ check: AuditRetentionStoreConformanceCheck) async throws {
-        let store = try await makeStore()
-        do {
+        try await harness.withStore { store in
             switch check {
             case .removalRecordsTheAnchor: try await removalRecordsTheAnchor(store)
             case .verificationFromTheAnchor: try await verificationFromTheAnchor(store)
             case .windowIsStored: try await windowIsStored(store)
             }
-        } catch {
-            try? await closeStore(store)
-            throw error
         }
-        try await closeStore(store)
     }
 
     func append(_ count: Int, seed: UInt64, to store: Store) async throws {
-        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: count, seed: seed), validator: validator))
+        try await harness.append(count, seed: seed, to: store)
     }
 
     /// Signs and stores a checkpoint of the whole log.

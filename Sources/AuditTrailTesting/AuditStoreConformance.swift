@@ -39,17 +39,15 @@ public enum AuditStoreConformanceCheck: String, Sendable, CaseIterable, CustomSt
 /// }
 /// ```
 public struct AuditStoreConformance<Store: AuditStore & AuditKeyStore>: Sendable {
-    let makeStore: @Sendable () async throws -> Store
-    let closeStore: @Sendable (Store) async throws -> Void
-    let validator = AuditEventValidator()
+    let harness: AuditStoreHarness<Store>
+    var validator: AuditEventValidator { harness.validator }
 
     /// - Parameters:
     ///   - makeStore: returns a new, empty store each time it is called.
     ///   - closeStore: releases a store made by `makeStore`.
     public init(makeStore: @escaping @Sendable () async throws -> Store,
                 closeStore: @escaping @Sendable (Store) async throws -> Void) {
-        self.makeStore = makeStore
-        self.closeStore = closeStore
+        harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 
     /// Runs one check; failures are recorded as Swift Testing issues.
@@ -74,14 +72,7 @@ public struct AuditStoreConformance<Store: AuditStore & AuditKeyStore>: Sendable
     }
 
     func withStore(_ body: (Store) async throws -> Void) async throws {
-        let store = try await makeStore()
-        do {
-            try await body(store)
-        } catch {
-            try? await closeStore(store)
-            throw error
-        }
-        try await closeStore(store)
+        try await harness.withStore(body)
     }
 
     /// Validates and appends inputs, returning the results.
