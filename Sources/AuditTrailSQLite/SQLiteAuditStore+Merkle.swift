@@ -65,30 +65,31 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     /// One query: per level, the index range whose last leaf falls in `leaves`.
     public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
         guard !leaves.isEmpty, leaves.lowerBound >= 0 else { return [] }
-        var conditions: [String] = []
-        var binds: [Int64] = []
+        var ranges: [(level: Int64, first: Int64, last: Int64)] = []
         var level = 0
         // Node (l, i) is completed by leaf (i + 1)·2^l − 1.
         while level < 63, leaves.upperBound >> level >= 1 {
             let first = ((leaves.lowerBound + 1) + (Int64(1) << level) - 1) >> level - 1
             let last = leaves.upperBound >> level - 1
-            if first <= last {
-                conditions.append("(level = ? AND idx BETWEEN ? AND ?)")
-                binds += [Int64(level), first, last]
-            }
+            if first <= last { ranges.append((Int64(level), first, last)) }
             level += 1
         }
-        let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE " + conditions.joined(separator: " OR ")
-        let values = binds
+        let wanted = ranges
+        // One primary-key range scan per level, lowest level first, each in index order (a single
+        // query OR-ing the levels made SQLite de-duplicate every row through a temporary b-tree).
         return try await scan("merkle nodes") { scanner in
             var nodes: [AuditMerkleNode] = []
             nodes.reserveCapacity(2 * leaves.count + 64)
-            try scanner.run(sql, keep: false, bind: { b in
-                for (offset, value) in values.enumerated() { b.integer(Int32(offset + 1), value) }
-            }, row: { row in
-                guard let level = row.integer(0), let index = row.integer(1) else { return }
-                nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
-            })
+            for range in wanted {
+                try scanner.run("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx", bind: { b in
+                    b.integer(1, range.level)
+                    b.integer(2, range.first)
+                    b.integer(3, range.last)
+                }, row: { row in
+                    guard let index = row.integer(0) else { return }
+                    nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(range.level), index: index), hash: row.bytes(1)))
+                })
+            }
             return nodes
         }
     }
