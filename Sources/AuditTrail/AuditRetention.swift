@@ -97,7 +97,8 @@ public final class AuditRetention: Service, Sendable {
     }
 
     /// One run now: removes, batch by batch, the events received before `now` minus the window
-    /// that a stored checkpoint covers, then records the run as an event (when it removed any).
+    /// that a stored checkpoint covers, then records the run as an event (every run while a
+    /// window is set, also one that removed nothing).
     /// - Parameter now: the time the window is measured back from; default ``Configuration/now``.
     public func runOnce(now: AuditTime? = nil) async throws -> Run {
         let now = now ?? configuration.now()
@@ -105,26 +106,29 @@ public final class AuditRetention: Service, Sendable {
         var run = Run(window: window, removed: 0, batches: 0, anchor: try await store.retentionAnchor(), recordedSeq: nil)
         guard let cutoff = window.cutoff(now: now) else { return run }
         // Only what a signed checkpoint vouches for, so the anchor is checked against a signed root.
-        guard let through = try await store.latestCheckpoint()?.treeSize else { return run }
+        let through = try await store.latestCheckpoint()?.treeSize ?? 0
         // On cancellation (graceful shutdown) it stops between batches and still records what it removed.
-        while !Task.isCancelled {
+        while through > 0, !Task.isCancelled {
             guard let anchor = try await store.removeOldestEvents(
                 through: through, receivedBefore: cutoff, limit: configuration.batchEvents, at: .now()) else { break }
             run.removed += anchor.seq - (run.anchor?.seq ?? 0)
             run.batches += 1
             run.anchor = anchor
         }
-        guard run.removed > 0, let anchor = run.anchor else { return run }
-        logger.info("audit retention removed events", metadata: [
-            "audit.retention.removed": "\(run.removed)", "audit.retention.first_seq": "\(run.firstSeq)",
-            "audit.retention.days": "\(window.days ?? 0)",
-        ])
+        if run.removed > 0 {
+            logger.info("audit retention removed events", metadata: [
+                "audit.retention.removed": "\(run.removed)", "audit.retention.first_seq": "\(run.firstSeq)",
+                "audit.retention.days": "\(window.days ?? 0)",
+            ])
+        }
+        // Every run with a window is recorded, also one that found nothing to remove: the log
+        // shows that retention ran, and what it did.
         let event = try validator.prepare(AuditEventInput(
             action: "audit.retention.run", actor: Self.actor,
             resource: .init(type: "audit_log", id: "events"),
             metadata: .object([
                 "removed": .int(run.removed), "first_seq": .int(run.firstSeq),
-                "removed_through_seq": .int(anchor.seq), "window_days": .int(Int64(window.days ?? 0)),
+                "removed_through_seq": run.anchor.map { .int($0.seq) } ?? .null, "window_days": .int(Int64(window.days ?? 0)),
                 "batches": .int(Int64(run.batches)),
             ])))
         run.recordedSeq = try await writer.append(event).seq

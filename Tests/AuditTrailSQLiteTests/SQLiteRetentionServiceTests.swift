@@ -78,14 +78,20 @@ import Testing
         }
     }
 
-    @Test func eventsInsideTheWindowStayAndNothingIsRecorded() async throws {
+    @Test func eventsInsideTheWindowStayAndTheRunIsStillRecorded() async throws {
         try await withTemporaryStore { store, _ in
             try await fill(store, count: 10, checkpointAt: 10)
             let run = try await withWriter(store) { writer in try await retention(store, writer).runOnce() }
             #expect(run.window == .default)
             #expect(run.removed == 0)
-            #expect(run.recordedSeq == nil)
-            #expect(try await store.head().seq == 10)
+            #expect(run.recordedSeq == 11, "a run that removed nothing is recorded too")
+            let row = try #require(try await store.rows(after: 10, limit: 1).first)
+            let recorded = try row.decoded()
+            #expect(recorded.action == "audit.retention.run")
+            #expect(recorded.metadata?["removed"] == .int(0))
+            #expect(recorded.metadata?["removed_through_seq"] == .null)
+            #expect(try await store.head().seq == 11)
+            #expect(try await store.rows(after: 0, limit: 20).first?.seq == 1, "nothing was removed")
         }
     }
 
