@@ -4,7 +4,7 @@ import Synchronization
 
 extension SQLiteAuditStore {
     /// The columns of one inserted event row, in this order: the four the chain assigns, then
-    /// the ones derived from the event alone (bound by `SQLiteEventWriter.insert(_:)`).
+    /// the ones derived from the event alone (bound by `SQLiteRawConnection.insert(_:)`).
     static let insertColumns = [
         "seq", "received_at", "canonical", "hash", "id", "time", "action", "category", "severity", "outcome", "actor_id",
         "actor_name", "actor_type", "resource_type", "resource_id", "ip", "correlation_id", "country", "risk", "tags",

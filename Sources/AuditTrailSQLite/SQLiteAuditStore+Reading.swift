@@ -68,7 +68,7 @@ extension SQLiteAuditStore {
 
     /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),
     /// turning driver errors into ``AuditTrailError``.
-    func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteEventWriter) throws -> T) async throws -> T {
+    func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         do {
             return try await scanners.withConnection { scanner in try await scanner.perform(body) }

@@ -82,7 +82,7 @@ extension SQLiteAuditStore: AuditRetentionStore {
     }
 }
 
-extension SQLiteEventWriter {
+extension SQLiteRawConnection {
     /// The body of ``SQLiteAuditStore/removeOldestEvents(through:receivedBefore:limit:at:)``,
     /// inside its transaction.
     func removeOldest(through seq: Int64, receivedBefore cutoff: AuditTime, limit: Int, at time: AuditTime) throws

@@ -33,13 +33,13 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let configuration: Configuration
     let logger: Logger
     /// The append connection (its own one-thread pool); touched only under `appendGate`.
-    let eventWriter: SQLiteEventWriter
+    let eventWriter: SQLiteRawConnection
     let appendGate = SQLiteSerialGate()
     /// One index merge at a time in this process (another process's merge conflicts and retries).
     let mergeGate = SQLiteSerialGate()
     let readers: SQLiteConnectionPool<SQLiteConnection>
     /// Raw read-only handles (on the reader threads) for the scans that verification makes.
-    let scanners: SQLiteConnectionPool<SQLiteEventWriter>
+    let scanners: SQLiteConnectionPool<SQLiteRawConnection>
     let readerThreadPool: NIOThreadPool
     /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
     let maintenance: SQLiteConnectionPool<SQLiteConnection>
@@ -61,8 +61,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         static let empty = SQLiteHead(seq: 0, hash: AuditChain.genesis, receivedAt: 0)
     }
 
-    private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteEventWriter,
-                 readers: SQLiteConnectionPool<SQLiteConnection>, scanners: SQLiteConnectionPool<SQLiteEventWriter>,
+    private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteRawConnection,
+                 readers: SQLiteConnectionPool<SQLiteConnection>, scanners: SQLiteConnectionPool<SQLiteRawConnection>,
                  readerThreadPool: NIOThreadPool,
                  maintenance: SQLiteConnectionPool<SQLiteConnection>, maintenanceThreadPool: NIOThreadPool, head: SQLiteHead) {
         self.configuration = configuration
@@ -93,8 +93,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         maintenancePool.start()
         var opened: [SQLiteConnection] = []
         var maintenance: SQLiteConnection?
-        var scanners: [SQLiteEventWriter] = []
-        var eventWriter: SQLiteEventWriter?
+        var scanners: [SQLiteRawConnection] = []
+        var eventWriter: SQLiteRawConnection?
         do {
             // Creates the file (`pageSize` pages, WAL) and migrates it; appends then use their own handle.
             let setup = try await connect(path, writerPool, logger, configuration, cacheKiB: 1024)
@@ -112,9 +112,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             try await prepareIndex(opened[1], head: head, logger: logger)
             opened.removeFirst()
             try await setup.close()
-            eventWriter = try await SQLiteEventWriter.open(path: path, configuration: configuration, threadPool: writerPool)
+            eventWriter = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
             for _ in 0..<Self.scannerCount {
-                scanners.append(try await SQLiteEventWriter.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
+                scanners.append(try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
             }
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(

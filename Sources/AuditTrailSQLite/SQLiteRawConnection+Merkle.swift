@@ -1,6 +1,6 @@
 import AuditTrail
 
-extension SQLiteEventWriter {
+extension SQLiteRawConnection {
     /// The one-node `INSERT` the writer prepares once.
     static let insertMerkleNodeSQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
 

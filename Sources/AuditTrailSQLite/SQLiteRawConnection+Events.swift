@@ -28,7 +28,7 @@ struct SQLiteSealing: Sendable {
 
     /// Reads the head and the already stored client ids inside the append's transaction. `merkle`
     /// is the store's builder from its last commit; it is reloaded when it is not at the head.
-    init(_ writer: SQLiteEventWriter, _ events: [PreparedAuditEvent], merkle: AuditMerkleTreeBuilder?) throws {
+    init(_ writer: SQLiteRawConnection, _ events: [PreparedAuditEvent], merkle: AuditMerkleTreeBuilder?) throws {
         head = try writer.readHead()
         startHead = head
         if let merkle, merkle.size == head.seq {
@@ -76,7 +76,7 @@ struct SQLiteSealing: Sendable {
     }
 }
 
-extension SQLiteEventWriter {
+extension SQLiteRawConnection {
     /// The newest row's chain position, or ``SQLiteAuditStore/SQLiteHead/empty``.
     func readHead() throws -> SQLiteAuditStore.SQLiteHead {
         var head = SQLiteAuditStore.SQLiteHead.empty

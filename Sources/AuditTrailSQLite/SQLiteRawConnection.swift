@@ -4,14 +4,15 @@ import NIOPosix
 // the append path needs prepared statements that outlive one call, which SQLiteNIO does not offer.
 import VaporCSQLite
 
-/// The append connection: a `sqlite3` handle of its own whose statements are prepared once and
-/// reused, run on a one-thread pool and only under the store's append gate.
+/// A raw `sqlite3` handle whose statements are prepared once and reused. The store has one for
+/// appends (on a one-thread pool, used only under the append gate) and read-only ones for the
+/// verification scans (on the reader threads, one job at a time each, from a pool).
 ///
 /// SQLiteNIO prepares every statement anew and binds through boxed `SQLiteData` values; for a
 /// 22-column multi-row `INSERT` that was ~1.3 µs of SQL parsing plus ~3 µs of boxing, binding and
 /// freeing per row, and every statement of a transaction (BEGIN, head, insert, counts, COMMIT)
 /// was its own trip through the thread pool. Here a whole small transaction is one trip.
-final class SQLiteEventWriter: @unchecked Sendable {
+final class SQLiteRawConnection: @unchecked Sendable {
     /// A failure reported by SQLite: its result code and its own message (never a bound value).
     struct Failure: Error, CustomStringConvertible {
         var code: Int32
@@ -19,7 +20,7 @@ final class SQLiteEventWriter: @unchecked Sendable {
         var description: String { "SQLite error \(code): \(message)" }
     }
 
-    // Touched only on `threadPool`'s one thread, one job at a time (the append gate).
+    // Touched by one job at a time (the append gate, or the scanner pool's checkout).
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     let threadPool: NIOThreadPool
@@ -34,12 +35,12 @@ final class SQLiteEventWriter: @unchecked Sendable {
     /// without SQLiteNIO's per-row values; used on any thread of `threadPool`, one job at a time).
     static func open(
         path: String, configuration: SQLiteAuditStore.Configuration, threadPool: NIOThreadPool, readOnly: Bool = false
-    ) async throws -> SQLiteEventWriter {
+    ) async throws -> SQLiteRawConnection {
         try await threadPool.runIfActive {
             var handle: OpaquePointer?
             let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
             let code = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
-            let writer = SQLiteEventWriter(handle: handle, threadPool: threadPool)
+            let writer = SQLiteRawConnection(handle: handle, threadPool: threadPool)
             guard code == SQLITE_OK else {
                 let failure = writer.failure(code)
                 writer.close()
@@ -69,7 +70,7 @@ final class SQLiteEventWriter: @unchecked Sendable {
     }
 
     /// Runs `body` on the writer's thread.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteEventWriter) throws -> T) async throws -> T {
+    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive { try body(self) }
     }
 
