@@ -165,7 +165,8 @@ struct IngestBench: AsyncParsableCommand {
 /// ``AuditCheckpointer`` signing with a throw-away key) from `producers` tasks, printing the rate of
 /// every 100,000; returns the seconds taken until the last commit.
 func benchIngest(
-    into store: SQLiteAuditStore, events: Int, batch: Int, producers: Int, checkpointEvents: Int, logger: Logger
+    into store: SQLiteAuditStore, events: Int, batch: Int, producers: Int, checkpointEvents: Int, smallEvents: Bool = false,
+    logger: Logger
 ) async throws -> Double {
     let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
     let windowSize = 100_000
@@ -212,7 +213,7 @@ func benchIngest(
                         let n = min(batch, remaining)
                         var prepared: [PreparedAuditEvent] = []
                         prepared.reserveCapacity(n)
-                        for _ in 0..<n { prepared.append(try validator.prepare(generator.input())) }
+                        for _ in 0..<n { prepared.append(try validator.prepare(smallEvents ? generator.smallInput() : generator.input())) }
                         _ = try await writer.append(contentsOf: prepared)
                         remaining -= n
                     }

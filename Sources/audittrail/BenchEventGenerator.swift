@@ -1,7 +1,7 @@
 import AuditTrail
 
-/// Deterministic, realistic events for benchmarks: ~400 bytes each, 10,000 actors, 40 actions,
-/// 100,000 resources, IPs from a few networks.
+/// Deterministic, realistic events for benchmarks: ~400 bytes of input each (~720 bytes stored,
+/// canonical), 10,000 actors, 40 actions, 100,000 resources, IPs from a few networks.
 struct BenchEventGenerator {
     private var state: UInt64
     private static let actions = AuditActionCatalog.standard.entries.prefix(40).map(\.action)
@@ -36,6 +36,13 @@ struct BenchEventGenerator {
             tags: ["bench"],
             metadata: ["plan": "pro", "items": .int(Int64(next(50)))]
         )
+    }
+
+    /// A minimal event (action, actor id, outcome): ~280 bytes stored, the size the verification
+    /// target of the provable-log issue assumes (SHA-256 of 256-byte messages).
+    mutating func smallInput() -> AuditEventInput {
+        AuditEventInput(action: Self.actions[next(Self.actions.count)], outcome: next(10) < 9 ? .success : .failure,
+                        actor: .init(id: "u-\(next(10_000))"))
     }
 
     /// A JSON body for one event, as a producer would POST it.

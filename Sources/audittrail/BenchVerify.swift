@@ -25,6 +25,8 @@ struct VerifyBench: AsyncParsableCommand {
     var dataDirectory: String?
     @Option(help: "Proofs of each kind to time.") var proofs = 1000
     @Option(help: "What to time, comma-separated: chain, log, proofs.") var parts = "chain,log,proofs"
+    @Flag(name: .customLong("small-events"), help: "Write minimal events (~280 bytes stored) instead of ~720-byte ones.")
+    var smallEvents = false
 
     var selected: Set<Substring> { Set(parts.split(separator: ",")) }
 
@@ -43,8 +45,9 @@ struct VerifyBench: AsyncParsableCommand {
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
         if dataDirectory == nil {
             let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
-            print("Writing \(events) events (checkpoint every 1,000)…")
-            let elapsed = try await benchIngest(into: store, events: events, batch: 10_000, producers: 2, checkpointEvents: 1000, logger: logger)
+            print("Writing \(events) \(smallEvents ? "minimal" : "typical") events (checkpoint every 1,000)…")
+            let elapsed = try await benchIngest(into: store, events: events, batch: 10_000, producers: 2, checkpointEvents: 1000,
+                                                smallEvents: smallEvents, logger: logger)
             print("  written in \(String(format: "%.1f", elapsed)) s")
             try await store.close()
         } else if !FileManager.default.fileExists(atPath: directory + "/audit.sqlite") {
