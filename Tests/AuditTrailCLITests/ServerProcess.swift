@@ -4,7 +4,7 @@ import Foundation
 /// The real `audittrail` binary, run as a child process for end-to-end tests.
 final class ServerProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the test that owns this value, sequentially.
-    let process = Process()
+    let process: ChildProcess
     let port: Int
     let dataDirectory: String
     let logPath: String
@@ -26,16 +26,8 @@ final class ServerProcess: @unchecked Sendable {
         self.dataDirectory = dataDirectory
         self.logPath = dataDirectory + ".server-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("AUDITTRAIL_") { env.removeValue(forKey: key) }
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        process = try ChildProcess(executable: Self.binary, arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
+                                   environment: childEnvironment(environment), outputPath: logPath)
     }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -58,37 +50,34 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func kill(signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        process.signal(signal)
+        process.wait()
     }
 
     deinit {
         if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait()
         }
     }
 }
 
 /// Runs the binary with arguments to completion; returns exit status and combined output.
 func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for key in env.keys where key.hasPrefix("AUDITTRAIL_") { env.removeValue(forKey: key) }
-    env.merge(environment) { _, new in new }
-    process.environment = env
     let path = NSTemporaryDirectory() + "audittrail-cli-\(UUID().uuidString).log"
-    _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-    process.standardOutput = log
-    process.standardError = log
-    try process.run()
-    process.waitUntilExit()
-    try log.close()
-    return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+    let process = try ChildProcess(executable: ServerProcess.binary, arguments: arguments,
+                                   environment: childEnvironment(environment), outputPath: path)
+    let status = process.wait()
+    return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+}
+
+/// This process's environment without any `AUDITTRAIL_*` setting, plus `extra`.
+func childEnvironment(_ extra: [String: String]) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    for key in environment.keys where key.hasPrefix("AUDITTRAIL_") { environment.removeValue(forKey: key) }
+    environment.merge(extra) { _, new in new }
+    return environment
 }
 
 /// A fresh temporary data directory path (not created).

@@ -101,7 +101,7 @@ struct ServerProcessTests {
             #expect(response.status == 201)
         }
         server.kill(signal: SIGTERM)
-        #expect(server.process.terminationStatus == 0, "\(server.output)")
+        #expect(server.process.wait() == 0, "\(server.output)")
         let query = try runCLI(["query", "--data-dir", directory, "--action", "user.login", "--format", "json", "--limit", "100"])
         #expect(query.status == 0, "\(query.output)")
         #expect(query.output.split(separator: "\n").filter { $0.hasPrefix("{") }.count == 25)

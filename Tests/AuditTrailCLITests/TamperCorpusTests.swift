@@ -18,7 +18,7 @@ struct TamperCorpusTests {
         let server = try startServer(directory, key: key)
         try await append(batches: 4, after: 0, to: server, key: key)
         server.kill(signal: SIGTERM)
-        #expect(server.process.terminationStatus == 0, "\(server.output)")
+        #expect(server.process.wait() == 0, "\(server.output)")
     }
 
     func startServer(_ directory: String, key: String) throws -> ServerProcess {

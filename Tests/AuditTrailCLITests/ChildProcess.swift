@@ -1,0 +1,65 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with `posix_spawn`, its output appended to a file.
+///
+/// The tests do not use Foundation's `Process`: on Linux its `run()` crashes now and then (a
+/// 256-byte over-read of `dirent.d_name` while it lists `/proc/self/fd`, swift-corelibs-foundation
+/// pull request 5472, not in the 6.3.1 toolchain here), which made a clean-clone CI run fail.
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `exitStatus` is only touched by the test that owns this value, sequentially.
+    let pid: pid_t
+    private var exitStatus: Int32?
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard code == 0 else { throw Failure(description: "posix_spawn \(executable) failed (errno \(code))") }
+        self.pid = pid
+    }
+
+    /// Whether the child has not exited yet (reaps it when it has).
+    var isRunning: Bool {
+        guard exitStatus == nil else { return false }
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        guard reaped == pid else { return reaped == 0 }
+        exitStatus = Self.decode(status)
+        return false
+    }
+
+    /// Waits for the child and returns its exit status (128 + the signal when a signal ended it).
+    @discardableResult
+    func wait() -> Int32 {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let decoded = Self.decode(status)
+        exitStatus = decoded
+        return decoded
+    }
+
+    func signal(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
+
+    private static func decode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+}
