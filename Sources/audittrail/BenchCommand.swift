@@ -132,14 +132,12 @@ struct IngestBench: AsyncParsableCommand {
     }
 
     private func runWrk(_ wrk: String, _ arguments: [String]) throws -> WrkResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = try ChildProcess(executable: wrk, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                                       outputPath: path)
+        process.wait()
+        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         func field(_ prefix: String) -> String? {
             output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
                 .first { $0.hasPrefix(prefix) }

@@ -5,9 +5,10 @@ import Glibc
 
 /// A child process started with `posix_spawn`, its output appended to a file.
 ///
-/// The tests do not use Foundation's `Process`: on Linux its `run()` crashes now and then (a
-/// 256-byte over-read of `dirent.d_name` while it lists `/proc/self/fd`, swift-corelibs-foundation
-/// pull request 5472, not in the 6.3.1 toolchain here), which made a clean-clone CI run fail.
+/// Used by `bench` (to run wrk) and by the tests (to run this binary) instead of Foundation's
+/// `Process`: on Linux its `run()` crashes now and then (a 256-byte over-read of `dirent.d_name`
+/// while it lists `/proc/self/fd`, swift-corelibs-foundation pull request 5472, not in the 6.3.1
+/// toolchain here), which made a clean-clone CI run fail.
 final class ChildProcess: @unchecked Sendable {
     // @unchecked: `exitStatus` is only touched by the test that owns this value, sequentially.
     let pid: pid_t
