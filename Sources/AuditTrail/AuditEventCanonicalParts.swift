@@ -31,6 +31,12 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
     }
 
     public init(_ event: AuditEvent) {
+        self.init(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
+    }
+
+    /// With the event's metadata already encoded canonically (the preparing validator shares those
+    /// bytes with the search text instead of encoding the metadata twice).
+    init(_ event: AuditEvent, metadataJSON: [UInt8]?) {
         var w = KeyWriter(capacity: 256)
         w.string("action", event.action)
         if let actor = event.actor {
@@ -51,7 +57,7 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         if let location = event.location {
             w.object("location") { o in o.optional("city", location.city); o.optional("country", location.country); o.optional("region", location.region) }
         }
-        w.json("metadata", event.metadata)
+        if let metadataJSON { w.key("metadata"); w.out += metadataJSON }
         w.string("outcome", event.outcome.rawValue)
         head = w.out
         w = KeyWriter(first: false, capacity: 160)

@@ -13,10 +13,15 @@ public struct AuditEventIndexValues: Sendable, Hashable {
     public var searchText: String?
 
     public init(_ event: AuditEvent) {
+        self.init(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
+    }
+
+    /// With the metadata's canonical bytes already at hand (see ``PreparedAuditEvent``).
+    init(_ event: AuditEvent, metadataJSON: [UInt8]?) {
         ip = event.actor?.ip.flatMap(AuditIPAddress.init).map(\.mapped)
         tags = Self.jsonArray(event.tags)
         compliance = Self.jsonArray(event.compliance)
-        searchText = Self.searchText(event)
+        searchText = Self.searchText(event, metadataJSON: metadataJSON)
     }
 
     static func jsonArray(_ values: [String]) -> String? {
@@ -28,7 +33,11 @@ public struct AuditEventIndexValues: Sendable, Hashable {
     /// (`String.lowercased()`; ASCII text is lower-cased byte by byte, which gives the same result
     /// without the Unicode machinery).
     public static func searchText(_ event: AuditEvent) -> String? {
-        guard event.description != nil || event.comment != nil || event.metadata != nil else { return nil }
+        searchText(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
+    }
+
+    static func searchText(_ event: AuditEvent, metadataJSON: [UInt8]?) -> String? {
+        guard event.description != nil || event.comment != nil || metadataJSON != nil else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity((event.description?.utf8.count ?? 0) + (event.comment?.utf8.count ?? 0) + 64)
         var first = true
@@ -39,7 +48,7 @@ public struct AuditEventIndexValues: Sendable, Hashable {
         }
         if let description = event.description { add(description.utf8) }
         if let comment = event.comment { add(comment.utf8) }
-        if let metadata = event.metadata { add(CanonicalJSON.encode(metadata)) }
+        if let metadataJSON { add(metadataJSON) }
         var ascii = true
         for index in bytes.indices {
             let byte = bytes[index]

@@ -54,12 +54,12 @@ public struct AuditEventValidator: Sendable {
     /// Validates `input` and returns it ready for the writer, or throws naming every bad field.
     public func prepare(_ input: AuditEventInput, receivedAt: AuditTime = .now(), fieldPrefix prefix: String = "") throws(AuditTrailError) -> PreparedAuditEvent {
         let event = try validate(input, receivedAt: receivedAt, fieldPrefix: prefix)
-        let parts = AuditEventCanonicalParts(event)
-        guard parts.estimatedSize <= configuration.maxEventBytes else {
+        let prepared = PreparedAuditEvent(event: event, clientID: input.id != nil)
+        guard prepared.parts.estimatedSize <= configuration.maxEventBytes else {
             throw AuditTrailError(.tooLarge, "\(prefix)event: larger than \(configuration.maxEventBytes) bytes",
                                   fieldErrors: [.init(field: prefix.isEmpty ? "event" : String(prefix.dropLast()), message: "must be at most \(configuration.maxEventBytes) bytes encoded")])
         }
-        return PreparedAuditEvent(event: event, parts: parts, clientID: input.id != nil)
+        return prepared
     }
 
     /// Checks every rule and fills every default; redacts secrets and anonymises the IP.
@@ -299,8 +299,12 @@ public final class PreparedAuditEvent: Sendable {
         self.indexValues = AuditEventIndexValues(event)
     }
 
-    /// The same event with its canonical parts re-derived (for tests that build unusual events).
-    public convenience init(event: AuditEvent, clientID: Bool) {
-        self.init(event: event, parts: AuditEventCanonicalParts(event), clientID: clientID)
+    /// Derives the canonical parts and the index values, encoding the metadata once for both.
+    public init(event: AuditEvent, clientID: Bool) {
+        let metadataJSON = event.metadata.map(CanonicalJSON.encode)
+        self.event = event
+        self.parts = AuditEventCanonicalParts(event, metadataJSON: metadataJSON)
+        self.clientID = clientID
+        self.indexValues = AuditEventIndexValues(event, metadataJSON: metadataJSON)
     }
 }
