@@ -71,8 +71,10 @@ enum LoopbackHTTP {
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Response {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else {
+        // The first CR LF CR LF, compared in place (no array per position).
+        guard let end = (0..<max(0, bytes.count - 3)).first(where: {
+            bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
+        }) else {
             throw Failure(description: "no HTTP response")
         }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
