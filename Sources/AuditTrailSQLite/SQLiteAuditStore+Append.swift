@@ -34,16 +34,11 @@ extension SQLiteAuditStore {
             do {
                 if events.count <= chunk {
                     sealing = try await eventWriter.perform { writer in
-                        try writer.execute("BEGIN IMMEDIATE")
-                        do {
+                        try writer.immediateTransaction {
                             var sealing = try SQLiteSealing(writer, events, merkle: merkle)
                             try writer.insert(sealing.seal(events, limit: events.count))
                             try writer.addActionCounts(sealing.actionCounts)
-                            try writer.execute("COMMIT")
                             return sealing
-                        } catch {
-                            writer.rollback()
-                            throw error
                         }
                     }
                 } else {

@@ -97,26 +97,19 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {
         guard checkpoint.rootHash.count == AuditMerkle.hashSize else { throw AuditTrailError.invalid("root_hash", "must be 32 bytes") }
         guard checkpoint.treeSize >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
-        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         // On the append connection, between two appends: under a steady ingest a second writer
         // connection would sleep in SQLite's busy handler and miss the short gaps between them.
-        do {
-            return try await appendGate.withLock {
-                try await eventWriter.perform { writer -> Bool in
-                    var inserted = false
-                    try writer.run(
-                        "INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tree_size",
-                        bind: { b in
-                            b.integer(1, checkpoint.treeSize)
-                            b.blob(2, checkpoint.rootHash)
-                            b.integer(3, checkpoint.time.milliseconds)
-                            b.text(4, checkpoint.note)
-                        }, row: { _ in inserted = true })
-                    return inserted
-                }
-            }
-        } catch {
-            throw storeFailure("checkpoint insert", error)
+        return try await onAppendConnection("checkpoint insert") { writer -> Bool in
+            var inserted = false
+            try writer.run(
+                "INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tree_size",
+                bind: { b in
+                    b.integer(1, checkpoint.treeSize)
+                    b.blob(2, checkpoint.rootHash)
+                    b.integer(3, checkpoint.time.milliseconds)
+                    b.text(4, checkpoint.note)
+                }, row: { _ in inserted = true })
+            return inserted
         }
     }
 

@@ -66,6 +66,19 @@ extension SQLiteAuditStore {
         try await retentionAnchor()?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
     }
 
+    /// Runs `body` on the append connection between two appends (under the append gate): the
+    /// store's own writes that must not lose to a steady ingest in SQLite's busy handler.
+    func onAppendConnection<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        return try await appendGate.withLock {
+            do {
+                return try await eventWriter.perform(body)
+            } catch {
+                throw storeFailure(operation, error)
+            }
+        }
+    }
+
     /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),
     /// turning driver errors into ``AuditTrailError``.
     func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {

@@ -35,23 +35,8 @@ extension SQLiteAuditStore: AuditRetentionStore {
     public func removeOldestEvents(through seq: Int64, receivedBefore cutoff: AuditTime, limit: Int, at time: AuditTime) async throws
         -> AuditRetentionAnchor? {
         guard limit > 0 else { throw AuditTrailError.invalid("limit", "must be at least 1") }
-        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
-        return try await appendGate.withLock {
-            do {
-                return try await eventWriter.perform { writer in
-                    try writer.execute("BEGIN IMMEDIATE")
-                    do {
-                        let anchor = try writer.removeOldest(through: seq, receivedBefore: cutoff, limit: limit, at: time)
-                        try writer.execute("COMMIT")
-                        return anchor
-                    } catch {
-                        writer.rollback()
-                        throw error
-                    }
-                }
-            } catch {
-                throw storeFailure("retention", error)
-            }
+        return try await onAppendConnection("retention") { writer in
+            try writer.immediateTransaction { try writer.removeOldest(through: seq, receivedBefore: cutoff, limit: limit, at: time) }
         }
     }
 

@@ -81,6 +81,20 @@ final class SQLiteRawConnection: @unchecked Sendable {
     }
 
     /// Rolls back the open transaction, if any; never throws (cleanup after a failure).
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when
+    /// it throws.
+    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
     func rollback() {
         guard let handle, sqlite_nio_sqlite3_get_autocommit(handle) == 0 else { return }
         _ = sqlite_nio_sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
