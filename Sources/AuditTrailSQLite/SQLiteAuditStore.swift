@@ -111,7 +111,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             let head = try await readHead(setup)
             try await prepareIndex(opened[1], head: head, logger: logger)
             opened.removeFirst()
-            try await setup.close()
+            try await setup.closeToCompletion()
             eventWriter = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
             for _ in 0..<Self.scannerCount {
                 scanners.append(try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
@@ -120,15 +120,15 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             return SQLiteAuditStore(
                 configuration: configuration, logger: logger, eventWriter: eventWriter!,
                 readers: SQLiteConnectionPool(connections: opened),
-                scanners: SQLiteConnectionPool(connections: scanners, close: { scanner in try await scanner.perform { $0.close() } }),
+                scanners: SQLiteConnectionPool(connections: scanners, close: { await $0.closeToCompletion() }),
                 readerThreadPool: readerPool,
                 maintenance: SQLiteConnectionPool(connections: [maintenance!]), maintenanceThreadPool: maintenancePool, head: head)
         } catch {
-            for connection in opened { try? await connection.close() }
-            try? await maintenance?.close()
+            for connection in opened { try? await connection.closeToCompletion() }
+            try? await maintenance?.closeToCompletion()
             try? await maintenancePool.shutdownGracefully()
-            if let eventWriter { try? await eventWriter.perform { $0.close() } }
-            for scanner in scanners { try? await scanner.perform { $0.close() } }
+            await eventWriter?.closeToCompletion()
+            for scanner in scanners { await scanner.closeToCompletion() }
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
             throw storeFailure("open", error)
@@ -149,7 +149,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             try await connection.execute("PRAGMA temp_store = MEMORY")
             return connection
         } catch {
-            try? await connection.close()
+            try? await connection.closeToCompletion()
             throw error
         }
     }
@@ -177,19 +177,20 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             return value
         }
         guard !wasClosed else { return }
-        await appendGate.withLock {
-            try? await eventWriter.perform { writer in
-                try? writer.execute("PRAGMA optimize")
-                writer.close()
-            }
+        await appendGate.withLock { await eventWriter.closeToCompletion(optimize: true) }
+        // Every step runs even if one fails (or the task is cancelled); the first failure is rethrown.
+        var failure: (any Error)?
+        func attempt(_ step: () async throws -> Void) async {
+            do { try await step() } catch { failure = failure ?? error }
         }
-        try await readers.close()
-        try await scanners.close()
-        try await maintenance.close()
-        try await eventWriter.threadPool.shutdownGracefully()
-        try await readerThreadPool.shutdownGracefully()
-        try await maintenanceThreadPool.shutdownGracefully()
+        await attempt { try await readers.close() }
+        await attempt { try await scanners.close() }
+        await attempt { try await maintenance.close() }
+        await attempt { try await eventWriter.threadPool.shutdownGracefully() }
+        await attempt { try await readerThreadPool.shutdownGracefully() }
+        await attempt { try await maintenanceThreadPool.shutdownGracefully() }
         fileSync.closeFiles()
+        if let failure { throw failure }
     }
 
     var isClosed: Bool { closed.withLock { $0 } }

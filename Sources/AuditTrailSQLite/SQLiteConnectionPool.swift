@@ -64,13 +64,27 @@ final class SQLiteConnectionPool<Connection: Sendable>: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume(returning: -1) }
-        for index in taken { try await closeConnection(connections[index]) }
+        // Every connection is closed even if one fails; the first failure is rethrown.
+        var failure: (any Error)?
+        for index in taken {
+            do { try await closeConnection(connections[index]) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
     }
 }
 
 extension SQLiteConnectionPool where Connection == SQLiteConnection {
     convenience init(connections: [SQLiteConnection]) {
-        self.init(connections: connections, close: { try await $0.close() })
+        self.init(connections: connections, close: { try await $0.closeToCompletion() })
+    }
+}
+
+extension SQLiteConnection {
+    /// Closes the connection even when the calling task is cancelled (a service group shutting
+    /// down on an error cancels its services): SQLiteNIO's `async` close is skipped on
+    /// cancellation, which leaves the handle open (and trips SQLiteNIO's assertion in debug builds).
+    func closeToCompletion() async throws {
+        try await close().get()
     }
 }
 

@@ -1,4 +1,5 @@
 import AuditTrail
+import NIOCore
 import NIOPosix
 // SQLiteNIO's vendored SQLite (a target of the sqlite-nio package already in Package.swift):
 // the append path needs prepared statements that outlive one call, which SQLiteNIO does not offer.
@@ -72,6 +73,16 @@ final class SQLiteRawConnection: @unchecked Sendable {
     /// Runs `body` on the writer's thread.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive { try body(self) }
+    }
+
+    /// Closes the handle on its thread even when the calling task is cancelled (the `async`
+    /// `runIfActive` skips work whose task was cancelled; its future-based form does not).
+    func closeToCompletion(optimize: Bool = false) async {
+        let handle = self
+        _ = try? await threadPool.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) {
+            if optimize { try? handle.execute("PRAGMA optimize") }
+            handle.close()
+        }.get()
     }
 
     /// Runs SQL without binds or rows (BEGIN, COMMIT, pragmas).

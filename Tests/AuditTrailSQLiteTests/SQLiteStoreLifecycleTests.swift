@@ -87,6 +87,29 @@ import Testing
         }
     }
 
+    /// A service group that stops on an error cancels its services: closing from a cancelled task
+    /// must still close every connection (an open SQLiteNIO connection trips its deinit assertion
+    /// in debug builds when the store is released).
+    @Test func closingFromACancelledTaskClosesEveryConnection() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store: SQLiteAuditStore? = try await directory.open()
+        _ = try await store?.append(AuditFixtures.prepare(AuditFixtures.events(count: 10, seed: 21)))
+        let closing = try #require(store)
+        await withTaskGroup(of: Void.self) { group in
+            group.cancelAll()
+            group.addTask {
+                #expect(Task.isCancelled)
+                try? await closing.close()
+            }
+        }
+        store = nil
+        let reopened = try await directory.open()
+        #expect(try await reopened.head().seq == 10)
+        #expect(try await reopened.verifyChain().ok)
+        try await reopened.close()
+    }
+
     @Test func walResetStartsTheLogOverAndKeepsEveryEvent() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
