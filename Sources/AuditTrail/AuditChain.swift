@@ -1,5 +1,3 @@
-import Crypto
-
 /// The hash chain: `hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`, `hash(0)` = 32 zero bytes.
 ///
 /// ```swift
@@ -11,10 +9,13 @@ public enum AuditChain {
 
     /// The chain hash of an event given the previous event's hash.
     public static func next(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        hasher.update(data: canonical)
-        return AuditMerkle.bytes(of: hasher.finalize())
+        previous.withUnsafeBytes { previous in canonical.withUnsafeBytes { AuditSHA256.hash(previous, $0) } }
+    }
+
+    /// The chain hash of `canonical` after the 32 bytes at `previous`, written to the 32 bytes at
+    /// `output` (which may be `previous`): the allocation-free form verifiers use.
+    public static func next(previous: UnsafeRawPointer, canonical: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+        AuditSHA256.hash(UnsafeRawBufferPointer(start: previous, count: AuditMerkle.hashSize), canonical, into: output)
     }
 
     /// Lower-case hex.
@@ -53,29 +54,32 @@ public enum AuditChain {
 
     /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.
     public static func embeddedSeq(in canonical: [UInt8]) -> Int64? {
-        // `"seq"` sorts near the end (before severity, tags and time), so search backwards, in place.
+        canonical.withUnsafeBytes { embeddedSeq(in: $0) }
+    }
+
+    /// The `seq` written inside canonical bytes, read in place.
+    public static func embeddedSeq(in bytes: UnsafeRawBufferPointer) -> Int64? {
+        // `"seq"` sorts near the end (before severity, tags and time), so search backwards.
         let needle: StaticString = #","seq":"#
         let count = needle.utf8CodeUnitCount
-        return canonical.withUnsafeBufferPointer { bytes -> Int64? in
-            let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: count)
-            guard bytes.count > count else { return nil }
-            var start = bytes.count - count
-            while start >= 0 {
-                if bytes[start] == pattern[0], bytes[start + 1] == pattern[1],
-                   UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]).elementsEqual(pattern) {
-                    var value: Int64 = 0
-                    var index = start + count
-                    var digits = 0
-                    while index < bytes.count, (48...57).contains(bytes[index]), digits < 19 {
-                        value = value &* 10 &+ Int64(bytes[index] - 48)
-                        index += 1; digits += 1
-                    }
-                    return digits > 0 ? value : nil
+        let pattern = UnsafeRawBufferPointer(start: needle.utf8Start, count: count)
+        guard bytes.count > count else { return nil }
+        var start = bytes.count - count
+        while start >= 0 {
+            if bytes[start] == pattern[0], bytes[start + 1] == pattern[1],
+               UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]).elementsEqual(pattern) {
+                var value: Int64 = 0
+                var index = start + count
+                var digits = 0
+                while index < bytes.count, (48...57).contains(bytes[index]), digits < 19 {
+                    value = value &* 10 &+ Int64(bytes[index] - 48)
+                    index += 1; digits += 1
                 }
-                start -= 1
+                return digits > 0 ? value : nil
             }
-            return nil
+            start -= 1
         }
+        return nil
     }
 }
 

@@ -36,7 +36,6 @@ public struct AuditChainVerifier: Sendable {
 
     public init(start: AuditChainHead) { self.head = start }
 
-    /// Checks the next row; returns the problem, or nil and advances.
     /// `verifier` after checking `rows` (those up to seq `last`), and the first problem; a
     /// value-in, value-out form for checking a page on another task.
     public static func checking(_ verifier: AuditChainVerifier, _ rows: [AuditStoredEvent], upTo last: Int64) -> (AuditChainVerifier, Problem?) {
@@ -47,24 +46,96 @@ public struct AuditChainVerifier: Sendable {
         return (verifier, nil)
     }
 
+    /// Checks the next row; returns the problem, or nil and advances.
     public mutating func check(_ row: AuditStoredEvent) -> Problem? {
-        let expected = head.seq + 1
-        if row.seq > expected {
-            return Problem(seq: expected, kind: .missing, detail: "rows \(expected)…\(row.seq - 1) are absent")
+        let problem = head.hash.withUnsafeBytes { previous in
+            row.canonical.withUnsafeBytes { canonical in
+                row.hash.withUnsafeBytes { stored in
+                    withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { computed in
+                        Self.problem(seq: row.seq, after: head.seq, previous: previous, canonical: canonical, stored: stored,
+                                     scratch: computed.baseAddress!)
+                    }
+                }
+            }
         }
-        if row.seq < expected {
-            return Problem(seq: row.seq, kind: .inserted, detail: "seq repeats or goes back after \(head.seq)")
-        }
-        if let embedded = AuditChain.embeddedSeq(in: row.canonical), embedded != row.seq {
-            return Problem(seq: row.seq, kind: .reordered, detail: "stored bytes belong to seq \(embedded)")
-        }
-        let computed = AuditChain.next(previous: head.hash, canonical: row.canonical)
-        guard computed == row.hash else {
-            return Problem(seq: row.seq, kind: .edited, detail: "hash does not match the stored bytes and the previous hash")
-        }
-        head = AuditChainHead(seq: row.seq, hash: computed)
+        if let problem { return problem }
+        head = AuditChainHead(seq: row.seq, hash: row.hash)
         checked += 1
         return nil
+    }
+
+    /// Checks every row of a page in order, hashing in place; returns the first problem, or nil
+    /// and advances past the page.
+    public mutating func check(_ page: AuditVerificationPage) -> Problem? {
+        check(page, rows: 0..<page.count)
+    }
+
+    /// Takes over where `next`, a verifier started at this one's head, stopped: a page checked
+    /// in two halves on two cores is one walk.
+    mutating func advance(to next: AuditChainVerifier) {
+        head = next.head
+        checked += next.checked
+    }
+
+    /// Checks rows `rows` of a page in order (the first one follows ``head``), hashing in place;
+    /// with `leaves`, also writes each row's Merkle leaf hash there, 32 bytes per row.
+    mutating func check(_ page: AuditVerificationPage, rows: Range<Int>, leaves: UnsafeMutableRawPointer? = nil) -> Problem? {
+        guard !rows.isEmpty else { return nil }
+        var problem: Problem?
+        var verified = 0
+        page.canonical.withUnsafeBytes { canonical in
+            page.hashes.withUnsafeBytes { hashes in
+                withUnsafeTemporaryAllocation(byteCount: 2 * AuditMerkle.hashSize, alignment: 8) { scratch in
+                    let start = scratch.baseAddress!
+                    head.hash.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: min($0.count, AuditMerkle.hashSize)) }
+                    // The previous hash: the head's for the first row, then the stored hash of the
+                    // row just verified (equal to the computed one).
+                    var previous = UnsafeRawPointer(start)
+                    var seq = head.seq
+                    for row in rows {
+                        let stored = UnsafeRawBufferPointer(rebasing: hashes[(32 * row)..<(32 * row + 32)])
+                        let bytes = UnsafeRawBufferPointer(rebasing: canonical[page.canonicalRange(row)])
+                        if let leaves { AuditMerkle.leafHash(bytes, into: leaves + 32 * (row - rows.lowerBound)) }
+                        if let found = Self.problem(seq: page.seqs[row], after: seq, previous: UnsafeRawBufferPointer(start: previous, count: 32),
+                                                    canonical: bytes, stored: stored, scratch: start + AuditMerkle.hashSize) {
+                            problem = found
+                            return
+                        }
+                        previous = stored.baseAddress!
+                        seq = page.seqs[row]
+                        verified += 1
+                    }
+                }
+            }
+        }
+        if verified > 0 {
+            let last = rows.lowerBound + verified - 1
+            head = AuditChainHead(seq: page.seqs[last], hash: Array(page.hashes[(32 * last)..<(32 * last + 32)]))
+            checked += Int64(verified)
+        }
+        return problem
+    }
+
+    /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
+    /// the one check both forms share. `scratch` holds 32 bytes.
+    private static func problem(
+        seq: Int64, after: Int64, previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
+        stored: UnsafeRawBufferPointer, scratch: UnsafeMutableRawPointer
+    ) -> Problem? {
+        let expected = after + 1
+        if seq > expected {
+            return Problem(seq: expected, kind: .missing, detail: "rows \(expected)…\(seq - 1) are absent")
+        }
+        if seq < expected {
+            return Problem(seq: seq, kind: .inserted, detail: "seq repeats or goes back after \(after)")
+        }
+        if let embedded = AuditChain.embeddedSeq(in: canonical), embedded != seq {
+            return Problem(seq: seq, kind: .reordered, detail: "stored bytes belong to seq \(embedded)")
+        }
+        let edited = Problem(seq: seq, kind: .edited, detail: "hash does not match the stored bytes and the previous hash")
+        guard previous.count == AuditMerkle.hashSize, stored.count == AuditMerkle.hashSize else { return edited }
+        AuditChain.next(previous: previous.baseAddress!, canonical: canonical, into: scratch)
+        return AuditMerkle.equal(UnsafeRawPointer(scratch), stored.baseAddress!) ? nil : edited
     }
 }
 

@@ -93,38 +93,47 @@ extension AuditCheckpointStore {
             if let problem = try await walk.start(from: anchor, store: self, pageSize: pageSize) { return finish(problem) }
             fetchedUpTo = anchor.seq
         }
-        // The next page is read while this one is hashed.
-        var rows = start.seq < head.seq ? try await self.rows(after: start.seq, limit: pageSize) : []
-        while let last = rows.last?.seq {
-            async let following = last < head.seq ? self.rows(after: last, limit: pageSize) : []
-            // The chain (one hash per row) is checked on another core while this task rebuilds the tree.
-            let (chainBefore, page, headSeq) = (walk.chain, rows, head.seq)
-            async let chainChecked = AuditChainVerifier.checking(chainBefore, page, upTo: headSeq)
-            let pageStart = walk.tree.size
-            var nodes: [AuditMerkleNode] = []
-            nodes.reserveCapacity(2 * rows.count + 64)
+        // The next page is read while this one is hashed — its two halves on two cores, chain and
+        // leaf hashes together — and then grown into the tree; all of it in page-sized buffers
+        // (``AuditVerificationPage``), hashed in place.
+        var tree = AuditMerkleFrontier(walk.tree)
+        var page = start.seq < head.seq
+            ? try await verificationPage(after: start.seq, through: head.seq, limit: pageSize, leavesBefore: tree.size)
+            : AuditVerificationPage()
+        while let last = page.seqs.last {
+            let pageStart = tree.size
+            let (current, chainBefore, headSeq) = (page, walk.chain, head.seq)
+            async let following = last < headSeq
+                ? verificationPage(after: last, through: headSeq, limit: pageSize, leavesBefore: pageStart + Int64(current.count))
+                : AuditVerificationPage()
+            // Chain and leaf hashes of both halves of the page at once, on two cores.
+            let hashed = await AuditPageHashing.hashing(current, after: chainBefore)
+            walk.chain = hashed.chain
+            // A broken chain is reported first, as a walk that stopped at that row would.
+            if let chainProblem = hashed.problem { return finish(chainProblem) }
+            var completed = AuditMerkleFrontier.emptyLevels()
             var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
             var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
-            for row in rows where row.seq <= head.seq {
-                nodes += walk.tree.append(leafHash: AuditMerkle.leafHash(row.canonical))
-                if pinned?.treeSize == walk.tree.size { pinnedReached = (walk.tree.root, walk.tree.frontier) }
-                while true {
-                    if queued.isEmpty, !exhausted {
-                        let page = try await checkpoints(after: fetchedUpTo, limit: pageSize)
-                        exhausted = page.isEmpty
-                        queued = page[...]
-                        fetchedUpTo = page.last?.treeSize ?? fetchedUpTo
+            // The checkpoints up to the page's end are fetched first, so the loop never waits.
+            let pageEnd = pageStart + Int64(current.count)
+            while !exhausted, fetchedUpTo < pageEnd {
+                let fetched = try await checkpoints(after: fetchedUpTo, limit: pageSize)
+                exhausted = fetched.isEmpty
+                queued.append(contentsOf: fetched)
+                fetchedUpTo = fetched.last?.treeSize ?? fetchedUpTo
+            }
+            hashed.leaves.withUnsafeBytes { leaves in
+                for row in 0..<current.count {
+                    tree.append(leafHash: leaves.baseAddress! + AuditMerkle.hashSize * row, completed: &completed)
+                    if pinned?.treeSize == tree.size { pinnedReached = (tree.root, tree.frontier) }
+                    while let next = queued.first, next.treeSize <= tree.size {
+                        queued.removeFirst()
+                        if next.treeSize == tree.size { reached.append((next, tree.root, tree.frontier)) }
                     }
-                    guard let next = queued.first, next.treeSize <= walk.tree.size else { break }
-                    queued.removeFirst()
-                    if next.treeSize == walk.tree.size { reached.append((next, walk.tree.root, walk.tree.frontier)) }
                 }
             }
-            // A broken chain is reported first, as a walk that stopped at that row would.
-            let chainProblem: AuditChainVerifier.Problem?
-            (walk.chain, chainProblem) = await chainChecked
-            if let chainProblem { return finish(chainProblem) }
-            if let problem = try await walk.compareStoredTree(with: self, pageStart: pageStart, nodes: nodes) {
+            walk.tree = tree.builder
+            if let problem = walk.compareStoredTree(current, pageStart: pageStart, computed: completed) {
                 return finish(problem)
             }
             for entry in reached {
@@ -134,7 +143,7 @@ extension AuditCheckpointStore {
                 return finish(problem)
             }
             progress?(walk.chain.checked, head.seq)
-            rows = try await following
+            page = try await following
         }
         if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {
             return finish(.init(seq: walk.chain.head.seq + 1, kind: walk.chain.head.seq < head.seq ? .missing : .edited,
@@ -188,38 +197,37 @@ struct AuditLogWalk {
         storedSize < head.seq ? .inserted : storedSize > head.seq ? .missing : .edited
     }
 
-    /// Whether the stored subtree hashes agree with the ones just recomputed for the page's
-    /// leaves (one query per page): the first node that differs or is missing names its seq.
-    func compareStoredTree(with store: some AuditCheckpointStore, pageStart: Int64, nodes: [AuditMerkleNode]) async throws -> AuditChainVerifier.Problem? {
-        guard tree.size > pageStart else { return nil }
-        // Sorted and searched rather than hashed: a page holds ~20,000 nodes.
-        let stored = try await store.merkleNodes(completedBy: pageStart..<tree.size).sorted { Self.precedes($0.id, $1.id) }
-        func storedHash(_ id: AuditMerkleNodeID) -> [UInt8]? {
-            var low = 0, high = stored.count
-            while low < high {
-                let middle = (low + high) / 2
-                if Self.precedes(stored[middle].id, id) { low = middle + 1 } else { high = middle }
+    /// Whether the stored subtree hashes read with the page agree with the ones just recomputed
+    /// for its leaves (`computed[level]`, in index order): the first node that differs or is
+    /// missing — in leaf order, then level — names its seq.
+    func compareStoredTree(_ page: AuditVerificationPage, pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
+        var first: (seq: Int64, level: Int, missing: Bool)?
+        for range in AuditVerificationPage.levelRanges(completedBy: pageStart..<tree.size) {
+            let stored = page.levels.first { $0.level == range.level } ?? .init(level: range.level)
+            let mismatch: (index: Int64, missing: Bool)? = computed[range.level].withUnsafeBytes { ours in
+                stored.hashes.withUnsafeBytes { theirs in
+                    var row = 0
+                    for (offset, index) in range.indices.enumerated() {
+                        while row < stored.indices.count, stored.indices[row] < index { row += 1 }
+                        guard row < stored.indices.count, stored.indices[row] == index else { return (index, true) }
+                        if !AuditMerkle.equal(ours.baseAddress! + 32 * offset, theirs.baseAddress! + 32 * row) { return (index, false) }
+                        row += 1
+                    }
+                    return nil
+                }
             }
-            return low < stored.count && stored[low].id == id ? stored[low].hash : nil
+            guard let mismatch else { continue }
+            let seq = (mismatch.index + 1) << range.level
+            if first == nil || seq < first!.seq { first = (seq, range.level, mismatch.missing) }
         }
-        for node in nodes {
-            let seq = node.id.leaves.upperBound
-            guard let hash = storedHash(node.id) else {
-                return .init(seq: seq, kind: .inserted,
-                             detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(seq) is not among them")
-            }
-            guard hash == node.hash else {
-                let what = node.id.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
-                    : "the stored Merkle subtree hash over seqs \(node.id.leaves.lowerBound + 1)…\(seq) does not match the events"
-                return .init(seq: seq, kind: node.id.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(seq)")
-            }
+        guard let first else { return nil }
+        if first.missing {
+            return .init(seq: first.seq, kind: .inserted,
+                         detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(first.seq) is not among them")
         }
-        return nil
-    }
-
-    /// Level, then index.
-    static func precedes(_ a: AuditMerkleNodeID, _ b: AuditMerkleNodeID) -> Bool {
-        a.level != b.level ? a.level < b.level : a.index < b.index
+        let what = first.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
+            : "the stored Merkle subtree hash over seqs \(first.seq - (Int64(1) << first.level) + 1)…\(first.seq) does not match the events"
+        return .init(seq: first.seq, kind: first.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(first.seq)")
     }
 
     /// The signature problem of a checkpoint, if any (nil without a key).

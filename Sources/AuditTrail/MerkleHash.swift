@@ -19,31 +19,50 @@ public enum AuditMerkle {
     /// The root of the empty tree: `SHA-256("")`.
     public static let emptyRoot: [UInt8] = Array(SHA256.hash(data: [UInt8]()))
 
+    /// The prefixes RFC 6962 puts before a leaf's and a node's bytes.
+    private static let leafPrefix: [UInt8] = [0x00], nodePrefix: [UInt8] = [0x01]
+
     /// The hash of one leaf: `SHA-256(0x00 ‖ data)`.
     ///
     /// - Parameter data: the leaf's bytes (for AuditTrail, an event's stored canonical bytes).
     public static func leafHash(_ data: some Sequence<UInt8>) -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         // Contiguous bytes (an event's canonical array) are hashed in place.
-        if data.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
-            hasher.update(data: Array(data))
+        if let hash = data.withContiguousStorageIfAvailable({ bytes in
+            leafPrefix.withUnsafeBytes { AuditSHA256.hash($0, UnsafeRawBufferPointer(bytes)) }
+        }) {
+            return hash
         }
-        return bytes(of: hasher.finalize())
+        return leafHash(Array(data))
     }
 
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: left)
-        hasher.update(data: right)
-        return bytes(of: hasher.finalize())
+        nodePrefix.withUnsafeBytes { prefix in
+            left.withUnsafeBytes { left in right.withUnsafeBytes { AuditSHA256.hash(prefix, left, $0) } }
+        }
     }
 
-    /// A digest's 32 bytes (copied at once, not byte by byte through its sequence).
-    static func bytes(of digest: SHA256Digest) -> [UInt8] {
-        digest.withUnsafeBytes { Array($0) }
+    /// `SHA-256(0x00 ‖ data)` written to the 32 bytes at `output`, without allocating.
+    public static func leafHash(_ data: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+        leafPrefix.withUnsafeBytes { AuditSHA256.hash($0, data, into: output) }
+    }
+
+    /// `SHA-256(0x01 ‖ left ‖ right)` of the 32 bytes at each pointer, written to the 32 bytes at
+    /// `output` (which may be either input), without allocating.
+    public static func nodeHash(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
+        nodePrefix.withUnsafeBytes {
+            AuditSHA256.hash($0, UnsafeRawBufferPointer(start: left, count: hashSize), UnsafeRawBufferPointer(start: right, count: hashSize),
+                             into: output)
+        }
+    }
+
+    /// Whether the 32-byte hashes at `a` and `b` are equal (four word compares).
+    public static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Bool {
+        var difference: UInt64 = 0
+        for offset in stride(from: 0, to: hashSize, by: 8) {
+            difference |= a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        }
+        return difference == 0
     }
 
     /// The perfect subtrees that make up the leaf range `lo ..< hi`, left to right, biggest first.

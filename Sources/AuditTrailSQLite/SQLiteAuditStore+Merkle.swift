@@ -62,36 +62,18 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         return rows.first?.int64("last").map { $0 + 1 } ?? 0
     }
 
-    /// One query: per level, the index range whose last leaf falls in `leaves`.
+    /// One primary-key range scan per level, lowest level first, each in index order (a single
+    /// query OR-ing the levels made SQLite de-duplicate every row through a temporary b-tree).
     public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
-        guard !leaves.isEmpty, leaves.lowerBound >= 0 else { return [] }
-        var ranges: [(level: Int64, first: Int64, last: Int64)] = []
-        var level = 0
-        // Node (l, i) is completed by leaf (i + 1)·2^l − 1.
-        while level < 63, leaves.upperBound >> level >= 1 {
-            let first = ((leaves.lowerBound + 1) + (Int64(1) << level) - 1) >> level - 1
-            let last = leaves.upperBound >> level - 1
-            if first <= last { ranges.append((Int64(level), first, last)) }
-            level += 1
-        }
-        let wanted = ranges
-        // One primary-key range scan per level, lowest level first, each in index order (a single
-        // query OR-ing the levels made SQLite de-duplicate every row through a temporary b-tree).
-        return try await scan("merkle nodes") { scanner in
-            var nodes: [AuditMerkleNode] = []
-            nodes.reserveCapacity(2 * leaves.count + 64)
-            for range in wanted {
-                try scanner.run("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx", bind: { b in
-                    b.integer(1, range.level)
-                    b.integer(2, range.first)
-                    b.integer(3, range.last)
-                }, row: { row in
-                    guard let index = row.integer(0) else { return }
-                    nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(range.level), index: index), hash: row.bytes(1)))
-                })
+        var nodes: [AuditMerkleNode] = []
+        nodes.reserveCapacity(2 * leaves.count + 64)
+        for level in try await storedLevels(completedBy: leaves) {
+            for (offset, index) in level.indices.enumerated() {
+                let hash = Array(level.hashes[(AuditMerkle.hashSize * offset)..<(AuditMerkle.hashSize * (offset + 1))])
+                nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: level.level, index: index), hash: hash))
             }
-            return nodes
         }
+        return nodes
     }
 
     public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {

@@ -36,4 +36,21 @@ extension SQLiteRawConnection {
         }
         return try AuditMerkleTreeBuilder(size: size, frontier: frontier)
     }
+
+    /// The stored subtree hashes of one level in an index range, in index order (one primary-key
+    /// range scan), as a verification page holds them.
+    func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditVerificationPage.Level {
+        var stored = AuditVerificationPage.Level(level: level)
+        stored.indices.reserveCapacity(indices.count)
+        stored.hashes.reserveCapacity(AuditMerkle.hashSize * indices.count)
+        try run("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx", bind: { b in
+            b.integer(1, Int64(level))
+            b.integer(2, indices.lowerBound)
+            b.integer(3, indices.upperBound)
+        }, row: { row in
+            guard let index = row.integer(0) else { return }
+            row.withBytes(1) { stored.append(index: index, hash: $0) }
+        })
+        return stored
+    }
 }

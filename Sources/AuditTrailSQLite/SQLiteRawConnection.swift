@@ -218,6 +218,15 @@ final class SQLiteRawConnection: @unchecked Sendable {
             sqlite_nio_sqlite3_column_text(statement, column).map { String(cString: $0) }
         }
 
+        /// A blob column in place, valid only inside `body` (no copy).
+        func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            guard count > 0, let pointer = sqlite_nio_sqlite3_column_blob(statement, column) else {
+                return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            return try body(UnsafeRawBufferPointer(start: pointer, count: count))
+        }
+
         func bytes(_ column: Int32) -> [UInt8] {
             let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
             guard count > 0, let pointer = sqlite_nio_sqlite3_column_blob(statement, column) else { return [] }

@@ -42,6 +42,8 @@ struct IngestBench: AsyncParsableCommand {
     @Option(name: .customLong("batch-connections"), help: "wrk connections for batch POSTs.") var batchConnections = 8
     @Option(name: .customLong("checkpoint-events"), help: "In-process: sign a checkpoint every N events, as the server does (0: none).")
     var checkpointEvents = 1000
+    @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
+    var smallEvents = false
 
     func validate() throws {
         if events < 0 { throw ValidationError("--events: must be 0 or more") }
@@ -72,7 +74,7 @@ struct IngestBench: AsyncParsableCommand {
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
         let elapsed = try await benchIngest(into: store, events: events, batch: batch, producers: producers,
-                                            checkpointEvents: checkpointEvents, logger: logger)
+                                            checkpointEvents: checkpointEvents, smallEvents: smallEvents, logger: logger)
         let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
         print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)")
         try await store.close()
