@@ -58,6 +58,7 @@ public struct AuditExportVerifier: Sendable {
     var trailer: (events: Int64, lastSeq: Int64?)?
     var partialLine: [UInt8] = []
 
+    /// A verifier for an export of the log whose checkpoints `publicKey` signs.
     public init(publicKey: AuditSignerPublicKey) { self.publicKey = publicKey }
 
     /// Whether the outcome is decided (a problem was found); reading more changes nothing.
@@ -136,6 +137,7 @@ public struct AuditExportVerifier: Sendable {
 
 /// The outcome of verifying an export file.
 public struct AuditExportVerification: Sendable, Hashable {
+    /// Whether the file verified: no problem was found.
     public var ok: Bool { problem == nil }
     /// The header, when line 1 parsed.
     public var header: AuditExportHeader?

@@ -48,7 +48,8 @@ extension AuditAPI {
             let frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: start.seq))
             firstRows = try await store.rows(after: start.seq, limit: Self.exportPageSize)
             guard firstRows.first?.seq == start.seq + 1 else {
-                throw AuditTrailError(.conflict, "retention removed events while the export started; retry the export")
+                throw AuditTrailError(.conflict, "the first stored event is not seq \(start.seq + 1): retention removed events "
+                                      + "while the export started (retry), or the log is damaged (run verify)")
             }
             header = AuditExportHeader(origin: body.origin, treeSize: size, rootHash: checkpoint.rootHash, checkpoint: checkpoint.note,
                                        keyID: keyHex, filters: [:], chainStart: start, frontier: frontier)
