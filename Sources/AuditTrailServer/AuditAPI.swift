@@ -15,6 +15,8 @@ struct AuditAPI: Sendable {
     let options: AuditServerConfiguration.Options
     /// The checkpoint key's public half: `POST /v1/verify` checks every checkpoint with it.
     let publicKey: AuditSignerPublicKey
+    /// Signs a checkpoint on demand (`GET /v1/export` covers the log up to the moment it starts).
+    let checkpointer: AuditCheckpointer
     /// The retention window shown before one is stored (the configured initial window).
     let retentionDefault: AuditRetentionWindow
     let logger: Logger
@@ -39,6 +41,7 @@ struct AuditAPI: Sendable {
         v1.get("/events", use: listEvents)
         v1.get("/events/{id}", use: getEvent)
         v1.get("/stats", use: stats)
+        v1.get("/export", use: export)
         v1.get("/event-types", use: eventTypes)
         v1.get("/severities", use: severities)
         v1.post("/keys", use: createKey)

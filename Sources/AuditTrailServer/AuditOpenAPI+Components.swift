@@ -44,7 +44,8 @@ extension AuditOpenAPI {
         var responses: [String: JSONValue] = [:]
         let meanings: [(String, String)] = [
             ("400", "Invalid input: errors[] names each field or parameter"), ("401", "No key, or an unknown or revoked key"),
-            ("403", "The key's role does not allow this"), ("404", "Not found"), ("413", "Over a size limit"),
+            ("403", "The key's role does not allow this"), ("404", "Not found"),
+            ("409", "Conflicts with the log's state (e.g. an export of an empty log)"), ("413", "Over a size limit"),
             ("503", "Overloaded, shutting down or not ready; retry after Retry-After seconds"),
         ]
         for (status, description) in meanings {

@@ -70,6 +70,21 @@ enum AuditOpenAPI {
                     ],
                     responses: ["200": response("Aggregates", ref("Stats"))], problems: ["400", "401", "403", "503"]),
             ],
+            "/v1/export": [
+                "get": operation(
+                    "export",
+                    "Stream a verifiable export (AuditTrail export v1, JSON Lines), oldest first, up to a signed checkpoint made now if the head is past the latest one (recorded as audit.export). Line 1 is the header {\"audittrail_export\":{…}} with the signed checkpoint note; then one StoredEvent per line; with any filter each event is followed by {\"inclusion_proof\":{\"seq\",\"tree_size\",\"hashes\"}}; the last line is {\"audittrail_export_end\":{\"events\",\"last_seq\"}}. Hashes are lower-case hex. Without a filter the export is contiguous and carries chain_start and the Merkle frontier to rebuild the signed root. Verify offline with audittrail verify --export FILE --public-key KEY. limit, cursor and order are refused (400).",
+                    roles: "admin, auditor",
+                    parameters: filterParameters + [
+                        queryParameter("format", "The export format; only jsonl (default)", ["type": "string", "enum": ["jsonl"]]),
+                    ],
+                    responses: [
+                        "200": [
+                            "description": "The export, streamed",
+                            "content": ["application/x-ndjson": ["schema": ["type": "string", "description": "AuditTrail export v1: one JSON object per line"]]],
+                        ],
+                    ], problems: ["400", "401", "403", "409", "503"]),
+            ],
             "/v1/event-types": [
                 "get": operation(
                     "eventTypes", "Known actions with category and default severity, and the actions seen so far",

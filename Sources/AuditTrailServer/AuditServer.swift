@@ -53,6 +53,7 @@ struct AuditServer: Sendable {
         let api = AuditAPI(
             store: store, writer: writer, validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
             authenticator: authenticator, metrics: metrics, options: configuration.options, publicKey: signer.publicKey,
+            checkpointer: checkpointer,
             retentionDefault: configuration.retention.initialWindow, logger: logger)
         // The configured window applies only while none is stored (PUT /v1/retention stores one).
         try await store.setRetentionWindow(configuration.retention.initialWindow, replacing: false)

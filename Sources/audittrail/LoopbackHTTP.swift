@@ -29,6 +29,21 @@ enum LoopbackHTTP {
     static func request(
         host: String, port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []
     ) throws -> Response {
+        let fd = try openConnection(host: host, port: port)
+        defer { close(fd) }
+        try sendRequest(fd, host: host, port: port, method: method, path: path, headers: headers, body: body)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        return try parse(received)
+    }
+
+    /// A connected TCP socket to `host` (a name or an address) on `port`; the caller closes it.
+    static func openConnection(host: String, port: Int) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -49,7 +64,13 @@ enum LoopbackHTTP {
             candidate = info.pointee.ai_next
         }
         guard fd >= 0 else { throw Failure(description: "connection to \(host):\(port) refused") }
-        defer { close(fd) }
+        return fd
+    }
+
+    /// Sends one request (`Connection: close`) on `fd`.
+    static func sendRequest(
+        _ fd: Int32, host: String, port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8]
+    ) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
@@ -60,14 +81,6 @@ enum LoopbackHTTP {
             guard n > 0 else { throw Failure(description: "send failed") }
             sent += n
         }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            received += buffer[0..<n]
-        }
-        return try parse(received)
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Response {

@@ -9,7 +9,7 @@ import Foundation
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) or a running server; exits 1 and names the first bad seq.",
+        abstract: "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) , a running server or an export file; exits 1 and names the first bad seq.",
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
@@ -18,7 +18,9 @@ struct VerifyCommand: AsyncParsableCommand {
             After a deliberate key change, remove the log's entry from the state file (or pass --no-state once). \
             With --server, the newest checkpoint must be signed by --public-key (or the key pinned in the state file) and \
             the log must still extend the checkpoint verified last time from this machine (a consistency proof); --full \
-            also has the server re-hash every stored event.
+            also has the server re-hash every stored event. With --export FILE, an export file is checked offline \
+            against --public-key: its signed checkpoint, every event's bytes, the chain and the rebuilt Merkle root \
+            (contiguous) or each inclusion proof (filtered), and that the file is complete.
             """
     )
 
@@ -49,9 +51,20 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "With --server: also have the server re-hash every stored event (an admin or auditor key).")
     var full = false
 
+    @Option(help: "Verify an export file (from `audittrail export`) offline with --public-key: no server, no data directory.")
+    var export: String?
+
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
+        if export != nil {
+            if server != nil || apiKey != nil || full || data.dataDirectory != nil || signingKey != nil || state != nil || noState {
+                throw ValidationError("--export: cannot be combined with --server, --api-key, --full, --data-dir, --signing-key, --state or --no-state")
+            }
+            guard publicKey != nil else {
+                throw ValidationError("--public-key: required with --export (the key `audittrail keys public` prints)")
+            }
+        }
         if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
         if server == nil, apiKey != nil || full { throw ValidationError("--api-key, --full: only with --server") }
         if server != nil, data.dataDirectory != nil || signingKey != nil {
@@ -61,6 +74,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let server { return try await runRemote(server) }
+        if let export { return try runExport(export) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         let clock = ContinuousClock()

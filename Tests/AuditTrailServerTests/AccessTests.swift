@@ -28,6 +28,7 @@ import Testing
             Case(method: .get, uri: "/v1/events", expected: readers),
             Case(method: .get, uri: "/v1/events/\(eventID)", expected: readers),
             Case(method: .get, uri: "/v1/stats", expected: readers),
+            Case(method: .get, uri: "/v1/export", expected: [.admin: 200, .auditor: 200, .writer: 403, .viewer: 403]),
             Case(method: .get, uri: "/v1/event-types", expected: readers),
             Case(method: .get, uri: "/v1/severities", expected: readers),
             Case(method: .post, uri: "/v1/keys", body: #"{"name":"x","role":"writer"}"#, expected: adminOnly(201)),

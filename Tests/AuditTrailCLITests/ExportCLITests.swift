@@ -1,0 +1,75 @@
+import AuditTrail
+import Foundation
+import Testing
+@testable import audittrail
+
+/// `audittrail export` against the real server binary, and `audittrail verify --export` offline.
+@Suite("audittrail export and verify --export", .serialized)
+struct ExportCLITests {
+    @Test func anExportVerifiesOfflineAndAnEditedFileFailsNamingTheSeq() async throws {
+        let directory = temporaryDataDirectory()
+        let file = directory + ".export.jsonl"
+        defer {
+            for path in [directory, file, file + ".partial"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let key = "k-" + UUID().uuidString
+        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
+        try await server.waitUntilHealthy()
+        let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
+        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        let address = "http://127.0.0.1:\(server.port)"
+
+        let exported = try runCLI(["export", "--server", address, "--api-key", key, "--output", file])
+        #expect(exported.status == 0, "\(exported.output)")
+        #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
+        let printed = try runCLI(["keys", "public", "--data-dir", directory])
+        #expect(printed.status == 0, "\(printed.output)")
+        let publicKey = try #require(printed.output.split(separator: "\n").last.map(String.init))
+
+        let verified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.contains("OK: 30 events"), "\(verified.output)")
+
+        // One field of seq 7 changed in the file: verify names seq 7, in both output forms.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(#""i":6}"#))
+        try text.replacingOccurrences(of: #""i":6}"#, with: #""i":66}"#).write(toFile: file, atomically: true, encoding: .utf8)
+        let failed = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(failed.status == 1, "\(failed.output)")
+        #expect(failed.output.contains("FAILED at seq 7: edited"), "\(failed.output)")
+        let json = try runCLI(["verify", "--export", file, "--public-key", publicKey, "--json"])
+        #expect(json.status == 1)
+        let result = try #require(json.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let object = try JSONParser.parse(String(result))
+        #expect(object["ok"] == .bool(false) && object["first_bad_seq"] == .int(7) && object["kind"] == .string("edited"), "\(json.output)")
+
+        // A filtered export to standard output, with the query's filter flags.
+        let filtered = try runCLI(["export", "--server", address, "--api-key", key, "--actor", "u-1", "--action", "data.*"])
+        #expect(filtered.status == 0, "\(filtered.output)")
+        try filtered.output.write(toFile: file, atomically: true, encoding: .utf8)
+        let filteredVerified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(filteredVerified.status == 0, "\(filteredVerified.output)")
+        #expect(filteredVerified.output.contains("OK: 10 events"), "\(filteredVerified.output)")
+
+        // A bad filter is refused, naming the flag.
+        let refused = try runCLI(["export", "--server", address, "--api-key", key, "--resource-id", "x", "--since", "2026-13-01"])
+        #expect(refused.status != 0 && refused.output.contains("--since"), "\(refused.output)")
+        server.kill(signal: SIGTERM)
+    }
+
+    @Test(arguments: [
+        (["export"], "--server"),
+        (["export", "--server", "ftp://x"], "--server"),
+        (["export", "--server", "http://127.0.0.1:1", "--outcome", "maybe"], "--outcome"),
+        (["export", "--server", "http://127.0.0.1:1", "--output", "/nonexistent-dir/x.jsonl"], "--output"),
+        (["verify", "--export", "x.jsonl"], "--public-key"),
+        (["verify", "--export", "x.jsonl", "--public-key", "not-a-key"], "--public-key"),
+        (["verify", "--export", "x.jsonl", "--server", "http://127.0.0.1:1"], "--export"),
+        (["verify", "--export", "/nonexistent.jsonl", "--public-key", "a+01234567+AQ=="], "--public-key"),
+    ])
+    func badArgumentsNameTheFlag(arguments: [String], expected: String) throws {
+        let result = try runCLI(arguments)
+        #expect(result.status != 0)
+        #expect(result.output.contains(expected), "\(arguments): \(result.output)")
+    }
+}
