@@ -86,64 +86,41 @@ extension AuditCheckpointStore {
             return finish(.init(seq: head.seq + 1, kind: .truncated,
                                 detail: "tree size \(pinned.treeSize) was verified before, but the log ends at seq \(head.seq)"))
         }
-        var queued: ArraySlice<AuditStoredCheckpoint> = []
-        var fetchedUpTo: Int64 = 0
-        var exhausted = false
         if let anchor {
             if let problem = try await walk.start(from: anchor, store: self, pageSize: pageSize) { return finish(problem) }
-            fetchedUpTo = anchor.seq
         }
-        // The next page is read while this one is hashed — its two halves on two cores, chain and
-        // leaf hashes together — and then grown into the tree; all of it in page-sized buffers
-        // (``AuditVerificationPage``), hashed in place.
+        // A pipeline over pages: while page k+1 is read (on the store's threads) and page k is
+        // hashed (its two halves on two cores, chain and leaf hashes together), this task grows
+        // the tree over page k-1's leaves and compares it with the stored nodes. Problems are
+        // still reported in seq order: page k-1's tree before page k's chain.
+        var checkpoints = AuditCheckpointQueue(after: anchor?.seq ?? 0, pageSize: pageSize)
         var tree = AuditMerkleFrontier(walk.tree)
+        var hashed: (page: AuditVerificationPage, leaves: [UInt8])?
         var page = start.seq < head.seq
             ? try await verificationPage(after: start.seq, through: head.seq, limit: pageSize, leavesBefore: tree.size)
             : AuditVerificationPage()
         while let last = page.seqs.last {
-            let pageStart = tree.size
+            let leavesBefore = tree.size + Int64(hashed?.page.count ?? 0)
             let (current, chainBefore, headSeq) = (page, walk.chain, head.seq)
             async let following = last < headSeq
-                ? verificationPage(after: last, through: headSeq, limit: pageSize, leavesBefore: pageStart + Int64(current.count))
+                ? verificationPage(after: last, through: headSeq, limit: pageSize, leavesBefore: leavesBefore + Int64(current.count))
                 : AuditVerificationPage()
-            // Chain and leaf hashes of both halves of the page at once, on two cores.
-            let hashed = await AuditPageHashing.hashing(current, after: chainBefore)
-            walk.chain = hashed.chain
-            // A broken chain is reported first, as a walk that stopped at that row would.
-            if let chainProblem = hashed.problem { return finish(chainProblem) }
-            var completed = AuditMerkleFrontier.emptyLevels()
-            var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
-            var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
-            // The checkpoints up to the page's end are fetched first, so the loop never waits.
-            let pageEnd = pageStart + Int64(current.count)
-            while !exhausted, fetchedUpTo < pageEnd {
-                let fetched = try await checkpoints(after: fetchedUpTo, limit: pageSize)
-                exhausted = fetched.isEmpty
-                queued.append(contentsOf: fetched)
-                fetchedUpTo = fetched.last?.treeSize ?? fetchedUpTo
-            }
-            hashed.leaves.withUnsafeBytes { leaves in
-                for row in 0..<current.count {
-                    tree.append(leafHash: leaves.baseAddress! + AuditMerkle.hashSize * row, completed: &completed)
-                    if pinned?.treeSize == tree.size { pinnedReached = (tree.root, tree.frontier) }
-                    while let next = queued.first, next.treeSize <= tree.size {
-                        queued.removeFirst()
-                        if next.treeSize == tree.size { reached.append((next, tree.root, tree.frontier)) }
-                    }
-                }
-            }
-            walk.tree = tree.builder
-            if let problem = walk.compareStoredTree(current, pageStart: pageStart, computed: completed) {
+            async let hashing = AuditPageHashing.hashing(current, after: chainBefore)
+            if let previous = hashed,
+               let problem = try await walk.grow(&tree, with: previous.page, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
                 return finish(problem)
             }
-            for entry in reached {
-                if let problem = walk.check(entry.checkpoint, root: entry.root, frontier: entry.frontier) { return finish(problem) }
-            }
-            if let pinned, let reachedPin = pinnedReached, let problem = walk.check(pinned, root: reachedPin.root, frontier: reachedPin.frontier) {
-                return finish(problem)
-            }
+            let result = await hashing
+            walk.chain = result.chain
+            // A broken chain is reported as a walk that stopped at that row would.
+            if let problem = result.problem { return finish(problem) }
+            hashed = (current, result.leaves)
             progress?(walk.chain.checked, head.seq)
             page = try await following
+        }
+        if let previous = hashed,
+           let problem = try await walk.grow(&tree, with: previous.page, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+            return finish(problem)
         }
         if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {
             return finish(.init(seq: walk.chain.head.seq + 1, kind: walk.chain.head.seq < head.seq ? .missing : .edited,
@@ -195,39 +172,6 @@ struct AuditLogWalk {
     /// than there are rows (something was inserted), more (something was removed), or as many.
     var divergenceKind: AuditChainVerifier.Problem.Kind {
         storedSize < head.seq ? .inserted : storedSize > head.seq ? .missing : .edited
-    }
-
-    /// Whether the stored subtree hashes read with the page agree with the ones just recomputed
-    /// for its leaves (`computed[level]`, in index order): the first node that differs or is
-    /// missing — in leaf order, then level — names its seq.
-    func compareStoredTree(_ page: AuditVerificationPage, pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
-        var first: (seq: Int64, level: Int, missing: Bool)?
-        for range in AuditVerificationPage.levelRanges(completedBy: pageStart..<tree.size) {
-            let stored = page.levels.first { $0.level == range.level } ?? .init(level: range.level)
-            let mismatch: (index: Int64, missing: Bool)? = computed[range.level].withUnsafeBytes { ours in
-                stored.hashes.withUnsafeBytes { theirs in
-                    var row = 0
-                    for (offset, index) in range.indices.enumerated() {
-                        while row < stored.indices.count, stored.indices[row] < index { row += 1 }
-                        guard row < stored.indices.count, stored.indices[row] == index else { return (index, true) }
-                        if !AuditMerkle.equal(ours.baseAddress! + 32 * offset, theirs.baseAddress! + 32 * row) { return (index, false) }
-                        row += 1
-                    }
-                    return nil
-                }
-            }
-            guard let mismatch else { continue }
-            let seq = (mismatch.index + 1) << range.level
-            if first == nil || seq < first!.seq { first = (seq, range.level, mismatch.missing) }
-        }
-        guard let first else { return nil }
-        if first.missing {
-            return .init(seq: first.seq, kind: .inserted,
-                         detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(first.seq) is not among them")
-        }
-        let what = first.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
-            : "the stored Merkle subtree hash over seqs \(first.seq - (Int64(1) << first.level) + 1)…\(first.seq) does not match the events"
-        return .init(seq: first.seq, kind: first.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(first.seq)")
     }
 
     /// The signature problem of a checkpoint, if any (nil without a key).

@@ -8,6 +8,9 @@ public enum AuditCheckpointStoreConformanceCheck: String, Sendable, CaseIterable
     case treeMatchesEvents
     /// `merkleNodes(completedBy:)` answers exactly the nodes each leaf completed.
     case nodesCompletedByLeaves
+    /// `verificationPage(after:through:limit:leavesBefore:)` holds exactly the rows asked for and
+    /// the stored nodes their leaves completed, as the rows and `merkleNodes` give them.
+    case verificationPage
     /// A failing append stores no node, and the tree continues from the committed head.
     case failedAppendLeavesTheTree
     /// Checkpoints are stored once per tree size and listed in order; the log id never changes.
@@ -46,6 +49,7 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             switch check {
             case .treeMatchesEvents: try await treeMatchesEvents(store)
             case .nodesCompletedByLeaves: try await nodesCompletedByLeaves(store)
+            case .verificationPage: try await verificationPage(store)
             case .failedAppendLeavesTheTree: try await failedAppendLeavesTheTree(store)
             case .checkpointsAndLogID: try await checkpointsAndLogID(store)
             case .verifyLog: try await verifyLog(store)
@@ -99,6 +103,30 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             let answered = try await store.merkleNodes(completedBy: range)
             #expect(Set(answered) == Set(wanted), "nodes completed by \(range)")
             #expect(answered.count == wanted.count)
+        }
+    }
+
+    func verificationPage(_ store: Store) async throws {
+        try await append(23, seed: 4, to: store)
+        let rows = try await store.rows(after: 0, limit: 100)
+        for (after, last, limit) in [(0, 23, 100), (0, 23, 7), (5, 12, 100), (22, 23, 5), (10, 30, 4), (23, 23, 10)] as [(Int64, Int64, Int)] {
+            let page = try await store.verificationPage(after: after, through: last, limit: limit, leavesBefore: after)
+            let expected = Array(rows.filter { $0.seq > after && $0.seq <= last }.prefix(limit))
+            #expect(page.seqs == expected.map(\.seq), "rows after \(after) through \(last), limit \(limit)")
+            #expect((0..<page.count).map { page.storedEvent($0).canonical } == expected.map(\.canonical))
+            #expect((0..<page.count).map { page.chainHead(at: $0).hash } == expected.map(\.hash))
+            let leaves = after..<(after + Int64(expected.count))
+            let nodes = try await store.merkleNodes(completedBy: leaves)
+            var fromPage: [AuditMerkleNode] = []
+            for level in page.levels {
+                for (offset, index) in level.indices.enumerated() {
+                    let hash = Array(level.hashes[(32 * offset)..<(32 * offset + 32)])
+                    fromPage.append(AuditMerkleNode(id: AuditMerkleNodeID(level: level.level, index: index), hash: hash))
+                }
+            }
+            #expect(Set(fromPage) == Set(nodes), "nodes of leaves \(leaves)")
+            #expect(fromPage.count == nodes.count)
+            #expect(page.levels.map(\.level) == page.levels.map(\.level).sorted(), "levels lowest first")
         }
     }
 

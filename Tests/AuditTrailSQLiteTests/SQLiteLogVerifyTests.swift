@@ -95,6 +95,34 @@ import Testing
             #expect(problem.seq == 17, "the first frontier subtree of size 20 that differs covers leaves 16…19")
         }
     }
+
+    /// Pages are hashed in two halves on two cores: an edit in either half, on a page boundary or
+    /// not, names its seq, and with two edits the first one is named.
+    @Test(arguments: [3, 7, 10, 10_000])
+    func anEditedRowIsNamedWhereverItFallsInAPage(pageSize: Int) async throws {
+        for edited in [[1], [5], [10], [11], [16], [20], [4, 16], [13, 14]] {
+            try await withTemporaryStore { store, directory in
+                try await fill(store)
+                try await raw(directory, ["DROP TRIGGER events_refuse_update"] + edited.map {
+                    "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"action\":\"', '\"action\":\"x') AS BLOB) WHERE seq = \($0)"
+                })
+                let result = try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize)
+                let problem = try #require(result.problem, "edited \(edited), page size \(pageSize)")
+                #expect(problem.seq == edited[0], "edited \(edited), page size \(pageSize)")
+                #expect(problem.kind == .edited)
+                #expect(result.checked == Int64(edited[0] - 1), "rows before the first edit are counted")
+            }
+        }
+    }
+
+    @Test(arguments: [4, 10_000])
+    func aMissingRowInTheSecondHalfOfAPageIsNamed(pageSize: Int) async throws {
+        try await withTemporaryStore { store, directory in
+            try await fill(store)
+            try await raw(directory, ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq IN (15, 16)"])
+            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem)
+            #expect(problem.seq == 15)
+            #expect(problem.kind == .missing)
+        }
+    }
 }
-
-

@@ -1,0 +1,99 @@
+/// The checkpoints a walk has fetched but not reached yet, fetched a page at a time ahead of
+/// the tree, so growing the tree over a page never waits for one.
+struct AuditCheckpointQueue {
+    private(set) var queued: ArraySlice<AuditStoredCheckpoint> = []
+    private var fetchedUpTo: Int64
+    private var exhausted = false
+    let pageSize: Int
+
+    init(after treeSize: Int64, pageSize: Int) {
+        fetchedUpTo = treeSize
+        self.pageSize = pageSize
+    }
+
+    /// Fetches until every checkpoint of a tree size up to `size` is queued.
+    mutating func fetch(through size: Int64, from store: some AuditCheckpointStore) async throws {
+        while !exhausted, fetchedUpTo < size {
+            let fetched = try await store.checkpoints(after: fetchedUpTo, limit: pageSize)
+            exhausted = fetched.isEmpty
+            queued.append(contentsOf: fetched)
+            fetchedUpTo = fetched.last?.treeSize ?? fetchedUpTo
+        }
+    }
+
+    /// Removes the queued checkpoints up to `size`; returns the one at exactly `size`, if any.
+    mutating func reached(_ size: Int64) -> AuditStoredCheckpoint? {
+        var found: AuditStoredCheckpoint?
+        while let next = queued.first, next.treeSize <= size {
+            queued.removeFirst()
+            if next.treeSize == size { found = next }
+        }
+        return found
+    }
+}
+
+extension AuditLogWalk {
+    /// Grows `tree` over a hashed page's leaves (32 bytes per row), then checks, in seq order of
+    /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the
+    /// checkpoint kept from an earlier run; returns the first problem.
+    mutating func grow(
+        _ tree: inout AuditMerkleFrontier, with page: AuditVerificationPage, leaves: [UInt8],
+        checkpoints: inout AuditCheckpointQueue, store: some AuditCheckpointStore
+    ) async throws -> AuditChainVerifier.Problem? {
+        let pageStart = tree.size
+        try await checkpoints.fetch(through: pageStart + Int64(page.count), from: store)
+        var completed = AuditMerkleFrontier.emptyLevels()
+        var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
+        var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
+        leaves.withUnsafeBytes { leaves in
+            for row in 0..<page.count {
+                tree.append(leafHash: leaves.baseAddress! + AuditMerkle.hashSize * row, completed: &completed)
+                if pinned?.treeSize == tree.size { pinnedReached = (tree.root, tree.frontier) }
+                if let checkpoint = checkpoints.reached(tree.size) { reached.append((checkpoint, tree.root, tree.frontier)) }
+            }
+        }
+        self.tree = tree.builder
+        if let problem = compareStoredTree(page, pageStart: pageStart, computed: completed) { return problem }
+        for entry in reached {
+            if let problem = check(entry.checkpoint, root: entry.root, frontier: entry.frontier) { return problem }
+        }
+        if let pinned, let pinnedReached, let problem = check(pinned, root: pinnedReached.root, frontier: pinnedReached.frontier) {
+            return problem
+        }
+        return nil
+    }
+
+    /// Whether the stored subtree hashes read with the page agree with the ones just recomputed
+    /// for its leaves (`computed[level]`, in index order): the first node that differs or is
+    /// missing — in leaf order, then level — names its seq.
+    func compareStoredTree(_ page: AuditVerificationPage, pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
+        var first: (seq: Int64, level: Int, missing: Bool)?
+        for range in AuditVerificationPage.levelRanges(completedBy: pageStart..<tree.size) {
+            let stored = page.levels.first { $0.level == range.level } ?? .init(level: range.level)
+            let mismatch: (index: Int64, missing: Bool)? = computed[range.level].withUnsafeBytes { ours in
+                stored.hashes.withUnsafeBytes { theirs in
+                    var row = 0
+                    for (offset, index) in range.indices.enumerated() {
+                        while row < stored.indices.count, stored.indices[row] < index { row += 1 }
+                        guard row < stored.indices.count, stored.indices[row] == index else { return (index, true) }
+                        if !AuditMerkle.equal(ours.baseAddress! + 32 * offset, theirs.baseAddress! + 32 * row) { return (index, false) }
+                        row += 1
+                    }
+                    return nil
+                }
+            }
+            guard let mismatch else { continue }
+            let seq = (mismatch.index + 1) << range.level
+            if first == nil || seq < first!.seq { first = (seq, range.level, mismatch.missing) }
+        }
+        guard let first else { return nil }
+        if first.missing {
+            return .init(seq: first.seq, kind: .inserted,
+                         detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(first.seq) is not among them")
+        }
+        let what = first.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
+            : "the stored Merkle subtree hash over seqs \(first.seq - (Int64(1) << first.level) + 1)…\(first.seq) does not match the events"
+        return .init(seq: first.seq, kind: first.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(first.seq)")
+    }
+
+}
