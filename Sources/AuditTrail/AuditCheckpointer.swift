@@ -100,6 +100,12 @@ public final class AuditCheckpointer: Service, Sendable {
                 logger.debug("audit checkpoint signed", metadata: ["audit.checkpoint.size": "\(made.treeSize)"])
             }
         } catch {
+            // A service cancelled outright (not shut down gracefully) cannot sign its final tree:
+            // the store refuses work for a cancelled task. That is the canceller's choice, not a fault.
+            if Task.isCancelled {
+                logger.debug("audit checkpoint skipped: the checkpointer was cancelled")
+                return
+            }
             // Retried after the interval, not at every commit.
             state.withLock { $0.signedSize = max($0.signedSize, $0.committedSeq) }
             logger.error("audit checkpoint failed", metadata: ["error": "\(error)"])

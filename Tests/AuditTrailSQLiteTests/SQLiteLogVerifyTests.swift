@@ -96,11 +96,11 @@ import Testing
         }
     }
 
-    /// Pages are hashed in two halves on two cores: an edit in either half, on a page boundary or
-    /// not, names its seq, and with two edits the first one is named.
+    /// Pages are hashed in two halves on two cores (`verifyLog` and `verifyChain`): an edit in
+    /// either half, on a page boundary or not, names its seq, and with two edits the first one is named.
     @Test(arguments: [3, 7, 10, 10_000])
     func anEditedRowIsNamedWhereverItFallsInAPage(pageSize: Int) async throws {
-        for edited in [[1], [5], [10], [11], [16], [20], [4, 16], [13, 14]] {
+        for edited: [Int64] in [[1], [5], [10], [11], [16], [20], [4, 16], [13, 14]] {
             try await withTemporaryStore { store, directory in
                 try await fill(store)
                 try await raw(directory, ["DROP TRIGGER events_refuse_update"] + edited.map {
@@ -110,7 +110,11 @@ import Testing
                 let problem = try #require(result.problem, "edited \(edited), page size \(pageSize)")
                 #expect(problem.seq == edited[0], "edited \(edited), page size \(pageSize)")
                 #expect(problem.kind == .edited)
-                #expect(result.checked == Int64(edited[0] - 1), "rows before the first edit are counted")
+                #expect(result.checked == edited[0] - 1, "rows before the first edit are counted")
+                let chain = try await store.verifyChain(pageSize: pageSize)
+                #expect(chain.problem?.seq == edited[0], "verifyChain: edited \(edited), page size \(pageSize)")
+                #expect(chain.problem?.kind == .edited)
+                #expect(chain.checked == edited[0] - 1)
             }
         }
     }
@@ -123,6 +127,9 @@ import Testing
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem)
             #expect(problem.seq == 15)
             #expect(problem.kind == .missing)
+            let chain = try await store.verifyChain(pageSize: pageSize)
+            #expect(chain.problem?.seq == 15)
+            #expect(chain.problem?.kind == .missing)
         }
     }
 }
