@@ -38,7 +38,7 @@ public struct AuditChainVerifier: Sendable {
 
     /// `verifier` after checking `rows` (those up to seq `last`), and the first problem; a
     /// value-in, value-out form for checking a page on another task.
-    public static func checking(_ verifier: AuditChainVerifier, _ rows: ArraySlice<AuditStoredEvent>, upTo last: Int64) -> (AuditChainVerifier, Problem?) {
+    public static func checking(_ verifier: AuditChainVerifier, _ rows: [AuditStoredEvent], upTo last: Int64) -> (AuditChainVerifier, Problem?) {
         var verifier = verifier
         for row in rows where row.seq <= last {
             if let problem = verifier.check(row) { return (verifier, problem) }

@@ -16,26 +16,10 @@ extension AuditStoreReader {
         var rows = start.seq < head.seq ? try await self.rows(after: start.seq, limit: pageSize) : []
         while let last = rows.last?.seq {
             async let following = last < head.seq ? self.rows(after: last, limit: pageSize) : []
-            // Both halves of the page at once, on two cores: the second from the stored hash of the
-            // first half's last row, which the first half verifies.
-            let page = rows.prefix { $0.seq <= head.seq }
-            let mid = page.count >= 2 ? page.startIndex + page.count / 2 : page.endIndex
-            let before = verifier
-            async let first = AuditChainVerifier.checking(before, page[..<mid], upTo: head.seq)
-            var second: (verifier: AuditChainVerifier, problem: AuditChainVerifier.Problem?)?
-            if mid < page.endIndex {
-                let start = page[mid - 1]
-                second = AuditChainVerifier.checking(AuditChainVerifier(start: AuditChainHead(seq: start.seq, hash: start.hash)),
-                                                     page[mid...], upTo: head.seq)
-            }
-            var problem: AuditChainVerifier.Problem?
-            (verifier, problem) = await first
-            if problem == nil, let second {
-                verifier.advance(to: second.verifier)
-                problem = second.problem
-            }
-            if let problem {
-                return AuditVerification(checked: verifier.checked, head: verifier.head, problem: problem)
+            for row in rows where row.seq <= head.seq {
+                if let problem = verifier.check(row) {
+                    return AuditVerification(checked: verifier.checked, head: verifier.head, problem: problem)
+                }
             }
             progress?(verifier.checked, head.seq)
             rows = try await following

@@ -96,8 +96,9 @@ import Testing
         }
     }
 
-    /// Pages are hashed in two halves on two cores (`verifyLog` and `verifyChain`): an edit in
-    /// either half, on a page boundary or not, names its seq, and with two edits the first one is named.
+    /// `verifyLog` hashes a page in two halves on two cores: an edit in
+    /// either half, on a page boundary or not, names its seq (in `verifyChain` too), and with two
+    /// edits the first one is named.
     @Test(arguments: [3, 7, 10, 10_000])
     func anEditedRowIsNamedWhereverItFallsInAPage(pageSize: Int) async throws {
         for edited: [Int64] in [[1], [5], [10], [11], [16], [20], [4, 16], [13, 14]] {
