@@ -124,12 +124,7 @@ import Testing
 
     @Test func afterRetentionAContiguousExportStartsAtTheAnchorAndVerifies() async throws {
         try await withServer { server, api in
-            for index in 0..<12 { try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
-            try await server.checkpointer.checkpoint()
-            let anchor = try #require(try await server.store.removeOldestEvents(
-                through: 10, receivedBefore: AuditTime.now().adding(milliseconds: 60_000), limit: 10_000, at: .now()))
-            #expect(anchor.seq == 10)
-            try await api.ingest(#"{"action":"doc.view"}"#)
+            let anchor = try await ingestAndRemoveTheFirstTen(server, api)
 
             let reply = try await api.send(.get, "/v1/export")
             #expect(reply.status == .ok, "\(reply.text)")

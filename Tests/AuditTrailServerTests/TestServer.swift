@@ -1,10 +1,12 @@
 import AuditTrail
+import AuditTrailSQLite
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Testing
 
 @testable import AuditTrailServer
 
@@ -37,6 +39,18 @@ func withServer<T: Sendable>(
             try await body(server, TestAPI(client: client))
         }
     }
+}
+
+/// Twelve events, a checkpoint, retention removing seqs 1…10 (the anchor, returned), then one
+/// more event: the log a retention test starts from.
+func ingestAndRemoveTheFirstTen(_ server: AuditServer, _ api: TestAPI) async throws -> AuditRetentionAnchor {
+    for index in 0..<12 { try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
+    try await server.checkpointer.checkpoint()
+    let anchor = try #require(try await server.store.removeOldestEvents(
+        through: 10, receivedBefore: AuditTime.now().adding(milliseconds: 60_000), limit: 10_000, at: .now()))
+    #expect(anchor.seq == 10)
+    try await api.ingest(#"{"action":"doc.view"}"#)
+    return anchor
 }
 
 /// A response with its body parsed as JSON when it is JSON.
