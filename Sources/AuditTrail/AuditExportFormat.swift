@@ -4,6 +4,7 @@
 /// ```text
 /// {"audittrail_export":{…header: the signed checkpoint, and where the chain and tree start…}}
 /// {"action":"user.login",…,"seq":11,…,"time":"…","hash":"<64 hex>"}      one line per event
+/// {"checkpoint":{"note":"<signed note>","tree_size":20}}                  contiguous exports: after the event at a stored checkpoint's size
 /// {"inclusion_proof":{"hashes":["<hex>",…],"seq":11,"tree_size":40}}     filtered exports only
 /// {"audittrail_export_end":{"events":30,"last_seq":40}}
 /// ```
@@ -33,6 +34,8 @@ public enum AuditExportFormat {
     public static let headerKey = "audittrail_export"
     /// The top-level key of an inclusion proof line.
     public static let proofKey = "inclusion_proof"
+    /// The top-level key of a checkpoint line.
+    public static let checkpointKey = "checkpoint"
     /// The top-level key of the trailer line.
     public static let trailerKey = "audittrail_export_end"
 
@@ -52,6 +55,15 @@ public enum AuditExportFormat {
             "seq": .int(seq), "tree_size": .int(treeSize), "hashes": .array(hashes.map { .string(AuditChain.hex($0)) }),
         ]
         var out = CanonicalJSON.encode([proofKey: body])
+        out.append(0x0A)
+        return out
+    }
+
+    /// A checkpoint line: a stored signed checkpoint, written right after the event at its tree
+    /// size, so that a verifier checks the tree it is growing against every signed root on the way.
+    public static func checkpointLine(_ checkpoint: AuditStoredCheckpoint) -> [UInt8] {
+        let body: JSONValue = ["tree_size": .int(checkpoint.treeSize), "note": .string(checkpoint.note)]
+        var out = CanonicalJSON.encode([checkpointKey: body])
         out.append(0x0A)
         return out
     }
@@ -86,11 +98,12 @@ public enum AuditExportFormat {
 
     /// What kind of line `line` is, by its first key (event lines start with `{"action":`).
     enum LineKind {
-        case proof, trailer, header, event
+        case proof, checkpoint, trailer, header, event
     }
 
     static func kind(of line: some Collection<UInt8>) -> LineKind {
         if line.starts(with: "{\"\(proofKey)\":".utf8) { return .proof }
+        if line.starts(with: "{\"\(checkpointKey)\":".utf8) { return .checkpoint }
         if line.starts(with: "{\"\(trailerKey)\":".utf8) { return .trailer }
         if line.starts(with: "{\"\(headerKey)\":".utf8) { return .header }
         return .event

@@ -34,6 +34,7 @@ extension AuditExportVerifier {
             return fail(.edited, seq: first, line: 1, "the header's frontier does not fit tree size \(start.seq): \(error.message)")
         }
         chain = AuditChainVerifier(start: start)
+        vouched = start.seq
     }
 
     mutating func checkEvent(_ line: some Collection<UInt8>) {
@@ -72,11 +73,43 @@ extension AuditExportVerifier {
         events += 1
         lastSeq = seq
         if seq == header.treeSize, tree.root != header.rootHash {
-            let first = (header.chainStart?.seq ?? 0) + 1
-            fail(.edited, seq: first, line: lineNumber,
-                 "events \(first)…\(seq) do not hash to the root signed at tree size \(header.treeSize) "
+            fail(.edited, seq: vouched + 1, line: lineNumber,
+                 "events \(vouched + 1)…\(seq) do not hash to the root signed at tree size \(header.treeSize) "
                     + "(edited, inserted or removed with the chain hashes recomputed, or a forged frontier)")
         }
+    }
+
+    /// A contiguous export's checkpoint line, right after the event at its tree size: signed by
+    /// the key, and the root of the tree grown so far. A missing checkpoint line costs only the
+    /// precision of where a rewrite is named; the header's signed root still covers every event.
+    mutating func checkCheckpoint(_ line: some Collection<UInt8>) {
+        guard gap == nil else { return }
+        guard chain != nil, let tree else {
+            return fail(.inserted, seq: nextSeq, line: lineNumber, "line \(lineNumber) is a checkpoint line, which a filtered export does not have")
+        }
+        guard case .success(let body) = AuditExportFormat.body(of: line, key: AuditExportFormat.checkpointKey),
+              let size = body["tree_size"]?.int64Value, let note = body["note"]?.stringValue
+        else {
+            return fail(.edited, seq: vouched + 1, line: lineNumber,
+                        "line \(lineNumber) is not a checkpoint line ({\"checkpoint\":{\"note\",\"tree_size\"}})")
+        }
+        let signed: AuditCheckpoint
+        do {
+            signed = try AuditCheckpoint(note: note, verifier: publicKey)
+        } catch {
+            return fail(.badSignature, seq: vouched + 1, line: lineNumber,
+                        "the checkpoint at tree size \(size) on line \(lineNumber) does not verify with key \(publicKey.text): \(error.message)")
+        }
+        guard signed.size == size, size == lastSeq, signed.origin == header?.origin else {
+            return fail(.edited, seq: vouched + 1, line: lineNumber,
+                        "the checkpoint on line \(lineNumber) is for tree size \(signed.size), but follows seq \(lastSeq.map(String.init) ?? "none")")
+        }
+        guard tree.root == signed.rootHash else {
+            return fail(.edited, seq: vouched + 1, line: lineNumber,
+                        "events \(vouched + 1)…\(size) do not hash to the root signed at tree size \(size) (line \(lineNumber))")
+        }
+        vouched = size
+        checkpointsChecked += 1
     }
 
     mutating func checkFilteredEvent(seq: Int64, canonical: [UInt8], header: AuditExportHeader) {

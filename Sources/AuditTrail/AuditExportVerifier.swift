@@ -56,6 +56,11 @@ public struct AuditExportVerifier: Sendable {
     /// scanned for `expected` to tell a reordered file from a missing event.
     var gap: (expected: Int64, found: Int64, line: Int)?
     var trailer: (events: Int64, lastSeq: Int64?)?
+    /// A contiguous export's events up to this seq hash to a signed root (a checkpoint line, or
+    /// the anchor the file starts from); a root that does not match names the seq after it.
+    var vouched: Int64 = 0
+    /// Checkpoint lines whose signature and root verified.
+    public internal(set) var checkpointsChecked = 0
     var partialLine: [UInt8] = []
 
     /// A verifier for an export of the log whose checkpoints `publicKey` signs.
@@ -101,6 +106,7 @@ public struct AuditExportVerifier: Sendable {
         switch AuditExportFormat.kind(of: line) {
         case .event: checkEvent(line)
         case .proof: checkProof(line)
+        case .checkpoint: checkCheckpoint(line)
         case .trailer: checkTrailer(line)
         case .header: fail(.inserted, seq: nextSeq, line: lineNumber, "line \(lineNumber) is a second header")
         }
@@ -110,7 +116,7 @@ public struct AuditExportVerifier: Sendable {
     public mutating func finish() -> AuditExportVerification {
         if problem == nil { checkEnd() }
         return AuditExportVerification(header: header, checkpoint: checkpoint, lines: lineNumber, events: events,
-                                       lastSeq: lastSeq, problem: problem, problemLine: problemLine)
+                                       lastSeq: lastSeq, checkpointsChecked: checkpointsChecked, problem: problem, problemLine: problemLine)
     }
 
     /// Verifies a whole file given as a sequence of byte chunks; `progress` is called after each
@@ -149,6 +155,8 @@ public struct AuditExportVerification: Sendable, Hashable {
     public var events: Int64
     /// The seq of the last event line checked.
     public var lastSeq: Int64?
+    /// Checkpoint lines of a contiguous export whose signature and root verified on the way.
+    public var checkpointsChecked: Int
     /// The first problem: the first bad seq and what is wrong.
     public var problem: AuditChainVerifier.Problem?
     /// The line the problem is on, when it concerns one line.

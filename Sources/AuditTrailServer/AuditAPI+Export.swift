@@ -105,18 +105,32 @@ extension AuditAPI {
         return latest
     }
 
-    /// Every stored row from `first` on, page by page, up to seq `size`.
+    /// Every stored row from `first` on, page by page, up to seq `size`; after the event at each
+    /// stored checkpoint's tree size below `size`, that checkpoint's line, so that a verifier
+    /// locates a rewritten stretch between two signed roots instead of somewhere in the file.
     func streamContiguous(
         first: [AuditStoredEvent], size: Int64, to writer: inout any ResponseBodyWriter, count: inout Int64, last: inout Int64?
     ) async throws {
         var rows = first
+        var checkpoints: ArraySlice<AuditStoredCheckpoint> = []
+        var fetchedUpTo = (first.first?.seq ?? 1) - 1
         while !rows.isEmpty {
+            let pageEnd = min(size - 1, rows.last?.seq ?? 0)
+            while fetchedUpTo < pageEnd {
+                let fetched = try await store.checkpoints(after: fetchedUpTo, limit: Self.exportPageSize)
+                checkpoints.append(contentsOf: fetched.filter { $0.treeSize < size })
+                fetchedUpTo = fetched.last.map { min($0.treeSize, size) } ?? size
+            }
             var out: [UInt8] = []
             out.reserveCapacity(rows.reduce(0) { $0 + $1.canonical.count + 80 })
             for row in rows where row.seq <= size {
                 out += AuditExportFormat.eventLine(row)
                 count += 1
                 last = row.seq
+                while let next = checkpoints.first, next.treeSize <= row.seq {
+                    checkpoints.removeFirst()
+                    if next.treeSize == row.seq { out += AuditExportFormat.checkpointLine(next) }
+                }
             }
             try await writer.write(ByteBuffer(bytes: out))
             guard let tail = rows.last?.seq, tail < size else { return }

@@ -38,7 +38,7 @@ extension VerifyCommand {
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             func number(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-            print(#"{"ok":\#(result.ok),"checked":\#(result.events),"first_bad_seq":\#(number(problem?.seq)),"problem":\#(text),"kind":\#(kind),"line":\#(number(result.problemLine.map(Int64.init))),"tree_size":\#(number(header?.treeSize)),"contiguous":\#(header.map { "\($0.contiguous)" } ?? "null"),"first_seq":\#(number(firstSeq)),"last_seq":\#(number(result.lastSeq))}"#)
+            print(#"{"ok":\#(result.ok),"checked":\#(result.events),"first_bad_seq":\#(number(problem?.seq)),"problem":\#(text),"kind":\#(kind),"line":\#(number(result.problemLine.map(Int64.init))),"tree_size":\#(number(header?.treeSize)),"contiguous":\#(header.map { "\($0.contiguous)" } ?? "null"),"first_seq":\#(number(firstSeq)),"last_seq":\#(number(result.lastSeq)),"checkpoints_checked":\#(result.checkpointsChecked)}"#)
         } else if let problem = result.problem {
             let line = result.problemLine.map { " (line \($0))" } ?? ""
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)\(line)")
@@ -48,7 +48,8 @@ extension VerifyCommand {
             print("OK: \(result.events) events (\(range)) of \(header.origin) verified against the checkpoint at tree size "
                 + "\(header.treeSize) signed by \(key.text)")
             if header.contiguous {
-                print("Contiguous: every event from seq \(firstSeq ?? 1) to \(header.treeSize); the chain and the rebuilt Merkle root match the signed root.")
+                print("Contiguous: every event from seq \(firstSeq ?? 1) to \(header.treeSize); the chain and the rebuilt Merkle root match the signed root"
+                    + " and the \(result.checkpointsChecked) signed checkpoints on the way.")
             } else {
                 let filters = header.filters.keys.sorted().map { "\($0)=\(header.filters[$0]!)" }.joined(separator: " ")
                 print("Filtered (\(filters)): each event's inclusion proof leads to the signed root — the events are in the log;"

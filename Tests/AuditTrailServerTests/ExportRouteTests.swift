@@ -58,6 +58,15 @@ import Testing
             #expect(try await server.store.latestCheckpoint()?.treeSize == header.treeSize)
             #expect(result.events == header.treeSize)
             #expect(events(reply).compactMap { $0["seq"]?.int64Value } == Array(1...header.treeSize))
+            // Every stored checkpoint below the export's size is a line after the event at its size.
+            let stored = try await server.store.checkpoints(after: 0, limit: 100).map(\.treeSize).filter { $0 < header.treeSize }
+            #expect(stored.contains(signed))
+            #expect(result.checkpointsChecked == stored.count)
+            let lines = reply.text.split(separator: "\n").map { (try? JSONParser.parse(Array($0.utf8))) ?? .null }
+            for size in stored {
+                let index = try #require(lines.firstIndex { $0["seq"]?.int64Value == size })
+                #expect(lines[index + 1]["checkpoint"]?["tree_size"]?.int64Value == size)
+            }
         }
     }
 
