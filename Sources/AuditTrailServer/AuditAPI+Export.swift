@@ -118,7 +118,7 @@ extension AuditAPI {
             let pageEnd = min(size - 1, rows.last?.seq ?? 0)
             while fetchedUpTo < pageEnd {
                 let fetched = try await store.checkpoints(after: fetchedUpTo, limit: Self.exportPageSize)
-                checkpoints.append(contentsOf: fetched.filter { $0.treeSize < size })
+                checkpoints.append(contentsOf: fetched.filter { $0.treeSize < size && isSignedByThisServer($0) })
                 fetchedUpTo = fetched.last.map { min($0.treeSize, size) } ?? size
             }
             var out: [UInt8] = []
@@ -136,6 +136,14 @@ extension AuditAPI {
             guard let tail = rows.last?.seq, tail < size else { return }
             rows = try await store.rows(after: tail, limit: Self.exportPageSize)
         }
+    }
+
+    /// Whether a stored checkpoint carries a signature line of this server's key (by name and key
+    /// hash; the verifier checks the signature itself). Checkpoints signed before a key change are
+    /// left out of exports, which are verified with the current key.
+    func isSignedByThisServer(_ checkpoint: AuditStoredCheckpoint) -> Bool {
+        guard let note = try? AuditSignedNote(parsing: checkpoint.note) else { return false }
+        return note.signatures.contains { $0.name == publicKey.name && $0.keyID == publicKey.keyID }
     }
 
     /// The matching events up to seq `size`, page by page, each followed by its inclusion proof.

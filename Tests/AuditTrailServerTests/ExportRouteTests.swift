@@ -70,6 +70,25 @@ import Testing
         }
     }
 
+    @Test func checkpointsSignedByAnotherKeyAreLeftOut() async throws {
+        try await withServer { server, api in
+            for index in 0..<6 { try await api.ingest(#"{"action":"doc.view","metadata":{"i":\#(index)}}"#) }
+            // A checkpoint signed before a key change: verifying with the current key would fail on it.
+            let old = try AuditSigner.generate(name: "audittrail/old-key")
+            let root = try await server.store.root(size: 3)
+            let note = try AuditCheckpoint(origin: "audittrail/old-key", size: 3, rootHash: root, time: .now()).signedNote(signer: old)
+            #expect(try await server.store.storeCheckpoint(AuditStoredCheckpoint(treeSize: 3, rootHash: root, time: .now(), note: note)))
+            try await server.checkpointer.checkpoint()
+            try await api.ingest(#"{"action":"doc.view"}"#)
+
+            let reply = try await api.send(.get, "/v1/export")
+            let result = verify(reply, server)
+            #expect(result.ok, "\(String(describing: result.problem))")
+            #expect(result.checkpointsChecked == 1, "the server's checkpoint at 6, not the old key's at 3")
+            #expect(!reply.text.contains("old-key"))
+        }
+    }
+
     @Test func aFilteredExportHoldsTheMatchingEventsWithInclusionProofs() async throws {
         try await withServer { server, api in
             for index in 0..<9 {
