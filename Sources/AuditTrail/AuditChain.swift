@@ -31,25 +31,35 @@ public enum AuditChain {
 
     /// Bytes from hex, or nil.
     public static func bytes(hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 97...102: c - 87
-            case 65...70: c - 55
-            default: nil
+        var hex = hex
+        return hex.withUTF8 { bytes(hexDigits: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Bytes from hex digits (either case) read in place, or nil.
+    public static func bytes(hexDigits digits: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
+        var invalid: UInt8 = 0
+        let out = hexValues.withUnsafeBufferPointer { values in
+            [UInt8](unsafeUninitializedCapacity: digits.count / 2) { buffer, count in
+                for index in 0..<(digits.count / 2) {
+                    let high = values[Int(digits[2 * index])], low = values[Int(digits[2 * index + 1])]
+                    invalid |= (high | low) & 0xF0
+                    buffer[index] = high << 4 | low
+                }
+                count = digits.count / 2
             }
         }
-        var index = 0
-        while index < chars.count {
-            guard let high = value(chars[index]), let low = value(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        return invalid == 0 ? out : nil
+    }
+
+    /// Each byte's value as a hex digit, 0xFF for a byte that is none.
+    private static let hexValues: [UInt8] = (0...255).map { c in
+        switch UInt8(c) {
+        case 48...57: UInt8(c) - 48
+        case 97...102: UInt8(c) - 87
+        case 65...70: UInt8(c) - 55
+        default: 0xFF
         }
-        return out
     }
 
     /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.

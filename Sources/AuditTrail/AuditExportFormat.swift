@@ -80,18 +80,22 @@ public enum AuditExportFormat {
     /// Splits an event line (without its `\n`) into the canonical bytes and the chain hash, or nil
     /// when the line does not end in `,"hash":"<64 lower-case hex>"}` after a JSON object's start.
     public static func splitEventLine(_ line: some Collection<UInt8>) -> (canonical: [UInt8], hash: [UInt8])? {
-        let bytes = Array(line)
+        if let split = line.withContiguousStorageIfAvailable({ splitEventLine(bytes: UnsafeRawBufferPointer($0)) }) { return split }
+        return splitEventLine(Array(line))
+    }
+
+    /// ``splitEventLine(_:)`` on bytes in place (one copy: the canonical bytes).
+    static func splitEventLine(bytes: UnsafeRawBufferPointer) -> (canonical: [UInt8], hash: [UInt8])? {
         let count = bytes.count
         guard count > hashSuffixCount + 1, bytes[0] == UInt8(ascii: "{") else { return nil }
         let cut = count - hashSuffixCount
-        guard bytes[cut...].starts(with: #","hash":""#.utf8),
+        guard UnsafeRawBufferPointer(rebasing: bytes[cut..<(cut + 9)]).elementsEqual(#","hash":""#.utf8),
               bytes[count - 2] == UInt8(ascii: "\""), bytes[count - 1] == UInt8(ascii: "}")
         else { return nil }
-        let digits = bytes[(cut + 9)..<(count - 2)]
-        guard digits.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              let hash = AuditChain.bytes(hex: String(decoding: digits, as: UTF8.self))
-        else { return nil }
-        var canonical = Array(bytes[..<cut])
+        let digits = UnsafeRawBufferPointer(rebasing: bytes[(cut + 9)..<(count - 2)])
+        // Lower-case only: the format writes lower-case hex.
+        guard !digits.contains(where: { $0 >= 65 && $0 <= 70 }), let hash = AuditChain.bytes(hexDigits: digits) else { return nil }
+        var canonical = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[..<cut]))
         canonical.append(UInt8(ascii: "}"))
         return (canonical, hash)
     }
@@ -102,12 +106,19 @@ public enum AuditExportFormat {
     }
 
     static func kind(of line: some Collection<UInt8>) -> LineKind {
-        if line.starts(with: "{\"\(proofKey)\":".utf8) { return .proof }
-        if line.starts(with: "{\"\(checkpointKey)\":".utf8) { return .checkpoint }
-        if line.starts(with: "{\"\(trailerKey)\":".utf8) { return .trailer }
-        if line.starts(with: "{\"\(headerKey)\":".utf8) { return .header }
+        // Event lines start with `{"action":` (the first key in sorted order); the rest by their key.
+        if line.starts(with: eventPrefix) { return .event }
+        for (prefix, kind) in linePrefixes where line.starts(with: prefix) { return kind }
         return .event
     }
+
+    private static let eventPrefix = Array(#"{"action":"#.utf8)
+
+    /// `{"<key>":` of every line that is not an event, and its kind.
+    private static let linePrefixes: [([UInt8], LineKind)] = {
+        let keys: [(String, LineKind)] = [(proofKey, .proof), (checkpointKey, .checkpoint), (trailerKey, .trailer), (headerKey, .header)]
+        return keys.map { (Array("{\"\($0.0)\":".utf8), $0.1) }
+    }()
 
     /// The one member of a line's top-level object `key`, as an object; the rule broken otherwise.
     static func body(of line: some Collection<UInt8>, key: String) -> Result<[String: JSONValue], AuditTrailError> {

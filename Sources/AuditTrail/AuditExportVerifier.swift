@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Verifies an "AuditTrail export v1" file (``AuditExportFormat``) offline, with nothing but the
 /// log's public key: no server, no database. It reads the file as it comes — whole lines with
 /// ``check(line:)`` or arbitrary byte chunks with ``feed(_:)`` — keeping only the chain head, the
@@ -74,21 +82,31 @@ public struct AuditExportVerifier: Sendable {
 
     /// Feeds bytes of the file in any chunking; complete lines are checked as they end.
     public mutating func feed(_ chunk: some Collection<UInt8>) {
-        bytesRead += Int64(chunk.count)
-        var rest = chunk[...]
-        while !isFinished, let newline = rest.firstIndex(of: 0x0A) {
+        if chunk.withContiguousStorageIfAvailable({ feed(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            feed(Array(chunk))
+        }
+    }
+
+    /// ``feed(_:)`` on bytes in place: lines are found with `memchr` and checked where they lie.
+    mutating func feed(bytes: UnsafeRawBufferPointer) {
+        bytesRead += Int64(bytes.count)
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        while !isFinished, start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            let newline = UnsafeRawPointer(found) - base
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<newline])
             if partialLine.isEmpty {
-                check(line: rest[..<newline])
+                check(line: piece)
             } else {
-                partialLine += rest[..<newline]
+                partialLine += piece
                 let line = partialLine
                 partialLine.removeAll(keepingCapacity: true)
                 check(line: line)
             }
-            rest = rest[rest.index(after: newline)...]
+            start = newline + 1
         }
         guard !isFinished else { return }
-        partialLine += rest
+        partialLine += bytes[start...]
         if partialLine.count > AuditExportFormat.maximumLineBytes {
             fail(.edited, seq: nextSeq, line: lineNumber + 1,
                  "line \(lineNumber + 1) is longer than \(AuditExportFormat.maximumLineBytes) bytes; not an export line")
