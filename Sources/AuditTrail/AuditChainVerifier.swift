@@ -77,6 +77,12 @@ public struct AuditChainVerifier: Sendable {
         checked += next.checked
     }
 
+    /// Moves to row `seq` with `hash` after `rows` more rows verified elsewhere (``AuditRowHasher``).
+    mutating func advance(seq: Int64, hash: [UInt8], rows: Int) {
+        head = AuditChainHead(seq: seq, hash: hash)
+        checked += Int64(rows)
+    }
+
     /// Checks rows `rows` of a page in order (the first one follows ``head``), hashing in place;
     /// with `leaves`, also writes each row's Merkle leaf hash there, 32 bytes per row.
     mutating func check(_ page: AuditVerificationPage, rows: Range<Int>, leaves: UnsafeMutableRawPointer? = nil) -> Problem? {
@@ -118,7 +124,7 @@ public struct AuditChainVerifier: Sendable {
 
     /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
     /// the one check both forms share. `scratch` holds 32 bytes.
-    private static func problem(
+    static func problem(
         seq: Int64, after: Int64, previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
         stored: UnsafeRawBufferPointer, scratch: UnsafeMutableRawPointer
     ) -> Problem? {

@@ -89,37 +89,40 @@ extension AuditCheckpointStore {
         if let anchor {
             if let problem = try await walk.start(from: anchor, store: self, pageSize: pageSize) { return finish(problem) }
         }
-        // A pipeline over pages: while page k+1 is read (on the store's threads) and page k is
-        // hashed (its two halves on two cores, chain and leaf hashes together), this task grows
-        // the tree over page k-1's leaves and compares it with the stored nodes. Problems are
-        // still reported in seq order: page k-1's tree before page k's chain.
+        // A pipeline over pages of seqs: each page is read and hashed by two jobs at once (its two
+        // halves, on the store's threads; the second half's chain goes on from the stored hash
+        // the first half verifies), while this task grows the tree over the previous page's
+        // leaves and compares it with the stored nodes. Problems are still reported in seq order.
         var checkpoints = AuditCheckpointQueue(after: anchor?.seq ?? 0, pageSize: pageSize)
         var tree = AuditMerkleFrontier(walk.tree)
-        var hashed: (page: AuditVerificationPage, leaves: [UInt8])?
-        var page = start.seq < head.seq
-            ? try await verificationPage(after: start.seq, through: head.seq, limit: pageSize, leavesBefore: tree.size)
-            : AuditVerificationPage()
-        while let last = page.seqs.last {
-            let leavesBefore = tree.size + Int64(hashed?.page.count ?? 0)
-            let (current, chainBefore, headSeq) = (page, walk.chain, head.seq)
-            async let following = last < headSeq
-                ? verificationPage(after: last, through: headSeq, limit: pageSize, leavesBefore: leavesBefore + Int64(current.count))
-                : AuditVerificationPage()
-            async let hashing = AuditPageHashing.hashing(current, after: chainBefore)
+        var hashed: AuditRowHasher?
+        var after = start.seq
+        let step = Int64(max(2, pageSize))
+        while after < head.seq {
+            let last = min(head.seq, after + step)
+            let middle = after + (last - after + 1) / 2
+            let leavesBefore = tree.size + Int64((hashed?.leaves.count ?? 0) / AuditMerkle.hashSize)
+            let (from, chainBefore) = (after, walk.chain)
+            async let first = hashRows(after: from, through: middle, leavesBefore: leavesBefore,
+                                       into: AuditRowHasher(after: chainBefore, through: middle, expectedRows: Int(middle - from)))
+            async let second = middle < last
+                ? hashRows(after: middle - 1, through: last, leavesBefore: leavesBefore + (middle - from),
+                           into: AuditRowHasher(startingAt: middle, through: last, expectedRows: Int(last - middle)))
+                : nil
             if let previous = hashed,
-               let problem = try await walk.grow(&tree, with: previous.page, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+               let problem = try await walk.grow(&tree, with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
                 return finish(problem)
             }
-            let result = await hashing
-            walk.chain = result.chain
+            let result = AuditRowHasher.joined(try await first, try await second)
+            if let chain = result.chain { walk.chain = chain }
             // A broken chain is reported as a walk that stopped at that row would.
             if let problem = result.problem { return finish(problem) }
-            hashed = (current, result.leaves)
+            hashed = result
             progress?(walk.chain.checked, head.seq)
-            page = try await following
+            after = last
         }
         if let previous = hashed,
-           let problem = try await walk.grow(&tree, with: previous.page, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+           let problem = try await walk.grow(&tree, with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
             return finish(problem)
         }
         if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {

@@ -37,23 +37,24 @@ extension AuditLogWalk {
     /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the
     /// checkpoint kept from an earlier run; returns the first problem.
     mutating func grow(
-        _ tree: inout AuditMerkleFrontier, with page: AuditVerificationPage, leaves: [UInt8],
+        _ tree: inout AuditMerkleFrontier, with levels: [AuditVerificationPage.Level], leaves: [UInt8],
         checkpoints: inout AuditCheckpointQueue, store: some AuditCheckpointStore
     ) async throws -> AuditChainVerifier.Problem? {
         let pageStart = tree.size
-        try await checkpoints.fetch(through: pageStart + Int64(page.count), from: store)
+        let count = leaves.count / AuditMerkle.hashSize
+        try await checkpoints.fetch(through: pageStart + Int64(count), from: store)
         var completed = AuditMerkleFrontier.emptyLevels()
         var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
         var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
         leaves.withUnsafeBytes { leaves in
-            for row in 0..<page.count {
+            for row in 0..<count {
                 tree.append(leafHash: leaves.baseAddress! + AuditMerkle.hashSize * row, completed: &completed)
                 if pinned?.treeSize == tree.size { pinnedReached = (tree.root, tree.frontier) }
                 if let checkpoint = checkpoints.reached(tree.size) { reached.append((checkpoint, tree.root, tree.frontier)) }
             }
         }
         self.tree = tree.builder
-        if let problem = compareStoredTree(page, pageStart: pageStart, computed: completed) { return problem }
+        if let problem = compareStoredTree(levels, pageStart: pageStart, computed: completed) { return problem }
         for entry in reached {
             if let problem = check(entry.checkpoint, root: entry.root, frontier: entry.frontier) { return problem }
         }
@@ -66,10 +67,10 @@ extension AuditLogWalk {
     /// Whether the stored subtree hashes read with the page agree with the ones just recomputed
     /// for its leaves (`computed[level]`, in index order): the first node that differs or is
     /// missing — in leaf order, then level — names its seq.
-    func compareStoredTree(_ page: AuditVerificationPage, pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
+    func compareStoredTree(_ levels: [AuditVerificationPage.Level], pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
         var first: (seq: Int64, level: Int, missing: Bool)?
         for range in AuditVerificationPage.levelRanges(completedBy: pageStart..<tree.size) {
-            let stored = page.levels.first { $0.level == range.level } ?? .init(level: range.level)
+            let stored = levels.first { $0.level == range.level } ?? .init(level: range.level)
             let mismatch: (index: Int64, missing: Bool)? = computed[range.level].withUnsafeBytes { ours in
                 stored.hashes.withUnsafeBytes { theirs in
                     var row = 0

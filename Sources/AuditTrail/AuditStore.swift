@@ -116,6 +116,13 @@ public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
     /// it from ``rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
     func verificationPage(after afterSeq: Int64, through last: Int64, limit: Int, leavesBefore: Int64) async throws
         -> AuditVerificationPage
+    /// Feeds the rows with seq in `afterSeq + 1 ... last` to `hasher` in seq order (until it has
+    /// a problem), finishes it, and sets its ``AuditRowHasher/levels`` to the stored subtree
+    /// hashes completed by the leaves it verified (`leavesBefore` is the first one's index) —
+    /// one read-and-hash job of ``verifyLog(publicKey:pinned:pageSize:progress:)``, which runs
+    /// two at once. A default builds it from ``rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
+    func hashRows(after afterSeq: Int64, through last: Int64, leavesBefore: Int64, into hasher: AuditRowHasher) async throws
+        -> AuditRowHasher
     /// Stores a signed checkpoint. Returns false, storing nothing, when one for its tree size exists.
     func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool
     /// The checkpoint with the largest tree size, or nil before the first one.

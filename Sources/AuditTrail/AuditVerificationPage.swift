@@ -99,6 +99,31 @@ public struct AuditVerificationPage: Sendable {
 }
 
 extension AuditCheckpointStore {
+    /// The default job: ``AuditStoreReader/rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
+    public func hashRows(after afterSeq: Int64, through last: Int64, leavesBefore: Int64, into hasher: AuditRowHasher) async throws
+        -> AuditRowHasher {
+        var hasher = hasher
+        guard afterSeq < last else { hasher.finish(); return hasher }
+        for row in try await rows(after: afterSeq, limit: Int(last - afterSeq)) where row.seq <= last {
+            let more = row.canonical.withUnsafeBytes { canonical in
+                row.hash.withUnsafeBytes { hasher.add(seq: row.seq, canonical: canonical, hash: $0) }
+            }
+            if !more { break }
+        }
+        hasher.finish()
+        hasher.levels = try await Self.levels(of: merkleNodes(completedBy: leavesBefore..<(leavesBefore + Int64(hasher.leaves.count / 32))))
+        return hasher
+    }
+
+    /// Nodes grouped by level, each level in index order, lowest level first.
+    static func levels(of nodes: [AuditMerkleNode]) -> [AuditVerificationPage.Level] {
+        var byLevel: [Int: AuditVerificationPage.Level] = [:]
+        for node in nodes.sorted(by: { $0.id.level != $1.id.level ? $0.id.level < $1.id.level : $0.id.index < $1.id.index }) {
+            node.hash.withUnsafeBytes { byLevel[node.id.level, default: .init(level: node.id.level)].append(index: node.id.index, hash: $0) }
+        }
+        return byLevel.keys.sorted().compactMap { byLevel[$0] }
+    }
+
     /// The default page: ``AuditStoreReader/rows(after:limit:)`` (rows past `last` dropped) and
     /// ``merkleNodes(completedBy:)`` for the leaves `leavesBefore ..< leavesBefore + rows`.
     public func verificationPage(after seq: Int64, through last: Int64, limit: Int, leavesBefore: Int64) async throws

@@ -142,9 +142,16 @@ final class SQLiteRawConnection: @unchecked Sendable {
             let code = sqlite_nio_sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code) }
-            try row(Row(statement: statement))
+            do {
+                try row(Row(statement: statement))
+            } catch is Stop {
+                return
+            }
         }
     }
+
+    /// Thrown by a `row` callback to end the rows early, as if they had ended.
+    struct Stop: Error {}
 
     /// The statement for `sql`, prepared on first use and kept until ``close()``.
     func prepared(_ sql: String) throws -> OpaquePointer {
