@@ -64,12 +64,6 @@ public struct AuditChainVerifier: Sendable {
         return nil
     }
 
-    /// Checks every row of a page in order, hashing in place; returns the first problem, or nil
-    /// and advances past the page.
-    public mutating func check(_ page: AuditVerificationPage) -> Problem? {
-        check(page, rows: 0..<page.count)
-    }
-
     /// Takes over where `next`, a verifier started at this one's head, stopped: a page checked
     /// in two halves on two cores is one walk.
     mutating func advance(to next: AuditChainVerifier) {
@@ -83,47 +77,8 @@ public struct AuditChainVerifier: Sendable {
         checked += Int64(rows)
     }
 
-    /// Checks rows `rows` of a page in order (the first one follows ``head``), hashing in place;
-    /// with `leaves`, also writes each row's Merkle leaf hash there, 32 bytes per row.
-    mutating func check(_ page: AuditVerificationPage, rows: Range<Int>, leaves: UnsafeMutableRawPointer? = nil) -> Problem? {
-        guard !rows.isEmpty else { return nil }
-        var problem: Problem?
-        var verified = 0
-        page.canonical.withUnsafeBytes { canonical in
-            page.hashes.withUnsafeBytes { hashes in
-                withUnsafeTemporaryAllocation(byteCount: 2 * AuditMerkle.hashSize, alignment: 8) { scratch in
-                    let start = scratch.baseAddress!
-                    head.hash.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: min($0.count, AuditMerkle.hashSize)) }
-                    // The previous hash: the head's for the first row, then the stored hash of the
-                    // row just verified (equal to the computed one).
-                    var previous = UnsafeRawPointer(start)
-                    var seq = head.seq
-                    for row in rows {
-                        let stored = UnsafeRawBufferPointer(rebasing: hashes[(32 * row)..<(32 * row + 32)])
-                        let bytes = UnsafeRawBufferPointer(rebasing: canonical[page.canonicalRange(row)])
-                        if let leaves { AuditMerkle.leafHash(bytes, into: leaves + 32 * (row - rows.lowerBound)) }
-                        if let found = Self.problem(seq: page.seqs[row], after: seq, previous: UnsafeRawBufferPointer(start: previous, count: 32),
-                                                    canonical: bytes, stored: stored, scratch: start + AuditMerkle.hashSize) {
-                            problem = found
-                            return
-                        }
-                        previous = stored.baseAddress!
-                        seq = page.seqs[row]
-                        verified += 1
-                    }
-                }
-            }
-        }
-        if verified > 0 {
-            let last = rows.lowerBound + verified - 1
-            head = AuditChainHead(seq: page.seqs[last], hash: Array(page.hashes[(32 * last)..<(32 * last + 32)]))
-            checked += Int64(verified)
-        }
-        return problem
-    }
-
     /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
-    /// the one check both forms share. `scratch` holds 32 bytes.
+    /// the one check of ``check(_:)`` and ``AuditRowHasher``. `scratch` holds 32 bytes.
     static func problem(
         seq: Int64, after: Int64, previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
         stored: UnsafeRawBufferPointer, scratch: UnsafeMutableRawPointer

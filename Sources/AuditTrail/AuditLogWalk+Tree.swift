@@ -37,7 +37,7 @@ extension AuditLogWalk {
     /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the
     /// checkpoint kept from an earlier run; returns the first problem.
     mutating func grow(
-        _ tree: inout AuditMerkleFrontier, with levels: [AuditVerificationPage.Level], leaves: [UInt8],
+        _ tree: inout AuditMerkleFrontier, with levels: [AuditStoredLevel], leaves: [UInt8],
         checkpoints: inout AuditCheckpointQueue, store: some AuditCheckpointStore
     ) async throws -> AuditChainVerifier.Problem? {
         let pageStart = tree.size
@@ -67,9 +67,9 @@ extension AuditLogWalk {
     /// Whether the stored subtree hashes read with the page agree with the ones just recomputed
     /// for its leaves (`computed[level]`, in index order): the first node that differs or is
     /// missing — in leaf order, then level — names its seq.
-    func compareStoredTree(_ levels: [AuditVerificationPage.Level], pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
+    func compareStoredTree(_ levels: [AuditStoredLevel], pageStart: Int64, computed: [[UInt8]]) -> AuditChainVerifier.Problem? {
         var first: (seq: Int64, level: Int, missing: Bool)?
-        for range in AuditVerificationPage.levelRanges(completedBy: pageStart..<tree.size) {
+        for range in AuditStoredLevel.ranges(completedBy: pageStart..<tree.size) {
             let stored = levels.first { $0.level == range.level } ?? .init(level: range.level)
             let mismatch: (index: Int64, missing: Bool)? = computed[range.level].withUnsafeBytes { ours in
                 stored.hashes.withUnsafeBytes { theirs in

@@ -19,7 +19,7 @@ public struct AuditRowHasher: Sendable {
     /// The rows' Merkle leaf hashes, 32 bytes per verified row.
     public private(set) var leaves: [UInt8] = []
     /// The stored subtree hashes completed by the rows' leaves, lowest level first (set by the store).
-    public var levels: [AuditVerificationPage.Level] = []
+    public var levels: [AuditStoredLevel] = []
     /// The last seq the rows should reach.
     public let last: Int64
     /// A hasher that takes its first row only as the start of the chain (not verified here).

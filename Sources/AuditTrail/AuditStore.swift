@@ -109,13 +109,6 @@ public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
     /// Every stored subtree hash that appending the leaves `leaves` completed (each node whose
     /// last leaf is in the range), in any order — what a verifier compares with its own tree.
     func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode]
-    /// Up to `limit` rows with seq in `afterSeq + 1 ... last`, in seq order, and the stored subtree
-    /// hashes completed by their leaves `leavesBefore ..< leavesBefore + rows` (the walk's leaf
-    /// count before the page, which differs from the seq after a retention anchor or a gap) —
-    /// what ``verifyLog(publicKey:pinned:pageSize:progress:)`` reads per page. A default builds
-    /// it from ``rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
-    func verificationPage(after afterSeq: Int64, through last: Int64, limit: Int, leavesBefore: Int64) async throws
-        -> AuditVerificationPage
     /// Feeds the rows with seq in `afterSeq + 1 ... last` to `hasher` in seq order (until it has
     /// a problem), finishes it, and sets its ``AuditRowHasher/levels`` to the stored subtree
     /// hashes completed by the leaves it verified (`leavesBefore` is the first one's index) —

@@ -39,8 +39,8 @@ extension SQLiteRawConnection {
 
     /// The stored subtree hashes of one level in an index range, in index order (one primary-key
     /// range scan), as a verification page holds them.
-    func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditVerificationPage.Level {
-        var stored = AuditVerificationPage.Level(level: level)
+    func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditStoredLevel {
+        var stored = AuditStoredLevel(level: level)
         stored.indices.reserveCapacity(indices.count)
         stored.hashes.reserveCapacity(AuditMerkle.hashSize * indices.count)
         try run("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx", bind: { b in

@@ -8,9 +8,10 @@ public enum AuditCheckpointStoreConformanceCheck: String, Sendable, CaseIterable
     case treeMatchesEvents
     /// `merkleNodes(completedBy:)` answers exactly the nodes each leaf completed.
     case nodesCompletedByLeaves
-    /// `verificationPage(after:through:limit:leavesBefore:)` holds exactly the rows asked for and
-    /// the stored nodes their leaves completed, as the rows and `merkleNodes` give them.
-    case verificationPage
+    /// `hashRows(after:through:leavesBefore:into:)` verifies exactly the rows asked for, as a
+    /// hasher fed from `rows(after:limit:)` does, and hands back the stored nodes their leaves
+    /// completed, as `merkleNodes(completedBy:)` gives them.
+    case hashRows
     /// A failing append stores no node, and the tree continues from the committed head.
     case failedAppendLeavesTheTree
     /// Checkpoints are stored once per tree size and listed in order; the log id never changes.
@@ -49,7 +50,7 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             switch check {
             case .treeMatchesEvents: try await treeMatchesEvents(store)
             case .nodesCompletedByLeaves: try await nodesCompletedByLeaves(store)
-            case .verificationPage: try await verificationPage(store)
+            case .hashRows: try await hashRows(store)
             case .failedAppendLeavesTheTree: try await failedAppendLeavesTheTree(store)
             case .checkpointsAndLogID: try await checkpointsAndLogID(store)
             case .verifyLog: try await verifyLog(store)
@@ -106,28 +107,38 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
         }
     }
 
-    func verificationPage(_ store: Store) async throws {
+    func hashRows(_ store: Store) async throws {
         try await append(23, seed: 4, to: store)
         let rows = try await store.rows(after: 0, limit: 100)
-        for (after, last, limit) in [(0, 23, 100), (0, 23, 7), (5, 12, 100), (22, 23, 5), (10, 30, 4), (23, 23, 10)] as [(Int64, Int64, Int)] {
-            let page = try await store.verificationPage(after: after, through: last, limit: limit, leavesBefore: after)
-            let expected = Array(rows.filter { $0.seq > after && $0.seq <= last }.prefix(limit))
-            #expect(page.seqs == expected.map(\.seq), "rows after \(after) through \(last), limit \(limit)")
-            #expect((0..<page.count).map { page.storedEvent($0).canonical } == expected.map(\.canonical))
-            #expect((0..<page.count).map { page.chainHead(at: $0).hash } == expected.map(\.hash))
-            let leaves = after..<(after + Int64(expected.count))
-            let nodes = try await store.merkleNodes(completedBy: leaves)
-            var fromPage: [AuditMerkleNode] = []
-            for level in page.levels {
-                for (offset, index) in level.indices.enumerated() {
-                    let hash = Array(level.hashes[(32 * offset)..<(32 * offset + 32)])
-                    fromPage.append(AuditMerkleNode(id: AuditMerkleNodeID(level: level.level, index: index), hash: hash))
+        for (after, last) in [(0, 23), (0, 7), (5, 12), (22, 23), (10, 23), (23, 23)] as [(Int64, Int64)] {
+            // From the chain head at `after`, and starting at row `after` (a page's second half).
+            let head = after == 0 ? AuditChainHead(seq: 0, hash: AuditChain.genesis) : AuditChainHead(seq: after, hash: rows[Int(after) - 1].hash)
+            let hashers = [AuditRowHasher(after: AuditChainVerifier(start: head), through: last)]
+                + (after > 0 ? [AuditRowHasher(startingAt: after, through: last)] : [])
+            for (index, hasher) in hashers.enumerated() {
+                let from = index == 0 ? after : after - 1
+                let answered = try await store.hashRows(after: from, through: last, leavesBefore: after, into: hasher)
+                var expected = hasher
+                for row in rows where row.seq > from && row.seq <= last {
+                    _ = row.canonical.withUnsafeBytes { canonical in row.hash.withUnsafeBytes { expected.add(seq: row.seq, canonical: canonical, hash: $0) } }
                 }
+                expected.finish()
+                let leaves = after..<last
+                #expect(answered.problem == nil, "rows \(from + 1)…\(last): \(String(describing: answered.problem))")
+                #expect(answered.leaves == expected.leaves, "leaf hashes of rows \(after + 1)…\(last)")
+                #expect(answered.leaves == rows.filter { leaves.contains($0.seq - 1) }.flatMap { AuditMerkle.leafHash($0.canonical) })
+                #expect(answered.chain?.head == expected.chain?.head && answered.chain?.checked == expected.chain?.checked)
+                #expect(answered.chain?.head.seq == (last > after ? last : after))
+                let nodes = try await store.merkleNodes(completedBy: leaves)
+                #expect(Set(answered.levels.flatMap(\.nodes)) == Set(nodes), "nodes of leaves \(leaves)")
+                #expect(answered.levels.flatMap(\.nodes).count == nodes.count)
+                #expect(answered.levels.map(\.level) == answered.levels.map(\.level).sorted(), "levels lowest first")
             }
-            #expect(Set(fromPage) == Set(nodes), "nodes of leaves \(leaves)")
-            #expect(fromPage.count == nodes.count)
-            #expect(page.levels.map(\.level) == page.levels.map(\.level).sorted(), "levels lowest first")
         }
+        // A row absent at the end of the range is named.
+        let short = try await store.hashRows(after: 20, through: 30, leavesBefore: 20,
+                                             into: AuditRowHasher(after: AuditChainVerifier(start: AuditChainHead(seq: 20, hash: rows[19].hash)), through: 30))
+        #expect(short.problem?.seq == 24 && short.problem?.kind == .missing, "\(String(describing: short.problem))")
     }
 
     func failedAppendLeavesTheTree(_ store: Store) async throws {

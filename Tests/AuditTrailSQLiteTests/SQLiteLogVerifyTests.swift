@@ -120,17 +120,21 @@ import Testing
         }
     }
 
-    @Test(arguments: [4, 10_000])
-    func aMissingRowInTheSecondHalfOfAPageIsNamed(pageSize: Int) async throws {
-        try await withTemporaryStore { store, directory in
-            try await fill(store)
-            try await raw(directory, ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq IN (15, 16)"])
-            let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem)
-            #expect(problem.seq == 15)
-            #expect(problem.kind == .missing)
-            let chain = try await store.verifyChain(pageSize: pageSize)
-            #expect(chain.problem?.seq == 15)
-            #expect(chain.problem?.kind == .missing)
+    /// Rows deleted anywhere — a page's first row, its middle (where its second half starts),
+    /// its last row — are named as missing by both verifiers.
+    @Test(arguments: [3, 4, 10, 10_000])
+    func aMissingRowIsNamedWhereverItFallsInAPage(pageSize: Int) async throws {
+        for deleted: [Int64] in [[15, 16], [10], [1], [11], [5, 6, 7], [19]] {
+            try await withTemporaryStore { store, directory in
+                try await fill(store)
+                try await raw(directory, ["DROP TRIGGER events_refuse_delete",
+                                          "DELETE FROM events WHERE seq IN (\(deleted.map(String.init).joined(separator: ", ")))"])
+                let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem,
+                                           "deleted \(deleted), page size \(pageSize)")
+                #expect(problem.seq == deleted[0] && problem.kind == .missing, "deleted \(deleted), page size \(pageSize): \(problem)")
+                let chain = try await store.verifyChain(pageSize: pageSize)
+                #expect(chain.problem?.seq == deleted[0] && chain.problem?.kind == .missing, "verifyChain: deleted \(deleted)")
+            }
         }
     }
 }
