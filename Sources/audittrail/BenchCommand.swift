@@ -73,7 +73,7 @@ struct IngestBench: AsyncParsableCommand {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
-        let elapsed = try await benchIngest(into: store, events: events, batch: batch, producers: producers,
+        let elapsed = try await benchIngest(into: store, directory: directory, events: events, batch: batch, producers: producers,
                                             checkpointEvents: checkpointEvents, smallEvents: smallEvents, logger: logger)
         let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
         print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)")
@@ -162,11 +162,12 @@ struct IngestBench: AsyncParsableCommand {
 }
 
 /// Appends `events` generated events through an ``AuditWriter`` (and, with `checkpointEvents`, an
-/// ``AuditCheckpointer`` signing with a throw-away key) from `producers` tasks, printing the rate of
-/// every 100,000; returns the seconds taken until the last commit.
+/// ``AuditCheckpointer`` signing with `signing.key` in `directory`, made as the server makes it, so
+/// that `audittrail verify --data-dir` and `serve` work on the benchmark's log) from `producers`
+/// tasks, printing the rate of every 100,000; returns the seconds taken until the last commit.
 func benchIngest(
-    into store: SQLiteAuditStore, events: Int, batch: Int, producers: Int, checkpointEvents: Int, smallEvents: Bool = false,
-    logger: Logger
+    into store: SQLiteAuditStore, directory: String, events: Int, batch: Int, producers: Int, checkpointEvents: Int,
+    smallEvents: Bool = false, logger: Logger
 ) async throws -> Double {
     let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
     let windowSize = 100_000
@@ -189,7 +190,8 @@ func benchIngest(
         var configuration = AuditCheckpointer.Configuration()
         configuration.events = Int64(checkpointEvents)
         let origin = "audittrail/" + (try await store.logID())
-        let checkpointer = try AuditCheckpointer(store: store, signer: AuditSigner.generate(name: origin), origin: origin,
+        let signer = try AuditSigner.loadOrCreate(at: directory + "/" + AuditServerConfiguration.signingKeyFileName, name: origin)
+        let checkpointer = try AuditCheckpointer(store: store, signer: signer, origin: origin,
                                                  configuration: configuration, logger: logger)
         observers.append(checkpointer.writerObserver)
         services.append(checkpointer)

@@ -46,7 +46,7 @@ struct VerifyBench: AsyncParsableCommand {
         if dataDirectory == nil {
             let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
             print("Writing \(events) \(smallEvents ? "minimal" : "typical") events (checkpoint every 1,000)…")
-            let elapsed = try await benchIngest(into: store, events: events, batch: 10_000, producers: 2, checkpointEvents: 1000,
+            let elapsed = try await benchIngest(into: store, directory: directory, events: events, batch: 10_000, producers: 2, checkpointEvents: 1000,
                                                 smallEvents: smallEvents, logger: logger)
             print("  written in \(String(format: "%.1f", elapsed)) s")
             try await store.close()
