@@ -36,16 +36,6 @@ public struct AuditChainVerifier: Sendable {
 
     public init(start: AuditChainHead) { self.head = start }
 
-    /// `verifier` after checking `rows` (those up to seq `last`), and the first problem; a
-    /// value-in, value-out form for checking a page on another task.
-    public static func checking(_ verifier: AuditChainVerifier, _ rows: [AuditStoredEvent], upTo last: Int64) -> (AuditChainVerifier, Problem?) {
-        var verifier = verifier
-        for row in rows where row.seq <= last {
-            if let problem = verifier.check(row) { return (verifier, problem) }
-        }
-        return (verifier, nil)
-    }
-
     /// Checks the next row; returns the problem, or nil and advances.
     public mutating func check(_ row: AuditStoredEvent) -> Problem? {
         let problem = head.hash.withUnsafeBytes { previous in
