@@ -27,7 +27,7 @@ extension LoopbackHTTP {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var pending: [UInt8] = []
         var response: StreamedResponse?
-        var decoder = ChunkDecoder()
+        var decoder: ChunkDecoder?
         var remaining: Int?
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -38,12 +38,12 @@ extension LoopbackHTTP {
                 guard let end = headerEnd(pending) else { continue }
                 let head = try parse(Array(pending[..<(end + 4)]))
                 response = StreamedResponse(status: head.status, headers: head.headers, errorBody: [], complete: false)
-                decoder.chunked = head.headers.contains { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }
+                if isChunked(head.headers) { decoder = ChunkDecoder() }
                 remaining = head.headers.first { $0.0 == "content-length" }.flatMap { Int($0.1) }
                 piece = Array(pending[(end + 4)...])
                 pending = []
             }
-            var data = decoder.chunked ? decoder.decode(piece) : piece
+            var data = decoder?.decode(piece) ?? piece
             if let left = remaining {
                 data = Array(data.prefix(left))
                 remaining = left - data.count
@@ -53,14 +53,14 @@ extension LoopbackHTTP {
             } else if response!.errorBody.count < 1 << 16 {
                 response!.errorBody += data
             }
-            if decoder.finished || remaining == 0 { break }
+            if decoder?.finished == true || remaining == 0 { break }
         }
         guard var result = response else { throw Failure(description: "no HTTP response") }
-        result.complete = decoder.chunked ? decoder.finished : (remaining.map { $0 == 0 } ?? true)
+        result.complete = decoder.map(\.finished) ?? (remaining.map { $0 == 0 } ?? true)
         return result
     }
 
-    /// The offset of the first CR LF CR LF, or nil.
+    /// The offset of the first CR LF CR LF, or nil (compared in place, no array per position).
     static func headerEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
         return (0..<(bytes.count - 3)).first {
@@ -68,9 +68,9 @@ extension LoopbackHTTP {
         }
     }
 
-    /// An incremental `Transfer-Encoding: chunked` decoder: bytes in any pieces, data out.
+    /// An incremental `Transfer-Encoding: chunked` decoder: bytes in any pieces, data out (a whole
+    /// body at once for ``parse(_:)``, piece by piece for ``stream(host:port:path:headers:body:)``).
     struct ChunkDecoder {
-        var chunked = false
         private(set) var finished = false
         private var sizeLine: [UInt8] = []
         private var dataLeft = 0

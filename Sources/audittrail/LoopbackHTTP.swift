@@ -84,12 +84,7 @@ enum LoopbackHTTP {
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Response {
-        // The first CR LF CR LF, compared in place (no array per position).
-        guard let end = (0..<max(0, bytes.count - 3)).first(where: {
-            bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
-        }) else {
-            throw Failure(description: "no HTTP response")
-        }
+        guard let end = headerEnd(bytes) else { throw Failure(description: "no HTTP response") }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line") }
@@ -99,25 +94,16 @@ enum LoopbackHTTP {
             headers.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         var body = Array(bytes[(end + 4)...])
-        if headers.contains(where: { $0.0 == "transfer-encoding" && $0.1.lowercased() == "chunked" }) {
-            body = dechunk(body)
+        if isChunked(headers) {
+            var decoder = ChunkDecoder()
+            body = decoder.decode(body)
         }
         return Response(status: status, headers: headers, body: body)
     }
 
-    static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            guard let lineEnd = (index..<max(index, bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }) else { break }
-            let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
-            let start = lineEnd + 2
-            guard start + size <= bytes.count else { break }
-            out += bytes[start..<(start + size)]
-            index = start + size + 2
-        }
-        return out
+    /// Whether the headers say `Transfer-Encoding: chunked`.
+    static func isChunked(_ headers: [(String, String)]) -> Bool {
+        headers.contains { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }
     }
 
     /// A free TCP port on 127.0.0.1 (bound and released; racy but fine for tests and benchmarks).
