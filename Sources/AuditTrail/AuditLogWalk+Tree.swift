@@ -1,37 +1,3 @@
-/// The checkpoints a walk has fetched but not reached yet, fetched a page at a time ahead of
-/// the tree, so growing the tree over a page never waits for one.
-struct AuditCheckpointQueue {
-    private(set) var queued: ArraySlice<AuditStoredCheckpoint> = []
-    private var fetchedUpTo: Int64
-    private var exhausted = false
-    let pageSize: Int
-
-    init(after treeSize: Int64, pageSize: Int) {
-        fetchedUpTo = treeSize
-        self.pageSize = pageSize
-    }
-
-    /// Fetches until every checkpoint of a tree size up to `size` is queued.
-    mutating func fetch(through size: Int64, from store: some AuditCheckpointStore) async throws {
-        while !exhausted, fetchedUpTo < size {
-            let fetched = try await store.checkpoints(after: fetchedUpTo, limit: pageSize)
-            exhausted = fetched.isEmpty
-            queued.append(contentsOf: fetched)
-            fetchedUpTo = fetched.last?.treeSize ?? fetchedUpTo
-        }
-    }
-
-    /// Removes the queued checkpoints up to `size`; returns the one at exactly `size`, if any.
-    mutating func reached(_ size: Int64) -> AuditStoredCheckpoint? {
-        var found: AuditStoredCheckpoint?
-        while let next = queued.first, next.treeSize <= size {
-            queued.removeFirst()
-            if next.treeSize == size { found = next }
-        }
-        return found
-    }
-}
-
 extension AuditLogWalk {
     /// Grows `tree` over a hashed page's leaves (32 bytes per row), then checks, in seq order of
     /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the

@@ -85,7 +85,8 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
         !name.isEmpty && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
     }
 
-    static func hex(_ id: UInt32) -> String {
+    /// A key hash as the text form and signed notes write it: 8 lower-case hex digits.
+    public static func hex(_ id: UInt32) -> String {
         AuditChain.hex([UInt8(id >> 24 & 0xFF), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)])
     }
 

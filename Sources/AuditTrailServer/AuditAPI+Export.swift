@@ -37,8 +37,7 @@ extension AuditAPI {
         let size = checkpoint.treeSize
         let note = try AuditSignedNote(parsing: checkpoint.note)
         let body = try AuditCheckpoint(body: note.text)
-        let keyID = note.signatures.first { $0.name == publicKey.name && $0.keyID == publicKey.keyID }?.keyID ?? publicKey.keyID
-        let keyHex = AuditChain.hex([UInt8(keyID >> 24 & 0xFF), UInt8(keyID >> 16 & 0xFF), UInt8(keyID >> 8 & 0xFF), UInt8(keyID & 0xFF)])
+        let keyHex = AuditSignerPublicKey.hex(publicKey.keyID)
 
         let header: AuditExportHeader
         let firstRows: [AuditStoredEvent]
@@ -112,24 +111,17 @@ extension AuditAPI {
         first: [AuditStoredEvent], size: Int64, to writer: inout any ResponseBodyWriter, count: inout Int64, last: inout Int64?
     ) async throws {
         var rows = first
-        var checkpoints: ArraySlice<AuditStoredCheckpoint> = []
-        var fetchedUpTo = (first.first?.seq ?? 1) - 1
+        var checkpoints = AuditCheckpointQueue(after: (first.first?.seq ?? 1) - 1, pageSize: Self.exportPageSize)
         while !rows.isEmpty {
-            let pageEnd = min(size - 1, rows.last?.seq ?? 0)
-            while fetchedUpTo < pageEnd {
-                let fetched = try await store.checkpoints(after: fetchedUpTo, limit: Self.exportPageSize)
-                checkpoints.append(contentsOf: fetched.filter { $0.treeSize < size && isSignedByThisServer($0) })
-                fetchedUpTo = fetched.last.map { min($0.treeSize, size) } ?? size
-            }
+            try await checkpoints.fetch(through: min(size - 1, rows.last?.seq ?? 0), from: store)
             var out: [UInt8] = []
             out.reserveCapacity(rows.reduce(0) { $0 + $1.canonical.count + 80 })
             for row in rows where row.seq <= size {
                 out += AuditExportFormat.eventLine(row)
                 count += 1
                 last = row.seq
-                while let next = checkpoints.first, next.treeSize <= row.seq {
-                    checkpoints.removeFirst()
-                    if next.treeSize == row.seq { out += AuditExportFormat.checkpointLine(next) }
+                if let checkpoint = checkpoints.reached(row.seq), row.seq < size, isSignedByThisServer(checkpoint) {
+                    out += AuditExportFormat.checkpointLine(checkpoint)
                 }
             }
             try await writer.write(ByteBuffer(bytes: out))

@@ -28,7 +28,7 @@ extension AuditAPI {
             o.string("root_hash", checkpoint.rootHashBase64)
             o.time("time", checkpoint.time ?? stored.time)
             o.string("signature", AuditBase64.encode(signature.signature))
-            o.string("key_id", AuditChain.hex([UInt8(keyID >> 24 & 0xFF), UInt8(keyID >> 16 & 0xFF), UInt8(keyID >> 8 & 0xFF), UInt8(keyID & 0xFF)]))
+            o.string("key_id", AuditSignerPublicKey.hex(keyID))
             o.string("key_name", signature.name)
             o.string("origin", checkpoint.origin)
             o.string("note", stored.note)
