@@ -21,19 +21,8 @@ extension SQLiteAuditStore {
             }
             hasher.finish()
             let leaves = leavesBefore..<(leavesBefore + Int64(hasher.leaves.count / AuditMerkle.hashSize))
-            hasher.levels = try AuditStoredLevel.ranges(completedBy: leaves).map {
-                try scanner.storedLevel($0.level, indices: $0.indices)
-            }
+            hasher.levels = try scanner.storedLevels(completedBy: leaves)
             return hasher
-        }
-    }
-
-    /// The stored subtree hashes completed by `leaves`, per level, lowest first.
-    func storedLevels(completedBy leaves: Range<Int64>) async throws -> [AuditStoredLevel] {
-        let ranges = AuditStoredLevel.ranges(completedBy: leaves)
-        guard !ranges.isEmpty else { return [] }
-        return try await scan("merkle nodes") { scanner in
-            try ranges.map { try scanner.storedLevel($0.level, indices: $0.indices) }
         }
     }
 }

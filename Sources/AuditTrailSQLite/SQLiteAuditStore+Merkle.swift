@@ -65,15 +65,8 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     /// One primary-key range scan per level, lowest level first, each in index order (a single
     /// query OR-ing the levels made SQLite de-duplicate every row through a temporary b-tree).
     public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
-        var nodes: [AuditMerkleNode] = []
-        nodes.reserveCapacity(2 * leaves.count + 64)
-        for level in try await storedLevels(completedBy: leaves) {
-            for (offset, index) in level.indices.enumerated() {
-                let hash = Array(level.hashes[(AuditMerkle.hashSize * offset)..<(AuditMerkle.hashSize * (offset + 1))])
-                nodes.append(AuditMerkleNode(id: AuditMerkleNodeID(level: level.level, index: index), hash: hash))
-            }
-        }
-        return nodes
+        guard !leaves.isEmpty else { return [] }
+        return try await scan("merkle nodes") { try $0.storedLevels(completedBy: leaves) }.flatMap(\.nodes)
     }
 
     public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {

@@ -38,7 +38,7 @@ extension SQLiteRawConnection {
     }
 
     /// The stored subtree hashes of one level in an index range, in index order (one primary-key
-    /// range scan), as a verification page holds them.
+    /// range scan), as a verifier compares them.
     func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditStoredLevel {
         var stored = AuditStoredLevel(level: level)
         stored.indices.reserveCapacity(indices.count)
@@ -52,5 +52,10 @@ extension SQLiteRawConnection {
             row.withBytes(1) { stored.append(index: index, hash: $0) }
         })
         return stored
+    }
+
+    /// The stored subtree hashes completed by `leaves`, per level, lowest first.
+    func storedLevels(completedBy leaves: Range<Int64>) throws -> [AuditStoredLevel] {
+        try AuditStoredLevel.ranges(completedBy: leaves).map { try storedLevel($0.level, indices: $0.indices) }
     }
 }
