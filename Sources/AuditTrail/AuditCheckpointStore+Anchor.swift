@@ -7,7 +7,7 @@ extension AuditLogWalk {
         -> AuditChainVerifier.Problem? {
         let first = anchor.seq + 1
         do {
-            tree = try anchor.treeBuilder()
+            tree = AuditMerkleFrontier(try anchor.treeBuilder())
         } catch {
             return .init(seq: first, kind: .edited, detail: error.message)
         }

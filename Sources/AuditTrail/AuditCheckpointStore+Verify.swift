@@ -94,14 +94,13 @@ extension AuditCheckpointStore {
         // the first half verifies), while this task grows the tree over the previous page's
         // leaves and compares it with the stored nodes. Problems are still reported in seq order.
         var checkpoints = AuditCheckpointQueue(after: anchor?.seq ?? 0, pageSize: pageSize)
-        var tree = AuditMerkleFrontier(walk.tree)
         var hashed: AuditRowHasher?
         var after = start.seq
         let step = Int64(max(2, pageSize))
         while after < head.seq {
             let last = min(head.seq, after + step)
             let middle = after + (last - after + 1) / 2
-            let leavesBefore = tree.size + Int64((hashed?.leaves.count ?? 0) / AuditMerkle.hashSize)
+            let leavesBefore = walk.tree.size + Int64((hashed?.leaves.count ?? 0) / AuditMerkle.hashSize)
             let (from, chainBefore) = (after, walk.chain)
             async let first = hashRows(after: from, through: middle, leavesBefore: leavesBefore,
                                        into: AuditRowHasher(after: chainBefore, through: middle, expectedRows: Int(middle - from)))
@@ -110,7 +109,7 @@ extension AuditCheckpointStore {
                            into: AuditRowHasher(startingAt: middle, through: last, expectedRows: Int(last - middle)))
                 : nil
             if let previous = hashed,
-               let problem = try await walk.grow(&tree, with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+               let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
                 return finish(problem)
             }
             let result = AuditRowHasher.joined(try await first, try await second)
@@ -122,7 +121,7 @@ extension AuditCheckpointStore {
             after = last
         }
         if let previous = hashed,
-           let problem = try await walk.grow(&tree, with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+           let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
             return finish(problem)
         }
         if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {
@@ -151,7 +150,8 @@ struct AuditLogWalk {
     let publicKey: AuditSignerPublicKey?
     let pinned: AuditPinnedCheckpoint?
     var chain: AuditChainVerifier
-    var tree = AuditMerkleTreeBuilder()
+    /// The tree grown over the leaves walked so far.
+    var tree = AuditMerkleFrontier(AuditMerkleTreeBuilder())
     var checkpointsChecked = 0
     /// The tree size of the newest checkpoint verified so far: seqs up to it are vouched for.
     var vouched: Int64 = 0

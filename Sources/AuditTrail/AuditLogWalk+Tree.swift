@@ -1,9 +1,9 @@
 extension AuditLogWalk {
-    /// Grows `tree` over a hashed page's leaves (32 bytes per row), then checks, in seq order of
+    /// Grows ``tree`` over a page's leaf hashes (32 bytes per row), then checks, in seq order of
     /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the
     /// checkpoint kept from an earlier run; returns the first problem.
     mutating func grow(
-        _ tree: inout AuditMerkleFrontier, with levels: [AuditStoredLevel], leaves: [UInt8],
+        with levels: [AuditStoredLevel], leaves: [UInt8],
         checkpoints: inout AuditCheckpointQueue, store: some AuditCheckpointStore
     ) async throws -> AuditChainVerifier.Problem? {
         let pageStart = tree.size
@@ -19,7 +19,6 @@ extension AuditLogWalk {
                 if let checkpoint = checkpoints.reached(tree.size) { reached.append((checkpoint, tree.root, tree.frontier)) }
             }
         }
-        self.tree = tree.builder
         if let problem = compareStoredTree(levels, pageStart: pageStart, computed: completed) { return problem }
         for entry in reached {
             if let problem = check(entry.checkpoint, root: entry.root, frontier: entry.frontier) { return problem }

@@ -7,7 +7,7 @@
 /// var tree = AuditMerkleFrontier(builder)
 /// var completed = AuditMerkleFrontier.emptyLevels()
 /// tree.append(leafHash: leaf, completed: &completed)
-/// builder = tree.builder
+/// let root = tree.root
 /// ```
 struct AuditMerkleFrontier: Sendable {
     /// The number of leaves appended so far.
@@ -28,12 +28,6 @@ struct AuditMerkleFrontier: Sendable {
     /// The right edge as the public builder holds it.
     var frontier: [[UInt8]] {
         stride(from: 0, to: edge.count, by: AuditMerkle.hashSize).map { Array(edge[$0..<($0 + AuditMerkle.hashSize)]) }
-    }
-
-    /// The public builder at this size.
-    var builder: AuditMerkleTreeBuilder {
-        // The edge always holds one 32-byte hash per set bit of the size.
-        try! AuditMerkleTreeBuilder(size: size, frontier: frontier)
     }
 
     /// The root of the tree so far (O(log n) hashing).
