@@ -3,11 +3,14 @@ import Foundation
 
 /// The real `audittrail` binary, run as a child process for end-to-end tests.
 final class ServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched from the test that owns this value, sequentially.
-    let process: ChildProcess
-    let port: Int
+    // @unchecked: `process`, `port` and `logPath` are only touched from the test that owns this
+    // value, sequentially.
+    private(set) var process: ChildProcess
+    private(set) var port: Int
     let dataDirectory: String
-    let logPath: String
+    private(set) var logPath: String
+    private let environment: [String: String]
+    private let arguments: [String]
 
     static var binary: String {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -22,20 +25,38 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     init(dataDirectory: String, environment: [String: String] = [:], arguments: [String] = []) throws {
-        self.port = try LoopbackHTTP.freePort()
         self.dataDirectory = dataDirectory
-        self.logPath = dataDirectory + ".server-\(port).log"
+        self.environment = environment
+        self.arguments = arguments
+        (port, logPath, process) = try Self.start(dataDirectory: dataDirectory, environment: environment, arguments: arguments)
+    }
+
+    /// Starts `serve` on a port that was free a moment ago.
+    private static func start(dataDirectory: String, environment: [String: String], arguments: [String]) throws
+        -> (port: Int, logPath: String, process: ChildProcess) {
+        let port = try LoopbackHTTP.freePort()
+        let logPath = dataDirectory + ".server-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = try ChildProcess(executable: Self.binary, arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
-                                   environment: childEnvironment(environment), outputPath: logPath)
+        let process = try ChildProcess(executable: binary, arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
+                                       environment: childEnvironment(environment), outputPath: logPath)
+        return (port, logPath, process)
     }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Waits until `/healthz` answers 200.
+    /// Waits until `/healthz` answers 200. A server that lost its port to another process between
+    /// the pick and its bind (tests run in parallel) is started again on another one.
     func waitUntilHealthy() async throws {
+        var restarts = 0
         for _ in 0..<600 {
-            if !process.isRunning { throw LoopbackHTTP.Failure(description: "server exited early:\n\(output)") }
+            if !process.isRunning {
+                guard output.contains("Address already in use"), restarts < 3 else {
+                    throw LoopbackHTTP.Failure(description: "server exited early:\n\(output)")
+                }
+                restarts += 1
+                (port, logPath, process) = try Self.start(dataDirectory: dataDirectory, environment: environment, arguments: arguments)
+                continue
+            }
             if let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
