@@ -1,0 +1,24 @@
+/// One leaf of a search expression.
+public enum AuditSearchTerm: Sendable, Hashable {
+    /// `action:user.login` or `action:user.*`.
+    case action(AuditQuery.ActionMatch)
+    case category(String)
+    /// `actor:` and `actor.id:`.
+    case actor(String)
+    case actorName(String)
+    case actorType(String)
+    case resourceType(String)
+    case resourceID(String)
+    case outcome(AuditOutcome)
+    case severity(AuditSearchComparison, AuditSeverity)
+    case time(AuditSearchComparison, AuditTime)
+    case ip(AuditCIDR)
+    case tag(String)
+    case compliance(String)
+    case correlationID(String)
+    case country(String)
+    /// `risk:>=50`.
+    case riskScore(AuditSearchComparison, Int)
+    /// Free text, matched case-insensitively as a substring of description, comment and metadata.
+    case text(String)
+}

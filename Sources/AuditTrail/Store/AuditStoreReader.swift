@@ -1,0 +1,19 @@
+/// Reading the log: queries, stats, lookups and the raw rows verification walks.
+///
+/// There is no update or delete in this API at all.
+public protocol AuditStoreReader: Sendable {
+    /// One page of events matching `query`, in its order, with the cursor for the next page.
+    func events(matching query: AuditQuery) async throws -> AuditEventPage
+    /// The event with this id (client-chosen or server-assigned), or nil.
+    func event(id: String) async throws -> AuditStoredEvent?
+    /// Aggregates over the events matching `query` (its limit, cursor and order are ignored).
+    func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats
+    /// Every distinct action stored so far, with its count.
+    func seenActions() async throws -> [String: Int64]
+    /// The newest seq and chain hash.
+    func head() async throws -> AuditChainHead
+    /// Up to `limit` rows with seq > `afterSeq`, in seq order, exactly as stored.
+    func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent]
+    /// Where the chain starts: seq 0 and the genesis hash, or a retention anchor.
+    func chainStart() async throws -> AuditChainHead
+}

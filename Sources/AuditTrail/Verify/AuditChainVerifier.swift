@@ -1,0 +1,91 @@
+/// Walks stored rows in seq order and reports the first one that breaks the chain.
+///
+/// ```swift
+/// var verifier = AuditChainVerifier(start: .init(seq: 0, hash: AuditChain.genesis))
+/// for row in rows { if let problem = verifier.check(row) { print(problem) ; break } }
+/// ```
+public struct AuditChainVerifier: Sendable {
+    /// What is wrong at a seq.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public enum Kind: String, Sendable, Hashable {
+            /// The row's bytes or hash were changed.
+            case edited
+            /// A seq is absent.
+            case missing
+            /// A row appears where none belongs (a seq repeats or goes back).
+            case inserted
+            /// A row's bytes name another seq.
+            case reordered
+            /// The log is shorter than a kept checkpoint says, or is not an extension of it.
+            case truncated
+            /// A checkpoint's signature does not verify with the log's public key (a wrong or
+            /// replaced key, or an edited checkpoint).
+            case badSignature = "bad_signature"
+        }
+        public var seq: Int64
+        public var kind: Kind
+        public var detail: String
+        public init(seq: Int64, kind: Kind, detail: String) { self.seq = seq; self.kind = kind; self.detail = detail }
+        public var description: String { "seq \(seq): \(kind.rawValue): \(detail)" }
+    }
+
+    /// The last verified position.
+    public private(set) var head: AuditChainHead
+    /// Rows checked so far.
+    public private(set) var checked: Int64 = 0
+
+    public init(start: AuditChainHead) { self.head = start }
+
+    /// Checks the next row; returns the problem, or nil and advances.
+    public mutating func check(_ row: AuditStoredEvent) -> Problem? {
+        let problem = head.hash.withUnsafeBytes { previous in
+            row.canonical.withUnsafeBytes { canonical in
+                row.hash.withUnsafeBytes { stored in
+                    withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { computed in
+                        Self.problem(seq: row.seq, after: head.seq, previous: previous, canonical: canonical, stored: stored,
+                                     scratch: computed.baseAddress!)
+                    }
+                }
+            }
+        }
+        if let problem { return problem }
+        head = AuditChainHead(seq: row.seq, hash: row.hash)
+        checked += 1
+        return nil
+    }
+
+    /// Takes over where `next`, a verifier started at this one's head, stopped: a page checked
+    /// in two halves on two cores is one walk.
+    mutating func advance(to next: AuditChainVerifier) {
+        head = next.head
+        checked += next.checked
+    }
+
+    /// Moves to row `seq` with `hash` after `rows` more rows verified elsewhere (``AuditRowHasher``).
+    mutating func advance(seq: Int64, hash: [UInt8], rows: Int) {
+        head = AuditChainHead(seq: seq, hash: hash)
+        checked += Int64(rows)
+    }
+
+    /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
+    /// the one check of ``check(_:)`` and ``AuditRowHasher``. `scratch` holds 32 bytes.
+    static func problem(
+        seq: Int64, after: Int64, previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
+        stored: UnsafeRawBufferPointer, scratch: UnsafeMutableRawPointer
+    ) -> Problem? {
+        let expected = after + 1
+        if seq > expected {
+            return Problem(seq: expected, kind: .missing, detail: "rows \(expected)…\(seq - 1) are absent")
+        }
+        if seq < expected {
+            return Problem(seq: seq, kind: .inserted, detail: "seq repeats or goes back after \(after)")
+        }
+        if let embedded = AuditChain.embeddedSeq(in: canonical), embedded != seq {
+            return Problem(seq: seq, kind: .reordered, detail: "stored bytes belong to seq \(embedded)")
+        }
+        let edited = Problem(seq: seq, kind: .edited, detail: "hash does not match the stored bytes and the previous hash")
+        guard previous.count == AuditMerkle.hashSize, stored.count == AuditMerkle.hashSize else { return edited }
+        AuditChain.next(previous: previous.baseAddress!, canonical: canonical, into: scratch)
+        return AuditMerkle.equal(UnsafeRawPointer(scratch), stored.baseAddress!) ? nil : edited
+    }
+}

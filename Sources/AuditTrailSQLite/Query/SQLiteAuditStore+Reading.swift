@@ -1,0 +1,102 @@
+import AuditTrail
+import SQLiteNIO
+
+extension SQLiteAuditStore {
+    /// One page of events matching `query`, newest first unless `order` is `asc`. `nextCursor` is
+    /// set when another page may follow; it is a seq bound, so pages stay stable while events are
+    /// appended.
+    public func events(matching query: AuditQuery) async throws -> AuditEventPage {
+        var builder = Self.queryBuilder()
+        let statement = builder.page(query, columns: "seq, id, canonical, hash")
+        let rows = try await read("query") { try await $0.query(statement) }
+        let limit = max(1, query.limit)
+        var events: [AuditStoredEvent] = []
+        events.reserveCapacity(min(rows.count, limit))
+        for row in rows.prefix(limit) { events.append(try row.storedEvent()) }
+        let next = rows.count > limit ? events.last.map { AuditCursor(afterSeq: $0.seq) } : nil
+        return AuditEventPage(events: events, nextCursor: next)
+    }
+
+    /// The event with this id, or nil.
+    public func event(id: String) async throws -> AuditStoredEvent? {
+        let key = AuditEventID.normalizedUUID(id) ?? id
+        let rows = try await read("event lookup") {
+            try await $0.query("SELECT seq, id, canonical, hash FROM events WHERE id = ?", [.text(key)])
+        }
+        return try rows.first?.storedEvent()
+    }
+
+    /// Every action stored so far with its count, from the per-action counts kept by `append`.
+    public func seenActions() async throws -> [String: Int64] {
+        let rows = try await read("seen actions") { try await $0.query("SELECT action, count FROM action_counts") }
+        var out: [String: Int64] = [:]
+        for row in rows {
+            if let action = row.text("action"), let count = row.int64("count") { out[action] = count }
+        }
+        return out
+    }
+
+    /// The newest seq and its chain hash (seq 0 and the genesis hash for an empty log).
+    public func head() async throws -> AuditChainHead {
+        let head = try await read("head") { try await Self.readHead($0) }
+        return AuditChainHead(seq: head.seq, hash: head.hash)
+    }
+
+    /// Up to `limit` rows with seq greater than `afterSeq`, in seq order, exactly as stored.
+    public func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
+        guard limit > 0 else { return [] }
+        return try await scan("rows") { scanner in
+            var events: [AuditStoredEvent] = []
+            events.reserveCapacity(min(limit, 10_000))
+            try scanner.run("SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?", bind: { b in
+                b.integer(1, afterSeq)
+                b.integer(2, Int64(limit))
+            }, row: { row in
+                guard let seq = row.integer(0), let id = row.text(1) else {
+                    throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
+                }
+                events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: row.bytes(3)))
+            })
+            return events
+        }
+    }
+
+    /// Where the chain starts: the newest retention anchor, or seq 0 and ``AuditChain/genesis``.
+    public func chainStart() async throws -> AuditChainHead {
+        try await retentionAnchor()?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
+    }
+
+    /// Runs `body` on the append connection between two appends (under the append gate): the
+    /// store's own writes that must not lose to a steady ingest in SQLite's busy handler.
+    func onAppendConnection<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        return try await appendGate.withLock {
+            do {
+                return try await eventWriter.perform(body)
+            } catch {
+                throw storeFailure(operation, error)
+            }
+        }
+    }
+
+    /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),
+    /// turning driver errors into ``AuditTrailError``.
+    func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await scanners.withConnection { scanner in try await scanner.perform(body) }
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+
+    /// Runs `body` on a reader connection, turning driver errors into ``AuditTrailError``.
+    func read<T>(_ operation: String, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await readers.withConnection(body)
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import AuditTrail
+import Logging
+import NIOPosix
+import SQLiteNIO
+import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SQLiteAuditStore {
+    /// Background maintenance until graceful shutdown, on its own connection and thread (nice
+    /// ``Configuration/maintenanceNice``): every `checkpointIntervalMilliseconds` a PASSIVE WAL
+    /// checkpoint (each copies little), a WAL reset when it has grown past `walResetFrames`, and
+    /// every `maintenanceIntervalMilliseconds` a merge of complete segments of the unindexed tail
+    /// into the index file. The writer therefore never checkpoints by itself under load.
+    public func run() async throws {
+        let checkpointEvery = Duration.milliseconds(max(10, configuration.checkpointIntervalMilliseconds))
+        let mergeEvery = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
+        await cancelWhenGracefulShutdown {
+            var nextMerge = ContinuousClock.now + mergeEvery
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: checkpointEvery) } catch { break }
+                await self.checkpoint()
+                if ContinuousClock.now >= nextMerge {
+                    await self.mergeInBackground()
+                    nextMerge = ContinuousClock.now + mergeEvery
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the maintenance connection (one caller at a time).
+    func maintain<T>(_ operation: String, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await maintenance.withConnection(body)
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+
+    /// What one ``checkpointWAL()`` did.
+    public struct WALCheckpoint: Sendable, Equatable {
+        /// Frames in the WAL before (a reset starts it over).
+        public var frames: Int
+        /// Whether the WAL was past `walResetFrames` and was started over.
+        public var reset: Bool
+    }
+
+    /// One PASSIVE checkpoint, then a WAL reset if the WAL is past `walResetFrames` (what `run()`
+    /// does every `checkpointIntervalMilliseconds`).
+    @discardableResult
+    public func checkpointWAL() async throws -> WALCheckpoint {
+        let frames = try await passiveCheckpoint()
+        guard frames >= max(1, configuration.walResetFrames) else { return WALCheckpoint(frames: frames, reset: false) }
+        return WALCheckpoint(frames: frames, reset: try await resetWAL())
+    }
+
+    /// ``checkpointWAL()`` for `run()`: failures are logged, never thrown (the next round tries again).
+    func checkpoint() async {
+        guard !isClosed else { return }
+        do {
+            try await checkpointWAL()
+        } catch {
+            logger.debug("audit store checkpoint skipped", metadata: ["error": "\(String(describing: type(of: error)))"])
+        }
+    }
+
+    /// A PASSIVE checkpoint; returns the frames in the WAL.
+    private func passiveCheckpoint() async throws -> Int {
+        try await maintain("checkpoint") { connection in
+            let row = try await connection.query("PRAGMA main.wal_checkpoint(PASSIVE)").first
+            return Int(row?.int64("log") ?? 0)
+        }
+    }
+
+    /// Starts the WAL over without stalling appends (PERFORMANCE-NOTES, "Bounding the WAL without a
+    /// stall"): a PASSIVE checkpoint that does not reach the end of the WAL never syncs the database
+    /// file, so the first complete checkpoint would pay for seconds of unsynced pages while it holds
+    /// the lock. The files are synced here first, outside any SQLite lock, with appends running; then
+    /// one more PASSIVE and sync; then appends pause for a `wal_checkpoint(RESTART)` that has almost
+    /// nothing left to copy or sync, with a short busy timeout so a long reader makes it give up
+    /// (and retry next round) rather than hold appends.
+    private func resetWAL() async throws -> Bool {
+        let start = ContinuousClock.now
+        try await fileSync.sync(on: maintenanceThreadPool)
+        _ = try await passiveCheckpoint()
+        try await fileSync.sync(on: maintenanceThreadPool)
+        let pauseStart = ContinuousClock.now
+        let busy = try await appendGate.withLock {
+            try await maintain("WAL reset") { connection -> Int64 in
+                try await connection.execute("PRAGMA busy_timeout = 20")
+                let restoreTimeout = "PRAGMA busy_timeout = \(max(0, self.configuration.busyTimeoutMilliseconds))"
+                do {
+                    let busy = try await connection.query("PRAGMA main.wal_checkpoint(RESTART)").first?.int64("busy") ?? 1
+                    try await connection.execute(restoreTimeout)
+                    return busy
+                } catch {
+                    try? await connection.execute(restoreTimeout)
+                    throw error
+                }
+            }
+        }
+        let end = ContinuousClock.now
+        logger.debug("audit WAL reset", metadata: [
+            "audit.wal.reset": busy == 0 ? "done" : "busy, retried later",
+            "audit.wal.duration": "\(end - start)", "audit.wal.append_pause": "\(end - pauseStart)",
+        ])
+        return busy == 0
+    }
+
+    /// Lowers the priority of the (one) thread of `pool`. On Linux the nice value is per thread,
+    /// so `setpriority(PRIO_PROCESS, 0, …)` on that thread affects it alone.
+    static func lowerPriority(of pool: NIOThreadPool, to nice: Int32, logger: Logger) async throws {
+        #if os(Linux)
+        guard nice != 0 else { return }
+        let failed = try await pool.runIfActive { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) != 0 }
+        if failed { logger.debug("audit store maintenance thread keeps its priority", metadata: ["audit.nice": "\(nice)"]) }
+        #endif
+    }
+}

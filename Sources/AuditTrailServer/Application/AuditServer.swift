@@ -1,0 +1,88 @@
+import AuditTrail
+import AuditTrailSQLite
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the whole service: the SQLite store, the batching writer and the HTTP application, all
+/// in one `ServiceGroup`-ready `Application`.
+///
+/// The application's services are the store's maintenance loop, the ``AuditCheckpointer``, the
+/// ``AuditWriter``, the ``AuditRetention`` service and the HTTP server. On SIGTERM the server stops
+/// first, then retention (between batches), then the writer commits everything it had queued,
+/// then the checkpointer signs the final tree, then the store closes.
+///
+/// ```swift
+/// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail"))
+/// try await app.runService()
+/// ```
+public func buildAuditApplication(configuration: AuditServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    try await AuditServer.make(configuration: configuration, logger: logger).application
+}
+
+/// The assembled server, for tests and embedding: the application and the parts behind it.
+struct AuditServer: Sendable {
+    let application: Application<RouterResponder<AuditRequestContext>>
+    let api: AuditAPI
+    let store: SQLiteAuditStore
+    let routeTable: AuditRouteTable
+    let checkpointer: AuditCheckpointer
+
+    static func make(configuration: AuditServerConfiguration, logger baseLogger: Logger) async throws -> AuditServer {
+        var logger = baseLogger
+        logger.logLevel = configuration.logLevel
+        var storeConfiguration = SQLiteAuditStore.Configuration(directory: configuration.dataDirectory)
+        storeConfiguration.readerCount = configuration.options.storeReaders
+        let store = try await SQLiteAuditStore.open(configuration: storeConfiguration, logger: logger)
+        do {
+            return try await make(configuration: configuration, store: store, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    private static func make(configuration: AuditServerConfiguration, store: SQLiteAuditStore, logger: Logger) async throws -> AuditServer {
+        let metrics = AuditServerMetrics()
+        let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
+        let writer = AuditWriter(store: store, configuration: configuration.writer, logger: logger,
+                                 observers: [metrics.writerObserver, checkpointer.writerObserver])
+        let authenticator = AuditKeyAuthenticator(
+            keys: store, environmentAdminKey: configuration.adminKey,
+            cacheMilliseconds: configuration.options.keyCacheMilliseconds)
+        let api = AuditAPI(
+            store: store, writer: writer, validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
+            authenticator: authenticator, metrics: metrics, options: configuration.options, publicKey: signer.publicKey,
+            checkpointer: checkpointer,
+            retentionDefault: configuration.retention.initialWindow, logger: logger)
+        // The configured window applies only while none is stored (PUT /v1/retention stores one).
+        try await store.setRetentionWindow(configuration.retention.initialWindow, replacing: false)
+        let retention = try AuditRetention(store: store, writer: writer, validator: api.validator,
+                                           configuration: configuration.retention, logger: logger)
+
+        let router = Router(context: AuditRequestContext.self)
+        router.add(middleware: AuditMetricsMiddleware(metrics: metrics))
+        router.add(middleware: AuditProblemMiddleware())
+        api.addRoutes(to: router)
+        let routeTable = AuditRouteTable(router: router)
+        // Added last, so it wraps only the not-found responder.
+        router.add(middleware: AuditMethodNotAllowedMiddleware(table: routeTable))
+
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
+            services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
+            logger: logger)
+
+        logger.notice("audittrail starting", metadata: [
+            "audit.address": "\(configuration.host):\(configuration.port)",
+            "audit.data_dir": "\(configuration.dataDirectory)",
+        ])
+        let hasStoredAdmin = try await store.keys().contains { $0.role == .admin && $0.revokedAt == nil }
+        if !authenticator.hasEnvironmentAdmin, !hasStoredAdmin {
+            logger.warning(
+                "no admin key exists; create one with: audittrail keys create --role admin --name admin --data-dir \(configuration.dataDirectory)")
+        }
+        return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
+    }
+}

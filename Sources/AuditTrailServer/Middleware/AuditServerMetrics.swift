@@ -1,0 +1,88 @@
+import AuditTrail
+import HTTPTypes
+import Hummingbird
+import Prometheus
+import Synchronization
+
+/// The server's metrics, in a Prometheus registry owned by the application (the global
+/// `MetricsSystem` is never bootstrapped by library code).
+///
+/// Series: `audittrail_events_ingested_total`, `audittrail_commit_batch_events` (histogram),
+/// `audittrail_commit_duration_seconds` (histogram), `audittrail_writer_queue_depth` (gauge),
+/// `audittrail_http_requests_total{route,method,status}`, `audittrail_http_request_duration_seconds{route,method}`.
+public final class AuditServerMetrics: Sendable {
+    /// The registry `/metrics` emits.
+    public let registry: PrometheusCollectorRegistry
+    let eventsIngested: Counter
+    let commitBatchSizes: ValueHistogram
+    let commitDurations: DurationHistogram
+    let queueDepth: Gauge
+    private let httpSeries = Mutex<[String: (Counter, DurationHistogram)]>([:])
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    /// Registers every series in `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        eventsIngested = registry.makeCounter(descriptor: .init(
+            namespace: "audittrail", metricName: "events_ingested", unitName: "total",
+            helpText: "Events newly committed to the log (idempotent re-sends not counted)."))
+        commitBatchSizes = registry.makeValueHistogram(
+            descriptor: .init(namespace: "audittrail", metricName: "commit_batch", unitName: "events",
+                              helpText: "Events per group commit."),
+            buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000])
+        commitDurations = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "audittrail", metricName: "commit_duration", unitName: "seconds",
+                              helpText: "Time the store took to commit one group."),
+            buckets: Self.latencyBuckets)
+        queueDepth = registry.makeGauge(descriptor: .init(
+            namespace: "audittrail", metricName: "writer_queue_depth", unitName: "events",
+            helpText: "Events queued or committing in the writer."))
+    }
+
+    /// The writer observer that feeds the commit series.
+    var writerObserver: AuditWriter.Observer {
+        { [self] commit in
+            eventsIngested.increment(by: Int64(commit.count))
+            commitBatchSizes.record(Double(commit.submitted))
+            commitDurations.record(commit.duration)
+            queueDepth.set(to: Double(commit.queueDepth))
+        }
+    }
+
+    /// Counts one HTTP request and records its latency.
+    func recordRequest(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
+        let key = "\(route) \(method.rawValue) \(status)"
+        let series = httpSeries.withLock { $0[key] }
+        let (counter, histogram) = series ?? makeSeries(key: key, route: route, method: method.rawValue, status: status)
+        counter.increment()
+        histogram.record(duration)
+    }
+
+    private func makeSeries(key: String, route: String, method: String, status: Int) -> (Counter, DurationHistogram) {
+        let counter = registry.makeCounter(
+            descriptor: .init(namespace: "audittrail", metricName: "http_requests", unitName: "total",
+                              helpText: "HTTP requests by route, method and status."),
+            labels: [("route", route), ("method", method), ("status", String(status))])
+        let histogram = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "audittrail", metricName: "http_request_duration", unitName: "seconds",
+                              helpText: "HTTP request latency by route and method."),
+            labels: [("route", route), ("method", method)],
+            buckets: Self.latencyBuckets)
+        httpSeries.withLock { $0[key] = (counter, histogram) }
+        return (counter, histogram)
+    }
+
+    /// The Prometheus text exposition, with the queue depth read fresh.
+    func exposition(queueDepth depth: Int) -> [UInt8] {
+        queueDepth.set(to: Double(depth))
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,226 @@
+import ArgumentParser
+import AuditTrail
+import AuditTrailSQLite
+import AuditTrailServer
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Events/s into SQLite: the in-process writer, then HTTP batch and single POSTs with wrk.",
+        discussion: """
+            The in-process part appends --events events (default 1,000,000) in --batch sized appends from
+            --producers concurrent tasks through AuditWriter (validation, redaction, canonical encoding,
+            chain hashing, all indexes, synchronous=FULL), printing the rate of every 100,000 events so a
+            slowdown as the store grows shows. With --http it then starts the server on a free loopback
+            port and runs `wrk` (Debian package) against POST /v1/events/batch and POST /v1/events.
+            """
+    )
+
+    @Option(help: "Events for the in-process run (0 skips it).") var events = 1_000_000
+    @Option(help: "Events per append call.") var batch = 10_000
+    @Option(help: "Concurrent producer tasks.") var producers = 2
+    @Option(name: .customLong("data-dir"), help: "Where to write (default: a new temporary directory, removed afterwards).")
+    var dataDirectory: String?
+    @Flag(help: "Also measure HTTP with wrk.") var http = false
+    @Option(help: "Seconds per wrk run.") var duration = 10
+    @Option(help: "wrk connections for single POSTs.") var connections = 64
+    @Option(name: .customLong("http-batch"), help: "Events per HTTP batch request.") var httpBatch = 1000
+    @Option(name: .customLong("batch-connections"), help: "wrk connections for batch POSTs.") var batchConnections = 8
+    @Option(name: .customLong("checkpoint-events"), help: "In-process: sign a checkpoint every N events, as the server does (0: none).")
+    var checkpointEvents = 1000
+    @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
+    var smallEvents = false
+
+    func validate() throws {
+        if events < 0 { throw ValidationError("--events: must be 0 or more") }
+        if !(1...10_000).contains(batch) { throw ValidationError("--batch: must be from 1 to 10000") }
+        if !(1...64).contains(producers) { throw ValidationError("--producers: must be from 1 to 64") }
+        if !(1...300).contains(duration) { throw ValidationError("--duration: must be from 1 to 300 seconds") }
+        if !(1...1024).contains(connections) { throw ValidationError("--connections: must be from 1 to 1024") }
+        if !(1...10_000).contains(httpBatch) { throw ValidationError("--http-batch: must be from 1 to 10000") }
+        if !(1...256).contains(batchConnections) { throw ValidationError("--batch-connections: must be from 1 to 256") }
+        if checkpointEvents < 0 { throw ValidationError("--checkpoint-events: must be 0 or more") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "audittrail.bench")
+        logger.logLevel = .warning
+        let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-\(UInt32.random(in: 0...UInt32.max))"
+        defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        if events > 0 {
+            try await inProcess(directory: directory + "/inproc", logger: logger)
+        }
+        if http {
+            try await overHTTP(directory: directory + "/http", logger: logger)
+        }
+    }
+
+    private func inProcess(directory: String, logger: Logger) async throws {
+        let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
+        let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
+        print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        let elapsed = try await benchIngest(into: store, directory: directory, events: events, batch: batch, producers: producers,
+                                            checkpointEvents: checkpointEvents, smallEvents: smallEvents, logger: logger)
+        let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
+        print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)")
+        try await store.close()
+    }
+
+    private func overHTTP(directory: String, logger: Logger) async throws {
+        guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
+        }
+        let port = try LoopbackHTTP.freePort()
+        let secret = "bench-" + AuditChain.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        var configuration = AuditServerConfiguration()
+        configuration.port = port
+        configuration.dataDirectory = directory
+        configuration.adminKey = secret
+        let app = try await buildAuditApplication(configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await waitUntilHealthy(port: port)
+            var generator = BenchEventGenerator(seed: 42)
+            let single = generator.json()
+            let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
+            let scripts = NSTemporaryDirectory() + "audittrail-wrk-\(port)"
+            try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: scripts) }
+            func script(_ body: String) -> String {
+                let escaped = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                return """
+                    wrk.method = "POST"
+                    wrk.body = '\(escaped)'
+                    wrk.headers["Content-Type"] = "application/json"
+                    wrk.headers["Authorization"] = "Bearer \(secret)"
+                    """
+            }
+            try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
+            try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
+
+            print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
+            let batchResult = try runWrk(wrk, ["-t1", "-c\(batchConnections)", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
+                                               "http://127.0.0.1:\(port)/v1/events/batch"])
+            print("  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))")
+            print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
+            let singleResult = try runWrk(wrk, ["-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", scripts + "/single.lua",
+                                                "http://127.0.0.1:\(port)/v1/events"])
+            print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    struct WrkResult {
+        var requestsPerSecond: Double
+        var p50: String
+        var p99: String
+        var errors: Int
+    }
+
+    private func runWrk(_ wrk: String, _ arguments: [String]) throws -> WrkResult {
+        let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = try ChildProcess(executable: wrk, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                                       outputPath: path)
+        process.wait()
+        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        func field(_ prefix: String) -> String? {
+            output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix(prefix) }
+                .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
+        }
+        guard let rps = field("Requests/sec:").flatMap(Double.init) else {
+            throw ValidationError("wrk printed no Requests/sec line:\n\(output)")
+        }
+        let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
+        return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors)
+    }
+
+    private func waitUntilHealthy(port: Int) async throws {
+        for _ in 0..<200 {
+            if let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("the server did not become healthy on port \(port)")
+    }
+}
+
+/// Appends `events` generated events through an ``AuditWriter`` (and, with `checkpointEvents`, an
+/// ``AuditCheckpointer`` signing with `signing.key` in `directory`, made as the server makes it, so
+/// that `audittrail verify --data-dir` and `serve` work on the benchmark's log) from `producers`
+/// tasks, printing the rate of every 100,000; returns the seconds taken until the last commit.
+func benchIngest(
+    into store: SQLiteAuditStore, directory: String, events: Int, batch: Int, producers: Int, checkpointEvents: Int,
+    smallEvents: Bool = false, logger: Logger
+) async throws -> Double {
+    let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
+    let windowSize = 100_000
+    var observers: [AuditWriter.Observer] = [{ commit in
+        let line: String? = progress.withLock { state in
+            state.committed += commit.count
+            state.windowCount += commit.count
+            guard state.windowCount >= windowSize else { return nil }
+            let now = ContinuousClock.now
+            let rate = Double(state.windowCount) / seconds(now - state.windowStart)
+            let text = "  \(state.committed) events: \(Int(rate)) events/s over the last \(state.windowCount)"
+            state.windowStart = now
+            state.windowCount = 0
+            return text
+        }
+        if let line { print(line) }
+    }]
+    var services: [any Service] = [store]
+    if checkpointEvents > 0 {
+        var configuration = AuditCheckpointer.Configuration()
+        configuration.events = Int64(checkpointEvents)
+        let origin = "audittrail/" + (try await store.logID())
+        let signer = try AuditSigner.loadOrCreate(at: directory + "/" + AuditServerConfiguration.signingKeyFileName, name: origin)
+        let checkpointer = try AuditCheckpointer(store: store, signer: signer, origin: origin,
+                                                 configuration: configuration, logger: logger)
+        observers.append(checkpointer.writerObserver)
+        services.append(checkpointer)
+    }
+    let writer = AuditWriter(store: store, logger: logger, observers: observers)
+    services.append(writer)
+    let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+    let start = ContinuousClock.now
+    var elapsed = 0.0
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        try await withThrowingTaskGroup(of: Void.self) { producersGroup in
+            let perProducer = events / producers
+            for producer in 0..<producers {
+                let count = producer == producers - 1 ? events - perProducer * (producers - 1) : perProducer
+                producersGroup.addTask {
+                    var generator = BenchEventGenerator(seed: UInt64(producer + 1))
+                    let validator = AuditEventValidator()
+                    var remaining = count
+                    while remaining > 0 {
+                        let n = min(batch, remaining)
+                        var prepared: [PreparedAuditEvent] = []
+                        prepared.reserveCapacity(n)
+                        for _ in 0..<n { prepared.append(try validator.prepare(smallEvents ? generator.smallInput() : generator.input())) }
+                        _ = try await writer.append(contentsOf: prepared)
+                        remaining -= n
+                    }
+                }
+            }
+            try await producersGroup.waitForAll()
+        }
+        elapsed = seconds(ContinuousClock.now - start)
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+    return elapsed
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import AuditTrail
+import AuditTrailSQLite
+import Foundation
+
+/// `audittrail verify`: re-hashes the stored chain and Merkle tree, checks every checkpoint's root
+/// and signature, proves the log still extends the checkpoint verified last time, and names the
+/// first bad seq.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) , a running server or an export file; exits 1 and names the first bad seq.",
+        discussion: """
+            The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
+            or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
+            state file (--state, default ~/.audittrail/verify-state.json, per log id); the next run checks that the log \
+            still extends it and that the key is the same, so truncation, rollback and a replaced key are caught. \
+            After a deliberate key change, remove the log's entry from the state file (or pass --no-state once). \
+            With --server, the newest checkpoint must be signed by --public-key (or the key pinned in the state file) and \
+            the log must still extend the checkpoint verified last time from this machine (a consistency proof); --full \
+            also has the server re-hash every stored event. With --export FILE, an export file is checked offline \
+            against --public-key: its signed checkpoint, every event's bytes, the chain and the rebuilt Merkle root \
+            (contiguous) or each inclusion proof (filtered), and that the file is complete.
+            """
+    )
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @Option(name: .customLong("public-key"), help: "The log's public key (<name>+<hash>+<base64>, as `keys public` prints it), or a file holding it.")
+    var publicKey: String?
+
+    @Option(name: .customLong("signing-key"), help: "The signing key file whose public half verifies the checkpoints.")
+    var signingKey: String?
+
+    @Option(help: "The state file (default ~/.audittrail/verify-state.json).")
+    var state: String?
+
+    @Flag(name: .customLong("no-state"), help: "Neither read nor write the state file.")
+    var noState = false
+
+    @Option(help: "Verify a running server instead of a data directory: http://host[:port].")
+    var server: String?
+
+    @Option(name: .customLong("api-key"), help: "With --server: a key that may read events (default $AUDITTRAIL_API_KEY).")
+    var apiKey: String?
+
+    @Flag(help: "With --server: also have the server re-hash every stored event (an admin or auditor key).")
+    var full = false
+
+    @Option(help: "Verify an export file (from `audittrail export`) offline with --public-key: no server, no data directory.")
+    var export: String?
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    func validate() throws {
+        if export != nil {
+            if server != nil || apiKey != nil || full || data.dataDirectory != nil || signingKey != nil || state != nil || noState {
+                throw ValidationError("--export: cannot be combined with --server, --api-key, --full, --data-dir, --signing-key, --state or --no-state")
+            }
+            guard publicKey != nil else {
+                throw ValidationError("--public-key: required with --export (the key `audittrail keys public` prints)")
+            }
+        }
+        if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
+        if server == nil, apiKey != nil || full { throw ValidationError("--api-key, --full: only with --server") }
+        if server != nil, data.dataDirectory != nil || signingKey != nil {
+            throw ValidationError("--server: cannot be combined with --data-dir or --signing-key (give --public-key)")
+        }
+    }
+
+    func run() async throws {
+        if let server { return try await runRemote(server) }
+        if let export { return try runExport(export) }
+        let showProgress = !quiet && !json
+        let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (result, logID, key, pinnedKey) = try await withStore(data) { store in
+            let logID = try await store.logID()
+            let key = try resolveKey(hasCheckpoints: try await store.latestCheckpoint() != nil)
+            var saved: VerifyState?
+            do {
+                saved = try statePath.map(VerifyState.load(from:))
+            } catch let error as AuditTrailError {
+                throw ValidationError(cliMessage(error))
+            }
+            let entry = saved?.logs[logID]
+            let result = try await store.verifyLog(publicKey: key, pinned: entry?.pinned, pageSize: 20_000) { checked, head in
+                if showProgress, head > 0 {
+                    FileHandleOutput.standardError("verified \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
+                }
+            }
+            return (result, logID, key, entry?.publicKey)
+        }
+        if showProgress { FileHandleOutput.standardError("") }
+        var problem = result.problem
+        if problem == nil, let pinnedKey, pinnedKey != key?.text {
+            problem = .init(seq: 1, kind: .badSignature,
+                            detail: "the log's key is \(key?.text ?? "gone"), but \(pinnedKey) signed the checkpoint verified before (a replaced key)")
+        }
+        var saved = statePath.flatMap { try? VerifyState.load(from: $0) } ?? VerifyState()
+        // Never move the kept checkpoint back (checkpoints deleted behind the server's back).
+        if problem == nil, let statePath, let latest = result.latestCheckpoint,
+           latest.treeSize >= saved.logs[logID]?.pinned.treeSize ?? 0 {
+            let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: latest.note).text).origin) ?? ""
+            saved.logs[logID] = VerifyState.Entry(
+                origin: origin,
+                pinned: AuditPinnedCheckpoint(treeSize: latest.treeSize, rootHash: latest.rootHash, frontier: result.latestFrontier),
+                publicKey: key?.text, verifiedAt: .now())
+            do {
+                try saved.save(to: statePath)
+            } catch let error as AuditTrailError {
+                throw ValidationError(cliMessage(error))
+            }
+        }
+        let elapsedSeconds = seconds(clock.now - start)
+        if json {
+            let bad = problem.map { String($0.seq) } ?? "null"
+            let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
+            let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
+            print(#"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#)
+        } else if let problem {
+            print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
+            print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
+        } else {
+            let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
+            print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(AuditChain.hex(result.head.hash)) (\(rate) events/s)")
+            let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
+            let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
+            print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
+            if let anchor = result.anchor {
+                print("Events 1…\(anchor.seq) were removed by retention; verified from its anchor"
+                    + " (\(result.checkpointsCoveredByAnchor) older checkpoints checked by signature only).")
+            }
+        }
+        if problem != nil { throw ExitCode(1) }
+    }
+
+    /// The verifier key: `--public-key` (text or file), else the signing key's public half. Nil
+    /// only when there is no key and no checkpoint to check.
+    func resolveKey(hasCheckpoints: Bool, allowSigningKey: Bool = true) throws -> AuditSignerPublicKey? {
+        if let publicKey {
+            if let key = try? AuditSignerPublicKey(text: publicKey) { return key }
+            guard let data = FileManager.default.contents(atPath: publicKey) else {
+                throw ValidationError("--public-key: must be a public key (<name>+<hash>+<base64>) or a file holding one")
+            }
+            do {
+                return try AuditSignerPublicKey(text: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            } catch {
+                throw ValidationError("--public-key: \(publicKey) does not hold a public key (<name>+<hash>+<base64>)")
+            }
+        }
+        guard allowSigningKey else { return nil }
+        let path = signingKeyPath(signingKey, data)
+        do {
+            return try AuditSigner.load(from: path).publicKey
+        } catch where error.code == .notFound && !hasCheckpoints && signingKey == nil {
+            return nil
+        } catch {
+            throw ValidationError("--signing-key: \(path): \(error.message); pass --public-key to verify with the published key")
+        }
+    }
+}
+
+/// The signing key file: `--signing-key`, else `$AUDITTRAIL_SIGNING_KEY_FILE`, else `signing.key`
+/// in the data directory (where the server creates it).
+func signingKeyPath(_ option: String?, _ data: DataDirectoryOptions) -> String {
+    if let option { return option }
+    if let path = ProcessInfo.processInfo.environment["AUDITTRAIL_SIGNING_KEY_FILE"], !path.isEmpty { return path }
+    let directory = data.resolved
+    return (directory.hasSuffix("/") ? directory : directory + "/") + "signing.key"
+}
