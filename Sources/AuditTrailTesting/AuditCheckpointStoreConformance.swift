@@ -39,8 +39,10 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
     /// - Parameters:
     ///   - makeStore: returns a new, empty store each time it is called.
     ///   - closeStore: releases a store made by `makeStore`.
-    public init(makeStore: @escaping @Sendable () async throws -> Store,
-                closeStore: @escaping @Sendable (Store) async throws -> Void) {
+    public init(
+        makeStore: @escaping @Sendable () async throws -> Store,
+        closeStore: @escaping @Sendable (Store) async throws -> Void
+    ) {
         harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 
@@ -82,12 +84,16 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
         for size in 1...tree.size {
             #expect(try await store.root(size: size) == (try await tree.root(size: size)), "root of size \(size)")
             for index in Set([0, size / 3, size - 1]) {
-                #expect(try await store.inclusionProof(index: index, size: size) == (try await tree.inclusionProof(index: index, size: size)),
-                        "inclusion of \(index) in \(size)")
+                #expect(
+                    try await store.inclusionProof(index: index, size: size) == (try await tree.inclusionProof(index: index, size: size)),
+                    "inclusion of \(index) in \(size)"
+                )
             }
             for from in Set([1, size / 2, size]) where from >= 1 {
-                #expect(try await store.consistencyProof(from: from, to: size) == (try await tree.consistencyProof(from: from, to: size)),
-                        "consistency \(from) → \(size)")
+                #expect(
+                    try await store.consistencyProof(from: from, to: size) == (try await tree.consistencyProof(from: from, to: size)),
+                    "consistency \(from) → \(size)"
+                )
             }
         }
     }
@@ -113,14 +119,17 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
         for (after, last) in [(0, 23), (0, 7), (5, 12), (22, 23), (10, 23), (23, 23)] as [(Int64, Int64)] {
             // From the chain head at `after`, and starting at row `after` (a page's second half).
             let head = after == 0 ? AuditChainHead(seq: 0, hash: AuditChain.genesis) : AuditChainHead(seq: after, hash: rows[Int(after) - 1].hash)
-            let hashers = [AuditRowHasher(after: AuditChainVerifier(start: head), through: last)]
+            let hashers =
+                [AuditRowHasher(after: AuditChainVerifier(start: head), through: last)]
                 + (after > 0 ? [AuditRowHasher(startingAt: after, through: last)] : [])
             for (index, hasher) in hashers.enumerated() {
                 let from = index == 0 ? after : after - 1
                 let answered = try await store.hashRows(after: from, through: last, leavesBefore: after, into: hasher)
                 var expected = hasher
                 for row in rows where row.seq > from && row.seq <= last {
-                    _ = row.canonical.withUnsafeBytes { canonical in row.hash.withUnsafeBytes { expected.add(seq: row.seq, canonical: canonical, hash: $0) } }
+                    _ = row.canonical.withUnsafeBytes { canonical in
+                        row.hash.withUnsafeBytes { expected.add(seq: row.seq, canonical: canonical, hash: $0) }
+                    }
                 }
                 expected.finish()
                 let leaves = after..<last
@@ -136,8 +145,12 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             }
         }
         // A row absent at the end of the range is named.
-        let short = try await store.hashRows(after: 20, through: 30, leavesBefore: 20,
-                                             into: AuditRowHasher(after: AuditChainVerifier(start: AuditChainHead(seq: 20, hash: rows[19].hash)), through: 30))
+        let short = try await store.hashRows(
+            after: 20,
+            through: 30,
+            leavesBefore: 20,
+            into: AuditRowHasher(after: AuditChainVerifier(start: AuditChainHead(seq: 20, hash: rows[19].hash)), through: 30)
+        )
         #expect(short.problem?.seq == 24 && short.problem?.kind == .missing, "\(String(describing: short.problem))")
     }
 

@@ -40,36 +40,53 @@ public enum AuditFixtures {
         input.time = baseTime.adding(milliseconds: (Int64(index) * 37_000) % timeSpan + Int64(random.below(1000)))
         if clientID { input.id = uuid(seed: seed, index: index) }
         let roll = random.below(100)
-        input.outcome = action.hasSuffix("failed") ? .failure : action == "authz.denied" ? .denied
-            : roll < 8 ? .failure : roll < 12 ? .denied : .success
+        input.outcome =
+            action.hasSuffix("failed")
+            ? .failure
+            : action == "authz.denied"
+                ? .denied
+                : roll < 8 ? .failure : roll < 12 ? .denied : .success
         if random.below(3) == 0 { input.severity = AuditSeverity.allCases[random.below(5)] }
         if actorIndex < 38 {
             let name = names[actorIndex % names.count]
             input.actor = AuditEvent.Actor(
-                id: "u-\(actorIndex)", name: name, type: actorIndex % 7 == 0 ? "service" : "user",
-                ip: ip(&random), userAgent: random.below(2) == 0 ? "Mozilla/5.0 (X11; Linux x86_64)" : nil,
-                sessionID: random.below(2) == 0 ? "s-\(random.below(1000))" : nil)
+                id: "u-\(actorIndex)",
+                name: name,
+                type: actorIndex % 7 == 0 ? "service" : "user",
+                ip: ip(&random),
+                userAgent: random.below(2) == 0 ? "Mozilla/5.0 (X11; Linux x86_64)" : nil,
+                sessionID: random.below(2) == 0 ? "s-\(random.below(1000))" : nil
+            )
         }
         if random.below(5) != 0 {
             let type = resourceTypes[random.below(resourceTypes.count)]
-            input.resource = AuditEvent.Resource(type: type, id: "\(random.below(60))", name: "\(type) \(random.below(60))",
-                                                 namespace: random.below(2) == 0 ? "acme" : nil)
+            input.resource = AuditEvent.Resource(
+                type: type,
+                id: "\(random.below(60))",
+                name: "\(type) \(random.below(60))",
+                namespace: random.below(2) == 0 ? "acme" : nil
+            )
         }
         if random.below(3) == 0 { input.description = "\(names[random.below(names.count)]) touched the \(words[random.below(words.count)])" }
         if random.below(6) == 0 { input.comment = "ticket \(words[random.below(words.count)])" }
         if random.below(2) == 0 {
             input.request = AuditEvent.Request(
-                method: ["GET", "POST", "PUT", "DELETE"][random.below(4)], path: "/api/v1/items/\(random.below(500))",
-                status: [200, 201, 204, 400, 403, 404, 500][random.below(7)], durationMS: Double(random.below(5000)) / 10,
-                correlationID: "corr-\(random.below(200))")
+                method: ["GET", "POST", "PUT", "DELETE"][random.below(4)],
+                path: "/api/v1/items/\(random.below(500))",
+                status: [200, 201, 204, 400, 403, 404, 500][random.below(7)],
+                durationMS: Double(random.below(5000)) / 10,
+                correlationID: "corr-\(random.below(200))"
+            )
         }
         if random.below(4) == 0 { input.riskScore = random.below(101) }
         if random.below(3) == 0 { input.location = AuditEvent.Location(country: countries[random.below(countries.count)], city: nil) }
         input.tags = tagSets[random.below(tagSets.count)]
         input.compliance = complianceSets[random.below(complianceSets.count)]
         if random.below(2) == 0 {
-            input.metadata = ["plan": .string(["free", "pro", "enterprise"][random.below(3)]), "seats": .int(Int64(random.below(500))),
-                              "note": .string(words[random.below(words.count)])]
+            input.metadata = [
+                "plan": .string(["free", "pro", "enterprise"][random.below(3)]), "seats": .int(Int64(random.below(500))),
+                "note": .string(words[random.below(words.count)]),
+            ]
         }
         if action == "authz.role.changed" {
             input.changes = AuditEvent.Changes(before: ["role": "user"], after: ["role": "admin"])
@@ -85,21 +102,40 @@ public enum AuditFixtures {
     /// An event with every field set (a secret in metadata, so `redacted` is set too).
     public static func fullyPopulated(id: String = "0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f") -> AuditEventInput {
         AuditEventInput(
-            id: id, time: baseTime.adding(milliseconds: 123), action: "authz.role.changed", category: "authorization",
-            severity: .warning, outcome: .success, description: "Alice promoted Bob — \"admin\" ✓",
+            id: id,
+            time: baseTime.adding(milliseconds: 123),
+            action: "authz.role.changed",
+            category: "authorization",
+            severity: .warning,
+            outcome: .success,
+            description: "Alice promoted Bob — \"admin\" ✓",
             actor: .init(id: "u-123", name: "alice", type: "user", ip: "2001:db8::7", userAgent: "curl/8.5", sessionID: "sess-9"),
             resource: .init(type: "user", id: "u-456", name: "bob", namespace: "acme"),
             changes: .init(before: ["role": "user", "flags": [1, 2.5, true, nil]], after: ["role": "admin"]),
-            files: ["roles.yaml", "a/b.txt"], comment: "approved by HR\nticket 42",
-            request: .init(method: "patch", path: "/api/users/u-456?token=abc&x=1", status: 200, durationMS: 12.5,
-                           correlationID: "corr-1", headers: ["user-agent": "curl/8.5", "authorization": "Bearer x"]),
-            riskScore: 40, location: .init(country: "de", region: "BE", city: "Berlin"), tags: ["billing", "prod"],
-            compliance: ["SOC2", "GDPR"], metadata: ["plan": "pro", "password": "hunter2", "nested": ["k": [1, 2]]])
+            files: ["roles.yaml", "a/b.txt"],
+            comment: "approved by HR\nticket 42",
+            request: .init(
+                method: "patch",
+                path: "/api/users/u-456?token=abc&x=1",
+                status: 200,
+                durationMS: 12.5,
+                correlationID: "corr-1",
+                headers: ["user-agent": "curl/8.5", "authorization": "Bearer x"]
+            ),
+            riskScore: 40,
+            location: .init(country: "de", region: "BE", city: "Berlin"),
+            tags: ["billing", "prod"],
+            compliance: ["SOC2", "GDPR"],
+            metadata: ["plan": "pro", "password": "hunter2", "nested": ["k": [1, 2]]]
+        )
     }
 
     /// Validates and prepares inputs (as every entrance does before the writer).
-    public static func prepare(_ inputs: [AuditEventInput], validator: AuditEventValidator = .init(),
-                               receivedAt: AuditTime = .now()) throws -> [PreparedAuditEvent] {
+    public static func prepare(
+        _ inputs: [AuditEventInput],
+        validator: AuditEventValidator = .init(),
+        receivedAt: AuditTime = .now()
+    ) throws -> [PreparedAuditEvent] {
         try inputs.enumerated().map { index, input in
             try validator.prepare(input, receivedAt: receivedAt, fieldPrefix: "[\(index)].")
         }

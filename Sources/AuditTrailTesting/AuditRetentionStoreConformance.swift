@@ -35,8 +35,10 @@ public struct AuditRetentionStoreConformance<Store: AuditStore & AuditRetentionS
     /// - Parameters:
     ///   - makeStore: returns a new, empty store each time it is called.
     ///   - closeStore: releases a store made by `makeStore`.
-    public init(makeStore: @escaping @Sendable () async throws -> Store,
-                closeStore: @escaping @Sendable (Store) async throws -> Void) {
+    public init(
+        makeStore: @escaping @Sendable () async throws -> Store,
+        closeStore: @escaping @Sendable (Store) async throws -> Void
+    ) {
         harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 
@@ -121,12 +123,22 @@ public struct AuditRetentionStoreConformance<Store: AuditStore & AuditRetentionS
 
         for row in try await store.rows(after: 0, limit: 100) {
             let proof = try await store.inclusionProof(index: row.seq - 1, size: latest.treeSize)
-            try AuditMerkle.verifyInclusion(leafHash: AuditMerkle.leafHash(row.canonical), index: row.seq - 1, size: latest.treeSize,
-                                            proof: proof, root: latest.rootHash)
+            try AuditMerkle.verifyInclusion(
+                leafHash: AuditMerkle.leafHash(row.canonical),
+                index: row.seq - 1,
+                size: latest.treeSize,
+                proof: proof,
+                root: latest.rootHash
+            )
         }
         let proof = try await store.consistencyProof(from: early.treeSize, to: latest.treeSize)
-        try AuditMerkle.verifyConsistency(from: early.treeSize, to: latest.treeSize, oldRoot: early.rootHash,
-                                          newRoot: latest.rootHash, proof: proof)
+        try AuditMerkle.verifyConsistency(
+            from: early.treeSize,
+            to: latest.treeSize,
+            oldRoot: early.rootHash,
+            newRoot: latest.rootHash,
+            proof: proof
+        )
     }
 
     func windowIsStored(_ store: Store) async throws {

@@ -55,8 +55,12 @@ extension AuditStoreConformance {
         let now = AuditTime(milliseconds: 1_767_571_200_000)
         let (admin, adminSecret) = try AuditAPIKey.generate(name: "ops", role: .admin, now: now)
         let (writer, writerSecret) = try AuditAPIKey.generate(name: "ingest", role: .writer, now: now.adding(milliseconds: 1))
-        let (viewer, viewerSecret) = try AuditAPIKey.generate(name: "alice's view", role: .viewer, subject: "u-123",
-                                                             now: now.adding(milliseconds: 2))
+        let (viewer, viewerSecret) = try AuditAPIKey.generate(
+            name: "alice's view",
+            role: .viewer,
+            subject: "u-123",
+            now: now.adding(milliseconds: 2)
+        )
         for (key, secret) in [(admin, adminSecret), (writer, writerSecret), (viewer, viewerSecret)] {
             try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
         }

@@ -4,8 +4,13 @@ import Testing
 extension AuditStoreConformance {
     /// Compares the store's answer to the reference matcher for `query`, in both orders and with
     /// small pages; the expected set must be neither empty nor everything, so the check can fail.
-    func expectSame(_ label: String, _ query: AuditQuery, _ events: [AuditEvent], _ store: Store,
-                    allowEverything: Bool = false) async throws {
+    func expectSame(
+        _ label: String,
+        _ query: AuditQuery,
+        _ events: [AuditEvent],
+        _ store: Store,
+        allowEverything: Bool = false
+    ) async throws {
         let expected = events.filter { AuditReferenceMatcher.matches(query, $0) }.map(\.seq)
         #expect(!expected.isEmpty, "\(label): the data set has no match, so this proves nothing")
         #expect(allowEverything || expected.count < events.count, "\(label): everything matches, so this proves nothing")
@@ -22,8 +27,12 @@ extension AuditStoreConformance {
     }
 
     /// Reports a mismatch by the seqs missing and extra, not two long lists.
-    func expectEqual(_ got: [Int64], _ expected: [Int64], _ label: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectEqual(
+        _ got: [Int64],
+        _ expected: [Int64],
+        _ label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard got != expected else { return }
         let missing = Set(expected).subtracting(got).sorted()
         let extra = Set(got).subtracting(expected).sorted()
@@ -54,7 +63,10 @@ extension AuditStoreConformance {
         add("actor_name") { $0.actorName = "carol" }
         add("resource_type") { $0.resourceType = "invoice" }
         add("resource_id") { $0.resourceID = "7" }
-        add("resource type and id") { $0.resourceType = "document"; $0.resourceID = "12" }
+        add("resource type and id") {
+            $0.resourceType = "document"
+            $0.resourceID = "12"
+        }
         add("outcome failure") { $0.outcome = .failure }
         add("outcome denied") { $0.outcome = .denied }
         add("severity") { $0.severity = .warning }
@@ -68,12 +80,29 @@ extension AuditStoreConformance {
         add("tag") { $0.tag = "prod" }
         add("since") { $0.since = base.adding(milliseconds: 3 * 3_600_000) }
         add("until") { $0.until = base.adding(milliseconds: 2 * 3_600_000) }
-        add("since and until at event times") { $0.since = events[100].time; $0.until = events[300].time }
-        add("since and until") { $0.since = base.adding(milliseconds: 3_600_000); $0.until = base.adding(milliseconds: 2 * 3_600_000) }
+        add("since and until at event times") {
+            $0.since = events[100].time
+            $0.until = events[300].time
+        }
+        add("since and until") {
+            $0.since = base.adding(milliseconds: 3_600_000)
+            $0.until = base.adding(milliseconds: 2 * 3_600_000)
+        }
         add("viewer restriction") { $0.visibleActor = "u-5" }
-        add("viewer restriction ANDed") { $0.visibleActor = "u-5"; $0.actor = "u-6" }
-        add("viewer restriction with search") { $0.visibleActor = "u-5"; $0.search = .or([.term(.actor("u-6")), .term(.outcome(.success))]) }
-        add("combined") { $0.action = .prefix("user."); $0.outcome = .success; $0.minSeverity = .info; $0.tag = "prod" }
+        add("viewer restriction ANDed") {
+            $0.visibleActor = "u-5"
+            $0.actor = "u-6"
+        }
+        add("viewer restriction with search") {
+            $0.visibleActor = "u-5"
+            $0.search = .or([.term(.actor("u-6")), .term(.outcome(.success))])
+        }
+        add("combined") {
+            $0.action = .prefix("user.")
+            $0.outcome = .success
+            $0.minSeverity = .info
+            $0.tag = "prod"
+        }
         for (label, query) in cases where label != "viewer restriction ANDed" {
             try await expectSame(label, query, events, store)
         }

@@ -45,8 +45,10 @@ public struct AuditStoreConformance<Store: AuditStore & AuditKeyStore>: Sendable
     /// - Parameters:
     ///   - makeStore: returns a new, empty store each time it is called.
     ///   - closeStore: releases a store made by `makeStore`.
-    public init(makeStore: @escaping @Sendable () async throws -> Store,
-                closeStore: @escaping @Sendable (Store) async throws -> Void) {
+    public init(
+        makeStore: @escaping @Sendable () async throws -> Store,
+        closeStore: @escaping @Sendable (Store) async throws -> Void
+    ) {
         harness = AuditStoreHarness(makeStore: makeStore, closeStore: closeStore)
     }
 

@@ -6,6 +6,8 @@ struct AuditTrailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audittrail",
         abstract: "A tamper-evident audit log: server, keys, queries and verification.",
-        subcommands: [ServeCommand.self, KeysCommand.self, QueryCommand.self, ExportCommand.self, VerifyCommand.self, RetentionCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, KeysCommand.self, QueryCommand.self, ExportCommand.self, VerifyCommand.self, RetentionCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -11,8 +11,12 @@ public struct AuditAPIKey: Sendable, Hashable {
     public var revokedAt: AuditTime?
 
     public init(id: String, name: String, role: AuditRole, subject: String?, createdAt: AuditTime, revokedAt: AuditTime? = nil) {
-        self.id = id; self.name = name; self.role = role; self.subject = subject
-        self.createdAt = createdAt; self.revokedAt = revokedAt
+        self.id = id
+        self.name = name
+        self.role = role
+        self.subject = subject
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
     }
 
     /// Makes a new key: the record and the secret to show once.
@@ -21,7 +25,12 @@ public struct AuditAPIKey: Sendable, Hashable {
     /// let (key, secret) = try AuditAPIKey.generate(name: "ci", role: .writer)
     /// try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
     /// ```
-    public static func generate(name: String, role: AuditRole, subject: String? = nil, now: AuditTime = .now()) throws(AuditTrailError) -> (AuditAPIKey, String) {
+    public static func generate(
+        name: String,
+        role: AuditRole,
+        subject: String? = nil,
+        now: AuditTime = .now()
+    ) throws(AuditTrailError) -> (AuditAPIKey, String) {
         try validate(name: name, role: role, subject: subject)
         var generator = SystemRandomNumberGenerator()
         let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -51,8 +60,12 @@ extension AuditEventInput {
     public static func keyCreated(_ key: AuditAPIKey, by actor: AuditEvent.Actor) -> AuditEventInput {
         var metadata: [String: JSONValue] = ["role": .string(key.role.rawValue)]
         if let subject = key.subject { metadata["subject"] = .string(subject) }
-        return AuditEventInput(action: "audit.key.created", actor: actor,
-                               resource: .init(type: "api_key", id: key.id, name: key.name), metadata: .object(metadata))
+        return AuditEventInput(
+            action: "audit.key.created",
+            actor: actor,
+            resource: .init(type: "api_key", id: key.id, name: key.name),
+            metadata: .object(metadata)
+        )
     }
 
     /// The event recorded when the key `id` is revoked.

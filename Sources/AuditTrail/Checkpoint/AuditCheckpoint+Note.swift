@@ -14,8 +14,11 @@ extension AuditCheckpoint {
         let verified = try parsed.verifiedSignatures(by: [verifier])
         let first = verified[0]
         keyID = first.keyID
-        signature = [UInt8(first.keyID >> 24 & 0xFF), UInt8(first.keyID >> 16 & 0xFF),
-                     UInt8(first.keyID >> 8 & 0xFF), UInt8(first.keyID & 0xFF)] + first.signature
+        signature =
+            [
+                UInt8(first.keyID >> 24 & 0xFF), UInt8(first.keyID >> 16 & 0xFF),
+                UInt8(first.keyID >> 8 & 0xFF), UInt8(first.keyID & 0xFF),
+            ] + first.signature
     }
 
     /// Parses an unsigned checkpoint body (`origin\nsize\nbase64 root\n[extension lines]`).
@@ -53,7 +56,7 @@ extension AuditCheckpoint {
     static func parseSize(_ text: String) -> Int64? {
         let digits = Array(text.utf8)
         guard !digits.isEmpty, digits.count <= 19, digits.allSatisfy({ (48...57).contains($0) }),
-              digits.count == 1 || digits[0] != 48
+            digits.count == 1 || digits[0] != 48
         else { return nil }
         var value: Int64 = 0
         for digit in digits {

@@ -38,7 +38,11 @@ public struct AuditCheckpoint: Sendable, Hashable {
     /// A checkpoint to sign.
     /// - Throws: `.invalidInput` naming `origin`, `tree_size`, `root_hash` or `extensions`.
     public init(
-        origin: String, size: Int64, rootHash: [UInt8], time: AuditTime? = nil, extensions: [String] = []
+        origin: String,
+        size: Int64,
+        rootHash: [UInt8],
+        time: AuditTime? = nil,
+        extensions: [String] = []
     ) throws(AuditTrailError) {
         guard Self.isValidLine(origin) else { throw AuditTrailError.invalid("origin", "must be a non-empty line without control characters") }
         guard size >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }

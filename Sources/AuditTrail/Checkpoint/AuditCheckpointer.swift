@@ -49,8 +49,13 @@ public final class AuditCheckpointer: Service, Sendable {
 
     /// - Parameters:
     ///   - origin: the checkpoint's origin line (the log's name), e.g. `audittrail/<log id>`.
-    public init(store: any AuditCheckpointStore, signer: AuditSigner, origin: String,
-                configuration: Configuration = .init(), logger: Logger) throws(AuditTrailError) {
+    public init(
+        store: any AuditCheckpointStore,
+        signer: AuditSigner,
+        origin: String,
+        configuration: Configuration = .init(),
+        logger: Logger
+    ) throws(AuditTrailError) {
         guard AuditCheckpoint.isValidLine(origin) else {
             throw AuditTrailError.invalid("origin", "must be a non-empty line without control characters")
         }
@@ -122,7 +127,10 @@ public final class AuditCheckpointer: Service, Sendable {
         let latest = try await store.latestCheckpoint()
         let size = try await store.head().seq
         let signed = latest?.treeSize ?? 0
-        state.withLock { $0.signedSize = signed; $0.committedSeq = max($0.committedSeq, size) }
+        state.withLock {
+            $0.signedSize = signed
+            $0.committedSeq = max($0.committedSeq, size)
+        }
         guard size > signed || latest == nil && size > 0 else { return nil }
         let root = try await store.root(size: size)
         if let latest, latest.treeSize > 0 {

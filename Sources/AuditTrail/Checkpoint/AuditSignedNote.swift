@@ -61,7 +61,10 @@ public struct AuditSignedNote: Sendable, Hashable {
         var split = -1
         var index = bytes.count - 2
         while index >= 0 {
-            if bytes[index] == 0x0A && bytes[index + 1] == 0x0A { split = index; break }
+            if bytes[index] == 0x0A && bytes[index + 1] == 0x0A {
+                split = index
+                break
+            }
             index -= 1
         }
         guard split >= 0 else { throw malformed("must have a blank line between the text and the signatures") }
@@ -114,15 +117,21 @@ public struct AuditSignedNote: Sendable, Hashable {
         for signature in signatures {
             guard let key = keys.first(where: { $0.name == signature.name && $0.keyID == signature.keyID }) else { continue }
             guard key.isValidSignature(signature.signature, for: message) else {
-                throw AuditTrailError(.tampered, "invalid signature for key \(key.name)+\(AuditSignerPublicKey.hex(key.keyID))",
-                                      fieldErrors: [.init(field: "signature", message: "does not verify")])
+                throw AuditTrailError(
+                    .tampered,
+                    "invalid signature for key \(key.name)+\(AuditSignerPublicKey.hex(key.keyID))",
+                    fieldErrors: [.init(field: "signature", message: "does not verify")]
+                )
             }
             if !verified.contains(signature) { verified.append(signature) }
         }
         guard !verified.isEmpty else {
             let names = keys.map { "\($0.name)+\(AuditSignerPublicKey.hex($0.keyID))" }.joined(separator: ", ")
-            throw AuditTrailError(.tampered, "note has no signature by a known key (\(names))",
-                                  fieldErrors: [.init(field: "key", message: "no signature by a known key")])
+            throw AuditTrailError(
+                .tampered,
+                "note has no signature by a known key (\(names))",
+                fieldErrors: [.init(field: "key", message: "no signature by a known key")]
+            )
         }
         return verified
     }

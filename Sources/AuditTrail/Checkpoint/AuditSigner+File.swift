@@ -64,7 +64,7 @@ extension AuditSigner {
     public static func loadOrCreate(at path: String, name: String) throws(AuditTrailError) -> AuditSigner {
         do {
             return try load(from: path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             let signer = try generate(name: name)
             try signer.save(to: path)
             return signer

@@ -47,8 +47,8 @@ public struct AuditSigner: Sendable, CustomStringConvertible {
         let trimmed = privateKeyText.trimmingASCIIWhitespace
         let parts = trimmed.split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-              let hash = AuditSignerPublicKey.parseKeyID(parts[3]),
-              let blob = AuditBase64.decode(parts[4]), blob.count == 33
+            let hash = AuditSignerPublicKey.parseKeyID(parts[3]),
+            let blob = AuditBase64.decode(parts[4]), blob.count == 33
         else { throw AuditTrailError.invalid("private_key", "must be PRIVATE+KEY+<name>+<8 hex digits>+<base64 seed>") }
         guard blob[0] == AuditSignerPublicKey.ed25519Algorithm else {
             throw AuditTrailError.invalid("private_key", "algorithm must be Ed25519 (0x01)")
@@ -84,7 +84,7 @@ extension String {
         let bytes = Array(utf8)
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         guard let first = bytes.firstIndex(where: { !isSpace($0) }),
-              let last = bytes.lastIndex(where: { !isSpace($0) })
+            let last = bytes.lastIndex(where: { !isSpace($0) })
         else { return "" }
         return String(decoding: bytes[first...last], as: UTF8.self)
     }

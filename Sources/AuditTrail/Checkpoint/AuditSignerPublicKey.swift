@@ -41,7 +41,7 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
     public init(text: String) throws(AuditTrailError) {
         let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let hash = Self.parseKeyID(parts[1]),
-              let blob = AuditBase64.decode(parts[2]), blob.count == 33
+            let blob = AuditBase64.decode(parts[2]), blob.count == 33
         else { throw AuditTrailError.invalid("key", "must be <name>+<8 hex digits>+<base64 key>") }
         guard blob[0] == Self.ed25519Algorithm else {
             throw AuditTrailError.invalid("key", "algorithm must be Ed25519 (0x01)")
@@ -92,7 +92,7 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
 
     static func parseKeyID(_ text: some StringProtocol) -> UInt32? {
         guard text.utf8.count == 8, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              let bytes = AuditChain.bytes(hex: String(text))
+            let bytes = AuditChain.bytes(hex: String(text))
         else { return nil }
         return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }

@@ -10,6 +10,9 @@ public struct AuditStoredCheckpoint: Sendable, Hashable {
     public var note: String
 
     public init(treeSize: Int64, rootHash: [UInt8], time: AuditTime, note: String) {
-        self.treeSize = treeSize; self.rootHash = rootHash; self.time = time; self.note = note
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.time = time
+        self.note = note
     }
 }

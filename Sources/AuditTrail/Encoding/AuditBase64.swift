@@ -16,14 +16,17 @@ public enum AuditBase64 {
     public static func encode(_ bytes: [UInt8], urlSafe: Bool) -> String {
         let standard = encode(bytes)
         guard urlSafe else { return standard }
-        return String(decoding: standard.utf8.compactMap { char -> UInt8? in
-            switch char {
-            case UInt8(ascii: "+"): UInt8(ascii: "-")
-            case UInt8(ascii: "/"): UInt8(ascii: "_")
-            case UInt8(ascii: "="): nil
-            default: char
-            }
-        }, as: UTF8.self)
+        return String(
+            decoding: standard.utf8.compactMap { char -> UInt8? in
+                switch char {
+                case UInt8(ascii: "+"): UInt8(ascii: "-")
+                case UInt8(ascii: "/"): UInt8(ascii: "_")
+                case UInt8(ascii: "="): nil
+                default: char
+                }
+            },
+            as: UTF8.self
+        )
     }
 
     /// The standard base64 text of `bytes`, with padding.
@@ -33,19 +36,25 @@ public enum AuditBase64 {
         var index = 0
         while index + 3 <= bytes.count {
             let v = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
-            out.append(alphabet[Int(v >> 6 & 63)]); out.append(alphabet[Int(v & 63)])
+            out.append(alphabet[Int(v >> 18 & 63)])
+            out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)])
+            out.append(alphabet[Int(v & 63)])
             index += 3
         }
         let rest = bytes.count - index
         if rest == 1 {
             let v = UInt32(bytes[index]) << 16
-            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
-            out.append(UInt8(ascii: "=")); out.append(UInt8(ascii: "="))
+            out.append(alphabet[Int(v >> 18 & 63)])
+            out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
         } else if rest == 2 {
             let v = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            out.append(alphabet[Int(v >> 18 & 63)]); out.append(alphabet[Int(v >> 12 & 63)])
-            out.append(alphabet[Int(v >> 6 & 63)]); out.append(UInt8(ascii: "="))
+            out.append(alphabet[Int(v >> 18 & 63)])
+            out.append(alphabet[Int(v >> 12 & 63)])
+            out.append(alphabet[Int(v >> 6 & 63)])
+            out.append(UInt8(ascii: "="))
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -41,13 +41,20 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         w.string("action", event.action)
         if let actor = event.actor {
             w.object("actor") { o in
-                o.optional("id", actor.id); o.optional("ip", actor.ip); o.optional("name", actor.name)
-                o.optional("session_id", actor.sessionID); o.optional("type", actor.type); o.optional("user_agent", actor.userAgent)
+                o.optional("id", actor.id)
+                o.optional("ip", actor.ip)
+                o.optional("name", actor.name)
+                o.optional("session_id", actor.sessionID)
+                o.optional("type", actor.type)
+                o.optional("user_agent", actor.userAgent)
             }
         }
         w.string("category", event.category)
         if let changes = event.changes {
-            w.object("changes") { o in o.json("after", changes.after); o.json("before", changes.before) }
+            w.object("changes") { o in
+                o.json("after", changes.after)
+                o.json("before", changes.before)
+            }
         }
         w.optional("comment", event.comment)
         w.list("compliance", event.compliance)
@@ -55,9 +62,16 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         w.list("files", event.files)
         w.string("id", event.id)
         if let location = event.location {
-            w.object("location") { o in o.optional("city", location.city); o.optional("country", location.country); o.optional("region", location.region) }
+            w.object("location") { o in
+                o.optional("city", location.city)
+                o.optional("country", location.country)
+                o.optional("region", location.region)
+            }
         }
-        if let metadataJSON { w.key("metadata"); w.out += metadataJSON }
+        if let metadataJSON {
+            w.key("metadata")
+            w.out += metadataJSON
+        }
         w.string("outcome", event.outcome.rawValue)
         head = w.out
         w = KeyWriter(first: false, capacity: 160)
@@ -70,24 +84,39 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         if let request = event.request {
             w.object("request") { o in
                 o.optional("correlation_id", request.correlationID)
-                if let d = request.durationMS { o.key("duration_ms"); CanonicalJSON.writeDouble(d, into: &o.out) }
+                if let d = request.durationMS {
+                    o.key("duration_ms")
+                    CanonicalJSON.writeDouble(d, into: &o.out)
+                }
                 o.json("headers", request.headers.map(JSONValue.object))
-                o.optional("method", request.method); o.optional("path", request.path)
-                if let status = request.status { o.key("status"); CanonicalJSON.writeInt(Int64(status), into: &o.out) }
+                o.optional("method", request.method)
+                o.optional("path", request.path)
+                if let status = request.status {
+                    o.key("status")
+                    CanonicalJSON.writeInt(Int64(status), into: &o.out)
+                }
             }
         }
         if let resource = event.resource {
             w.object("resource") { o in
-                o.optional("id", resource.id); o.optional("name", resource.name)
-                o.optional("namespace", resource.namespace); o.optional("type", resource.type)
+                o.optional("id", resource.id)
+                o.optional("name", resource.name)
+                o.optional("namespace", resource.namespace)
+                o.optional("type", resource.type)
             }
         }
-        if let risk = event.riskScore { w.key("risk_score"); CanonicalJSON.writeInt(Int64(risk), into: &w.out) }
+        if let risk = event.riskScore {
+            w.key("risk_score")
+            CanonicalJSON.writeInt(Int64(risk), into: &w.out)
+        }
         middle = w.out
         w = KeyWriter(first: false, capacity: 96)
         w.string("severity", event.severity.rawValue)
         w.list("tags", event.tags)
-        w.key("time"); w.out.append(UInt8(ascii: "\"")); event.time.write(into: &w.out); w.out.append(UInt8(ascii: "\""))
+        w.key("time")
+        w.out.append(UInt8(ascii: "\""))
+        event.time.write(into: &w.out)
+        w.out.append(UInt8(ascii: "\""))
         w.out.append(UInt8(ascii: "}"))
         tail = w.out
     }
@@ -113,7 +142,8 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         }
 
         mutating func string(_ name: StaticString, _ value: String) {
-            key(name); CanonicalJSON.writeString(value, into: &out)
+            key(name)
+            CanonicalJSON.writeString(value, into: &out)
         }
 
         mutating func optional(_ name: StaticString, _ value: String?) {
@@ -121,7 +151,10 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         }
 
         mutating func json(_ name: StaticString, _ value: JSONValue?) {
-            if let value { key(name); CanonicalJSON.write(value, into: &out) }
+            if let value {
+                key(name)
+                CanonicalJSON.write(value, into: &out)
+            }
         }
 
         mutating func list(_ name: StaticString, _ values: [String]) {
@@ -162,22 +195,41 @@ extension AuditEvent {
                 guard parser.peek == UInt8(ascii: "{") else { throw AuditTrailError(.tampered, "stored event is not a JSON object") }
                 return try AuditEventInput.read(&parser, depth: 0, fieldPrefix: "", stored: &stored).get()
             }
-        } catch where error.code == .tampered {
+        } catch  where error.code == .tampered {
             throw error
         } catch {
             throw AuditTrailError(.tampered, "stored event does not decode: \(error.message)")
         }
-        let seq = stored?.seq, received = stored?.receivedAt, redacted = stored?.redacted ?? []
+        let seq = stored?.seq
+        let received = stored?.receivedAt
+        let redacted = stored?.redacted ?? []
         guard let seq, let received, let id = input.id, let time = input.time, let category = input.category else {
             throw AuditTrailError(.tampered, "stored event lacks seq, received_at, id, time or category")
         }
         self.init(
-            id: id, time: time, action: input.action, category: category, severity: input.severity ?? .info,
-            outcome: input.outcome ?? .success, description: input.description, actor: input.actor,
-            resource: input.resource, changes: input.changes, files: input.files, comment: input.comment,
-            request: input.request, riskScore: input.riskScore, location: input.location, tags: input.tags,
-            compliance: input.compliance, metadata: input.metadata, redacted: redacted, seq: seq,
-            receivedAt: received, hash: hash)
+            id: id,
+            time: time,
+            action: input.action,
+            category: category,
+            severity: input.severity ?? .info,
+            outcome: input.outcome ?? .success,
+            description: input.description,
+            actor: input.actor,
+            resource: input.resource,
+            changes: input.changes,
+            files: input.files,
+            comment: input.comment,
+            request: input.request,
+            riskScore: input.riskScore,
+            location: input.location,
+            tags: input.tags,
+            compliance: input.compliance,
+            metadata: input.metadata,
+            redacted: redacted,
+            seq: seq,
+            receivedAt: received,
+            hash: hash
+        )
     }
 
     /// The JSON readers get: the canonical bytes with `"hash"` added.

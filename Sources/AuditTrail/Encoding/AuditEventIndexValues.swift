@@ -52,7 +52,10 @@ public struct AuditEventIndexValues: Sendable, Hashable {
         var ascii = true
         for index in bytes.indices {
             let byte = bytes[index]
-            if byte >= 0x80 { ascii = false; break }
+            if byte >= 0x80 {
+                ascii = false
+                break
+            }
             if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { bytes[index] = byte + 32 }
         }
         let text = String(decoding: bytes, as: UTF8.self)

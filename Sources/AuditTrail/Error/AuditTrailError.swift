@@ -61,8 +61,13 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
     public var line: Int
 
     public init(
-        _ code: Code, _ message: String, fieldErrors: [FieldError] = [], seq: Int64? = nil,
-        underlying: (any Error)? = nil, file: String = #fileID, line: Int = #line
+        _ code: Code,
+        _ message: String,
+        fieldErrors: [FieldError] = [],
+        seq: Int64? = nil,
+        underlying: (any Error)? = nil,
+        file: String = #fileID,
+        line: Int = #line
     ) {
         self.code = code
         self.message = message

@@ -14,7 +14,10 @@ public struct AuditActionCatalog: Sendable {
         public var defaultSeverity: AuditSeverity
         public var summary: String
         public init(_ action: String, _ category: String, _ severity: AuditSeverity, _ summary: String) {
-            self.action = action; self.category = category; self.defaultSeverity = severity; self.summary = summary
+            self.action = action
+            self.category = category
+            self.defaultSeverity = severity
+            self.summary = summary
         }
     }
 

@@ -10,7 +10,8 @@ public struct AuditCIDR: Sendable, Hashable, CustomStringConvertible {
         var length = maxLength
         if parts.count == 2 {
             guard parts[1].utf8.allSatisfy({ (48...57).contains($0) }), let parsed = Int(parts[1]),
-                  (0...maxLength).contains(parsed) else { return nil }
+                (0...maxLength).contains(parsed)
+            else { return nil }
             length = parsed
         }
         self.address = address
@@ -20,7 +21,8 @@ public struct AuditCIDR: Sendable, Hashable, CustomStringConvertible {
     /// The first and last address of the block, as 16-byte mapped forms (see ``AuditIPAddress/mapped``).
     public var mappedRange: (low: [UInt8], high: [UInt8]) {
         let bits = prefixLength + (address.isIPv4 ? 96 : 0)
-        var low = address.mapped, high = address.mapped
+        var low = address.mapped
+        var high = address.mapped
         for bit in bits..<128 {
             low[bit / 8] &= ~(0x80 >> UInt8(bit % 8))
             high[bit / 8] |= (0x80 >> UInt8(bit % 8))

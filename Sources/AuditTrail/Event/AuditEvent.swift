@@ -18,10 +18,20 @@ public struct AuditEvent: Sendable, Hashable {
         public var ip: String?
         public var userAgent: String?
         public var sessionID: String?
-        public init(id: String? = nil, name: String? = nil, type: String? = nil, ip: String? = nil,
-                    userAgent: String? = nil, sessionID: String? = nil) {
-            self.id = id; self.name = name; self.type = type; self.ip = ip
-            self.userAgent = userAgent; self.sessionID = sessionID
+        public init(
+            id: String? = nil,
+            name: String? = nil,
+            type: String? = nil,
+            ip: String? = nil,
+            userAgent: String? = nil,
+            sessionID: String? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.type = type
+            self.ip = ip
+            self.userAgent = userAgent
+            self.sessionID = sessionID
         }
     }
 
@@ -32,7 +42,10 @@ public struct AuditEvent: Sendable, Hashable {
         public var name: String?
         public var namespace: String?
         public init(type: String? = nil, id: String? = nil, name: String? = nil, namespace: String? = nil) {
-            self.type = type; self.id = id; self.name = name; self.namespace = namespace
+            self.type = type
+            self.id = id
+            self.name = name
+            self.namespace = namespace
         }
     }
 
@@ -40,7 +53,10 @@ public struct AuditEvent: Sendable, Hashable {
     public struct Changes: Sendable, Hashable {
         public var before: JSONValue?
         public var after: JSONValue?
-        public init(before: JSONValue? = nil, after: JSONValue? = nil) { self.before = before; self.after = after }
+        public init(before: JSONValue? = nil, after: JSONValue? = nil) {
+            self.before = before
+            self.after = after
+        }
     }
 
     /// The HTTP request that caused the event, if any.
@@ -52,10 +68,20 @@ public struct AuditEvent: Sendable, Hashable {
         public var correlationID: String?
         /// Selected request headers (secret ones are redacted).
         public var headers: [String: JSONValue]?
-        public init(method: String? = nil, path: String? = nil, status: Int? = nil, durationMS: Double? = nil,
-                    correlationID: String? = nil, headers: [String: JSONValue]? = nil) {
-            self.method = method; self.path = path; self.status = status; self.durationMS = durationMS
-            self.correlationID = correlationID; self.headers = headers
+        public init(
+            method: String? = nil,
+            path: String? = nil,
+            status: Int? = nil,
+            durationMS: Double? = nil,
+            correlationID: String? = nil,
+            headers: [String: JSONValue]? = nil
+        ) {
+            self.method = method
+            self.path = path
+            self.status = status
+            self.durationMS = durationMS
+            self.correlationID = correlationID
+            self.headers = headers
         }
     }
 
@@ -66,7 +92,9 @@ public struct AuditEvent: Sendable, Hashable {
         public var region: String?
         public var city: String?
         public init(country: String? = nil, region: String? = nil, city: String? = nil) {
-            self.country = country; self.region = region; self.city = city
+            self.country = country
+            self.region = region
+            self.city = city
         }
     }
 
@@ -98,18 +126,50 @@ public struct AuditEvent: Sendable, Hashable {
     public var hash: String?
 
     public init(
-        id: String, time: AuditTime, action: String, category: String, severity: AuditSeverity = .info,
-        outcome: AuditOutcome = .success, description: String? = nil, actor: Actor? = nil, resource: Resource? = nil,
-        changes: Changes? = nil, files: [String] = [], comment: String? = nil, request: Request? = nil,
-        riskScore: Int? = nil, location: Location? = nil, tags: [String] = [], compliance: [String] = [],
-        metadata: JSONValue? = nil, redacted: [String] = [], seq: Int64 = 0, receivedAt: AuditTime? = nil,
+        id: String,
+        time: AuditTime,
+        action: String,
+        category: String,
+        severity: AuditSeverity = .info,
+        outcome: AuditOutcome = .success,
+        description: String? = nil,
+        actor: Actor? = nil,
+        resource: Resource? = nil,
+        changes: Changes? = nil,
+        files: [String] = [],
+        comment: String? = nil,
+        request: Request? = nil,
+        riskScore: Int? = nil,
+        location: Location? = nil,
+        tags: [String] = [],
+        compliance: [String] = [],
+        metadata: JSONValue? = nil,
+        redacted: [String] = [],
+        seq: Int64 = 0,
+        receivedAt: AuditTime? = nil,
         hash: String? = nil
     ) {
-        self.id = id; self.time = time; self.action = action; self.category = category
-        self.severity = severity; self.outcome = outcome; self.description = description
-        self.actor = actor; self.resource = resource; self.changes = changes; self.files = files
-        self.comment = comment; self.request = request; self.riskScore = riskScore; self.location = location
-        self.tags = tags; self.compliance = compliance; self.metadata = metadata; self.redacted = redacted
-        self.seq = seq; self.receivedAt = receivedAt ?? time; self.hash = hash
+        self.id = id
+        self.time = time
+        self.action = action
+        self.category = category
+        self.severity = severity
+        self.outcome = outcome
+        self.description = description
+        self.actor = actor
+        self.resource = resource
+        self.changes = changes
+        self.files = files
+        self.comment = comment
+        self.request = request
+        self.riskScore = riskScore
+        self.location = location
+        self.tags = tags
+        self.compliance = compliance
+        self.metadata = metadata
+        self.redacted = redacted
+        self.seq = seq
+        self.receivedAt = receivedAt ?? time
+        self.hash = hash
     }
 }

@@ -50,12 +50,17 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
         var groups: [UInt16] = []
         for index in stride(from: 0, to: 16, by: 2) { groups.append(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])) }
         // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
-        var bestStart = -1, bestLength = 0, runStart = -1
+        var bestStart = -1
+        var bestLength = 0
+        var runStart = -1
         for index in 0...8 {
             if index < 8, groups[index] == 0 {
                 if runStart < 0 { runStart = index }
             } else if runStart >= 0 {
-                if index - runStart > bestLength { bestStart = runStart; bestLength = index - runStart }
+                if index - runStart > bestLength {
+                    bestStart = runStart
+                    bestLength = index - runStart
+                }
                 runStart = -1
             }
         }
@@ -80,12 +85,16 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
     static func parseIPv4(_ text: Substring) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(4)
-        var value = 0, digits = 0, leadingZero = false
+        var value = 0
+        var digits = 0
+        var leadingZero = false
         for byte in text.utf8 {
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, out.count < 3 else { return nil }
                 out.append(UInt8(value))
-                value = 0; digits = 0; leadingZero = false
+                value = 0
+                digits = 0
+                leadingZero = false
             } else if (48...57).contains(byte) {
                 guard !leadingZero, digits < 3 else { return nil }
                 if digits == 0, byte == 48 { leadingZero = true }
@@ -103,13 +112,13 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
 
     static func parseIPv6(_ text: String) -> [UInt8]? {
         var text = Substring(text)
-        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }   // zone id
+        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }  // zone id
         var tail: [UInt8] = []
         if let lastColon = text.lastIndex(of: ":"), text[text.index(after: lastColon)...].contains(".") {
             guard let v4 = parseIPv4(text[text.index(after: lastColon)...]) else { return nil }
             tail = v4
             text = text[...lastColon]
-            if text.hasSuffix("::") == false { text = text.dropLast() } // "…:1.2.3.4" keeps its separator
+            if text.hasSuffix("::") == false { text = text.dropLast() }  // "…:1.2.3.4" keeps its separator
         }
         var halves: [String] = []
         if let range = text.firstRange(of: "::") {
@@ -124,7 +133,8 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
             var out: [UInt16] = []
             for part in s.split(separator: ":", omittingEmptySubsequences: false) {
                 guard !part.isEmpty, part.count <= 4, part.utf8.allSatisfy(\.isASCIIHexDigit),
-                      let value = UInt16(part, radix: 16) else { return nil }
+                    let value = UInt16(part, radix: 16)
+                else { return nil }
                 out.append(value)
             }
             return out
@@ -142,7 +152,10 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
             guard all.count + tailGroups == 8 else { return nil }
         }
         var bytes: [UInt8] = []
-        for group in all { bytes.append(UInt8(group >> 8)); bytes.append(UInt8(group & 0xFF)) }
+        for group in all {
+            bytes.append(UInt8(group >> 8))
+            bytes.append(UInt8(group & 0xFF))
+        }
         bytes += tail
         return bytes.count == 16 ? bytes : nil
     }

@@ -40,18 +40,33 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
         let ms = milliseconds
         var days = ms / 86_400_000
         var rest = ms % 86_400_000
-        if rest < 0 { rest += 86_400_000; days -= 1 }
+        if rest < 0 {
+            rest += 86_400_000
+            days -= 1
+        }
         let (year, month, day) = Self.civil(fromDays: days)
-        func two(_ v: Int64) { out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10)) }
+        func two(_ v: Int64) {
+            out.append(UInt8(48 + v / 10))
+            out.append(UInt8(48 + v % 10))
+        }
         let y = max(0, min(9999, year))
-        out.append(UInt8(48 + y / 1000)); out.append(UInt8(48 + (y / 100) % 10)); two(y % 100)
-        out.append(UInt8(ascii: "-")); two(month); out.append(UInt8(ascii: "-")); two(day)
+        out.append(UInt8(48 + y / 1000))
+        out.append(UInt8(48 + (y / 100) % 10))
+        two(y % 100)
+        out.append(UInt8(ascii: "-"))
+        two(month)
+        out.append(UInt8(ascii: "-"))
+        two(day)
         out.append(UInt8(ascii: "T"))
-        two(rest / 3_600_000); out.append(UInt8(ascii: ":"))
-        two((rest / 60_000) % 60); out.append(UInt8(ascii: ":"))
-        two((rest / 1000) % 60); out.append(UInt8(ascii: "."))
+        two(rest / 3_600_000)
+        out.append(UInt8(ascii: ":"))
+        two((rest / 60_000) % 60)
+        out.append(UInt8(ascii: ":"))
+        two((rest / 1000) % 60)
+        out.append(UInt8(ascii: "."))
         let millis = rest % 1000
-        out.append(UInt8(48 + millis / 100)); two(millis % 100)
+        out.append(UInt8(48 + millis / 100))
+        two(millis % 100)
         out.append(UInt8(ascii: "Z"))
     }
 
@@ -69,8 +84,8 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
             return v
         }
         guard b.count >= 10, let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2),
-              b[7] == UInt8(ascii: "-"), let day = num(8, 2),
-              (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
+            b[7] == UInt8(ascii: "-"), let day = num(8, 2),
+            (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
         else { return nil }
         var ms = Self.days(fromCivil: year, month, day) * 86_400_000
         if b.count == 10 {
@@ -79,8 +94,8 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
             return
         }
         guard b.count >= 20, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
-              let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2), b[16] == UInt8(ascii: ":"),
-              let second = num(17, 2), hour < 24, minute < 60, second < 61
+            let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2), b[16] == UInt8(ascii: ":"),
+            let second = num(17, 2), hour < 24, minute < 60, second < 61
         else { return nil }
         ms += hour * 3_600_000 + minute * 60_000 + min(second, 59) * 1000
         var i = 19
@@ -101,7 +116,8 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
             guard i + 1 == b.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard i + 6 == b.count, let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2),
-                  oh < 24, om < 60 else { return nil }
+                oh < 24, om < 60
+            else { return nil }
             let offset = (oh * 60 + om) * 60_000
             ms += b[i] == UInt8(ascii: "+") ? -offset : offset
         default: return nil

@@ -90,7 +90,7 @@ public enum AuditExportFormat {
         guard count > hashSuffixCount + 1, bytes[0] == UInt8(ascii: "{") else { return nil }
         let cut = count - hashSuffixCount
         guard UnsafeRawBufferPointer(rebasing: bytes[cut..<(cut + 9)]).elementsEqual(#","hash":""#.utf8),
-              bytes[count - 2] == UInt8(ascii: "\""), bytes[count - 1] == UInt8(ascii: "}")
+            bytes[count - 2] == UInt8(ascii: "\""), bytes[count - 1] == UInt8(ascii: "}")
         else { return nil }
         let digits = UnsafeRawBufferPointer(rebasing: bytes[(cut + 9)..<(count - 2)])
         // Lower-case only: the format writes lower-case hex.
@@ -137,7 +137,7 @@ public enum AuditExportFormat {
     /// A hash from lower-case hex of 32 bytes, or nil.
     static func hash(hex value: JSONValue?) -> [UInt8]? {
         guard let text = value?.stringValue, text.utf8.count == 64,
-              text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
         else { return nil }
         return AuditChain.bytes(hex: text)
     }

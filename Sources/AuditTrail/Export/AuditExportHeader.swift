@@ -42,10 +42,24 @@ public struct AuditExportHeader: Sendable, Hashable {
     public var contiguous: Bool { chainStart != nil }
 
     /// A header; pass `chainStart` (and its `frontier`) for a contiguous export, nil for a filtered one.
-    public init(origin: String, treeSize: Int64, rootHash: [UInt8], checkpoint: String, keyID: String,
-                filters: [String: String], chainStart: AuditChainHead?, frontier: [[UInt8]]) {
-        self.origin = origin; self.treeSize = treeSize; self.rootHash = rootHash; self.checkpoint = checkpoint
-        self.keyID = keyID; self.filters = filters; self.chainStart = chainStart; self.frontier = frontier
+    public init(
+        origin: String,
+        treeSize: Int64,
+        rootHash: [UInt8],
+        checkpoint: String,
+        keyID: String,
+        filters: [String: String],
+        chainStart: AuditChainHead?,
+        frontier: [[UInt8]]
+    ) {
+        self.origin = origin
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.checkpoint = checkpoint
+        self.keyID = keyID
+        self.filters = filters
+        self.chainStart = chainStart
+        self.frontier = frontier
     }
 
     /// The header line, `\n`-terminated.
@@ -94,7 +108,7 @@ public struct AuditExportHeader: Sendable, Hashable {
         var frontier: [[UInt8]] = []
         if contiguous {
             guard case .object(let chain)? = body["chain_start"], let seq = chain["seq"]?.int64Value, seq >= 0, seq < size,
-                  let hash = AuditExportFormat.hash(hex: chain["hash"])
+                let hash = AuditExportFormat.hash(hex: chain["hash"])
             else { throw AuditTrailError.invalid("chain_start", "must be {\"seq\": 0 to tree_size - 1, \"hash\": 64 hex digits}") }
             guard let hashes = body["frontier"]?.arrayValue else { throw AuditTrailError.invalid("frontier", "must be an array") }
             for value in hashes {
@@ -110,7 +124,15 @@ public struct AuditExportHeader: Sendable, Hashable {
                 throw AuditTrailError.invalid("chain_start", "must be null (with frontier) in a filtered export")
             }
         }
-        self.init(origin: origin, treeSize: size, rootHash: root, checkpoint: note, keyID: keyID, filters: filters,
-                  chainStart: start, frontier: frontier)
+        self.init(
+            origin: origin,
+            treeSize: size,
+            rootHash: root,
+            checkpoint: note,
+            keyID: keyID,
+            filters: filters,
+            chainStart: start,
+            frontier: frontier
+        )
     }
 }

@@ -108,8 +108,12 @@ public struct AuditExportVerifier: Sendable {
         guard !isFinished else { return }
         partialLine += bytes[start...]
         if partialLine.count > AuditExportFormat.maximumLineBytes {
-            fail(.edited, seq: nextSeq, line: lineNumber + 1,
-                 "line \(lineNumber + 1) is longer than \(AuditExportFormat.maximumLineBytes) bytes; not an export line")
+            fail(
+                .edited,
+                seq: nextSeq,
+                line: lineNumber + 1,
+                "line \(lineNumber + 1) is longer than \(AuditExportFormat.maximumLineBytes) bytes; not an export line"
+            )
         }
     }
 
@@ -133,14 +137,23 @@ public struct AuditExportVerifier: Sendable {
     /// Ends the file: decides what a pending gap was and whether the file is complete.
     public mutating func finish() -> AuditExportVerification {
         if problem == nil { checkEnd() }
-        return AuditExportVerification(header: header, checkpoint: checkpoint, lines: lineNumber, events: events,
-                                       lastSeq: lastSeq, checkpointsChecked: checkpointsChecked, problem: problem, problemLine: problemLine)
+        return AuditExportVerification(
+            header: header,
+            checkpoint: checkpoint,
+            lines: lineNumber,
+            events: events,
+            lastSeq: lastSeq,
+            checkpointsChecked: checkpointsChecked,
+            problem: problem,
+            problemLine: problemLine
+        )
     }
 
     /// Verifies a whole file given as a sequence of byte chunks; `progress` is called after each
     /// chunk with the bytes read so far and the events checked.
     public static func verify(
-        chunks: some Sequence<[UInt8]>, publicKey: AuditSignerPublicKey,
+        chunks: some Sequence<[UInt8]>,
+        publicKey: AuditSignerPublicKey,
         progress: ((_ bytesRead: Int64, _ events: Int64) -> Void)? = nil
     ) -> AuditExportVerification {
         var verifier = AuditExportVerifier(publicKey: publicKey)

@@ -36,7 +36,8 @@ public enum AuditEventID {
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {
             if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xF)])
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -26,16 +26,42 @@ public struct AuditEventInput: Sendable, Hashable {
     public var metadata: JSONValue?
 
     public init(
-        id: String? = nil, time: AuditTime? = nil, action: String, category: String? = nil,
-        severity: AuditSeverity? = nil, outcome: AuditOutcome? = nil, description: String? = nil,
-        actor: AuditEvent.Actor? = nil, resource: AuditEvent.Resource? = nil, changes: AuditEvent.Changes? = nil,
-        files: [String] = [], comment: String? = nil, request: AuditEvent.Request? = nil, riskScore: Int? = nil,
-        location: AuditEvent.Location? = nil, tags: [String] = [], compliance: [String] = [], metadata: JSONValue? = nil
+        id: String? = nil,
+        time: AuditTime? = nil,
+        action: String,
+        category: String? = nil,
+        severity: AuditSeverity? = nil,
+        outcome: AuditOutcome? = nil,
+        description: String? = nil,
+        actor: AuditEvent.Actor? = nil,
+        resource: AuditEvent.Resource? = nil,
+        changes: AuditEvent.Changes? = nil,
+        files: [String] = [],
+        comment: String? = nil,
+        request: AuditEvent.Request? = nil,
+        riskScore: Int? = nil,
+        location: AuditEvent.Location? = nil,
+        tags: [String] = [],
+        compliance: [String] = [],
+        metadata: JSONValue? = nil
     ) {
-        self.id = id; self.time = time; self.action = action; self.category = category; self.severity = severity
-        self.outcome = outcome; self.description = description; self.actor = actor; self.resource = resource
-        self.changes = changes; self.files = files; self.comment = comment; self.request = request
-        self.riskScore = riskScore; self.location = location; self.tags = tags; self.compliance = compliance
+        self.id = id
+        self.time = time
+        self.action = action
+        self.category = category
+        self.severity = severity
+        self.outcome = outcome
+        self.description = description
+        self.actor = actor
+        self.resource = resource
+        self.changes = changes
+        self.files = files
+        self.comment = comment
+        self.request = request
+        self.riskScore = riskScore
+        self.location = location
+        self.tags = tags
+        self.compliance = compliance
         self.metadata = metadata
     }
 }
@@ -52,7 +78,10 @@ extension AuditEventInput {
 
     /// Reads one event like ``init(jsonBytes:fieldPrefix:)``, but keeps a JSON syntax error (thrown)
     /// apart from field errors (the failure), for callers that report them differently.
-    public static func read(jsonBytes bytes: some Collection<UInt8>, fieldPrefix prefix: String = "") throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+    public static func read(
+        jsonBytes bytes: some Collection<UInt8>,
+        fieldPrefix prefix: String = ""
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
         try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
             try Self.read(&parser, depth: 0, fieldPrefix: prefix)
         }
@@ -67,7 +96,8 @@ extension AuditEventInput {
     /// as it is read: the event, or the field errors that name it (`[3].actor.ip`). A JSON syntax
     /// error anywhere, a body that is not an array, or more than `maxCount` events throws.
     public static func readArray(
-        jsonBytes bytes: some Collection<UInt8>, maxCount: Int,
+        jsonBytes bytes: some Collection<UInt8>,
+        maxCount: Int,
         _ body: (Int, Result<AuditEventInput, AuditTrailError>) -> Void
     ) throws(AuditTrailError) {
         try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
@@ -84,8 +114,11 @@ extension AuditEventInput {
 
     /// The error for a batch of more than `maxCount` events (413).
     public static func tooManyEvents(_ maxCount: Int) -> AuditTrailError {
-        AuditTrailError(.tooLarge, "body: more than \(maxCount) events",
-                        fieldErrors: [.init(field: "body", message: "must hold at most \(maxCount) events")])
+        AuditTrailError(
+            .tooLarge,
+            "body: more than \(maxCount) events",
+            fieldErrors: [.init(field: "body", message: "must hold at most \(maxCount) events")]
+        )
     }
 
     /// What a stored event's canonical bytes add to an input event.
@@ -99,14 +132,19 @@ extension AuditEventInput {
     /// come back as the failure (the value was read to its end either way). With `stored`, the
     /// fields the log sets are read into it instead of being refused.
     static func read(
-        _ parser: inout JSONParser.Parser, depth: Int, fieldPrefix prefix: String
+        _ parser: inout JSONParser.Parser,
+        depth: Int,
+        fieldPrefix prefix: String
     ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
         var stored: StoredFields?
         return try read(&parser, depth: depth, fieldPrefix: prefix, stored: &stored)
     }
 
     static func read(
-        _ parser: inout JSONParser.Parser, depth: Int, fieldPrefix prefix: String, stored: inout StoredFields?
+        _ parser: inout JSONParser.Parser,
+        depth: Int,
+        fieldPrefix prefix: String,
+        stored: inout StoredFields?
     ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
         guard parser.peek == UInt8(ascii: "{") else {
             _ = try parser.parseValue(depth: depth)
@@ -126,81 +164,128 @@ extension AuditEventInput {
             case "id": input.id = try p.string(&r, key, depth: inner)
             case "time":
                 if let text = try p.string(&r, key, depth: inner) {
-                    if let time = AuditTime(rfc3339: text) { input.time = time } else { r.fail(key, "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z") }
+                    if let time = AuditTime(rfc3339: text) {
+                        input.time = time
+                    } else {
+                        r.fail(key, "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z")
+                    }
                 }
             case "category": input.category = try p.string(&r, key, depth: inner)
             case "severity":
                 if let text = try p.string(&r, key, depth: inner) {
-                    if let parsed = AuditSeverity(rawValue: text) { input.severity = parsed } else { r.fail(key, "must be one of debug, info, warning, error, critical") }
+                    if let parsed = AuditSeverity(rawValue: text) {
+                        input.severity = parsed
+                    } else {
+                        r.fail(key, "must be one of debug, info, warning, error, critical")
+                    }
                 }
             case "outcome":
                 if let text = try p.string(&r, key, depth: inner) {
-                    if let parsed = AuditOutcome(rawValue: text) { input.outcome = parsed } else { r.fail(key, "must be one of success, failure, denied") }
+                    if let parsed = AuditOutcome(rawValue: text) {
+                        input.outcome = parsed
+                    } else {
+                        r.fail(key, "must be one of success, failure, denied")
+                    }
                 }
             case "description": input.description = try p.string(&r, key, depth: inner)
             case "comment": input.comment = try p.string(&r, key, depth: inner)
             case "actor":
                 var actor = AuditEvent.Actor()
-                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
-                    switch name {
-                    case "id": actor.id = try p.string(&sub, name, depth: inner + 1)
-                    case "name": actor.name = try p.string(&sub, name, depth: inner + 1)
-                    case "type": actor.type = try p.string(&sub, name, depth: inner + 1)
-                    case "ip": actor.ip = try p.string(&sub, name, depth: inner + 1)
-                    case "user_agent": actor.userAgent = try p.string(&sub, name, depth: inner + 1)
-                    case "session_id": actor.sessionID = try p.string(&sub, name, depth: inner + 1)
-                    default: try p.unknown(&sub, name, depth: inner + 1)
-                    }
-                }) else { return }
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "id": actor.id = try p.string(&sub, name, depth: inner + 1)
+                            case "name": actor.name = try p.string(&sub, name, depth: inner + 1)
+                            case "type": actor.type = try p.string(&sub, name, depth: inner + 1)
+                            case "ip": actor.ip = try p.string(&sub, name, depth: inner + 1)
+                            case "user_agent": actor.userAgent = try p.string(&sub, name, depth: inner + 1)
+                            case "session_id": actor.sessionID = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
                 input.actor = actor
             case "resource":
                 var resource = AuditEvent.Resource()
-                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
-                    switch name {
-                    case "type": resource.type = try p.string(&sub, name, depth: inner + 1)
-                    case "id": resource.id = try p.string(&sub, name, depth: inner + 1)
-                    case "name": resource.name = try p.string(&sub, name, depth: inner + 1)
-                    case "namespace": resource.namespace = try p.string(&sub, name, depth: inner + 1)
-                    default: try p.unknown(&sub, name, depth: inner + 1)
-                    }
-                }) else { return }
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "type": resource.type = try p.string(&sub, name, depth: inner + 1)
+                            case "id": resource.id = try p.string(&sub, name, depth: inner + 1)
+                            case "name": resource.name = try p.string(&sub, name, depth: inner + 1)
+                            case "namespace": resource.namespace = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
                 input.resource = resource
             case "changes":
                 var changes = AuditEvent.Changes()
-                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
-                    switch name {
-                    case "before": changes.before = try p.parseValue(depth: inner + 1)
-                    case "after": changes.after = try p.parseValue(depth: inner + 1)
-                    default: try p.unknown(&sub, name, depth: inner + 1)
-                    }
-                }) else { return }
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "before": changes.before = try p.parseValue(depth: inner + 1)
+                            case "after": changes.after = try p.parseValue(depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
                 input.changes = changes
             case "files": input.files = try p.stringArray(&r, key, depth: inner)
             case "request":
                 var request = AuditEvent.Request()
-                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
-                    switch name {
-                    case "method": request.method = try p.string(&sub, name, depth: inner + 1)
-                    case "path": request.path = try p.string(&sub, name, depth: inner + 1)
-                    case "correlation_id": request.correlationID = try p.string(&sub, name, depth: inner + 1)
-                    case "status": request.status = sub.integer(try p.parseValue(depth: inner + 1), name).map { Int(clamping: $0) }
-                    case "duration_ms": request.durationMS = sub.number(try p.parseValue(depth: inner + 1), name)
-                    case "headers": request.headers = sub.object(try p.parseValue(depth: inner + 1), name)
-                    default: try p.unknown(&sub, name, depth: inner + 1)
-                    }
-                }) else { return }
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "method": request.method = try p.string(&sub, name, depth: inner + 1)
+                            case "path": request.path = try p.string(&sub, name, depth: inner + 1)
+                            case "correlation_id": request.correlationID = try p.string(&sub, name, depth: inner + 1)
+                            case "status": request.status = sub.integer(try p.parseValue(depth: inner + 1), name).map { Int(clamping: $0) }
+                            case "duration_ms": request.durationMS = sub.number(try p.parseValue(depth: inner + 1), name)
+                            case "headers": request.headers = sub.object(try p.parseValue(depth: inner + 1), name)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
                 input.request = request
             case "risk_score": input.riskScore = r.integer(try p.parseValue(depth: inner), key).map { Int(clamping: $0) }
             case "location":
                 var location = AuditEvent.Location()
-                guard try p.object(&r, key, depth: inner, { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
-                    switch name {
-                    case "country": location.country = try p.string(&sub, name, depth: inner + 1)
-                    case "region": location.region = try p.string(&sub, name, depth: inner + 1)
-                    case "city": location.city = try p.string(&sub, name, depth: inner + 1)
-                    default: try p.unknown(&sub, name, depth: inner + 1)
-                    }
-                }) else { return }
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "country": location.country = try p.string(&sub, name, depth: inner + 1)
+                            case "region": location.region = try p.string(&sub, name, depth: inner + 1)
+                            case "city": location.city = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
                 input.location = location
             case "tags": input.tags = try p.stringArray(&r, key, depth: inner)
             case "compliance": input.compliance = try p.stringArray(&r, key, depth: inner)
@@ -229,10 +314,12 @@ extension AuditEventInput {
     }
 
     /// The order errors are reported in: unknown fields first (by name), then the fields as the API lists them.
-    static let fieldOrder: [String: Int] = Dictionary(uniqueKeysWithValues: [
-        "action", "id", "time", "category", "severity", "outcome", "description", "comment", "actor", "resource",
-        "changes", "files", "request", "risk_score", "location", "tags", "compliance", "metadata",
-    ].enumerated().map { ($1, $0 + 1) })
+    static let fieldOrder: [String: Int] = Dictionary(
+        uniqueKeysWithValues: [
+            "action", "id", "time", "category", "severity", "outcome", "description", "comment", "actor", "resource",
+            "changes", "files", "request", "risk_score", "location", "tags", "compliance", "metadata",
+        ].enumerated().map { ($1, $0 + 1) }
+    )
 }
 
 /// Reads typed fields out of a JSON object and collects every type error with its field path.
@@ -254,27 +341,33 @@ struct FieldReader {
         switch value {
         case .null: return nil
         case .string(let s): return s
-        default: fail(key, "must be a string, not \(value.typeName)"); return nil
+        default:
+            fail(key, "must be a string, not \(value.typeName)")
+            return nil
         }
     }
 
     mutating func integer(_ value: JSONValue, _ key: String) -> Int64? {
         if value == .null { return nil }
         if let int = value.int64Value { return int }
-        fail(key, "must be an integer"); return nil
+        fail(key, "must be an integer")
+        return nil
     }
 
     mutating func number(_ value: JSONValue, _ key: String) -> Double? {
         if value == .null { return nil }
         if let double = value.doubleValue { return double }
-        fail(key, "must be a number"); return nil
+        fail(key, "must be a number")
+        return nil
     }
 
     mutating func object(_ value: JSONValue, _ key: String) -> [String: JSONValue]? {
         switch value {
         case .null: return nil
         case .object(let o): return o
-        default: fail(key, "must be a JSON object, not \(value.typeName)"); return nil
+        default:
+            fail(key, "must be a JSON object, not \(value.typeName)")
+            return nil
         }
     }
 
@@ -288,7 +381,9 @@ struct FieldReader {
                 if case .string(let s) = element { out.append(s) } else { fail("\(key)[\(index)]", "must be a string") }
             }
             return out
-        default: fail(key, "must be an array of strings, not \(value.typeName)"); return []
+        default:
+            fail(key, "must be an array of strings, not \(value.typeName)")
+            return []
         }
     }
 
@@ -344,7 +439,9 @@ extension JSONParser.Parser {
     /// A nested object read member by member with `body` (errors named `key.member`). Returns
     /// false, having read the value, when it is null or not an object (the latter recorded).
     mutating func object(
-        _ r: inout FieldReader, _ key: String, depth: Int,
+        _ r: inout FieldReader,
+        _ key: String,
+        depth: Int,
         _ body: (inout JSONParser.Parser, inout FieldReader, String) throws(AuditTrailError) -> Void
     ) throws(AuditTrailError) -> Bool {
         guard peek == UInt8(ascii: "{") else {

@@ -1,4 +1,5 @@
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -45,25 +46,44 @@ public struct AuditEventValidator: Sendable {
     /// Parses, validates and prepares one event from JSON bytes (the HTTP single-event path).
     public func prepare(json bytes: some Collection<UInt8>, receivedAt: AuditTime = .now()) throws(AuditTrailError) -> PreparedAuditEvent {
         guard bytes.count <= configuration.maxEventBytes else {
-            throw AuditTrailError(.tooLarge, "event: larger than \(configuration.maxEventBytes) bytes",
-                                  fieldErrors: [.init(field: "event", message: "must be at most \(configuration.maxEventBytes) bytes encoded")])
+            throw AuditTrailError(
+                .tooLarge,
+                "event: larger than \(configuration.maxEventBytes) bytes",
+                fieldErrors: [.init(field: "event", message: "must be at most \(configuration.maxEventBytes) bytes encoded")]
+            )
         }
         return try prepare(AuditEventInput(jsonBytes: bytes), receivedAt: receivedAt)
     }
 
     /// Validates `input` and returns it ready for the writer, or throws naming every bad field.
-    public func prepare(_ input: AuditEventInput, receivedAt: AuditTime = .now(), fieldPrefix prefix: String = "") throws(AuditTrailError) -> PreparedAuditEvent {
+    public func prepare(
+        _ input: AuditEventInput,
+        receivedAt: AuditTime = .now(),
+        fieldPrefix prefix: String = ""
+    ) throws(AuditTrailError) -> PreparedAuditEvent {
         let event = try validate(input, receivedAt: receivedAt, fieldPrefix: prefix)
         let prepared = PreparedAuditEvent(event: event, clientID: input.id != nil)
         guard prepared.parts.estimatedSize <= configuration.maxEventBytes else {
-            throw AuditTrailError(.tooLarge, "\(prefix)event: larger than \(configuration.maxEventBytes) bytes",
-                                  fieldErrors: [.init(field: prefix.isEmpty ? "event" : String(prefix.dropLast()), message: "must be at most \(configuration.maxEventBytes) bytes encoded")])
+            throw AuditTrailError(
+                .tooLarge,
+                "\(prefix)event: larger than \(configuration.maxEventBytes) bytes",
+                fieldErrors: [
+                    .init(
+                        field: prefix.isEmpty ? "event" : String(prefix.dropLast()),
+                        message: "must be at most \(configuration.maxEventBytes) bytes encoded"
+                    )
+                ]
+            )
         }
         return prepared
     }
 
     /// Checks every rule and fills every default; redacts secrets and anonymises the IP.
-    public func validate(_ input: AuditEventInput, receivedAt: AuditTime = .now(), fieldPrefix prefix: String = "") throws(AuditTrailError) -> AuditEvent {
+    public func validate(
+        _ input: AuditEventInput,
+        receivedAt: AuditTime = .now(),
+        fieldPrefix prefix: String = ""
+    ) throws(AuditTrailError) -> AuditEvent {
         var r = FieldReader(prefix: prefix)
         var actorIP: AuditIPAddress?
         let maxString = configuration.maxStringBytes
@@ -82,12 +102,18 @@ public struct AuditEventValidator: Sendable {
         } else if !Self.isDotted(input.action, minimumSegments: 2) {
             r.fail("action", "must be dotted lower case, <category>.<verb>[.<qualifier>] (a-z, 0-9, _)")
         }
-        if let category = input.category, category.isEmpty || category.utf8.count > 64 || !Self.isDotted(category, minimumSegments: 1) || category.contains(".") {
+        if let category = input.category,
+            category.isEmpty || category.utf8.count > 64 || !Self.isDotted(category, minimumSegments: 1) || category.contains(".")
+        {
             r.fail("category", "must be lower case a-z, 0-9 and _, at most 64 bytes")
         }
         var id = input.id
         if let given = input.id {
-            if let uuid = AuditEventID.normalizedUUID(given) { id = uuid } else { r.fail("id", "must be a UUID such as 0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f") }
+            if let uuid = AuditEventID.normalizedUUID(given) {
+                id = uuid
+            } else {
+                r.fail("id", "must be a UUID such as 0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f")
+            }
         }
         if let time = input.time, time.milliseconds > receivedAt.milliseconds + configuration.maxFutureSkewMilliseconds {
             r.fail("time", "must not be more than \(configuration.maxFutureSkewMilliseconds / 3_600_000) hours in the future")
@@ -117,17 +143,23 @@ public struct AuditEventValidator: Sendable {
             }
         }
         if let request = input.request {
-            if let method = request.method, method.isEmpty || method.utf8.count > 16 || !method.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || $0 == 45 }) {
+            if let method = request.method,
+                method.isEmpty || method.utf8.count > 16 || !method.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || $0 == 45 })
+            {
                 r.fail("request.method", "must be an HTTP method token such as GET (letters, at most 16)")
             }
             check(request.path, "request.path", nonEmpty: true)
             if let status = request.status, !(100...599).contains(status) { r.fail("request.status", "must be an HTTP status between 100 and 599") }
-            if let duration = request.durationMS, !(duration >= 0 && duration <= 86_400_000) { r.fail("request.duration_ms", "must be between 0 and 86400000") }
+            if let duration = request.durationMS, !(duration >= 0 && duration <= 86_400_000) {
+                r.fail("request.duration_ms", "must be between 0 and 86400000")
+            }
             check(request.correlationID, "request.correlation_id", maxBytes: 256, nonEmpty: true)
         }
         if let risk = input.riskScore, !(0...100).contains(risk) { r.fail("risk_score", "must be an integer from 0 to 100") }
         if let location = input.location {
-            if let country = location.country, country.utf8.count != 2 || !country.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) }) {
+            if let country = location.country,
+                country.utf8.count != 2 || !country.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) })
+            {
                 r.fail("location.country", "must be an ISO 3166-1 alpha-2 code such as DE")
             }
             check(location.region, "location.region", maxBytes: 256)
@@ -154,7 +186,8 @@ public struct AuditEventValidator: Sendable {
         if let after = changes?.after { changes?.after = redactor.redact(after, at: "changes.after", paths: &redacted) }
         var request = input.request
         if let headers = request?.headers,
-           case .object(let clean) = redactor.redact(.object(headers), at: "request.headers", paths: &redacted) {
+            case .object(let clean) = redactor.redact(.object(headers), at: "request.headers", paths: &redacted)
+        {
             request?.headers = clean
         }
         if let path = request?.path { request?.path = redactor.redactQuery(inPath: path, at: "request.path", paths: &redacted) }
@@ -164,12 +197,27 @@ public struct AuditEventValidator: Sendable {
         if let country = location?.country { location?.country = country.uppercased() }
 
         return AuditEvent(
-            id: id ?? AuditEventID.makeUUIDv7(at: receivedAt), time: input.time ?? receivedAt, action: input.action,
-            category: category, severity: input.severity ?? entry?.defaultSeverity ?? .info,
-            outcome: input.outcome ?? .success, description: input.description, actor: actor, resource: input.resource,
-            changes: changes, files: input.files, comment: input.comment, request: request, riskScore: input.riskScore,
-            location: location, tags: input.tags, compliance: input.compliance, metadata: metadata,
-            redacted: redacted, receivedAt: receivedAt)
+            id: id ?? AuditEventID.makeUUIDv7(at: receivedAt),
+            time: input.time ?? receivedAt,
+            action: input.action,
+            category: category,
+            severity: input.severity ?? entry?.defaultSeverity ?? .info,
+            outcome: input.outcome ?? .success,
+            description: input.description,
+            actor: actor,
+            resource: input.resource,
+            changes: changes,
+            files: input.files,
+            comment: input.comment,
+            request: request,
+            riskScore: input.riskScore,
+            location: location,
+            tags: input.tags,
+            compliance: input.compliance,
+            metadata: metadata,
+            redacted: redacted,
+            receivedAt: receivedAt
+        )
     }
 
     /// Checks the length of every string and key in free-form JSON; paths are built only for the
@@ -189,12 +237,14 @@ public struct AuditEventValidator: Sendable {
 
     /// `a.b_c.d`: segments of a-z, 0-9 and _, starting with a letter or digit.
     static func isDotted(_ text: String, minimumSegments: Int) -> Bool {
-        var segments = 0, segmentLength = 0
+        var segments = 0
+        var segmentLength = 0
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "."):
                 guard segmentLength > 0 else { return false }
-                segments += 1; segmentLength = 0
+                segments += 1
+                segmentLength = 0
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): segmentLength += 1
             case UInt8(ascii: "_"):
                 guard segmentLength > 0 else { return false }

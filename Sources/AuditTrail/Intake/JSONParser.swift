@@ -19,7 +19,8 @@ public enum JSONParser {
     /// requires that only whitespace follows what `body` read. The streaming readers
     /// (``AuditEventInput/init(jsonBytes:fieldPrefix:)``, batches) are built on it.
     static func read<T>(
-        _ bytes: some Collection<UInt8>, _ body: (inout Parser) throws(AuditTrailError) -> T
+        _ bytes: some Collection<UInt8>,
+        _ body: (inout Parser) throws(AuditTrailError) -> T
     ) throws(AuditTrailError) -> T {
         func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(AuditTrailError) -> T {
             var parser = Parser(bytes: buffer)
@@ -71,9 +72,15 @@ public enum JSONParser {
             case UInt8(ascii: "{"): return try parseObject(depth: depth)
             case UInt8(ascii: "["): return try parseArray(depth: depth)
             case UInt8(ascii: "\""): return .string(try parseString())
-            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expect("null"); return .null
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
             default: throw error("unexpected character")
             }
@@ -100,7 +107,10 @@ public enum JSONParser {
             guard peek == UInt8(ascii: "{") else { throw error("expected an object") }
             index += 1
             skipWhitespace()
-            if peek == UInt8(ascii: "}") { index += 1; return }
+            if peek == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             var keys: [String] = []
             keys.reserveCapacity(16)
             while true {
@@ -131,7 +141,10 @@ public enum JSONParser {
             guard peek == UInt8(ascii: "[") else { throw error("expected an array") }
             index += 1
             skipWhitespace()
-            if peek == UInt8(ascii: "]") { index += 1; return }
+            if peek == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             var count = 0
             while true {
                 skipWhitespace()
@@ -151,7 +164,10 @@ public enum JSONParser {
             index += 1
             var object: [String: JSONValue] = Dictionary(minimumCapacity: 8)
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(object)
+            }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -164,8 +180,14 @@ public enum JSONParser {
                 guard object.updateValue(value, forKey: key) == nil else { throw error("duplicate key \"\(key.prefix(64))\"") }
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(object)
+                }
                 throw error("expected ',' or '}'")
             }
         }
@@ -174,14 +196,23 @@ public enum JSONParser {
             index += 1
             var array: [JSONValue] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(array)
+            }
             while true {
                 skipWhitespace()
                 array.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(array)
+                }
                 throw error("expected ',' or ']'")
             }
         }
@@ -196,7 +227,7 @@ public enum JSONParser {
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
-                    if ascii { return String(decoding: slice, as: UTF8.self) }   // ASCII is valid UTF-8
+                    if ascii { return String(decoding: slice, as: UTF8.self) }  // ASCII is valid UTF-8
                     guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                     return string
                 }

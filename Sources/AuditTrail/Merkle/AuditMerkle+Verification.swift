@@ -10,7 +10,11 @@ extension AuditMerkle {
     /// - Throws: ``AuditTrailError`` `.invalidInput` for an impossible index or a malformed proof
     ///   (wrong length, wrong hash size), `.tampered` when the proof does not lead to `root`.
     public static func verifyInclusion(
-        leafHash: [UInt8], index: Int64, size: Int64, proof: [[UInt8]], root: [UInt8]
+        leafHash: [UInt8],
+        index: Int64,
+        size: Int64,
+        proof: [[UInt8]],
+        root: [UInt8]
     ) throws(AuditTrailError) {
         let computed = try rootFromInclusionProof(leafHash: leafHash, index: index, size: size, proof: proof)
         guard computed == root else {
@@ -20,7 +24,10 @@ extension AuditMerkle {
 
     /// The root that an inclusion proof leads to (RFC 9162 §2.1.3.2 steps 1–5).
     public static func rootFromInclusionProof(
-        leafHash: [UInt8], index: Int64, size: Int64, proof: [[UInt8]]
+        leafHash: [UInt8],
+        index: Int64,
+        size: Int64,
+        proof: [[UInt8]]
     ) throws(AuditTrailError) -> [UInt8] {
         guard index >= 0, index < size else {
             throw AuditTrailError.invalid("index", "must be at least 0 and less than the tree size")
@@ -35,12 +42,16 @@ extension AuditMerkle {
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 r = nodeHash(r, p)
             }
-            fn >>= 1; sn >>= 1
+            fn >>= 1
+            sn >>= 1
         }
         guard sn == 0 else { throw AuditTrailError.invalid("proof", "has fewer hashes than the tree size needs") }
         return r
@@ -53,7 +64,11 @@ extension AuditMerkle {
     /// - Throws: ``AuditTrailError`` `.invalidInput` for impossible sizes or a malformed proof,
     ///   `.tampered` when the proof contradicts either root.
     public static func verifyConsistency(
-        from: Int64, to: Int64, oldRoot: [UInt8], newRoot: [UInt8], proof: [[UInt8]]
+        from: Int64,
+        to: Int64,
+        oldRoot: [UInt8],
+        newRoot: [UInt8],
+        proof: [[UInt8]]
     ) throws(AuditTrailError) {
         guard from >= 0, from <= to else {
             throw AuditTrailError.invalid("from", "must be at least 0 and at most the newer tree size")
@@ -75,7 +90,10 @@ extension AuditMerkle {
         // Step 2: a power-of-two old tree is itself a node of the new one; its root starts the path.
         var fn = from - 1
         var sn = to - 1
-        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
         let seed: [UInt8]
         if from & (from - 1) == 0 {
             seed = oldRoot
@@ -90,12 +108,16 @@ extension AuditMerkle {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 sr = nodeHash(sr, c)
             }
-            fn >>= 1; sn >>= 1
+            fn >>= 1
+            sn >>= 1
         }
         guard sn == 0 else { throw AuditTrailError.invalid("proof", "has fewer hashes than the tree sizes need") }
         guard fr == oldRoot else {

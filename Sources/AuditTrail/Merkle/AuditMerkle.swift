@@ -51,8 +51,12 @@ public enum AuditMerkle {
     /// `output` (which may be either input), without allocating.
     public static func nodeHash(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
         nodePrefix.withUnsafeBytes {
-            AuditSHA256.hash($0, UnsafeRawBufferPointer(start: left, count: hashSize), UnsafeRawBufferPointer(start: right, count: hashSize),
-                             into: output)
+            AuditSHA256.hash(
+                $0,
+                UnsafeRawBufferPointer(start: left, count: hashSize),
+                UnsafeRawBufferPointer(start: right, count: hashSize),
+                into: output
+            )
         }
     }
 

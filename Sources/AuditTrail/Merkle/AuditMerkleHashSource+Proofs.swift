@@ -66,7 +66,11 @@ extension AuditMerkleHashSource {
 
     /// SUBPROOF(m, D[lo:hi], b) of RFC 9162 §2.1.4.1, as ranges of perfect subtrees.
     static func planConsistency(
-        m: Int64, lo: Int64, hi: Int64, complete: Bool, into plan: inout [[AuditMerkleNodeID]]
+        m: Int64,
+        lo: Int64,
+        hi: Int64,
+        complete: Bool,
+        into plan: inout [[AuditMerkleNodeID]]
     ) {
         let n = hi - lo
         if m == n {

@@ -78,7 +78,9 @@ public struct AuditMerkleTreeBuilder: Sendable, Hashable {
     /// The subtree hashes that appending leaf `index` completes, reading only the left siblings it
     /// needs (one per trailing one bit of `index`) from `source` — for stores that keep no builder.
     public static func nodes(
-        appendingLeafAt index: Int64, leafHash: [UInt8], source: some AuditMerkleHashSource
+        appendingLeafAt index: Int64,
+        leafHash: [UInt8],
+        source: some AuditMerkleHashSource
     ) async throws -> [AuditMerkleNode] {
         guard index >= 0 else { throw AuditTrailError.invalid("index", "must not be negative") }
         var siblings: [AuditMerkleNodeID] = []

@@ -83,18 +83,35 @@ extension AuditQuery {
         var seen = Set<String>()
         let known = Set(Self.filterParameters + Self.pagingParameters).union(extra)
         for (name, value) in parameters {
-            guard known.contains(name) else { r.fail(name, "unknown parameter"); continue }
-            guard seen.insert(name).inserted else { r.fail(name, "given more than once"); continue }
+            guard known.contains(name) else {
+                r.fail(name, "unknown parameter")
+                continue
+            }
+            guard seen.insert(name).inserted else {
+                r.fail(name, "given more than once")
+                continue
+            }
             if extra.contains(name) { continue }
             let invalidEmpty = value.isEmpty && name != "cursor"
-            if invalidEmpty { r.fail(name, "must not be empty"); continue }
-            if value.utf8.count > 1024 { r.fail(name, "must be at most 1024 bytes"); continue }
+            if invalidEmpty {
+                r.fail(name, "must not be empty")
+                continue
+            }
+            if value.utf8.count > 1024 {
+                r.fail(name, "must be at most 1024 bytes")
+                continue
+            }
             switch name {
             case "action":
                 let match = ActionMatch(value)
                 let text: String
-                switch match { case .exact(let t): text = t; case .prefix(let t): text = t.hasSuffix(".") ? String(t.dropLast()) : t }
-                if !text.isEmpty, !AuditEventValidator.isDotted(text, minimumSegments: 1) { r.fail(name, "must be an action such as user.login, or a prefix such as user.*") }
+                switch match {
+                case .exact(let t): text = t
+                case .prefix(let t): text = t.hasSuffix(".") ? String(t.dropLast()) : t
+                }
+                if !text.isEmpty, !AuditEventValidator.isDotted(text, minimumSegments: 1) {
+                    r.fail(name, "must be an action such as user.login, or a prefix such as user.*")
+                }
                 action = match
             case "category": category = value
             case "actor": actor = value
@@ -106,20 +123,34 @@ extension AuditQuery {
             case "outcome":
                 if let v = AuditOutcome(rawValue: value) { outcome = v } else { r.fail(name, "must be one of success, failure, denied") }
             case "severity", "min_severity":
-                guard let v = AuditSeverity(rawValue: value) else { r.fail(name, "must be one of debug, info, warning, error, critical"); continue }
+                guard let v = AuditSeverity(rawValue: value) else {
+                    r.fail(name, "must be one of debug, info, warning, error, critical")
+                    continue
+                }
                 if name == "severity" { severity = v } else { minSeverity = v }
             case "ip":
                 if let v = AuditCIDR(value) { ip = v } else { r.fail(name, "must be an IP address or CIDR block such as 10.0.0.0/8") }
             case "since", "until":
-                guard let t = AuditTime(rfc3339: value) else { r.fail(name, "must be an RFC 3339 time such as 2026-11-22T08:00:00Z"); continue }
+                guard let t = AuditTime(rfc3339: value) else {
+                    r.fail(name, "must be an RFC 3339 time such as 2026-11-22T08:00:00Z")
+                    continue
+                }
                 if name == "since" { since = t } else { until = t }
             case "hours":
-                guard let h = Double(value), h > 0, h <= 24 * 366 * 10 else { r.fail(name, "must be a number of hours greater than 0"); continue }
+                guard let h = Double(value), h > 0, h <= 24 * 366 * 10 else {
+                    r.fail(name, "must be a number of hours greater than 0")
+                    continue
+                }
                 since = now.adding(milliseconds: -Int64(h * 3_600_000))
             case "q":
-                do { search = try AuditSearchParser.parse(value) } catch { r.errors += error.fieldErrors.isEmpty ? [.init(field: "q", message: error.message)] : error.fieldErrors }
+                do { search = try AuditSearchParser.parse(value) } catch {
+                    r.errors += error.fieldErrors.isEmpty ? [.init(field: "q", message: error.message)] : error.fieldErrors
+                }
             case "limit":
-                guard let n = Int(value), (1...Self.maximumLimit).contains(n) else { r.fail(name, "must be an integer from 1 to \(Self.maximumLimit)"); continue }
+                guard let n = Int(value), (1...Self.maximumLimit).contains(n) else {
+                    r.fail(name, "must be an integer from 1 to \(Self.maximumLimit)")
+                    continue
+                }
                 limit = n
             case "cursor":
                 if value.isEmpty { continue }

@@ -21,14 +21,21 @@ public enum AuditSearchParser {
     }
 
     struct Token {
-        enum Kind: Equatable { case word(String, quoted: Bool), field(String, String), minus, or, open, close, end }
+        enum Kind: Equatable {
+            case word(String, quoted: Bool)
+            case field(String, String)
+            case minus, or, open, close, end
+        }
         var kind: Kind
         var column: Int
     }
 
     static func error(_ message: String, _ column: Int) -> AuditTrailError {
-        AuditTrailError(.invalidInput, "q: \(message) at column \(column)",
-                        fieldErrors: [.init(field: "q", message: "\(message) at column \(column)")])
+        AuditTrailError(
+            .invalidInput,
+            "q: \(message) at column \(column)",
+            fieldErrors: [.init(field: "q", message: "\(message) at column \(column)")]
+        )
     }
 
     static func tokenize(_ s: [Unicode.Scalar]) throws(AuditTrailError) -> [Token] {
@@ -47,11 +54,26 @@ public enum AuditSearchParser {
         }
         while i < s.count {
             let c = s[i]
-            if c == " " || c == "\t" || c == "\n" { i += 1; continue }
+            if c == " " || c == "\t" || c == "\n" {
+                i += 1
+                continue
+            }
             let column = i + 1
-            if c == "(" { tokens.append(Token(kind: .open, column: column)); i += 1; continue }
-            if c == ")" { tokens.append(Token(kind: .close, column: column)); i += 1; continue }
-            if c == "-", i + 1 < s.count, s[i + 1] != " " { tokens.append(Token(kind: .minus, column: column)); i += 1; continue }
+            if c == "(" {
+                tokens.append(Token(kind: .open, column: column))
+                i += 1
+                continue
+            }
+            if c == ")" {
+                tokens.append(Token(kind: .close, column: column))
+                i += 1
+                continue
+            }
+            if c == "-", i + 1 < s.count, s[i + 1] != " " {
+                tokens.append(Token(kind: .minus, column: column))
+                i += 1
+                continue
+            }
             if c == "\"" {
                 let (value, next) = try readQuoted(i)
                 tokens.append(Token(kind: .word(value, quoted: true), column: column))
@@ -61,16 +83,21 @@ public enum AuditSearchParser {
             var j = i
             var word = ""
             while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")", s[j] != "(", s[j] != ":" {
-                word.unicodeScalars.append(s[j]); j += 1
+                word.unicodeScalars.append(s[j])
+                j += 1
             }
             if j < s.count, s[j] == ":" {
                 j += 1
                 var value = ""
                 if j < s.count, s[j] == "\"" {
                     let (quoted, next) = try readQuoted(j)
-                    value = quoted; j = next
+                    value = quoted
+                    j = next
                 } else {
-                    while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")" { value.unicodeScalars.append(s[j]); j += 1 }
+                    while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")" {
+                        value.unicodeScalars.append(s[j])
+                        j += 1
+                    }
                 }
                 guard !value.isEmpty else { throw error("'\(word):' needs a value", column) }
                 tokens.append(Token(kind: .field(word.lowercased(), value), column: column))
@@ -161,7 +188,9 @@ public enum AuditSearchParser {
             return .outcome(outcome)
         case "severity":
             let (op, rest) = comparison(value)
-            guard let severity = AuditSeverity(rawValue: rest) else { throw error("severity must be debug, info, warning, error or critical", column) }
+            guard let severity = AuditSeverity(rawValue: rest) else {
+                throw error("severity must be debug, info, warning, error or critical", column)
+            }
             return .severity(op, severity)
         case "time", "created":
             let (op, rest) = comparison(value)

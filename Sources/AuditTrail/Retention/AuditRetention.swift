@@ -60,8 +60,13 @@ public final class AuditRetention: Service, Sendable {
     ///     listed before this service so that it shuts down after it.
     ///   - validator: prepares the recorded events.
     /// - Throws: `.invalidInput` naming `retention_interval` or `retention_batch`.
-    public init(store: any AuditRetentionStore, writer: AuditWriter, validator: AuditEventValidator,
-                configuration: Configuration = .init(), logger: Logger) throws(AuditTrailError) {
+    public init(
+        store: any AuditRetentionStore,
+        writer: AuditWriter,
+        validator: AuditEventValidator,
+        configuration: Configuration = .init(),
+        logger: Logger
+    ) throws(AuditTrailError) {
         guard configuration.interval > .zero else { throw AuditTrailError.invalid("retention_interval", "must be greater than 0") }
         guard configuration.batchEvents >= 1 else { throw AuditTrailError.invalid("retention_batch", "must be at least 1") }
         self.store = store
@@ -78,9 +83,12 @@ public final class AuditRetention: Service, Sendable {
             try await store.setRetentionWindow(configuration.initialWindow, replacing: false)
         } catch {
             // Each run falls back to the initial window while none is stored.
-            logger.warning("audit retention could not store its initial window", metadata: [
-                "error": "\((error as? AuditTrailError)?.message ?? String(describing: type(of: error)))",
-            ])
+            logger.warning(
+                "audit retention could not store its initial window",
+                metadata: [
+                    "error": "\((error as? AuditTrailError)?.message ?? String(describing: type(of: error)))"
+                ]
+            )
         }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -88,9 +96,12 @@ public final class AuditRetention: Service, Sendable {
                 do {
                     _ = try await self.runOnce()
                 } catch {
-                    self.logger.warning("audit retention run failed; will retry", metadata: [
-                        "error": "\((error as? AuditTrailError)?.message ?? String(describing: type(of: error)))",
-                    ])
+                    self.logger.warning(
+                        "audit retention run failed; will retry",
+                        metadata: [
+                            "error": "\((error as? AuditTrailError)?.message ?? String(describing: type(of: error)))"
+                        ]
+                    )
                 }
             }
         }
@@ -109,28 +120,41 @@ public final class AuditRetention: Service, Sendable {
         let through = try await store.latestCheckpoint()?.treeSize ?? 0
         // On cancellation (graceful shutdown) it stops between batches and still records what it removed.
         while through > 0, !Task.isCancelled {
-            guard let anchor = try await store.removeOldestEvents(
-                through: through, receivedBefore: cutoff, limit: configuration.batchEvents, at: .now()) else { break }
+            guard
+                let anchor = try await store.removeOldestEvents(
+                    through: through,
+                    receivedBefore: cutoff,
+                    limit: configuration.batchEvents,
+                    at: .now()
+                )
+            else { break }
             run.removed += anchor.seq - (run.anchor?.seq ?? 0)
             run.batches += 1
             run.anchor = anchor
         }
         if run.removed > 0 {
-            logger.info("audit retention removed events", metadata: [
-                "audit.retention.removed": "\(run.removed)", "audit.retention.first_seq": "\(run.firstSeq)",
-                "audit.retention.days": "\(window.days ?? 0)",
-            ])
+            logger.info(
+                "audit retention removed events",
+                metadata: [
+                    "audit.retention.removed": "\(run.removed)", "audit.retention.first_seq": "\(run.firstSeq)",
+                    "audit.retention.days": "\(window.days ?? 0)",
+                ]
+            )
         }
         // Every run with a window is recorded, also one that found nothing to remove: the log
         // shows that retention ran, and what it did.
-        let event = try validator.prepare(AuditEventInput(
-            action: "audit.retention.run", actor: Self.actor,
-            resource: .init(type: "audit_log", id: "events"),
-            metadata: .object([
-                "removed": .int(run.removed), "first_seq": .int(run.firstSeq),
-                "removed_through_seq": run.anchor.map { .int($0.seq) } ?? .null, "window_days": .int(Int64(window.days ?? 0)),
-                "batches": .int(Int64(run.batches)),
-            ])))
+        let event = try validator.prepare(
+            AuditEventInput(
+                action: "audit.retention.run",
+                actor: Self.actor,
+                resource: .init(type: "audit_log", id: "events"),
+                metadata: .object([
+                    "removed": .int(run.removed), "first_seq": .int(run.firstSeq),
+                    "removed_through_seq": run.anchor.map { .int($0.seq) } ?? .null, "window_days": .int(Int64(window.days ?? 0)),
+                    "batches": .int(Int64(run.batches)),
+                ])
+            )
+        )
         run.recordedSeq = try await writer.append(event).seq
         return run
     }

@@ -26,7 +26,11 @@ public struct AuditRetentionAnchor: Sendable, Hashable {
 
     /// An anchor as a store records it (``AuditRetentionStore/removeOldestEvents(through:receivedBefore:limit:at:)``).
     public init(seq: Int64, hash: [UInt8], receivedAt: AuditTime, subtreeHashes: [[UInt8]], removedAt: AuditTime) {
-        self.seq = seq; self.hash = hash; self.receivedAt = receivedAt; self.subtreeHashes = subtreeHashes; self.removedAt = removedAt
+        self.seq = seq
+        self.hash = hash
+        self.receivedAt = receivedAt
+        self.subtreeHashes = subtreeHashes
+        self.removedAt = removedAt
     }
 
     /// Where the chain of the remaining events starts.

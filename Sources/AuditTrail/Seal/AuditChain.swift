@@ -22,7 +22,10 @@ public enum AuditChain {
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = hexDigits
         var out: [UInt8] = []
-        for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)]) }
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -42,7 +45,8 @@ public enum AuditChain {
         let out = hexValues.withUnsafeBufferPointer { values in
             [UInt8](unsafeUninitializedCapacity: digits.count / 2) { buffer, count in
                 for index in 0..<(digits.count / 2) {
-                    let high = values[Int(digits[2 * index])], low = values[Int(digits[2 * index + 1])]
+                    let high = values[Int(digits[2 * index])]
+                    let low = values[Int(digits[2 * index + 1])]
                     invalid |= (high | low) & 0xF0
                     buffer[index] = high << 4 | low
                 }
@@ -77,13 +81,15 @@ public enum AuditChain {
         var start = bytes.count - count
         while start >= 0 {
             if bytes[start] == pattern[0], bytes[start + 1] == pattern[1],
-               UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]).elementsEqual(pattern) {
+                UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]).elementsEqual(pattern)
+            {
                 var value: Int64 = 0
                 var index = start + count
                 var digits = 0
                 while index < bytes.count, (48...57).contains(bytes[index]), digits < 19 {
                     value = value &* 10 &+ Int64(bytes[index] - 48)
-                    index += 1; digits += 1
+                    index += 1
+                    digits += 1
                 }
                 return digits > 0 ? value : nil
             }

@@ -18,12 +18,22 @@ enum AuditSHA256 {
     /// `SHA-256(a ‖ b ‖ c)` written to the 32 bytes at `output` (which may overlap an input:
     /// every input is read before the output is written). `useHardware` is for tests.
     static func hash(
-        _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
-        into output: UnsafeMutableRawPointer, useHardware: Bool = hardware
+        _ a: UnsafeRawBufferPointer,
+        _ b: UnsafeRawBufferPointer,
+        _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        into output: UnsafeMutableRawPointer,
+        useHardware: Bool = hardware
     ) {
         if useHardware {
-            caudit_sha256(a.baseAddress, a.count, b.baseAddress, b.count, c.baseAddress, c.count,
-                          output.assumingMemoryBound(to: UInt8.self))
+            caudit_sha256(
+                a.baseAddress,
+                a.count,
+                b.baseAddress,
+                b.count,
+                c.baseAddress,
+                c.count,
+                output.assumingMemoryBound(to: UInt8.self)
+            )
             return
         }
         var hasher = SHA256()
@@ -34,8 +44,11 @@ enum AuditSHA256 {
     }
 
     /// `SHA-256(a ‖ b ‖ c)` as a new array.
-    static func hash(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer,
-                     _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> [UInt8] {
+    static func hash(
+        _ a: UnsafeRawBufferPointer,
+        _ b: UnsafeRawBufferPointer,
+        _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: AuditMerkle.hashSize) { buffer, count in
             hash(a, b, c, into: UnsafeMutableRawPointer(buffer.baseAddress!))
             count = AuditMerkle.hashSize

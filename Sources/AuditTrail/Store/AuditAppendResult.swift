@@ -7,6 +7,10 @@ public struct AuditAppendResult: Sendable, Hashable {
     /// False when the id was stored before (an idempotent re-send).
     public var created: Bool
     public init(id: String, seq: Int64, hash: [UInt8], receivedAt: AuditTime, created: Bool) {
-        self.id = id; self.seq = seq; self.hash = hash; self.receivedAt = receivedAt; self.created = created
+        self.id = id
+        self.seq = seq
+        self.hash = hash
+        self.receivedAt = receivedAt
+        self.created = created
     }
 }

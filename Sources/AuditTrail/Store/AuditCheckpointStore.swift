@@ -23,7 +23,12 @@ public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
     /// hashes completed by the leaves it verified (`leavesBefore` is the first one's index) —
     /// one read-and-hash job of ``verifyLog(publicKey:pinned:pageSize:progress:)``, which runs
     /// two at once. A default builds it from ``rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
-    func hashRows(after afterSeq: Int64, through last: Int64, leavesBefore: Int64, into hasher: AuditRowHasher) async throws
+    func hashRows(
+        after afterSeq: Int64,
+        through last: Int64,
+        leavesBefore: Int64,
+        into hasher: AuditRowHasher
+    ) async throws
         -> AuditRowHasher
     /// Stores a signed checkpoint. Returns false, storing nothing, when one for its tree size exists.
     func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool

@@ -15,7 +15,12 @@ public protocol AuditRetentionStore: AuditCheckpointStore {
     /// The newest event is never removed (the chain head stays a stored row).
     ///
     /// Returns the new anchor, or nil (changing nothing) when no event qualifies.
-    func removeOldestEvents(through seq: Int64, receivedBefore cutoff: AuditTime, limit: Int, at time: AuditTime) async throws
+    func removeOldestEvents(
+        through seq: Int64,
+        receivedBefore cutoff: AuditTime,
+        limit: Int,
+        at time: AuditTime
+    ) async throws
         -> AuditRetentionAnchor?
     /// The stored retention window, or nil when none was ever stored.
     func retentionWindow() async throws -> AuditRetentionWindow?

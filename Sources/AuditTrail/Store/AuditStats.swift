@@ -13,7 +13,10 @@ public struct AuditStats: Sendable, Hashable {
     public struct HistogramBin: Sendable, Hashable {
         public var start: AuditTime
         public var count: Int64
-        public init(start: AuditTime, count: Int64) { self.start = start; self.count = count }
+        public init(start: AuditTime, count: Int64) {
+            self.start = start
+            self.count = count
+        }
     }
     public var total: Int64 = 0
     public var failures: Int64 = 0

@@ -6,7 +6,10 @@ public struct AuditStoredEvent: Sendable, Hashable {
     public var hash: [UInt8]
 
     public init(seq: Int64, id: String, canonical: [UInt8], hash: [UInt8]) {
-        self.seq = seq; self.id = id; self.canonical = canonical; self.hash = hash
+        self.seq = seq
+        self.id = id
+        self.canonical = canonical
+        self.hash = hash
     }
 
     public var hashHex: String { AuditChain.hex(hash) }

@@ -27,8 +27,10 @@ public struct AuditStoredLevel: Sendable, Hashable {
     /// The nodes, as ``AuditMerkleNode`` values.
     public var nodes: [AuditMerkleNode] {
         indices.enumerated().map { offset, index in
-            AuditMerkleNode(id: AuditMerkleNodeID(level: level, index: index),
-                            hash: Array(hashes[(AuditMerkle.hashSize * offset)..<(AuditMerkle.hashSize * (offset + 1))]))
+            AuditMerkleNode(
+                id: AuditMerkleNodeID(level: level, index: index),
+                hash: Array(hashes[(AuditMerkle.hashSize * offset)..<(AuditMerkle.hashSize * (offset + 1))])
+            )
         }
     }
 
@@ -59,8 +61,14 @@ public struct AuditStoredLevel: Sendable, Hashable {
 
 extension AuditCheckpointStore {
     /// The default job: ``AuditStoreReader/rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
-    public func hashRows(after afterSeq: Int64, through last: Int64, leavesBefore: Int64, into hasher: AuditRowHasher) async throws
-        -> AuditRowHasher {
+    public func hashRows(
+        after afterSeq: Int64,
+        through last: Int64,
+        leavesBefore: Int64,
+        into hasher: AuditRowHasher
+    ) async throws
+        -> AuditRowHasher
+    {
         var hasher = hasher
         if afterSeq < last {
             for row in try await rows(after: afterSeq, limit: Int(last - afterSeq)) where row.seq <= last {

@@ -25,7 +25,11 @@ public struct AuditChainVerifier: Sendable {
         public var seq: Int64
         public var kind: Kind
         public var detail: String
-        public init(seq: Int64, kind: Kind, detail: String) { self.seq = seq; self.kind = kind; self.detail = detail }
+        public init(seq: Int64, kind: Kind, detail: String) {
+            self.seq = seq
+            self.kind = kind
+            self.detail = detail
+        }
         public var description: String { "seq \(seq): \(kind.rawValue): \(detail)" }
     }
 
@@ -42,8 +46,14 @@ public struct AuditChainVerifier: Sendable {
             row.canonical.withUnsafeBytes { canonical in
                 row.hash.withUnsafeBytes { stored in
                     withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { computed in
-                        Self.problem(seq: row.seq, after: head.seq, previous: previous, canonical: canonical, stored: stored,
-                                     scratch: computed.baseAddress!)
+                        Self.problem(
+                            seq: row.seq,
+                            after: head.seq,
+                            previous: previous,
+                            canonical: canonical,
+                            stored: stored,
+                            scratch: computed.baseAddress!
+                        )
                     }
                 }
             }
@@ -70,8 +80,12 @@ public struct AuditChainVerifier: Sendable {
     /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
     /// the one check of ``check(_:)`` and ``AuditRowHasher``. `scratch` holds 32 bytes.
     static func problem(
-        seq: Int64, after: Int64, previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
-        stored: UnsafeRawBufferPointer, scratch: UnsafeMutableRawPointer
+        seq: Int64,
+        after: Int64,
+        previous: UnsafeRawBufferPointer,
+        canonical: UnsafeRawBufferPointer,
+        stored: UnsafeRawBufferPointer,
+        scratch: UnsafeMutableRawPointer
     ) -> Problem? {
         let expected = after + 1
         if seq > expected {

@@ -23,7 +23,9 @@ extension AuditCheckpointStore {
     ///   - publicKey: the log's key; nil skips signature checks (roots are still checked).
     ///   - pinned: a checkpoint verified before, or nil.
     public func verifyLog(
-        publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint? = nil, pageSize: Int = 10_000,
+        publicKey: AuditSignerPublicKey?,
+        pinned: AuditPinnedCheckpoint? = nil,
+        pageSize: Int = 10_000,
         progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil
     ) async throws -> AuditLogVerification {
         let anchor = try await retentionAnchor()
@@ -35,19 +37,36 @@ extension AuditCheckpointStore {
         let storedSize = try await merkleSize()
         var walk = AuditLogWalk(head: head, storedSize: storedSize, publicKey: publicKey, pinned: pinned, start: start)
         func finish(_ problem: AuditChainVerifier.Problem?) -> AuditLogVerification {
-            AuditLogVerification(checked: walk.chain.checked, checkpointsChecked: walk.checkpointsChecked,
-                                 checkpointsCoveredByAnchor: walk.coveredByAnchor, anchor: anchor, head: walk.chain.head,
-                                 latestCheckpoint: walk.latest, latestFrontier: walk.latestFrontier, problem: problem)
+            AuditLogVerification(
+                checked: walk.chain.checked,
+                checkpointsChecked: walk.checkpointsChecked,
+                checkpointsCoveredByAnchor: walk.coveredByAnchor,
+                anchor: anchor,
+                head: walk.chain.head,
+                latestCheckpoint: walk.latest,
+                latestFrontier: walk.latestFrontier,
+                problem: problem
+            )
         }
         // A signed or kept tree larger than the log: its newest rows are gone.
         if let latest = latestSigned, latest.treeSize > head.seq {
             if let problem = walk.signatureProblem(latest) { return finish(problem) }
-            return finish(.init(seq: head.seq + 1, kind: .truncated,
-                                detail: "checkpoint at tree size \(latest.treeSize) is signed, but the log ends at seq \(head.seq)"))
+            return finish(
+                .init(
+                    seq: head.seq + 1,
+                    kind: .truncated,
+                    detail: "checkpoint at tree size \(latest.treeSize) is signed, but the log ends at seq \(head.seq)"
+                )
+            )
         }
         if let pinned, pinned.treeSize > head.seq {
-            return finish(.init(seq: head.seq + 1, kind: .truncated,
-                                detail: "tree size \(pinned.treeSize) was verified before, but the log ends at seq \(head.seq)"))
+            return finish(
+                .init(
+                    seq: head.seq + 1,
+                    kind: .truncated,
+                    detail: "tree size \(pinned.treeSize) was verified before, but the log ends at seq \(head.seq)"
+                )
+            )
         }
         if let anchor {
             if let problem = try await walk.start(from: anchor, store: self, pageSize: pageSize) { return finish(problem) }
@@ -65,14 +84,24 @@ extension AuditCheckpointStore {
             let middle = after + (last - after + 1) / 2
             let leavesBefore = walk.tree.size + Int64((hashed?.leaves.count ?? 0) / AuditMerkle.hashSize)
             let (from, chainBefore) = (after, walk.chain)
-            async let first = hashRows(after: from, through: middle, leavesBefore: leavesBefore,
-                                       into: AuditRowHasher(after: chainBefore, through: middle, expectedRows: Int(middle - from)))
-            async let second = middle < last
-                ? hashRows(after: middle - 1, through: last, leavesBefore: leavesBefore + (middle - from),
-                           into: AuditRowHasher(startingAt: middle, through: last, expectedRows: Int(last - middle)))
+            async let first = hashRows(
+                after: from,
+                through: middle,
+                leavesBefore: leavesBefore,
+                into: AuditRowHasher(after: chainBefore, through: middle, expectedRows: Int(middle - from))
+            )
+            async let second =
+                middle < last
+                ? hashRows(
+                    after: middle - 1,
+                    through: last,
+                    leavesBefore: leavesBefore + (middle - from),
+                    into: AuditRowHasher(startingAt: middle, through: last, expectedRows: Int(last - middle))
+                )
                 : nil
             if let previous = hashed,
-               let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+                let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self)
+            {
                 return finish(problem)
             }
             let result = AuditRowHasher.joined(try await first, try await second)
@@ -84,22 +113,38 @@ extension AuditCheckpointStore {
             after = last
         }
         if let previous = hashed,
-           let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self) {
+            let problem = try await walk.grow(with: previous.levels, leaves: previous.leaves, checkpoints: &checkpoints, store: self)
+        {
             return finish(problem)
         }
         if walk.chain.head.seq != head.seq || walk.chain.head.hash != head.hash {
-            return finish(.init(seq: walk.chain.head.seq + 1, kind: walk.chain.head.seq < head.seq ? .missing : .edited,
-                                detail: "the chain ends at seq \(walk.chain.head.seq) but the store's head is seq \(head.seq)"))
+            return finish(
+                .init(
+                    seq: walk.chain.head.seq + 1,
+                    kind: walk.chain.head.seq < head.seq ? .missing : .edited,
+                    detail: "the chain ends at seq \(walk.chain.head.seq) but the store's head is seq \(head.seq)"
+                )
+            )
         }
         if let pinned, pinned.treeSize > 0 {
             // What a remote client does: prove the kept tree is a prefix of the tree now served.
             let proof = try await consistencyProof(from: pinned.treeSize, to: head.seq)
             do {
-                try AuditMerkle.verifyConsistency(from: pinned.treeSize, to: head.seq, oldRoot: pinned.rootHash,
-                                                  newRoot: walk.tree.root, proof: proof)
+                try AuditMerkle.verifyConsistency(
+                    from: pinned.treeSize,
+                    to: head.seq,
+                    oldRoot: pinned.rootHash,
+                    newRoot: walk.tree.root,
+                    proof: proof
+                )
             } catch {
-                return finish(.init(seq: 1, kind: .truncated,
-                                    detail: "the log is not an extension of tree size \(pinned.treeSize) verified before: \(error.message)"))
+                return finish(
+                    .init(
+                        seq: 1,
+                        kind: .truncated,
+                        detail: "the log is not an extension of tree size \(pinned.treeSize) verified before: \(error.message)"
+                    )
+                )
             }
         }
         return finish(nil)

@@ -3,8 +3,13 @@ extension AuditLogWalk {
     /// the stored tree, checks the signatures of the checkpoints it covers (smaller than its seq)
     /// and the root of the one at its seq, if any. Checkpoints after it are checked as the
     /// remaining leaves reach them, against roots grown from its subtree hashes.
-    mutating func start(from anchor: AuditRetentionAnchor, store: some AuditCheckpointStore, pageSize: Int) async throws
-        -> AuditChainVerifier.Problem? {
+    mutating func start(
+        from anchor: AuditRetentionAnchor,
+        store: some AuditCheckpointStore,
+        pageSize: Int
+    ) async throws
+        -> AuditChainVerifier.Problem?
+    {
         let first = anchor.seq + 1
         do {
             tree = AuditMerkleFrontier(try anchor.treeBuilder())
@@ -16,14 +21,20 @@ extension AuditLogWalk {
         do {
             stored = try await store.hashes(ids)
         } catch let error as AuditTrailError where error.code == .notFound {
-            return .init(seq: first, kind: .edited,
-                         detail: "the log's Merkle tree lacks a subtree of the retention anchor at seq \(anchor.seq): \(error.message)")
+            return .init(
+                seq: first,
+                kind: .edited,
+                detail: "the log's Merkle tree lacks a subtree of the retention anchor at seq \(anchor.seq): \(error.message)"
+            )
         }
         if let index = zip(stored, anchor.subtreeHashes).map({ $0 != $1 }).firstIndex(of: true) {
             let leaves = ids[index].leaves
-            return .init(seq: first, kind: .edited,
-                         detail: "the retention anchor at seq \(anchor.seq) differs from the log's Merkle tree over seqs "
-                            + "\(leaves.lowerBound + 1)…\(leaves.upperBound)")
+            return .init(
+                seq: first,
+                kind: .edited,
+                detail: "the retention anchor at seq \(anchor.seq) differs from the log's Merkle tree over seqs "
+                    + "\(leaves.lowerBound + 1)…\(leaves.upperBound)"
+            )
         }
         if let pinned, pinned.treeSize == anchor.seq, let problem = check(pinned, root: tree.root, frontier: tree.frontier) {
             return problem
@@ -50,8 +61,11 @@ extension AuditLogWalk {
         do {
             let body = try AuditCheckpoint(body: AuditSignedNote(parsing: checkpoint.note).text)
             guard body.size == checkpoint.treeSize, body.rootHash == checkpoint.rootHash else {
-                return .init(seq: vouched + 1, kind: .edited,
-                             detail: "checkpoint row at tree size \(checkpoint.treeSize) differs from its signed note")
+                return .init(
+                    seq: vouched + 1,
+                    kind: .edited,
+                    detail: "checkpoint row at tree size \(checkpoint.treeSize) differs from its signed note"
+                )
             }
         } catch {
             return .init(seq: vouched + 1, kind: .edited, detail: "checkpoint at tree size \(checkpoint.treeSize) is malformed: \(error.message)")

@@ -3,8 +3,10 @@ extension AuditLogWalk {
     /// what they vouch for, the stored nodes of the page, the checkpoints it reached and the
     /// checkpoint kept from an earlier run; returns the first problem.
     mutating func grow(
-        with levels: [AuditStoredLevel], leaves: [UInt8],
-        checkpoints: inout AuditCheckpointQueue, store: some AuditCheckpointStore
+        with levels: [AuditStoredLevel],
+        leaves: [UInt8],
+        checkpoints: inout AuditCheckpointQueue,
+        store: some AuditCheckpointStore
     ) async throws -> AuditChainVerifier.Problem? {
         let pageStart = tree.size
         let count = leaves.count / AuditMerkle.hashSize
@@ -54,10 +56,15 @@ extension AuditLogWalk {
         }
         guard let first else { return nil }
         if first.missing {
-            return .init(seq: first.seq, kind: .inserted,
-                         detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(first.seq) is not among them")
+            return .init(
+                seq: first.seq,
+                kind: .inserted,
+                detail: "the log's Merkle tree holds \(storedSize) leaves; seq \(first.seq) is not among them"
+            )
         }
-        let what = first.level == 0 ? "the event's bytes are not the leaf the log's Merkle tree holds"
+        let what =
+            first.level == 0
+            ? "the event's bytes are not the leaf the log's Merkle tree holds"
             : "the stored Merkle subtree hash over seqs \(first.seq - (Int64(1) << first.level) + 1)…\(first.seq) does not match the events"
         return .init(seq: first.seq, kind: first.level == 0 ? divergenceKind : .edited, detail: "\(what) for seq \(first.seq)")
     }

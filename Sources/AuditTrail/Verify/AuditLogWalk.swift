@@ -16,8 +16,13 @@ struct AuditLogWalk {
     /// Checkpoints smaller than the retention anchor whose signatures verified.
     var coveredByAnchor = 0
 
-    init(head: AuditChainHead, storedSize: Int64, publicKey: AuditSignerPublicKey?, pinned: AuditPinnedCheckpoint?,
-         start: AuditChainHead) {
+    init(
+        head: AuditChainHead,
+        storedSize: Int64,
+        publicKey: AuditSignerPublicKey?,
+        pinned: AuditPinnedCheckpoint?,
+        start: AuditChainHead
+    ) {
         self.head = head
         self.storedSize = storedSize
         self.publicKey = publicKey
@@ -40,9 +45,12 @@ struct AuditLogWalk {
             return nil
         } catch {
             let replaced = error.fieldErrors.contains { $0.field == "key" }
-            return .init(seq: vouched + 1, kind: .badSignature,
-                         detail: "checkpoint at tree size \(checkpoint.treeSize): "
-                            + (replaced ? "not signed by key \(publicKey.text) (a wrong or replaced key)" : error.message))
+            return .init(
+                seq: vouched + 1,
+                kind: .badSignature,
+                detail: "checkpoint at tree size \(checkpoint.treeSize): "
+                    + (replaced ? "not signed by key \(publicKey.text) (a wrong or replaced key)" : error.message)
+            )
         }
     }
 
@@ -56,12 +64,18 @@ struct AuditLogWalk {
             return .init(seq: vouched + 1, kind: .edited, detail: "checkpoint at tree size \(checkpoint.treeSize) is malformed: \(error.message)")
         }
         guard body.size == checkpoint.treeSize, body.rootHash == checkpoint.rootHash else {
-            return .init(seq: vouched + 1, kind: .edited,
-                         detail: "checkpoint row at tree size \(checkpoint.treeSize) differs from its signed note")
+            return .init(
+                seq: vouched + 1,
+                kind: .edited,
+                detail: "checkpoint row at tree size \(checkpoint.treeSize) differs from its signed note"
+            )
         }
         guard root == checkpoint.rootHash else {
-            return .init(seq: vouched + 1, kind: divergenceKind,
-                         detail: "events \(vouched + 1)…\(checkpoint.treeSize) do not hash to the root signed at tree size \(checkpoint.treeSize)")
+            return .init(
+                seq: vouched + 1,
+                kind: divergenceKind,
+                detail: "events \(vouched + 1)…\(checkpoint.treeSize) do not hash to the root signed at tree size \(checkpoint.treeSize)"
+            )
         }
         checkpointsChecked += 1
         vouched = checkpoint.treeSize
@@ -80,7 +94,10 @@ struct AuditLogWalk {
                 seq = nodes[index].leaves.lowerBound + 1
             }
         }
-        return .init(seq: seq, kind: .truncated,
-                     detail: "the log was rolled back and rewritten: events 1…\(pinned.treeSize) no longer hash to the root verified before")
+        return .init(
+            seq: seq,
+            kind: .truncated,
+            detail: "the log was rolled back and rewritten: events 1…\(pinned.treeSize) no longer hash to the root verified before"
+        )
     }
 }

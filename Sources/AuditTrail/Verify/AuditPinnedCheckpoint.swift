@@ -11,6 +11,8 @@ public struct AuditPinnedCheckpoint: Sendable, Hashable {
     public var frontier: [[UInt8]]
 
     public init(treeSize: Int64, rootHash: [UInt8], frontier: [[UInt8]] = []) {
-        self.treeSize = treeSize; self.rootHash = rootHash; self.frontier = frontier
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.frontier = frontier
     }
 }

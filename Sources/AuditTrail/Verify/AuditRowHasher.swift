@@ -63,8 +63,14 @@ public struct AuditRowHasher: Sendable {
         previous.withUnsafeMutableBytes { previous in
             withUnsafeTemporaryAllocation(byteCount: 2 * AuditMerkle.hashSize, alignment: 8) { scratch in
                 let leaf = scratch.baseAddress!
-                found = AuditChainVerifier.problem(seq: seq, after: head, previous: UnsafeRawBufferPointer(previous), canonical: canonical,
-                                                   stored: hash, scratch: leaf + AuditMerkle.hashSize)
+                found = AuditChainVerifier.problem(
+                    seq: seq,
+                    after: head,
+                    previous: UnsafeRawBufferPointer(previous),
+                    canonical: canonical,
+                    stored: hash,
+                    scratch: leaf + AuditMerkle.hashSize
+                )
                 guard found == nil else { return }
                 AuditMerkle.leafHash(canonical, into: leaf)
                 leaves.append(contentsOf: UnsafeRawBufferPointer(start: leaf, count: AuditMerkle.hashSize))

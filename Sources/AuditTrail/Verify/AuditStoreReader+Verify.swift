@@ -7,7 +7,8 @@ extension AuditStoreReader {
     /// if let problem = result.problem { print(problem) }
     /// ```
     public func verifyChain(
-        pageSize: Int = 10_000, progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil
+        pageSize: Int = 10_000,
+        progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil
     ) async throws -> AuditVerification {
         let start = try await chainStart()
         let head = try await head()
@@ -26,8 +27,10 @@ extension AuditStoreReader {
         }
         if verifier.head.seq != head.seq || verifier.head.hash != head.hash {
             let problem = AuditChainVerifier.Problem(
-                seq: verifier.head.seq + 1, kind: verifier.head.seq < head.seq ? .missing : .edited,
-                detail: "the chain ends at seq \(verifier.head.seq) but the store's head is seq \(head.seq)")
+                seq: verifier.head.seq + 1,
+                kind: verifier.head.seq < head.seq ? .missing : .edited,
+                detail: "the chain ends at seq \(verifier.head.seq) but the store's head is seq \(head.seq)"
+            )
             return AuditVerification(checked: verifier.checked, head: verifier.head, problem: problem)
         }
         return AuditVerification(checked: verifier.checked, head: verifier.head, problem: nil)

@@ -5,6 +5,8 @@ public struct AuditVerification: Sendable, Hashable {
     public var head: AuditChainHead
     public var problem: AuditChainVerifier.Problem?
     public init(checked: Int64, head: AuditChainHead, problem: AuditChainVerifier.Problem?) {
-        self.checked = checked; self.head = head; self.problem = problem
+        self.checked = checked
+        self.head = head
+        self.problem = problem
     }
 }

@@ -98,7 +98,8 @@ public final class AuditWriter: Service, Sendable {
                 return (AuditTrailError(.shuttingDown, "the writer is shutting down"), nil)
             }
             if state.queuedEvents + state.inFlight + pending.events.count > configuration.capacity,
-               state.queuedEvents + state.inFlight > 0 {
+                state.queuedEvents + state.inFlight > 0
+            {
                 return (AuditTrailError(.overloaded, "the write queue is full (\(configuration.capacity) events); retry shortly"), nil)
             }
             state.queue.append(pending)
@@ -190,22 +191,33 @@ public final class AuditWriter: Service, Sendable {
                 }
                 let created = results.filter(\.created)
                 let commit = Commit(
-                    firstSeq: created.first?.seq ?? 0, lastSeq: created.last?.seq ?? 0, count: created.count,
-                    submitted: events.count, duration: duration, queueDepth: depth)
+                    firstSeq: created.first?.seq ?? 0,
+                    lastSeq: created.last?.seq ?? 0,
+                    count: created.count,
+                    submitted: events.count,
+                    duration: duration,
+                    queueDepth: depth
+                )
                 for observer in observers { observer(commit) }
                 return
             } catch {
                 attempt += 1
                 if attempt <= configuration.commitRetries {
-                    logger.warning("audit commit failed; retrying", metadata: [
-                        "audit.batch.size": "\(events.count)", "audit.attempt": "\(attempt)", "error": "\(error)",
-                    ])
+                    logger.warning(
+                        "audit commit failed; retrying",
+                        metadata: [
+                            "audit.batch.size": "\(events.count)", "audit.attempt": "\(attempt)", "error": "\(error)",
+                        ]
+                    )
                     try? await Task.sleep(for: .milliseconds(50 * attempt * attempt))
                     continue
                 }
-                logger.error("audit commit failed; the batch was not stored", metadata: [
-                    "audit.batch.size": "\(events.count)", "error": "\(error)",
-                ])
+                logger.error(
+                    "audit commit failed; the batch was not stored",
+                    metadata: [
+                        "audit.batch.size": "\(events.count)", "error": "\(error)",
+                    ]
+                )
                 let failure = (error as? AuditTrailError) ?? AuditTrailError(.storeFailure, "the store failed to commit", underlying: error)
                 for pending in group { pending.continuation?.resume(throwing: failure) }
                 state.withLock { $0.inFlight = 0 }

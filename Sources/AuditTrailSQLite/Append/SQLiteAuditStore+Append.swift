@@ -12,7 +12,8 @@ extension SQLiteAuditStore {
     ]
 
     /// The one-row `INSERT` the writer prepares once (placeholders in ``insertColumns`` order).
-    static let insertSQL = "INSERT INTO events (" + insertColumns.joined(separator: ", ") + ") VALUES ("
+    static let insertSQL =
+        "INSERT INTO events (" + insertColumns.joined(separator: ", ") + ") VALUES ("
         + Array(repeating: "?", count: insertColumns.count).joined(separator: ", ") + ")"
 
     /// Appends in one `BEGIN IMMEDIATE` transaction: reads the head, skips client ids already stored
@@ -48,8 +49,10 @@ extension SQLiteAuditStore {
                 throw storeFailure("append", error)
             }
             if sealing.startHead != cached {
-                logger.warning("audit chain head moved outside this store; another process appended",
-                               metadata: ["audit.chain.seq": "\(sealing.startHead.seq)", "audit.chain.cached_seq": "\(cached.seq)"])
+                logger.warning(
+                    "audit chain head moved outside this store; another process appended",
+                    metadata: ["audit.chain.seq": "\(sealing.startHead.seq)", "audit.chain.cached_seq": "\(cached.seq)"]
+                )
             }
             cachedHead.withLock { $0 = sealing.head }
             merkleBuilder.withLock { $0 = sealing.merkle }

@@ -69,8 +69,16 @@ struct SQLiteSealing: Sendable {
             }
             actionCounts[prepared.event.action, default: 0] += 1
             let merkleNodes = merkle.append(leafHash: AuditMerkle.leafHash(canonical))
-            rows.append(SQLiteSealedRow(
-                seq: seq, receivedAt: receivedAt.milliseconds, canonical: canonical, hash: hash, prepared: prepared, merkleNodes: merkleNodes))
+            rows.append(
+                SQLiteSealedRow(
+                    seq: seq,
+                    receivedAt: receivedAt.milliseconds,
+                    canonical: canonical,
+                    hash: hash,
+                    prepared: prepared,
+                    merkleNodes: merkleNodes
+                )
+            )
         }
         return rows
     }
@@ -80,9 +88,12 @@ extension SQLiteRawConnection {
     /// The newest row's chain position, or ``SQLiteAuditStore/SQLiteHead/empty``.
     func readHead() throws -> SQLiteAuditStore.SQLiteHead {
         var head = SQLiteAuditStore.SQLiteHead.empty
-        try run("SELECT seq, hash, received_at FROM events ORDER BY seq DESC LIMIT 1", row: { row in
-            head = SQLiteAuditStore.SQLiteHead(seq: row.integer(0) ?? 0, hash: row.bytes(1), receivedAt: row.integer(2) ?? 0)
-        })
+        try run(
+            "SELECT seq, hash, received_at FROM events ORDER BY seq DESC LIMIT 1",
+            row: { row in
+                head = SQLiteAuditStore.SQLiteHead(seq: row.integer(0) ?? 0, hash: row.bytes(1), receivedAt: row.integer(2) ?? 0)
+            }
+        )
         return head
     }
 
@@ -91,11 +102,20 @@ extension SQLiteRawConnection {
         var found: [String: AuditAppendResult] = [:]
         let statement = try prepared("SELECT seq, hash, received_at FROM events WHERE id = ?")
         for id in Set(ids) {
-            try run(statement, bind: { $0.text(1, id) }, row: { row in
-                guard let seq = row.integer(0), let received = row.integer(2) else { return }
-                found[id] = AuditAppendResult(id: id, seq: seq, hash: row.bytes(1),
-                                              receivedAt: AuditTime(milliseconds: received), created: false)
-            })
+            try run(
+                statement,
+                bind: { $0.text(1, id) },
+                row: { row in
+                    guard let seq = row.integer(0), let received = row.integer(2) else { return }
+                    found[id] = AuditAppendResult(
+                        id: id,
+                        seq: seq,
+                        hash: row.bytes(1),
+                        receivedAt: AuditTime(milliseconds: received),
+                        created: false
+                    )
+                }
+            )
         }
         return found
     }
@@ -105,32 +125,35 @@ extension SQLiteRawConnection {
         guard !rows.isEmpty else { return }
         let statement = try prepared(SQLiteAuditStore.insertSQL)
         for row in rows {
-            try run(statement, bind: { b in
-                let event = row.prepared.event
-                let index = row.prepared.indexValues
-                b.integer(1, row.seq)
-                b.integer(2, row.receivedAt)
-                b.blob(3, row.canonical)
-                b.blob(4, row.hash)
-                b.text(5, event.id)
-                b.integer(6, event.time.milliseconds)
-                b.text(7, event.action)
-                b.text(8, event.category)
-                b.integer(9, Int64(event.severity.level))
-                b.integer(10, Int64(event.outcome.code))
-                b.text(11, event.actor?.id)
-                b.text(12, event.actor?.name)
-                b.text(13, event.actor?.type)
-                b.text(14, event.resource?.type)
-                b.text(15, event.resource?.id)
-                b.blob(16, index.ip)
-                b.text(17, event.request?.correlationID)
-                b.text(18, event.location?.country)
-                b.integer(19, event.riskScore.map(Int64.init))
-                b.text(20, index.tags)
-                b.text(21, index.compliance)
-                b.text(22, index.searchText)
-            })
+            try run(
+                statement,
+                bind: { b in
+                    let event = row.prepared.event
+                    let index = row.prepared.indexValues
+                    b.integer(1, row.seq)
+                    b.integer(2, row.receivedAt)
+                    b.blob(3, row.canonical)
+                    b.blob(4, row.hash)
+                    b.text(5, event.id)
+                    b.integer(6, event.time.milliseconds)
+                    b.text(7, event.action)
+                    b.text(8, event.category)
+                    b.integer(9, Int64(event.severity.level))
+                    b.integer(10, Int64(event.outcome.code))
+                    b.text(11, event.actor?.id)
+                    b.text(12, event.actor?.name)
+                    b.text(13, event.actor?.type)
+                    b.text(14, event.resource?.type)
+                    b.text(15, event.resource?.id)
+                    b.blob(16, index.ip)
+                    b.text(17, event.request?.correlationID)
+                    b.text(18, event.location?.country)
+                    b.integer(19, event.riskScore.map(Int64.init))
+                    b.text(20, index.tags)
+                    b.text(21, index.compliance)
+                    b.text(22, index.searchText)
+                }
+            )
         }
         try insertMerkleNodes(rows)
     }
@@ -138,12 +161,16 @@ extension SQLiteRawConnection {
     /// Adds the append's per-action counts.
     func addActionCounts(_ counts: [String: Int64]) throws {
         let statement = try prepared(
-            "INSERT INTO action_counts (action, count) VALUES (?, ?) ON CONFLICT (action) DO UPDATE SET count = count + excluded.count")
+            "INSERT INTO action_counts (action, count) VALUES (?, ?) ON CONFLICT (action) DO UPDATE SET count = count + excluded.count"
+        )
         for (action, count) in counts {
-            try run(statement, bind: { b in
-                b.text(1, action)
-                b.integer(2, count)
-            })
+            try run(
+                statement,
+                bind: { b in
+                    b.text(1, action)
+                    b.integer(2, count)
+                }
+            )
         }
     }
 }

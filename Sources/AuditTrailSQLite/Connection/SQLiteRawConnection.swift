@@ -35,7 +35,10 @@ final class SQLiteRawConnection: @unchecked Sendable {
     /// Opens the append handle, or with `readOnly` a handle for the verification scans (raw rows
     /// without SQLiteNIO's per-row values; used on any thread of `threadPool`, one job at a time).
     static func open(
-        path: String, configuration: SQLiteAuditStore.Configuration, threadPool: NIOThreadPool, readOnly: Bool = false
+        path: String,
+        configuration: SQLiteAuditStore.Configuration,
+        threadPool: NIOThreadPool,
+        readOnly: Bool = false
     ) async throws -> SQLiteRawConnection {
         try await threadPool.runIfActive {
             var handle: OpaquePointer?

@@ -18,7 +18,10 @@ final class SQLiteSerialGate: Sendable {
     func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
-                if !state.held { state.held = true; return true }
+                if !state.held {
+                    state.held = true
+                    return true
+                }
                 state.waiters.append(continuation)
                 return false
             }
@@ -26,7 +29,10 @@ final class SQLiteSerialGate: Sendable {
         }
         defer {
             let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if state.waiters.isEmpty { state.held = false; return nil }
+                if state.waiters.isEmpty {
+                    state.held = false
+                    return nil
+                }
                 return state.waiters.removeFirst()
             }
             next?.resume()

@@ -21,20 +21,26 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         while start < ids.count {
             let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)]
             start += part.count
-            let sql = "SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (VALUES "
+            let sql =
+                "SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (VALUES "
                 + Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ") + ")"
             let ids = Array(part)
             let rows = try await scan("merkle hashes") { scanner in
                 var rows: [AuditMerkleNode] = []
-                try scanner.run(sql, keep: false, bind: { b in
-                    for (offset, id) in ids.enumerated() {
-                        b.integer(Int32(2 * offset + 1), Int64(id.level))
-                        b.integer(Int32(2 * offset + 2), id.index)
+                try scanner.run(
+                    sql,
+                    keep: false,
+                    bind: { b in
+                        for (offset, id) in ids.enumerated() {
+                            b.integer(Int32(2 * offset + 1), Int64(id.level))
+                            b.integer(Int32(2 * offset + 2), id.index)
+                        }
+                    },
+                    row: { row in
+                        guard let level = row.integer(0), let index = row.integer(1) else { return }
+                        rows.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
                     }
-                }, row: { row in
-                    guard let level = row.integer(0), let index = row.integer(1) else { return }
-                    rows.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
-                })
+                )
                 return rows
             }
             for row in rows { found[row.id] = row.hash }
@@ -83,7 +89,9 @@ extension SQLiteAuditStore: AuditCheckpointStore {
                     b.blob(2, checkpoint.rootHash)
                     b.integer(3, checkpoint.time.milliseconds)
                     b.text(4, checkpoint.note)
-                }, row: { _ in inserted = true })
+                },
+                row: { _ in inserted = true }
+            )
             return inserted
         }
     }
@@ -98,8 +106,10 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     public func checkpoints(after treeSize: Int64, limit: Int) async throws -> [AuditStoredCheckpoint] {
         guard limit > 0 else { return [] }
         let rows = try await read("checkpoints") {
-            try await $0.query("SELECT tree_size, root_hash, time, note FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?",
-                               [.integer(Int(treeSize)), .integer(limit)])
+            try await $0.query(
+                "SELECT tree_size, root_hash, time, note FROM checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT ?",
+                [.integer(Int(treeSize)), .integer(limit)]
+            )
         }
         return try rows.map(Self.checkpoint)
     }

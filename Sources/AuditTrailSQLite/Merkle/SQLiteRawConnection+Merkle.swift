@@ -9,11 +9,14 @@ extension SQLiteRawConnection {
         let statement = try prepared(Self.insertMerkleNodeSQL)
         for row in rows {
             for node in row.merkleNodes {
-                try run(statement, bind: { b in
-                    b.integer(1, Int64(node.id.level))
-                    b.integer(2, node.id.index)
-                    b.blob(3, node.hash)
-                })
+                try run(
+                    statement,
+                    bind: { b in
+                        b.integer(1, Int64(node.id.level))
+                        b.integer(2, node.id.index)
+                        b.blob(3, node.hash)
+                    }
+                )
             }
         }
     }
@@ -25,10 +28,14 @@ extension SQLiteRawConnection {
         var frontier: [[UInt8]] = []
         for id in AuditMerkleTreeBuilder.frontierNodes(size: size) {
             var found: [UInt8]?
-            try run(statement, bind: { b in
-                b.integer(1, Int64(id.level))
-                b.integer(2, id.index)
-            }, row: { found = $0.bytes(0) })
+            try run(
+                statement,
+                bind: { b in
+                    b.integer(1, Int64(id.level))
+                    b.integer(2, id.index)
+                },
+                row: { found = $0.bytes(0) }
+            )
             guard let found else {
                 throw AuditTrailError(.tampered, "the stored Merkle tree lacks subtree \(id) of the tree of \(size) events")
             }
@@ -43,14 +50,18 @@ extension SQLiteRawConnection {
         var stored = AuditStoredLevel(level: level)
         stored.indices.reserveCapacity(indices.count)
         stored.hashes.reserveCapacity(AuditMerkle.hashSize * indices.count)
-        try run("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx", bind: { b in
-            b.integer(1, Int64(level))
-            b.integer(2, indices.lowerBound)
-            b.integer(3, indices.upperBound)
-        }, row: { row in
-            guard let index = row.integer(0) else { return }
-            row.withBytes(1) { stored.append(index: index, hash: $0) }
-        })
+        try run(
+            "SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+            bind: { b in
+                b.integer(1, Int64(level))
+                b.integer(2, indices.lowerBound)
+                b.integer(3, indices.upperBound)
+            },
+            row: { row in
+                guard let index = row.integer(0) else { return }
+                row.withBytes(1) { stored.append(index: index, hash: $0) }
+            }
+        )
         return stored
     }
 

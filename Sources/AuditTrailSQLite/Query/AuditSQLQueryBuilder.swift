@@ -48,7 +48,8 @@ public struct AuditSQLQueryBuilder: Sendable {
         let limit = bind(.integer(Int64(max(1, query.limit) + 1)))
         return AuditSQLStatement(
             sql: "SELECT \(columns) FROM events\(Self.whereClause(conditions)) ORDER BY seq \(direction) LIMIT \(limit)",
-            binds: binds)
+            binds: binds
+        )
     }
 
     /// `SELECT <select> FROM events WHERE <filters> [GROUP BY …]` for aggregates (cursor, limit and

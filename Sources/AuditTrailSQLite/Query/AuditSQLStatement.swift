@@ -5,5 +5,8 @@ public struct AuditSQLStatement: Sendable, Hashable {
     /// The values, in placeholder order.
     public var binds: [AuditSQLValue]
     /// A statement from its text and values.
-    public init(sql: String, binds: [AuditSQLValue]) { self.sql = sql; self.binds = binds }
+    public init(sql: String, binds: [AuditSQLValue]) {
+        self.sql = sql
+        self.binds = binds
+    }
 }

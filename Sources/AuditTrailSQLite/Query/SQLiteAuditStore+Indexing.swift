@@ -22,8 +22,10 @@ extension SQLiteAuditStore {
         for statement in SQLitePostings.schema { try await connection.execute(statement) }
         let merged = try await connection.query("SELECT \(SQLitePostings.mergedBound) AS merged").first?.int64("merged") ?? 0
         if merged > head.seq {
-            logger.warning("audit index is ahead of the log; rebuilding it",
-                           metadata: ["audit.index.merged_seq": "\(merged)", "audit.chain.seq": "\(head.seq)"])
+            logger.warning(
+                "audit index is ahead of the log; rebuilding it",
+                metadata: ["audit.index.merged_seq": "\(merged)", "audit.chain.seq": "\(head.seq)"]
+            )
             try await connection.execute("BEGIN")
             try await connection.execute("DELETE FROM ix.postings")
             try await connection.execute("DELETE FROM ix.segments")
@@ -46,9 +48,11 @@ extension SQLiteAuditStore {
             let merged = try await maintain("index merge") { connection -> Int64 in
                 let bounds = try await connection.query(
                     "SELECT \(SQLitePostings.mergedBound) AS merged, (SELECT coalesce(max(segment), 0) FROM ix.segments) AS segment, "
-                        + "(SELECT coalesce(max(seq), 0) FROM main.events) AS head")
+                        + "(SELECT coalesce(max(seq), 0) FROM main.events) AS head"
+                )
                 guard let row = bounds.first, let merged = row.int64("merged"), let segment = row.int64("segment"),
-                      let head = row.int64("head"), head - merged >= size else { return 0 }
+                    let head = row.int64("head"), head - merged >= size
+                else { return 0 }
                 try await connection.execute("BEGIN")
                 do {
                     for (sql, binds) in SQLitePostings.mergeStatements(segment: segment + 1, first: merged + 1, last: merged + size) {
@@ -73,9 +77,12 @@ extension SQLiteAuditStore {
             let start = ContinuousClock.now
             let merged = try await mergeIndexes()
             if merged > 0 {
-                logger.debug("audit index merged", metadata: [
-                    "audit.index.events": "\(merged)", "audit.index.duration": "\(ContinuousClock.now - start)",
-                ])
+                logger.debug(
+                    "audit index merged",
+                    metadata: [
+                        "audit.index.events": "\(merged)", "audit.index.duration": "\(ContinuousClock.now - start)",
+                    ]
+                )
             }
         } catch {
             // Shutdown cancels a merge in progress; the next start merges that segment.

@@ -48,15 +48,19 @@ extension SQLiteAuditStore {
         return try await scan("rows") { scanner in
             var events: [AuditStoredEvent] = []
             events.reserveCapacity(min(limit, 10_000))
-            try scanner.run("SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?", bind: { b in
-                b.integer(1, afterSeq)
-                b.integer(2, Int64(limit))
-            }, row: { row in
-                guard let seq = row.integer(0), let id = row.text(1) else {
-                    throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
+            try scanner.run(
+                "SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                bind: { b in
+                    b.integer(1, afterSeq)
+                    b.integer(2, Int64(limit))
+                },
+                row: { row in
+                    guard let seq = row.integer(0), let id = row.text(1) else {
+                        throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
+                    }
+                    events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: row.bytes(3)))
                 }
-                events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: row.bytes(3)))
-            })
+            )
             return events
         }
     }

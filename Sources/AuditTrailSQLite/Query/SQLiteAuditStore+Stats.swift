@@ -22,9 +22,13 @@ extension SQLiteAuditStore {
     private static func stats(_ query: AuditQuery, bucket: AuditStats.Bucket, on connection: SQLiteConnection) async throws -> AuditStats {
         var stats = AuditStats()
         var builder = Self.queryBuilder()
-        let totals = try await connection.query(builder.aggregate(
-            query, select: "count(*) AS total, coalesce(sum(outcome = 1), 0) AS failures, "
-                + "coalesce(sum(outcome = 2), 0) AS denied, count(DISTINCT actor_id) AS actors"))
+        let totals = try await connection.query(
+            builder.aggregate(
+                query,
+                select: "count(*) AS total, coalesce(sum(outcome = 1), 0) AS failures, "
+                    + "coalesce(sum(outcome = 2), 0) AS denied, count(DISTINCT actor_id) AS actors"
+            )
+        )
         if let row = totals.first {
             stats.total = row.int64("total") ?? 0
             stats.failures = row.int64("failures") ?? 0
@@ -38,15 +42,19 @@ extension SQLiteAuditStore {
         let size = builder.bind(.integer(bucket.milliseconds))
         let start = builder.dialect.floor("time", multipleOf: size)
         let grouped = builder.aggregate(
-            query, select: "action AS a, category AS c, outcome AS o, severity AS s, \(start) AS bin, count(*) AS n",
-            groupBy: "a, c, o, s, bin")
+            query,
+            select: "action AS a, category AS c, outcome AS o, severity AS s, \(start) AS bin, count(*) AS n",
+            groupBy: "a, c, o, s, bin"
+        )
         var bins: [Int64: Int64] = [:]
         for row in try await connection.query(grouped) {
             guard let count = row.int64("n") else { continue }
             if let action = row.text("a") { stats.byAction[action, default: 0] += count }
             if let category = row.text("c") { stats.byCategory[category, default: 0] += count }
             if let code = row.int64("o"), let outcome = AuditOutcome(code: Int(code)) { stats.byOutcome[outcome.rawValue, default: 0] += count }
-            if let level = row.int64("s"), let severity = AuditSeverity(level: Int(level)) { stats.bySeverity[severity.rawValue, default: 0] += count }
+            if let level = row.int64("s"), let severity = AuditSeverity(level: Int(level)) {
+                stats.bySeverity[severity.rawValue, default: 0] += count
+            }
             if let bin = row.int64("bin") { bins[bin, default: 0] += count }
         }
         stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }

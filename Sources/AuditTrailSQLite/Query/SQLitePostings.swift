@@ -14,7 +14,11 @@ import SQLiteNIO
 enum SQLitePostings {
     /// Posting kinds (never renumber: they are stored).
     enum Kind: Int {
-        case actor = 1, action = 2, resourceType = 3, resourceID = 4, correlationID = 5
+        case actor = 1
+        case action = 2
+        case resourceType = 3
+        case resourceID = 4
+        case correlationID = 5
     }
 
     static let schema = [

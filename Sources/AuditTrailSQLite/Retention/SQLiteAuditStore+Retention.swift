@@ -23,8 +23,13 @@ extension SQLiteAuditStore: AuditRetentionStore {
         let hashes = stride(from: 0, to: packed.count, by: AuditMerkle.hashSize).map {
             Array(packed[$0..<min(packed.count, $0 + AuditMerkle.hashSize)])
         }
-        return AuditRetentionAnchor(seq: seq, hash: row.bytes("hash"), receivedAt: AuditTime(milliseconds: received),
-                                    subtreeHashes: hashes, removedAt: AuditTime(milliseconds: removed))
+        return AuditRetentionAnchor(
+            seq: seq,
+            hash: row.bytes("hash"),
+            receivedAt: AuditTime(milliseconds: received),
+            subtreeHashes: hashes,
+            removedAt: AuditTime(milliseconds: removed)
+        )
     }
 
     /// One `BEGIN IMMEDIATE` transaction on the append connection, under the append gate: picks
@@ -32,8 +37,14 @@ extension SQLiteAuditStore: AuditRetentionStore {
     /// reads its chain hash and the stored subtree hashes of the prefix, records the anchor,
     /// lowers the per-action counts and deletes the rows. At most `limit` rows, so an append waits
     /// at most one such transaction.
-    public func removeOldestEvents(through seq: Int64, receivedBefore cutoff: AuditTime, limit: Int, at time: AuditTime) async throws
-        -> AuditRetentionAnchor? {
+    public func removeOldestEvents(
+        through seq: Int64,
+        receivedBefore cutoff: AuditTime,
+        limit: Int,
+        at time: AuditTime
+    ) async throws
+        -> AuditRetentionAnchor?
+    {
         guard limit > 0 else { throw AuditTrailError.invalid("limit", "must be at least 1") }
         return try await onAppendConnection("retention") { writer in
             try writer.immediateTransaction { try writer.removeOldest(through: seq, receivedBefore: cutoff, limit: limit, at: time) }
@@ -61,7 +72,8 @@ extension SQLiteAuditStore: AuditRetentionStore {
         try await read("retention window") { connection in
             _ = try await connection.query(
                 "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) \(conflict)",
-                [.text(Self.retentionSettingName), .text(String(window.days ?? 0))])
+                [.text(Self.retentionSettingName), .text(String(window.days ?? 0))]
+            )
         }
         return try await retentionWindow() ?? window
     }
@@ -70,8 +82,14 @@ extension SQLiteAuditStore: AuditRetentionStore {
 extension SQLiteRawConnection {
     /// The body of ``SQLiteAuditStore/removeOldestEvents(through:receivedBefore:limit:at:)``,
     /// inside its transaction.
-    func removeOldest(through seq: Int64, receivedBefore cutoff: AuditTime, limit: Int, at time: AuditTime) throws
-        -> AuditRetentionAnchor? {
+    func removeOldest(
+        through seq: Int64,
+        receivedBefore cutoff: AuditTime,
+        limit: Int,
+        at time: AuditTime
+    ) throws
+        -> AuditRetentionAnchor?
+    {
         var previous: Int64 = 0
         try run("SELECT coalesce(max(seq), 0) FROM retention_anchors", row: { previous = $0.integer(0) ?? 0 })
         let head = try readHead()
@@ -79,41 +97,62 @@ extension SQLiteRawConnection {
         let bound = min(seq, head.seq - 1, previous + Int64(limit))
         guard bound > previous else { return nil }
         var last: (seq: Int64, hash: [UInt8], receivedAt: Int64)?
-        try run("SELECT seq, hash, received_at FROM events WHERE seq > ? AND seq <= ? AND received_at < ? ORDER BY seq DESC LIMIT 1",
-                bind: { b in
-                    b.integer(1, previous)
-                    b.integer(2, bound)
-                    b.integer(3, cutoff.milliseconds)
-                }, row: { row in
-                    last = (row.integer(0) ?? 0, row.bytes(1), row.integer(2) ?? 0)
-                })
+        try run(
+            "SELECT seq, hash, received_at FROM events WHERE seq > ? AND seq <= ? AND received_at < ? ORDER BY seq DESC LIMIT 1",
+            bind: { b in
+                b.integer(1, previous)
+                b.integer(2, bound)
+                b.integer(3, cutoff.milliseconds)
+            },
+            row: { row in
+                last = (row.integer(0) ?? 0, row.bytes(1), row.integer(2) ?? 0)
+            }
+        )
         guard let last else { return nil }
         let tree = try merkleBuilder(size: last.seq)
-        let anchor = AuditRetentionAnchor(seq: last.seq, hash: last.hash, receivedAt: AuditTime(milliseconds: last.receivedAt),
-                                          subtreeHashes: tree.frontier, removedAt: time)
+        let anchor = AuditRetentionAnchor(
+            seq: last.seq,
+            hash: last.hash,
+            receivedAt: AuditTime(milliseconds: last.receivedAt),
+            subtreeHashes: tree.frontier,
+            removedAt: time
+        )
         var removedCounts: [(String, Int64)] = []
-        try run("SELECT action, count(*) FROM events WHERE seq > ? AND seq <= ? GROUP BY action", bind: { b in
-            b.integer(1, previous)
-            b.integer(2, anchor.seq)
-        }, row: { row in
-            if let action = row.text(0) { removedCounts.append((action, row.integer(1) ?? 0)) }
-        })
-        try run("INSERT INTO retention_anchors (seq, hash, received_at, subtree_hashes, removed_at) VALUES (?, ?, ?, ?, ?)", bind: { b in
-            b.integer(1, anchor.seq)
-            b.blob(2, anchor.hash)
-            b.integer(3, anchor.receivedAt.milliseconds)
-            b.blob(4, anchor.subtreeHashes.flatMap { $0 })
-            b.integer(5, time.milliseconds)
-        })
-        try run("DELETE FROM events WHERE seq > ? AND seq <= ?", bind: { b in
-            b.integer(1, previous)
-            b.integer(2, anchor.seq)
-        })
+        try run(
+            "SELECT action, count(*) FROM events WHERE seq > ? AND seq <= ? GROUP BY action",
+            bind: { b in
+                b.integer(1, previous)
+                b.integer(2, anchor.seq)
+            },
+            row: { row in
+                if let action = row.text(0) { removedCounts.append((action, row.integer(1) ?? 0)) }
+            }
+        )
+        try run(
+            "INSERT INTO retention_anchors (seq, hash, received_at, subtree_hashes, removed_at) VALUES (?, ?, ?, ?, ?)",
+            bind: { b in
+                b.integer(1, anchor.seq)
+                b.blob(2, anchor.hash)
+                b.integer(3, anchor.receivedAt.milliseconds)
+                b.blob(4, anchor.subtreeHashes.flatMap { $0 })
+                b.integer(5, time.milliseconds)
+            }
+        )
+        try run(
+            "DELETE FROM events WHERE seq > ? AND seq <= ?",
+            bind: { b in
+                b.integer(1, previous)
+                b.integer(2, anchor.seq)
+            }
+        )
         for (action, count) in removedCounts {
-            try run("UPDATE action_counts SET count = count - ? WHERE action = ?", bind: { b in
-                b.integer(1, count)
-                b.text(2, action)
-            })
+            try run(
+                "UPDATE action_counts SET count = count - ? WHERE action = ?",
+                bind: { b in
+                    b.integer(1, count)
+                    b.text(2, action)
+                }
+            )
         }
         try run("DELETE FROM action_counts WHERE count <= 0")
         return anchor

@@ -19,12 +19,16 @@ extension SQLiteSchema {
         while true {
             let rows = try await connection.query(
                 "SELECT seq, canonical FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                [.integer(Int(builder.size)), .integer(backfillPageSize)])
+                [.integer(Int(builder.size)), .integer(backfillPageSize)]
+            )
             if rows.isEmpty { break }
             for row in rows {
                 guard let seq = row.int64("seq"), seq == builder.size + 1 else {
-                    throw AuditTrailError(.tampered, "cannot build the Merkle tree: seq \(builder.size + 1) is missing",
-                                          seq: builder.size + 1)
+                    throw AuditTrailError(
+                        .tampered,
+                        "cannot build the Merkle tree: seq \(builder.size + 1) is missing",
+                        seq: builder.size + 1
+                    )
                 }
                 pending += builder.append(leafHash: AuditMerkle.leafHash(row.bytes("canonical")))
                 if pending.count >= backfillNodesPerInsert {
@@ -39,7 +43,8 @@ extension SQLiteSchema {
     /// One multi-row `INSERT` of `nodes` into `merkle_nodes`.
     static func insert(_ nodes: [AuditMerkleNode], into connection: SQLiteConnection) async throws {
         guard !nodes.isEmpty else { return }
-        let sql = "INSERT INTO merkle_nodes (level, idx, hash) VALUES "
+        let sql =
+            "INSERT INTO merkle_nodes (level, idx, hash) VALUES "
             + Array(repeating: "(?, ?, ?)", count: nodes.count).joined(separator: ", ")
         var binds: [SQLiteData] = []
         binds.reserveCapacity(nodes.count * 3)

@@ -140,7 +140,7 @@ enum SQLiteSchema {
 
     /// Work a migration does beyond its SQL, run after it in the same transaction, by version.
     static let backfills: [Int: @Sendable (SQLiteConnection) async throws -> Void] = [
-        3: backfillMerkleNodes,
+        3: backfillMerkleNodes
     ]
 
     /// The version a fully migrated database has.

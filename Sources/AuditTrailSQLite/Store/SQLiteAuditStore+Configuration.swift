@@ -65,7 +65,10 @@ extension SQLiteAuditStore {
 
     /// SQLite's `synchronous` setting for the log.
     public struct Synchronous: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable, Hashable { case full = "FULL", normal = "NORMAL" }
+        private enum Base: String, Sendable, Hashable {
+            case full = "FULL"
+            case normal = "NORMAL"
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 

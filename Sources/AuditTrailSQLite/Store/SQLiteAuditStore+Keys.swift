@@ -17,7 +17,9 @@ extension SQLiteAuditStore {
                 """
                 INSERT INTO api_keys (id, name, role, subject, created_at, revoked_at, secret_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
-                """, binds)
+                """,
+                binds
+            )
         }
         guard !inserted.isEmpty else { throw AuditTrailError(.conflict, "a key with this id or secret already exists") }
     }
@@ -26,7 +28,8 @@ extension SQLiteAuditStore {
     public func keys() async throws -> [AuditAPIKey] {
         let rows = try await read("key list") { connection in
             try await connection.query(
-                "SELECT id, name, role, subject, created_at, revoked_at FROM api_keys ORDER BY created_at, id")
+                "SELECT id, name, role, subject, created_at, revoked_at FROM api_keys ORDER BY created_at, id"
+            )
         }
         return rows.compactMap(Self.key)
     }
@@ -36,7 +39,8 @@ extension SQLiteAuditStore {
         let rows = try await read("key revoke") { connection in
             try await connection.query(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
-                [.integer(Int(time.milliseconds)), .text(id)])
+                [.integer(Int(time.milliseconds)), .text(id)]
+            )
         }
         return !rows.isEmpty
     }
@@ -46,16 +50,23 @@ extension SQLiteAuditStore {
         let rows = try await read("key lookup") { connection in
             try await connection.query(
                 "SELECT id, name, role, subject, created_at, revoked_at FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL",
-                [.text(secretHash)])
+                [.text(secretHash)]
+            )
         }
         return rows.first.flatMap(Self.key)
     }
 
     static func key(_ row: SQLiteRow) -> AuditAPIKey? {
         guard let id = row.text("id"), let name = row.text("name"), let role = row.text("role").flatMap(AuditRole.init(rawValue:)),
-              let created = row.int64("created_at") else { return nil }
-        return AuditAPIKey(id: id, name: name, role: role, subject: row.text("subject"),
-                           createdAt: AuditTime(milliseconds: created),
-                           revokedAt: row.int64("revoked_at").map(AuditTime.init(milliseconds:)))
+            let created = row.int64("created_at")
+        else { return nil }
+        return AuditAPIKey(
+            id: id,
+            name: name,
+            role: role,
+            subject: row.text("subject"),
+            createdAt: AuditTime(milliseconds: created),
+            revokedAt: row.int64("revoked_at").map(AuditTime.init(milliseconds:))
+        )
     }
 }

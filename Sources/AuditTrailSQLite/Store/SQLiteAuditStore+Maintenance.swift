@@ -4,6 +4,7 @@ import NIOPosix
 import SQLiteNIO
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -107,10 +108,13 @@ extension SQLiteAuditStore {
             }
         }
         let end = ContinuousClock.now
-        logger.debug("audit WAL reset", metadata: [
-            "audit.wal.reset": busy == 0 ? "done" : "busy, retried later",
-            "audit.wal.duration": "\(end - start)", "audit.wal.append_pause": "\(end - pauseStart)",
-        ])
+        logger.debug(
+            "audit WAL reset",
+            metadata: [
+                "audit.wal.reset": busy == 0 ? "done" : "busy, retried later",
+                "audit.wal.duration": "\(end - start)", "audit.wal.append_pause": "\(end - pauseStart)",
+            ]
+        )
         return busy == 0
     }
 

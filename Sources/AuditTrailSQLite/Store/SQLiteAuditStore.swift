@@ -61,10 +61,17 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         static let empty = SQLiteHead(seq: 0, hash: AuditChain.genesis, receivedAt: 0)
     }
 
-    private init(configuration: Configuration, logger: Logger, eventWriter: SQLiteRawConnection,
-                 readers: SQLiteConnectionPool<SQLiteConnection>, scanners: SQLiteConnectionPool<SQLiteRawConnection>,
-                 readerThreadPool: NIOThreadPool,
-                 maintenance: SQLiteConnectionPool<SQLiteConnection>, maintenanceThreadPool: NIOThreadPool, head: SQLiteHead) {
+    private init(
+        configuration: Configuration,
+        logger: Logger,
+        eventWriter: SQLiteRawConnection,
+        readers: SQLiteConnectionPool<SQLiteConnection>,
+        scanners: SQLiteConnectionPool<SQLiteRawConnection>,
+        readerThreadPool: NIOThreadPool,
+        maintenance: SQLiteConnectionPool<SQLiteConnection>,
+        maintenanceThreadPool: NIOThreadPool,
+        head: SQLiteHead
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.eventWriter = eventWriter
@@ -118,11 +125,16 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             }
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             return SQLiteAuditStore(
-                configuration: configuration, logger: logger, eventWriter: eventWriter!,
+                configuration: configuration,
+                logger: logger,
+                eventWriter: eventWriter!,
                 readers: SQLiteConnectionPool(connections: opened),
                 scanners: SQLiteConnectionPool(connections: scanners, close: { await $0.closeToCompletion() }),
                 readerThreadPool: readerPool,
-                maintenance: SQLiteConnectionPool(connections: [maintenance!]), maintenanceThreadPool: maintenancePool, head: head)
+                maintenance: SQLiteConnectionPool(connections: [maintenance!]),
+                maintenanceThreadPool: maintenancePool,
+                head: head
+            )
         } catch {
             for connection in opened { try? await connection.closeToCompletion() }
             try? await maintenance?.closeToCompletion()
@@ -135,10 +147,19 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         }
     }
 
-    static func connect(_ path: String, _ pool: NIOThreadPool, _ logger: Logger, _ configuration: Configuration,
-                        cacheKiB: Int) async throws -> SQLiteConnection {
+    static func connect(
+        _ path: String,
+        _ pool: NIOThreadPool,
+        _ logger: Logger,
+        _ configuration: Configuration,
+        cacheKiB: Int
+    ) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+            storage: .file(path: path),
+            threadPool: pool,
+            logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        )
         do {
             // Replaces SQLiteNIO's spinning busy handler with SQLite's sleeping one, bounded.
             try await connection.execute("PRAGMA busy_timeout = \(max(0, configuration.busyTimeoutMilliseconds))")

@@ -4,6 +4,7 @@ import NIOPosix
 import SQLiteNIO
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -30,7 +31,7 @@ final class SQLiteFileSync: Sendable {
             for path in paths {
                 let fd = open(path, O_RDONLY)
                 guard fd >= 0 else {
-                    opened.forEach { _ = close($0) }
+                    for fd in opened { _ = close(fd) }
                     throw AuditTrailError(.storeFailure, "cannot open a store file to sync it (errno \(errno))")
                 }
                 opened.append(fd)
@@ -51,6 +52,6 @@ final class SQLiteFileSync: Sendable {
             defer { fds = nil }
             return fds ?? []
         }
-        fds.forEach { _ = close($0) }
+        for fd in fds { _ = close(fd) }
     }
 }

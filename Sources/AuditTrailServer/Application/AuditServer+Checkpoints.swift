@@ -9,7 +9,9 @@ extension AuditServer {
     /// after the log's origin (the default origin when the configured one has spaces or '+'). The origin is ``AuditServerConfiguration/logOrigin`` or
     /// `audittrail/<log id>`.
     static func makeCheckpointer(
-        configuration: AuditServerConfiguration, store: any AuditCheckpointStore, logger: Logger
+        configuration: AuditServerConfiguration,
+        store: any AuditCheckpointStore,
+        logger: Logger
     ) async throws -> (AuditCheckpointer, AuditSigner) {
         let defaultOrigin = AuditServerConfiguration.defaultOrigin(logID: try await store.logID())
         let origin = configuration.logOrigin ?? defaultOrigin
@@ -22,10 +24,18 @@ extension AuditServer {
             signer = try AuditSigner.loadOrCreate(at: configuration.resolvedSigningKeyFile, name: name)
         }
         let checkpointer = try AuditCheckpointer(
-            store: store, signer: signer, origin: origin, configuration: configuration.checkpoint, logger: logger)
-        logger.info("audit checkpoints signed", metadata: [
-            "audit.checkpoint.origin": "\(origin)", "audit.checkpoint.key": "\(signer.publicKey.text)",
-        ])
+            store: store,
+            signer: signer,
+            origin: origin,
+            configuration: configuration.checkpoint,
+            logger: logger
+        )
+        logger.info(
+            "audit checkpoints signed",
+            metadata: [
+                "audit.checkpoint.origin": "\(origin)", "audit.checkpoint.key": "\(signer.publicKey.text)",
+            ]
+        )
         return (checkpointer, signer)
     }
 }

@@ -45,20 +45,38 @@ struct AuditServer: Sendable {
     private static func make(configuration: AuditServerConfiguration, store: SQLiteAuditStore, logger: Logger) async throws -> AuditServer {
         let metrics = AuditServerMetrics()
         let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
-        let writer = AuditWriter(store: store, configuration: configuration.writer, logger: logger,
-                                 observers: [metrics.writerObserver, checkpointer.writerObserver])
+        let writer = AuditWriter(
+            store: store,
+            configuration: configuration.writer,
+            logger: logger,
+            observers: [metrics.writerObserver, checkpointer.writerObserver]
+        )
         let authenticator = AuditKeyAuthenticator(
-            keys: store, environmentAdminKey: configuration.adminKey,
-            cacheMilliseconds: configuration.options.keyCacheMilliseconds)
+            keys: store,
+            environmentAdminKey: configuration.adminKey,
+            cacheMilliseconds: configuration.options.keyCacheMilliseconds
+        )
         let api = AuditAPI(
-            store: store, writer: writer, validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
-            authenticator: authenticator, metrics: metrics, options: configuration.options, publicKey: signer.publicKey,
+            store: store,
+            writer: writer,
+            validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
+            authenticator: authenticator,
+            metrics: metrics,
+            options: configuration.options,
+            publicKey: signer.publicKey,
             checkpointer: checkpointer,
-            retentionDefault: configuration.retention.initialWindow, logger: logger)
+            retentionDefault: configuration.retention.initialWindow,
+            logger: logger
+        )
         // The configured window applies only while none is stored (PUT /v1/retention stores one).
         try await store.setRetentionWindow(configuration.retention.initialWindow, replacing: false)
-        let retention = try AuditRetention(store: store, writer: writer, validator: api.validator,
-                                           configuration: configuration.retention, logger: logger)
+        let retention = try AuditRetention(
+            store: store,
+            writer: writer,
+            validator: api.validator,
+            configuration: configuration.retention,
+            logger: logger
+        )
 
         let router = Router(context: AuditRequestContext.self)
         router.add(middleware: AuditMetricsMiddleware(metrics: metrics))
@@ -72,16 +90,21 @@ struct AuditServer: Sendable {
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
             services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
-            logger: logger)
+            logger: logger
+        )
 
-        logger.notice("audittrail starting", metadata: [
-            "audit.address": "\(configuration.host):\(configuration.port)",
-            "audit.data_dir": "\(configuration.dataDirectory)",
-        ])
+        logger.notice(
+            "audittrail starting",
+            metadata: [
+                "audit.address": "\(configuration.host):\(configuration.port)",
+                "audit.data_dir": "\(configuration.dataDirectory)",
+            ]
+        )
         let hasStoredAdmin = try await store.keys().contains { $0.role == .admin && $0.revokedAt == nil }
         if !authenticator.hasEnvironmentAdmin, !hasStoredAdmin {
             logger.warning(
-                "no admin key exists; create one with: audittrail keys create --role admin --name admin --data-dir \(configuration.dataDirectory)")
+                "no admin key exists; create one with: audittrail keys create --role admin --name admin --data-dir \(configuration.dataDirectory)"
+            )
         }
         return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
     }

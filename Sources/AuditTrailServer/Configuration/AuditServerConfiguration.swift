@@ -79,7 +79,6 @@ public struct AuditServerConfiguration: Sendable {
     public static let minimumAdminKeyLength = 16
 }
 
-
 extension AuditServerConfiguration {
     /// The environment variables ``fromEnvironment(_:)`` reads.
     public static let environmentVariables: [String] = [

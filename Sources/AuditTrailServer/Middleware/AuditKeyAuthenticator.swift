@@ -30,8 +30,11 @@ final class AuditKeyAuthenticator: Sendable {
 
     /// The principal of `AUDITTRAIL_ADMIN_KEY`.
     static let environmentAdmin = AuditPrincipal(
-        keyID: AuditServerConfiguration.environmentAdminKeyID, name: AuditServerConfiguration.environmentAdminKeyID,
-        role: .admin, subject: nil)
+        keyID: AuditServerConfiguration.environmentAdminKeyID,
+        name: AuditServerConfiguration.environmentAdminKeyID,
+        role: .admin,
+        subject: nil
+    )
 
     init(keys: any AuditKeyStore, environmentAdminKey: String?, cacheMilliseconds: Int64) {
         self.keys = keys

@@ -15,8 +15,13 @@ struct AuditMethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlewar
                 throw AuditProblem.notFound("no route matches \(request.method.rawValue) on this path")
             }
             let allow = methods.map(\.rawValue).joined(separator: ", ")
-            throw AuditProblem(.methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
-                               detail: "this path accepts \(allow)", headers: [.allow: allow])
+            throw AuditProblem(
+                .methodNotAllowed,
+                slug: "method-not-allowed",
+                title: "Method not allowed",
+                detail: "this path accepts \(allow)",
+                headers: [.allow: allow]
+            )
         }
     }
 }

@@ -13,13 +13,21 @@ struct AuditMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            metrics.recordRequest(route: Self.route(context), method: request.method, status: response.status.code,
-                                  duration: ContinuousClock.now - start)
+            metrics.recordRequest(
+                route: Self.route(context),
+                method: request.method,
+                status: response.status.code,
+                duration: ContinuousClock.now - start
+            )
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.recordRequest(route: Self.route(context), method: request.method, status: status,
-                                  duration: ContinuousClock.now - start)
+            metrics.recordRequest(
+                route: Self.route(context),
+                method: request.method,
+                status: status,
+                duration: ContinuousClock.now - start
+            )
             throw error
         }
     }

@@ -26,11 +26,19 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
     public var headers: HTTPFields
 
     public init(
-        _ status: HTTPResponse.Status, slug: String, title: String, detail: String,
-        errors: [AuditTrailError.FieldError] = [], headers: HTTPFields = [:]
+        _ status: HTTPResponse.Status,
+        slug: String,
+        title: String,
+        detail: String,
+        errors: [AuditTrailError.FieldError] = [],
+        headers: HTTPFields = [:]
     ) {
-        self.status = status; self.slug = slug; self.title = title; self.detail = detail
-        self.errors = errors; self.headers = headers
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
     }
 
     /// The media type of problem bodies.
@@ -38,8 +46,13 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
 
     /// 401: no key, or a key that is unknown or revoked.
     public static func unauthorized(_ detail: String) -> AuditProblem {
-        AuditProblem(.unauthorized, slug: "unauthorized", title: "Unauthorized", detail: detail,
-                     headers: [.wwwAuthenticate: #"Bearer realm="audittrail""#])
+        AuditProblem(
+            .unauthorized,
+            slug: "unauthorized",
+            title: "Unauthorized",
+            detail: detail,
+            headers: [.wwwAuthenticate: #"Bearer realm="audittrail""#]
+        )
     }
 
     /// 403: a known key without the right for this route.
@@ -60,18 +73,35 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         case let error as AuditTrailError:
             self.init(auditError: error)
         case let error as HTTPError:
-            self.init(error.status, slug: Self.slug(for: error.status), title: error.status.reasonPhrase,
-                      detail: error.body ?? error.status.reasonPhrase, headers: error.headers)
+            self.init(
+                error.status,
+                slug: Self.slug(for: error.status),
+                title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase,
+                headers: error.headers
+            )
         case is NIOTooManyBytesError:
-            self.init(.contentTooLarge, slug: "too-large", title: "Content too large",
-                      detail: "the request body is larger than this route accepts",
-                      errors: [.init(field: "body", message: "is too large")])
+            self.init(
+                .contentTooLarge,
+                slug: "too-large",
+                title: "Content too large",
+                detail: "the request body is larger than this route accepts",
+                errors: [.init(field: "body", message: "is too large")]
+            )
         case let error as any HTTPResponseError:
-            self.init(error.status, slug: Self.slug(for: error.status), title: error.status.reasonPhrase,
-                      detail: error.status.reasonPhrase)
+            self.init(
+                error.status,
+                slug: Self.slug(for: error.status),
+                title: error.status.reasonPhrase,
+                detail: error.status.reasonPhrase
+            )
         default:
-            self.init(.internalServerError, slug: "internal", title: "Internal server error",
-                      detail: "the server failed to handle the request")
+            self.init(
+                .internalServerError,
+                slug: "internal",
+                title: "Internal server error",
+                detail: "the server failed to handle the request"
+            )
         }
     }
 
@@ -94,8 +124,12 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         case .tampered:
             self.init(.internalServerError, slug: "tampered", title: "Stored data does not verify", detail: detail)
         default:
-            self.init(.internalServerError, slug: "store-failure", title: "Store failure",
-                      detail: "the store failed; nothing of this request was acknowledged")
+            self.init(
+                .internalServerError,
+                slug: "store-failure",
+                title: "Store failure",
+                detail: "the store failed; nothing of this request was acknowledged"
+            )
         }
     }
 
@@ -122,7 +156,10 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
             o.string("detail", detail)
             o.array("errors") { a in
                 for error in errors {
-                    a.object { e in e.string("field", error.field); e.string("message", error.message) }
+                    a.object { e in
+                        e.string("field", error.field)
+                        e.string("message", error.message)
+                    }
                 }
             }
         }

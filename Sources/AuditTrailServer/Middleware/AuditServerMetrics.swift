@@ -28,20 +28,40 @@ public final class AuditServerMetrics: Sendable {
     /// Registers every series in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        eventsIngested = registry.makeCounter(descriptor: .init(
-            namespace: "audittrail", metricName: "events_ingested", unitName: "total",
-            helpText: "Events newly committed to the log (idempotent re-sends not counted)."))
+        eventsIngested = registry.makeCounter(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "events_ingested",
+                unitName: "total",
+                helpText: "Events newly committed to the log (idempotent re-sends not counted)."
+            )
+        )
         commitBatchSizes = registry.makeValueHistogram(
-            descriptor: .init(namespace: "audittrail", metricName: "commit_batch", unitName: "events",
-                              helpText: "Events per group commit."),
-            buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000])
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "commit_batch",
+                unitName: "events",
+                helpText: "Events per group commit."
+            ),
+            buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+        )
         commitDurations = registry.makeDurationHistogram(
-            descriptor: .init(namespace: "audittrail", metricName: "commit_duration", unitName: "seconds",
-                              helpText: "Time the store took to commit one group."),
-            buckets: Self.latencyBuckets)
-        queueDepth = registry.makeGauge(descriptor: .init(
-            namespace: "audittrail", metricName: "writer_queue_depth", unitName: "events",
-            helpText: "Events queued or committing in the writer."))
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "commit_duration",
+                unitName: "seconds",
+                helpText: "Time the store took to commit one group."
+            ),
+            buckets: Self.latencyBuckets
+        )
+        queueDepth = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "writer_queue_depth",
+                unitName: "events",
+                helpText: "Events queued or committing in the writer."
+            )
+        )
     }
 
     /// The writer observer that feeds the commit series.
@@ -65,14 +85,24 @@ public final class AuditServerMetrics: Sendable {
 
     private func makeSeries(key: String, route: String, method: String, status: Int) -> (Counter, DurationHistogram) {
         let counter = registry.makeCounter(
-            descriptor: .init(namespace: "audittrail", metricName: "http_requests", unitName: "total",
-                              helpText: "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))])
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "http_requests",
+                unitName: "total",
+                helpText: "HTTP requests by route, method and status."
+            ),
+            labels: [("route", route), ("method", method), ("status", String(status))]
+        )
         let histogram = registry.makeDurationHistogram(
-            descriptor: .init(namespace: "audittrail", metricName: "http_request_duration", unitName: "seconds",
-                              helpText: "HTTP request latency by route and method."),
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "http_request_duration",
+                unitName: "seconds",
+                helpText: "HTTP request latency by route and method."
+            ),
             labels: [("route", route), ("method", method)],
-            buckets: Self.latencyBuckets)
+            buckets: Self.latencyBuckets
+        )
         httpSeries.withLock { $0[key] = (counter, histogram) }
         return (counter, histogram)
     }

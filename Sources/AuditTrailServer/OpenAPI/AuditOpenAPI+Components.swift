@@ -105,11 +105,18 @@ extension AuditOpenAPI {
         return [
             "EventInput": object(eventProperties, required: ["action"]),
             "StoredEvent": object(stored, required: ["id", "seq", "time", "received_at", "action", "category", "severity", "outcome", "hash"]),
-            "IngestResult": object(["id": string, "seq": integer, "hash": string, "received_at": time], required: ["id", "seq", "hash", "received_at"]),
-            "BatchResult": object(["accepted": integer, "first_seq": ["type": ["integer", "null"]], "last_seq": ["type": ["integer", "null"]]],
-                                  required: ["accepted", "first_seq", "last_seq"]),
-            "EventPage": object(["events": ["type": "array", "items": ref("StoredEvent")], "next_cursor": ["type": ["string", "null"]]],
-                                required: ["events", "next_cursor"]),
+            "IngestResult": object(
+                ["id": string, "seq": integer, "hash": string, "received_at": time],
+                required: ["id", "seq", "hash", "received_at"]
+            ),
+            "BatchResult": object(
+                ["accepted": integer, "first_seq": ["type": ["integer", "null"]], "last_seq": ["type": ["integer", "null"]]],
+                required: ["accepted", "first_seq", "last_seq"]
+            ),
+            "EventPage": object(
+                ["events": ["type": "array", "items": ref("StoredEvent")], "next_cursor": ["type": ["string", "null"]]],
+                required: ["events", "next_cursor"]
+            ),
             "Stats": object([
                 "total": integer, "failures": integer, "denied": integer, "unique_actors": integer,
                 "by_action": counts, "by_outcome": counts, "by_severity": counts, "by_category": counts,
@@ -117,54 +124,90 @@ extension AuditOpenAPI {
                 "histogram": ["type": "array", "items": object(["start": time, "count": integer])],
             ]),
             "EventTypes": object([
-                "known": ["type": "array", "items": object(["action": string, "category": string, "default_severity": string, "description": string])],
+                "known": [
+                    "type": "array", "items": object(["action": string, "category": string, "default_severity": string, "description": string]),
+                ],
                 "seen": ["type": "array", "items": object(["action": string, "count": integer])],
             ]),
             "Severities": object(["severities": ["type": "array", "items": object(["name": string, "level": integer])]]),
-            "KeyRequest": object(["name": string, "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
-                                  "subject": ["type": "string", "description": "Required for viewer: the actor.id it may read"]],
-                                 required: ["name", "role"]),
-            "CreatedKey": object(["id": string, "key": ["type": "string", "description": "The secret, shown once"], "name": string,
-                                  "role": string, "subject": ["type": ["string", "null"]], "created_at": time]),
+            "KeyRequest": object(
+                [
+                    "name": string, "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
+                    "subject": ["type": "string", "description": "Required for viewer: the actor.id it may read"],
+                ],
+                required: ["name", "role"]
+            ),
+            "CreatedKey": object([
+                "id": string, "key": ["type": "string", "description": "The secret, shown once"], "name": string,
+                "role": string, "subject": ["type": ["string", "null"]], "created_at": time,
+            ]),
             "Key": key,
             "KeyList": object(["keys": ["type": "array", "items": ref("Key")]]),
-            "RetentionRequest": object([
-                "days": ["type": ["integer", "null"], "minimum": 0, "maximum": 36500,
-                         "description": "Days events are kept, 1 to 36500; 0 or null turns retention off"],
-            ], required: ["days"]),
-            "Retention": object([
-                "days": ["type": ["integer", "null"], "description": "Days events are kept; null when retention is off"],
-                "removed_through_seq": ["type": "integer", "description": "Events 1 to this seq were removed (0: none)"],
-                "first_seq": ["type": "integer", "description": "The oldest seq that can remain"],
-                "last_removed_at": ["type": ["string", "null"], "format": "date-time"],
-            ], required: ["days", "removed_through_seq", "first_seq", "last_removed_at"]),
-            "Checkpoint": object([
-                "tree_size": integer, "root_hash": base64Hash, "time": time,
-                "signature": ["type": "string", "description": "Base64 Ed25519 signature (64 bytes) of the note's text"],
-                "key_id": ["type": "string", "description": "The key hash: 8 hex digits, as in the public key text"],
-                "key_name": string, "origin": string,
-                "note": ["type": "string", "description": "The whole signed note (C2SP tlog-checkpoint)"],
-            ], required: ["tree_size", "root_hash", "time", "signature", "key_id", "key_name", "origin", "note"]),
-            "InclusionProof": object([
-                "seq": integer, "leaf_index": integer, "tree_size": integer,
-                "leaf_hash": base64Hash, "audit_path": ["type": "array", "items": base64Hash],
-            ], required: ["seq", "leaf_index", "tree_size", "leaf_hash", "audit_path"]),
-            "ConsistencyProof": object(["from": integer, "to": integer, "proof": ["type": "array", "items": base64Hash]],
-                                       required: ["from", "to", "proof"]),
-            "Verification": object([
-                "ok": ["type": "boolean"], "checked": integer, "first_bad_seq": ["type": ["integer", "null"]],
-                "problem": ["type": ["string", "null"]],
-                "kind": ["type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", .null]],
-                "checkpoints_checked": integer, "head_seq": integer,
-                "checkpoints_covered_by_anchor": ["type": "integer", "description": "Checkpoints older than the retention anchor: only their signatures were checked"],
-                "first_seq": ["type": "integer", "description": "The oldest seq walked (one past the retention anchor)"],
-            ], required: ["ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq",
-                          "checkpoints_covered_by_anchor", "first_seq"]),
+            "RetentionRequest": object(
+                [
+                    "days": [
+                        "type": ["integer", "null"], "minimum": 0, "maximum": 36500,
+                        "description": "Days events are kept, 1 to 36500; 0 or null turns retention off",
+                    ]
+                ],
+                required: ["days"]
+            ),
+            "Retention": object(
+                [
+                    "days": ["type": ["integer", "null"], "description": "Days events are kept; null when retention is off"],
+                    "removed_through_seq": ["type": "integer", "description": "Events 1 to this seq were removed (0: none)"],
+                    "first_seq": ["type": "integer", "description": "The oldest seq that can remain"],
+                    "last_removed_at": ["type": ["string", "null"], "format": "date-time"],
+                ],
+                required: ["days", "removed_through_seq", "first_seq", "last_removed_at"]
+            ),
+            "Checkpoint": object(
+                [
+                    "tree_size": integer, "root_hash": base64Hash, "time": time,
+                    "signature": ["type": "string", "description": "Base64 Ed25519 signature (64 bytes) of the note's text"],
+                    "key_id": ["type": "string", "description": "The key hash: 8 hex digits, as in the public key text"],
+                    "key_name": string, "origin": string,
+                    "note": ["type": "string", "description": "The whole signed note (C2SP tlog-checkpoint)"],
+                ],
+                required: ["tree_size", "root_hash", "time", "signature", "key_id", "key_name", "origin", "note"]
+            ),
+            "InclusionProof": object(
+                [
+                    "seq": integer, "leaf_index": integer, "tree_size": integer,
+                    "leaf_hash": base64Hash, "audit_path": ["type": "array", "items": base64Hash],
+                ],
+                required: ["seq", "leaf_index", "tree_size", "leaf_hash", "audit_path"]
+            ),
+            "ConsistencyProof": object(
+                ["from": integer, "to": integer, "proof": ["type": "array", "items": base64Hash]],
+                required: ["from", "to", "proof"]
+            ),
+            "Verification": object(
+                [
+                    "ok": ["type": "boolean"], "checked": integer, "first_bad_seq": ["type": ["integer", "null"]],
+                    "problem": ["type": ["string", "null"]],
+                    "kind": [
+                        "type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", .null],
+                    ],
+                    "checkpoints_checked": integer, "head_seq": integer,
+                    "checkpoints_covered_by_anchor": [
+                        "type": "integer", "description": "Checkpoints older than the retention anchor: only their signatures were checked",
+                    ],
+                    "first_seq": ["type": "integer", "description": "The oldest seq walked (one past the retention anchor)"],
+                ],
+                required: [
+                    "ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq",
+                    "checkpoints_covered_by_anchor", "first_seq",
+                ]
+            ),
             "Status": ["type": "object", "properties": ["status": string]],
-            "Problem": object([
-                "type": ["type": "string", "format": "uri"], "title": string, "status": integer, "detail": string,
-                "errors": ["type": "array", "items": object(["field": string, "message": string], required: ["field", "message"])],
-            ], required: ["type", "title", "status", "detail", "errors"]),
+            "Problem": object(
+                [
+                    "type": ["type": "string", "format": "uri"], "title": string, "status": integer, "detail": string,
+                    "errors": ["type": "array", "items": object(["field": string, "message": string], required: ["field", "message"])],
+                ],
+                required: ["type", "title", "status", "detail", "errors"]
+            ),
         ]
     }
 }

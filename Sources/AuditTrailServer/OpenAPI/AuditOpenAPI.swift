@@ -16,7 +16,8 @@ enum AuditOpenAPI {
             "info": [
                 "title": "AuditTrail",
                 "version": "1",
-                "description": "A tamper-evident audit log. Every /v1/ route needs a key: Authorization: Bearer <key> or X-API-Key: <key>. Errors are RFC 9457 problem details (application/problem+json).",
+                "description":
+                    "A tamper-evident audit log. Every /v1/ route needs a key: Authorization: Bearer <key> or X-API-Key: <key>. Errors are RFC 9457 problem details (application/problem+json).",
             ],
             "security": [["bearer": []], ["apiKey": []]],
             "paths": .object(paths),
@@ -28,20 +29,29 @@ enum AuditOpenAPI {
         [
             "/v1/events": [
                 "post": operation(
-                    "ingestEvent", "Append one event", roles: "admin, writer",
+                    "ingestEvent",
+                    "Append one event",
+                    roles: "admin, writer",
                     body: requestBody(ref("EventInput"), limit: "64 KiB"),
                     responses: [
                         "201": response("Stored", ref("IngestResult")),
                         "200": response("An event with this id was stored before; its answer, nothing new stored", ref("IngestResult")),
-                    ], problems: ["400", "401", "403", "413", "503"]),
+                    ],
+                    problems: ["400", "401", "403", "413", "503"]
+                ),
                 "get": operation(
-                    "listEvents", "List events, newest first by default (recorded as audit.query)", roles: "admin, auditor, viewer (own subject)",
+                    "listEvents",
+                    "List events, newest first by default (recorded as audit.query)",
+                    roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters,
-                    responses: ["200": response("One page", ref("EventPage"))], problems: ["400", "401", "403", "503"]),
+                    responses: ["200": response("One page", ref("EventPage"))],
+                    problems: ["400", "401", "403", "503"]
+                ),
             ],
             "/v1/events/batch": [
                 "post": operation(
-                    "ingestBatch", "Append up to 10,000 events atomically: a JSON array, or NDJSON with Content-Type: application/x-ndjson",
+                    "ingestBatch",
+                    "Append up to 10,000 events atomically: a JSON array, or NDJSON with Content-Type: application/x-ndjson",
                     roles: "admin, writer",
                     body: [
                         "required": true,
@@ -54,21 +64,31 @@ enum AuditOpenAPI {
                     responses: [
                         "201": response("Stored", ref("BatchResult")),
                         "200": response("Every event was a re-send; nothing new stored", ref("BatchResult")),
-                    ], problems: ["400", "401", "403", "413", "503"]),
+                    ],
+                    problems: ["400", "401", "403", "413", "503"]
+                )
             ],
             "/v1/events/{id}": [
                 "get": operation(
-                    "getEvent", "One event by id (recorded as audit.query)", roles: "admin, auditor, viewer (own subject; others are 404)",
+                    "getEvent",
+                    "One event by id (recorded as audit.query)",
+                    roles: "admin, auditor, viewer (own subject; others are 404)",
                     parameters: [pathParameter("id", "The event id (a UUID)")],
-                    responses: ["200": response("The event", ref("StoredEvent"))], problems: ["401", "403", "404", "503"]),
+                    responses: ["200": response("The event", ref("StoredEvent"))],
+                    problems: ["401", "403", "404", "503"]
+                )
             ],
             "/v1/stats": [
                 "get": operation(
-                    "stats", "Aggregates over the filtered events (recorded as audit.query)", roles: "admin, auditor, viewer (own subject)",
+                    "stats",
+                    "Aggregates over the filtered events (recorded as audit.query)",
+                    roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters + [
-                        queryParameter("bucket", "Histogram bin width (default hour)", ["type": "string", "enum": ["minute", "hour", "day"]]),
+                        queryParameter("bucket", "Histogram bin width (default hour)", ["type": "string", "enum": ["minute", "hour", "day"]])
                     ],
-                    responses: ["200": response("Aggregates", ref("Stats"))], problems: ["400", "401", "403", "503"]),
+                    responses: ["200": response("Aggregates", ref("Stats"))],
+                    problems: ["400", "401", "403", "503"]
+                )
             ],
             "/v1/export": [
                 "get": operation(
@@ -76,109 +96,179 @@ enum AuditOpenAPI {
                     "Stream a verifiable export (AuditTrail export v1, JSON Lines), oldest first, up to a signed checkpoint made now if the head is past the latest one (recorded as audit.export). Line 1 is the header {\"audittrail_export\":{…}} with the signed checkpoint note; then one StoredEvent per line; with any filter each event is followed by {\"inclusion_proof\":{\"seq\",\"tree_size\",\"hashes\"}}; the last line is {\"audittrail_export_end\":{\"events\",\"last_seq\"}}. Hashes are lower-case hex. Without a filter the export is contiguous and carries chain_start and the Merkle frontier to rebuild the signed root. Verify offline with audittrail verify --export FILE --public-key KEY. limit, cursor and order are refused (400).",
                     roles: "admin, auditor",
                     parameters: filterParameters + [
-                        queryParameter("format", "The export format; only jsonl (default)", ["type": "string", "enum": ["jsonl"]]),
+                        queryParameter("format", "The export format; only jsonl (default)", ["type": "string", "enum": ["jsonl"]])
                     ],
                     responses: [
                         "200": [
                             "description": "The export, streamed",
-                            "content": ["application/x-ndjson": ["schema": ["type": "string", "description": "AuditTrail export v1: one JSON object per line"]]],
-                        ],
-                    ], problems: ["400", "401", "403", "409", "503"]),
+                            "content": [
+                                "application/x-ndjson": [
+                                    "schema": ["type": "string", "description": "AuditTrail export v1: one JSON object per line"]
+                                ]
+                            ],
+                        ]
+                    ],
+                    problems: ["400", "401", "403", "409", "503"]
+                )
             ],
             "/v1/event-types": [
                 "get": operation(
-                    "eventTypes", "Known actions with category and default severity, and the actions seen so far",
-                    roles: "admin, auditor, viewer", responses: ["200": response("Event types", ref("EventTypes"))],
-                    problems: ["400", "401", "403"]),
+                    "eventTypes",
+                    "Known actions with category and default severity, and the actions seen so far",
+                    roles: "admin, auditor, viewer",
+                    responses: ["200": response("Event types", ref("EventTypes"))],
+                    problems: ["400", "401", "403"]
+                )
             ],
             "/v1/severities": [
                 "get": operation(
-                    "severities", "The five severity levels, lowest first", roles: "admin, auditor, viewer",
-                    responses: ["200": response("Levels", ref("Severities"))], problems: ["401", "403"]),
+                    "severities",
+                    "The five severity levels, lowest first",
+                    roles: "admin, auditor, viewer",
+                    responses: ["200": response("Levels", ref("Severities"))],
+                    problems: ["401", "403"]
+                )
             ],
             "/v1/keys": [
                 "post": operation(
-                    "createKey", "Create an API key; the secret is shown in this response only", roles: "admin",
+                    "createKey",
+                    "Create an API key; the secret is shown in this response only",
+                    roles: "admin",
                     body: requestBody(ref("KeyRequest"), limit: "16 KiB"),
-                    responses: ["201": response("Created", ref("CreatedKey"))], problems: ["400", "401", "403", "413"]),
+                    responses: ["201": response("Created", ref("CreatedKey"))],
+                    problems: ["400", "401", "403", "413"]
+                ),
                 "get": operation(
-                    "listKeys", "Every key's public record (never a secret)", roles: "admin",
-                    responses: ["200": response("Keys", ref("KeyList"))], problems: ["400", "401", "403"]),
+                    "listKeys",
+                    "Every key's public record (never a secret)",
+                    roles: "admin",
+                    responses: ["200": response("Keys", ref("KeyList"))],
+                    problems: ["400", "401", "403"]
+                ),
             ],
             "/v1/keys/{id}": [
                 "delete": operation(
-                    "revokeKey", "Revoke a key at once", roles: "admin",
+                    "revokeKey",
+                    "Revoke a key at once",
+                    roles: "admin",
                     parameters: [pathParameter("id", "The key id")],
-                    responses: ["204": ["description": "Revoked"]], problems: ["401", "403", "404"]),
+                    responses: ["204": ["description": "Revoked"]],
+                    problems: ["401", "403", "404"]
+                )
             ],
             "/v1/checkpoints/latest": [
                 "get": operation(
-                    "latestCheckpoint", "The newest signed tree head (C2SP tlog-checkpoint note; hashes are base64)",
+                    "latestCheckpoint",
+                    "The newest signed tree head (C2SP tlog-checkpoint note; hashes are base64)",
                     roles: "admin, auditor, viewer",
-                    responses: ["200": response("The checkpoint", ref("Checkpoint"))], problems: ["400", "401", "403", "404"]),
+                    responses: ["200": response("The checkpoint", ref("Checkpoint"))],
+                    problems: ["400", "401", "403", "404"]
+                )
             ],
             "/v1/proofs/inclusion": [
                 "get": operation(
-                    "inclusionProof", "RFC 6962 audit path of one event (leaf seq - 1) in the tree of tree_size events",
+                    "inclusionProof",
+                    "RFC 6962 audit path of one event (leaf seq - 1) in the tree of tree_size events",
                     roles: "admin, auditor, viewer",
                     parameters: [
                         requiredQueryParameter("seq", "The event's seq, 1 to tree_size", ["type": "integer", "minimum": 1]),
-                        requiredQueryParameter("tree_size", "The tree size, at most the log's size (use a checkpoint's)", ["type": "integer", "minimum": 1]),
+                        requiredQueryParameter(
+                            "tree_size",
+                            "The tree size, at most the log's size (use a checkpoint's)",
+                            ["type": "integer", "minimum": 1]
+                        ),
                     ],
-                    responses: ["200": response("The proof", ref("InclusionProof"))], problems: ["400", "401", "403"]),
+                    responses: ["200": response("The proof", ref("InclusionProof"))],
+                    problems: ["400", "401", "403"]
+                )
             ],
             "/v1/proofs/consistency": [
                 "get": operation(
-                    "consistencyProof", "RFC 6962 consistency proof that the tree of from events is a prefix of the tree of to events",
+                    "consistencyProof",
+                    "RFC 6962 consistency proof that the tree of from events is a prefix of the tree of to events",
                     roles: "admin, auditor, viewer",
                     parameters: [
                         requiredQueryParameter("from", "The older tree size, 1 to to", ["type": "integer", "minimum": 1]),
                         requiredQueryParameter("to", "The newer tree size, at most the log's size", ["type": "integer", "minimum": 1]),
                     ],
-                    responses: ["200": response("The proof", ref("ConsistencyProof"))], problems: ["400", "401", "403"]),
+                    responses: ["200": response("The proof", ref("ConsistencyProof"))],
+                    problems: ["400", "401", "403"]
+                )
             ],
             "/v1/verify": [
                 "post": operation(
-                    "verify", "Re-hash the stored chain and Merkle tree and check every checkpoint's root and signature (recorded as audit.verify)",
+                    "verify",
+                    "Re-hash the stored chain and Merkle tree and check every checkpoint's root and signature (recorded as audit.verify)",
                     roles: "admin, auditor",
                     body: ["required": false, "description": "Empty, or {}.", "content": ["application/json": ["schema": object([:])]]],
                     responses: ["200": response("The result; ok is false when the log does not verify", ref("Verification"))],
-                    problems: ["400", "401", "403", "413"]),
+                    problems: ["400", "401", "403", "413"]
+                )
             ],
             "/v1/retention": [
                 "get": operation(
-                    "getRetention", "The retention window and what it removed so far", roles: "admin",
-                    responses: ["200": response("The window", ref("Retention"))], problems: ["400", "401", "403"]),
+                    "getRetention",
+                    "The retention window and what it removed so far",
+                    roles: "admin",
+                    responses: ["200": response("The window", ref("Retention"))],
+                    problems: ["400", "401", "403"]
+                ),
                 "put": operation(
-                    "putRetention", "Set the retention window (stored; recorded as audit.retention.changed). Older events are removed in the background; their anchor keeps what remains verifiable",
-                    roles: "admin", body: requestBody(ref("RetentionRequest"), limit: "16 KiB"),
-                    responses: ["200": response("The window now in force", ref("Retention"))], problems: ["400", "401", "403", "413"]),
+                    "putRetention",
+                    "Set the retention window (stored; recorded as audit.retention.changed). Older events are removed in the background; their anchor keeps what remains verifiable",
+                    roles: "admin",
+                    body: requestBody(ref("RetentionRequest"), limit: "16 KiB"),
+                    responses: ["200": response("The window now in force", ref("Retention"))],
+                    problems: ["400", "401", "403", "413"]
+                ),
             ],
             "/healthz": [
-                "get": operation("healthz", "Liveness", roles: nil,
-                                 responses: ["200": response("Alive", ref("Status"))], problems: []),
+                "get": operation(
+                    "healthz",
+                    "Liveness",
+                    roles: nil,
+                    responses: ["200": response("Alive", ref("Status"))],
+                    problems: []
+                )
             ],
             "/readyz": [
-                "get": operation("readyz", "Readiness: the store answers", roles: nil,
-                                 responses: ["200": response("Ready", ref("Status"))], problems: ["503"]),
+                "get": operation(
+                    "readyz",
+                    "Readiness: the store answers",
+                    roles: nil,
+                    responses: ["200": response("Ready", ref("Status"))],
+                    problems: ["503"]
+                )
             ],
             "/metrics": [
                 "get": operation(
-                    "metrics", "Prometheus text format. Served to loopback peers only unless AUDITTRAIL_METRICS_PUBLIC=true.",
+                    "metrics",
+                    "Prometheus text format. Served to loopback peers only unless AUDITTRAIL_METRICS_PUBLIC=true.",
                     roles: nil,
                     responses: ["200": ["description": "Metrics", "content": ["text/plain": ["schema": ["type": "string"]]]]],
-                    problems: ["403"]),
+                    problems: ["403"]
+                )
             ],
             "/openapi.json": [
-                "get": operation("openapi", "This document", roles: nil,
-                                 responses: ["200": response("OpenAPI 3.1", ["type": "object"])], problems: []),
+                "get": operation(
+                    "openapi",
+                    "This document",
+                    roles: nil,
+                    responses: ["200": response("OpenAPI 3.1", ["type": "object"])],
+                    problems: []
+                )
             ],
         ]
     }
 
     static func operation(
-        _ id: String, _ summary: String, roles: String?, parameters: [JSONValue] = [], body: JSONValue? = nil,
-        responses: [String: JSONValue], problems: [String]
+        _ id: String,
+        _ summary: String,
+        roles: String?,
+        parameters: [JSONValue] = [],
+        body: JSONValue? = nil,
+        responses: [String: JSONValue],
+        problems: [String]
     ) -> JSONValue {
         var object: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary)]
         if let roles {

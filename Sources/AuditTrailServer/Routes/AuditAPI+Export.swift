@@ -47,18 +47,37 @@ extension AuditAPI {
             let frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: start.seq))
             firstRows = try await store.rows(after: start.seq, limit: Self.exportPageSize)
             guard firstRows.first?.seq == start.seq + 1 else {
-                throw AuditTrailError(.conflict, "the first stored event is not seq \(start.seq + 1): retention removed events "
-                                      + "while the export started (retry), or the log is damaged (run verify)")
+                throw AuditTrailError(
+                    .conflict,
+                    "the first stored event is not seq \(start.seq + 1): retention removed events "
+                        + "while the export started (retry), or the log is damaged (run verify)"
+                )
             }
-            header = AuditExportHeader(origin: body.origin, treeSize: size, rootHash: checkpoint.rootHash, checkpoint: checkpoint.note,
-                                       keyID: keyHex, filters: [:], chainStart: start, frontier: frontier)
+            header = AuditExportHeader(
+                origin: body.origin,
+                treeSize: size,
+                rootHash: checkpoint.rootHash,
+                checkpoint: checkpoint.note,
+                keyID: keyHex,
+                filters: [:],
+                chainStart: start,
+                frontier: frontier
+            )
         } else {
             query.order = .asc
             query.limit = Self.exportPageSize
             firstPage = try await store.events(matching: query)
             firstRows = []
-            header = AuditExportHeader(origin: body.origin, treeSize: size, rootHash: checkpoint.rootHash, checkpoint: checkpoint.note,
-                                       keyID: keyHex, filters: filters, chainStart: nil, frontier: [])
+            header = AuditExportHeader(
+                origin: body.origin,
+                treeSize: size,
+                rootHash: checkpoint.rootHash,
+                checkpoint: checkpoint.note,
+                keyID: keyHex,
+                filters: filters,
+                chainStart: nil,
+                frontier: []
+            )
         }
         let headers: HTTPFields = [
             .contentType: AuditExportFormat.mediaType,
@@ -108,7 +127,11 @@ extension AuditAPI {
     /// stored checkpoint's tree size below `size`, that checkpoint's line, so that a verifier
     /// locates a rewritten stretch between two signed roots instead of somewhere in the file.
     func streamContiguous(
-        first: [AuditStoredEvent], size: Int64, to writer: inout any ResponseBodyWriter, count: inout Int64, last: inout Int64?
+        first: [AuditStoredEvent],
+        size: Int64,
+        to writer: inout any ResponseBodyWriter,
+        count: inout Int64,
+        last: inout Int64?
     ) async throws {
         var rows = first
         var checkpoints = AuditCheckpointQueue(after: (first.first?.seq ?? 1) - 1, pageSize: Self.exportPageSize)
@@ -140,8 +163,12 @@ extension AuditAPI {
 
     /// The matching events up to seq `size`, page by page, each followed by its inclusion proof.
     func streamFiltered(
-        query: AuditQuery, first: AuditEventPage, size: Int64, to writer: inout any ResponseBodyWriter,
-        count: inout Int64, last: inout Int64?
+        query: AuditQuery,
+        first: AuditEventPage,
+        size: Int64,
+        to writer: inout any ResponseBodyWriter,
+        count: inout Int64,
+        last: inout Int64?
     ) async throws {
         var query = query
         var page = first
@@ -171,8 +198,14 @@ extension AuditAPI {
             "route": "GET /v1/export", "format": "jsonl", "filters": .object(filters.mapValues(JSONValue.string)),
             "count": .int(count), "tree_size": .int(size), "contiguous": .bool(filters.isEmpty),
         ])
-        try recordOwnEvent(AuditEventInput(
-            action: "audit.export", outcome: ok ? .success : .failure, actor: Self.actor(principal),
-            resource: .init(type: "audit_log", id: "GET /v1/export"), metadata: metadata))
+        try recordOwnEvent(
+            AuditEventInput(
+                action: "audit.export",
+                outcome: ok ? .success : .failure,
+                actor: Self.actor(principal),
+                resource: .init(type: "audit_log", id: "GET /v1/export"),
+                metadata: metadata
+            )
+        )
     }
 }

@@ -49,17 +49,35 @@ extension AuditAPI {
             prepared.reserveCapacity(lines.count)
             for (index, line) in lines.enumerated() {
                 guard line.count <= validator.configuration.maxEventBytes else {
-                    add(index, .failure(AuditTrailError(.tooLarge, "[\(index)]: too large", fieldErrors: [
-                        .init(field: "[\(index)]", message: "must be at most \(validator.configuration.maxEventBytes) bytes encoded"),
-                    ])))
+                    add(
+                        index,
+                        .failure(
+                            AuditTrailError(
+                                .tooLarge,
+                                "[\(index)]: too large",
+                                fieldErrors: [
+                                    .init(field: "[\(index)]", message: "must be at most \(validator.configuration.maxEventBytes) bytes encoded")
+                                ]
+                            )
+                        )
+                    )
                     continue
                 }
                 do throws(AuditTrailError) {
                     add(index, try AuditEventInput.read(jsonBytes: line, fieldPrefix: "[\(index)]."))
                 } catch {
-                    add(index, .failure(AuditTrailError(.invalidInput, "[\(index)]: invalid JSON", fieldErrors: error.fieldErrors.map {
-                        .init(field: "[\(index)]", message: $0.message)
-                    })))
+                    add(
+                        index,
+                        .failure(
+                            AuditTrailError(
+                                .invalidInput,
+                                "[\(index)]: invalid JSON",
+                                fieldErrors: error.fieldErrors.map {
+                                    .init(field: "[\(index)]", message: $0.message)
+                                }
+                            )
+                        )
+                    )
                 }
             }
         } else {
@@ -69,8 +87,11 @@ extension AuditAPI {
         guard count > 0 else { throw AuditTrailError.invalid("body", "must hold at least one event") }
         guard errors.isEmpty else {
             let bad = Set(errors.map { $0.field.prefix(while: { $0 != "." }) }).count
-            throw AuditTrailError(tooLarge ? .tooLarge : .invalidInput,
-                                  "\(bad) of \(count) events are invalid; nothing was stored", fieldErrors: errors)
+            throw AuditTrailError(
+                tooLarge ? .tooLarge : .invalidInput,
+                "\(bad) of \(count) events are invalid; nothing was stored",
+                fieldErrors: errors
+            )
         }
         let results = try await writer.append(contentsOf: prepared)
         let created = results.filter(\.created)

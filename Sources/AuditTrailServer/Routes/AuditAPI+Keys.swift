@@ -93,8 +93,11 @@ extension AuditAPI {
             if role == nil { errors.append(.init(field: "role", message: "must be one of admin, auditor, writer, viewer")) }
         }
         guard errors.isEmpty, let name, let role else {
-            throw AuditTrailError(.invalidInput, errors.count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid",
-                                  fieldErrors: errors)
+            throw AuditTrailError(
+                .invalidInput,
+                errors.count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid",
+                fieldErrors: errors
+            )
         }
         return (name, role, subject)
     }

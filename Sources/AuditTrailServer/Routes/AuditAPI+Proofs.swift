@@ -18,8 +18,9 @@ extension AuditAPI {
         let note = try AuditSignedNote(parsing: stored.note)
         let checkpoint = try AuditCheckpoint(body: note.text)
         // This server's signature; after a key change, the older key's until the next checkpoint.
-        guard let signature = note.signatures.first(where: { $0.name == publicKey.name && $0.keyID == publicKey.keyID })
-            ?? note.signatures.first
+        guard
+            let signature = note.signatures.first(where: { $0.name == publicKey.name && $0.keyID == publicKey.keyID })
+                ?? note.signatures.first
         else { throw AuditTrailError(.tampered, "the latest checkpoint has no signature") }
         let keyID = signature.keyID
         var w = AuditJSONWriter(capacity: 512 + stored.note.utf8.count)
@@ -97,10 +98,15 @@ extension AuditAPI {
             if let name = object.keys.sorted().first { throw AuditTrailError.invalid(name, "unknown field") }
         }
         let result = try await store.verifyLog(publicKey: publicKey)
-        try recordOwnEvent(AuditEventInput(
-            action: "audit.verify", outcome: result.ok ? .success : .failure, actor: Self.actor(principal),
-            resource: .init(type: "audit_log", id: "POST /v1/verify"),
-            metadata: .object(["checked": .int(result.checked), "first_bad_seq": result.problem.map { .int($0.seq) } ?? .null])))
+        try recordOwnEvent(
+            AuditEventInput(
+                action: "audit.verify",
+                outcome: result.ok ? .success : .failure,
+                actor: Self.actor(principal),
+                resource: .init(type: "audit_log", id: "POST /v1/verify"),
+                metadata: .object(["checked": .int(result.checked), "first_bad_seq": result.problem.map { .int($0.seq) } ?? .null])
+            )
+        )
         var w = AuditJSONWriter()
         w.object { o in
             o.bool("ok", result.ok)
@@ -131,11 +137,20 @@ extension AuditAPI {
         var seen = Set<String>()
         var errors: [AuditTrailError.FieldError] = []
         for (name, value) in try queryParameters(request) {
-            guard names.contains(name) else { errors.append(.init(field: name, message: "unknown parameter")); continue }
-            guard seen.insert(name).inserted else { errors.append(.init(field: name, message: "given more than once")); continue }
+            guard names.contains(name) else {
+                errors.append(.init(field: name, message: "unknown parameter"))
+                continue
+            }
+            guard seen.insert(name).inserted else {
+                errors.append(.init(field: name, message: "given more than once"))
+                continue
+            }
             guard value.utf8.count <= 19, value.utf8.allSatisfy({ (48...57).contains($0) || $0 == UInt8(ascii: "-") }),
-                  let number = Int64(value)
-            else { errors.append(.init(field: name, message: "must be an integer")); continue }
+                let number = Int64(value)
+            else {
+                errors.append(.init(field: name, message: "must be an integer"))
+                continue
+            }
             values[name] = number
         }
         for name in names where !seen.contains(name) { errors.append(.init(field: name, message: "is required")) }

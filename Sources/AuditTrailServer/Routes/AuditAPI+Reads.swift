@@ -67,7 +67,10 @@ extension AuditAPI {
             o.string("bucket", bucket.rawValue)
             o.array("histogram") { a in
                 for bin in stats.histogram {
-                    a.object { b in b.time("start", bin.start); b.int("count", bin.count) }
+                    a.object { b in
+                        b.time("start", bin.start)
+                        b.int("count", bin.count)
+                    }
                 }
             }
         }
@@ -101,7 +104,10 @@ extension AuditAPI {
             }
             o.array("seen") { a in
                 for action in seen.keys.sorted(by: CanonicalJSON.utf8Less) {
-                    a.object { e in e.string("action", action); e.int("count", seen[action]) }
+                    a.object { e in
+                        e.string("action", action)
+                        e.int("count", seen[action])
+                    }
                 }
             }
         }
@@ -115,7 +121,10 @@ extension AuditAPI {
         w.object { o in
             o.array("severities") { a in
                 for severity in AuditSeverity.allCases {
-                    a.object { s in s.string("name", severity.rawValue); s.int("level", Int64(severity.level)) }
+                    a.object { s in
+                        s.string("name", severity.rawValue)
+                        s.int("level", Int64(severity.level))
+                    }
                 }
             }
         }
@@ -139,8 +148,13 @@ extension AuditAPI {
         let metadata: JSONValue = .object([
             "route": .string(route), "parameters": .object(filter), "result_count": .int(Int64(resultCount)),
         ])
-        try recordOwnEvent(AuditEventInput(
-            action: "audit.query", actor: Self.actor(principal),
-            resource: .init(type: "audit_log", id: route), metadata: metadata))
+        try recordOwnEvent(
+            AuditEventInput(
+                action: "audit.query",
+                actor: Self.actor(principal),
+                resource: .init(type: "audit_log", id: route),
+                metadata: metadata
+            )
+        )
     }
 }

@@ -23,11 +23,17 @@ extension AuditAPI {
         let previous = try await store.retentionWindow() ?? retentionDefault
         try await store.setRetentionWindow(window, replacing: true)
         do {
-            let event = try validator.prepare(AuditEventInput(
-                action: "audit.retention.changed", actor: Self.actor(principal),
-                resource: .init(type: "audit_log", id: "events"),
-                metadata: .object(["days": window.days.map { .int(Int64($0)) } ?? .null,
-                                   "previous_days": previous.days.map { .int(Int64($0)) } ?? .null])))
+            let event = try validator.prepare(
+                AuditEventInput(
+                    action: "audit.retention.changed",
+                    actor: Self.actor(principal),
+                    resource: .init(type: "audit_log", id: "events"),
+                    metadata: .object([
+                        "days": window.days.map { .int(Int64($0)) } ?? .null,
+                        "previous_days": previous.days.map { .int(Int64($0)) } ?? .null,
+                    ])
+                )
+            )
             _ = try await writer.append(event)
         } catch {
             // A change that is not in the log must not take effect.

@@ -68,8 +68,11 @@ struct AuditAPI: Sendable {
 
     /// Reads the body up to `limit` bytes; more is a 413 naming `field` (never buffers unbounded).
     func readBody(_ request: Request, limit: Int, field: String) async throws -> ByteBuffer {
-        let tooLarge = AuditTrailError(.tooLarge, "\(field): larger than \(limit) bytes",
-                                       fieldErrors: [.init(field: field, message: "must be at most \(limit) bytes")])
+        let tooLarge = AuditTrailError(
+            .tooLarge,
+            "\(field): larger than \(limit) bytes",
+            fieldErrors: [.init(field: field, message: "must be at most \(limit) bytes")]
+        )
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
         do {
             return try await request.body.collect(upTo: limit)
@@ -80,8 +83,11 @@ struct AuditAPI: Sendable {
 
     /// A JSON response from hand-written bytes.
     func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     /// Queues an event about the log's own use (fire and forget; a full queue is a 503).
@@ -162,8 +168,13 @@ extension AuditAPI {
             }
             return json(w.bytes)
         } catch {
-            throw AuditProblem(.serviceUnavailable, slug: "not-ready", title: "Not ready",
-                               detail: "the store does not answer", headers: [.retryAfter: "1"])
+            throw AuditProblem(
+                .serviceUnavailable,
+                slug: "not-ready",
+                title: "Not ready",
+                detail: "the store does not answer",
+                headers: [.retryAfter: "1"]
+            )
         }
     }
 
@@ -174,8 +185,11 @@ extension AuditAPI {
             throw AuditProblem.forbidden("/metrics is served to loopback peers only (AUDITTRAIL_METRICS_PUBLIC=true opens it)")
         }
         let text = metrics.exposition(queueDepth: writer.queueDepth)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: text))
+        )
     }
 
     /// `GET /openapi.json`: the OpenAPI 3.1 document of exactly these routes.

@@ -63,7 +63,10 @@ struct AuditJSONWriter {
 
     mutating func time(_ name: String, _ value: AuditTime?) {
         key(name)
-        guard let value else { bytes += "null".utf8; return }
+        guard let value else {
+            bytes += "null".utf8
+            return
+        }
         bytes.append(UInt8(ascii: "\""))
         value.write(into: &bytes)
         bytes.append(UInt8(ascii: "\""))

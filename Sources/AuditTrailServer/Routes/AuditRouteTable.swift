@@ -22,9 +22,12 @@ struct AuditRouteTable: Sendable {
     init(routes: [Route]) {
         self.routes = routes
         self.parsed = routes.map { route in
-            (route.method, route.template.split(separator: "/").map { part in
-                part.hasPrefix("{") && part.hasSuffix("}") ? .parameter : .literal(part)
-            })
+            (
+                route.method,
+                route.template.split(separator: "/").map { part in
+                    part.hasPrefix("{") && part.hasSuffix("}") ? .parameter : .literal(part)
+                }
+            )
         }
     }
 

@@ -26,11 +26,21 @@ struct BenchEventGenerator {
             action: action,
             outcome: outcomeRoll < 90 ? .success : outcomeRoll < 97 ? .failure : .denied,
             description: "User u-\(user) performed \(action) on \(resourceType)",
-            actor: .init(id: "u-\(user)", name: "user\(user)", type: "user",
-                         ip: "10.\(next(4)).\(next(256)).\(next(256))", userAgent: "Mozilla/5.0 (X11; Linux x86_64) bench/1.0"),
+            actor: .init(
+                id: "u-\(user)",
+                name: "user\(user)",
+                type: "user",
+                ip: "10.\(next(4)).\(next(256)).\(next(256))",
+                userAgent: "Mozilla/5.0 (X11; Linux x86_64) bench/1.0"
+            ),
             resource: .init(type: resourceType, id: String(next(100_000)), namespace: "tenant-\(next(20))"),
-            request: .init(method: "POST", path: "/api/\(resourceType)s", status: 200, durationMS: Double(next(5000)) / 100,
-                           correlationID: "req-\(next(1_000_000_000))"),
+            request: .init(
+                method: "POST",
+                path: "/api/\(resourceType)s",
+                status: 200,
+                durationMS: Double(next(5000)) / 100,
+                correlationID: "req-\(next(1_000_000_000))"
+            ),
             riskScore: next(100),
             location: .init(country: Self.countries[next(Self.countries.count)]),
             tags: ["bench"],
@@ -41,13 +51,17 @@ struct BenchEventGenerator {
     /// A minimal event (action, actor id, outcome): ~280 bytes stored, the size the verification
     /// target of the provable-log issue assumes (SHA-256 of 256-byte messages).
     mutating func smallInput() -> AuditEventInput {
-        AuditEventInput(action: Self.actions[next(Self.actions.count)], outcome: next(10) < 9 ? .success : .failure,
-                        actor: .init(id: "u-\(next(10_000))"))
+        AuditEventInput(
+            action: Self.actions[next(Self.actions.count)],
+            outcome: next(10) < 9 ? .success : .failure,
+            actor: .init(id: "u-\(next(10_000))")
+        )
     }
 
     /// A JSON body for one event, as a producer would POST it.
     mutating func json() -> String {
         let user = next(10_000)
-        return #"{"action":"user.login","outcome":"success","description":"User u-\#(user) signed in","actor":{"id":"u-\#(user)","name":"user\#(user)","type":"user","ip":"10.1.\#(next(256)).\#(next(256))","user_agent":"Mozilla/5.0 (X11; Linux x86_64) bench/1.0"},"resource":{"type":"session","id":"\#(next(100_000))"},"request":{"method":"POST","path":"/login","status":200,"duration_ms":12.5},"location":{"country":"DE"},"tags":["bench"],"metadata":{"plan":"pro"}}"#
+        return
+            #"{"action":"user.login","outcome":"success","description":"User u-\#(user) signed in","actor":{"id":"u-\#(user)","name":"user\#(user)","type":"user","ip":"10.1.\#(next(256)).\#(next(256))","user_agent":"Mozilla/5.0 (X11; Linux x86_64) bench/1.0"},"resource":{"type":"session","id":"\#(next(100_000))"},"request":{"method":"POST","path":"/login","status":200,"duration_ms":12.5},"location":{"country":"DE"},"tags":["bench"],"metadata":{"plan":"pro"}}"#
     }
 }

@@ -64,10 +64,20 @@ struct IngestBench: AsyncParsableCommand {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
-        let elapsed = try await benchIngest(into: store, directory: directory, events: events, batch: batch, producers: producers,
-                                            checkpointEvents: checkpointEvents, smallEvents: smallEvents, logger: logger)
+        let elapsed = try await benchIngest(
+            into: store,
+            directory: directory,
+            events: events,
+            batch: batch,
+            producers: producers,
+            checkpointEvents: checkpointEvents,
+            smallEvents: smallEvents,
+            logger: logger
+        )
         let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
-        print("In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)")
+        print(
+            "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
+        )
         try await store.close()
     }
 
@@ -105,12 +115,24 @@ struct IngestBench: AsyncParsableCommand {
             try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
 
             print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
-            let batchResult = try runWrk(wrk, ["-t1", "-c\(batchConnections)", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
-                                               "http://127.0.0.1:\(port)/v1/events/batch"])
-            print("  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))")
+            let batchResult = try runWrk(
+                wrk,
+                [
+                    "-t1", "-c\(batchConnections)", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
+                    "http://127.0.0.1:\(port)/v1/events/batch",
+                ]
+            )
+            print(
+                "  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))"
+            )
             print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
-            let singleResult = try runWrk(wrk, ["-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", scripts + "/single.lua",
-                                                "http://127.0.0.1:\(port)/v1/events"])
+            let singleResult = try runWrk(
+                wrk,
+                [
+                    "-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", scripts + "/single.lua",
+                    "http://127.0.0.1:\(port)/v1/events",
+                ]
+            )
             print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -127,8 +149,12 @@ struct IngestBench: AsyncParsableCommand {
     private func runWrk(_ wrk: String, _ arguments: [String]) throws -> WrkResult {
         let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = try ChildProcess(executable: wrk, arguments: arguments, environment: ProcessInfo.processInfo.environment,
-                                       outputPath: path)
+        let process = try ChildProcess(
+            executable: wrk,
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment,
+            outputPath: path
+        )
         process.wait()
         let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         func field(_ prefix: String) -> String? {
@@ -157,33 +183,46 @@ struct IngestBench: AsyncParsableCommand {
 /// that `audittrail verify --data-dir` and `serve` work on the benchmark's log) from `producers`
 /// tasks, printing the rate of every 100,000; returns the seconds taken until the last commit.
 func benchIngest(
-    into store: SQLiteAuditStore, directory: String, events: Int, batch: Int, producers: Int, checkpointEvents: Int,
-    smallEvents: Bool = false, logger: Logger
+    into store: SQLiteAuditStore,
+    directory: String,
+    events: Int,
+    batch: Int,
+    producers: Int,
+    checkpointEvents: Int,
+    smallEvents: Bool = false,
+    logger: Logger
 ) async throws -> Double {
     let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
     let windowSize = 100_000
-    var observers: [AuditWriter.Observer] = [{ commit in
-        let line: String? = progress.withLock { state in
-            state.committed += commit.count
-            state.windowCount += commit.count
-            guard state.windowCount >= windowSize else { return nil }
-            let now = ContinuousClock.now
-            let rate = Double(state.windowCount) / seconds(now - state.windowStart)
-            let text = "  \(state.committed) events: \(Int(rate)) events/s over the last \(state.windowCount)"
-            state.windowStart = now
-            state.windowCount = 0
-            return text
+    var observers: [AuditWriter.Observer] = [
+        { commit in
+            let line: String? = progress.withLock { state in
+                state.committed += commit.count
+                state.windowCount += commit.count
+                guard state.windowCount >= windowSize else { return nil }
+                let now = ContinuousClock.now
+                let rate = Double(state.windowCount) / seconds(now - state.windowStart)
+                let text = "  \(state.committed) events: \(Int(rate)) events/s over the last \(state.windowCount)"
+                state.windowStart = now
+                state.windowCount = 0
+                return text
+            }
+            if let line { print(line) }
         }
-        if let line { print(line) }
-    }]
+    ]
     var services: [any Service] = [store]
     if checkpointEvents > 0 {
         var configuration = AuditCheckpointer.Configuration()
         configuration.events = Int64(checkpointEvents)
         let origin = "audittrail/" + (try await store.logID())
         let signer = try AuditSigner.loadOrCreate(at: directory + "/" + AuditServerConfiguration.signingKeyFileName, name: origin)
-        let checkpointer = try AuditCheckpointer(store: store, signer: signer, origin: origin,
-                                                 configuration: configuration, logger: logger)
+        let checkpointer = try AuditCheckpointer(
+            store: store,
+            signer: signer,
+            origin: origin,
+            configuration: configuration,
+            logger: logger
+        )
         observers.append(checkpointer.writerObserver)
         services.append(checkpointer)
     }

@@ -33,6 +33,8 @@ struct PrepareBench: AsyncParsableCommand {
             checksum &+= prepared.parts.head.count
         }
         let elapsed = seconds(ContinuousClock.now - start)
-        print("prepare: \(events) events in \(String(format: "%.2f", elapsed)) s = \(String(format: "%.2f", elapsed / Double(events) * 1e6)) µs/event (\(Int(Double(events) / elapsed)) events/s on one core) [\(checksum % 10)]")
+        print(
+            "prepare: \(events) events in \(String(format: "%.2f", elapsed)) s = \(String(format: "%.2f", elapsed / Double(events) * 1e6)) µs/event (\(Int(Double(events) / elapsed)) events/s on one core) [\(checksum % 10)]"
+        )
     }
 }

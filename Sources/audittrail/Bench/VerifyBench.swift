@@ -46,8 +46,16 @@ struct VerifyBench: AsyncParsableCommand {
         if dataDirectory == nil {
             let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
             print("Writing \(events) \(smallEvents ? "minimal" : "typical") events (checkpoint every 1,000)…")
-            let elapsed = try await benchIngest(into: store, directory: directory, events: events, batch: 10_000, producers: 2, checkpointEvents: 1000,
-                                                smallEvents: smallEvents, logger: logger)
+            let elapsed = try await benchIngest(
+                into: store,
+                directory: directory,
+                events: events,
+                batch: 10_000,
+                producers: 2,
+                checkpointEvents: 1000,
+                smallEvents: smallEvents,
+                logger: logger
+            )
             print("  written in \(String(format: "%.1f", elapsed)) s")
             try await store.close()
         } else if !FileManager.default.fileExists(atPath: directory + "/audit.sqlite") {
@@ -60,16 +68,23 @@ struct VerifyBench: AsyncParsableCommand {
             let clock = ContinuousClock.now
             let chain = try await store.verifyChain()
             let elapsed = seconds(ContinuousClock.now - clock)
-            print("verifyChain: \(chain.checked) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(chain.checked) / elapsed)) events/s (ok: \(chain.ok))")
+            print(
+                "verifyChain: \(chain.checked) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(chain.checked) / elapsed)) events/s (ok: \(chain.ok))"
+            )
         }
         if selected.contains("log") {
             let clock = ContinuousClock.now
             let log = try await store.verifyLog(publicKey: nil)
             let elapsed = seconds(ContinuousClock.now - clock)
-            print("verifyLog (chain + Merkle leaves and nodes + \(log.checkpointsChecked) checkpoint roots): \(log.checked) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(log.checked) / elapsed)) events/s (ok: \(log.ok))")
+            print(
+                "verifyLog (chain + Merkle leaves and nodes + \(log.checkpointsChecked) checkpoint roots): \(log.checked) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(log.checked) / elapsed)) events/s (ok: \(log.ok))"
+            )
         }
         let size = head.seq
-        guard selected.contains("proofs"), size >= 2 else { try await store.close(); return }
+        guard selected.contains("proofs"), size >= 2 else {
+            try await store.close()
+            return
+        }
         let root = try await store.root(size: size)
         var inclusion: [Double] = []
         for _ in 0..<proofs {

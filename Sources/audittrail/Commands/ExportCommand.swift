@@ -71,8 +71,12 @@ struct ExportCommand: AsyncParsableCommand {
         var written: Int64 = 0
         let response: LoopbackHTTP.StreamedResponse
         do {
-            response = try LoopbackHTTP.stream(host: address.host, port: address.port, path: path,
-                                               headers: [("Authorization", "Bearer \(apiKey)")]) { piece in
+            response = try LoopbackHTTP.stream(
+                host: address.host,
+                port: address.port,
+                path: path,
+                headers: [("Authorization", "Bearer \(apiKey)")]
+            ) { piece in
                 try handle.write(contentsOf: piece)
                 written += Int64(piece.count)
             }
@@ -99,11 +103,12 @@ struct ExportCommand: AsyncParsableCommand {
     /// A server's problem answer as a CLI error: field errors name the flag of the parameter.
     static func problemMessage(_ response: LoopbackHTTP.StreamedResponse) -> String {
         let body = (try? JSONParser.parse(response.errorBody))?.objectValue
-        let fields = body?["errors"]?.arrayValue?.compactMap { error -> String? in
-            guard let field = error["field"]?.stringValue, let message = error["message"]?.stringValue else { return nil }
-            let flag = field == "q" ? "-q" : "--" + field.replacingOccurrences(of: "_", with: "-")
-            return "\(flag): \(message)"
-        } ?? []
+        let fields =
+            body?["errors"]?.arrayValue?.compactMap { error -> String? in
+                guard let field = error["field"]?.stringValue, let message = error["message"]?.stringValue else { return nil }
+                let flag = field == "q" ? "-q" : "--" + field.replacingOccurrences(of: "_", with: "-")
+                return "\(flag): \(message)"
+            } ?? []
         if !fields.isEmpty { return fields.joined(separator: "\n") }
         let detail = body?["detail"]?.stringValue ?? String(decoding: response.errorBody.prefix(200), as: UTF8.self)
         return "--server: GET /v1/export answered \(response.status): \(detail)"
@@ -115,7 +120,7 @@ struct ExportCommand: AsyncParsableCommand {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import AuditTrail
 import AuditTrailSQLite
+import Foundation
 
 /// `audittrail keys create|list|revoke`: API keys, straight on the data directory (the server may
 /// be running; key changes take effect within seconds).
@@ -18,7 +18,10 @@ struct KeysCommand: AsyncParsableCommand {
             discussion: "Give it to whoever verifies checkpoints: audittrail verify --public-key KEY, or any C2SP signed-note verifier."
         )
 
-        @Option(name: .customLong("signing-key"), help: "The signing key file (default: $AUDITTRAIL_SIGNING_KEY_FILE or signing.key in the data directory).")
+        @Option(
+            name: .customLong("signing-key"),
+            help: "The signing key file (default: $AUDITTRAIL_SIGNING_KEY_FILE or signing.key in the data directory)."
+        )
         var signingKey: String?
 
         @OptionGroup var data: DataDirectoryOptions
@@ -27,7 +30,7 @@ struct KeysCommand: AsyncParsableCommand {
             let path = signingKeyPath(signingKey, data)
             do {
                 print(try AuditSigner.load(from: path).publicKey.text)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 throw ValidationError("--signing-key: no key at \(path); the server creates it on first start")
             } catch {
                 throw ValidationError("--signing-key: \(path): \(error.message)")
@@ -38,7 +41,8 @@ struct KeysCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key; its secret is printed once.",
-            discussion: "Roles: admin (everything), auditor (read all, verify), writer (ingest only), viewer (reads only events whose actor.id is --subject)."
+            discussion:
+                "Roles: admin (everything), auditor (read all, verify), writer (ingest only), viewer (reads only events whose actor.id is --subject)."
         )
 
         @Option(help: "admin, auditor, writer or viewer.")
@@ -84,7 +88,9 @@ struct KeysCommand: AsyncParsableCommand {
                 print(secret)
             } else if json {
                 let subjectJSON = key.subject.map { "\"\(jsonEscaped($0))\"" } ?? "null"
-                print(#"{"id":"\#(key.id)","key":"\#(secret)","name":"\#(jsonEscaped(key.name))","role":"\#(key.role.rawValue)","subject":\#(subjectJSON)}"#)
+                print(
+                    #"{"id":"\#(key.id)","key":"\#(secret)","name":"\#(jsonEscaped(key.name))","role":"\#(key.role.rawValue)","subject":\#(subjectJSON)}"#
+                )
             } else {
                 print("Created \(key.role.rawValue) key \(key.id) (\(key.name)).")
                 print("Key (shown once, store it now): \(secret)")

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import AuditTrail
 import AuditTrailSQLite
+import Foundation
 
 /// `audittrail query`: the same filters as `GET /v1/events`, straight on a data directory.
 struct QueryCommand: AsyncParsableCommand {

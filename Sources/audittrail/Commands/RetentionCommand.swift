@@ -53,11 +53,15 @@ struct RetentionCommand: AsyncParsableCommand {
             if json {
                 let days = window.days.map(String.init) ?? "null"
                 let removedAt = anchor.map { "\"\($0.removedAt.rfc3339)\"" } ?? "null"
-                print(#"{"days":\#(days),"stored":\#(stored != nil),"removed_through_seq":\#(removed),"first_seq":\#(removed + 1),"last_removed_at":\#(removedAt),"head_seq":\#(head.seq)}"#)
+                print(
+                    #"{"days":\#(days),"stored":\#(stored != nil),"removed_through_seq":\#(removed),"first_seq":\#(removed + 1),"last_removed_at":\#(removedAt),"head_seq":\#(head.seq)}"#
+                )
             } else {
                 print("Retention: \(window)" + (stored == nil ? " (not stored yet: the server stores it on first start)" : ""))
                 if let anchor {
-                    print("Removed: events 1…\(anchor.seq), last at \(anchor.removedAt.rfc3339); oldest remaining seq \(anchor.seq + 1), head seq \(head.seq)")
+                    print(
+                        "Removed: events 1…\(anchor.seq), last at \(anchor.removedAt.rfc3339); oldest remaining seq \(anchor.seq + 1), head seq \(head.seq)"
+                    )
                 } else {
                     print("Removed: none; head seq \(head.seq)")
                 }
@@ -68,7 +72,8 @@ struct RetentionCommand: AsyncParsableCommand {
     struct SetWindow: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
-            abstract: "Set the window: a number of days (1–36500), or off (also 0). Recorded as audit.retention.changed.")
+            abstract: "Set the window: a number of days (1–36500), or off (also 0). Recorded as audit.retention.changed."
+        )
 
         @Argument(help: "Days to keep events (1–36500), or off.")
         var days: String
@@ -90,11 +95,17 @@ struct RetentionCommand: AsyncParsableCommand {
                 let previous = try await store.retentionWindow() ?? initial
                 try await store.setRetentionWindow(window, replacing: true)
                 do {
-                    let event = try AuditEventValidator().prepare(AuditEventInput(
-                        action: "audit.retention.changed", actor: RetentionCommand.cliActor,
-                        resource: .init(type: "audit_log", id: "events"),
-                        metadata: .object(["days": window.days.map { .int(Int64($0)) } ?? .null,
-                                           "previous_days": previous.days.map { .int(Int64($0)) } ?? .null])))
+                    let event = try AuditEventValidator().prepare(
+                        AuditEventInput(
+                            action: "audit.retention.changed",
+                            actor: RetentionCommand.cliActor,
+                            resource: .init(type: "audit_log", id: "events"),
+                            metadata: .object([
+                                "days": window.days.map { .int(Int64($0)) } ?? .null,
+                                "previous_days": previous.days.map { .int(Int64($0)) } ?? .null,
+                            ])
+                        )
+                    )
                     _ = try await store.append([event])
                 } catch {
                     // A change that is not in the log must not take effect.
@@ -108,7 +119,8 @@ struct RetentionCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove the events older than the window now (what the server does every hour).")
+            abstract: "Remove the events older than the window now (what the server does every hour)."
+        )
 
         @OptionGroup var data: DataDirectoryOptions
 
@@ -118,8 +130,13 @@ struct RetentionCommand: AsyncParsableCommand {
             let logger = RetentionCommand.logger
             let (run, checkpoint) = try await withStore(data) { store in
                 let writer = AuditWriter(store: store, logger: logger)
-                let retention = try AuditRetention(store: store, writer: writer, validator: AuditEventValidator(),
-                                                   configuration: configuration, logger: logger)
+                let retention = try AuditRetention(
+                    store: store,
+                    writer: writer,
+                    validator: AuditEventValidator(),
+                    configuration: configuration,
+                    logger: logger
+                )
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await writer.run() }
                     let run = try await retention.runOnce()
@@ -132,8 +149,10 @@ struct RetentionCommand: AsyncParsableCommand {
             if run.window.isOff {
                 print("Retention is off; nothing removed.")
             } else if run.removed > 0 {
-                print("Removed \(run.removed) events in \(run.batches) batch\(run.batches == 1 ? "" : "es") (window \(run.window)); oldest remaining seq \(run.firstSeq)"
-                    + (run.recordedSeq.map { "; recorded as event seq \($0)" } ?? "") + ".")
+                print(
+                    "Removed \(run.removed) events in \(run.batches) batch\(run.batches == 1 ? "" : "es") (window \(run.window)); oldest remaining seq \(run.firstSeq)"
+                        + (run.recordedSeq.map { "; recorded as event seq \($0)" } ?? "") + "."
+                )
             } else if checkpoint == nil {
                 print("Nothing removed: no checkpoint is signed yet (start the server once; only checkpointed events are removed).")
             } else {

@@ -56,13 +56,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("checkpoint-seconds"), help: "Sign a checkpoint at least this often while the log grows, in seconds (default 10).")
     var checkpointSeconds: String?
 
-    @Option(name: .customLong("signing-key"), help: "The checkpoint signing key file (default signing.key in the data directory, created on first start).")
+    @Option(
+        name: .customLong("signing-key"),
+        help: "The checkpoint signing key file (default signing.key in the data directory, created on first start)."
+    )
     var signingKey: String?
 
     @Option(name: .customLong("log-origin"), help: "The checkpoints' origin line (default audittrail/<log id>).")
     var logOrigin: String?
 
-    @Option(name: .customLong("retention-days"), help: "Days events are kept, 1–36500, or off (default 90); applies while the data directory has no window stored (then: PUT /v1/retention or `audittrail retention set`).")
+    @Option(
+        name: .customLong("retention-days"),
+        help:
+            "Days events are kept, 1–36500, or off (default 90); applies while the data directory has no window stored (then: PUT /v1/retention or `audittrail retention set`)."
+    )
     var retentionDays: String?
 
     @Option(name: .customLong("retention-interval-seconds"), help: "Seconds between retention runs (default 3600).")
@@ -116,7 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let signingKey { configuration.signingKeyFile = signingKey }
         if let logOrigin { configuration.logOrigin = logOrigin }
         if let window = try retentionDays.map({ try AuditRetentionWindow(parsing: $0) }) { configuration.retention.initialWindow = window }
-        if let interval = retentionIntervalSeconds.flatMap(AuditServerConfiguration.checkpointInterval) { configuration.retention.interval = interval }
+        if let interval = retentionIntervalSeconds.flatMap(AuditServerConfiguration.checkpointInterval) {
+            configuration.retention.interval = interval
+        }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

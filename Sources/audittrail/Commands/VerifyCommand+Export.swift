@@ -19,10 +19,12 @@ extension VerifyCommand {
         let total = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         let showProgress = !quiet && !json && total > 8 * Int64(Self.exportChunkBytes)
         var shownPercent: Int64 = -1
-        let chunks = AnySequence { AnyIterator { () -> [UInt8]? in
-            guard let data = try? handle.read(upToCount: Self.exportChunkBytes), !data.isEmpty else { return nil }
-            return [UInt8](data)
-        } }
+        let chunks = AnySequence {
+            AnyIterator { () -> [UInt8]? in
+                guard let data = try? handle.read(upToCount: Self.exportChunkBytes), !data.isEmpty else { return nil }
+                return [UInt8](data)
+            }
+        }
         let result = AuditExportVerifier.verify(chunks: chunks, publicKey: key) { bytes, events in
             guard showProgress, total > 0 else { return }
             let percent = bytes * 100 / total
@@ -38,22 +40,30 @@ extension VerifyCommand {
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             func number(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-            print(#"{"ok":\#(result.ok),"checked":\#(result.events),"first_bad_seq":\#(number(problem?.seq)),"problem":\#(text),"kind":\#(kind),"line":\#(number(result.problemLine.map(Int64.init))),"tree_size":\#(number(header?.treeSize)),"contiguous":\#(header.map { "\($0.contiguous)" } ?? "null"),"first_seq":\#(number(firstSeq)),"last_seq":\#(number(result.lastSeq)),"checkpoints_checked":\#(result.checkpointsChecked)}"#)
+            print(
+                #"{"ok":\#(result.ok),"checked":\#(result.events),"first_bad_seq":\#(number(problem?.seq)),"problem":\#(text),"kind":\#(kind),"line":\#(number(result.problemLine.map(Int64.init))),"tree_size":\#(number(header?.treeSize)),"contiguous":\#(header.map { "\($0.contiguous)" } ?? "null"),"first_seq":\#(number(firstSeq)),"last_seq":\#(number(result.lastSeq)),"checkpoints_checked":\#(result.checkpointsChecked)}"#
+            )
         } else if let problem = result.problem {
             let line = result.problemLine.map { " (line \($0))" } ?? ""
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)\(line)")
             print("\(result.events) events verified before it.")
         } else if let header {
             let range = result.lastSeq.map { last in firstSeq.map { "seq \($0)…\(last)" } ?? "up to seq \(last)" } ?? "none"
-            print("OK: \(result.events) events (\(range)) of \(header.origin) verified against the checkpoint at tree size "
-                + "\(header.treeSize) signed by \(key.text)")
+            print(
+                "OK: \(result.events) events (\(range)) of \(header.origin) verified against the checkpoint at tree size "
+                    + "\(header.treeSize) signed by \(key.text)"
+            )
             if header.contiguous {
-                print("Contiguous: every event from seq \(firstSeq ?? 1) to \(header.treeSize); the chain and the rebuilt Merkle root match the signed root"
-                    + " and the \(result.checkpointsChecked) signed checkpoints on the way.")
+                print(
+                    "Contiguous: every event from seq \(firstSeq ?? 1) to \(header.treeSize); the chain and the rebuilt Merkle root match the signed root"
+                        + " and the \(result.checkpointsChecked) signed checkpoints on the way."
+                )
             } else {
                 let filters = header.filters.keys.sorted().map { "\($0)=\(header.filters[$0]!)" }.joined(separator: " ")
-                print("Filtered (\(filters)): each event's inclusion proof leads to the signed root — the events are in the log;"
-                    + " the file is not proven to hold every matching event.")
+                print(
+                    "Filtered (\(filters)): each event's inclusion proof leads to the signed root — the events are in the log;"
+                        + " the file is not proven to hold every matching event."
+                )
             }
         }
         if !result.ok { throw ExitCode(1) }

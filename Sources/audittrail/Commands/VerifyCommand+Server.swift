@@ -53,8 +53,13 @@ extension VerifyCommand {
         func get(_ path: String, method: String = "GET") throws -> [String: JSONValue] {
             let response: LoopbackHTTP.Response
             do {
-                response = try LoopbackHTTP.request(host: server.host, port: server.port, method: method, path: path,
-                                                    headers: [("Authorization", "Bearer \(apiKey)")])
+                response = try LoopbackHTTP.request(
+                    host: server.host,
+                    port: server.port,
+                    method: method,
+                    path: path,
+                    headers: [("Authorization", "Bearer \(apiKey)")]
+                )
             } catch {
                 throw ValidationError("--server: \(error)")
             }
@@ -88,17 +93,25 @@ extension VerifyCommand {
             problem = .init(seq: 1, kind: .badSignature, detail: "the newest checkpoint is not signed by \(key.text): \(error.message)")
         }
         if problem == nil, let pinnedKey = entry?.publicKey, pinnedKey != key.text {
-            problem = .init(seq: 1, kind: .badSignature,
-                            detail: "\(pinnedKey) signed the checkpoint verified before, but the log is now checked with \(key.text) (a replaced key)")
+            problem = .init(
+                seq: 1,
+                kind: .badSignature,
+                detail: "\(pinnedKey) signed the checkpoint verified before, but the log is now checked with \(key.text) (a replaced key)"
+            )
         }
         // The log still extends what was verified before.
         if problem == nil, let checkpoint, let pinned = entry?.pinned {
             if pinned.treeSize > checkpoint.size {
-                problem = .init(seq: checkpoint.size + 1, kind: .truncated,
-                                detail: "tree size \(pinned.treeSize) was verified before, but the newest checkpoint is at \(checkpoint.size)")
+                problem = .init(
+                    seq: checkpoint.size + 1,
+                    kind: .truncated,
+                    detail: "tree size \(pinned.treeSize) was verified before, but the newest checkpoint is at \(checkpoint.size)"
+                )
             } else if pinned.treeSize > 0 {
-                let proof = pinned.treeSize == checkpoint.size ? [] :
-                    try get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue?
+                let proof =
+                    pinned.treeSize == checkpoint.size
+                    ? []
+                    : try get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue?
                         .map { $0.stringValue.flatMap(AuditBase64.decode) ?? [] } ?? []
                 do throws(AuditTrailError) {
                     if pinned.treeSize == checkpoint.size {
@@ -106,12 +119,20 @@ extension VerifyCommand {
                             throw AuditTrailError(.tampered, "the root at tree size \(checkpoint.size) changed")
                         }
                     } else {
-                        try AuditMerkle.verifyConsistency(from: pinned.treeSize, to: checkpoint.size, oldRoot: pinned.rootHash,
-                                                          newRoot: checkpoint.rootHash, proof: proof)
+                        try AuditMerkle.verifyConsistency(
+                            from: pinned.treeSize,
+                            to: checkpoint.size,
+                            oldRoot: pinned.rootHash,
+                            newRoot: checkpoint.rootHash,
+                            proof: proof
+                        )
                     }
                 } catch {
-                    problem = .init(seq: 1, kind: .truncated,
-                                    detail: "the log is not an extension of tree size \(pinned.treeSize) verified before: \(error.message)")
+                    problem = .init(
+                        seq: 1,
+                        kind: .truncated,
+                        detail: "the log is not an extension of tree size \(pinned.treeSize) verified before: \(error.message)"
+                    )
                 }
             }
         }
@@ -128,8 +149,11 @@ extension VerifyCommand {
         }
         if problem == nil, let statePath, let checkpoint {
             saved.logs[entryKey] = VerifyState.Entry(
-                origin: origin, pinned: AuditPinnedCheckpoint(treeSize: checkpoint.size, rootHash: checkpoint.rootHash),
-                publicKey: key.text, verifiedAt: .now())
+                origin: origin,
+                pinned: AuditPinnedCheckpoint(treeSize: checkpoint.size, rootHash: checkpoint.rootHash),
+                publicKey: key.text,
+                verifiedAt: .now()
+            )
             do {
                 try saved.save(to: statePath)
             } catch let error as AuditTrailError {
@@ -142,7 +166,9 @@ extension VerifyCommand {
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             let checked = serverChecked.map(String.init) ?? "null"
-            print(#"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked)}"#)
+            print(
+                #"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked)}"#
+            )
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
         } else {

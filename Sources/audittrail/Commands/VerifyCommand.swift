@@ -9,7 +9,8 @@ import Foundation
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) , a running server or an export file; exits 1 and names the first bad seq.",
+        abstract:
+            "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) , a running server or an export file; exits 1 and names the first bad seq.",
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
@@ -59,7 +60,9 @@ struct VerifyCommand: AsyncParsableCommand {
     func validate() throws {
         if export != nil {
             if server != nil || apiKey != nil || full || data.dataDirectory != nil || signingKey != nil || state != nil || noState {
-                throw ValidationError("--export: cannot be combined with --server, --api-key, --full, --data-dir, --signing-key, --state or --no-state")
+                throw ValidationError(
+                    "--export: cannot be combined with --server, --api-key, --full, --data-dir, --signing-key, --state or --no-state"
+                )
             }
             guard publicKey != nil else {
                 throw ValidationError("--public-key: required with --export (the key `audittrail keys public` prints)")
@@ -99,18 +102,24 @@ struct VerifyCommand: AsyncParsableCommand {
         if showProgress { FileHandleOutput.standardError("") }
         var problem = result.problem
         if problem == nil, let pinnedKey, pinnedKey != key?.text {
-            problem = .init(seq: 1, kind: .badSignature,
-                            detail: "the log's key is \(key?.text ?? "gone"), but \(pinnedKey) signed the checkpoint verified before (a replaced key)")
+            problem = .init(
+                seq: 1,
+                kind: .badSignature,
+                detail: "the log's key is \(key?.text ?? "gone"), but \(pinnedKey) signed the checkpoint verified before (a replaced key)"
+            )
         }
         var saved = statePath.flatMap { try? VerifyState.load(from: $0) } ?? VerifyState()
         // Never move the kept checkpoint back (checkpoints deleted behind the server's back).
         if problem == nil, let statePath, let latest = result.latestCheckpoint,
-           latest.treeSize >= saved.logs[logID]?.pinned.treeSize ?? 0 {
+            latest.treeSize >= saved.logs[logID]?.pinned.treeSize ?? 0
+        {
             let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: latest.note).text).origin) ?? ""
             saved.logs[logID] = VerifyState.Entry(
                 origin: origin,
                 pinned: AuditPinnedCheckpoint(treeSize: latest.treeSize, rootHash: latest.rootHash, frontier: result.latestFrontier),
-                publicKey: key?.text, verifiedAt: .now())
+                publicKey: key?.text,
+                verifiedAt: .now()
+            )
             do {
                 try saved.save(to: statePath)
             } catch let error as AuditTrailError {
@@ -122,7 +131,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let bad = problem.map { String($0.seq) } ?? "null"
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
-            print(#"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#)
+            print(
+                #"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#
+            )
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
             print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
@@ -133,8 +144,10 @@ struct VerifyCommand: AsyncParsableCommand {
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
             if let anchor = result.anchor {
-                print("Events 1…\(anchor.seq) were removed by retention; verified from its anchor"
-                    + " (\(result.checkpointsCoveredByAnchor) older checkpoints checked by signature only).")
+                print(
+                    "Events 1…\(anchor.seq) were removed by retention; verified from its anchor"
+                        + " (\(result.checkpointsCoveredByAnchor) older checkpoints checked by signature only)."
+                )
             }
         }
         if problem != nil { throw ExitCode(1) }
@@ -158,7 +171,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let path = signingKeyPath(signingKey, data)
         do {
             return try AuditSigner.load(from: path).publicKey
-        } catch where error.code == .notFound && !hasCheckpoints && signingKey == nil {
+        } catch  where error.code == .notFound && !hasCheckpoints && signingKey == nil {
             return nil
         } catch {
             throw ValidationError("--signing-key: \(path): \(error.message); pass --public-key to verify with the published key")

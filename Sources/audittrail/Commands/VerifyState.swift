@@ -30,18 +30,21 @@ struct VerifyState {
         guard let data = FileManager.default.contents(atPath: path) else { return VerifyState() }
         func bad(_ rule: String) -> AuditTrailError { AuditTrailError.invalid("state", "\(path): \(rule)") }
         guard case .object(let root) = try JSONParser.parse(Array(data)), root["version"]?.int64Value == 1,
-              case .object(let logs)? = root["logs"]
+            case .object(let logs)? = root["logs"]
         else { throw bad("is not a verify state file (version 1)") }
         var state = VerifyState()
         for (id, value) in logs {
             guard case .object(let entry) = value, let size = entry["tree_size"]?.int64Value, size >= 0,
-                  let root = entry["root_hash"]?.stringValue.flatMap(AuditBase64.decode), root.count == AuditMerkle.hashSize,
-                  let frontier = entry["frontier"]?.arrayValue?.map({ $0.stringValue.flatMap(AuditBase64.decode) ?? [] }),
-                  let verifiedAt = entry["verified_at"]?.stringValue.flatMap(AuditTime.init(rfc3339:))
+                let root = entry["root_hash"]?.stringValue.flatMap(AuditBase64.decode), root.count == AuditMerkle.hashSize,
+                let frontier = entry["frontier"]?.arrayValue?.map({ $0.stringValue.flatMap(AuditBase64.decode) ?? [] }),
+                let verifiedAt = entry["verified_at"]?.stringValue.flatMap(AuditTime.init(rfc3339:))
             else { throw bad("entry \(id) is malformed") }
-            state.logs[id] = Entry(origin: entry["origin"]?.stringValue ?? "",
-                                   pinned: AuditPinnedCheckpoint(treeSize: size, rootHash: root, frontier: frontier),
-                                   publicKey: entry["public_key"]?.stringValue, verifiedAt: verifiedAt)
+            state.logs[id] = Entry(
+                origin: entry["origin"]?.stringValue ?? "",
+                pinned: AuditPinnedCheckpoint(treeSize: size, rootHash: root, frontier: frontier),
+                publicKey: entry["public_key"]?.stringValue,
+                verifiedAt: verifiedAt
+            )
         }
         return state
     }
@@ -63,8 +66,11 @@ struct VerifyState {
         let bytes = CanonicalJSON.encode(.object(["version": .int(1), "logs": .object(logs)])) + [0x0A]
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {

@@ -19,7 +19,11 @@ extension LoopbackHTTP {
 
     /// Sends a GET and passes each piece of a 200 answer's body to `body` as it arrives.
     static func stream(
-        host: String, port: Int, path: String, headers: [(String, String)], body: ([UInt8]) throws -> Void
+        host: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)],
+        body: ([UInt8]) throws -> Void
     ) throws -> StreamedResponse {
         let fd = try openConnection(host: host, port: port)
         defer { close(fd) }
@@ -92,7 +96,10 @@ extension LoopbackHTTP {
                 } else {
                     let byte = input[index]
                     index += 1
-                    guard byte == 10 else { sizeLine.append(byte); continue }
+                    guard byte == 10 else {
+                        sizeLine.append(byte)
+                        continue
+                    }
                     let text = String(decoding: sizeLine, as: UTF8.self).split(separator: ";").first ?? ""
                     sizeLine = []
                     let size = Int(String(text.filter { !" \r\t".contains($0) }), radix: 16) ?? 0

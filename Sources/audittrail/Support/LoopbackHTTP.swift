@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,14 +22,23 @@ enum LoopbackHTTP {
     }
 
     static func request(
-        port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []
+        port: Int,
+        method: String,
+        path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = []
     ) throws -> Response {
         try request(host: "127.0.0.1", port: port, method: method, path: path, headers: headers, body: body)
     }
 
     /// One request to `host` (a name or an address) on `port`.
     static func request(
-        host: String, port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []
+        host: String,
+        port: Int,
+        method: String,
+        path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = []
     ) throws -> Response {
         let fd = try openConnection(host: host, port: port)
         defer { close(fd) }
@@ -69,7 +80,13 @@ enum LoopbackHTTP {
 
     /// Sends one request (`Connection: close`) on `fd`.
     static func sendRequest(
-        _ fd: Int32, host: String, port: Int, method: String, path: String, headers: [(String, String)], body: [UInt8]
+        _ fd: Int32,
+        host: String,
+        port: Int,
+        method: String,
+        path: String,
+        headers: [(String, String)],
+        body: [UInt8]
     ) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -125,5 +142,3 @@ enum LoopbackHTTP {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
-
-import Foundation

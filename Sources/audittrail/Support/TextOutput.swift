@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import AuditTrail
 import AuditTrailSQLite
+import Foundation
 
 /// Escapes a string for inclusion in hand-written JSON.
 func jsonEscaped(_ text: String) -> String {

@@ -1,6 +1,7 @@
 import AuditTrail
 import Foundation
 import Testing
+
 @testable import audittrail
 
 /// `audittrail export` against the real server binary, and `audittrail verify --export` offline.

@@ -3,6 +3,7 @@ import AuditTrailSQLite
 import Foundation
 import SQLiteNIO
 import Testing
+
 @testable import audittrail
 
 /// `audittrail retention` with the real binary on a data directory written by the real server:
@@ -29,8 +30,10 @@ struct RetentionCLITests {
 
         let shown = try runCLI(["retention", "show", "--json", "--data-dir", directory])
         #expect(shown.status == 0, "\(shown.output)")
-        #expect(shown.output.contains(#"{"days":90,"stored":true,"removed_through_seq":0,"first_seq":1,"last_removed_at":null,"head_seq":20}"#),
-                "\(shown.output)")
+        #expect(
+            shown.output.contains(#"{"days":90,"stored":true,"removed_through_seq":0,"first_seq":1,"last_removed_at":null,"head_seq":20}"#),
+            "\(shown.output)"
+        )
 
         for bad in ["1.5", "36501", "never"] {
             let refused = try runCLI(["retention", "set", bad, "--data-dir", directory])
@@ -47,15 +50,20 @@ struct RetentionCLITests {
 
         // Events 1…12 were received two days ago (only the index column is moved; the canonical
         // bytes the chain covers are not touched).
-        try await corpus.run(directory, [
-            "DROP TRIGGER events_refuse_update",
-            "UPDATE events SET received_at = received_at - 172800000 WHERE seq <= 12",
-            "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        ])
+        try await corpus.run(
+            directory,
+            [
+                "DROP TRIGGER events_refuse_update",
+                "UPDATE events SET received_at = received_at - 172800000 WHERE seq <= 12",
+                "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            ]
+        )
         let run = try runCLI(["retention", "run", "--data-dir", directory])
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains("Removed 12 events in 1 batch (window 1 day); oldest remaining seq 13; recorded as event seq 23"),
-                "\(run.output)")
+        #expect(
+            run.output.contains("Removed 12 events in 1 batch (window 1 day); oldest remaining seq 13; recorded as event seq 23"),
+            "\(run.output)"
+        )
         let after = try runCLI(["retention", "show", "--json", "--data-dir", directory])
         #expect(after.output.contains(#""days":1,"stored":true,"removed_through_seq":12,"first_seq":13"#), "\(after.output)")
 

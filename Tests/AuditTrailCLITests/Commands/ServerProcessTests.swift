@@ -1,6 +1,10 @@
 import AuditTrail
+import AuditTrailSQLite
 import Foundation
+import SQLiteNIO
+import Synchronization
 import Testing
+
 @testable import audittrail
 
 @Suite("The audittrail binary, end to end", .serialized)
@@ -20,8 +24,8 @@ struct ServerProcessTests {
                 for index in 0..<40 {
                     let body = #"{"action":"data.update","actor":{"id":"u-\#(worker)"},"metadata":{"n":\#(index)}}"#
                     guard let response = try? server.request("POST", "/v1/events", key: adminKey, json: body), response.status == 201,
-                          case .object(let object)? = try? JSONParser.parse(response.body),
-                          let id = object["id"]?.stringValue, let seq = object["seq"]?.int64Value, let hash = object["hash"]?.stringValue
+                        case .object(let object)? = try? JSONParser.parse(response.body),
+                        let id = object["id"]?.stringValue, let seq = object["seq"]?.int64Value, let hash = object["hash"]?.stringValue
                     else { continue }
                     results.withLock { $0.append((id, seq, hash)) }
                 }
@@ -57,7 +61,10 @@ struct ServerProcessTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A queue of one event: while one commit is in flight, every other append is refused.
         let server = try ServerProcess(
-            dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey], arguments: ["--writer-capacity", "1"])
+            dataDirectory: directory,
+            environment: ["AUDITTRAIL_ADMIN_KEY": adminKey],
+            arguments: ["--writer-capacity", "1"]
+        )
         try await server.waitUntilHealthy()
         let outcomes = Mutex<[(id: String, status: Int, retryAfter: String?)]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
@@ -130,7 +137,7 @@ struct ServerProcessTests {
 
         #expect(try runCLI(["keys", "revoke", keyID, "--data-dir", directory]).status == 0)
         var status = 0
-        for _ in 0..<100 {   // the server caches key lookups for at most a few seconds
+        for _ in 0..<100 {  // the server caches key lookups for at most a few seconds
             status = try server.request("GET", "/v1/events", key: key).status
             if status == 401 { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -191,8 +198,6 @@ struct ServerProcessTests {
     }
 }
 
-import Synchronization
-
 @Suite("audittrail verify on a tampered data directory", .serialized)
 struct VerifyCommandTests {
     /// Writes `count` events through a real server process, then stops it.
@@ -200,7 +205,8 @@ struct VerifyCommandTests {
         let key = "k-" + UUID().uuidString
         let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
         try await server.waitUntilHealthy()
-        let batch = "[" + (0..<count).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
+        let batch =
+            "[" + (0..<count).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
         #expect(try server.request("POST", "/v1/events/batch", key: key, json: batch).status == 201)
         server.kill(signal: SIGTERM)
     }
@@ -213,7 +219,12 @@ struct VerifyCommandTests {
     }
 
     @Test(arguments: [
-        (["DROP TRIGGER events_refuse_update", "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"i\":7', '\"i\":70') AS BLOB) WHERE seq = 8"], 8, "edited"),
+        (
+            [
+                "DROP TRIGGER events_refuse_update",
+                "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"i\":7', '\"i\":70') AS BLOB) WHERE seq = 8",
+            ], 8, "edited"
+        ),
         (["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq = 5"], 5, "missing"),
         (["DROP TRIGGER events_refuse_update", "UPDATE events SET hash = zeroblob(32) WHERE seq = 11"], 11, "edited"),
     ])
@@ -234,6 +245,3 @@ struct VerifyCommandTests {
         #expect(text.output.contains("FAILED at seq \(seq)"), "\(text.output)")
     }
 }
-
-import AuditTrailSQLite
-import SQLiteNIO

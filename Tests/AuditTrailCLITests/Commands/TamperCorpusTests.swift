@@ -3,6 +3,7 @@ import AuditTrailSQLite
 import Foundation
 import SQLiteNIO
 import Testing
+
 @testable import audittrail
 
 /// The tamper corpus: a real data directory written by the real server binary, verified once
@@ -22,8 +23,11 @@ struct TamperCorpusTests {
     }
 
     func startServer(_ directory: String, key: String) throws -> ServerProcess {
-        try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key],
-                          arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600"])
+        try ServerProcess(
+            dataDirectory: directory,
+            environment: ["AUDITTRAIL_ADMIN_KEY": key],
+            arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600"]
+        )
     }
 
     /// Appends `batches` batches of five events to a log of `after` events, waiting for each checkpoint.
@@ -72,8 +76,10 @@ struct TamperCorpusTests {
             for row in try await connection.query("SELECT seq, canonical FROM events WHERE seq >= ? ORDER BY seq", [.integer(seq)]) {
                 let canonical = Array(try #require(row.column("canonical")?.blob).readableBytesView)
                 hash = AuditChain.next(previous: hash, canonical: canonical)
-                _ = try await connection.query("UPDATE events SET hash = ? WHERE seq = ?",
-                                               [.blob(.init(bytes: hash)), .integer(try #require(row.column("seq")?.integer))])
+                _ = try await connection.query(
+                    "UPDATE events SET hash = ? WHERE seq = ?",
+                    [.blob(.init(bytes: hash)), .integer(try #require(row.column("seq")?.integer))]
+                )
             }
         }
     }
@@ -86,46 +92,58 @@ struct TamperCorpusTests {
     func tamper(_ tampering: Tampering, _ directory: String) async throws -> (seq: Int, kind: String) {
         switch tampering {
         case .editField:
-            try await run(directory, [
-                "DROP TRIGGER events_refuse_update",
-                #"UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '"i":7}', '"i":70}') AS BLOB) WHERE seq = 8"#,
-            ])
+            try await run(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_update",
+                    #"UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '"i":7}', '"i":70}') AS BLOB) WHERE seq = 8"#,
+                ]
+            )
             return (8, "edited")
         case .deleteRow:
             try await run(directory, ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq = 5"])
             return (5, "missing")
         case .insertForgedRowWithRecomputedChain:
             // Rows 8… move up by one (with their bytes saying so), a forged copy of row 7 takes seq 8.
-            try await run(directory, [
-                "DROP TRIGGER events_refuse_update",
-                "UPDATE events SET seq = seq + 1000 WHERE seq >= 8",
-                "UPDATE events SET seq = seq - 999 WHERE seq >= 1008",
-                #"UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), ',"seq":' || (seq - 1) || ',', ',"seq":' || seq || ',') AS BLOB) WHERE seq >= 9"#,
-                """
-                INSERT INTO events (seq, id, time, received_at, action, category, severity, outcome, canonical, hash)
-                SELECT 8, 'forged-0000', time, received_at, action, category, severity, outcome,
-                       CAST(replace(replace(CAST(canonical AS TEXT), id, 'forged-0000'), ',"seq":7,', ',"seq":8,') AS BLOB), hash
-                FROM events WHERE seq = 7
-                """,
-            ])
+            try await run(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_update",
+                    "UPDATE events SET seq = seq + 1000 WHERE seq >= 8",
+                    "UPDATE events SET seq = seq - 999 WHERE seq >= 1008",
+                    #"UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), ',"seq":' || (seq - 1) || ',', ',"seq":' || seq || ',') AS BLOB) WHERE seq >= 9"#,
+                    """
+                    INSERT INTO events (seq, id, time, received_at, action, category, severity, outcome, canonical, hash)
+                    SELECT 8, 'forged-0000', time, received_at, action, category, severity, outcome,
+                           CAST(replace(replace(CAST(canonical AS TEXT), id, 'forged-0000'), ',"seq":7,', ',"seq":8,') AS BLOB), hash
+                    FROM events WHERE seq = 7
+                    """,
+                ]
+            )
             try await rechain(directory, from: 8)
             return (8, "inserted")
         case .reorderTwoRows:
-            try await run(directory, [
-                "DROP TRIGGER events_refuse_update",
-                "UPDATE events SET seq = -5 WHERE seq = 5", "UPDATE events SET seq = 5 WHERE seq = 6", "UPDATE events SET seq = 6 WHERE seq = -5",
-            ])
+            try await run(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_update",
+                    "UPDATE events SET seq = -5 WHERE seq = 5", "UPDATE events SET seq = 5 WHERE seq = 6", "UPDATE events SET seq = 6 WHERE seq = -5",
+                ]
+            )
             return (5, "reordered")
         case .truncateNewestRows:
             try await run(directory, ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15"])
             return (16, "truncated")
         case .truncateNewestRowsAndTheirCheckpoints:
             // Everything of seqs 16… is gone: the log looks whole; only the state file remembers 20.
-            try await run(directory, [
-                "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
-                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
-                "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
-            ])
+            try await run(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
+                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
+                    "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
+                ]
+            )
             return (16, "truncated")
         case .replaceSigningKey:
             try FileManager.default.removeItem(atPath: directory + "/signing.key")
@@ -143,10 +161,13 @@ struct TamperCorpusTests {
                 for row in rows {
                     let note = try #require(row.column("note")?.string)
                     let body = try AuditCheckpoint(body: AuditSignedNote(parsing: note).text)
-                    _ = try await connection.query("INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?)", [
-                        .integer(Int(body.size)), .blob(.init(bytes: body.rootHash)), .integer(Int(body.time?.milliseconds ?? 0)),
-                        .text(try body.signedNote(signer: signer)),
-                    ])
+                    _ = try await connection.query(
+                        "INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?)",
+                        [
+                            .integer(Int(body.size)), .blob(.init(bytes: body.rootHash)), .integer(Int(body.time?.milliseconds ?? 0)),
+                            .text(try body.signedNote(signer: signer)),
+                        ]
+                    )
                 }
             }
             return (1, "bad_signature")
@@ -209,11 +230,14 @@ struct TamperCorpusTests {
 
         // Everything after seq 15 removed behind the server's back, checkpoints included: the log
         // the restarted server serves looks whole, but is not an extension of tree size 25.
-        try await run(directory, [
-            "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
-            "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
-            "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
-        ])
+        try await run(
+            directory,
+            [
+                "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
+                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
+                "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
+            ]
+        )
         server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
         let truncated = try runCLI(["verify", "--server", "http://127.0.0.1:\(server.port)", "--api-key", key, "--state", state, "--json"])

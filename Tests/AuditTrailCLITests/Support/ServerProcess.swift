@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import audittrail
 
 /// The real `audittrail` binary, run as a child process for end-to-end tests.
@@ -32,13 +33,22 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `serve` on a port that was free a moment ago.
-    private static func start(dataDirectory: String, environment: [String: String], arguments: [String]) throws
-        -> (port: Int, logPath: String, process: ChildProcess) {
+    private static func start(
+        dataDirectory: String,
+        environment: [String: String],
+        arguments: [String]
+    ) throws
+        -> (port: Int, logPath: String, process: ChildProcess)
+    {
         let port = try LoopbackHTTP.freePort()
         let logPath = dataDirectory + ".server-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = try ChildProcess(executable: binary, arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
-                                       environment: childEnvironment(environment), outputPath: logPath)
+        let process = try ChildProcess(
+            executable: binary,
+            arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
+            environment: childEnvironment(environment),
+            outputPath: logPath
+        )
         return (port, logPath, process)
     }
 
@@ -87,8 +97,12 @@ final class ServerProcess: @unchecked Sendable {
 func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let path = NSTemporaryDirectory() + "audittrail-cli-\(UUID().uuidString).log"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let process = try ChildProcess(executable: ServerProcess.binary, arguments: arguments,
-                                   environment: childEnvironment(environment), outputPath: path)
+    let process = try ChildProcess(
+        executable: ServerProcess.binary,
+        arguments: arguments,
+        environment: childEnvironment(environment),
+        outputPath: path
+    )
     let status = process.wait()
     return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }

@@ -32,8 +32,12 @@ import Testing
                     let older = size / 2
                     let proof = try await store.consistencyProof(from: older, to: size)
                     try AuditMerkle.verifyConsistency(
-                        from: older, to: size, oldRoot: AuditMerkle.root(leafHashes: Array(reference[0..<Int(older)])),
-                        newRoot: root, proof: proof)
+                        from: older,
+                        to: size,
+                        oldRoot: AuditMerkle.root(leafHashes: Array(reference[0..<Int(older)])),
+                        newRoot: root,
+                        proof: proof
+                    )
                 }
             }
         }
@@ -70,10 +74,12 @@ import Testing
         try await withTemporaryStore { store, directory in
             _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 1)))
             let raw = try await directory.rawConnection()
-            _ = try await raw.query("""
+            _ = try await raw.query(
+                """
                 CREATE TRIGGER refuse_doomed BEFORE INSERT ON events WHEN NEW.action = 'test.doomed'
                 BEGIN SELECT RAISE(ABORT, 'doomed'); END
-                """)
+                """
+            )
             var doomed = AuditFixtures.events(count: 3, seed: 2)
             doomed[2].action = "test.doomed"
             await #expect(throws: AuditTrailError.self) {
@@ -81,7 +87,7 @@ import Testing
             }
             #expect(try await store.merkleSize() == 5)
             let nodes = try #require(try await raw.query("SELECT count(*) AS n FROM merkle_nodes").first?.column("n")?.integer)
-            #expect(nodes == 5 + 2 + 1)   // 5 leaves, 2 pairs, 1 quad
+            #expect(nodes == 5 + 2 + 1)  // 5 leaves, 2 pairs, 1 quad
             _ = try await raw.query("DROP TRIGGER refuse_doomed")
             try await raw.close()
             _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 4, seed: 3)))

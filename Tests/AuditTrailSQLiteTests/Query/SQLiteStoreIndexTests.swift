@@ -15,7 +15,9 @@ import Testing
         query.limit = 1000
         switch name {
         case "actor": query.actor = "u-4"
-        case "viewer": query.visibleActor = "u-9"; query.outcome = .success
+        case "viewer":
+            query.visibleActor = "u-9"
+            query.outcome = .success
         case "correlation": query.correlationID = events.compactMap { $0.request?.correlationID }[5]
         case "resource id":
             let resource = events.compactMap(\.resource).filter { $0.type == "document" }[3]

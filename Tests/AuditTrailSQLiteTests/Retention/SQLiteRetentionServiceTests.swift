@@ -20,8 +20,12 @@ import Testing
         if count > first { _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: count - first, seed: 2))) }
     }
 
-    func retention(_ store: SQLiteAuditStore, _ writer: AuditWriter, batch: Int = 10,
-                   _ edit: (inout AuditRetention.Configuration) -> Void = { _ in }) throws -> AuditRetention {
+    func retention(
+        _ store: SQLiteAuditStore,
+        _ writer: AuditWriter,
+        batch: Int = 10,
+        _ edit: (inout AuditRetention.Configuration) -> Void = { _ in }
+    ) throws -> AuditRetention {
         var configuration = AuditRetention.Configuration()
         configuration.batchEvents = batch
         edit(&configuration)

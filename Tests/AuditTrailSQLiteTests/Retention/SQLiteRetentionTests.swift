@@ -196,10 +196,13 @@ import Testing
         try await withTemporaryStore { store, directory in
             try await fill(store)
             try await remove(store, through: 8)
-            try await raw(directory, [
-                "DROP TRIGGER events_refuse_update",
-                "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"action\":\"', '\"action\":\"x') AS BLOB) WHERE seq = 11",
-            ])
+            try await raw(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_update",
+                    "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"action\":\"', '\"action\":\"x') AS BLOB) WHERE seq = 11",
+                ]
+            )
             let chain = try #require(try await store.verifyChain().problem)
             #expect(chain.seq == 11)
             #expect(chain.kind == .edited)
@@ -244,11 +247,14 @@ import Testing
             try await remove(store, through: 8)
             // The attacker rewrites the anchor and the stored node it names alike (tree size 8 is
             // one perfect subtree, level 3): the signed roots of 12 and 20 no longer come out.
-            try await raw(directory, [
-                "DROP TRIGGER retention_anchors_refuse_update", "DROP TRIGGER merkle_nodes_refuse_update",
-                "UPDATE retention_anchors SET subtree_hashes = zeroblob(32)",
-                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 3 AND idx = 0",
-            ])
+            try await raw(
+                directory,
+                [
+                    "DROP TRIGGER retention_anchors_refuse_update", "DROP TRIGGER merkle_nodes_refuse_update",
+                    "UPDATE retention_anchors SET subtree_hashes = zeroblob(32)",
+                    "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 3 AND idx = 0",
+                ]
+            )
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey).problem)
             #expect(problem.seq > 8)
         }
@@ -267,21 +273,36 @@ import Testing
             #expect(verified.rootHash == checkpoint.rootHash)
             for row in try await store.rows(after: 0, limit: 100) {
                 let proof = try await store.inclusionProof(index: row.seq - 1, size: checkpoint.treeSize)
-                try AuditMerkle.verifyInclusion(leafHash: AuditMerkle.leafHash(row.canonical), index: row.seq - 1,
-                                                size: checkpoint.treeSize, proof: proof, root: checkpoint.rootHash)
+                try AuditMerkle.verifyInclusion(
+                    leafHash: AuditMerkle.leafHash(row.canonical),
+                    index: row.seq - 1,
+                    size: checkpoint.treeSize,
+                    proof: proof,
+                    root: checkpoint.rootHash
+                )
             }
             // The old checkpoints, also the one the anchor covers, are prefixes of the new one.
             for older in old {
                 let proof = try await store.consistencyProof(from: older.treeSize, to: checkpoint.treeSize)
-                try AuditMerkle.verifyConsistency(from: older.treeSize, to: checkpoint.treeSize, oldRoot: older.rootHash,
-                                                  newRoot: checkpoint.rootHash, proof: proof)
+                try AuditMerkle.verifyConsistency(
+                    from: older.treeSize,
+                    to: checkpoint.treeSize,
+                    oldRoot: older.rootHash,
+                    newRoot: checkpoint.rootHash,
+                    proof: proof
+                )
             }
             // A forged leaf does not verify.
             let row = try #require(try await store.rows(after: 0, limit: 1).first)
             let proof = try await store.inclusionProof(index: row.seq - 1, size: checkpoint.treeSize)
             #expect(throws: AuditTrailError.self) {
-                try AuditMerkle.verifyInclusion(leafHash: AuditMerkle.leafHash(row.canonical + [0]), index: row.seq - 1,
-                                                size: checkpoint.treeSize, proof: proof, root: checkpoint.rootHash)
+                try AuditMerkle.verifyInclusion(
+                    leafHash: AuditMerkle.leafHash(row.canonical + [0]),
+                    index: row.seq - 1,
+                    size: checkpoint.treeSize,
+                    proof: proof,
+                    root: checkpoint.rootHash
+                )
             }
             let log = try await store.verifyLog(publicKey: signer.publicKey)
             #expect(log.ok, "\(String(describing: log.problem))")
@@ -314,11 +335,14 @@ import Testing
         try await fill(store)
         try await store.close()
         // Back to what version 3 had: no anchors, no settings, every DELETE refused.
-        try await raw(directory, [
-            "DROP TABLE retention_anchors", "DROP TABLE settings", "DROP TRIGGER events_refuse_delete",
-            "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
-            "UPDATE schema_version SET version = 3",
-        ])
+        try await raw(
+            directory,
+            [
+                "DROP TABLE retention_anchors", "DROP TABLE settings", "DROP TRIGGER events_refuse_delete",
+                "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                "UPDATE schema_version SET version = 3",
+            ]
+        )
         store = try await directory.open()
         do {
             try await remove(store, through: 8)

@@ -65,7 +65,8 @@ import Testing
         #expect(asciiRows.first?.column("search")?.string == "mixed case text\n{\"plan\":\"pro\"}")
         let rows = try await raw.query(
             "SELECT id, hash, typeof(canonical) AS kind, length(ip) AS ip, search, tags, actor_id FROM events WHERE seq = ?",
-            [.integer(Int(result.seq))])
+            [.integer(Int(result.seq))]
+        )
         try await raw.close()
         let row = try #require(rows.first)
         #expect(row.column("id")?.string == input.id)

@@ -37,7 +37,10 @@ import Testing
     /// queries, so answers mix merged postings and the tail at every boundary.
     @Test(arguments: AuditStoreConformanceCheck.allCases)
     func sqliteStoreConformsWhileIndexMerges(_ check: AuditStoreConformanceCheck) async throws {
-        let stores = Stores { $0.indexSegmentEvents = 16; $0.maintenanceIntervalMilliseconds = 10 }
+        let stores = Stores {
+            $0.indexSegmentEvents = 16
+            $0.maintenanceIntervalMilliseconds = 10
+        }
         let running = Mutex<[ObjectIdentifier: Task<Void, any Error>]>([:])
         let merging = AuditStoreConformance<SQLiteAuditStore>(
             makeStore: {
@@ -51,7 +54,8 @@ import Testing
                     _ = await task.result
                 }
                 try await stores.close(store)
-            })
+            }
+        )
         try await merging.run(check)
     }
 }

@@ -59,7 +59,10 @@ import Testing
         try await withTemporaryStore { store, directory in
             try await fill(store)
             // The checkpoint row at 12 claims another root than its note: seqs 6… are no longer vouched for.
-            try await raw(directory, ["DROP TRIGGER checkpoints_refuse_update", "UPDATE checkpoints SET root_hash = zeroblob(32) WHERE tree_size = 12"])
+            try await raw(
+                directory,
+                ["DROP TRIGGER checkpoints_refuse_update", "UPDATE checkpoints SET root_hash = zeroblob(32) WHERE tree_size = 12"]
+            )
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey).problem)
             #expect(problem.seq == 6)
             #expect(problem.kind == .edited)
@@ -69,7 +72,10 @@ import Testing
     @Test func anEditedStoredLeafIsNamed() async throws {
         try await withTemporaryStore { store, directory in
             try await fill(store)
-            try await raw(directory, ["DROP TRIGGER merkle_nodes_refuse_update", "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 9"])
+            try await raw(
+                directory,
+                ["DROP TRIGGER merkle_nodes_refuse_update", "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 9"]
+            )
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: 4).problem)
             #expect(problem.seq == 10)
             #expect(problem.kind == .edited)
@@ -83,11 +89,14 @@ import Testing
             let frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: 20))
             let pinned = AuditPinnedCheckpoint(treeSize: 20, rootHash: kept.rootHash, frontier: frontier)
             // Roll back to 17 (rows, nodes and checkpoints), then append three other events.
-            try await raw(directory, [
-                "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 17",
-                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 17",
-                "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 17",
-            ])
+            try await raw(
+                directory,
+                [
+                    "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 17",
+                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 17",
+                    "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 17",
+                ]
+            )
             _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 3, seed: 99)))
             #expect(try await store.verifyLog(publicKey: signer.publicKey).ok, "without the kept checkpoint it looks whole")
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pinned: pinned).problem)
@@ -104,9 +113,13 @@ import Testing
         for edited: [Int64] in [[1], [5], [10], [11], [16], [20], [4, 16], [13, 14]] {
             try await withTemporaryStore { store, directory in
                 try await fill(store)
-                try await raw(directory, ["DROP TRIGGER events_refuse_update"] + edited.map {
-                    "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"action\":\"', '\"action\":\"x') AS BLOB) WHERE seq = \($0)"
-                })
+                try await raw(
+                    directory,
+                    ["DROP TRIGGER events_refuse_update"]
+                        + edited.map {
+                            "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"action\":\"', '\"action\":\"x') AS BLOB) WHERE seq = \($0)"
+                        }
+                )
                 let result = try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize)
                 let problem = try #require(result.problem, "edited \(edited), page size \(pageSize)")
                 #expect(problem.seq == edited[0], "edited \(edited), page size \(pageSize)")
@@ -127,10 +140,17 @@ import Testing
         for deleted: [Int64] in [[15, 16], [10], [1], [11], [5, 6, 7], [19]] {
             try await withTemporaryStore { store, directory in
                 try await fill(store)
-                try await raw(directory, ["DROP TRIGGER events_refuse_delete",
-                                          "DELETE FROM events WHERE seq IN (\(deleted.map(String.init).joined(separator: ", ")))"])
-                let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem,
-                                           "deleted \(deleted), page size \(pageSize)")
+                try await raw(
+                    directory,
+                    [
+                        "DROP TRIGGER events_refuse_delete",
+                        "DELETE FROM events WHERE seq IN (\(deleted.map(String.init).joined(separator: ", ")))",
+                    ]
+                )
+                let problem = try #require(
+                    try await store.verifyLog(publicKey: signer.publicKey, pageSize: pageSize).problem,
+                    "deleted \(deleted), page size \(pageSize)"
+                )
                 #expect(problem.seq == deleted[0] && problem.kind == .missing, "deleted \(deleted), page size \(pageSize): \(problem)")
                 let chain = try await store.verifyChain(pageSize: pageSize)
                 #expect(chain.problem?.seq == deleted[0] && chain.problem?.kind == .missing, "verifyChain: deleted \(deleted)")

@@ -47,7 +47,7 @@ import Testing
             var bytes = Array(try #require(row.column(column)?.blob).readableBytesView)
             if column == "canonical" {
                 let index = try #require(bytes.firstIndex(of: UInt8(ascii: ":")))
-                bytes.insert(UInt8(ascii: " "), at: index + 1)   // same JSON, different bytes
+                bytes.insert(UInt8(ascii: " "), at: index + 1)  // same JSON, different bytes
             } else {
                 bytes[0] ^= 0x01
             }

@@ -92,15 +92,18 @@ import Testing
             ])
             Issue.record("expected an error")
         } catch let error as AuditTrailError {
-            #expect(Set(error.fieldErrors.map(\.field)) == [
-                "AUDITTRAIL_PORT", "AUDITTRAIL_ADMIN_KEY", "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL",
-            ])
+            #expect(
+                Set(error.fieldErrors.map(\.field)) == [
+                    "AUDITTRAIL_PORT", "AUDITTRAIL_ADMIN_KEY", "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL",
+                ]
+            )
             #expect(!error.description.contains(secret))
         }
     }
 
     @Test func anonymizedIPsAreStoredTruncated() async throws {
-        try await withServer({ $0.anonymizeIPs = true }) { _, api in
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.anonymizeIPs = true }
+        try await withServer(configure) { _, api in
             let created = try await api.ingest(#"{"action":"user.login","actor":{"id":"u-1","ip":"203.0.113.9"}}"#)
             let id = try #require(created.json["id"]?.stringValue)
             let stored = try await api.send(.get, "/v1/events/\(id)")

@@ -104,8 +104,11 @@ import Testing
 
     @Test func batchAsJSONArrayIsStoredWithConsecutiveSeqs() async throws {
         try await withServer { _, api in
-            let reply = try await api.send(.post, "/v1/events/batch",
-                                           body: #"[{"action":"doc.view"},{"action":"doc.edit"},{"action":"doc.view"}]"#)
+            let reply = try await api.send(
+                .post,
+                "/v1/events/batch",
+                body: #"[{"action":"doc.view"},{"action":"doc.edit"},{"action":"doc.view"}]"#
+            )
             #expect(reply.status == .created)
             #expect(reply.json["accepted"]?.int64Value == 3)
             #expect(reply.json["first_seq"]?.int64Value == 1)
@@ -161,7 +164,8 @@ import Testing
             let tooBig = try await api.send(.post, "/v1/events/batch", body: huge)
             #expect(tooBig.status == .contentTooLarge)
 
-            let oneBig = #"[{"action":"doc.view"},{"action":"doc.view","metadata":{"#
+            let oneBig =
+                #"[{"action":"doc.view"},{"action":"doc.view","metadata":{"#
                 + (0..<10).map { #""k\#($0)":"\#(String(repeating: "x", count: 8000))""# }.joined(separator: ",") + "}}]"
             let eventTooBig = try await api.send(.post, "/v1/events/batch", body: oneBig)
             #expect(eventTooBig.status == .contentTooLarge)
@@ -177,8 +181,11 @@ import Testing
             let body = #"[{"id":"0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f","action":"doc.view"},{"action":"doc.edit"}]"#
             let first = try await api.send(.post, "/v1/events/batch", body: body)
             #expect(first.json["accepted"]?.int64Value == 2)
-            let resend = try await api.send(.post, "/v1/events/batch",
-                                            body: #"[{"id":"0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f","action":"doc.view"}]"#)
+            let resend = try await api.send(
+                .post,
+                "/v1/events/batch",
+                body: #"[{"id":"0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f","action":"doc.view"}]"#
+            )
             #expect(resend.status == .ok)
             #expect(resend.json["accepted"]?.int64Value == 0)
             #expect(resend.json["first_seq"] == .null)

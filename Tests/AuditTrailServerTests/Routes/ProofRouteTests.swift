@@ -30,7 +30,7 @@ import Testing
             let reply = try await api.send(.get, "/v1/checkpoints/latest")
             #expect(reply.status == .ok, "\(reply.text)")
             let size = try #require(reply.json["tree_size"]?.int64Value)
-            #expect(size >= 13)   // the server's own audit.* events may be in the log too
+            #expect(size >= 13)  // the server's own audit.* events may be in the log too
             let note = try #require(reply.json["note"]?.stringValue)
             let key = server.api.publicKey
             let checkpoint = try AuditCheckpoint(note: note, verifier: key)

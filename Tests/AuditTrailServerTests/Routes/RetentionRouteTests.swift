@@ -23,7 +23,8 @@ import Testing
     }
 
     @Test func theConfiguredWindowIsTheInitialOne() async throws {
-        try await withServer({ $0.retention.initialWindow = .off }) { _, api in
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.retention.initialWindow = .off }
+        try await withServer(configure) { _, api in
             let reply = try await api.send(.get, "/v1/retention")
             #expect(reply.json["days"] == .null)
         }
@@ -112,8 +113,13 @@ import Testing
             let proof = try await api.send(.get, "/v1/proofs/inclusion?seq=\(last.seq)&tree_size=\(size)")
             #expect(proof.status == .ok, "\(proof.text)")
             let path = try #require(proof.json["audit_path"]?.arrayValue).compactMap { $0.stringValue.flatMap { AuditBase64.decode($0) } }
-            try AuditMerkle.verifyInclusion(leafHash: AuditMerkle.leafHash(last.canonical), index: last.seq - 1, size: size,
-                                            proof: path, root: root)
+            try AuditMerkle.verifyInclusion(
+                leafHash: AuditMerkle.leafHash(last.canonical),
+                index: last.seq - 1,
+                size: size,
+                proof: path,
+                root: root
+            )
         }
     }
 }

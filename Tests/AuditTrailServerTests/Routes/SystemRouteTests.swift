@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func metricsExposeTheSeriesWhenOpened() async throws {
-        try await withServer({ $0.options.metricsFromAnyPeer = true }) { _, api in
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.options.metricsFromAnyPeer = true }
+        try await withServer(configure) { _, api in
             #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
             _ = try await api.send(.get, "/nope")
             let reply = try await api.send(.get, "/metrics", key: nil)

@@ -46,8 +46,14 @@ func withServer<T: Sendable>(
 func ingestAndRemoveTheFirstTen(_ server: AuditServer, _ api: TestAPI) async throws -> AuditRetentionAnchor {
     for index in 0..<12 { try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
     try await server.checkpointer.checkpoint()
-    let anchor = try #require(try await server.store.removeOldestEvents(
-        through: 10, receivedBefore: AuditTime.now().adding(milliseconds: 60_000), limit: 10_000, at: .now()))
+    let anchor = try #require(
+        try await server.store.removeOldestEvents(
+            through: 10,
+            receivedBefore: AuditTime.now().adding(milliseconds: 60_000),
+            limit: 10_000,
+            at: .now()
+        )
+    )
     #expect(anchor.seq == 10)
     try await api.ingest(#"{"action":"doc.view"}"#)
     return anchor
@@ -69,14 +75,22 @@ struct TestAPI: Sendable {
     let client: any TestClientProtocol
 
     func send(
-        _ method: HTTPRequest.Method, _ uri: String, key: String? = adminSecret, body: String? = nil,
-        contentType: String = "application/json", headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        key: String? = adminSecret,
+        body: String? = nil,
+        contentType: String = "application/json",
+        headers extra: HTTPFields = [:]
     ) async throws -> Reply {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if body != nil { headers[.contentType] = contentType }
         let response = try await client.executeRequest(
-            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+            uri: uri,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
         return Reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
     }
 

@@ -17,7 +17,7 @@ struct AuditAPIKeyTests {
         #expect(key.id.count == 4 + 16)
         #expect(key.id.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase })
         #expect(secret.hasPrefix("atk_"))
-        #expect(secret.count == 4 + 43)   // 32 random bytes in unpadded base64url
+        #expect(secret.count == 4 + 43)  // 32 random bytes in unpadded base64url
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         #expect(secret.dropFirst(4).allSatisfy { alphabet.contains($0) })
         #expect(!secret.contains(key.id))
@@ -43,9 +43,11 @@ struct AuditAPIKeyTests {
         #expect(fieldNames { () throws(AuditTrailError) in try AuditAPIKey.validate(name: long, role: .admin, subject: nil) } == ["name"])
         let subject = String(repeating: "s", count: 257)
         #expect(fieldNames { () throws(AuditTrailError) in try AuditAPIKey.validate(name: "v", role: .viewer, subject: subject) } == ["subject"])
-        #expect(fieldNames { () throws(AuditTrailError) in
-            try AuditAPIKey.validate(name: String(repeating: "n", count: 128), role: .viewer, subject: String(repeating: "s", count: 256))
-        } == nil)
+        #expect(
+            fieldNames { () throws(AuditTrailError) in
+                try AuditAPIKey.validate(name: String(repeating: "n", count: 128), role: .viewer, subject: String(repeating: "s", count: 256))
+            } == nil
+        )
     }
 
     @Test("secrets are unique and hash to their SHA-256 hex")
@@ -68,12 +70,15 @@ struct AuditAPIKeyTests {
         #expect(AuditAPIKey.hash(secret: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
-    @Test("roles grant what API.md says", arguments: [
-        (AuditRole.admin, true, true, true, true),
-        (.auditor, false, true, true, false),
-        (.writer, true, false, false, false),
-        (.viewer, false, true, false, false),
-    ])
+    @Test(
+        "roles grant what API.md says",
+        arguments: [
+            (AuditRole.admin, true, true, true, true),
+            (.auditor, false, true, true, false),
+            (.writer, true, false, false, false),
+            (.viewer, false, true, false, false),
+        ]
+    )
     func rolesGrantRights(role: AuditRole, ingest: Bool, read: Bool, verify: Bool, administer: Bool) {
         #expect(role.canIngest == ingest)
         #expect(role.canRead == read)

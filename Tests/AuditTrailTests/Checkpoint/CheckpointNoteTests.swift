@@ -15,11 +15,11 @@ import Testing
     @Test func publishedSignerKeyYieldsThePublishedVerifierKey() throws {
         let signer = try AuditSigner(privateKeyText: Self.peterSigner)
         #expect(signer.name == "PeterNeumann")
-        #expect(signer.keyID == 0xc74f20a3)
+        #expect(signer.keyID == 0xc74f_20a3)
         #expect(signer.publicKey.text == Self.peterKey)
         #expect(signer.privateKeyText == Self.peterSigner)
         #expect(try AuditSignerPublicKey(text: Self.peterKey) == signer.publicKey)
-        #expect(try AuditSignerPublicKey(text: Self.enochKey).keyID == 0xaf0cfe78)
+        #expect(try AuditSignerPublicKey(text: Self.enochKey).keyID == 0xaf0c_fe78)
         #expect(!signer.description.contains("AYEKFALV"))
     }
 
@@ -31,7 +31,7 @@ import Testing
         #expect(note.formatted == Self.text + "\n" + Self.peterSig)
         #endif
         let verified = try note.verifiedSignatures(by: [signer.publicKey])
-        #expect(verified.map(\.keyID) == [0xc74f20a3])
+        #expect(verified.map(\.keyID) == [0xc74f_20a3])
     }
 
     @Test func publishedNoteVerifiesByKnownKeysAndIgnoresUnknownOnes() throws {
@@ -91,7 +91,9 @@ import Testing
             #expect(throws: AuditTrailError.self, "byte \(position)") { try AuditSignerPublicKey(text: String(decoding: changed, as: UTF8.self)) }
         }
         // TestNewVerifier: wrong-length key and unknown algorithm, each with an adjusted key hash.
-        #expect(throws: AuditTrailError.self) { try AuditSignerPublicKey(text: "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==") }
+        #expect(throws: AuditTrailError.self) {
+            try AuditSignerPublicKey(text: "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==")
+        }
         #expect(throws: AuditTrailError.self) { try AuditSignerPublicKey(text: "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW") }
     }
 
@@ -107,13 +109,18 @@ import Testing
 
     @Test func checkpointBodyMatchesTheGoTreeNoteFormat() throws {
         // sumdb/tlog TestFormatTree: RecordHash("hello world") is the RFC 6962 leaf hash.
-        let checkpoint = try AuditCheckpoint(origin: "go.sum database tree", size: 123_456_789_012,
-                                             rootHash: AuditMerkle.leafHash(Array("hello world".utf8)))
+        let checkpoint = try AuditCheckpoint(
+            origin: "go.sum database tree",
+            size: 123_456_789_012,
+            rootHash: AuditMerkle.leafHash(Array("hello world".utf8))
+        )
         #expect(checkpoint.body == "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n")
         #expect(try AuditCheckpoint(body: checkpoint.body) == checkpoint)
         // TestParseTree's bad trees.
-        for bad in ["go.sum database tree\n0xabcdef\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",
-                    "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBTOOBIG=\n"] {
+        for bad in [
+            "go.sum database tree\n0xabcdef\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",
+            "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBTOOBIG=\n",
+        ] {
             #expect(throws: AuditTrailError.self) { try AuditCheckpoint(body: bad) }
         }
     }

@@ -1,5 +1,6 @@
 import AuditTrail
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,8 +14,13 @@ import Darwin
     static func checkpoint(size: Int64 = 5) async throws -> AuditCheckpoint {
         var tree = AuditMerkleMemoryTree()
         for index in 0..<size { tree.append(leaf: Array("event \(index)".utf8)) }
-        return try AuditCheckpoint(origin: origin, size: size, rootHash: tree.root,
-                                   time: AuditTime(milliseconds: 1_795_000_000_123), extensions: ["retention-anchor 0"])
+        return try AuditCheckpoint(
+            origin: origin,
+            size: size,
+            rootHash: tree.root,
+            time: AuditTime(milliseconds: 1_795_000_000_123),
+            extensions: ["retention-anchor 0"]
+        )
     }
 
     static func error(_ note: String, _ key: AuditSignerPublicKey) -> AuditTrailError? {

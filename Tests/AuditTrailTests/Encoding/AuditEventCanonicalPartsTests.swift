@@ -19,13 +19,20 @@ struct AuditEventCanonicalPartsTests {
         put("comment", e.comment, in: &o)
         if let a = e.actor {
             var x: [String: JSONValue] = [:]
-            put("id", a.id, in: &x); put("name", a.name, in: &x); put("type", a.type, in: &x)
-            put("ip", a.ip, in: &x); put("user_agent", a.userAgent, in: &x); put("session_id", a.sessionID, in: &x)
+            put("id", a.id, in: &x)
+            put("name", a.name, in: &x)
+            put("type", a.type, in: &x)
+            put("ip", a.ip, in: &x)
+            put("user_agent", a.userAgent, in: &x)
+            put("session_id", a.sessionID, in: &x)
             o["actor"] = .object(x)
         }
         if let r = e.resource {
             var x: [String: JSONValue] = [:]
-            put("type", r.type, in: &x); put("id", r.id, in: &x); put("name", r.name, in: &x); put("namespace", r.namespace, in: &x)
+            put("type", r.type, in: &x)
+            put("id", r.id, in: &x)
+            put("name", r.name, in: &x)
+            put("namespace", r.namespace, in: &x)
             o["resource"] = .object(x)
         }
         if let c = e.changes {
@@ -36,7 +43,9 @@ struct AuditEventCanonicalPartsTests {
         }
         if let r = e.request {
             var x: [String: JSONValue] = [:]
-            put("method", r.method, in: &x); put("path", r.path, in: &x); put("correlation_id", r.correlationID, in: &x)
+            put("method", r.method, in: &x)
+            put("path", r.path, in: &x)
+            put("correlation_id", r.correlationID, in: &x)
             if let status = r.status { x["status"] = .int(Int64(status)) }
             if let duration = r.durationMS { x["duration_ms"] = .double(duration) }
             if let headers = r.headers { x["headers"] = .object(headers) }
@@ -44,7 +53,9 @@ struct AuditEventCanonicalPartsTests {
         }
         if let l = e.location {
             var x: [String: JSONValue] = [:]
-            put("country", l.country, in: &x); put("region", l.region, in: &x); put("city", l.city, in: &x)
+            put("country", l.country, in: &x)
+            put("region", l.region, in: &x)
+            put("city", l.city, in: &x)
             o["location"] = .object(x)
         }
         if let risk = e.riskScore { o["risk_score"] = .int(Int64(risk)) }
@@ -64,7 +75,8 @@ struct AuditEventCanonicalPartsTests {
 
     @Test("assembled bytes equal the canonical encoding of the equivalent JSON object", arguments: [0, 1])
     func assembledBytesMatchCanonicalJSON(which: Int) throws {
-        let event = which == 0
+        let event =
+            which == 0
             ? try Self.fullEvent()
             : try AuditEventValidator().validate(AuditEventInput(action: "a.b"), receivedAt: fixedReceipt)
         let receivedAt = AuditTime(milliseconds: fixedReceipt.milliseconds + 5)
@@ -89,7 +101,8 @@ struct AuditEventCanonicalPartsTests {
 
     @Test("AuditEvent(canonical:) decodes what was encoded", arguments: [0, 1])
     func decodesCanonicalBytes(which: Int) throws {
-        var event = which == 0
+        var event =
+            which == 0
             ? try Self.fullEvent()
             : try AuditEventValidator().validate(AuditEventInput(action: "a.b"), receivedAt: fixedReceipt)
         let sealed = PreparedAuditEvent(event: event, parts: AuditEventCanonicalParts(event), clientID: false)

@@ -8,29 +8,35 @@ struct CanonicalJSONTests {
         String(decoding: CanonicalJSON.encode(value), as: UTF8.self)
     }
 
-    @Test("encodes scalars, arrays and objects without whitespace", arguments: [
-        (JSONValue.null, "null"),
-        (.bool(true), "true"),
-        (.bool(false), "false"),
-        (.int(0), "0"),
-        (.int(-7), "-7"),
-        (.int(Int64.max), "9223372036854775807"),
-        (.int(Int64.min), "-9223372036854775808"),
-        (.double(1.5), "1.5"),
-        (.double(-0.001), "-0.001"),
-        (.string(""), #""""#),
-        (.array([]), "[]"),
-        (.object([:]), "{}"),
-        ([1, [2, [3]], ["a": nil]], #"[1,[2,[3]],{"a":null}]"#),
-        (["b": 1, "a": [true, false], "c": ["z": 0, "y": "x"]], #"{"a":[true,false],"b":1,"c":{"y":"x","z":0}}"#),
-    ] as [(JSONValue, String)])
+    @Test(
+        "encodes scalars, arrays and objects without whitespace",
+        arguments: [
+            (JSONValue.null, "null"),
+            (.bool(true), "true"),
+            (.bool(false), "false"),
+            (.int(0), "0"),
+            (.int(-7), "-7"),
+            (.int(Int64.max), "9223372036854775807"),
+            (.int(Int64.min), "-9223372036854775808"),
+            (.double(1.5), "1.5"),
+            (.double(-0.001), "-0.001"),
+            (.string(""), #""""#),
+            (.array([]), "[]"),
+            (.object([:]), "{}"),
+            ([1, [2, [3]], ["a": nil]], #"[1,[2,[3]],{"a":null}]"#),
+            (["b": 1, "a": [true, false], "c": ["z": 0, "y": "x"]], #"{"a":[true,false],"b":1,"c":{"y":"x","z":0}}"#),
+        ] as [(JSONValue, String)]
+    )
     func encodesWithoutWhitespace(value: JSONValue, expected: String) {
         #expect(text(value) == expected)
     }
 
-    @Test("writes integral doubles as integers", arguments: [
-        (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-42.0, "-42"), (1e3, "1000"), (8_999_999_999_999_998.0, "8999999999999998"),
-    ])
+    @Test(
+        "writes integral doubles as integers",
+        arguments: [
+            (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-42.0, "-42"), (1e3, "1000"), (8_999_999_999_999_998.0, "8999999999999998"),
+        ]
+    )
     func writesIntegralDoublesAsIntegers(value: Double, expected: String) {
         #expect(text(.double(value)) == expected)
         var out: [UInt8] = []
@@ -38,23 +44,29 @@ struct CanonicalJSONTests {
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 
-    @Test("writes huge and tiny doubles in a form that parses back to the same double", arguments: [
-        1e300, -2.5e-300, 9.5e15, 1.2345678901234567e19, Double.leastNonzeroMagnitude, 0.1, 1.0 / 3.0,
-    ])
+    @Test(
+        "writes huge and tiny doubles in a form that parses back to the same double",
+        arguments: [
+            1e300, -2.5e-300, 9.5e15, 1.2345678901234567e19, Double.leastNonzeroMagnitude, 0.1, 1.0 / 3.0,
+        ]
+    )
     func writesNonIntegralDoublesExactly(value: Double) throws {
         let parsed = try JSONParser.parse(CanonicalJSON.encode(.double(value)))
         #expect(parsed.doubleValue == value)
     }
 
-    @Test("escapes quotes, backslashes and control characters minimally", arguments: [
-        ("a\"b", #""a\"b""#),
-        ("a\\b", #""a\\b""#),
-        ("\n\r\t\u{08}\u{0C}", #""\n\r\t\b\f""#),
-        ("\u{0}\u{1}\u{1F}", #""\u0000\u0001\u001f""#),
-        ("/", #""/""#),
-        ("\u{7F}é€😀", "\"\u{7F}é€😀\""),
-        ("<script>&'", #""<script>&'""#),
-    ])
+    @Test(
+        "escapes quotes, backslashes and control characters minimally",
+        arguments: [
+            ("a\"b", #""a\"b""#),
+            ("a\\b", #""a\\b""#),
+            ("\n\r\t\u{08}\u{0C}", #""\n\r\t\b\f""#),
+            ("\u{0}\u{1}\u{1F}", #""\u0000\u0001\u001f""#),
+            ("/", #""/""#),
+            ("\u{7F}é€😀", "\"\u{7F}é€😀\""),
+            ("<script>&'", #""<script>&'""#),
+        ]
+    )
     func escapesStrings(value: String, expected: String) {
         #expect(text(.string(value)) == expected)
     }
@@ -91,8 +103,10 @@ struct CanonicalJSONTests {
         #expect(String(decoding: out, as: UTF8.self) == #"prefix:{"x":[1,"y"]}"#)
     }
 
-    @Test("parse(canonical(x)) == x and canonical(parse(canonical(x))) == canonical(x) for random values",
-          arguments: 0..<8)
+    @Test(
+        "parse(canonical(x)) == x and canonical(parse(canonical(x))) == canonical(x) for random values",
+        arguments: 0..<8
+    )
     func roundTripsRandomValues(seed: UInt64) throws {
         var random = RandomJSON(generator: SeededGenerator(seed: 0xA0D1_7000 + seed))
         for _ in 0..<250 {

@@ -6,8 +6,14 @@ import Testing
 @Suite struct ExportCheckpointLineTests {
     /// `lines` (a contiguous export from seq 1: line n is seq n) with a checkpoint line after the
     /// event of each size, signed by the fixture's key or `other`.
-    func withCheckpointLines(_ lines: [[UInt8]], _ fixture: ExportFixture, at sizes: [Int64], signedBy other: AuditSigner? = nil)
-        async throws -> [[UInt8]] {
+    func withCheckpointLines(
+        _ lines: [[UInt8]],
+        _ fixture: ExportFixture,
+        at sizes: [Int64],
+        signedBy other: AuditSigner? = nil
+    )
+        async throws -> [[UInt8]]
+    {
         var lines = lines
         for size in sizes.sorted(by: >) {
             let root = try await fixture.tree.root(size: size)

@@ -16,8 +16,11 @@ struct ExportFixture {
         var tree = AuditMerkleMemoryTree()
         var previous = AuditChain.genesis
         for index in 0..<count {
-            let input = AuditEventInput(action: index % 3 == 0 ? "user.login" : "data.update",
-                                        actor: .init(id: "u-\(index % 4)"), metadata: ["i": .int(Int64(index))])
+            let input = AuditEventInput(
+                action: index % 3 == 0 ? "user.login" : "data.update",
+                actor: .init(id: "u-\(index % 4)"),
+                metadata: ["i": .int(Int64(index))]
+            )
             let sealed = try validator.prepare(input).sealed(seq: Int64(index + 1), receivedAt: .now(), previousHash: previous)
             rows.append(AuditStoredEvent(seq: Int64(index + 1), id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
             tree.append(leaf: sealed.canonical)
@@ -36,12 +39,21 @@ struct ExportFixture {
 
     /// A contiguous export of seqs `first`…count (as after retention removed `1 ..< first`), lines without `\n`.
     func contiguous(from first: Int64 = 1, signedBy other: AuditSigner? = nil) async throws -> [[UInt8]] {
-        let start = first == 1
+        let start =
+            first == 1
             ? AuditChainHead(seq: 0, hash: AuditChain.genesis)
             : AuditChainHead(seq: first - 1, hash: rows[Int(first - 2)].hash)
         let frontier = try await AuditMerkleTreeBuilder(size: first - 1, source: tree).frontier
-        let header = AuditExportHeader(origin: Self.origin, treeSize: tree.size, rootHash: tree.root, checkpoint: try note(by: other),
-                                       keyID: keyHex, filters: [:], chainStart: start, frontier: frontier)
+        let header = AuditExportHeader(
+            origin: Self.origin,
+            treeSize: tree.size,
+            rootHash: tree.root,
+            checkpoint: try note(by: other),
+            keyID: keyHex,
+            filters: [:],
+            chainStart: start,
+            frontier: frontier
+        )
         var lines = [header.line]
         for row in rows where row.seq >= first { lines.append(AuditExportFormat.eventLine(row)) }
         lines.append(AuditExportFormat.trailerLine(events: Int64(rows.count) - first + 1, lastSeq: tree.size))
@@ -50,8 +62,16 @@ struct ExportFixture {
 
     /// A filtered export of the events with these seqs, each followed by its inclusion proof.
     func filtered(_ seqs: [Int64], filters: [String: String] = ["action": "user.login"]) async throws -> [[UInt8]] {
-        let header = AuditExportHeader(origin: Self.origin, treeSize: tree.size, rootHash: tree.root, checkpoint: try note(),
-                                       keyID: keyHex, filters: filters, chainStart: nil, frontier: [])
+        let header = AuditExportHeader(
+            origin: Self.origin,
+            treeSize: tree.size,
+            rootHash: tree.root,
+            checkpoint: try note(),
+            keyID: keyHex,
+            filters: filters,
+            chainStart: nil,
+            frontier: []
+        )
         var lines = [header.line]
         for seq in seqs {
             lines.append(AuditExportFormat.eventLine(rows[Int(seq - 1)]))
@@ -65,7 +85,10 @@ struct ExportFixture {
     /// Verifies the lines as one file fed in `chunk`-byte pieces (lines split across chunks).
     func verify(_ lines: [[UInt8]], chunk: Int = 977, key: AuditSignerPublicKey? = nil) -> AuditExportVerification {
         var file: [UInt8] = []
-        for line in lines { file += line; file.append(0x0A) }
+        for line in lines {
+            file += line
+            file.append(0x0A)
+        }
         var chunks: [[UInt8]] = []
         var index = 0
         while index < file.count {

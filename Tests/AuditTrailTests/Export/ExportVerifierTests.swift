@@ -51,7 +51,7 @@ import Testing
     /// One way of changing an export file, and what the verifier must say.
     enum Tamper: String, CaseIterable, Sendable {
         case editField, editFieldRechained, deleteLine, insertForgedLine, reorderLines, cutOffLastLines, dropTrailer,
-             otherKey, malformedLine, editFilteredEvent, tamperInclusionProof, dropInclusionProof, wrongTrailerCount, lineAfterTrailer
+            otherKey, malformedLine, editFilteredEvent, tamperInclusionProof, dropInclusionProof, wrongTrailerCount, lineAfterTrailer
 
         var expected: (seq: Int64, kind: AuditChainVerifier.Problem.Kind) {
             switch self {

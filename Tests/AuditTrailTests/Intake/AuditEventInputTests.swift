@@ -3,29 +3,29 @@ import Testing
 
 /// A fully populated input event, as a producer would send it.
 let fullEventJSON = #"""
-{
-  "id": "0193F7E2-6C1A-7B0E-9D3C-2A1B4C5D6E7F",
-  "time": "2026-11-22T07:59:58.500Z",
-  "action": "user.login",
-  "category": "authentication",
-  "severity": "warning",
-  "outcome": "failure",
-  "description": "Alice signed in",
-  "actor": {"id": "u-123", "name": "alice", "type": "user", "ip": "203.0.113.9",
-            "user_agent": "curl/8.0", "session_id": "s-1"},
-  "resource": {"type": "document", "id": "42", "name": "Q3 report", "namespace": "acme"},
-  "changes": {"before": {"role": "user"}, "after": {"role": "admin", "level": 2.5}},
-  "files": ["config.yaml", "b.txt"],
-  "comment": "promotion approved by HR",
-  "request": {"method": "post", "path": "/api/users", "status": 201, "duration_ms": 12.3,
-              "correlation_id": "c-9", "headers": {"accept": "application/json"}},
-  "risk_score": 40,
-  "location": {"country": "de", "region": "BE", "city": "Berlin"},
-  "tags": ["billing"],
-  "compliance": ["SOC2", "GDPR"],
-  "metadata": {"any": "json", "n": [1, true, null]}
-}
-"""#
+    {
+      "id": "0193F7E2-6C1A-7B0E-9D3C-2A1B4C5D6E7F",
+      "time": "2026-11-22T07:59:58.500Z",
+      "action": "user.login",
+      "category": "authentication",
+      "severity": "warning",
+      "outcome": "failure",
+      "description": "Alice signed in",
+      "actor": {"id": "u-123", "name": "alice", "type": "user", "ip": "203.0.113.9",
+                "user_agent": "curl/8.0", "session_id": "s-1"},
+      "resource": {"type": "document", "id": "42", "name": "Q3 report", "namespace": "acme"},
+      "changes": {"before": {"role": "user"}, "after": {"role": "admin", "level": 2.5}},
+      "files": ["config.yaml", "b.txt"],
+      "comment": "promotion approved by HR",
+      "request": {"method": "post", "path": "/api/users", "status": 201, "duration_ms": 12.3,
+                  "correlation_id": "c-9", "headers": {"accept": "application/json"}},
+      "risk_score": 40,
+      "location": {"country": "de", "region": "BE", "city": "Berlin"},
+      "tags": ["billing"],
+      "compliance": ["SOC2", "GDPR"],
+      "metadata": {"any": "json", "n": [1, true, null]}
+    }
+    """#
 
 @Suite("AuditEventInput(json:)")
 struct AuditEventInputTests {
@@ -44,8 +44,17 @@ struct AuditEventInputTests {
         #expect(input.changes == .init(before: ["role": "user"], after: ["role": "admin", "level": 2.5]))
         #expect(input.files == ["config.yaml", "b.txt"])
         #expect(input.comment == "promotion approved by HR")
-        #expect(input.request == .init(method: "post", path: "/api/users", status: 201, durationMS: 12.3,
-                                       correlationID: "c-9", headers: ["accept": "application/json"]))
+        #expect(
+            input.request
+                == .init(
+                    method: "post",
+                    path: "/api/users",
+                    status: 201,
+                    durationMS: 12.3,
+                    correlationID: "c-9",
+                    headers: ["accept": "application/json"]
+                )
+        )
         #expect(input.riskScore == 40)
         #expect(input.location == .init(country: "de", region: "BE", city: "Berlin"))
         #expect(input.tags == ["billing"])
@@ -63,33 +72,36 @@ struct AuditEventInputTests {
         #expect(nulls == AuditEventInput(action: "user.login"))
     }
 
-    @Test("JSON type errors name the field", arguments: [
-        (#"{"action": 5}"#, ["action"]),
-        (#"{}"#, ["action"]),
-        (#"{"action": "a.b", "id": 7}"#, ["id"]),
-        (#"{"action": "a.b", "time": "yesterday"}"#, ["time"]),
-        (#"{"action": "a.b", "time": 1700000000}"#, ["time"]),
-        (#"{"action": "a.b", "severity": "fatal"}"#, ["severity"]),
-        (#"{"action": "a.b", "severity": "INFO"}"#, ["severity"]),
-        (#"{"action": "a.b", "outcome": "ok"}"#, ["outcome"]),
-        (#"{"action": "a.b", "actor": "alice"}"#, ["actor"]),
-        (#"{"action": "a.b", "actor": {"id": 1}}"#, ["actor.id"]),
-        (#"{"action": "a.b", "resource": []}"#, ["resource"]),
-        (#"{"action": "a.b", "changes": 1}"#, ["changes"]),
-        (#"{"action": "a.b", "files": "a"}"#, ["files"]),
-        (#"{"action": "a.b", "files": ["a", 1, null]}"#, ["files[1]", "files[2]"]),
-        (#"{"action": "a.b", "request": {"status": "200"}}"#, ["request.status"]),
-        (#"{"action": "a.b", "request": {"status": 200.5}}"#, ["request.status"]),
-        (#"{"action": "a.b", "request": {"duration_ms": "3"}}"#, ["request.duration_ms"]),
-        (#"{"action": "a.b", "request": {"headers": ["x"]}}"#, ["request.headers"]),
-        (#"{"action": "a.b", "risk_score": 4.5}"#, ["risk_score"]),
-        (#"{"action": "a.b", "risk_score": true}"#, ["risk_score"]),
-        (#"{"action": "a.b", "location": {"country": 49}}"#, ["location.country"]),
-        (#"{"action": "a.b", "tags": [["x"]]}"#, ["tags[0]"]),
-        (#"{"action": "a.b", "compliance": {}}"#, ["compliance"]),
-        (#"{"action": "a.b", "metadata": [1]}"#, ["metadata"]),
-        (#"{"action": "a.b", "metadata": "text"}"#, ["metadata"]),
-    ])
+    @Test(
+        "JSON type errors name the field",
+        arguments: [
+            (#"{"action": 5}"#, ["action"]),
+            (#"{}"#, ["action"]),
+            (#"{"action": "a.b", "id": 7}"#, ["id"]),
+            (#"{"action": "a.b", "time": "yesterday"}"#, ["time"]),
+            (#"{"action": "a.b", "time": 1700000000}"#, ["time"]),
+            (#"{"action": "a.b", "severity": "fatal"}"#, ["severity"]),
+            (#"{"action": "a.b", "severity": "INFO"}"#, ["severity"]),
+            (#"{"action": "a.b", "outcome": "ok"}"#, ["outcome"]),
+            (#"{"action": "a.b", "actor": "alice"}"#, ["actor"]),
+            (#"{"action": "a.b", "actor": {"id": 1}}"#, ["actor.id"]),
+            (#"{"action": "a.b", "resource": []}"#, ["resource"]),
+            (#"{"action": "a.b", "changes": 1}"#, ["changes"]),
+            (#"{"action": "a.b", "files": "a"}"#, ["files"]),
+            (#"{"action": "a.b", "files": ["a", 1, null]}"#, ["files[1]", "files[2]"]),
+            (#"{"action": "a.b", "request": {"status": "200"}}"#, ["request.status"]),
+            (#"{"action": "a.b", "request": {"status": 200.5}}"#, ["request.status"]),
+            (#"{"action": "a.b", "request": {"duration_ms": "3"}}"#, ["request.duration_ms"]),
+            (#"{"action": "a.b", "request": {"headers": ["x"]}}"#, ["request.headers"]),
+            (#"{"action": "a.b", "risk_score": 4.5}"#, ["risk_score"]),
+            (#"{"action": "a.b", "risk_score": true}"#, ["risk_score"]),
+            (#"{"action": "a.b", "location": {"country": 49}}"#, ["location.country"]),
+            (#"{"action": "a.b", "tags": [["x"]]}"#, ["tags[0]"]),
+            (#"{"action": "a.b", "compliance": {}}"#, ["compliance"]),
+            (#"{"action": "a.b", "metadata": [1]}"#, ["metadata"]),
+            (#"{"action": "a.b", "metadata": "text"}"#, ["metadata"]),
+        ]
+    )
     func typeErrorsNameTheField(text: String, fields: [String]) throws {
         let json = try JSONParser.parse(text)
         #expect(fieldNames { () throws(AuditTrailError) in try AuditEventInput(json: json) } == fields)
@@ -103,10 +115,12 @@ struct AuditEventInputTests {
 
     @Test("unknown fields are rejected at the top level and in every nested object")
     func rejectsUnknownFields() throws {
-        let json = try JSONParser.parse(#"""
-        {"action": "a.b", "actions": 1, "actor": {"id": "x", "email": "e"}, "resource": {"owner": "o"},
-         "changes": {"diff": 1}, "request": {"query": "q"}, "location": {"lat": 1}}
-        """#)
+        let json = try JSONParser.parse(
+            #"""
+            {"action": "a.b", "actions": 1, "actor": {"id": "x", "email": "e"}, "resource": {"owner": "o"},
+             "changes": {"diff": 1}, "request": {"query": "q"}, "location": {"lat": 1}}
+            """#
+        )
         let fields = fieldNames { () throws(AuditTrailError) in try AuditEventInput(json: json) }
         #expect(Set(fields ?? []) == ["actions", "actor.email", "resource.owner", "changes.diff", "request.query", "location.lat"])
     }
@@ -143,16 +157,19 @@ struct AuditEventInputStreamingTests {
         #expect(fromBytes == (try AuditEventInput(json: JSONParser.parse(fullEventJSON))))
     }
 
-    @Test("duplicate keys and syntax errors are JSON errors of the body, even after field errors", arguments: [
-        #"{"action": "a.b", "action": "a.c"}"#,
-        #"{"action": "a.b", "actor": {"id": "x", "id": "y"}}"#,
-        #"{"action": "a.b", "nope": 1, "nope": 2}"#,
-        #"{"action": "a.b", "metadata": {"k": 1, "k": 2}}"#,
-        #"{"action": 5, "actor": {"ip": 1}, "tags": [1,]}"#,
-        #"{"action": "a.b", "risk_score": 1 2}"#,
-        #"{"action": "a.b"} x"#,
-        #"{"action": "a.b""#,
-    ])
+    @Test(
+        "duplicate keys and syntax errors are JSON errors of the body, even after field errors",
+        arguments: [
+            #"{"action": "a.b", "action": "a.c"}"#,
+            #"{"action": "a.b", "actor": {"id": "x", "id": "y"}}"#,
+            #"{"action": "a.b", "nope": 1, "nope": 2}"#,
+            #"{"action": "a.b", "metadata": {"k": 1, "k": 2}}"#,
+            #"{"action": 5, "actor": {"ip": 1}, "tags": [1,]}"#,
+            #"{"action": "a.b", "risk_score": 1 2}"#,
+            #"{"action": "a.b"} x"#,
+            #"{"action": "a.b""#,
+        ]
+    )
     func syntaxErrorsWin(text: String) {
         let error = caughtError { () throws(AuditTrailError) in try AuditEventInput(jsonBytes: Array(text.utf8)) }
         #expect(error?.fieldErrors.map(\.field) == ["body"])
@@ -162,9 +179,14 @@ struct AuditEventInputStreamingTests {
 
     @Test("field errors come back as the failure, in document order within an object")
     func fieldErrorsAreTheFailure() throws {
-        let result = try AuditEventInput.read(jsonBytes: Array(#"{"action": "a.b", "actor": {"type": 1, "ip": 2, "id": 3}}"#.utf8),
-                                              fieldPrefix: "[0].")
-        guard case .failure(let error) = result else { Issue.record("expected field errors"); return }
+        let result = try AuditEventInput.read(
+            jsonBytes: Array(#"{"action": "a.b", "actor": {"type": 1, "ip": 2, "id": 3}}"#.utf8),
+            fieldPrefix: "[0]."
+        )
+        guard case .failure(let error) = result else {
+            Issue.record("expected field errors")
+            return
+        }
         #expect(error.fieldErrors.map(\.field) == ["[0].actor.type", "[0].actor.ip", "[0].actor.id"])
     }
 
@@ -182,12 +204,15 @@ struct AuditEventInputStreamingTests {
         #expect(seen.map(\.1) == [["a.b"], ["[1]"], ["[2].x"], ["a.d"]])
     }
 
-    @Test("an array body: not an array, too many events, or bad JSON anywhere throws", arguments: [
-        (#"{"action": "a.b"}"#, "body", "must be a JSON array"),
-        (#"[{"action": "a.b"}, {"action": "a.c"}, {"action": "a.d"}]"#, "body", "at most 2 events"),
-        (#"[{"action": "a.b"},]"#, "body", "invalid JSON"),
-        (#"[{"action": "a.b"}"#, "body", "invalid JSON"),
-    ])
+    @Test(
+        "an array body: not an array, too many events, or bad JSON anywhere throws",
+        arguments: [
+            (#"{"action": "a.b"}"#, "body", "must be a JSON array"),
+            (#"[{"action": "a.b"}, {"action": "a.c"}, {"action": "a.d"}]"#, "body", "at most 2 events"),
+            (#"[{"action": "a.b"},]"#, "body", "invalid JSON"),
+            (#"[{"action": "a.b"}"#, "body", "invalid JSON"),
+        ]
+    )
     func arrayErrors(text: String, field: String, rule: String) {
         let error = caughtError { () throws(AuditTrailError) in
             try AuditEventInput.readArray(jsonBytes: Array(text.utf8), maxCount: 2) { _, _ in }

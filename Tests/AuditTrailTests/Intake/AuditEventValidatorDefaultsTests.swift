@@ -27,8 +27,17 @@ struct AuditEventValidatorDefaultsTests {
         #expect(event.changes == .init(before: ["role": "user"], after: ["role": "admin", "level": 2.5]))
         #expect(event.files == ["config.yaml", "b.txt"])
         #expect(event.comment == "promotion approved by HR")
-        #expect(event.request == .init(method: "POST", path: "/api/users", status: 201, durationMS: 12.3,
-                                       correlationID: "c-9", headers: ["accept": "application/json"]))
+        #expect(
+            event.request
+                == .init(
+                    method: "POST",
+                    path: "/api/users",
+                    status: 201,
+                    durationMS: 12.3,
+                    correlationID: "c-9",
+                    headers: ["accept": "application/json"]
+                )
+        )
         #expect(event.riskScore == 40)
         #expect(event.location == .init(country: "DE", region: "BE", city: "Berlin"))
         #expect(event.tags == ["billing"])
@@ -67,11 +76,14 @@ struct AuditEventValidatorDefaultsTests {
         #expect(ids == ids.sorted())
     }
 
-    @Test("category falls back to the action's first segment, mapped to a category name", arguments: [
-        ("user.login", "authentication"), ("user.created", "user_management"), ("user.frobnicated", "user_management"),
-        ("auth.weird", "authentication"), ("payment.refunded", "billing"), ("widget.spun", "widget"),
-        ("http.get", "api"),
-    ])
+    @Test(
+        "category falls back to the action's first segment, mapped to a category name",
+        arguments: [
+            ("user.login", "authentication"), ("user.created", "user_management"), ("user.frobnicated", "user_management"),
+            ("auth.weird", "authentication"), ("payment.refunded", "billing"), ("widget.spun", "widget"),
+            ("http.get", "api"),
+        ]
+    )
     func derivesCategory(action: String, category: String) throws {
         #expect(try validate(AuditEventInput(action: action)).category == category)
     }
@@ -85,12 +97,15 @@ struct AuditEventValidatorDefaultsTests {
         #expect(try validate(AuditEventInput(action: "widget.spun")).severity == .info)
     }
 
-    @Test("IP addresses are normalised, and anonymised when configured", arguments: [
-        ("203.0.113.9", "203.0.113.9", "203.0.113.0"),
-        ("2001:DB8:0:0:0:0:0:1", "2001:db8::1", "2001:db8::"),
-        ("2001:db8:abcd:12::7", "2001:db8:abcd:12::7", "2001:db8:abcd::"),
-        ("::ffff:198.51.100.20", "::ffff:198.51.100.20", "::ffff:198.51.100.0"),
-    ])
+    @Test(
+        "IP addresses are normalised, and anonymised when configured",
+        arguments: [
+            ("203.0.113.9", "203.0.113.9", "203.0.113.0"),
+            ("2001:DB8:0:0:0:0:0:1", "2001:db8::1", "2001:db8::"),
+            ("2001:db8:abcd:12::7", "2001:db8:abcd:12::7", "2001:db8:abcd::"),
+            ("::ffff:198.51.100.20", "::ffff:198.51.100.20", "::ffff:198.51.100.0"),
+        ]
+    )
     func normalisesIPs(text: String, normalised: String, anonymised: String) throws {
         let input = AuditEventInput(action: "a.b", actor: .init(id: "u", ip: text))
         #expect(try validate(input).actor?.ip == normalised)

@@ -9,64 +9,70 @@ struct AuditEventValidatorRuleTests {
         try validator.prepare(json: Array(text.utf8), receivedAt: fixedReceipt)
     }
 
-    @Test("each broken rule names its field", arguments: [
-        (#"{"action": ""}"#, "action"),
-        (#"{"action": "login"}"#, "action"),
-        (#"{"action": "User.Login"}"#, "action"),
-        (#"{"action": "user..login"}"#, "action"),
-        (#"{"action": "user.login."}"#, "action"),
-        (#"{"action": ".user.login"}"#, "action"),
-        (#"{"action": "user._login"}"#, "action"),
-        (#"{"action": "user.log-in"}"#, "action"),
-        (#"{"action": "user.log in"}"#, "action"),
-        (#"{"action": "user.lögin"}"#, "action"),
-        (#"{"action": "a.b", "category": ""}"#, "category"),
-        (#"{"action": "a.b", "category": "Auth"}"#, "category"),
-        (#"{"action": "a.b", "category": "auth.x"}"#, "category"),
-        (#"{"action": "a.b", "id": "not-a-uuid"}"#, "id"),
-        (#"{"action": "a.b", "id": "0193f7e26c1a7b0e9d3c2a1b4c5d6e7f"}"#, "id"),
-        (#"{"action": "a.b", "id": "0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7g"}"#, "id"),
-        (#"{"action": "a.b", "id": "{0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f}"}"#, "id"),
-        (#"{"action": "a.b", "time": "2026-11-24T08:00:00.124Z"}"#, "time"),
-        (#"{"action": "a.b", "actor": {"id": ""}}"#, "actor.id"),
-        (#"{"action": "a.b", "actor": {"ip": "203.0.113"}}"#, "actor.ip"),
-        (#"{"action": "a.b", "actor": {"ip": "localhost"}}"#, "actor.ip"),
-        (#"{"action": "a.b", "resource": {"type": ""}}"#, "resource.type"),
-        (#"{"action": "a.b", "resource": {"id": ""}}"#, "resource.id"),
-        (#"{"action": "a.b", "files": [""]}"#, "files[0]"),
-        (#"{"action": "a.b", "tags": ["ok", ""]}"#, "tags[1]"),
-        (#"{"action": "a.b", "compliance": [""]}"#, "compliance[0]"),
-        (#"{"action": "a.b", "request": {"method": "G E T"}}"#, "request.method"),
-        (#"{"action": "a.b", "request": {"method": ""}}"#, "request.method"),
-        (#"{"action": "a.b", "request": {"method": "GETGETGETGETGETGE"}}"#, "request.method"),
-        (#"{"action": "a.b", "request": {"path": ""}}"#, "request.path"),
-        (#"{"action": "a.b", "request": {"status": 99}}"#, "request.status"),
-        (#"{"action": "a.b", "request": {"status": 600}}"#, "request.status"),
-        (#"{"action": "a.b", "request": {"duration_ms": -1}}"#, "request.duration_ms"),
-        (#"{"action": "a.b", "request": {"duration_ms": 86400001}}"#, "request.duration_ms"),
-        (#"{"action": "a.b", "request": {"correlation_id": ""}}"#, "request.correlation_id"),
-        (#"{"action": "a.b", "risk_score": -1}"#, "risk_score"),
-        (#"{"action": "a.b", "risk_score": 101}"#, "risk_score"),
-        (#"{"action": "a.b", "risk_score": 99999999999999}"#, "risk_score"),
-        (#"{"action": "a.b", "location": {"country": "DEU"}}"#, "location.country"),
-        (#"{"action": "a.b", "location": {"country": "D"}}"#, "location.country"),
-        (#"{"action": "a.b", "location": {"country": "D1"}}"#, "location.country"),
-        (#"{"action": "a.b", "location": {"country": "DÉ"}}"#, "location.country"),
-    ])
+    @Test(
+        "each broken rule names its field",
+        arguments: [
+            (#"{"action": ""}"#, "action"),
+            (#"{"action": "login"}"#, "action"),
+            (#"{"action": "User.Login"}"#, "action"),
+            (#"{"action": "user..login"}"#, "action"),
+            (#"{"action": "user.login."}"#, "action"),
+            (#"{"action": ".user.login"}"#, "action"),
+            (#"{"action": "user._login"}"#, "action"),
+            (#"{"action": "user.log-in"}"#, "action"),
+            (#"{"action": "user.log in"}"#, "action"),
+            (#"{"action": "user.lögin"}"#, "action"),
+            (#"{"action": "a.b", "category": ""}"#, "category"),
+            (#"{"action": "a.b", "category": "Auth"}"#, "category"),
+            (#"{"action": "a.b", "category": "auth.x"}"#, "category"),
+            (#"{"action": "a.b", "id": "not-a-uuid"}"#, "id"),
+            (#"{"action": "a.b", "id": "0193f7e26c1a7b0e9d3c2a1b4c5d6e7f"}"#, "id"),
+            (#"{"action": "a.b", "id": "0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7g"}"#, "id"),
+            (#"{"action": "a.b", "id": "{0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f}"}"#, "id"),
+            (#"{"action": "a.b", "time": "2026-11-24T08:00:00.124Z"}"#, "time"),
+            (#"{"action": "a.b", "actor": {"id": ""}}"#, "actor.id"),
+            (#"{"action": "a.b", "actor": {"ip": "203.0.113"}}"#, "actor.ip"),
+            (#"{"action": "a.b", "actor": {"ip": "localhost"}}"#, "actor.ip"),
+            (#"{"action": "a.b", "resource": {"type": ""}}"#, "resource.type"),
+            (#"{"action": "a.b", "resource": {"id": ""}}"#, "resource.id"),
+            (#"{"action": "a.b", "files": [""]}"#, "files[0]"),
+            (#"{"action": "a.b", "tags": ["ok", ""]}"#, "tags[1]"),
+            (#"{"action": "a.b", "compliance": [""]}"#, "compliance[0]"),
+            (#"{"action": "a.b", "request": {"method": "G E T"}}"#, "request.method"),
+            (#"{"action": "a.b", "request": {"method": ""}}"#, "request.method"),
+            (#"{"action": "a.b", "request": {"method": "GETGETGETGETGETGE"}}"#, "request.method"),
+            (#"{"action": "a.b", "request": {"path": ""}}"#, "request.path"),
+            (#"{"action": "a.b", "request": {"status": 99}}"#, "request.status"),
+            (#"{"action": "a.b", "request": {"status": 600}}"#, "request.status"),
+            (#"{"action": "a.b", "request": {"duration_ms": -1}}"#, "request.duration_ms"),
+            (#"{"action": "a.b", "request": {"duration_ms": 86400001}}"#, "request.duration_ms"),
+            (#"{"action": "a.b", "request": {"correlation_id": ""}}"#, "request.correlation_id"),
+            (#"{"action": "a.b", "risk_score": -1}"#, "risk_score"),
+            (#"{"action": "a.b", "risk_score": 101}"#, "risk_score"),
+            (#"{"action": "a.b", "risk_score": 99999999999999}"#, "risk_score"),
+            (#"{"action": "a.b", "location": {"country": "DEU"}}"#, "location.country"),
+            (#"{"action": "a.b", "location": {"country": "D"}}"#, "location.country"),
+            (#"{"action": "a.b", "location": {"country": "D1"}}"#, "location.country"),
+            (#"{"action": "a.b", "location": {"country": "DÉ"}}"#, "location.country"),
+        ]
+    )
     func brokenRuleNamesField(text: String, field: String) {
         let error = caughtError { () throws(AuditTrailError) in try prepare(text) }
         #expect(error?.code == .invalidInput)
         #expect(error?.fieldErrors.map(\.field) == [field])
     }
 
-    @Test("boundary values are accepted", arguments: [
-        #"{"action": "a.b"}"#, #"{"action": "a.b.c.d"}"#, #"{"action": "user_x.log_in2"}"#, #"{"action": "9.0"}"#,
-        #"{"action": "a.b", "time": "2026-11-23T08:00:00.123Z"}"#, #"{"action": "a.b", "time": "1970-01-01T00:00:00Z"}"#,
-        #"{"action": "a.b", "risk_score": 0}"#, #"{"action": "a.b", "risk_score": 100}"#,
-        #"{"action": "a.b", "request": {"status": 100, "duration_ms": 0, "method": "M-SEARCH"}}"#,
-        #"{"action": "a.b", "request": {"status": 599, "duration_ms": 86400000}}"#,
-        #"{"action": "a.b", "location": {"country": "de"}}"#, #"{"action": "a.b", "category": "x_1"}"#,
-    ])
+    @Test(
+        "boundary values are accepted",
+        arguments: [
+            #"{"action": "a.b"}"#, #"{"action": "a.b.c.d"}"#, #"{"action": "user_x.log_in2"}"#, #"{"action": "9.0"}"#,
+            #"{"action": "a.b", "time": "2026-11-23T08:00:00.123Z"}"#, #"{"action": "a.b", "time": "1970-01-01T00:00:00Z"}"#,
+            #"{"action": "a.b", "risk_score": 0}"#, #"{"action": "a.b", "risk_score": 100}"#,
+            #"{"action": "a.b", "request": {"status": 100, "duration_ms": 0, "method": "M-SEARCH"}}"#,
+            #"{"action": "a.b", "request": {"status": 599, "duration_ms": 86400000}}"#,
+            #"{"action": "a.b", "location": {"country": "de"}}"#, #"{"action": "a.b", "category": "x_1"}"#,
+        ]
+    )
     func acceptsBoundaries(text: String) {
         #expect(caughtError { () throws(AuditTrailError) in try prepare(text) } == nil)
     }
@@ -74,13 +80,15 @@ struct AuditEventValidatorRuleTests {
     @Test("collects every broken rule at once")
     func collectsEveryRule() throws {
         let text = #"""
-        {"action": "Bad", "id": "x", "risk_score": 101, "actor": {"ip": "nope", "id": ""},
-         "request": {"status": 42}, "location": {"country": "XYZ"}, "tags": [""]}
-        """#
+            {"action": "Bad", "id": "x", "risk_score": 101, "actor": {"ip": "nope", "id": ""},
+             "request": {"status": 42}, "location": {"country": "XYZ"}, "tags": [""]}
+            """#
         let error = try #require(caughtError { () throws(AuditTrailError) in try prepare(text) })
-        #expect(Set(error.fieldErrors.map(\.field)) == [
-            "action", "id", "risk_score", "actor.ip", "actor.id", "request.status", "location.country", "tags[0]",
-        ])
+        #expect(
+            Set(error.fieldErrors.map(\.field)) == [
+                "action", "id", "risk_score", "actor.ip", "actor.id", "request.status", "location.country", "tags[0]",
+            ]
+        )
         #expect(error.message == "8 fields are invalid")
     }
 
@@ -93,12 +101,15 @@ struct AuditEventValidatorRuleTests {
         #expect(Set(fields ?? []) == ["[3].actor.ip", "[3].risk_score"])
     }
 
-    @Test("strings over 8 KiB are rejected wherever they are", arguments: [
-        "description", "comment", "actor.user_agent", "resource.name", "request.path", "files[0]",
-        "metadata.a.b[1].c", "changes.before.deep", "changes.after[0]", "request.headers.x-long",
-    ])
+    @Test(
+        "strings over 8 KiB are rejected wherever they are",
+        arguments: [
+            "description", "comment", "actor.user_agent", "resource.name", "request.path", "files[0]",
+            "metadata.a.b[1].c", "changes.before.deep", "changes.after[0]", "request.headers.x-long",
+        ]
+    )
     func rejectsLongStrings(field: String) throws {
-        let long = String(repeating: "é", count: 4097)   // 8194 bytes, 4097 characters
+        let long = String(repeating: "é", count: 4097)  // 8194 bytes, 4097 characters
         var input = AuditEventInput(action: "a.b")
         switch field {
         case "description": input.description = long
@@ -115,9 +126,11 @@ struct AuditEventValidatorRuleTests {
         let fields = fieldNames { () throws(AuditTrailError) in try validator.prepare(input, receivedAt: fixedReceipt) }
         #expect(fields == [field])
         let exact = String(repeating: "a", count: 8192)
-        #expect(caughtError { () throws(AuditTrailError) in
-            try validator.prepare(AuditEventInput(action: "a.b", description: exact, metadata: ["k": .string(exact)]), receivedAt: fixedReceipt)
-        } == nil)
+        #expect(
+            caughtError { () throws(AuditTrailError) in
+                try validator.prepare(AuditEventInput(action: "a.b", description: exact, metadata: ["k": .string(exact)]), receivedAt: fixedReceipt)
+            } == nil
+        )
     }
 
     @Test("metadata keys over 8 KiB are rejected")

@@ -5,21 +5,27 @@ import Testing
 struct AuditRedactorTests {
     let redactor = AuditRedactor()
 
-    @Test("recognises secret-looking keys", arguments: [
-        "password", "Password", "user_password", "PASSWORD_HASH", "passwd", "pass-phrase", "client_secret", "secretKey",
-        "token", "access_token", "refreshToken", "id.token", "api_key", "apiKey", "X-API-Key", "Authorization",
-        "proxy-authorization", "cookie", "Set-Cookie", "private_key", "aws_access_key_id", "credentials",
-        "credit_card", "card_number", "cvv", "session_key", "signature", "pwd", "PIN", "ssn", "auth", "otp", "key",
-        "jwt", "bearer",
-    ])
+    @Test(
+        "recognises secret-looking keys",
+        arguments: [
+            "password", "Password", "user_password", "PASSWORD_HASH", "passwd", "pass-phrase", "client_secret", "secretKey",
+            "token", "access_token", "refreshToken", "id.token", "api_key", "apiKey", "X-API-Key", "Authorization",
+            "proxy-authorization", "cookie", "Set-Cookie", "private_key", "aws_access_key_id", "credentials",
+            "credit_card", "card_number", "cvv", "session_key", "signature", "pwd", "PIN", "ssn", "auth", "otp", "key",
+            "jwt", "bearer",
+        ]
+    )
     func recognisesSecrets(key: String) {
         #expect(redactor.isSecret(key))
     }
 
-    @Test("leaves ordinary keys alone", arguments: [
-        "name", "email", "role", "keyboard", "monkey", "author", "spin", "pinned", "passage",
-        "id", "user_agent", "accept", "content-type", "keys", "description",
-    ])
+    @Test(
+        "leaves ordinary keys alone",
+        arguments: [
+            "name", "email", "role", "keyboard", "monkey", "author", "spin", "pinned", "passage",
+            "id", "user_agent", "accept", "content-type", "keys", "description",
+        ]
+    )
     func leavesOrdinaryKeys(key: String) {
         #expect(!redactor.isSecret(key))
     }
@@ -36,17 +42,21 @@ struct AuditRedactorTests {
         ]
         var paths: [String] = []
         let clean = redactor.redact(value, at: "metadata", paths: &paths)
-        #expect(clean == [
-            "user": "alice",
-            "password": "[REDACTED]",
-            "nested": ["deeper": ["api_key": "[REDACTED]", "keep": 1]],
-            "list": [["token": "[REDACTED]"], "plain", ["cookie": "[REDACTED]"]],
-            "empty_secret": nil,
-            "secret": nil,
-        ])
-        #expect(paths == [
-            "metadata.list[0].token", "metadata.list[2].cookie", "metadata.nested.deeper.api_key", "metadata.password",
-        ])
+        #expect(
+            clean == [
+                "user": "alice",
+                "password": "[REDACTED]",
+                "nested": ["deeper": ["api_key": "[REDACTED]", "keep": 1]],
+                "list": [["token": "[REDACTED]"], "plain", ["cookie": "[REDACTED]"]],
+                "empty_secret": nil,
+                "secret": nil,
+            ]
+        )
+        #expect(
+            paths == [
+                "metadata.list[0].token", "metadata.list[2].cookie", "metadata.nested.deeper.api_key", "metadata.password",
+            ]
+        )
     }
 
     @Test("values that are not objects or arrays pass through")
@@ -57,16 +67,19 @@ struct AuditRedactorTests {
         #expect(paths.isEmpty)
     }
 
-    @Test("redacts query-string secrets in a request path", arguments: [
-        ("/cb?token=abc&state=x", "/cb?token=[REDACTED]&state=x", true),
-        ("/cb?state=x&access_token=abc", "/cb?state=x&access_token=[REDACTED]", true),
-        ("/cb?api%5Fkey=abc", "/cb?api%5Fkey=[REDACTED]", true),
-        ("/cb?a=1&&password=&b", "/cb?a=1&&password=[REDACTED]&b", true),
-        ("/search?q=password", "/search?q=password", false),
-        ("/users/token/7", "/users/token/7", false),
-        ("/cb?state=x", "/cb?state=x", false),
-        ("/cb?", "/cb?", false),
-    ])
+    @Test(
+        "redacts query-string secrets in a request path",
+        arguments: [
+            ("/cb?token=abc&state=x", "/cb?token=[REDACTED]&state=x", true),
+            ("/cb?state=x&access_token=abc", "/cb?state=x&access_token=[REDACTED]", true),
+            ("/cb?api%5Fkey=abc", "/cb?api%5Fkey=[REDACTED]", true),
+            ("/cb?a=1&&password=&b", "/cb?a=1&&password=[REDACTED]&b", true),
+            ("/search?q=password", "/search?q=password", false),
+            ("/users/token/7", "/users/token/7", false),
+            ("/cb?state=x", "/cb?state=x", false),
+            ("/cb?", "/cb?", false),
+        ]
+    )
     func redactsQueryStrings(path: String, expected: String, changed: Bool) {
         var paths: [String] = []
         #expect(redactor.redactQuery(inPath: path, at: "request.path", paths: &paths) == expected)
@@ -81,7 +94,8 @@ struct AuditRedactorTests {
             actor: .init(id: "u-1", name: "token"),
             changes: .init(before: ["password": "old", "role": "user"], after: [["secret": "new"], "x"]),
             request: .init(path: "/login?user=a&password=p", headers: ["Authorization": "Bearer x", "Accept": "*/*"]),
-            metadata: ["note": "ok", "deep": ["list": [["otp": 123456]]]])
+            metadata: ["note": "ok", "deep": ["list": [["otp": 123456]]]]
+        )
         let event = try AuditEventValidator().validate(input, receivedAt: fixedReceipt)
         #expect(event.changes == .init(before: ["password": "[REDACTED]", "role": "user"], after: [["secret": "[REDACTED]"], "x"]))
         #expect(event.request?.headers == ["Authorization": "[REDACTED]", "Accept": "*/*"])
@@ -89,10 +103,12 @@ struct AuditRedactorTests {
         #expect(event.metadata == ["note": "ok", "deep": ["list": [["otp": "[REDACTED]"]]]])
         #expect(event.description == "password changed")
         #expect(event.actor?.name == "token")
-        #expect(Set(event.redacted) == [
-            "changes.before.password", "changes.after[0].secret", "request.headers.Authorization", "request.path",
-            "metadata.deep.list[0].otp",
-        ])
+        #expect(
+            Set(event.redacted) == [
+                "changes.before.password", "changes.after[0].secret", "request.headers.Authorization", "request.path",
+                "metadata.deep.list[0].otp",
+            ]
+        )
         #expect(event.redacted.count == 5)
         let canonical = String(decoding: event.canonicalBytes, as: UTF8.self)
         for secret in ["\"old\"", "\"new\"", "Bearer x", "=p\"", "123456"] { #expect(!canonical.contains(secret)) }

@@ -3,36 +3,39 @@ import Testing
 
 @Suite("JSONParser")
 struct JSONParserTests {
-    @Test("parses valid documents into the expected values", arguments: [
-        ("null", JSONValue.null),
-        ("true", .bool(true)),
-        (" \t\r\nfalse \n", .bool(false)),
-        ("0", .int(0)),
-        ("-0", .int(0)),
-        ("42", .int(42)),
-        ("-17", .int(-17)),
-        ("9223372036854775807", .int(Int64.max)),
-        ("-9223372036854775808", .int(Int64.min)),
-        ("1.5", .double(1.5)),
-        ("-0.25", .double(-0.25)),
-        ("1e3", .double(1000)),
-        ("2E-2", .double(0.02)),
-        ("1.0", .double(1.0)),
-        ("6.02e+23", .double(6.02e23)),
-        (#""""#, .string("")),
-        (#""plain""#, .string("plain")),
-        (#""\"\\\/\b\f\n\r\t""#, .string("\"\\/\u{08}\u{0C}\n\r\t")),
-        (#""\u0041\u00e9\u20AC""#, .string("Aé€")),
-        (#""\u0000""#, .string("\u{0}")),
-        (#""\ud83d\ude00""#, .string("😀")),
-        (#""x\uD834\uDD1Ey""#, .string("x𝄞y")),
-        ("\"grüße 日本 😀\"", .string("grüße 日本 😀")),
-        ("[]", .array([])),
-        ("{}", .object([:])),
-        ("[1, \"a\", null, [true, {}]]", .array([1, "a", nil, [true, .object([:])]])),
-        (#"{"a": {"b": [1, 2, {"c": null}]}, "d": -1.5}"#, ["a": ["b": [1, 2, ["c": nil]]], "d": -1.5]),
-        (#"{"":1,"é":2}"#, ["": 1, "é": 2]),
-    ] as [(String, JSONValue)])
+    @Test(
+        "parses valid documents into the expected values",
+        arguments: [
+            ("null", JSONValue.null),
+            ("true", .bool(true)),
+            (" \t\r\nfalse \n", .bool(false)),
+            ("0", .int(0)),
+            ("-0", .int(0)),
+            ("42", .int(42)),
+            ("-17", .int(-17)),
+            ("9223372036854775807", .int(Int64.max)),
+            ("-9223372036854775808", .int(Int64.min)),
+            ("1.5", .double(1.5)),
+            ("-0.25", .double(-0.25)),
+            ("1e3", .double(1000)),
+            ("2E-2", .double(0.02)),
+            ("1.0", .double(1.0)),
+            ("6.02e+23", .double(6.02e23)),
+            (#""""#, .string("")),
+            (#""plain""#, .string("plain")),
+            (#""\"\\\/\b\f\n\r\t""#, .string("\"\\/\u{08}\u{0C}\n\r\t")),
+            (#""\u0041\u00e9\u20AC""#, .string("Aé€")),
+            (#""\u0000""#, .string("\u{0}")),
+            (#""\ud83d\ude00""#, .string("😀")),
+            (#""x\uD834\uDD1Ey""#, .string("x𝄞y")),
+            ("\"grüße 日本 😀\"", .string("grüße 日本 😀")),
+            ("[]", .array([])),
+            ("{}", .object([:])),
+            ("[1, \"a\", null, [true, {}]]", .array([1, "a", nil, [true, .object([:])]])),
+            (#"{"a": {"b": [1, 2, {"c": null}]}, "d": -1.5}"#, ["a": ["b": [1, 2, ["c": nil]]], "d": -1.5]),
+            (#"{"":1,"é":2}"#, ["": 1, "é": 2]),
+        ] as [(String, JSONValue)]
+    )
     func parsesValidDocuments(text: String, expected: JSONValue) throws {
         #expect(try JSONParser.parse(text) == expected)
     }
@@ -44,34 +47,43 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("123456789012345678901234567890") == .double(1.2345678901234568e29))
     }
 
-    @Test("rejects malformed input naming the body", arguments: [
-        "", " ", "nul", "tru", "falsey", "nan", "Infinity", "+1", "01", "-", "1.", ".5", "1e", "1e+", "--1",
-        "0x10", "1e400", "-1e400", "[", "]", "[1,]", "[,1]", "[1 2]", "{", "}", #"{"a"}"#, #"{"a":}"#,
-        #"{"a":1,}"#, #"{,"a":1}"#, #"{a:1}"#, #"{'a':1}"#, #"{"a" 1}"#, #"{"a":1 "b":2}"#, "{1:2}",
-        #"{"a":1}x"#, "1 2", "[] []", #""abc"#, #""abc\"#, #""\x""#, #""\u12""#, #""\u12G4""#, #""\uD800""#,
-        #""\uD800x""#, #""\uD800\u0041""#, #""\uDC00""#, "\"tab\there\"", "\"new\nline\"", "\"nul\u{0}\"",
-        "'single'", "[1]]", "{\"a\":1}}", "/* comment */ 1", "\u{FEFF}1",
-    ])
+    @Test(
+        "rejects malformed input naming the body",
+        arguments: [
+            "", " ", "nul", "tru", "falsey", "nan", "Infinity", "+1", "01", "-", "1.", ".5", "1e", "1e+", "--1",
+            "0x10", "1e400", "-1e400", "[", "]", "[1,]", "[,1]", "[1 2]", "{", "}", #"{"a"}"#, #"{"a":}"#,
+            #"{"a":1,}"#, #"{,"a":1}"#, #"{a:1}"#, #"{'a':1}"#, #"{"a" 1}"#, #"{"a":1 "b":2}"#, "{1:2}",
+            #"{"a":1}x"#, "1 2", "[] []", #""abc"#, #""abc\"#, #""\x""#, #""\u12""#, #""\u12G4""#, #""\uD800""#,
+            #""\uD800x""#, #""\uD800\u0041""#, #""\uDC00""#, "\"tab\there\"", "\"new\nline\"", "\"nul\u{0}\"",
+            "'single'", "[1]]", "{\"a\":1}}", "/* comment */ 1", "\u{FEFF}1",
+        ]
+    )
     func rejectsMalformedInput(text: String) {
         let error = caughtError { () throws(AuditTrailError) in try JSONParser.parse(text) }
         #expect(error?.code == .invalidInput)
         #expect(error?.fieldErrors.map(\.field) == ["body"])
     }
 
-    @Test("rejects duplicate keys at any depth", arguments: [
-        #"{"a":1,"a":2}"#, #"{"a":1,"a":1}"#, #"{"x":{"k":true,"k":false}}"#, #"[{"a":null,"b":0,"a":null}]"#,
-        #"{"\u0061":1,"a":2}"#,
-    ])
+    @Test(
+        "rejects duplicate keys at any depth",
+        arguments: [
+            #"{"a":1,"a":2}"#, #"{"a":1,"a":1}"#, #"{"x":{"k":true,"k":false}}"#, #"[{"a":null,"b":0,"a":null}]"#,
+            #"{"\u0061":1,"a":2}"#,
+        ]
+    )
     func rejectsDuplicateKeys(text: String) {
         let error = caughtError { () throws(AuditTrailError) in try JSONParser.parse(text) }
         #expect(error?.fieldErrors.map(\.field) == ["body"])
         #expect(error?.message.contains("duplicate key") == true)
     }
 
-    @Test("rejects invalid UTF-8 inside and outside strings", arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
-        [0x22, 0x61, 0x5C, 0x6E, 0xF8, 0x22], [0x5B, 0xFF, 0x5D], [0xFE],
-    ] as [[UInt8]])
+    @Test(
+        "rejects invalid UTF-8 inside and outside strings",
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+            [0x22, 0x61, 0x5C, 0x6E, 0xF8, 0x22], [0x5B, 0xFF, 0x5D], [0xFE],
+        ] as [[UInt8]]
+    )
     func rejectsInvalidUTF8(bytes: [UInt8]) {
         let error = caughtError { () throws(AuditTrailError) in try JSONParser.parse(bytes) }
         #expect(error?.fieldErrors.map(\.field) == ["body"])

@@ -9,11 +9,17 @@ import Testing
     final class CountingSource: AuditMerkleHashSource {
         let reads = Mutex<(calls: Int, nodes: Int)>((0, 0))
         func hash(level: Int, index: Int64) async throws -> [UInt8] {
-            reads.withLock { $0.calls += 1; $0.nodes += 1 }
+            reads.withLock {
+                $0.calls += 1
+                $0.nodes += 1
+            }
             return AuditMerkle.leafHash(Array("\(level)/\(index)".utf8))
         }
         func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
-            reads.withLock { $0.calls += 1; $0.nodes += ids.count }
+            reads.withLock {
+                $0.calls += 1
+                $0.nodes += ids.count
+            }
             return ids.map { AuditMerkle.leafHash(Array("\($0.level)/\($0.index)".utf8)) }
         }
     }

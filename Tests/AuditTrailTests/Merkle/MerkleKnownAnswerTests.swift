@@ -7,8 +7,10 @@ import Testing
 /// the trees of sizes 1…8, and audit paths and consistency proofs between them.
 /// Those vectors number leaves from 1; here indices are from 0 (`leaf - 1`).
 @Suite struct MerkleKnownAnswerTests {
-    static let leaves: [[UInt8]] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                                    "606162636465666768696a6b6c6d6e6f"].map { AuditChain.bytes(hex: $0)! }
+    static let leaves: [[UInt8]] = [
+        "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ].map { AuditChain.bytes(hex: $0)! }
 
     static let roots: [String] = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -29,32 +31,74 @@ import Testing
     /// `inclusionProofs` of verify_test.go: (leaf index from 0, tree size, path).
     static let inclusion: [Vector] = [
         Vector(a: 0, b: 1, proof: []),
-        Vector(a: 0, b: 8, proof: ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                                   "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                                   "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        Vector(a: 5, b: 8, proof: ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                                   "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                                   "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+        Vector(
+            a: 0,
+            b: 8,
+            proof: [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        Vector(
+            a: 5,
+            b: 8,
+            proof: [
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
         Vector(a: 2, b: 3, proof: ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-        Vector(a: 1, b: 5, proof: ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-                                   "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                                   "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+        Vector(
+            a: 1,
+            b: 5,
+            proof: [
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
     ]
 
     /// `consistencyProofs` of verify_test.go: (old size, new size, proof).
     static let consistency: [Vector] = [
         Vector(a: 1, b: 1, proof: []),
-        Vector(a: 1, b: 8, proof: ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                                   "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                                   "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        Vector(a: 6, b: 8, proof: ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                                   "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                                   "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-        Vector(a: 2, b: 5, proof: ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                                   "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-        Vector(a: 6, b: 7, proof: ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                                   "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-                                   "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+        Vector(
+            a: 1,
+            b: 8,
+            proof: [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        Vector(
+            a: 6,
+            b: 8,
+            proof: [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
+        Vector(
+            a: 2,
+            b: 5,
+            proof: [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
+        Vector(
+            a: 6,
+            b: 7,
+            proof: [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
     ]
 
     static var tree: AuditMerkleMemoryTree {
@@ -78,8 +122,10 @@ import Testing
             builder.append(leafHash: AuditMerkle.leafHash(Self.leaves[size - 1]))
             #expect(AuditChain.hex(try await tree.root(size: Int64(size))) == Self.roots[size - 1], "size \(size)")
             #expect(AuditChain.hex(builder.root) == Self.roots[size - 1], "builder size \(size)")
-            #expect(AuditChain.hex(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }))
-                == Self.roots[size - 1])
+            #expect(
+                AuditChain.hex(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }))
+                    == Self.roots[size - 1]
+            )
         }
     }
 
@@ -114,8 +160,13 @@ import Testing
         }
         for probe in probes {
             #expect(throws: AuditTrailError.self) {
-                try AuditMerkle.verifyInclusion(leafHash: probe.leaf, index: probe.index, size: probe.size,
-                                                proof: probe.proof, root: probe.root)
+                try AuditMerkle.verifyInclusion(
+                    leafHash: probe.leaf,
+                    index: probe.index,
+                    size: probe.size,
+                    proof: probe.proof,
+                    root: probe.root
+                )
             }
         }
     }
@@ -124,8 +175,13 @@ import Testing
     func consistencyProofsMatchTheReferenceAndVerify(vector: Vector) async throws {
         let proof = try await Self.tree.consistencyProof(from: vector.a, to: vector.b)
         #expect(proof.map { AuditChain.hex($0) } == vector.proof)
-        try AuditMerkle.verifyConsistency(from: vector.a, to: vector.b, oldRoot: Self.root(vector.a),
-                                          newRoot: Self.root(vector.b), proof: proof)
+        try AuditMerkle.verifyConsistency(
+            from: vector.a,
+            to: vector.b,
+            oldRoot: Self.root(vector.a),
+            newRoot: Self.root(vector.b),
+            proof: proof
+        )
     }
 
     @Test(arguments: consistency.filter { !$0.proof.isEmpty })

@@ -53,10 +53,13 @@ struct AuditQueryTests {
         #expect(try query([("severity", "error")]).severity == .error)
     }
 
-    @Test("action matches exactly or by prefix", arguments: [
-        ("user.login", AuditQuery.ActionMatch.exact("user.login")), ("user.*", .prefix("user.")), ("user*", .prefix("user")),
-        ("*", .prefix("")), ("audit", .exact("audit")),
-    ])
+    @Test(
+        "action matches exactly or by prefix",
+        arguments: [
+            ("user.login", AuditQuery.ActionMatch.exact("user.login")), ("user.*", .prefix("user.")), ("user*", .prefix("user")),
+            ("*", .prefix("")), ("audit", .exact("audit")),
+        ]
+    )
     func actionMatches(text: String, expected: AuditQuery.ActionMatch) throws {
         #expect(try query([("action", text)]).action == expected)
     }
@@ -69,14 +72,17 @@ struct AuditQueryTests {
         #expect(!AuditQuery.ActionMatch("user.login").matches("user.login_failed"))
     }
 
-    @Test("a bad value is rejected naming the parameter", arguments: [
-        ("action", "User.Login"), ("action", "user..*"), ("action", "a b"), ("outcome", "ok"), ("severity", "fatal"),
-        ("min_severity", "INFO"), ("ip", "10.0.0.0/33"), ("ip", "host"), ("since", "yesterday"), ("until", "2026-13-01"),
-        ("hours", "0"), ("hours", "-1"), ("hours", "abc"), ("hours", "nan"), ("hours", "inf"), ("hours", "100000"),
-        ("q", "foo:bar"), ("q", "(a"), ("limit", "0"), ("limit", "1001"), ("limit", "ten"), ("limit", "1.5"),
-        ("cursor", "garbage"), ("cursor", "c-5"), ("cursor", "c"), ("order", "newest"), ("order", "DESC"),
-        ("category", ""), ("actor", ""), ("tag", ""), ("action", ""), ("q", ""), ("actor", String(repeating: "a", count: 1025)),
-    ])
+    @Test(
+        "a bad value is rejected naming the parameter",
+        arguments: [
+            ("action", "User.Login"), ("action", "user..*"), ("action", "a b"), ("outcome", "ok"), ("severity", "fatal"),
+            ("min_severity", "INFO"), ("ip", "10.0.0.0/33"), ("ip", "host"), ("since", "yesterday"), ("until", "2026-13-01"),
+            ("hours", "0"), ("hours", "-1"), ("hours", "abc"), ("hours", "nan"), ("hours", "inf"), ("hours", "100000"),
+            ("q", "foo:bar"), ("q", "(a"), ("limit", "0"), ("limit", "1001"), ("limit", "ten"), ("limit", "1.5"),
+            ("cursor", "garbage"), ("cursor", "c-5"), ("cursor", "c"), ("order", "newest"), ("order", "DESC"),
+            ("category", ""), ("actor", ""), ("tag", ""), ("action", ""), ("q", ""), ("actor", String(repeating: "a", count: 1025)),
+        ]
+    )
     func rejectsBadValues(name: String, value: String) {
         #expect(failures([(name, value)]) == [name])
     }

@@ -10,7 +10,11 @@ struct AuditChainTests {
         var previous = start.hash
         for index in 0..<count {
             let seq = start.seq + Int64(index) + 1
-            let input = AuditEventInput(action: "data.read", actor: .init(id: "u-\(index % 3)"), metadata: ["seq": .int(seq + 1), "n": .int(Int64(index))])
+            let input = AuditEventInput(
+                action: "data.read",
+                actor: .init(id: "u-\(index % 3)"),
+                metadata: ["seq": .int(seq + 1), "n": .int(Int64(index))]
+            )
             let prepared = try AuditEventValidator().prepare(input, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)))
             let sealed = prepared.sealed(seq: seq, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)), previousHash: previous)
             rows.append(AuditStoredEvent(seq: seq, id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
@@ -24,7 +28,10 @@ struct AuditChainTests {
         verify(rows).0.map { "\($0.seq) \($0.kind.rawValue)" }
     }
 
-    static func verify(_ rows: [AuditStoredEvent], start: AuditChainHead = .init(seq: 0, hash: AuditChain.genesis)) -> (AuditChainVerifier.Problem?, AuditChainVerifier) {
+    static func verify(
+        _ rows: [AuditStoredEvent],
+        start: AuditChainHead = .init(seq: 0, hash: AuditChain.genesis)
+    ) -> (AuditChainVerifier.Problem?, AuditChainVerifier) {
         var verifier = AuditChainVerifier(start: start)
         for row in rows {
             if let problem = verifier.check(row) { return (problem, verifier) }
@@ -117,7 +124,8 @@ struct AuditChainTests {
     func swappedRows() throws {
         var rows = try Self.makeRows(6)
         // The stored bytes and hashes of seq 3 and 4 trade places; the seq column stays in order.
-        let third = rows[2], fourth = rows[3]
+        let third = rows[2]
+        let fourth = rows[3]
         rows[2] = AuditStoredEvent(seq: 3, id: fourth.id, canonical: fourth.canonical, hash: fourth.hash)
         rows[3] = AuditStoredEvent(seq: 4, id: third.id, canonical: third.canonical, hash: third.hash)
         let problem = Self.verify(rows).0

@@ -28,10 +28,14 @@ import Testing
         #expect(hex(Array("abc".utf8), hardware: hardware) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let twoBlocks = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(hex(twoBlocks, hardware: hardware) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(hex(Array(twoBlocks[..<10]), Array(twoBlocks[10..<40]), Array(twoBlocks[40...]), hardware: hardware)
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000), hardware: hardware)
-            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            hex(Array(twoBlocks[..<10]), Array(twoBlocks[10..<40]), Array(twoBlocks[40...]), hardware: hardware)
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        )
+        #expect(
+            hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000), hardware: hardware)
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        )
     }
 
     @Test(arguments: paths)

@@ -30,7 +30,8 @@ func caughtError<T>(_ body: () throws(AuditTrailError) -> T) -> AuditTrailError?
 struct RandomJSON {
     var generator: SeededGenerator
 
-    private static let alphabet: [Unicode.Scalar] = Array("abcxyzABC019 _-.:/\\\"'{}[],é€😀\u{7F}".unicodeScalars)
+    private static let alphabet: [Unicode.Scalar] =
+        Array("abcxyzABC019 _-.:/\\\"'{}[],é€😀\u{7F}".unicodeScalars)
         + [Unicode.Scalar(0x00), Unicode.Scalar(0x08), Unicode.Scalar(0x0A), Unicode.Scalar(0x1F), Unicode.Scalar(0xFFFF)]
         .compactMap { $0 }
 

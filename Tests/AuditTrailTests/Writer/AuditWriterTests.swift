@@ -13,8 +13,12 @@ struct AuditWriterTests {
         return try! AuditEventValidator().prepare(input, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)))
     }
 
-    static func makeWriter(_ store: WriterTestStore, capacity: Int = 200_000, retries: Int = 2,
-                           observers: [AuditWriter.Observer] = []) -> AuditWriter {
+    static func makeWriter(
+        _ store: WriterTestStore,
+        capacity: Int = 200_000,
+        retries: Int = 2,
+        observers: [AuditWriter.Observer] = []
+    ) -> AuditWriter {
         var configuration = AuditWriter.Configuration()
         configuration.capacity = capacity
         configuration.commitRetries = retries
