@@ -97,6 +97,7 @@ let package = Package(
                 "AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -35,7 +35,7 @@ public struct AuditAPIKey: Sendable, Hashable {
         var generator = SystemRandomNumberGenerator()
         let secretBytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let idBytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let key = AuditAPIKey(id: "key_" + AuditChain.hex(idBytes), name: name, role: role, subject: subject, createdAt: now)
+        let key = AuditAPIKey(id: "key_" + AuditHex.string(idBytes), name: name, role: role, subject: subject, createdAt: now)
         return (key, "atk_" + AuditBase64.encode(secretBytes, urlSafe: true))
     }
 
@@ -51,7 +51,7 @@ public struct AuditAPIKey: Sendable, Hashable {
 
     /// The stored form of a secret: hex SHA-256.
     public static func hash(secret: String) -> String {
-        AuditChain.hex(SHA256.hash(data: Array(secret.utf8)))
+        AuditHex.string(SHA256.hash(data: Array(secret.utf8)))
     }
 }
 

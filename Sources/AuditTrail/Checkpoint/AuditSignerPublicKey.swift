@@ -87,12 +87,12 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
 
     /// A key hash as the text form and signed notes write it: 8 lower-case hex digits.
     public static func hex(_ id: UInt32) -> String {
-        AuditChain.hex([UInt8(id >> 24 & 0xFF), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)])
+        AuditHex.string([UInt8(id >> 24 & 0xFF), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)])
     }
 
     static func parseKeyID(_ text: some StringProtocol) -> UInt32? {
         guard text.utf8.count == 8, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-            let bytes = AuditChain.bytes(hex: String(text))
+            let bytes = AuditHex.bytes(hex: String(text))
         else { return nil }
         return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }

@@ -82,7 +82,7 @@ public enum CanonicalJSON {
         }
     }
 
-    private static var hexDigits: [UInt8] { AuditChain.hexDigits }
+    private static var hexDigits: [UInt8] { AuditHex.digits }
 
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

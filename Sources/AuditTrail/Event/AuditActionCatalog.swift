@@ -147,5 +147,6 @@ public struct AuditActionCatalog: Sendable {
         .init("audit.key.revoked", "audit", .warning, "An audit API key was revoked"),
         .init("audit.retention.changed", "audit", .warning, "The retention window was changed"),
         .init("audit.retention.run", "audit", .info, "Old events were removed by retention"),
+        .init("audit.store.migrated", "audit", .warning, "The stored format of the log was migrated"),
     ])
 }

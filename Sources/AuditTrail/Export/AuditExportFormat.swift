@@ -52,7 +52,7 @@ public enum AuditExportFormat {
     /// One inclusion proof line: the RFC 6962 audit path of leaf `seq - 1` in the tree of `treeSize` leaves.
     public static func proofLine(seq: Int64, treeSize: Int64, hashes: [[UInt8]]) -> [UInt8] {
         let body: JSONValue = [
-            "seq": .int(seq), "tree_size": .int(treeSize), "hashes": .array(hashes.map { .string(AuditChain.hex($0)) }),
+            "seq": .int(seq), "tree_size": .int(treeSize), "hashes": .array(hashes.map { .string(AuditHex.string($0)) }),
         ]
         var out = CanonicalJSON.encode([proofKey: body])
         out.append(0x0A)
@@ -94,7 +94,7 @@ public enum AuditExportFormat {
         else { return nil }
         let digits = UnsafeRawBufferPointer(rebasing: bytes[(cut + 9)..<(count - 2)])
         // Lower-case only: the format writes lower-case hex.
-        guard !digits.contains(where: { $0 >= 65 && $0 <= 70 }), let hash = AuditChain.bytes(hexDigits: digits) else { return nil }
+        guard !digits.contains(where: { $0 >= 65 && $0 <= 70 }), let hash = AuditHex.bytes(hexDigits: digits) else { return nil }
         var canonical = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[..<cut]))
         canonical.append(UInt8(ascii: "}"))
         return (canonical, hash)
@@ -139,6 +139,6 @@ public enum AuditExportFormat {
         guard let text = value?.stringValue, text.utf8.count == 64,
             text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
         else { return nil }
-        return AuditChain.bytes(hex: text)
+        return AuditHex.bytes(hex: text)
     }
 }

@@ -5,7 +5,7 @@
 /// ```text
 /// {"audittrail_export":{"chain_start":{"hash":"<hex>","seq":10},"checkpoint":"<signed note>",
 ///  "contiguous":true,"filters":{},"frontier":["<hex>",…],"key_id":"1a2b3c4d","origin":"audittrail/…",
-///  "root_hash":"<hex>","tree_size":40,"version":1}}
+///  "root_hash":"<hex>","tree_size":40,"version":1,"chain_format":1}}
 /// ```
 ///
 /// The members are written with sorted keys (canonical JSON). A contiguous export (no filter)
@@ -38,6 +38,10 @@ public struct AuditExportHeader: Sendable, Hashable {
     /// For a contiguous export, the right edge of the tree of `chainStart.seq` leaves, left first.
     public var frontier: [[UInt8]]
 
+    /// The stored format of the events' chain hashes (``AuditChain/Format``): `chain_format` in the
+    /// header, absent — format 0 — in files written before format v1.
+    public var chainFormat: AuditChain.Format = .current
+
     /// Whether every event from `chainStart.seq + 1` to ``treeSize`` is in the file.
     public var contiguous: Bool { chainStart != nil }
 
@@ -66,13 +70,13 @@ public struct AuditExportHeader: Sendable, Hashable {
     public var line: [UInt8] {
         var body: [String: JSONValue] = [
             "version": .int(AuditExportFormat.version), "origin": .string(origin), "tree_size": .int(treeSize),
-            "root_hash": .string(AuditChain.hex(rootHash)), "checkpoint": .string(checkpoint), "key_id": .string(keyID),
+            "root_hash": .string(AuditHex.string(rootHash)), "checkpoint": .string(checkpoint), "key_id": .string(keyID),
             "filters": .object(filters.mapValues(JSONValue.string)), "contiguous": .bool(contiguous),
-            "chain_start": .null, "frontier": .null,
+            "chain_start": .null, "frontier": .null, "chain_format": .int(Int64(chainFormat.rawValue)),
         ]
         if let chainStart {
-            body["chain_start"] = ["seq": .int(chainStart.seq), "hash": .string(AuditChain.hex(chainStart.hash))]
-            body["frontier"] = .array(frontier.map { .string(AuditChain.hex($0)) })
+            body["chain_start"] = ["seq": .int(chainStart.seq), "hash": .string(AuditHex.string(chainStart.hash))]
+            body["frontier"] = .array(frontier.map { .string(AuditHex.string($0)) })
         }
         var out = CanonicalJSON.encode([AuditExportFormat.headerKey: .object(body)])
         out.append(0x0A)
@@ -104,6 +108,13 @@ public struct AuditExportHeader: Sendable, Hashable {
         guard case .bool(let contiguous)? = body["contiguous"] else {
             throw AuditTrailError.invalid("contiguous", "must be true or false")
         }
+        var chainFormat = AuditChain.Format.v0
+        if let value = body["chain_format"] {
+            guard let number = value.int64Value, let format = AuditChain.Format(rawValue: Int(number)) else {
+                throw AuditTrailError.invalid("chain_format", "must be 0 or 1 (absent in files written before format 1)")
+            }
+            chainFormat = format
+        }
         var start: AuditChainHead?
         var frontier: [[UInt8]] = []
         if contiguous {
@@ -134,5 +145,6 @@ public struct AuditExportHeader: Sendable, Hashable {
             chainStart: start,
             frontier: frontier
         )
+        self.chainFormat = chainFormat
     }
 }

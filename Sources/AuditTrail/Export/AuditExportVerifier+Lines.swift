@@ -38,7 +38,7 @@ extension AuditExportVerifier {
         } catch {
             return fail(.edited, seq: first, line: 1, "the header's frontier does not fit tree size \(start.seq): \(error.message)")
         }
-        chain = AuditChainVerifier(start: start)
+        chain = AuditChainVerifier(start: start, format: parsed.chainFormat)
         vouched = start.seq
     }
 
@@ -73,7 +73,11 @@ extension AuditExportVerifier {
             )
         }
         guard var chain, var tree else { return checkFilteredEvent(seq: seq, canonical: canonical, header: header) }
-        if let problem = chain.check(AuditStoredEvent(seq: seq, id: "", canonical: canonical, hash: hash)) {
+        var leaf = [UInt8](repeating: 0, count: AuditMerkle.hashSize)
+        let checked = leaf.withUnsafeMutableBytes { leaf in
+            chain.check(AuditStoredEvent(seq: seq, id: "", canonical: canonical, hash: hash), leaf: leaf.baseAddress!)
+        }
+        if let problem = checked {
             if problem.kind == .missing {
                 gap = (expected: problem.seq, found: seq, line: lineNumber)
                 return
@@ -88,7 +92,7 @@ extension AuditExportVerifier {
                 "line \(lineNumber) holds seq \(seq), beyond the signed tree size \(header.treeSize)"
             )
         }
-        tree.append(leafHash: AuditMerkle.leafHash(canonical))
+        tree.append(leafHash: leaf)
         self.chain = chain
         self.tree = tree
         events += 1

@@ -31,7 +31,7 @@ public enum AuditEventID {
         }
         bytes[6] = (bytes[6] & 0x0F) | 0x70
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = AuditChain.hexDigits
+        let hex = AuditHex.digits
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {

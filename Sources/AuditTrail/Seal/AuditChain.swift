@@ -1,69 +1,76 @@
-/// The hash chain: `hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`, `hash(0)` = 32 zero bytes.
+/// The hash chain over the log's events, stored format v1:
+///
+/// ```text
+/// leaf(n) = SHA-256(0x00 ‖ canonical(n))          the RFC 6962 leaf hash of the Merkle tree
+/// hash(n) = SHA-256(hash(n-1) ‖ leaf(n))           hash(0) = 32 zero bytes, or the retention anchor's hash
+/// ```
+///
+/// Each event's canonical bytes are hashed once (into its leaf); the chain links 64-byte inputs.
+/// Format 0, the stores and exports written before, chained the canonical bytes directly,
+/// `hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`; it is still read (verified and migrated) but
+/// never written.
 ///
 /// ```swift
-/// let h1 = AuditChain.next(previous: AuditChain.genesis, canonical: bytes)
+/// let leaf = AuditMerkle.leafHash(canonical)
+/// let h1 = AuditChain.next(previous: AuditChain.genesis, leaf: leaf)
 /// ```
 public enum AuditChain {
+    /// A stored format of the chain.
+    public enum Format: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+        /// `hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`: read, verified and migrated, never written.
+        case v0 = 0
+        /// `hash(n) = SHA-256(hash(n-1) ‖ leaf(n))`: what every store writes.
+        case v1 = 1
+
+        /// The format new events are sealed in.
+        public static let current = Format.v1
+
+        public var description: String { "format \(rawValue)" }
+
+        /// The chain hash of an event after the 32 bytes at `previous`, written to the 32 bytes at
+        /// `output` (which may be `previous`); `leaf` holds the event's Merkle leaf hash, which v1
+        /// chains and v0 ignores.
+        public func next(
+            previous: UnsafeRawPointer,
+            canonical: UnsafeRawBufferPointer,
+            leaf: UnsafeRawPointer,
+            into output: UnsafeMutableRawPointer
+        ) {
+            switch self {
+            case .v0: AuditChain.next(previous: previous, canonical: canonical, into: output)
+            case .v1: AuditChain.next(previous: previous, leaf: leaf, into: output)
+            }
+        }
+    }
+
     /// The hash before the first event.
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
-    /// The chain hash of an event given the previous event's hash.
-    public static func next(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
+    /// The chain hash of an event given the previous event's hash and its Merkle leaf hash.
+    public static func next(previous: [UInt8], leaf: [UInt8]) -> [UInt8] {
+        previous.withUnsafeBytes { previous in leaf.withUnsafeBytes { AuditSHA256.hash(previous, $0) } }
+    }
+
+    /// The chain hash after the 32 bytes at `previous` of the event whose leaf hash is the 32
+    /// bytes at `leaf`, written to the 32 bytes at `output` (which may be either input).
+    public static func next(previous: UnsafeRawPointer, leaf: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
+        AuditSHA256.hash(
+            UnsafeRawBufferPointer(start: previous, count: AuditMerkle.hashSize),
+            UnsafeRawBufferPointer(start: leaf, count: AuditMerkle.hashSize),
+            into: output
+        )
+    }
+
+    /// The format-0 chain hash of an event: `SHA-256(previous ‖ canonical)`. Only for reading
+    /// stores and exports written before format v1.
+    public static func nextV0(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
         previous.withUnsafeBytes { previous in canonical.withUnsafeBytes { AuditSHA256.hash(previous, $0) } }
     }
 
-    /// The chain hash of `canonical` after the 32 bytes at `previous`, written to the 32 bytes at
-    /// `output` (which may be `previous`): the allocation-free form verifiers use.
+    /// The format-0 chain hash of `canonical` after the 32 bytes at `previous`, written to the 32
+    /// bytes at `output` (which may be `previous`).
     public static func next(previous: UnsafeRawPointer, canonical: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
         AuditSHA256.hash(UnsafeRawBufferPointer(start: previous, count: AuditMerkle.hashSize), canonical, into: output)
-    }
-
-    /// Lower-case hex.
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = hexDigits
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The lower-case hex digits, as UTF-8 (shared by every hex writer in the module).
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Bytes from hex, or nil.
-    public static func bytes(hex: String) -> [UInt8]? {
-        var hex = hex
-        return hex.withUTF8 { bytes(hexDigits: UnsafeRawBufferPointer($0)) }
-    }
-
-    /// Bytes from hex digits (either case) read in place, or nil.
-    public static func bytes(hexDigits digits: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard digits.count % 2 == 0 else { return nil }
-        var invalid: UInt8 = 0
-        let out = hexValues.withUnsafeBufferPointer { values in
-            [UInt8](unsafeUninitializedCapacity: digits.count / 2) { buffer, count in
-                for index in 0..<(digits.count / 2) {
-                    let high = values[Int(digits[2 * index])]
-                    let low = values[Int(digits[2 * index + 1])]
-                    invalid |= (high | low) & 0xF0
-                    buffer[index] = high << 4 | low
-                }
-                count = digits.count / 2
-            }
-        }
-        return invalid == 0 ? out : nil
-    }
-
-    /// Each byte's value as a hex digit, 0xFF for a byte that is none.
-    private static let hexValues: [UInt8] = (0...255).map { c in
-        switch UInt8(c) {
-        case 48...57: UInt8(c) - 48
-        case 97...102: UInt8(c) - 87
-        case 65...70: UInt8(c) - 55
-        default: 0xFF
-        }
     }
 
     /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.

@@ -12,7 +12,7 @@ public struct AuditStoredEvent: Sendable, Hashable {
         self.hash = hash
     }
 
-    public var hashHex: String { AuditChain.hex(hash) }
+    public var hashHex: String { AuditHex.string(hash) }
 
     /// The decoded event.
     public func decoded() throws(AuditTrailError) -> AuditEvent {

@@ -1,4 +1,5 @@
-/// Walks stored rows in seq order and reports the first one that breaks the chain.
+/// Walks stored rows in seq order and reports the first one that breaks the chain, in the
+/// chain's stored format (``AuditChain/Format``: v1 unless told otherwise).
 ///
 /// ```swift
 /// var verifier = AuditChainVerifier(start: .init(seq: 0, hash: AuditChain.genesis))
@@ -38,21 +39,35 @@ public struct AuditChainVerifier: Sendable {
     /// Rows checked so far.
     public private(set) var checked: Int64 = 0
 
-    public init(start: AuditChainHead) { self.head = start }
+    /// The format the rows are chained in.
+    public let format: AuditChain.Format
+
+    public init(start: AuditChainHead, format: AuditChain.Format = .current) {
+        self.head = start
+        self.format = format
+    }
 
     /// Checks the next row; returns the problem, or nil and advances.
     public mutating func check(_ row: AuditStoredEvent) -> Problem? {
+        withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { check(row, leaf: $0.baseAddress!) }
+    }
+
+    /// Checks the next row and writes its Merkle leaf hash to the 32 bytes at `leaf` (valid when
+    /// there is no problem), so that a verifier growing the tree hashes the row's bytes once.
+    public mutating func check(_ row: AuditStoredEvent, leaf: UnsafeMutableRawPointer) -> Problem? {
         let problem = head.hash.withUnsafeBytes { previous in
             row.canonical.withUnsafeBytes { canonical in
                 row.hash.withUnsafeBytes { stored in
-                    withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { computed in
+                    withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { scratch in
                         Self.problem(
                             seq: row.seq,
                             after: head.seq,
                             previous: previous,
                             canonical: canonical,
                             stored: stored,
-                            scratch: computed.baseAddress!
+                            format: format,
+                            leaf: leaf,
+                            scratch: scratch.baseAddress!
                         )
                     }
                 }
@@ -78,13 +93,17 @@ public struct AuditChainVerifier: Sendable {
     }
 
     /// What is wrong with the row `seq` that follows `after` (whose hash is `previous`), or nil:
-    /// the one check of ``check(_:)`` and ``AuditRowHasher``. `scratch` holds 32 bytes.
+    /// the one check of ``check(_:)`` and ``AuditRowHasher``. The row's Merkle leaf hash is
+    /// written to the 32 bytes at `leaf` (for the tree; in v1 the chain links it) once the seq
+    /// checks pass; `scratch` holds 32 bytes.
     static func problem(
         seq: Int64,
         after: Int64,
         previous: UnsafeRawBufferPointer,
         canonical: UnsafeRawBufferPointer,
         stored: UnsafeRawBufferPointer,
+        format: AuditChain.Format,
+        leaf: UnsafeMutableRawPointer,
         scratch: UnsafeMutableRawPointer
     ) -> Problem? {
         let expected = after + 1
@@ -99,7 +118,8 @@ public struct AuditChainVerifier: Sendable {
         }
         let edited = Problem(seq: seq, kind: .edited, detail: "hash does not match the stored bytes and the previous hash")
         guard previous.count == AuditMerkle.hashSize, stored.count == AuditMerkle.hashSize else { return edited }
-        AuditChain.next(previous: previous.baseAddress!, canonical: canonical, into: scratch)
+        AuditMerkle.leafHash(canonical, into: leaf)
+        format.next(previous: previous.baseAddress!, canonical: canonical, leaf: leaf, into: scratch)
         return AuditMerkle.equal(UnsafeRawPointer(scratch), stored.baseAddress!) ? nil : edited
     }
 }

@@ -69,10 +69,11 @@ public struct AuditRowHasher: Sendable {
                     previous: UnsafeRawBufferPointer(previous),
                     canonical: canonical,
                     stored: hash,
+                    format: .current,
+                    leaf: leaf,
                     scratch: leaf + AuditMerkle.hashSize
                 )
                 guard found == nil else { return }
-                AuditMerkle.leafHash(canonical, into: leaf)
                 leaves.append(contentsOf: UnsafeRawBufferPointer(start: leaf, count: AuditMerkle.hashSize))
                 previous.copyMemory(from: hash)
             }

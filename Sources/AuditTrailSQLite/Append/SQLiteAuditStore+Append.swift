@@ -16,8 +16,8 @@ extension SQLiteAuditStore {
         "INSERT INTO events (" + insertColumns.joined(separator: ", ") + ") VALUES ("
         + Array(repeating: "?", count: insertColumns.count).joined(separator: ", ") + ")"
 
-    /// Appends in one `BEGIN IMMEDIATE` transaction: reads the head, skips client ids already stored
-    /// (or earlier in the call), seals the new events in order, inserts them, updates the
+    /// Appends in one `BEGIN IMMEDIATE` transaction: reads what the core ``AuditSealer`` starts from
+    /// (head, tree, client ids already stored), has it seal the new events in order (its idempotency rule), inserts them, updates the
     /// per-action counts and commits. On any failure it rolls back and the head stays where it was.
     /// Each new event's Merkle subtree hashes are inserted with its row; the store's tree builder
     /// advances only after the commit.
@@ -30,63 +30,63 @@ extension SQLiteAuditStore {
         let chunk = max(1, configuration.rowsPerInsert)
         return try await appendGate.withLock {
             let cached = cachedHead.withLock { $0 }
-            let merkle = merkleBuilder.withLock { $0 }
-            let sealing: SQLiteSealing
+            let tree = merkleBuilder.withLock { $0 }
+            let sealer: AuditSealer
             do {
                 if events.count <= chunk {
-                    sealing = try await eventWriter.perform { writer in
+                    sealer = try await eventWriter.perform { writer in
                         try writer.immediateTransaction {
-                            var sealing = try SQLiteSealing(writer, events, merkle: merkle)
-                            try writer.insert(sealing.seal(events, limit: events.count))
-                            try writer.addActionCounts(sealing.actionCounts)
-                            return sealing
+                            var sealer = try writer.sealer(for: events, tree: tree)
+                            try writer.insert(sealer.sealAll(events))
+                            try writer.addActionCounts(sealer.actionCounts)
+                            return sealer
                         }
                     }
                 } else {
-                    sealing = try await appendPipelined(events, chunk: chunk, merkle: merkle)
+                    sealer = try await appendPipelined(events, chunk: chunk, tree: tree)
                 }
             } catch {
                 throw storeFailure("append", error)
             }
-            if sealing.startHead != cached {
+            if sealer.start != cached {
                 logger.warning(
                     "audit chain head moved outside this store; another process appended",
-                    metadata: ["audit.chain.seq": "\(sealing.startHead.seq)", "audit.chain.cached_seq": "\(cached.seq)"]
+                    metadata: ["audit.chain.seq": "\(sealer.start.seq)", "audit.chain.cached_seq": "\(cached.seq)"]
                 )
             }
-            cachedHead.withLock { $0 = sealing.head }
-            merkleBuilder.withLock { $0 = sealing.merkle }
-            return sealing.results
+            cachedHead.withLock { $0 = sealer.head }
+            merkleBuilder.withLock { $0 = sealer.tree }
+            return sealer.results
         }
     }
 
     /// A large append: the writer thread inserts one chunk while this task seals the next.
-    private func appendPipelined(_ events: [PreparedAuditEvent], chunk: Int, merkle: AuditMerkleTreeBuilder?) async throws -> SQLiteSealing {
-        var sealing = try await eventWriter.perform { writer in
+    private func appendPipelined(_ events: [PreparedAuditEvent], chunk: Int, tree: AuditMerkleTreeBuilder?) async throws -> AuditSealer {
+        var sealer = try await eventWriter.perform { writer in
             try writer.execute("BEGIN IMMEDIATE")
             do {
-                return try SQLiteSealing(writer, events, merkle: merkle)
+                return try writer.sealer(for: events, tree: tree)
             } catch {
                 writer.rollback()
                 throw error
             }
         }
         do {
-            var rows = sealing.seal(events, limit: chunk)
-            while sealing.next < events.count {
+            var rows = sealer.seal(events, limit: chunk)
+            while sealer.next < events.count {
                 let current = rows
                 async let inserted: Void = eventWriter.perform { try $0.insert(current) }
-                rows = sealing.seal(events, limit: chunk)
+                rows = sealer.seal(events, limit: chunk)
                 try await inserted
             }
             let last = rows
-            let counts = sealing.actionCounts
+            let counts = sealer.actionCounts
             try await eventWriter.perform { writer in
                 try writer.insert(last)
                 try writer.addActionCounts(counts)
                 try writer.execute("COMMIT")
             }
-            return sealing
+            return sealer
         } catch {
             try? await eventWriter.perform { $0.rollback() }
             throw error

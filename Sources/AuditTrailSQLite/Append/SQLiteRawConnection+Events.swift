@@ -1,89 +1,5 @@
 import AuditTrail
 
-/// One event ready for its row: chain fields assigned; the event and its index values are shared
-/// with the prepared event (no copy), so the writer thread only binds and steps.
-struct SQLiteSealedRow: Sendable {
-    var seq: Int64
-    var receivedAt: Int64
-    var canonical: [UInt8]
-    var hash: [UInt8]
-    var prepared: PreparedAuditEvent
-    /// The Merkle subtree hashes this event's leaf completed (written with the row).
-    var merkleNodes: [AuditMerkleNode]
-}
-
-/// The chain state of one append while it is sealed: the head it started from and where it is
-/// now, the client ids already stored, the results so far and the per-action counts.
-struct SQLiteSealing: Sendable {
-    let startHead: SQLiteAuditStore.SQLiteHead
-    private(set) var head: SQLiteAuditStore.SQLiteHead
-    private var known: [String: AuditAppendResult]
-    let receivedAt: AuditTime
-    private(set) var results: [AuditAppendResult] = []
-    private(set) var actionCounts: [String: Int64] = [:]
-    /// The index of the next event of the append to seal.
-    private(set) var next = 0
-    /// The Merkle tree over the events sealed so far.
-    private(set) var merkle: AuditMerkleTreeBuilder
-
-    /// Reads the head and the already stored client ids inside the append's transaction. `merkle`
-    /// is the store's builder from its last commit; it is reloaded when it is not at the head.
-    init(_ writer: SQLiteRawConnection, _ events: [PreparedAuditEvent], merkle: AuditMerkleTreeBuilder?) throws {
-        head = try writer.readHead()
-        startHead = head
-        if let merkle, merkle.size == head.seq {
-            self.merkle = merkle
-        } else {
-            self.merkle = try writer.merkleBuilder(size: head.seq)
-        }
-        known = try writer.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id))
-        receivedAt = AuditTime(milliseconds: max(AuditTime.now().milliseconds, head.receivedAt))
-        results.reserveCapacity(events.count)
-    }
-
-    /// Seals events from ``next`` on, at most `limit` of them, in order. Client ids already
-    /// stored (or earlier in this append) get their stored result and no row.
-    mutating func seal(_ events: [PreparedAuditEvent], limit: Int) -> [SQLiteSealedRow] {
-        var rows: [SQLiteSealedRow] = []
-        rows.reserveCapacity(min(limit, events.count - next))
-        let end = min(events.count, next + limit)
-        while next < end {
-            let prepared = events[next]
-            next += 1
-            if prepared.clientID, let stored = known[prepared.event.id] {
-                results.append(stored)
-                continue
-            }
-            // What `PreparedAuditEvent.sealed` does, without its copy of the event with seq set
-            // (the row needs only the event's own fields).
-            let seq = head.seq + 1
-            let canonical = prepared.parts.assemble(seq: seq, receivedAt: receivedAt)
-            let hash = AuditChain.next(previous: head.hash, canonical: canonical)
-            head = SQLiteAuditStore.SQLiteHead(seq: seq, hash: hash, receivedAt: receivedAt.milliseconds)
-            let result = AuditAppendResult(id: prepared.event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
-            results.append(result)
-            if prepared.clientID {
-                var again = result
-                again.created = false
-                known[prepared.event.id] = again
-            }
-            actionCounts[prepared.event.action, default: 0] += 1
-            let merkleNodes = merkle.append(leafHash: AuditMerkle.leafHash(canonical))
-            rows.append(
-                SQLiteSealedRow(
-                    seq: seq,
-                    receivedAt: receivedAt.milliseconds,
-                    canonical: canonical,
-                    hash: hash,
-                    prepared: prepared,
-                    merkleNodes: merkleNodes
-                )
-            )
-        }
-        return rows
-    }
-}
-
 extension SQLiteRawConnection {
     /// The newest row's chain position, or ``SQLiteAuditStore/SQLiteHead/empty``.
     func readHead() throws -> SQLiteAuditStore.SQLiteHead {
@@ -120,8 +36,23 @@ extension SQLiteRawConnection {
         return found
     }
 
+    /// Reads what an append's ``AuditSealer`` starts from, inside the append's transaction: the
+    /// head, the Merkle tree at the head (`cached` when it is at the head, else loaded) and the
+    /// client ids of `events` already stored.
+    func sealer(for events: [PreparedAuditEvent], tree cached: AuditMerkleTreeBuilder?) throws -> AuditSealer {
+        let head = try readHead()
+        let tree = try cached.flatMap { $0.size == head.seq ? $0 : nil } ?? merkleBuilder(size: head.seq)
+        let stored = try storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id))
+        return try AuditSealer(
+            head: AuditChainHead(seq: head.seq, hash: head.hash),
+            headReceivedAt: AuditTime(milliseconds: head.receivedAt),
+            tree: tree,
+            stored: stored
+        )
+    }
+
     /// Inserts sealed rows with the one prepared single-row `INSERT`.
-    func insert(_ rows: [SQLiteSealedRow]) throws {
+    func insert(_ rows: [AuditSealedEvent]) throws {
         guard !rows.isEmpty else { return }
         let statement = try prepared(SQLiteAuditStore.insertSQL)
         for row in rows {
@@ -131,7 +62,7 @@ extension SQLiteRawConnection {
                     let event = row.prepared.event
                     let index = row.prepared.indexValues
                     b.integer(1, row.seq)
-                    b.integer(2, row.receivedAt)
+                    b.integer(2, row.receivedAt.milliseconds)
                     b.blob(3, row.canonical)
                     b.blob(4, row.hash)
                     b.text(5, event.id)

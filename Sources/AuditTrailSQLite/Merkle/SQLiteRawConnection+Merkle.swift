@@ -5,7 +5,7 @@ extension SQLiteRawConnection {
     static let insertMerkleNodeSQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
 
     /// Inserts the Merkle subtree hashes the sealed rows completed, in the append's transaction.
-    func insertMerkleNodes(_ rows: [SQLiteSealedRow]) throws {
+    func insertMerkleNodes(_ rows: [AuditSealedEvent]) throws {
         let statement = try prepared(Self.insertMerkleNodeSQL)
         for row in rows {
             for node in row.merkleNodes {

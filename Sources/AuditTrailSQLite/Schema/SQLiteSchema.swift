@@ -136,6 +136,26 @@ enum SQLiteSchema {
             """,
             "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         ],
+        // 5: chain format v1 (`AuditChain`): the format is recorded in `log_info` (`chain_format`);
+        // a new store is v1 at once, a store of format 0 is re-chained after the schema migrations
+        // (`SQLiteChainMigration`), its progress kept in `chain_migration` so that a crash resumes it.
+        [
+            """
+            CREATE TABLE chain_migration (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                from_format INTEGER NOT NULL,
+                done_seq INTEGER NOT NULL,
+                old_hash BLOB NOT NULL,
+                new_hash BLOB NOT NULL,
+                rewritten INTEGER NOT NULL,
+                finished INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            INSERT INTO log_info (name, value) SELECT 'chain_format', '1'
+            WHERE NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM retention_anchors)
+            """,
+        ],
     ]
 
     /// Work a migration does beyond its SQL, run after it in the same transaction, by version.

@@ -48,7 +48,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let fileSync: SQLiteFileSync
     /// The newest committed row as this process last saw it, checked against the database at
     /// the start of every append.
-    let cachedHead: Mutex<SQLiteHead>
+    let cachedHead: Mutex<AuditChainHead>
     /// The Merkle tree builder at the last committed append (nil until the first one loads it).
     let merkleBuilder = Mutex<AuditMerkleTreeBuilder?>(nil)
     private let closed = Mutex(false)
@@ -81,7 +81,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool
         self.fileSync = SQLiteFileSync(paths: [configuration.databasePath, configuration.databasePath + "-wal"])
-        self.cachedHead = Mutex(head)
+        self.cachedHead = Mutex(AuditChainHead(seq: head.seq, hash: head.hash))
     }
 
     /// Opens (creating if needed) the log in `configuration.directory`, applies migrations and
@@ -115,16 +115,18 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             maintenance = try await connect(path, maintenancePool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
             try await attachIndex(maintenance!, configuration)
             try await lowerPriority(of: maintenancePool, to: configuration.maintenanceNice, logger: logger)
-            let head = try await readHead(setup)
-            try await prepareIndex(opened[1], head: head, logger: logger)
             opened.removeFirst()
             try await setup.closeToCompletion()
-            eventWriter = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
+            let writer = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
+            eventWriter = writer
+            let migrated = try await writer.perform { try SQLiteChainMigration.run($0, logger: logger) }
+            let head = try await writer.perform { try $0.readHead() }
+            try await prepareIndex(opened[0], head: head, logger: logger)
             for _ in 0..<Self.scannerCount {
                 scanners.append(try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
             }
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
-            return SQLiteAuditStore(
+            let store = SQLiteAuditStore(
                 configuration: configuration,
                 logger: logger,
                 eventWriter: eventWriter!,
@@ -135,6 +137,15 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 maintenanceThreadPool: maintenancePool,
                 head: head
             )
+            if let migrated {
+                do {
+                    try await store.recordChainMigration(migrated)
+                } catch {
+                    try? await store.close()
+                    throw error
+                }
+            }
+            return store
         } catch {
             for connection in opened { try? await connection.closeToCompletion() }
             try? await maintenance?.closeToCompletion()

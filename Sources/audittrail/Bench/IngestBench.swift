@@ -86,7 +86,7 @@ struct IngestBench: AsyncParsableCommand {
             throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
         }
         let port = try LoopbackHTTP.freePort()
-        let secret = "bench-" + AuditChain.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         var configuration = AuditServerConfiguration()
         configuration.port = port
         configuration.dataDirectory = directory

@@ -75,7 +75,7 @@ struct TamperCorpusTests {
             var hash = Array(try #require(previous.first?.column("hash")?.blob).readableBytesView)
             for row in try await connection.query("SELECT seq, canonical FROM events WHERE seq >= ? ORDER BY seq", [.integer(seq)]) {
                 let canonical = Array(try #require(row.column("canonical")?.blob).readableBytesView)
-                hash = AuditChain.next(previous: hash, canonical: canonical)
+                hash = AuditChain.next(previous: hash, leaf: AuditMerkle.leafHash(canonical))
                 _ = try await connection.query(
                     "UPDATE events SET hash = ? WHERE seq = ?",
                     [.blob(.init(bytes: hash)), .integer(try #require(row.column("seq")?.integer))]

@@ -1,5 +1,5 @@
 import AuditTrail
-import AuditTrailSQLite
+@testable import AuditTrailSQLite
 import AuditTrailTesting
 import SQLiteNIO
 import Testing
@@ -334,7 +334,8 @@ import Testing
         var store = try await directory.open()
         try await fill(store)
         try await store.close()
-        // Back to what version 3 had: no anchors, no settings, every DELETE refused.
+        // Back to what version 3 had: chain format 0, no anchors, no settings, every DELETE refused.
+        try await directory.downgradeToChainFormatZero()
         try await raw(
             directory,
             [
@@ -351,7 +352,7 @@ import Testing
             let version = try await directory.rawConnection()
             let rows = try await version.query("SELECT version FROM schema_version")
             try await version.close()
-            #expect(rows.first?.column("version")?.integer == 4)
+            #expect(rows.first?.column("version")?.integer == Int(SQLiteSchema.currentVersion))
         } catch {
             try? await store.close()
             throw error

@@ -1,5 +1,5 @@
 import AuditTrail
-import AuditTrailSQLite
+@testable import AuditTrailSQLite
 import AuditTrailTesting
 import Logging
 import SQLiteNIO
@@ -33,7 +33,7 @@ import Testing
         try await directory.open().close()
         let raw = try await directory.rawConnection()
         let rows = try await raw.query("SELECT version FROM schema_version")
-        #expect(rows.map { $0.column("version")?.integer } == [4])
+        #expect(rows.map { $0.column("version")?.integer } == [SQLiteSchema.currentVersion])
         let mode = try await raw.query("PRAGMA journal_mode")
         #expect(mode.first?.column("journal_mode")?.string == "wal")
         try await raw.close()

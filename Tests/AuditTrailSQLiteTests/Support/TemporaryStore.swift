@@ -36,6 +36,38 @@ struct TemporaryDirectory: Sendable {
     }
 }
 
+extension TemporaryDirectory {
+    /// Turns a closed store back into what a store written before chain format v1 holds: every
+    /// row's hash recomputed in format 0 from the chain start (the newest retention anchor, or
+    /// the genesis hash), no `chain_format` in `log_info`, no `chain_migration` table, schema
+    /// version 4.
+    func downgradeToChainFormatZero() async throws {
+        let raw = try await rawConnection()
+        do {
+            let anchor = try await raw.query("SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1")
+            var hash = anchor.first.map { Array($0.column("hash")!.blob!.readableBytesView) } ?? AuditChain.genesis
+            let start = anchor.first?.column("seq")?.integer ?? 0
+            _ = try await raw.query("DROP TRIGGER events_refuse_update")
+            for row in try await raw.query("SELECT seq, canonical FROM events WHERE seq > ? ORDER BY seq", [.integer(start)]) {
+                hash = AuditChain.nextV0(previous: hash, canonical: Array(row.column("canonical")!.blob!.readableBytesView))
+                _ = try await raw.query("UPDATE events SET hash = ? WHERE seq = ?", [.blob(.init(bytes: hash)), .integer(row.column("seq")!.integer!)])
+            }
+            for statement in [
+                "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                "DROP TRIGGER log_info_refuse_delete", "DELETE FROM log_info WHERE name = 'chain_format'",
+                "CREATE TRIGGER log_info_refuse_delete BEFORE DELETE ON log_info BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                "DROP TABLE chain_migration", "UPDATE schema_version SET version = 4",
+            ] {
+                _ = try await raw.query(statement)
+            }
+        } catch {
+            try? await raw.close()
+            throw error
+        }
+        try await raw.close()
+    }
+}
+
 /// Runs `body` with a store in a fresh directory, then closes it and removes the directory.
 func withTemporaryStore(_ body: (SQLiteAuditStore, TemporaryDirectory) async throws -> Void) async throws {
     let directory = try TemporaryDirectory()

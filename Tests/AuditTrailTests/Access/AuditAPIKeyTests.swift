@@ -63,7 +63,7 @@ struct AuditAPIKeyTests {
         #expect(ids.count == 100)
         let secret = try #require(secrets.first)
         let hash = AuditAPIKey.hash(secret: secret)
-        #expect(hash == AuditChain.hex(SHA256.hash(data: Array(secret.utf8))))
+        #expect(hash == AuditHex.string(SHA256.hash(data: Array(secret.utf8))))
         #expect(hash.count == 64)
         #expect(AuditAPIKey.hash(secret: secret) == hash)
         #expect(AuditAPIKey.hash(secret: secret + "x") != hash)

@@ -105,15 +105,19 @@ struct AuditEventCanonicalPartsTests {
             which == 0
             ? try Self.fullEvent()
             : try AuditEventValidator().validate(AuditEventInput(action: "a.b"), receivedAt: fixedReceipt)
-        let sealed = PreparedAuditEvent(event: event, parts: AuditEventCanonicalParts(event), clientID: false)
-            .sealed(seq: 42, receivedAt: fixedReceipt.adding(milliseconds: 9), previousHash: AuditChain.genesis)
+        let sealed = AuditSealer.seal(
+            PreparedAuditEvent(event: event, parts: AuditEventCanonicalParts(event), clientID: false),
+            seq: 42,
+            receivedAt: fixedReceipt.adding(milliseconds: 9),
+            previousHash: AuditChain.genesis
+        )
         event.seq = 42
         event.receivedAt = fixedReceipt.adding(milliseconds: 9)
         #expect(sealed.event == event)
         #expect(sealed.canonical == event.canonicalBytes)
-        #expect(sealed.hash == AuditChain.next(previous: AuditChain.genesis, canonical: sealed.canonical))
+        #expect(sealed.hash == AuditChain.next(previous: AuditChain.genesis, leaf: AuditMerkle.leafHash(sealed.canonical)))
 
-        let hex = AuditChain.hex(sealed.hash)
+        let hex = AuditHex.string(sealed.hash)
         var expected = event
         expected.hash = hex
         #expect(try AuditEvent(canonical: sealed.canonical, hash: hex) == expected)

@@ -21,8 +21,8 @@ struct ExportFixture {
                 actor: .init(id: "u-\(index % 4)"),
                 metadata: ["i": .int(Int64(index))]
             )
-            let sealed = try validator.prepare(input).sealed(seq: Int64(index + 1), receivedAt: .now(), previousHash: previous)
-            rows.append(AuditStoredEvent(seq: Int64(index + 1), id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
+            let sealed = AuditSealer.seal(try validator.prepare(input), seq: Int64(index + 1), receivedAt: .now(), previousHash: previous)
+            rows.append(sealed.stored)
             tree.append(leaf: sealed.canonical)
             previous = sealed.hash
         }
@@ -101,6 +101,6 @@ struct ExportFixture {
     /// The event line of `row` re-chained from `previous`, with its canonical bytes changed by `edit`.
     static func rechained(_ row: AuditStoredEvent, previous: [UInt8], edit: (String) -> String = { $0 }) -> AuditStoredEvent {
         let canonical = Array(edit(String(decoding: row.canonical, as: UTF8.self)).utf8)
-        return AuditStoredEvent(seq: row.seq, id: row.id, canonical: canonical, hash: AuditChain.next(previous: previous, canonical: canonical))
+        return AuditStoredEvent(seq: row.seq, id: row.id, canonical: canonical, hash: AuditChain.next(previous: previous, leaf: AuditMerkle.leafHash(canonical)))
     }
 }

@@ -10,7 +10,7 @@ import Testing
     static let leaves: [[UInt8]] = [
         "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
         "606162636465666768696a6b6c6d6e6f",
-    ].map { AuditChain.bytes(hex: $0)! }
+    ].map { AuditHex.bytes(hex: $0)! }
 
     static let roots: [String] = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -107,10 +107,10 @@ import Testing
         return tree
     }
 
-    static func root(_ size: Int64) -> [UInt8] { AuditChain.bytes(hex: roots[Int(size) - 1])! }
+    static func root(_ size: Int64) -> [UInt8] { AuditHex.bytes(hex: roots[Int(size) - 1])! }
 
     @Test func emptyTreeRootIsSHA256OfNothing() async throws {
-        #expect(AuditChain.hex(AuditMerkle.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(AuditHex.string(AuditMerkle.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(try await Self.tree.root(size: 0) == AuditMerkle.emptyRoot)
         #expect(AuditMerkleTreeBuilder().root == AuditMerkle.emptyRoot)
     }
@@ -120,10 +120,10 @@ import Testing
         var builder = AuditMerkleTreeBuilder()
         for size in 1...8 {
             builder.append(leafHash: AuditMerkle.leafHash(Self.leaves[size - 1]))
-            #expect(AuditChain.hex(try await tree.root(size: Int64(size))) == Self.roots[size - 1], "size \(size)")
-            #expect(AuditChain.hex(builder.root) == Self.roots[size - 1], "builder size \(size)")
+            #expect(AuditHex.string(try await tree.root(size: Int64(size))) == Self.roots[size - 1], "size \(size)")
+            #expect(AuditHex.string(builder.root) == Self.roots[size - 1], "builder size \(size)")
             #expect(
-                AuditChain.hex(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }))
+                AuditHex.string(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }))
                     == Self.roots[size - 1]
             )
         }
@@ -132,14 +132,14 @@ import Testing
     @Test(arguments: inclusion)
     func inclusionProofsMatchTheReferenceAndVerify(vector: Vector) async throws {
         let proof = try await Self.tree.inclusionProof(index: vector.a, size: vector.b)
-        #expect(proof.map { AuditChain.hex($0) } == vector.proof)
+        #expect(proof.map { AuditHex.string($0) } == vector.proof)
         let leaf = AuditMerkle.leafHash(Self.leaves[Int(vector.a)])
         try AuditMerkle.verifyInclusion(leafHash: leaf, index: vector.a, size: vector.b, proof: proof, root: Self.root(vector.b))
     }
 
     @Test(arguments: inclusion.filter { !$0.proof.isEmpty })
     func corruptedInclusionProofsFail(vector: Vector) throws {
-        let proof = vector.proof.map { AuditChain.bytes(hex: $0)! }
+        let proof = vector.proof.map { AuditHex.bytes(hex: $0)! }
         let leaf = AuditMerkle.leafHash(Self.leaves[Int(vector.a)])
         let root = Self.root(vector.b)
         // The probes of verify_test.go's corruptInclusionProof.
@@ -174,7 +174,7 @@ import Testing
     @Test(arguments: consistency)
     func consistencyProofsMatchTheReferenceAndVerify(vector: Vector) async throws {
         let proof = try await Self.tree.consistencyProof(from: vector.a, to: vector.b)
-        #expect(proof.map { AuditChain.hex($0) } == vector.proof)
+        #expect(proof.map { AuditHex.string($0) } == vector.proof)
         try AuditMerkle.verifyConsistency(
             from: vector.a,
             to: vector.b,
@@ -186,7 +186,7 @@ import Testing
 
     @Test(arguments: consistency.filter { !$0.proof.isEmpty })
     func corruptedConsistencyProofsFail(vector: Vector) throws {
-        let proof = vector.proof.map { AuditChain.bytes(hex: $0)! }
+        let proof = vector.proof.map { AuditHex.bytes(hex: $0)! }
         let (a, b) = (vector.a, vector.b)
         let (r1, r2) = (Self.root(a), Self.root(b))
         let wrongRoot = AuditMerkle.leafHash(Array("WrongRoot".utf8))

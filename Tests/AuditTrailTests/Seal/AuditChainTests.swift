@@ -16,8 +16,8 @@ struct AuditChainTests {
                 metadata: ["seq": .int(seq + 1), "n": .int(Int64(index))]
             )
             let prepared = try AuditEventValidator().prepare(input, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)))
-            let sealed = prepared.sealed(seq: seq, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)), previousHash: previous)
-            rows.append(AuditStoredEvent(seq: seq, id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
+            let sealed = AuditSealer.seal(prepared, seq: seq, receivedAt: fixedReceipt.adding(milliseconds: Int64(index)), previousHash: previous)
+            rows.append(sealed.stored)
             previous = sealed.hash
         }
         return rows
@@ -39,23 +39,45 @@ struct AuditChainTests {
         return (nil, verifier)
     }
 
-    @Test("hash(n) is SHA-256 of the previous hash followed by the canonical bytes")
+    @Test("hash(n) is SHA-256 of the previous hash followed by the event's leaf hash SHA-256(0x00 ‖ canonical)")
     func chainsWithSHA256() {
         let bytes = Array(#"{"a":1}"#.utf8)
-        let first = AuditChain.next(previous: AuditChain.genesis, canonical: bytes)
-        #expect(first == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes)))
-        #expect(AuditChain.next(previous: first, canonical: bytes) == Array(SHA256.hash(data: first + bytes)))
+        let leaf = Array(SHA256.hash(data: [0] + bytes))
+        #expect(AuditMerkle.leafHash(bytes) == leaf)
+        let first = AuditChain.next(previous: AuditChain.genesis, leaf: leaf)
+        #expect(first == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + leaf)))
+        #expect(AuditChain.next(previous: first, leaf: leaf) == Array(SHA256.hash(data: first + leaf)))
         #expect(AuditChain.genesis == [UInt8](repeating: 0, count: 32))
+    }
+
+    @Test("format 0, still read for migration and old exports, chained the canonical bytes themselves")
+    func formatZeroChainsCanonicalBytes() throws {
+        let bytes = Array(#"{"a":1}"#.utf8)
+        #expect(AuditChain.nextV0(previous: AuditChain.genesis, canonical: bytes) == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes)))
+        // A verifier told the format checks rows of that format, and refuses the other.
+        let rows = try Self.makeRows(3)
+        var v0Rows: [AuditStoredEvent] = []
+        var previous = AuditChain.genesis
+        for row in rows {
+            previous = AuditChain.nextV0(previous: previous, canonical: row.canonical)
+            v0Rows.append(AuditStoredEvent(seq: row.seq, id: row.id, canonical: row.canonical, hash: previous))
+        }
+        var v0 = AuditChainVerifier(start: .init(seq: 0, hash: AuditChain.genesis), format: .v0)
+        for row in v0Rows { #expect(v0.check(row) == nil) }
+        var v1 = AuditChainVerifier(start: .init(seq: 0, hash: AuditChain.genesis))
+        #expect(v1.check(v0Rows[0])?.kind == .edited)
+        var v0OnV1 = AuditChainVerifier(start: .init(seq: 0, hash: AuditChain.genesis), format: .v0)
+        #expect(v0OnV1.check(rows[0])?.kind == .edited)
     }
 
     @Test("hex round-trips and rejects malformed text")
     func hexRoundTrips() {
         let bytes: [UInt8] = [0, 1, 0x7F, 0x80, 0xAB, 0xFF]
-        #expect(AuditChain.hex(bytes) == "00017f80abff")
-        #expect(AuditChain.bytes(hex: "00017f80abff") == bytes)
-        #expect(AuditChain.bytes(hex: "00017F80ABFF") == bytes)
-        #expect(AuditChain.bytes(hex: "") == [])
-        for bad in ["0", "0g", "zz", "abc", " 00"] { #expect(AuditChain.bytes(hex: bad) == nil) }
+        #expect(AuditHex.string(bytes) == "00017f80abff")
+        #expect(AuditHex.bytes(hex: "00017f80abff") == bytes)
+        #expect(AuditHex.bytes(hex: "00017F80ABFF") == bytes)
+        #expect(AuditHex.bytes(hex: "") == [])
+        for bad in ["0", "0g", "zz", "abc", " 00"] { #expect(AuditHex.bytes(hex: bad) == nil) }
     }
 
     @Test("an intact chain verifies to its head")
@@ -136,9 +158,8 @@ struct AuditChainTests {
     @Test("a row re-sealed with a forged seq but the wrong previous hash is edited")
     func forgedRow() throws {
         var rows = try Self.makeRows(4)
-        let forged = try AuditEventValidator().prepare(AuditEventInput(action: "user.login"), receivedAt: fixedReceipt)
-            .sealed(seq: 3, receivedAt: fixedReceipt, previousHash: AuditChain.genesis)
-        rows[2] = AuditStoredEvent(seq: 3, id: forged.event.id, canonical: forged.canonical, hash: forged.hash)
+        let prepared = try AuditEventValidator().prepare(AuditEventInput(action: "user.login"), receivedAt: fixedReceipt)
+        rows[2] = AuditSealer.seal(prepared, seq: 3, receivedAt: fixedReceipt, previousHash: AuditChain.genesis).stored
         #expect(Self.firstProblem(rows) == "3 edited")
     }
 

@@ -18,7 +18,7 @@ import Testing
                 }
             }
         }
-        return AuditChain.hex(out)
+        return AuditHex.string(out)
     }
 
     @Test(arguments: paths)
@@ -45,7 +45,7 @@ import Testing
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let first = Int.random(in: 0...length, using: &generator)
             let second = Int.random(in: first...length, using: &generator)
-            let expected = AuditChain.hex(Array(SHA256.hash(data: bytes)))
+            let expected = AuditHex.string(Array(SHA256.hash(data: bytes)))
             let got = hex(Array(bytes[..<first]), Array(bytes[first..<second]), Array(bytes[second...]), hardware: hardware)
             #expect(got == expected, "length \(length) split at \(first), \(second)")
             if got != expected { return }
@@ -54,8 +54,8 @@ import Testing
 
     @Test func theOutputMayBeAnInput() {
         var buffer = (0..<32).map { UInt8($0) }
-        let expected = AuditChain.hex(Array(SHA256.hash(data: [0x01] + buffer + buffer)))
+        let expected = AuditHex.string(Array(SHA256.hash(data: [0x01] + buffer + buffer)))
         buffer.withUnsafeMutableBytes { AuditMerkle.nodeHash($0.baseAddress!, $0.baseAddress!, into: $0.baseAddress!) }
-        #expect(AuditChain.hex(buffer) == expected)
+        #expect(AuditHex.string(buffer) == expected)
     }
 }

@@ -52,9 +52,9 @@ actor WriterTestStore: AuditStore {
                 continue
             }
             let seq = (rows.last?.seq ?? 0) + Int64(staged.count) + 1
-            let sealed = prepared.sealed(seq: seq, receivedAt: prepared.event.receivedAt, previousHash: previous)
+            let sealed = AuditSealer.seal(prepared, seq: seq, receivedAt: prepared.event.receivedAt, previousHash: previous)
             previous = sealed.hash
-            staged.append(AuditStoredEvent(seq: seq, id: sealed.event.id, canonical: sealed.canonical, hash: sealed.hash))
+            staged.append(sealed.stored)
             stagedEvents.append(sealed.event)
             results.append(.init(id: sealed.event.id, seq: seq, hash: sealed.hash, receivedAt: sealed.event.receivedAt, created: true))
         }

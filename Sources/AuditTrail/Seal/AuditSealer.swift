@@ -1,0 +1,150 @@
+/// The one place an event gets its place in the log: seq, receipt time, canonical bytes, Merkle
+/// leaf, chain hash and the Merkle subtree hashes its leaf completes. Every store drives it inside
+/// its append transaction — it reads the head, the tree's right edge and the client ids already
+/// stored, seals, writes the rows the sealer hands back, and commits — so every store seals
+/// alike and no store keeps a sealing loop of its own.
+///
+/// **The idempotency rule** (the store supplies the look-up, because it needs its index): an event
+/// whose id the client chose (``PreparedAuditEvent/clientID``) and that is already stored — or that
+/// appears earlier in the same append — is not sealed again; its result is the stored event's
+/// (seq, hash, receipt time) with `created == false`. Server-assigned ids are fresh UUIDv7s and
+/// never looked up.
+///
+/// Receipt times never go back in seq order: the append's receipt time is the later of the clock
+/// and the head's.
+///
+/// ```swift
+/// var sealer = try AuditSealer(head: head, headReceivedAt: headTime, tree: tree, stored: known)
+/// let rows = sealer.seal(events, limit: events.count)
+/// try insert(rows)                 // same transaction; then commit
+/// return sealer.results
+/// ```
+public struct AuditSealer: Sendable {
+    /// The chain position the append started from.
+    public let start: AuditChainHead
+    /// The chain position after the events sealed so far.
+    public private(set) var head: AuditChainHead
+    /// The Merkle tree over every event sealed so far (``head``'s seq leaves).
+    public private(set) var tree: AuditMerkleTreeBuilder
+    /// The receipt time of every event of this append.
+    public let receivedAt: AuditTime
+    /// One result per event handed to ``seal(_:limit:)`` so far, in order.
+    public private(set) var results: [AuditAppendResult] = []
+    /// How many new events of each action were sealed (for a store's seen-actions counts).
+    public private(set) var actionCounts: [String: Int64] = [:]
+    /// The index of the next event of the append to seal.
+    public private(set) var next = 0
+    private var known: [String: AuditAppendResult]
+
+    /// A sealer for one append.
+    ///
+    /// - Parameters:
+    ///   - head: the newest stored event's seq and chain hash (seq 0 and the chain start for a log
+    ///     with none).
+    ///   - headReceivedAt: the newest stored event's receipt time.
+    ///   - tree: the Merkle tree of `head.seq` leaves.
+    ///   - stored: the results of the append's client-chosen ids that are already stored.
+    ///   - now: the clock.
+    /// - Throws: ``AuditTrailError`` when `tree` does not have `head.seq` leaves.
+    public init(
+        head: AuditChainHead,
+        headReceivedAt: AuditTime,
+        tree: AuditMerkleTreeBuilder,
+        stored: [String: AuditAppendResult],
+        now: AuditTime = .now()
+    ) throws(AuditTrailError) {
+        guard tree.size == head.seq else {
+            throw AuditTrailError(.storeFailure, "the Merkle tree has \(tree.size) leaves but the chain head is seq \(head.seq)")
+        }
+        guard head.hash.count == AuditMerkle.hashSize else {
+            throw AuditTrailError(.storeFailure, "the chain head's hash is not 32 bytes", seq: head.seq)
+        }
+        self.start = head
+        self.head = head
+        self.tree = tree
+        self.known = stored
+        self.receivedAt = AuditTime(milliseconds: max(now.milliseconds, headReceivedAt.milliseconds))
+    }
+
+    /// Seals events from ``next`` on, at most `limit` of them, in order, and returns the rows to
+    /// write. Events under the idempotency rule get their stored result and no row.
+    public mutating func seal(_ events: [PreparedAuditEvent], limit: Int) -> [AuditSealedEvent] {
+        var rows: [AuditSealedEvent] = []
+        let end = min(events.count, next + max(0, limit))
+        rows.reserveCapacity(end - next)
+        results.reserveCapacity(events.count)
+        while next < end {
+            let prepared = events[next]
+            next += 1
+            if prepared.clientID, let stored = known[prepared.event.id] {
+                results.append(stored)
+                continue
+            }
+            var row = Self.seal(prepared, seq: head.seq + 1, receivedAt: receivedAt, previousHash: head.hash)
+            let (seq, hash) = (row.seq, row.hash)
+            head = AuditChainHead(seq: seq, hash: hash)
+            let result = AuditAppendResult(id: prepared.event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
+            results.append(result)
+            if prepared.clientID {
+                var again = result
+                again.created = false
+                known[prepared.event.id] = again
+            }
+            actionCounts[prepared.event.action, default: 0] += 1
+            row.merkleNodes = tree.append(leafHash: row.leafHash)
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Seals one event at `seq` after the chain hash `previousHash`, outside any log (no Merkle
+    /// tree: ``AuditSealedEvent/merkleNodes`` is empty) — the step ``seal(_:limit:)`` takes for
+    /// each event, for tools and tests that build rows by hand.
+    public static func seal(_ prepared: PreparedAuditEvent, seq: Int64, receivedAt: AuditTime, previousHash: [UInt8]) -> AuditSealedEvent {
+        let canonical = prepared.parts.assemble(seq: seq, receivedAt: receivedAt)
+        let leaf = AuditMerkle.leafHash(canonical)
+        let hash = AuditChain.next(previous: previousHash, leaf: leaf)
+        return AuditSealedEvent(
+            seq: seq,
+            receivedAt: receivedAt,
+            canonical: canonical,
+            leafHash: leaf,
+            hash: hash,
+            prepared: prepared,
+            merkleNodes: []
+        )
+    }
+
+    /// Seals every event at once.
+    public mutating func sealAll(_ events: [PreparedAuditEvent]) -> [AuditSealedEvent] {
+        seal(events, limit: events.count - next)
+    }
+}
+
+/// One sealed event, ready for its row: the chain fields, the prepared event (shared, not copied:
+/// its fields and index values are what a store's columns hold) and the Merkle subtree hashes its
+/// leaf completed, written in the same transaction.
+public struct AuditSealedEvent: Sendable {
+    public var seq: Int64
+    public var receivedAt: AuditTime
+    /// The canonical bytes, stored verbatim.
+    public var canonical: [UInt8]
+    /// The RFC 6962 leaf hash of ``canonical``: the Merkle leaf, and what the chain links.
+    public var leafHash: [UInt8]
+    /// The chain hash (format v1).
+    public var hash: [UInt8]
+    public var prepared: PreparedAuditEvent
+    /// The leaf itself (level 0) and every parent it completed, lowest first.
+    public var merkleNodes: [AuditMerkleNode]
+
+    /// The event as stored, with its seq and receipt time.
+    public var event: AuditEvent {
+        var event = prepared.event
+        event.seq = seq
+        event.receivedAt = receivedAt
+        return event
+    }
+
+    /// The stored row as readers get it.
+    public var stored: AuditStoredEvent { AuditStoredEvent(seq: seq, id: prepared.event.id, canonical: canonical, hash: hash) }
+}

@@ -1,0 +1,190 @@
+import AuditTrail
+import Logging
+
+/// Moves a store written in chain format 0 (`hash(n) = SHA-256(hash(n-1) ‖ canonical(n))`) to
+/// format v1 (`hash(n) = SHA-256(hash(n-1) ‖ leaf(n))`, ``AuditChain``) when it is opened, on the
+/// append connection, before anything is appended:
+///
+/// 1. the whole log is verified in its format first (with ``AuditChainRewriter``, which also
+///    verifies every row again as it rewrites it): a log that does not verify is refused with its
+///    first bad seq and left untouched;
+/// 2. the `hash` column is rewritten in transactions of at most ``rowsPerTransaction`` rows, each
+///    recording how far it got (and both chains' hashes there) in `chain_migration`, so a crash
+///    resumes where it stopped; the database's refusal of `UPDATE` on events is lifted inside
+///    each of those transactions only;
+/// 3. the last transaction records `chain_format = 1` in `log_info`; the store then records the
+///    migration as an `audit.store.migrated` event with an id derived from the log id (so a crash
+///    before the record is marked done cannot record it twice).
+///
+/// Checkpoints, Merkle hashes and retention anchors do not change (a retention anchor's hash is
+/// where the v1 chain starts, whatever format wrote it).
+enum SQLiteChainMigration {
+    /// Rows rewritten per transaction.
+    static let rowsPerTransaction = 10_000
+
+    /// A finished rewrite whose event is not recorded yet.
+    struct Finished: Sendable, Equatable {
+        var fromFormat: Int
+        var rewritten: Int64
+        var throughSeq: Int64
+    }
+
+    /// How far a rewrite got: rows up to `doneSeq` are in format v1.
+    struct Progress {
+        var doneSeq: Int64
+        var oldHash: [UInt8]
+        var newHash: [UInt8]
+        var rewritten: Int64
+    }
+
+    /// The trigger of schema migration 1 that refuses `UPDATE` on events, re-created after each
+    /// rewrite transaction (same text).
+    static let refuseUpdateTrigger = """
+        CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END
+        """
+
+    /// Re-chains the store if it is of format 0; returns a finished migration that still needs its
+    /// event, or nil.
+    static func run(_ writer: SQLiteRawConnection, logger: Logger, rowsPerTransaction: Int = rowsPerTransaction) throws -> Finished? {
+        if try format(writer) == AuditChain.Format.v1.rawValue { return try finished(writer) }
+        let start = try chainStart(writer)
+        try verify(writer, start: start, progress: try progress(writer))
+        logger.notice(
+            "audit store: re-chaining to chain format 1",
+            metadata: ["audit.chain.format.from": "0", "audit.chain.format.to": "1"]
+        )
+        while try !rewriteNextRows(writer, start: start, limit: rowsPerTransaction) {}
+        return try finished(writer)
+    }
+
+    /// The chain format recorded in `log_info`: 0 when none is.
+    static func format(_ writer: SQLiteRawConnection) throws -> Int {
+        var format = AuditChain.Format.v0.rawValue
+        try writer.run("SELECT value FROM log_info WHERE name = 'chain_format'", row: { row in format = Int(row.text(0) ?? "") ?? -1 })
+        guard AuditChain.Format(rawValue: format) != nil else {
+            throw AuditTrailError(.storeFailure, "the store records a chain format this build does not know")
+        }
+        return format
+    }
+
+    /// Where the chain starts: the newest retention anchor, or seq 0 and the genesis hash.
+    static func chainStart(_ writer: SQLiteRawConnection) throws -> AuditChainHead {
+        var start = AuditChainHead(seq: 0, hash: AuditChain.genesis)
+        try writer.run("SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1", row: { row in
+            start = AuditChainHead(seq: row.integer(0) ?? 0, hash: row.bytes(1))
+        })
+        return start
+    }
+
+    static func progress(_ writer: SQLiteRawConnection) throws -> Progress? {
+        var progress: Progress?
+        try writer.run("SELECT done_seq, old_hash, new_hash, rewritten FROM chain_migration", row: { row in
+            progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: row.bytes(1), newHash: row.bytes(2), rewritten: row.integer(3) ?? 0)
+        })
+        return progress
+    }
+
+    static func finished(_ writer: SQLiteRawConnection) throws -> Finished? {
+        var finished: Finished?
+        try writer.run("SELECT from_format, rewritten, done_seq FROM chain_migration WHERE finished = 1", row: { row in
+            finished = Finished(fromFormat: Int(row.integer(0) ?? 0), rewritten: row.integer(1) ?? 0, throughSeq: row.integer(2) ?? 0)
+        })
+        return finished
+    }
+
+    /// Up to `limit` rows after `seq`, in seq order.
+    static func rows(_ writer: SQLiteRawConnection, after seq: Int64, limit: Int) throws -> [AuditStoredEvent] {
+        var rows: [AuditStoredEvent] = []
+        try writer.run(
+            "SELECT seq, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            bind: { b in
+                b.integer(1, seq)
+                b.integer(2, Int64(limit))
+            },
+            row: { row in rows.append(AuditStoredEvent(seq: row.integer(0) ?? 0, id: "", canonical: row.bytes(1), hash: row.bytes(2))) }
+        )
+        return rows
+    }
+
+    /// Verifies every row before anything is rewritten: rows a resumed rewrite already did in v1
+    /// from the chain start, the rest in format 0 from where it stopped.
+    static func verify(_ writer: SQLiteRawConnection, start: AuditChainHead, progress: Progress?) throws {
+        let done = progress?.doneSeq ?? start.seq
+        var rewritten = AuditChainVerifier(start: start)
+        var rewriter = AuditChainRewriter(
+            from: .v0,
+            oldHead: AuditChainHead(seq: done, hash: progress?.oldHash ?? start.hash),
+            newHead: AuditChainHead(seq: done, hash: progress?.newHash ?? start.hash)
+        )
+        var after = start.seq
+        while true {
+            let page = try rows(writer, after: after, limit: rowsPerTransaction)
+            guard let last = page.last?.seq else { return }
+            for row in page {
+                if row.seq <= done {
+                    if let problem = rewritten.check(row) {
+                        throw AuditTrailError(
+                            .tampered,
+                            "the log does not verify at seq \(problem.seq) (\(problem.kind.rawValue): \(problem.detail)); it is not migrated",
+                            seq: problem.seq
+                        )
+                    }
+                } else {
+                    _ = try rewriter.rewrite(row)
+                }
+            }
+            after = last
+        }
+    }
+
+    /// One transaction: rewrites the next rows, or — when none are left — records format v1.
+    /// Returns true when the store is of format v1.
+    static func rewriteNextRows(_ writer: SQLiteRawConnection, start: AuditChainHead, limit: Int) throws -> Bool {
+        try writer.immediateTransaction {
+            // Another process may have finished (or advanced) the rewrite meanwhile.
+            if try format(writer) == AuditChain.Format.v1.rawValue { return true }
+            let progress = try progress(writer) ?? Progress(doneSeq: start.seq, oldHash: start.hash, newHash: start.hash, rewritten: 0)
+            let page = try rows(writer, after: progress.doneSeq, limit: limit)
+            guard let last = page.last else {
+                try writer.execute("INSERT INTO log_info (name, value) VALUES ('chain_format', '1')")
+                try writer.execute("UPDATE chain_migration SET finished = 1")
+                return true
+            }
+            var rewriter = AuditChainRewriter(
+                from: .v0,
+                oldHead: AuditChainHead(seq: progress.doneSeq, hash: progress.oldHash),
+                newHead: AuditChainHead(seq: progress.doneSeq, hash: progress.newHash)
+            )
+            var hashes: [[UInt8]] = []
+            hashes.reserveCapacity(page.count)
+            for row in page { hashes.append(try rewriter.rewrite(row)) }
+            try writer.execute("DROP TRIGGER events_refuse_update")
+            let update = try writer.prepared("UPDATE events SET hash = ? WHERE seq = ?")
+            for (row, hash) in zip(page, hashes) {
+                try writer.run(
+                    update,
+                    bind: { b in
+                        b.blob(1, hash)
+                        b.integer(2, row.seq)
+                    }
+                )
+            }
+            try writer.execute(refuseUpdateTrigger)
+            try writer.run(
+                """
+                INSERT INTO chain_migration (id, from_format, done_seq, old_hash, new_hash, rewritten) VALUES (1, 0, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET done_seq = excluded.done_seq, old_hash = excluded.old_hash,
+                    new_hash = excluded.new_hash, rewritten = excluded.rewritten
+                """,
+                bind: { b in
+                    b.integer(1, last.seq)
+                    b.blob(2, last.hash)
+                    b.blob(3, rewriter.head.hash)
+                    b.integer(4, progress.rewritten + rewriter.rewritten)
+                }
+            )
+            return false
+        }
+    }
+}
