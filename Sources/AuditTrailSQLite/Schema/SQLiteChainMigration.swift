@@ -71,25 +71,34 @@ enum SQLiteChainMigration {
     /// Where the chain starts: the newest retention anchor, or seq 0 and the genesis hash.
     static func chainStart(_ writer: SQLiteRawConnection) throws -> AuditChainHead {
         var start = AuditChainHead(seq: 0, hash: AuditChain.genesis)
-        try writer.run("SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1", row: { row in
-            start = AuditChainHead(seq: row.integer(0) ?? 0, hash: row.bytes(1))
-        })
+        try writer.run(
+            "SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1",
+            row: { row in
+                start = AuditChainHead(seq: row.integer(0) ?? 0, hash: row.bytes(1))
+            }
+        )
         return start
     }
 
     static func progress(_ writer: SQLiteRawConnection) throws -> Progress? {
         var progress: Progress?
-        try writer.run("SELECT done_seq, old_hash, new_hash, rewritten FROM chain_migration", row: { row in
-            progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: row.bytes(1), newHash: row.bytes(2), rewritten: row.integer(3) ?? 0)
-        })
+        try writer.run(
+            "SELECT done_seq, old_hash, new_hash, rewritten FROM chain_migration",
+            row: { row in
+                progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: row.bytes(1), newHash: row.bytes(2), rewritten: row.integer(3) ?? 0)
+            }
+        )
         return progress
     }
 
     static func finished(_ writer: SQLiteRawConnection) throws -> Finished? {
         var finished: Finished?
-        try writer.run("SELECT from_format, rewritten, done_seq FROM chain_migration WHERE finished = 1", row: { row in
-            finished = Finished(fromFormat: Int(row.integer(0) ?? 0), rewritten: row.integer(1) ?? 0, throughSeq: row.integer(2) ?? 0)
-        })
+        try writer.run(
+            "SELECT from_format, rewritten, done_seq FROM chain_migration WHERE finished = 1",
+            row: { row in
+                finished = Finished(fromFormat: Int(row.integer(0) ?? 0), rewritten: row.integer(1) ?? 0, throughSeq: row.integer(2) ?? 0)
+            }
+        )
         return finished
     }
 

@@ -1,8 +1,9 @@
 import AuditTrail
-@testable import AuditTrailSQLite
 import AuditTrailTesting
 import SQLiteNIO
 import Testing
+
+@testable import AuditTrailSQLite
 
 /// Retention on a real store: the anchor, the one DELETE path, verification from the anchor and
 /// proofs for the remaining events against a checkpoint made after the removal.

@@ -1,10 +1,11 @@
 import AuditTrail
-@testable import AuditTrailSQLite
 import AuditTrailTesting
 import Logging
 import SQLiteNIO
 import ServiceLifecycle
 import Testing
+
+@testable import AuditTrailSQLite
 
 /// Opening, reopening, sharing a directory between stores, and the maintenance service.
 @Suite struct SQLiteStoreLifecycleTests {

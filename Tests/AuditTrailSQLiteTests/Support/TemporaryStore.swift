@@ -50,7 +50,10 @@ extension TemporaryDirectory {
             _ = try await raw.query("DROP TRIGGER events_refuse_update")
             for row in try await raw.query("SELECT seq, canonical FROM events WHERE seq > ? ORDER BY seq", [.integer(start)]) {
                 hash = AuditChain.nextV0(previous: hash, canonical: Array(row.column("canonical")!.blob!.readableBytesView))
-                _ = try await raw.query("UPDATE events SET hash = ? WHERE seq = ?", [.blob(.init(bytes: hash)), .integer(row.column("seq")!.integer!)])
+                _ = try await raw.query(
+                    "UPDATE events SET hash = ? WHERE seq = ?",
+                    [.blob(.init(bytes: hash)), .integer(row.column("seq")!.integer!)]
+                )
             }
             for statement in [
                 "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'refused'); END",

@@ -101,6 +101,11 @@ struct ExportFixture {
     /// The event line of `row` re-chained from `previous`, with its canonical bytes changed by `edit`.
     static func rechained(_ row: AuditStoredEvent, previous: [UInt8], edit: (String) -> String = { $0 }) -> AuditStoredEvent {
         let canonical = Array(edit(String(decoding: row.canonical, as: UTF8.self)).utf8)
-        return AuditStoredEvent(seq: row.seq, id: row.id, canonical: canonical, hash: AuditChain.next(previous: previous, leaf: AuditMerkle.leafHash(canonical)))
+        return AuditStoredEvent(
+            seq: row.seq,
+            id: row.id,
+            canonical: canonical,
+            hash: AuditChain.next(previous: previous, leaf: AuditMerkle.leafHash(canonical))
+        )
     }
 }

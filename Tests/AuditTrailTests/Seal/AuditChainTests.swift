@@ -53,7 +53,9 @@ struct AuditChainTests {
     @Test("format 0, still read for migration and old exports, chained the canonical bytes themselves")
     func formatZeroChainsCanonicalBytes() throws {
         let bytes = Array(#"{"a":1}"#.utf8)
-        #expect(AuditChain.nextV0(previous: AuditChain.genesis, canonical: bytes) == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes)))
+        #expect(
+            AuditChain.nextV0(previous: AuditChain.genesis, canonical: bytes) == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes))
+        )
         // A verifier told the format checks rows of that format, and refuses the other.
         let rows = try Self.makeRows(3)
         var v0Rows: [AuditStoredEvent] = []
