@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "audittrail", "AuditTrail", "AuditTrailSQLite",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

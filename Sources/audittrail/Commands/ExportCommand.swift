@@ -2,26 +2,38 @@ import ArgumentParser
 import AuditTrail
 import Foundation
 
-/// `audittrail export`: downloads a verifiable export ("AuditTrail export v1") from a running
-/// server to a file or standard output, streaming: the download is never held in memory.
+/// `audittrail export`: a verifiable export ("AuditTrail export v1") to a file or standard output,
+/// streamed (never held in memory): from a running server (`--server`), or straight from a data
+/// directory with the same core exporter the server uses (`--data-dir`, the default).
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Download a verifiable export (AuditTrail export v1, JSON Lines) from a running server.",
+        abstract: "Write a verifiable export (AuditTrail export v1, JSON Lines) of a data directory or a running server.",
         discussion: """
             The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
-            every event from the first one kept to a checkpoint signed for the export, with what is needed to rebuild \
-            the signed Merkle root; with filters, each event carries its inclusion proof. Check the file offline with \
-            `audittrail verify --export FILE --public-key KEY`. With --output, the download goes to FILE.partial and is \
-            renamed to FILE only when it is complete. Needs an admin or auditor key.
+            every event from the first one kept to a signed checkpoint, with what is needed to rebuild the signed Merkle \
+            root; with filters, each event carries its inclusion proof. Check the file offline with \
+            `audittrail verify --export FILE --public-key KEY`. With --output, the export goes to FILE.partial and is \
+            renamed to FILE only when it is complete. With --server it needs an admin or auditor key; from a data \
+            directory it signs a checkpoint of the current head when the latest one is older, with the log's signing \
+            key (signing.key in the data directory, or --signing-key). Every export is recorded in the log as \
+            audit.export (from a data directory with actor cli:<user>).
             """
     )
 
-    @Option(help: "The server: http://host[:port].")
-    var server: String
+    @Option(help: "A running server to export from: http://host[:port] (instead of --data-dir).")
+    var server: String?
 
-    @Option(name: .customLong("api-key"), help: "An admin or auditor key (default $AUDITTRAIL_API_KEY).")
+    @Option(name: .customLong("api-key"), help: "With --server: an admin or auditor key (default $AUDITTRAIL_API_KEY).")
     var apiKey: String?
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Option(
+        name: .customLong("signing-key"),
+        help: "From a data directory: the log's signing key file (default signing.key in the data directory, or $AUDITTRAIL_SIGNING_KEY_FILE)."
+    )
+    var signingKey: String?
 
     @OptionGroup var filters: QueryFilterOptions
 
@@ -32,9 +44,15 @@ struct ExportCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        _ = try VerifyCommand.ServerAddress(server)
+        if let server {
+            _ = try VerifyCommand.ServerAddress(server)
+            if data.dataDirectory != nil { throw ValidationError("--data-dir: give either --data-dir or --server, not both") }
+            if signingKey != nil { throw ValidationError("--signing-key: only with --data-dir (a server signs with its own key)") }
+        } else if apiKey != nil {
+            throw ValidationError("--api-key: only with --server")
+        }
         do {
-            _ = try AuditQuery(parameters: filters.parameters)
+            _ = try AuditExporter.query(parameters: filters.parameters)
         } catch {
             throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
         }
@@ -52,23 +70,28 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let destination = try ExportDestination(output: output)
+        do {
+            if let server {
+                try await exportFromServer(server, to: destination)
+            } else {
+                try await exportFromDataDirectory(to: destination)
+            }
+            try destination.finish(quiet: quiet)
+        } catch {
+            destination.discard()
+            throw error
+        }
+    }
+
+    /// Downloads `GET /v1/export` from a running server.
+    func exportFromServer(_ server: String, to destination: ExportDestination) async throws {
         let address = try VerifyCommand.ServerAddress(server)
         guard let apiKey = apiKey ?? ProcessInfo.processInfo.environment["AUDITTRAIL_API_KEY"], !apiKey.isEmpty else {
             throw ValidationError("--api-key: required (or $AUDITTRAIL_API_KEY): an admin or auditor key")
         }
         let query = filters.parameters.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
         let path = "/v1/export" + (query.isEmpty ? "" : "?" + query)
-        let partial = output.map { $0 + ".partial" }
-        let handle: FileHandle
-        if let partial {
-            guard FileManager.default.createFile(atPath: partial, contents: nil), let opened = FileHandle(forWritingAtPath: partial) else {
-                throw ValidationError("--output: cannot create \(partial)")
-            }
-            handle = opened
-        } else {
-            handle = FileHandle.standardOutput
-        }
-        var written: Int64 = 0
         let response: LoopbackHTTP.StreamedResponse
         do {
             response = try LoopbackHTTP.stream(
@@ -76,27 +99,13 @@ struct ExportCommand: AsyncParsableCommand {
                 port: address.port,
                 path: path,
                 headers: [("Authorization", "Bearer \(apiKey)")]
-            ) { piece in
-                try handle.write(contentsOf: piece)
-                written += Int64(piece.count)
-            }
+            ) { piece in try destination.write(piece) }
         } catch {
-            if let partial { try? FileManager.default.removeItem(atPath: partial) }
             throw ValidationError("--server: \(error)")
         }
-        if partial != nil { try handle.close() }
-        guard response.status == 200 else {
-            if let partial { try? FileManager.default.removeItem(atPath: partial) }
-            throw ValidationError(Self.problemMessage(response))
-        }
+        guard response.status == 200 else { throw ValidationError(Self.problemMessage(response)) }
         guard response.complete else {
-            if let partial { try? FileManager.default.removeItem(atPath: partial) }
-            throw ValidationError("--server: the download was cut off after \(written) bytes; nothing was written to --output")
-        }
-        if let output, let partial {
-            _ = try? FileManager.default.removeItem(atPath: output)
-            try FileManager.default.moveItem(atPath: partial, toPath: output)
-            if !quiet { FileHandleOutput.standardError("exported \(written) bytes to \(output)") }
+            throw ValidationError("--server: the download was cut off after \(destination.written) bytes; nothing was written to --output")
         }
     }
 

@@ -1,5 +1,7 @@
 import AuditTrail
+import AuditTrailSQLite
 import Foundation
+import Logging
 import Testing
 
 @testable import audittrail
@@ -58,8 +60,58 @@ struct ExportCLITests {
         server.kill(signal: SIGTERM)
     }
 
+    @Test func anExportFromADataDirectoryVerifiesOfflineAndIsRecorded() async throws {
+        let directory = temporaryDataDirectory()
+        let file = directory + ".export.jsonl"
+        defer {
+            for path in [directory, file, file + ".partial"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        let key = "k-" + UUID().uuidString
+        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
+        try await server.waitUntilHealthy()
+        let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
+        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        server.kill(signal: SIGTERM)
+        #expect(server.process.wait() == 0, "\(server.output)")
+        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init))
+
+        // Contiguous, with no server: the whole log up to a checkpoint.
+        let exported = try runCLI(["export", "--data-dir", directory, "--output", file])
+        #expect(exported.status == 0, "\(exported.output)")
+        #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
+        let verified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.contains("OK: 30 events"), "\(verified.output)")
+
+        // The export was recorded as the operator's; the next export is past the latest checkpoint
+        // (that record), so it signs one with the log's key — and still verifies.
+        let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: Logger(label: "test"))
+        let recorded = try await store.rows(after: 30, limit: 10).map { try $0.decoded() }
+        try await store.close()
+        #expect(recorded.map(\.action) == ["audit.export"])
+        let actorID = recorded.first?.actor?.id ?? ""
+        #expect(actorID.hasPrefix("cli:"), "\(actorID)")
+        #expect(recorded.first?.metadata?["count"] == 30)
+        #expect(recorded.first?.metadata?["route"] == "audittrail export --data-dir")
+        let again = try runCLI(["export", "--data-dir", directory, "--output", file])
+        #expect(again.status == 0, "\(again.output)")
+        let verifiedAgain = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(verifiedAgain.output.contains("OK: 31 events"), "\(verifiedAgain.output)")
+
+        // Filtered, to standard output.
+        let filtered = try runCLI(["export", "--data-dir", directory, "--actor", "u-1", "--action", "data.*"])
+        #expect(filtered.status == 0, "\(filtered.output)")
+        try filtered.output.write(toFile: file, atomically: true, encoding: .utf8)
+        let filteredVerified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        #expect(filteredVerified.output.contains("OK: 10 events"), "\(filteredVerified.output)")
+    }
+
     @Test(arguments: [
-        (["export"], "--server"),
+        (["export", "--data-dir", "/nonexistent-dir/data"], "--data-dir"),
+        (["export", "--server", "http://127.0.0.1:1", "--data-dir", "d"], "--data-dir"),
+        (["export", "--api-key", "k"], "--api-key"),
+        (["export", "--server", "http://127.0.0.1:1", "--signing-key", "k"], "--signing-key"),
+        (["export", "--limit", "5"], "--limit"),
         (["export", "--server", "ftp://x"], "--server"),
         (["export", "--server", "http://127.0.0.1:1", "--outcome", "maybe"], "--outcome"),
         (["export", "--server", "http://127.0.0.1:1", "--output", "/nonexistent-dir/x.jsonl"], "--output"),
