@@ -6,17 +6,11 @@ extension AuditServerConfiguration {
 
     /// Reads the `AUDITTRAIL_*` variables over the defaults, validating each.
     ///
-    /// Every variable has the rule of the matching `audittrail serve` flag (its `--help` lists them):
-    /// `AUDITTRAIL_HOST` (a host name or IP address), `AUDITTRAIL_PORT` (0–65535),
-    /// `AUDITTRAIL_DATA_DIR`, `AUDITTRAIL_PORT_FILE` and `AUDITTRAIL_SIGNING_KEY_FILE` (paths),
-    /// `AUDITTRAIL_ADMIN_KEY` (at least 16 characters, no whitespace), `AUDITTRAIL_ANONYMIZE_IPS` and
-    /// `AUDITTRAIL_METRICS_PUBLIC` (true/false/1/0/yes/no/on/off), `AUDITTRAIL_LOG_LEVEL` (trace …
-    /// critical, any case), `AUDITTRAIL_WRITER_CAPACITY` (1–100,000,000),
-    /// `AUDITTRAIL_WRITER_MAX_BATCH` (1–1,000,000), `AUDITTRAIL_STORE_READERS` (1–64),
-    /// `AUDITTRAIL_CHECKPOINT_EVENTS` (1–100,000,000), `AUDITTRAIL_CHECKPOINT_SECONDS` and
-    /// `AUDITTRAIL_RETENTION_INTERVAL_SECONDS` (a number from 0.01 to 86,400),
-    /// `AUDITTRAIL_LOG_ORIGIN` (one line, no control characters), `AUDITTRAIL_RETENTION_DAYS`
-    /// (1–36,500, or `0`/`off`). Unset or empty variables keep the default.
+    /// The variables are ``environmentVariables``; each has the rule of its `audittrail serve`
+    /// flag, from the one settings table, and `audittrail serve --help` lists them with their
+    /// rules and defaults (`AUDITTRAIL_PORT` 0–65535, `AUDITTRAIL_LOG_LEVEL` trace … critical in
+    /// any case, and so on). `AUDITTRAIL_ADMIN_KEY` has no flag. Unset or empty variables keep
+    /// the default.
     ///
     /// ```swift
     /// let configuration = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_PORT": "9000"])

@@ -27,8 +27,8 @@ package struct AuditServerSetting: Sendable {
     /// The rule the text must follow, as errors and the help state it after "must be"
     /// (`an integer from 1 to 100000000`).
     package let rule: String
-    /// Whether the value is a secret: errors name the variable and the rule, never the value,
-    /// and the help shows no default.
+    /// Whether the value is a secret (the admin key): it is never printed, not even by
+    /// ``text(in:)`` (no error prints any setting's value anyway).
     package let isSecret: Bool
     /// The default as the help prints it, read from a default ``AuditServerConfiguration``.
     package let defaultText: String
@@ -90,7 +90,8 @@ package struct AuditServerSetting: Sendable {
     /// The setting's value in `configuration`, as the help prints a default (a secret prints as
     /// `(secret)`).
     package func text(in configuration: AuditServerConfiguration) -> String {
-        read(configuration)
+        let text = read(configuration)
+        return isSecret && text != defaultText ? "(secret)" : text
     }
 
     /// The error for `text` that broke the rule, naming `source` (the flag or the variable) and
@@ -111,7 +112,8 @@ package struct AuditServerSetting: Sendable {
     ///
     /// ```swift
     /// print(AuditServerSetting.helpText())
-    /// // SETTINGS (flags win over the environment; an empty variable keeps the default):
+    /// // SETTINGS (every flag also has an environment variable; flags win over the
+    /// // environment; an empty variable keeps the default):
     /// //   --host <host>  (AUDITTRAIL_HOST)
     /// //       Address to listen on. Value: a host name or IP address (…). Default: 127.0.0.1.
     /// ```
@@ -127,7 +129,7 @@ package struct AuditServerSetting: Sendable {
             var text = setting.help
             if setting.isSwitch { text += " Alone it means true." }
             text += " Value: \(setting.rule)."
-            if !setting.isSecret || setting.defaultText == "none" { text += " Default: \(setting.defaultText)." }
+            text += " Default: \(setting.defaultText)."
             lines += wrap(text, width: width, indent: 6)
         }
         return lines.joined(separator: "\n")
