@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailCLITests",
             dependencies: [
-                "audittrail", "AuditTrail", "AuditTrailSQLite",
+                "audittrail", "AuditTrail", "AuditTrailSQLite", "AuditTrailServer",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

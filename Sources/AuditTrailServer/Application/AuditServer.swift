@@ -2,6 +2,7 @@ import AuditTrail
 import AuditTrailSQLite
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the whole service: the SQLite store, the batching writer and the HTTP application, all
@@ -12,12 +13,26 @@ import ServiceLifecycle
 /// first, then retention (between batches), then the writer commits everything it had queued,
 /// then the checkpointer signs the final tree, then the store closes.
 ///
+/// Once the server listens, the bound address is logged, written to
+/// ``AuditServerConfiguration/portFile`` when one is set, and then handed to `onListening`: with
+/// port 0 that is how the picked port is learned.
+///
 /// ```swift
-/// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail"))
+/// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail")) { address in
+///     print("listening on \(address.url)")
+/// }
 /// try await app.runService()
 /// ```
-public func buildAuditApplication(configuration: AuditServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    try await AuditServer.make(configuration: configuration, logger: logger).application
+/// - Parameters:
+///   - configuration: the settings.
+///   - logger: the logger of the server and its services.
+///   - onListening: called once the server listens, with the address it is bound to.
+public func buildAuditApplication(
+    configuration: AuditServerConfiguration,
+    logger: Logger,
+    onListening: @escaping @Sendable (AuditServerAddress) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    try await AuditServer.make(configuration: configuration, logger: logger, onListening: onListening).application
 }
 
 /// The assembled server, for tests and embedding: the application and the parts behind it.
@@ -28,21 +43,30 @@ struct AuditServer: Sendable {
     let routeTable: AuditRouteTable
     let checkpointer: AuditCheckpointer
 
-    static func make(configuration: AuditServerConfiguration, logger baseLogger: Logger) async throws -> AuditServer {
+    static func make(
+        configuration: AuditServerConfiguration,
+        logger baseLogger: Logger,
+        onListening: @escaping @Sendable (AuditServerAddress) async -> Void = { _ in }
+    ) async throws -> AuditServer {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
         var storeConfiguration = SQLiteAuditStore.Configuration(directory: configuration.dataDirectory)
         storeConfiguration.readerCount = configuration.options.storeReaders
         let store = try await SQLiteAuditStore.open(configuration: storeConfiguration, logger: logger)
         do {
-            return try await make(configuration: configuration, store: store, logger: logger)
+            return try await make(configuration: configuration, store: store, logger: logger, onListening: onListening)
         } catch {
             try? await store.close()
             throw error
         }
     }
 
-    private static func make(configuration: AuditServerConfiguration, store: SQLiteAuditStore, logger: Logger) async throws -> AuditServer {
+    private static func make(
+        configuration: AuditServerConfiguration,
+        store: SQLiteAuditStore,
+        logger: Logger,
+        onListening: @escaping @Sendable (AuditServerAddress) async -> Void
+    ) async throws -> AuditServer {
         let metrics = AuditServerMetrics()
         let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
         let writer = AuditWriter(
@@ -90,6 +114,9 @@ struct AuditServer: Sendable {
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
             services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
+            onServerRunning: { channel in
+                await announce(channel.localAddress, portFile: configuration.portFile, logger: logger, onListening: onListening)
+            },
             logger: logger
         )
 
@@ -107,5 +134,29 @@ struct AuditServer: Sendable {
             )
         }
         return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
+    }
+
+    /// Logs the bound address, writes it to the port file (when one is set) and hands it to
+    /// `onListening`. A port file that cannot be written is logged as an error and the server
+    /// keeps running (whoever waits for the file times out and reads the log).
+    private static func announce(
+        _ bound: SocketAddress?,
+        portFile: String?,
+        logger: Logger,
+        onListening: @Sendable (AuditServerAddress) async -> Void
+    ) async {
+        guard let address = bound.flatMap(AuditServerAddress.init) else {
+            logger.error("the server's listening socket has no IP address and port")
+            return
+        }
+        logger.notice("audittrail listening", metadata: ["audit.address": "\(address)"])
+        if let portFile {
+            do {
+                try address.write(toPortFile: portFile)
+            } catch {
+                logger.error("cannot write the port file", metadata: ["audit.port_file": "\(portFile)", "audit.error": "\(error.message)"])
+            }
+        }
+        await onListening(address)
     }
 }

@@ -4,6 +4,9 @@ import Logging
 /// Everything `audittrail serve` needs: where to listen, where the data lives, the bootstrap admin
 /// key and the knobs of the writer.
 ///
+/// The settings that `serve`'s flags and the `AUDITTRAIL_*` variables set are defined once, in
+/// ``AuditServerSetting/all``; ``fromEnvironment(_:)`` reads the variables through that table.
+///
 /// ```swift
 /// var configuration = try AuditServerConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
 /// configuration.port = 9090
@@ -32,6 +35,10 @@ public struct AuditServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// Port to listen on; 0 picks a free port. Default 8080.
     public var port: Int = 8080
+    /// A file the bound address (`127.0.0.1:43125` and a newline) is written to once the server
+    /// listens, atomically (`AUDITTRAIL_PORT_FILE`). Default nil: none. With port 0 it tells
+    /// another process which port was picked.
+    public var portFile: String? = nil
     /// Directory of the SQLite store. Default `./audittrail-data`.
     public var dataDirectory: String = "./audittrail-data"
     /// `AUDITTRAIL_ADMIN_KEY`: hashed at start, acts as an admin key whose id is `env-admin`.
@@ -80,129 +87,10 @@ public struct AuditServerConfiguration: Sendable {
 }
 
 extension AuditServerConfiguration {
-    /// The environment variables ``fromEnvironment(_:)`` reads.
-    public static let environmentVariables: [String] = [
-        "AUDITTRAIL_HOST", "AUDITTRAIL_PORT", "AUDITTRAIL_DATA_DIR", "AUDITTRAIL_ADMIN_KEY",
-        "AUDITTRAIL_ANONYMIZE_IPS", "AUDITTRAIL_LOG_LEVEL", "AUDITTRAIL_WRITER_CAPACITY",
-        "AUDITTRAIL_WRITER_MAX_BATCH", "AUDITTRAIL_METRICS_PUBLIC", "AUDITTRAIL_STORE_READERS",
-        "AUDITTRAIL_CHECKPOINT_EVENTS", "AUDITTRAIL_CHECKPOINT_SECONDS", "AUDITTRAIL_SIGNING_KEY_FILE", "AUDITTRAIL_LOG_ORIGIN",
-        "AUDITTRAIL_RETENTION_DAYS", "AUDITTRAIL_RETENTION_INTERVAL_SECONDS",
-    ]
-
-    /// Reads the `AUDITTRAIL_*` variables over the defaults, validating each.
-    ///
-    /// Variables: `AUDITTRAIL_HOST`, `AUDITTRAIL_PORT` (0–65535), `AUDITTRAIL_DATA_DIR`,
-    /// `AUDITTRAIL_ADMIN_KEY` (at least 16 characters), `AUDITTRAIL_ANONYMIZE_IPS` and
-    /// `AUDITTRAIL_METRICS_PUBLIC` (true/false/1/0/yes/no), `AUDITTRAIL_LOG_LEVEL` (trace … critical),
-    /// `AUDITTRAIL_WRITER_CAPACITY` and `AUDITTRAIL_WRITER_MAX_BATCH` (positive integers),
-    /// `AUDITTRAIL_STORE_READERS` (1–64), `AUDITTRAIL_CHECKPOINT_EVENTS` (1–100,000,000),
-    /// `AUDITTRAIL_CHECKPOINT_SECONDS` (a number from 0.01 to 86,400), `AUDITTRAIL_SIGNING_KEY_FILE`
-    /// (a path), `AUDITTRAIL_LOG_ORIGIN` (one line, no control characters),
-    /// `AUDITTRAIL_RETENTION_DAYS` (1–36,500, or `0`/`off`), `AUDITTRAIL_RETENTION_INTERVAL_SECONDS`
-    /// (a number from 0.01 to 86,400). Unset or empty variables keep the default.
-    ///
-    /// ```swift
-    /// let configuration = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_PORT": "9000"])
-    /// ```
-    /// - Throws: ``AuditTrailError`` with code `invalidInput`, one field error per bad variable
-    ///   naming the variable and the rule (never its value).
-    public static func fromEnvironment(_ env: [String: String]) throws -> AuditServerConfiguration {
-        var configuration = AuditServerConfiguration()
-        var errors: [AuditTrailError.FieldError] = []
-        func value(_ name: String) -> String? {
-            guard let text = env[name], !text.isEmpty else { return nil }
-            return text
-        }
-        func fail(_ name: String, _ rule: String) { errors.append(.init(field: name, message: rule)) }
-        func integer(_ name: String, _ range: ClosedRange<Int>) -> Int? {
-            guard let text = value(name) else { return nil }
-            guard let number = Int(text), range.contains(number) else {
-                fail(name, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
-                return nil
-            }
-            return number
-        }
-        func flag(_ name: String) -> Bool? {
-            guard let text = value(name) else { return nil }
-            switch text.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default:
-                fail(name, "must be true or false (also 1/0, yes/no, on/off)")
-                return nil
-            }
-        }
-
-        if let host = value("AUDITTRAIL_HOST") {
-            if host.contains(where: { $0 == " " || $0 == "/" }) {
-                fail("AUDITTRAIL_HOST", "must be a host name or IP address")
-            } else {
-                configuration.host = host
-            }
-        }
-        if let port = integer("AUDITTRAIL_PORT", 0...65535) { configuration.port = port }
-        if let directory = value("AUDITTRAIL_DATA_DIR") { configuration.dataDirectory = directory }
-        if let key = env["AUDITTRAIL_ADMIN_KEY"], !key.isEmpty {
-            if key.count < minimumAdminKeyLength {
-                fail("AUDITTRAIL_ADMIN_KEY", "must be at least \(minimumAdminKeyLength) characters")
-            } else if key.contains(where: { $0.isWhitespace }) {
-                fail("AUDITTRAIL_ADMIN_KEY", "must not contain whitespace")
-            } else {
-                configuration.adminKey = key
-            }
-        }
-        if let anonymize = flag("AUDITTRAIL_ANONYMIZE_IPS") { configuration.anonymizeIPs = anonymize }
-        if let open = flag("AUDITTRAIL_METRICS_PUBLIC") { configuration.options.metricsFromAnyPeer = open }
-        if let text = value("AUDITTRAIL_LOG_LEVEL") {
-            if let level = Logger.Level(rawValue: text.lowercased()) {
-                configuration.logLevel = level
-            } else {
-                fail("AUDITTRAIL_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")
-            }
-        }
-        if let capacity = integer("AUDITTRAIL_WRITER_CAPACITY", 1...100_000_000) { configuration.writer.capacity = capacity }
-        if let batch = integer("AUDITTRAIL_WRITER_MAX_BATCH", 1...1_000_000) { configuration.writer.maxBatchEvents = batch }
-        if let readers = integer("AUDITTRAIL_STORE_READERS", 1...64) { configuration.options.storeReaders = readers }
-        if let events = integer("AUDITTRAIL_CHECKPOINT_EVENTS", 1...100_000_000) { configuration.checkpoint.events = Int64(events) }
-        if let text = value("AUDITTRAIL_CHECKPOINT_SECONDS") {
-            if let interval = checkpointInterval(text) {
-                configuration.checkpoint.interval = interval
-            } else {
-                fail("AUDITTRAIL_CHECKPOINT_SECONDS", checkpointIntervalRule)
-            }
-        }
-        if let path = value("AUDITTRAIL_SIGNING_KEY_FILE") { configuration.signingKeyFile = path }
-        if let origin = value("AUDITTRAIL_LOG_ORIGIN") {
-            if isValidOrigin(origin) { configuration.logOrigin = origin } else { fail("AUDITTRAIL_LOG_ORIGIN", originRule) }
-        }
-        if let text = value("AUDITTRAIL_RETENTION_DAYS") {
-            if let window = try? AuditRetentionWindow(parsing: text) {
-                configuration.retention.initialWindow = window
-            } else {
-                fail("AUDITTRAIL_RETENTION_DAYS", "must be an integer from 1 to 36500, or 0 or off")
-            }
-        }
-        if let text = value("AUDITTRAIL_RETENTION_INTERVAL_SECONDS") {
-            if let interval = checkpointInterval(text) {
-                configuration.retention.interval = interval
-            } else {
-                fail("AUDITTRAIL_RETENTION_INTERVAL_SECONDS", checkpointIntervalRule)
-            }
-        }
-
-        guard errors.isEmpty else {
-            let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-            throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
-        }
-        return configuration
-    }
-}
-
-extension AuditServerConfiguration {
     /// The rule for the checkpoint interval, as errors state it.
-    public static let checkpointIntervalRule = "must be a number of seconds from 0.01 to 86400"
+    public static let checkpointIntervalRule = "must be " + AuditServerSetting.Rule<Duration>.seconds.text
     /// The rule for a log origin, as errors state it.
-    public static let originRule = "must be one non-empty line of at most 256 bytes without control characters"
+    public static let originRule = "must be " + AuditServerSetting.Rule<String>.origin.text
 
     /// A checkpoint interval from decimal seconds (0.01 to 86,400), or nil.
     public static func checkpointInterval(_ text: String) -> Duration? {

@@ -16,8 +16,9 @@ struct IngestBench: AsyncParsableCommand {
             The in-process part appends --events events (default 1,000,000) in --batch sized appends from
             --producers concurrent tasks through AuditWriter (validation, redaction, canonical encoding,
             chain hashing, all indexes, synchronous=FULL), printing the rate of every 100,000 events so a
-            slowdown as the store grows shows. With --http it then starts the server on a free loopback
-            port and runs `wrk` (Debian package) against POST /v1/events/batch and POST /v1/events.
+            slowdown as the store grows shows. With --http it then starts the server on loopback port 0
+            (a free port the server picks) and runs `wrk` (Debian package) against POST /v1/events/batch
+            and POST /v1/events.
             """
     )
 
@@ -85,16 +86,31 @@ struct IngestBench: AsyncParsableCommand {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
         }
-        let port = try LoopbackHTTP.freePort()
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         var configuration = AuditServerConfiguration()
-        configuration.port = port
+        configuration.port = 0
         configuration.dataDirectory = directory
         configuration.adminKey = secret
-        let app = try await buildAuditApplication(configuration: configuration, logger: logger)
+        configuration.logLevel = logger.logLevel
+        // Port 0: the server binds a free port and reports it once it listens.
+        let (addresses, listening) = AsyncStream.makeStream(of: AuditServerAddress.self)
+        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { address in
+            listening.yield(address)
+            listening.finish()
+        }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // A server that fails to start ends the stream, so the wait below ends too.
+                defer { listening.finish() }
+                try await group.run()
+            }
+            var bound: AuditServerAddress?
+            for await address in addresses { bound = address }
+            guard let port = bound?.port else {
+                try await tasks.waitForAll()
+                throw ValidationError("the server stopped before it listened")
+            }
             try await waitUntilHealthy(port: port)
             var generator = BenchEventGenerator(seed: 42)
             let single = generator.json()

@@ -175,6 +175,9 @@ struct ServerProcessTests {
         (["serve", "--checkpoint-seconds", "soon"], "--checkpoint-seconds"),
         (["serve", "--checkpoint-seconds", "0"], "--checkpoint-seconds"),
         (["serve", "--log-origin", ""], "--log-origin"),
+        (["serve", "--bogus", "1"], "--bogus"),
+        (["serve", "--port"], "--port: needs a value"),
+        (["serve", "--host", "two words"], "--host"),
         (["verify", "--public-key", "not-a-key"], "--public-key"),
         (["verify", "--no-state", "--state", "s.json"], "--no-state"),
         (["keys", "public"], "--signing-key"),
@@ -187,6 +190,32 @@ struct ServerProcessTests {
         let result = try runCLI(arguments + (needsDir ? ["--data-dir", directory] : []))
         #expect(result.status != 0)
         #expect(result.output.contains(expected), "\(result.output)")
+    }
+
+    @Test func aBadVariableIsNamedWithoutItsValue() throws {
+        let secret = "short secret"
+        let result = try runCLI(["serve"], environment: ["AUDITTRAIL_WRITER_CAPACITY": "0", "AUDITTRAIL_ADMIN_KEY": secret])
+        #expect(result.status != 0)
+        #expect(result.output.contains("AUDITTRAIL_WRITER_CAPACITY: must be an integer from 1 to 100000000"), "\(result.output)")
+        #expect(result.output.contains("AUDITTRAIL_ADMIN_KEY: must be"), "\(result.output)")
+        #expect(!result.output.contains(secret))
+    }
+
+    @Test func portZeroIsPrintedAndWrittenToThePortFile() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory)
+        try await server.waitUntilHealthy()
+        #expect(server.port != 0)
+        #expect(try String(contentsOfFile: server.portFile, encoding: .utf8) == "127.0.0.1:\(server.port)\n")
+        // The line is printed once the server listens: the port file may be read a moment before.
+        var printed = false
+        for _ in 0..<100 where !printed {
+            printed = server.output.contains("listening on http://127.0.0.1:\(server.port)\n")
+            if !printed { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(printed, "\(server.output)")
+        server.kill(signal: SIGTERM)
     }
 
     @Test func helpIsAvailableEverywhere() throws {

@@ -3,15 +3,18 @@ import Foundation
 @testable import audittrail
 
 /// The real `audittrail` binary, run as a child process for end-to-end tests.
+///
+/// The server is started with `--port 0 --port-file`: it binds a free port itself and writes the
+/// bound address to the port file once it listens, so no port is picked beforehand (and none
+/// can be lost to a test running in parallel).
 final class ServerProcess: @unchecked Sendable {
-    // @unchecked: `process`, `port` and `logPath` are only touched from the test that owns this
-    // value, sequentially.
-    private(set) var process: ChildProcess
-    private(set) var port: Int
+    // @unchecked: `port` is only set by `waitUntilHealthy`, from the test that owns this value,
+    // before any request; everything else is immutable.
+    let process: ChildProcess
+    private(set) var port = 0
     let dataDirectory: String
-    private(set) var logPath: String
-    private let environment: [String: String]
-    private let arguments: [String]
+    let logPath: String
+    let portFile: String
 
     static var binary: String {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -25,49 +28,35 @@ final class ServerProcess: @unchecked Sendable {
         return executable.deletingLastPathComponent().appendingPathComponent("audittrail").path
     }
 
+    /// Starts `serve` on port 0 with a port file of its own (a restart on the same data directory
+    /// gets a new one, so a stale file is never read).
     init(dataDirectory: String, environment: [String: String] = [:], arguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
-        self.environment = environment
-        self.arguments = arguments
-        (port, logPath, process) = try Self.start(dataDirectory: dataDirectory, environment: environment, arguments: arguments)
-    }
-
-    /// Starts `serve` on a port that was free a moment ago.
-    private static func start(
-        dataDirectory: String,
-        environment: [String: String],
-        arguments: [String]
-    ) throws
-        -> (port: Int, logPath: String, process: ChildProcess)
-    {
-        let port = try LoopbackHTTP.freePort()
-        let logPath = dataDirectory + ".server-\(port).log"
+        let run = dataDirectory + ".server-\(UUID().uuidString)"
+        logPath = run + ".log"
+        portFile = run + ".port"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = try ChildProcess(
-            executable: binary,
-            arguments: ["serve", "--port", String(port), "--data-dir", dataDirectory] + arguments,
+        process = try ChildProcess(
+            executable: Self.binary,
+            arguments: ["serve", "--port", "0", "--port-file", portFile, "--data-dir", dataDirectory] + arguments,
             environment: childEnvironment(environment),
             outputPath: logPath
         )
-        return (port, logPath, process)
     }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Waits until `/healthz` answers 200. A server that lost its port to another process between
-    /// the pick and its bind (tests run in parallel) is started again on another one.
+    /// Waits until the port file names the bound address and `/healthz` answers 200 there.
     func waitUntilHealthy() async throws {
-        var restarts = 0
         for _ in 0..<600 {
-            if !process.isRunning {
-                guard output.contains("Address already in use"), restarts < 3 else {
-                    throw LoopbackHTTP.Failure(description: "server exited early:\n\(output)")
+            guard process.isRunning else { throw LoopbackHTTP.Failure(description: "server exited early:\n\(output)") }
+            if port == 0, let text = try? String(contentsOfFile: portFile, encoding: .utf8) {
+                guard text.hasPrefix("127.0.0.1:"), text.hasSuffix("\n"), let bound = Int(text.dropFirst(10).dropLast()), bound > 0 else {
+                    throw LoopbackHTTP.Failure(description: "port file holds \(text.debugDescription), not 127.0.0.1:<port>")
                 }
-                restarts += 1
-                (port, logPath, process) = try Self.start(dataDirectory: dataDirectory, environment: environment, arguments: arguments)
-                continue
+                port = bound
             }
-            if let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
+            if port != 0, let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw LoopbackHTTP.Failure(description: "server never became healthy:\n\(output)")
@@ -90,6 +79,7 @@ final class ServerProcess: @unchecked Sendable {
             process.signal(SIGKILL)
             process.wait()
         }
+        try? FileManager.default.removeItem(atPath: portFile)
     }
 }
 

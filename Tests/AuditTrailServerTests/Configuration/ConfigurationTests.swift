@@ -1,5 +1,7 @@
 import AuditTrail
+import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Logging
 import Testing
 
@@ -99,6 +101,30 @@ import Testing
             )
             #expect(!error.description.contains(secret))
         }
+    }
+
+    @Test func thePortFileNamesTheBoundAddress() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audittrail-\(UUID().uuidString).port").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.portFile = path }
+        try await withServer(setup: .live, configure) { _, api in
+            let port = try #require(api.client.port)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text == "127.0.0.1:\(port)\n" || text == "[::1]:\(port)\n", "\(text)")
+            #expect(try await api.send(.get, "/healthz", key: nil).status == .ok)
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"))
+    }
+
+    @Test func addressesPrintAsHostAndPort() throws {
+        #expect(AuditServerAddress(host: "127.0.0.1", port: 43125).description == "127.0.0.1:43125")
+        #expect(AuditServerAddress(host: "::1", port: 8080).url == "http://[::1]:8080")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audittrail-\(UUID().uuidString).port").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AuditServerAddress(host: "127.0.0.1", port: 1).write(toPortFile: path)
+        try AuditServerAddress(host: "127.0.0.1", port: 43125).write(toPortFile: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "127.0.0.1:43125\n")
+        #expect(throws: AuditTrailError.self) { try AuditServerAddress(host: "::1", port: 1).write(toPortFile: "/nonexistent-dir/x.port") }
     }
 
     @Test func anonymizedIPsAreStoredTruncated() async throws {

@@ -1,0 +1,186 @@
+import AuditTrail
+import Logging
+
+/// The settings of `audittrail serve`: each written here once, and nowhere else.
+extension AuditServerSetting {
+    /// Every setting, in the order of the help.
+    package static let all: [AuditServerSetting] = [
+        host, port, dataDirectory, portFile, anonymizeIPs, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
+        checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, adminKey,
+    ]
+
+    /// `--host`, `AUDITTRAIL_HOST`.
+    package static let host = AuditServerSetting(
+        flag: "host",
+        variable: "AUDITTRAIL_HOST",
+        valueName: "host",
+        help: "Address to listen on.",
+        rule: .host,
+        keyPath: \.host
+    )
+
+    /// `--port`, `AUDITTRAIL_PORT`.
+    package static let port = AuditServerSetting(
+        flag: "port",
+        variable: "AUDITTRAIL_PORT",
+        valueName: "port",
+        help: "Port to listen on; 0 picks a free port (the bound address is printed, and written to --port-file).",
+        rule: .integer(0...65535),
+        keyPath: \.port
+    )
+
+    /// `--data-dir`, `AUDITTRAIL_DATA_DIR`.
+    package static let dataDirectory = AuditServerSetting(
+        flag: "data-dir",
+        variable: "AUDITTRAIL_DATA_DIR",
+        valueName: "path",
+        help: "Data directory (the SQLite store and signing.key).",
+        rule: .path,
+        keyPath: \.dataDirectory
+    )
+
+    /// `--port-file`, `AUDITTRAIL_PORT_FILE`.
+    package static let portFile = AuditServerSetting(
+        flag: "port-file",
+        variable: "AUDITTRAIL_PORT_FILE",
+        valueName: "path",
+        help: "Once listening, write the bound address (host:port and a newline) to this file, atomically.",
+        rule: Rule<String>.path.optional,
+        keyPath: \.portFile
+    )
+
+    /// `--anonymize-ips`, `AUDITTRAIL_ANONYMIZE_IPS`.
+    package static let anonymizeIPs = AuditServerSetting(
+        flag: "anonymize-ips",
+        variable: "AUDITTRAIL_ANONYMIZE_IPS",
+        valueName: nil,
+        help: "Store actor IPs truncated to /24 (IPv4) or /48 (IPv6).",
+        rule: .boolean,
+        keyPath: \.anonymizeIPs
+    )
+
+    /// `--log-level`, `AUDITTRAIL_LOG_LEVEL`.
+    package static let logLevel = AuditServerSetting(
+        flag: "log-level",
+        variable: "AUDITTRAIL_LOG_LEVEL",
+        valueName: "level",
+        help: "The level the server logs at.",
+        rule: .logLevel,
+        keyPath: \.logLevel
+    )
+
+    /// `--writer-capacity`, `AUDITTRAIL_WRITER_CAPACITY`.
+    package static let writerCapacity = AuditServerSetting(
+        flag: "writer-capacity",
+        variable: "AUDITTRAIL_WRITER_CAPACITY",
+        valueName: "n",
+        help: "Most events queued before ingest answers 503.",
+        rule: .integer(1...100_000_000),
+        keyPath: \.writer.capacity
+    )
+
+    /// `--writer-max-batch`, `AUDITTRAIL_WRITER_MAX_BATCH`.
+    package static let writerMaxBatch = AuditServerSetting(
+        flag: "writer-max-batch",
+        variable: "AUDITTRAIL_WRITER_MAX_BATCH",
+        valueName: "n",
+        help: "Most events in one commit.",
+        rule: .integer(1...1_000_000),
+        keyPath: \.writer.maxBatchEvents
+    )
+
+    /// `--metrics-public`, `AUDITTRAIL_METRICS_PUBLIC`.
+    package static let metricsPublic = AuditServerSetting(
+        flag: "metrics-public",
+        variable: "AUDITTRAIL_METRICS_PUBLIC",
+        valueName: nil,
+        help: "Serve /metrics to any peer, not only loopback.",
+        rule: .boolean,
+        keyPath: \.options.metricsFromAnyPeer
+    )
+
+    /// `--store-readers`, `AUDITTRAIL_STORE_READERS`.
+    package static let storeReaders = AuditServerSetting(
+        flag: "store-readers",
+        variable: "AUDITTRAIL_STORE_READERS",
+        valueName: "n",
+        help: "SQLite reader connections.",
+        rule: .integer(1...64),
+        keyPath: \.options.storeReaders
+    )
+
+    /// `--checkpoint-events`, `AUDITTRAIL_CHECKPOINT_EVENTS`.
+    package static let checkpointEvents = AuditServerSetting(
+        flag: "checkpoint-events",
+        variable: "AUDITTRAIL_CHECKPOINT_EVENTS",
+        valueName: "n",
+        help: "Sign a checkpoint after this many new events.",
+        rule: .integer(1...100_000_000),
+        keyPath: \.checkpoint.events
+    )
+
+    /// `--checkpoint-seconds`, `AUDITTRAIL_CHECKPOINT_SECONDS`.
+    package static let checkpointSeconds = AuditServerSetting(
+        flag: "checkpoint-seconds",
+        variable: "AUDITTRAIL_CHECKPOINT_SECONDS",
+        valueName: "seconds",
+        help: "Sign a checkpoint at least this often while the log grows.",
+        rule: .seconds,
+        keyPath: \.checkpoint.interval
+    )
+
+    /// `--signing-key`, `AUDITTRAIL_SIGNING_KEY_FILE`.
+    package static let signingKey = AuditServerSetting(
+        flag: "signing-key",
+        variable: "AUDITTRAIL_SIGNING_KEY_FILE",
+        valueName: "path",
+        help: "The checkpoint signing key file; a file named here must exist (`audittrail keys public` prints its public key).",
+        rule: Rule<String>.path.optional,
+        keyPath: \.signingKeyFile,
+        defaultText: "signing.key in the data directory, created with mode 0600 on first start"
+    )
+
+    /// `--log-origin`, `AUDITTRAIL_LOG_ORIGIN`.
+    package static let logOrigin = AuditServerSetting(
+        flag: "log-origin",
+        variable: "AUDITTRAIL_LOG_ORIGIN",
+        valueName: "origin",
+        help: "The checkpoints' origin line.",
+        rule: Rule<String>.origin.optional,
+        keyPath: \.logOrigin,
+        defaultText: "audittrail/<log id>"
+    )
+
+    /// `--retention-days`, `AUDITTRAIL_RETENTION_DAYS`.
+    package static let retentionDays = AuditServerSetting(
+        flag: "retention-days",
+        variable: "AUDITTRAIL_RETENTION_DAYS",
+        valueName: "days",
+        help:
+            "Days events are kept; applies while the data directory has no window stored (then: PUT /v1/retention or `audittrail retention set`).",
+        rule: .retentionDays,
+        keyPath: \.retention.initialWindow
+    )
+
+    /// `--retention-interval-seconds`, `AUDITTRAIL_RETENTION_INTERVAL_SECONDS`.
+    package static let retentionIntervalSeconds = AuditServerSetting(
+        flag: "retention-interval-seconds",
+        variable: "AUDITTRAIL_RETENTION_INTERVAL_SECONDS",
+        valueName: "seconds",
+        help: "Time between retention runs.",
+        rule: .seconds,
+        keyPath: \.retention.interval
+    )
+
+    /// `AUDITTRAIL_ADMIN_KEY`: only from the environment, so that it never shows in the process list.
+    package static let adminKey = AuditServerSetting(
+        flag: nil,
+        variable: "AUDITTRAIL_ADMIN_KEY",
+        valueName: "key",
+        help: "A bootstrap admin key (id env-admin), hashed at start; only read from the environment.",
+        rule: Rule<String>.adminKey.optional,
+        keyPath: \.adminKey,
+        defaultText: "none",
+        isSecret: true
+    )
+}
