@@ -87,6 +87,24 @@ package struct AuditServerSetting: Sendable {
         set(text, &configuration)
     }
 
+    /// A default configuration with only this setting read from `environment` (its variable, when
+    /// set and not empty): for the CLI's other commands, which share a few of serve's settings
+    /// (the data directory, the signing key file, the initial retention window) and must read
+    /// them by the same rule.
+    ///
+    /// ```swift
+    /// let directory = try AuditServerSetting.dataDirectory.read(from: environment).dataDirectory
+    /// ```
+    /// - Throws: `.invalidInput` naming the variable and the rule (never its value).
+    package func read(from environment: [String: String]) throws(AuditTrailError) -> AuditServerConfiguration {
+        var configuration = AuditServerConfiguration()
+        if let text = environment[variable], !text.isEmpty, !apply(text, to: &configuration) {
+            let violation = violation(by: variable)
+            throw AuditTrailError(.invalidInput, "\(violation.field): \(violation.message)", fieldErrors: [violation])
+        }
+        return configuration
+    }
+
     /// The setting's value in `configuration`, as the help prints a default (a secret prints as
     /// `(secret)`).
     package func text(in configuration: AuditServerConfiguration) -> String {

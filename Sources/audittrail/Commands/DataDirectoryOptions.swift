@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditTrail
 import AuditTrailSQLite
+import AuditTrailServer
 import Foundation
 import Logging
 
@@ -9,13 +10,15 @@ struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $AUDITTRAIL_DATA_DIR or ./audittrail-data).")
     var dataDirectory: String?
 
-    var resolved: String {
-        dataDirectory ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATA_DIR"] ?? "./audittrail-data"
+    /// `--data-dir`, else `AUDITTRAIL_DATA_DIR` by serve's rule for it, else serve's default.
+    func resolved() throws -> String {
+        if let dataDirectory { return dataDirectory }
+        return try environmentSetting(.dataDirectory).dataDirectory
     }
 
     /// Opens the store of an existing data directory (or creates it when `create` is set).
     func openStore(create: Bool = false) async throws -> SQLiteAuditStore {
-        let path = resolved
+        let path = try resolved()
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("--data-dir: \(path) does not exist (start the server once, or pass the right directory)")
         }
@@ -59,4 +62,23 @@ func operatorActor() -> AuditEvent.Actor {
 /// after whatever a running server appended).
 func recordOperatorEvent(_ input: AuditEventInput, in store: SQLiteAuditStore) async throws {
     _ = try await store.append([AuditEventValidator().prepare(input)])
+}
+
+/// A default server configuration with one of serve's settings read from the environment by its
+/// rule (``AuditServerSetting/read(from:)``), a bad value being an error naming the variable.
+func environmentSetting(_ setting: AuditServerSetting) throws -> AuditServerConfiguration {
+    do {
+        return try setting.read(from: ProcessInfo.processInfo.environment)
+    } catch {
+        throw ValidationError(cliMessage(error, flagNames: false))
+    }
+}
+
+/// The signing key file: `--signing-key`, else `$AUDITTRAIL_SIGNING_KEY_FILE`, else `signing.key`
+/// in the data directory (where the server creates it).
+func signingKeyPath(_ option: String?, _ data: DataDirectoryOptions) throws -> String {
+    if let option { return option }
+    var configuration = try environmentSetting(.signingKey)
+    configuration.dataDirectory = try data.resolved()
+    return configuration.resolvedSigningKeyFile
 }

@@ -10,7 +10,7 @@ extension ExportCommand {
     /// does — recorded as `audit.export` by the operator (`cli:<user>`).
     func exportFromDataDirectory(to destination: ExportDestination) async throws {
         try await withStore(data) { store in
-            let path = signingKeyPath(signingKey, data)
+            let path = try signingKeyPath(signingKey, data)
             let signer: AuditSigner
             do {
                 signer = try AuditSigner.load(from: path)

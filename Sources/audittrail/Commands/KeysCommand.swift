@@ -27,7 +27,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
 
         func run() throws {
-            let path = signingKeyPath(signingKey, data)
+            let path = try signingKeyPath(signingKey, data)
             do {
                 print(try AuditSigner.load(from: path).publicKey.text)
             } catch  where error.code == .notFound {

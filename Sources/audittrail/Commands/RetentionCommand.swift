@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditTrail
 import AuditTrailSQLite
+import AuditTrailServer
 import Foundation
 import Logging
 
@@ -21,12 +22,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
     /// The window used while none is stored: `AUDITTRAIL_RETENTION_DAYS`, else 90 days.
     static func initialWindow() throws -> AuditRetentionWindow {
-        guard let text = ProcessInfo.processInfo.environment["AUDITTRAIL_RETENTION_DAYS"], !text.isEmpty else { return .default }
-        do {
-            return try AuditRetentionWindow(parsing: text)
-        } catch {
-            throw ValidationError("AUDITTRAIL_RETENTION_DAYS: must be an integer from 1 to 36500, or 0 or off")
-        }
+        try environmentSetting(.retentionDays).retention.initialWindow
     }
 
     static var logger: Logger {

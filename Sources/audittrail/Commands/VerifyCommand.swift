@@ -168,7 +168,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         guard allowSigningKey else { return nil }
-        let path = signingKeyPath(signingKey, data)
+        let path = try signingKeyPath(signingKey, data)
         do {
             return try AuditSigner.load(from: path).publicKey
         } catch  where error.code == .notFound && !hasCheckpoints && signingKey == nil {
@@ -177,13 +177,4 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ValidationError("--signing-key: \(path): \(error.message); pass --public-key to verify with the published key")
         }
     }
-}
-
-/// The signing key file: `--signing-key`, else `$AUDITTRAIL_SIGNING_KEY_FILE`, else `signing.key`
-/// in the data directory (where the server creates it).
-func signingKeyPath(_ option: String?, _ data: DataDirectoryOptions) -> String {
-    if let option { return option }
-    if let path = ProcessInfo.processInfo.environment["AUDITTRAIL_SIGNING_KEY_FILE"], !path.isEmpty { return path }
-    let directory = data.resolved
-    return (directory.hasSuffix("/") ? directory : directory + "/") + "signing.key"
 }

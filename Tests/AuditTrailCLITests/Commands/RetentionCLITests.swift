@@ -13,6 +13,23 @@ import Testing
 struct RetentionCLITests {
     let corpus = TamperCorpusTests()
 
+    /// The CLI's other commands read serve's shared settings (data directory, signing key file,
+    /// initial retention window) from the environment by serve's own rules.
+    @Test(arguments: [
+        (["keys", "list"], ["AUDITTRAIL_DATA_DIR": "a\u{7}b"], "AUDITTRAIL_DATA_DIR: must be"),
+        (["keys", "public"], ["AUDITTRAIL_SIGNING_KEY_FILE": "k\u{1}"], "AUDITTRAIL_SIGNING_KEY_FILE: must be"),
+        (["retention", "show"], ["AUDITTRAIL_RETENTION_DAYS": "36501"], "AUDITTRAIL_RETENTION_DAYS: must be"),
+    ])
+    func sharedSettingsFromTheEnvironmentFollowServesRules(arguments: [String], environment: [String: String], expected: String) throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = environment
+        if environment["AUDITTRAIL_DATA_DIR"] == nil { environment["AUDITTRAIL_DATA_DIR"] = directory }
+        let result = try runCLI(arguments, environment: environment)
+        #expect(result.status != 0)
+        #expect(result.output.contains(expected), "\(arguments): \(result.output)")
+    }
+
     @Test func showSetAndRunKeepTheLogVerifiable() async throws {
         let directory = temporaryDataDirectory()
         let state = directory + ".verify-state.json"
