@@ -59,7 +59,7 @@ struct SQLiteChainMigrationTests {
                 seq: row.column("seq")!.integer.map(Int64.init)!,
                 id: "",
                 canonical: Array(row.column("canonical")!.blob!.readableBytesView),
-                hash: Array(row.column("hash")!.blob!.readableBytesView)
+                hash: AuditHash(bytes: row.column("hash")!.blob!.readableBytesView)!
             )
             #expect(verifier.check(stored) == nil)
         }
