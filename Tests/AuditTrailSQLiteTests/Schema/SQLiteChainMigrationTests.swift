@@ -21,6 +21,8 @@ struct SQLiteChainMigrationTests {
         for name in ["audit.sqlite", "audit-index.sqlite", "signing.key"] {
             try FileManager.default.copyItem(atPath: Self.fixture + "/" + name, toPath: directory.path + "/" + name)
         }
+        // Git keeps no 0600 mode, and the store refuses a key file readable by others.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.path + "/signing.key")
         return directory
     }
 
