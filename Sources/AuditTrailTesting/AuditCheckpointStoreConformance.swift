@@ -1,4 +1,4 @@
-import AuditTrail
+@_spi(AuditStoreImplementation) import AuditTrail
 import Testing
 
 /// One part of the provable-log contract that ``AuditCheckpointStoreConformance`` checks.
@@ -135,7 +135,7 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
                 let leaves = after..<last
                 #expect(answered.problem == nil, "rows \(from + 1)…\(last): \(String(describing: answered.problem))")
                 #expect(answered.leaves == expected.leaves, "leaf hashes of rows \(after + 1)…\(last)")
-                #expect(answered.leaves == rows.filter { leaves.contains($0.seq - 1) }.flatMap { AuditMerkle.leafHash($0.canonical) })
+                #expect(answered.leaves == rows.filter { leaves.contains($0.seq - 1) }.flatMap { AuditMerkle.leafHash($0.canonical).bytes })
                 #expect(answered.chain?.head == expected.chain?.head && answered.chain?.checked == expected.chain?.checked)
                 #expect(answered.chain?.head.seq == (last > after ? last : after))
                 let nodes = try await store.merkleNodes(completedBy: leaves)
@@ -173,10 +173,10 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
 
     func checkpointsAndLogID(_ store: Store) async throws {
         let id = try await store.logID()
-        #expect(id.utf8.count == 32 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+        #expect(id.utf8.count == 32 && AuditHex.bytes(hex: id) != nil && id == id.lowercased())
         let none = try await store.latestCheckpoint()
         #expect(none == nil)
-        let hash = [UInt8](repeating: 1, count: 32)
+        let hash = AuditHash(bytes: [UInt8](repeating: 1, count: 32))!
         for size in [4, 2, 9] as [Int64] {
             #expect(try await store.storeCheckpoint(.init(treeSize: size, rootHash: hash, time: .init(milliseconds: size), note: "n\(size)\n")))
         }

@@ -13,7 +13,7 @@ extension AuditStoreConformance {
         var expected = prepared.event
         expected.seq = result.seq
         expected.receivedAt = result.receivedAt
-        expected.hash = AuditHex.string(result.hash)
+        expected.hash = result.hash.hex
         #expect(!expected.redacted.isEmpty, "the fixture has secrets, so redaction paths are part of the round trip")
 
         let stored = try #require(try await store.event(id: prepared.event.id))
@@ -23,7 +23,7 @@ extension AuditStoreConformance {
         #expect(try stored.decoded() == expected)
         #expect(AuditChain.next(previous: AuditChain.genesis, leaf: AuditMerkle.leafHash(stored.canonical)) == stored.hash)
         let response = try JSONParser.parse(stored.responseJSON)
-        #expect(response["hash"]?.stringValue == AuditHex.string(result.hash))
+        #expect(response["hash"]?.stringValue == result.hash.hex)
 
         var query = AuditQuery()
         query.actor = "u-123"
@@ -38,7 +38,7 @@ extension AuditStoreConformance {
         var expectedMinimal = plain.event
         expectedMinimal.seq = 2
         expectedMinimal.receivedAt = second.receivedAt
-        expectedMinimal.hash = AuditHex.string(second.hash)
+        expectedMinimal.hash = second.hash.hex
         #expect(try minimal.decoded() == expectedMinimal)
         #expect(second.receivedAt >= result.receivedAt)
     }

@@ -33,7 +33,7 @@ extension AuditCheckpoint {
         guard let size = Self.parseSize(lines[1]) else {
             throw AuditTrailError.invalid("tree_size", "must be a decimal number without sign or leading zeros")
         }
-        guard let root = AuditBase64.decode(lines[2]), root.count == AuditMerkle.hashSize else {
+        guard let root = AuditHash(base64: lines[2]) else {
             throw AuditTrailError.invalid("root_hash", "must be the canonical base64 of 32 bytes")
         }
         var time: AuditTime?

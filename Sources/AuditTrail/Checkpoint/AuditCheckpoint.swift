@@ -25,7 +25,7 @@ public struct AuditCheckpoint: Sendable, Hashable {
     /// The number of leaves (events) in the tree.
     public var size: Int64
     /// The RFC 6962 root of the first ``size`` leaves.
-    public var rootHash: [UInt8]
+    public var rootHash: AuditHash
     /// When the checkpoint was made, written as the `time` extension line.
     public var time: AuditTime?
     /// Other extension lines, kept verbatim, in order.
@@ -36,17 +36,16 @@ public struct AuditCheckpoint: Sendable, Hashable {
     public var signature: [UInt8]?
 
     /// A checkpoint to sign.
-    /// - Throws: `.invalidInput` naming `origin`, `tree_size`, `root_hash` or `extensions`.
+    /// - Throws: `.invalidInput` naming `origin`, `tree_size` or `extensions`.
     public init(
         origin: String,
         size: Int64,
-        rootHash: [UInt8],
+        rootHash: AuditHash,
         time: AuditTime? = nil,
         extensions: [String] = []
     ) throws(AuditTrailError) {
         guard Self.isValidLine(origin) else { throw AuditTrailError.invalid("origin", "must be a non-empty line without control characters") }
         guard size >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
-        guard rootHash.count == AuditMerkle.hashSize else { throw AuditTrailError.invalid("root_hash", "must be 32 bytes") }
         guard extensions.allSatisfy({ Self.isValidLine($0) && !$0.hasPrefix("time ") }) else {
             throw AuditTrailError.invalid("extensions", "must be non-empty lines without control characters; time is set by `time`")
         }
@@ -59,14 +58,14 @@ public struct AuditCheckpoint: Sendable, Hashable {
 
     /// The note body: origin, size, base64 root, extension lines, each ending in `\n`.
     public var body: String {
-        var text = "\(origin)\n\(size)\n\(AuditBase64.encode(rootHash))\n"
+        var text = "\(origin)\n\(size)\n\(rootHash.base64)\n"
         if let time { text += "time \(time.rfc3339)\n" }
         for line in extensions { text += line + "\n" }
         return text
     }
 
     /// The root hash in base64, as on the note's third line.
-    public var rootHashBase64: String { AuditBase64.encode(rootHash) }
+    public var rootHashBase64: String { rootHash.base64 }
 
     /// The checkpoint as a signed note, signed by `signer`.
     public func signedNote(signer: AuditSigner) throws(AuditTrailError) -> String {

@@ -7,20 +7,20 @@
 /// try await checkpoints.fetch(through: page.last, from: store)
 /// for row in page { if let reached = checkpoints.reached(row.seq) { … } }
 /// ```
-public struct AuditCheckpointQueue: Sendable {
+package struct AuditCheckpointQueue: Sendable {
     private var queued: ArraySlice<AuditStoredCheckpoint> = []
     private var fetchedUpTo: Int64
     private var exhausted = false
     let pageSize: Int
 
     /// A queue of the checkpoints with a tree size greater than `treeSize`, fetched `pageSize` at a time.
-    public init(after treeSize: Int64, pageSize: Int) {
+    package init(after treeSize: Int64, pageSize: Int) {
         fetchedUpTo = treeSize
         self.pageSize = pageSize
     }
 
     /// Fetches until every checkpoint of a tree size up to `size` is queued.
-    public mutating func fetch(through size: Int64, from store: some AuditCheckpointStore) async throws {
+    package mutating func fetch(through size: Int64, from store: some AuditCheckpointStore) async throws {
         while !exhausted, fetchedUpTo < size {
             let fetched = try await store.checkpoints(after: fetchedUpTo, limit: pageSize)
             exhausted = fetched.isEmpty
@@ -30,7 +30,7 @@ public struct AuditCheckpointQueue: Sendable {
     }
 
     /// Removes the queued checkpoints up to `size`; returns the one at exactly `size`, if any.
-    public mutating func reached(_ size: Int64) -> AuditStoredCheckpoint? {
+    package mutating func reached(_ size: Int64) -> AuditStoredCheckpoint? {
         var found: AuditStoredCheckpoint?
         while let next = queued.first, next.treeSize <= size {
             queued.removeFirst()

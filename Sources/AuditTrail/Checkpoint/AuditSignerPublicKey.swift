@@ -90,10 +90,14 @@ public struct AuditSignerPublicKey: Sendable, Hashable, CustomStringConvertible 
         AuditHex.string([UInt8(id >> 24 & 0xFF), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)])
     }
 
+    /// A key hash from its text form: exactly 8 lower-case hex digits, or nil.
     static func parseKeyID(_ text: some StringProtocol) -> UInt32? {
-        guard text.utf8.count == 8, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-            let bytes = AuditHex.bytes(hex: String(text))
-        else { return nil }
-        return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        var text = String(text)
+        var bytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let valid = text.withUTF8 { digits in
+            Swift.withUnsafeMutableBytes(of: &bytes) { AuditHex.decode(UnsafeRawBufferPointer(digits), lowerCaseOnly: true, into: $0) }
+        }
+        guard valid else { return nil }
+        return UInt32(bytes.0) << 24 | UInt32(bytes.1) << 16 | UInt32(bytes.2) << 8 | UInt32(bytes.3)
     }
 }

@@ -3,20 +3,21 @@
 /// Keys sort as `action … outcome, received_at, redacted … risk_score, seq, severity … time`, so the
 /// bytes are three pre-encoded runs with `received_at` and `seq` spliced between them. The
 /// expensive part of encoding runs on the caller's task; the writer only concatenates.
-public struct AuditEventCanonicalParts: Sendable, Hashable {
+/// `package`: only the sealer and the stores assemble events from their parts.
+package struct AuditEventCanonicalParts: Sendable, Hashable {
     /// `{"action":…` through `"outcome":…`.
-    public var head: [UInt8]
+    package var head: [UInt8]
     /// `,"redacted":…` through `"risk_score":…`.
-    public var middle: [UInt8]
+    package var middle: [UInt8]
     /// `,"severity":…` through `"time":…}`.
-    public var tail: [UInt8]
+    package var tail: [UInt8]
 
     /// Upper bound of the final size: the runs plus `,"received_at":"…"` (41 bytes) and
     /// `,"seq":…` (at most 27 bytes).
-    public var estimatedSize: Int { head.count + middle.count + tail.count + 68 }
+    package var estimatedSize: Int { head.count + middle.count + tail.count + 68 }
 
     /// The canonical bytes with `seq` and `received_at` filled in.
-    public func assemble(seq: Int64, receivedAt: AuditTime) -> [UInt8] {
+    package func assemble(seq: Int64, receivedAt: AuditTime) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(estimatedSize)
         out += head
@@ -30,7 +31,7 @@ public struct AuditEventCanonicalParts: Sendable, Hashable {
         return out
     }
 
-    public init(_ event: AuditEvent) {
+    package init(_ event: AuditEvent) {
         self.init(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
     }
 

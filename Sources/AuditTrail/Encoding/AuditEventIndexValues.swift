@@ -1,18 +1,18 @@
 /// What stores index besides the event's plain fields, derived once when the event is prepared —
 /// on the caller's task, in parallel — so that the writer, which runs one transaction at a time,
 /// only binds them.
-public struct AuditEventIndexValues: Sendable, Hashable {
+package struct AuditEventIndexValues: Sendable, Hashable {
     /// `actor.ip` as 16 bytes (IPv4 mapped into IPv6), so CIDR filters are range scans.
-    public var ip: [UInt8]?
+    package var ip: [UInt8]?
     /// `tags` as a JSON array of strings; nil when there are none.
-    public var tags: String?
+    package var tags: String?
     /// `compliance` as a JSON array of strings; nil when there are none.
-    public var compliance: String?
+    package var compliance: String?
     /// What free-text search matches: description, comment and the metadata JSON, joined by
     /// newlines and lower-cased (see ``searchText(_:)``); nil when the event has none of them.
-    public var searchText: String?
+    package var searchText: String?
 
-    public init(_ event: AuditEvent) {
+    package init(_ event: AuditEvent) {
         self.init(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
     }
 
@@ -32,7 +32,7 @@ public struct AuditEventIndexValues: Sendable, Hashable {
     /// Description, comment and the metadata JSON, joined by newlines and lower-cased
     /// (`String.lowercased()`; ASCII text is lower-cased byte by byte, which gives the same result
     /// without the Unicode machinery).
-    public static func searchText(_ event: AuditEvent) -> String? {
+    package static func searchText(_ event: AuditEvent) -> String? {
         searchText(event, metadataJSON: event.metadata.map(CanonicalJSON.encode))
     }
 

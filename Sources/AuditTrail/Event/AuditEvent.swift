@@ -4,9 +4,10 @@
 /// default filled in and secrets redacted; the store gives it `seq`, `receivedAt` and `hash`.
 ///
 /// ```swift
-/// let event = try AuditEventInput(action: "user.login",
-///                                 actor: .init(id: "u-123", name: "alice", ip: "203.0.113.9"))
-///     .validated(by: AuditEventValidator())
+/// let input = AuditEventInput(action: "user.login",
+///                             actor: .init(id: "u-123", name: "alice", ip: "203.0.113.9"))
+/// let event = try AuditEventValidator().validate(input)          // defaults filled, secrets redacted
+/// let prepared = try AuditEventValidator().prepare(input)        // ready for `store.append([prepared])`
 /// ```
 public struct AuditEvent: Sendable, Hashable {
     /// Who acted.

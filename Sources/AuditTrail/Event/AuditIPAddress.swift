@@ -132,7 +132,7 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
             if s.isEmpty { return [] }
             var out: [UInt16] = []
             for part in s.split(separator: ":", omittingEmptySubsequences: false) {
-                guard !part.isEmpty, part.count <= 4, part.utf8.allSatisfy(\.isASCIIHexDigit),
+                guard !part.isEmpty, part.count <= 4, part.utf8.allSatisfy({ AuditHex.value(ofDigit: $0) != nil }),
                     let value = UInt16(part, radix: 16)
                 else { return nil }
                 out.append(value)
@@ -159,9 +159,4 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
         bytes += tail
         return bytes.count == 16 ? bytes : nil
     }
-}
-
-extension UInt8 {
-    /// `0-9`, `a-f` or `A-F`.
-    fileprivate var isASCIIHexDigit: Bool { (48...57).contains(self) || (97...102).contains(self) || (65...70).contains(self) }
 }

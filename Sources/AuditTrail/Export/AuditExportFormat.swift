@@ -50,9 +50,9 @@ public enum AuditExportFormat {
     }
 
     /// One inclusion proof line: the RFC 6962 audit path of leaf `seq - 1` in the tree of `treeSize` leaves.
-    public static func proofLine(seq: Int64, treeSize: Int64, hashes: [[UInt8]]) -> [UInt8] {
+    public static func proofLine(seq: Int64, treeSize: Int64, hashes: [AuditHash]) -> [UInt8] {
         let body: JSONValue = [
-            "seq": .int(seq), "tree_size": .int(treeSize), "hashes": .array(hashes.map { .string(AuditHex.string($0)) }),
+            "seq": .int(seq), "tree_size": .int(treeSize), "hashes": .array(hashes.map { .string($0.hex) }),
         ]
         var out = CanonicalJSON.encode([proofKey: body])
         out.append(0x0A)
@@ -79,13 +79,13 @@ public enum AuditExportFormat {
 
     /// Splits an event line (without its `\n`) into the canonical bytes and the chain hash, or nil
     /// when the line does not end in `,"hash":"<64 lower-case hex>"}` after a JSON object's start.
-    public static func splitEventLine(_ line: some Collection<UInt8>) -> (canonical: [UInt8], hash: [UInt8])? {
+    public static func splitEventLine(_ line: some Collection<UInt8>) -> (canonical: [UInt8], hash: AuditHash)? {
         if let split = line.withContiguousStorageIfAvailable({ splitEventLine(bytes: UnsafeRawBufferPointer($0)) }) { return split }
         return splitEventLine(Array(line))
     }
 
     /// ``splitEventLine(_:)`` on bytes in place (one copy: the canonical bytes).
-    static func splitEventLine(bytes: UnsafeRawBufferPointer) -> (canonical: [UInt8], hash: [UInt8])? {
+    static func splitEventLine(bytes: UnsafeRawBufferPointer) -> (canonical: [UInt8], hash: AuditHash)? {
         let count = bytes.count
         guard count > hashSuffixCount + 1, bytes[0] == UInt8(ascii: "{") else { return nil }
         let cut = count - hashSuffixCount
@@ -94,7 +94,7 @@ public enum AuditExportFormat {
         else { return nil }
         let digits = UnsafeRawBufferPointer(rebasing: bytes[(cut + 9)..<(count - 2)])
         // Lower-case only: the format writes lower-case hex.
-        guard !digits.contains(where: { $0 >= 65 && $0 <= 70 }), let hash = AuditHex.bytes(hexDigits: digits) else { return nil }
+        guard let hash = AuditHash(hexDigits: digits) else { return nil }
         var canonical = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[..<cut]))
         canonical.append(UInt8(ascii: "}"))
         return (canonical, hash)
@@ -135,10 +135,7 @@ public enum AuditExportFormat {
     }
 
     /// A hash from lower-case hex of 32 bytes, or nil.
-    static func hash(hex value: JSONValue?) -> [UInt8]? {
-        guard let text = value?.stringValue, text.utf8.count == 64,
-            text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
-        else { return nil }
-        return AuditHex.bytes(hex: text)
+    static func hash(hex value: JSONValue?) -> AuditHash? {
+        value?.stringValue.flatMap { AuditHash(hex: $0) }
     }
 }

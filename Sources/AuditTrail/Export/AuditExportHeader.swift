@@ -26,7 +26,7 @@ public struct AuditExportHeader: Sendable, Hashable {
     /// The tree size of the checkpoint: the export holds events with seq ≤ this only.
     public var treeSize: Int64
     /// The checkpoint's RFC 6962 root (32 bytes).
-    public var rootHash: [UInt8]
+    public var rootHash: AuditHash
     /// The whole C2SP signed note of the checkpoint.
     public var checkpoint: String
     /// The key hash of the server's signature, 8 hex digits (as in the public key text).
@@ -36,7 +36,7 @@ public struct AuditExportHeader: Sendable, Hashable {
     /// For a contiguous export, the chain position before the first exported event; nil when filtered.
     public var chainStart: AuditChainHead?
     /// For a contiguous export, the right edge of the tree of `chainStart.seq` leaves, left first.
-    public var frontier: [[UInt8]]
+    public var frontier: [AuditHash]
 
     /// The stored format of the events' chain hashes (``AuditChain/Format``): `chain_format` in the
     /// header, absent — format 0 — in files written before format v1.
@@ -49,12 +49,12 @@ public struct AuditExportHeader: Sendable, Hashable {
     public init(
         origin: String,
         treeSize: Int64,
-        rootHash: [UInt8],
+        rootHash: AuditHash,
         checkpoint: String,
         keyID: String,
         filters: [String: String],
         chainStart: AuditChainHead?,
-        frontier: [[UInt8]]
+        frontier: [AuditHash]
     ) {
         self.origin = origin
         self.treeSize = treeSize
@@ -70,13 +70,13 @@ public struct AuditExportHeader: Sendable, Hashable {
     public var line: [UInt8] {
         var body: [String: JSONValue] = [
             "version": .int(AuditExportFormat.version), "origin": .string(origin), "tree_size": .int(treeSize),
-            "root_hash": .string(AuditHex.string(rootHash)), "checkpoint": .string(checkpoint), "key_id": .string(keyID),
+            "root_hash": .string(rootHash.hex), "checkpoint": .string(checkpoint), "key_id": .string(keyID),
             "filters": .object(filters.mapValues(JSONValue.string)), "contiguous": .bool(contiguous),
             "chain_start": .null, "frontier": .null, "chain_format": .int(Int64(chainFormat.rawValue)),
         ]
         if let chainStart {
-            body["chain_start"] = ["seq": .int(chainStart.seq), "hash": .string(AuditHex.string(chainStart.hash))]
-            body["frontier"] = .array(frontier.map { .string(AuditHex.string($0)) })
+            body["chain_start"] = ["seq": .int(chainStart.seq), "hash": .string(chainStart.hash.hex)]
+            body["frontier"] = .array(frontier.map { .string($0.hex) })
         }
         var out = CanonicalJSON.encode([AuditExportFormat.headerKey: .object(body)])
         out.append(0x0A)
@@ -116,7 +116,7 @@ public struct AuditExportHeader: Sendable, Hashable {
             chainFormat = format
         }
         var start: AuditChainHead?
-        var frontier: [[UInt8]] = []
+        var frontier: [AuditHash] = []
         if contiguous {
             guard case .object(let chain)? = body["chain_start"], let seq = chain["seq"]?.int64Value, seq >= 0, seq < size,
                 let hash = AuditExportFormat.hash(hex: chain["hash"])

@@ -73,7 +73,7 @@ extension AuditExportVerifier {
             )
         }
         guard var chain, var tree else { return checkFilteredEvent(seq: seq, canonical: canonical, header: header) }
-        var leaf = [UInt8](repeating: 0, count: AuditMerkle.hashSize)
+        var leaf = AuditHash.zero
         let checked = leaf.withUnsafeMutableBytes { leaf in
             chain.check(AuditStoredEvent(seq: seq, id: "", canonical: canonical, hash: hash), leaf: leaf.baseAddress!)
         }
@@ -201,7 +201,7 @@ extension AuditExportVerifier {
                 "line \(lineNumber) is not an inclusion proof ({\"inclusion_proof\":{\"seq\",\"tree_size\",\"hashes\"}})"
             )
         }
-        var hashes: [[UInt8]] = []
+        var hashes: [AuditHash] = []
         for value in values {
             guard let hash = AuditExportFormat.hash(hex: value) else {
                 return fail(.edited, seq: pending.seq, line: lineNumber, "line \(lineNumber): every proof hash must be 64 lower-case hex digits")

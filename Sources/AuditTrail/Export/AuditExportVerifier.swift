@@ -59,7 +59,7 @@ public struct AuditExportVerifier: Sendable {
     var chain: AuditChainVerifier?
     var tree: AuditMerkleTreeBuilder?
     /// A filtered export's event waiting for its inclusion proof line: its seq and leaf hash.
-    var awaitingProof: (seq: Int64, leaf: [UInt8])?
+    var awaitingProof: (seq: Int64, leaf: AuditHash)?
     /// A contiguous export's gap: seq `expected` was due but `found` came; the rest of the file is
     /// scanned for `expected` to tell a reordered file from a missing event.
     var gap: (expected: Int64, found: Int64, line: Int)?

@@ -14,7 +14,7 @@ public enum AuditEventID {
             if [8, 13, 18, 23].contains(index) {
                 guard byte == UInt8(ascii: "-") else { return nil }
             } else {
-                guard (48...57).contains(byte) || (97...102).contains(byte) || (65...70).contains(byte) else { return nil }
+                guard AuditHex.value(ofDigit: byte) != nil else { return nil }
             }
         }
         return text.lowercased()

@@ -14,12 +14,14 @@ import Darwin
 /// it around without copying the event.
 public final class PreparedAuditEvent: Sendable {
     public let event: AuditEvent
-    public let parts: AuditEventCanonicalParts
+    /// The canonical encoding without `seq` and `received_at` (for the sealer).
+    package let parts: AuditEventCanonicalParts
     /// Whether the producer chose the id (only such events are checked for idempotent re-sends).
     public let clientID: Bool
-    public let indexValues: AuditEventIndexValues
+    /// The values a store's index columns hold.
+    package let indexValues: AuditEventIndexValues
 
-    public init(event: AuditEvent, parts: AuditEventCanonicalParts, clientID: Bool) {
+    package init(event: AuditEvent, parts: AuditEventCanonicalParts, clientID: Bool) {
         self.event = event
         self.parts = parts
         self.clientID = clientID

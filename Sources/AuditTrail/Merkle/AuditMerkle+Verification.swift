@@ -8,13 +8,13 @@ extension AuditMerkle {
     ///                                 size: checkpoint.size, proof: proof, root: checkpoint.rootHash)
     /// ```
     /// - Throws: ``AuditTrailError`` `.invalidInput` for an impossible index or a malformed proof
-    ///   (wrong length, wrong hash size), `.tampered` when the proof does not lead to `root`.
+    ///   (wrong length), `.tampered` when the proof does not lead to `root`.
     public static func verifyInclusion(
-        leafHash: [UInt8],
+        leafHash: AuditHash,
         index: Int64,
         size: Int64,
-        proof: [[UInt8]],
-        root: [UInt8]
+        proof: [AuditHash],
+        root: AuditHash
     ) throws(AuditTrailError) {
         let computed = try rootFromInclusionProof(leafHash: leafHash, index: index, size: size, proof: proof)
         guard computed == root else {
@@ -24,15 +24,14 @@ extension AuditMerkle {
 
     /// The root that an inclusion proof leads to (RFC 9162 §2.1.3.2 steps 1–5).
     public static func rootFromInclusionProof(
-        leafHash: [UInt8],
+        leafHash: AuditHash,
         index: Int64,
         size: Int64,
-        proof: [[UInt8]]
-    ) throws(AuditTrailError) -> [UInt8] {
+        proof: [AuditHash]
+    ) throws(AuditTrailError) -> AuditHash {
         guard index >= 0, index < size else {
             throw AuditTrailError.invalid("index", "must be at least 0 and less than the tree size")
         }
-        guard leafHash.count == hashSize else { throw AuditTrailError.invalid("leaf_hash", "must be 32 bytes") }
         try checkHashes(proof)
         var fn = index
         var sn = size - 1
@@ -66,9 +65,9 @@ extension AuditMerkle {
     public static func verifyConsistency(
         from: Int64,
         to: Int64,
-        oldRoot: [UInt8],
-        newRoot: [UInt8],
-        proof: [[UInt8]]
+        oldRoot: AuditHash,
+        newRoot: AuditHash,
+        proof: [AuditHash]
     ) throws(AuditTrailError) {
         guard from >= 0, from <= to else {
             throw AuditTrailError.invalid("from", "must be at least 0 and at most the newer tree size")
@@ -94,7 +93,7 @@ extension AuditMerkle {
             fn >>= 1
             sn >>= 1
         }
-        let seed: [UInt8]
+        let seed: AuditHash
         if from & (from - 1) == 0 {
             seed = oldRoot
         } else {
@@ -128,10 +127,7 @@ extension AuditMerkle {
         }
     }
 
-    private static func checkHashes(_ proof: [[UInt8]]) throws(AuditTrailError) {
+    private static func checkHashes(_ proof: [AuditHash]) throws(AuditTrailError) {
         guard proof.count <= 128 else { throw AuditTrailError.invalid("proof", "has more than 128 hashes") }
-        for hash in proof where hash.count != hashSize {
-            throw AuditTrailError.invalid("proof", "every hash must be 32 bytes")
-        }
     }
 }

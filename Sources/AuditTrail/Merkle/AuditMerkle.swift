@@ -13,11 +13,8 @@ import Crypto
 /// try AuditMerkle.verifyInclusion(leafHash: leaf, index: 41, size: 1000, proof: proof, root: root)
 /// ```
 public enum AuditMerkle {
-    /// The size of every hash in the tree, in bytes.
-    public static let hashSize = 32
-
     /// The root of the empty tree: `SHA-256("")`.
-    public static let emptyRoot: [UInt8] = Array(SHA256.hash(data: [UInt8]()))
+    public static let emptyRoot = AuditHash(bytes: Array(SHA256.hash(data: [UInt8]())))!
 
     /// The prefixes RFC 6962 puts before a leaf's and a node's bytes.
     private static let leafPrefix: [UInt8] = [0x00], nodePrefix: [UInt8] = [0x01]
@@ -25,7 +22,7 @@ public enum AuditMerkle {
     /// The hash of one leaf: `SHA-256(0x00 ‖ data)`.
     ///
     /// - Parameter data: the leaf's bytes (for AuditTrail, an event's stored canonical bytes).
-    public static func leafHash(_ data: some Sequence<UInt8>) -> [UInt8] {
+    public static func leafHash(_ data: some Sequence<UInt8>) -> AuditHash {
         // Contiguous bytes (an event's canonical array) are hashed in place.
         if let hash = data.withContiguousStorageIfAvailable({ bytes in
             leafPrefix.withUnsafeBytes { AuditSHA256.hash($0, UnsafeRawBufferPointer(bytes)) }
@@ -36,34 +33,34 @@ public enum AuditMerkle {
     }
 
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
-    public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+    public static func nodeHash(_ left: AuditHash, _ right: AuditHash) -> AuditHash {
         nodePrefix.withUnsafeBytes { prefix in
             left.withUnsafeBytes { left in right.withUnsafeBytes { AuditSHA256.hash(prefix, left, $0) } }
         }
     }
 
     /// `SHA-256(0x00 ‖ data)` written to the 32 bytes at `output`, without allocating.
-    public static func leafHash(_ data: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+    package static func leafHash(_ data: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
         leafPrefix.withUnsafeBytes { AuditSHA256.hash($0, data, into: output) }
     }
 
     /// `SHA-256(0x01 ‖ left ‖ right)` of the 32 bytes at each pointer, written to the 32 bytes at
     /// `output` (which may be either input), without allocating.
-    public static func nodeHash(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
+    package static func nodeHash(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
         nodePrefix.withUnsafeBytes {
             AuditSHA256.hash(
                 $0,
-                UnsafeRawBufferPointer(start: left, count: hashSize),
-                UnsafeRawBufferPointer(start: right, count: hashSize),
+                UnsafeRawBufferPointer(start: left, count: AuditHash.byteCount),
+                UnsafeRawBufferPointer(start: right, count: AuditHash.byteCount),
                 into: output
             )
         }
     }
 
     /// Whether the 32-byte hashes at `a` and `b` are equal (four word compares).
-    public static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Bool {
+    package static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Bool {
         var difference: UInt64 = 0
-        for offset in stride(from: 0, to: hashSize, by: 8) {
+        for offset in stride(from: 0, to: AuditHash.byteCount, by: 8) {
             difference |= a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
         }
         return difference == 0
@@ -93,7 +90,7 @@ public enum AuditMerkle {
 
     /// Folds the hashes of consecutive perfect subtrees (left to right) into the hash of their range,
     /// exactly as RFC 6962's MTH recursion combines them: `H(a, H(b, H(c, d)))`.
-    static func fold(_ hashes: [[UInt8]]) -> [UInt8] {
+    static func fold(_ hashes: [AuditHash]) -> AuditHash {
         guard var result = hashes.last else { return emptyRoot }
         var index = hashes.count - 2
         while index >= 0 {
@@ -106,12 +103,12 @@ public enum AuditMerkle {
     /// The root of a list of leaf hashes computed directly from the RFC 6962 definition, O(n).
     ///
     /// Meant for tests and small trees; logs use ``AuditMerkleTreeBuilder`` or a hash source.
-    public static func root(leafHashes: [[UInt8]]) -> [UInt8] {
+    public static func root(leafHashes: [AuditHash]) -> AuditHash {
         guard !leafHashes.isEmpty else { return emptyRoot }
         return rangeRoot(leafHashes[...])
     }
 
-    private static func rangeRoot(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
+    private static func rangeRoot(_ leaves: ArraySlice<AuditHash>) -> AuditHash {
         if leaves.count == 1 { return leaves[leaves.startIndex] }
         let k = Int(splitPoint(Int64(leaves.count)))
         let mid = leaves.startIndex + k

@@ -1,7 +1,7 @@
-/// ``AuditMerkleTreeBuilder`` for verifiers: the same right edge, kept in one flat buffer, and
-/// leaves appended from pointers with every completed subtree hash written to a per-level buffer —
-/// no array per hash and none per append, which is what a walk over millions of leaves costs
-/// otherwise.
+/// ``AuditMerkleTreeBuilder`` for verifiers: the same right edge, and leaves appended from
+/// pointers with every completed subtree hash written to a flat per-level buffer — no array per
+/// hash and none per append (the edge's hashes are inline ``AuditHash`` values), which is what a
+/// walk over millions of leaves costs otherwise.
 ///
 /// ```swift
 /// var tree = AuditMerkleFrontier(builder)
@@ -12,47 +12,37 @@
 struct AuditMerkleFrontier: Sendable {
     /// The number of leaves appended so far.
     private(set) var size: Int64
-    /// The right edge, 32 bytes per set bit of ``size``, left (highest) first.
-    private var edge: [UInt8]
+    /// The right edge: one hash per set bit of ``size``, left (highest) first — the builder's
+    /// ``AuditMerkleTreeBuilder/frontier``.
+    private(set) var frontier: [AuditHash]
 
     init(_ builder: AuditMerkleTreeBuilder) {
         size = builder.size
-        edge = []
-        edge.reserveCapacity(64 * AuditMerkle.hashSize)
-        for hash in builder.frontier { edge += hash }
+        frontier = []
+        frontier.reserveCapacity(64)
+        frontier += builder.frontier
     }
 
     /// Sixty-four empty per-level buffers, one per possible level.
     static func emptyLevels() -> [[UInt8]] { Array(repeating: [], count: 64) }
 
-    /// The right edge as the public builder holds it.
-    var frontier: [[UInt8]] {
-        stride(from: 0, to: edge.count, by: AuditMerkle.hashSize).map { Array(edge[$0..<($0 + AuditMerkle.hashSize)]) }
-    }
-
     /// The root of the tree so far (O(log n) hashing).
-    var root: [UInt8] { AuditMerkle.fold(frontier) }
+    var root: AuditHash { AuditMerkle.fold(frontier) }
 
     /// Appends the leaf whose hash is the 32 bytes at `leafHash`; appends the hash of every
     /// subtree it completes to `completed[level]` — the leaf itself at level 0, then its parents.
     mutating func append(leafHash: UnsafeRawPointer, completed: inout [[UInt8]]) {
-        let leaf = UnsafeRawBufferPointer(start: leafHash, count: AuditMerkle.hashSize)
-        completed[0].append(contentsOf: leaf)
+        completed[0].append(contentsOf: UnsafeRawBufferPointer(start: leafHash, count: AuditHash.byteCount))
+        var hash = AuditHash(leafHash)
         var index = size
         var level = 0
-        withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { current in
-            let hash = current.baseAddress!
-            hash.copyMemory(from: leafHash, byteCount: AuditMerkle.hashSize)
-            while index & 1 == 1 {
-                let left = edge.count - AuditMerkle.hashSize
-                edge.withUnsafeBytes { AuditMerkle.nodeHash($0.baseAddress! + left, UnsafeRawPointer(hash), into: hash) }
-                edge.removeLast(AuditMerkle.hashSize)
-                index >>= 1
-                level += 1
-                completed[level].append(contentsOf: UnsafeRawBufferPointer(current))
-            }
-            edge.append(contentsOf: UnsafeRawBufferPointer(current))
+        while index & 1 == 1 {
+            hash = AuditMerkle.nodeHash(frontier.removeLast(), hash)
+            index >>= 1
+            level += 1
+            hash.withUnsafeBytes { completed[level].append(contentsOf: $0) }
         }
+        frontier.append(hash)
         size += 1
     }
 }

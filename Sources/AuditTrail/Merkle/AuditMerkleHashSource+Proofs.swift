@@ -10,7 +10,7 @@ extension AuditMerkleHashSource {
     /// The RFC 6962 root (Merkle Tree Hash) of the first `size` leaves.
     ///
     /// - Parameter size: the tree size, 0 for the empty tree (whose root is `SHA-256("")`).
-    public func root(size: Int64) async throws -> [UInt8] {
+    public func root(size: Int64) async throws -> AuditHash {
         guard size >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
         guard size > 0 else { return AuditMerkle.emptyRoot }
         let plan = [AuditMerkle.perfectSubtrees(from: 0, to: size)]
@@ -23,7 +23,7 @@ extension AuditMerkleHashSource {
     /// - Parameters:
     ///   - index: the leaf's position from 0 (for AuditTrail, `seq - 1`).
     ///   - size: the tree size; `index < size`.
-    public func inclusionProof(index: Int64, size: Int64) async throws -> [[UInt8]] {
+    public func inclusionProof(index: Int64, size: Int64) async throws -> [AuditHash] {
         guard size > 0, index >= 0, index < size else {
             throw AuditTrailError.invalid("index", "must be at least 0 and less than the tree size")
         }
@@ -34,7 +34,7 @@ extension AuditMerkleHashSource {
 
     /// The RFC 6962 §2.1.2 consistency proof that the tree of `from` leaves is a prefix of the tree
     /// of `to` leaves. Empty when `from` is 0 or equal to `to`.
-    public func consistencyProof(from: Int64, to: Int64) async throws -> [[UInt8]] {
+    public func consistencyProof(from: Int64, to: Int64) async throws -> [AuditHash] {
         guard from >= 0, from <= to else {
             throw AuditTrailError.invalid("from", "must be at least 0 and at most the newer tree size")
         }
@@ -88,7 +88,7 @@ extension AuditMerkleHashSource {
     }
 
     /// Fetches every node of the plan in one call and folds each range into one hash.
-    func resolve(_ plan: [[AuditMerkleNodeID]]) async throws -> [[UInt8]] {
+    func resolve(_ plan: [[AuditMerkleNodeID]]) async throws -> [AuditHash] {
         var unique: [AuditMerkleNodeID] = []
         var position: [AuditMerkleNodeID: Int] = [:]
         for range in plan {
@@ -100,9 +100,6 @@ extension AuditMerkleHashSource {
         let fetched = try await hashes(unique)
         guard fetched.count == unique.count else {
             throw AuditTrailError(.storeFailure, "hash source answered \(fetched.count) of \(unique.count) subtree hashes")
-        }
-        for (id, hash) in zip(unique, fetched) where hash.count != AuditMerkle.hashSize {
-            throw AuditTrailError(.tampered, "subtree hash \(id) has \(hash.count) bytes, not 32")
         }
         return plan.map { range in AuditMerkle.fold(range.map { fetched[position[$0]!] }) }
     }

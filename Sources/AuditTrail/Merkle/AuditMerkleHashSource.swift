@@ -8,23 +8,24 @@
 ///
 /// ```swift
 /// struct Hashes: AuditMerkleHashSource {
-///     func hash(level: Int, index: Int64) async throws -> [UInt8] { try await db.merkleHash(level, index) }
+///     func hash(level: Int, index: Int64) async throws -> AuditHash { try await db.merkleHash(level, index) }
 /// }
 /// let root = try await Hashes().root(size: 1_000_000)
 /// ```
 public protocol AuditMerkleHashSource: Sendable {
     /// The hash of the complete perfect subtree of height `level` whose leaves are
-    /// `index·2^level ..< (index+1)·2^level`. Throws when that subtree is not complete or not stored.
-    func hash(level: Int, index: Int64) async throws -> [UInt8]
+    /// `index·2^level ..< (index+1)·2^level`. Throws when that subtree is not complete or not
+    /// stored (`.notFound`), or when what is stored is not a 32-byte hash (`.tampered`).
+    func hash(level: Int, index: Int64) async throws -> AuditHash
 
     /// The hashes of several subtrees, in the order asked. The default asks ``hash(level:index:)``
     /// once per node; a store should answer them all with one query.
-    func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]]
+    func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash]
 }
 
 extension AuditMerkleHashSource {
-    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
-        var out: [[UInt8]] = []
+    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
+        var out: [AuditHash] = []
         out.reserveCapacity(ids.count)
         for id in ids { out.append(try await hash(level: id.level, index: id.index)) }
         return out

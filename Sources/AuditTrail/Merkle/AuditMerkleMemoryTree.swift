@@ -18,7 +18,7 @@ public struct AuditMerkleMemoryTree: AuditMerkleHashSource, Sendable {
     public init() {}
 
     /// A tree over the given leaf hashes.
-    public init(leafHashes: some Sequence<[UInt8]>) {
+    public init(leafHashes: some Sequence<AuditHash>) {
         for hash in leafHashes { append(leafHash: hash) }
     }
 
@@ -26,7 +26,7 @@ public struct AuditMerkleMemoryTree: AuditMerkleHashSource, Sendable {
     public var size: Int64 { builder.size }
 
     /// The root of the whole tree.
-    public var root: [UInt8] { builder.root }
+    public var root: AuditHash { builder.root }
 
     /// Appends a leaf given its data: stores `SHA-256(0x00 ‖ data)`.
     @discardableResult
@@ -36,37 +36,37 @@ public struct AuditMerkleMemoryTree: AuditMerkleHashSource, Sendable {
 
     /// Appends a leaf given its hash and returns the subtree hashes it completed.
     @discardableResult
-    public mutating func append(leafHash: [UInt8]) -> [AuditMerkleNode] {
+    public mutating func append(leafHash: AuditHash) -> [AuditMerkleNode] {
         let nodes = builder.append(leafHash: leafHash)
         for node in nodes {
             if levels.count == node.id.level { levels.append([]) }
-            levels[node.id.level].append(contentsOf: node.hash)
+            node.hash.withUnsafeBytes { levels[node.id.level].append(contentsOf: $0) }
         }
         return nodes
     }
 
     /// The number of complete subtrees stored at `level`.
     public func count(level: Int) -> Int64 {
-        level >= 0 && level < levels.count ? Int64(levels[level].count / AuditMerkle.hashSize) : 0
+        level >= 0 && level < levels.count ? Int64(levels[level].count / AuditHash.byteCount) : 0
     }
 
-    public func hash(level: Int, index: Int64) async throws -> [UInt8] {
+    public func hash(level: Int, index: Int64) async throws -> AuditHash {
         try storedHash(level: level, index: index)
     }
 
-    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
-        var out: [[UInt8]] = []
+    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
+        var out: [AuditHash] = []
         out.reserveCapacity(ids.count)
         for id in ids { out.append(try storedHash(level: id.level, index: id.index)) }
         return out
     }
 
     /// The stored hash of a complete subtree, without suspending.
-    public func storedHash(level: Int, index: Int64) throws(AuditTrailError) -> [UInt8] {
+    public func storedHash(level: Int, index: Int64) throws(AuditTrailError) -> AuditHash {
         guard index >= 0, index < count(level: level) else {
             throw AuditTrailError(.notFound, "no complete subtree at level \(level), index \(index)")
         }
-        let start = Int(index) * AuditMerkle.hashSize
-        return Array(levels[level][start..<(start + AuditMerkle.hashSize)])
+        let start = Int(index) * AuditHash.byteCount
+        return levels[level].withUnsafeBytes { AuditHash($0.baseAddress! + start) }
     }
 }

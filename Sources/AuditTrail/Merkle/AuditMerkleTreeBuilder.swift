@@ -19,7 +19,7 @@ public struct AuditMerkleTreeBuilder: Sendable, Hashable {
     /// The number of leaves appended so far.
     public private(set) var size: Int64
     /// The right edge: hashes of the perfect subtrees making up `0 ..< size`, left (highest) first.
-    public private(set) var frontier: [[UInt8]]
+    public private(set) var frontier: [AuditHash]
 
     /// An empty tree.
     public init() {
@@ -28,13 +28,10 @@ public struct AuditMerkleTreeBuilder: Sendable, Hashable {
     }
 
     /// A tree of `size` leaves from its right edge, as listed by ``frontierNodes(size:)``.
-    public init(size: Int64, frontier: [[UInt8]]) throws(AuditTrailError) {
+    public init(size: Int64, frontier: [AuditHash]) throws(AuditTrailError) {
         guard size >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
         guard frontier.count == size.nonzeroBitCount else {
             throw AuditTrailError.invalid("frontier", "must hold one hash per set bit of the tree size")
-        }
-        guard frontier.allSatisfy({ $0.count == AuditMerkle.hashSize }) else {
-            throw AuditTrailError.invalid("frontier", "every hash must be 32 bytes")
         }
         self.size = size
         self.frontier = frontier
@@ -54,12 +51,12 @@ public struct AuditMerkleTreeBuilder: Sendable, Hashable {
     }
 
     /// The root of the tree so far.
-    public var root: [UInt8] { AuditMerkle.fold(frontier) }
+    public var root: AuditHash { AuditMerkle.fold(frontier) }
 
     /// Appends one leaf and returns the subtree hashes completed by it: the leaf itself (level 0)
     /// and every parent it completes, lowest first.
     @discardableResult
-    public mutating func append(leafHash: [UInt8]) -> [AuditMerkleNode] {
+    public mutating func append(leafHash: AuditHash) -> [AuditMerkleNode] {
         var nodes = [AuditMerkleNode(id: AuditMerkleNodeID(level: 0, index: size), hash: leafHash)]
         var hash = leafHash
         var index = size
@@ -79,7 +76,7 @@ public struct AuditMerkleTreeBuilder: Sendable, Hashable {
     /// needs (one per trailing one bit of `index`) from `source` — for stores that keep no builder.
     public static func nodes(
         appendingLeafAt index: Int64,
-        leafHash: [UInt8],
+        leafHash: AuditHash,
         source: some AuditMerkleHashSource
     ) async throws -> [AuditMerkleNode] {
         guard index >= 0 else { throw AuditTrailError.invalid("index", "must not be negative") }

@@ -16,16 +16,16 @@ public struct AuditRetentionAnchor: Sendable, Hashable {
     /// Events `1 ... seq` were removed.
     public var seq: Int64
     /// The chain hash of event `seq`: the previous hash of event `seq + 1`.
-    public var hash: [UInt8]
+    public var hash: AuditHash
     /// When event `seq` was received.
     public var receivedAt: AuditTime
     /// The hashes of ``AuditMerkleTreeBuilder/frontierNodes(size:)`` for size `seq`, left (highest) first.
-    public var subtreeHashes: [[UInt8]]
+    public var subtreeHashes: [AuditHash]
     /// When the prefix was removed.
     public var removedAt: AuditTime
 
     /// An anchor as a store records it (``AuditRetentionStore/removeOldestEvents(through:receivedBefore:limit:at:)``).
-    public init(seq: Int64, hash: [UInt8], receivedAt: AuditTime, subtreeHashes: [[UInt8]], removedAt: AuditTime) {
+    public init(seq: Int64, hash: AuditHash, receivedAt: AuditTime, subtreeHashes: [AuditHash], removedAt: AuditTime) {
         self.seq = seq
         self.hash = hash
         self.receivedAt = receivedAt
@@ -47,5 +47,5 @@ public struct AuditRetentionAnchor: Sendable, Hashable {
     }
 
     /// The RFC 6962 root of the removed prefix (of tree size ``seq``).
-    public var root: [UInt8] { AuditMerkle.fold(subtreeHashes) }
+    public var root: AuditHash { AuditMerkle.fold(subtreeHashes) }
 }

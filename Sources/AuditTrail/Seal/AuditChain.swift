@@ -30,7 +30,7 @@ public enum AuditChain {
         /// The chain hash of an event after the 32 bytes at `previous`, written to the 32 bytes at
         /// `output` (which may be `previous`); `leaf` holds the event's Merkle leaf hash, which v1
         /// chains and v0 ignores.
-        public func next(
+        package func next(
             previous: UnsafeRawPointer,
             canonical: UnsafeRawBufferPointer,
             leaf: UnsafeRawPointer,
@@ -43,34 +43,34 @@ public enum AuditChain {
         }
     }
 
-    /// The hash before the first event.
-    public static let genesis = [UInt8](repeating: 0, count: 32)
+    /// The hash before the first event: 32 zero bytes.
+    public static let genesis = AuditHash.zero
 
     /// The chain hash of an event given the previous event's hash and its Merkle leaf hash.
-    public static func next(previous: [UInt8], leaf: [UInt8]) -> [UInt8] {
+    public static func next(previous: AuditHash, leaf: AuditHash) -> AuditHash {
         previous.withUnsafeBytes { previous in leaf.withUnsafeBytes { AuditSHA256.hash(previous, $0) } }
     }
 
     /// The chain hash after the 32 bytes at `previous` of the event whose leaf hash is the 32
     /// bytes at `leaf`, written to the 32 bytes at `output` (which may be either input).
-    public static func next(previous: UnsafeRawPointer, leaf: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
+    package static func next(previous: UnsafeRawPointer, leaf: UnsafeRawPointer, into output: UnsafeMutableRawPointer) {
         AuditSHA256.hash(
-            UnsafeRawBufferPointer(start: previous, count: AuditMerkle.hashSize),
-            UnsafeRawBufferPointer(start: leaf, count: AuditMerkle.hashSize),
+            UnsafeRawBufferPointer(start: previous, count: AuditHash.byteCount),
+            UnsafeRawBufferPointer(start: leaf, count: AuditHash.byteCount),
             into: output
         )
     }
 
     /// The format-0 chain hash of an event: `SHA-256(previous ‖ canonical)`. Only for reading
     /// stores and exports written before format v1.
-    public static func nextV0(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
+    public static func nextV0(previous: AuditHash, canonical: [UInt8]) -> AuditHash {
         previous.withUnsafeBytes { previous in canonical.withUnsafeBytes { AuditSHA256.hash(previous, $0) } }
     }
 
     /// The format-0 chain hash of `canonical` after the 32 bytes at `previous`, written to the 32
     /// bytes at `output` (which may be `previous`).
-    public static func next(previous: UnsafeRawPointer, canonical: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
-        AuditSHA256.hash(UnsafeRawBufferPointer(start: previous, count: AuditMerkle.hashSize), canonical, into: output)
+    package static func next(previous: UnsafeRawPointer, canonical: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+        AuditSHA256.hash(UnsafeRawBufferPointer(start: previous, count: AuditHash.byteCount), canonical, into: output)
     }
 
     /// The `seq` written inside canonical bytes (the last top-level `"seq":` key), or nil.
@@ -79,7 +79,7 @@ public enum AuditChain {
     }
 
     /// The `seq` written inside canonical bytes, read in place.
-    public static func embeddedSeq(in bytes: UnsafeRawBufferPointer) -> Int64? {
+    package static func embeddedSeq(in bytes: UnsafeRawBufferPointer) -> Int64? {
         // `"seq"` sorts near the end (before severity, tags and time), so search backwards.
         let needle: StaticString = #","seq":"#
         let count = needle.utf8CodeUnitCount

@@ -10,25 +10,25 @@
 /// var rewriter = AuditChainRewriter(from: .v0, oldHead: start, newHead: start)
 /// for row in rows { try update(seq: row.seq, hash: rewriter.rewrite(row)) }
 /// ```
-public struct AuditChainRewriter: Sendable {
+package struct AuditChainRewriter: Sendable {
     /// The old chain, verified up to the last rewritten row.
-    public private(set) var old: AuditChainVerifier
+    package private(set) var old: AuditChainVerifier
     /// The new chain's position after the last rewritten row.
-    public private(set) var head: AuditChainHead
+    package private(set) var head: AuditChainHead
     /// Rows rewritten by this rewriter.
-    public private(set) var rewritten: Int64 = 0
+    package private(set) var rewritten: Int64 = 0
 
     /// A rewriter after `oldHead` (the old chain) and `newHead` (the same seq in the current
     /// format) — both the chain start (genesis or retention anchor) for a rewrite from the start.
-    public init(from format: AuditChain.Format, oldHead: AuditChainHead, newHead: AuditChainHead) {
+    package init(from format: AuditChain.Format, oldHead: AuditChainHead, newHead: AuditChainHead) {
         old = AuditChainVerifier(start: oldHead, format: format)
         head = newHead
     }
 
     /// Verifies `row` in the old format and returns its chain hash in the current one.
     /// - Throws: ``AuditTrailError`` `.tampered` naming the first row that does not verify.
-    public mutating func rewrite(_ row: AuditStoredEvent) throws(AuditTrailError) -> [UInt8] {
-        var leaf = [UInt8](repeating: 0, count: AuditMerkle.hashSize)
+    package mutating func rewrite(_ row: AuditStoredEvent) throws(AuditTrailError) -> AuditHash {
+        var leaf = AuditHash.zero
         if let problem = leaf.withUnsafeMutableBytes({ old.check(row, leaf: $0.baseAddress!) }) {
             throw AuditTrailError(
                 .tampered,

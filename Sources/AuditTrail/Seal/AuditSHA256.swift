@@ -40,18 +40,15 @@ enum AuditSHA256 {
         hasher.update(bufferPointer: a)
         hasher.update(bufferPointer: b)
         hasher.update(bufferPointer: c)
-        hasher.finalize().withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: AuditMerkle.hashSize) }
+        hasher.finalize().withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: AuditHash.byteCount) }
     }
 
-    /// `SHA-256(a ‖ b ‖ c)` as a new array.
+    /// `SHA-256(a ‖ b ‖ c)` as a value.
     static func hash(
         _ a: UnsafeRawBufferPointer,
         _ b: UnsafeRawBufferPointer,
         _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
-    ) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: AuditMerkle.hashSize) { buffer, count in
-            hash(a, b, c, into: UnsafeMutableRawPointer(buffer.baseAddress!))
-            count = AuditMerkle.hashSize
-        }
+    ) -> AuditHash {
+        AuditHash { hash(a, b, c, into: $0) }
     }
 }

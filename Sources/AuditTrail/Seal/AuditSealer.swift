@@ -19,21 +19,21 @@
 /// try insert(rows)                 // same transaction; then commit
 /// return sealer.results
 /// ```
-public struct AuditSealer: Sendable {
+package struct AuditSealer: Sendable {
     /// The chain position the append started from.
-    public let start: AuditChainHead
+    package let start: AuditChainHead
     /// The chain position after the events sealed so far.
-    public private(set) var head: AuditChainHead
+    package private(set) var head: AuditChainHead
     /// The Merkle tree over every event sealed so far (``head``'s seq leaves).
-    public private(set) var tree: AuditMerkleTreeBuilder
+    package private(set) var tree: AuditMerkleTreeBuilder
     /// The receipt time of every event of this append.
-    public let receivedAt: AuditTime
+    package let receivedAt: AuditTime
     /// One result per event handed to ``seal(_:limit:)`` so far, in order.
-    public private(set) var results: [AuditAppendResult] = []
+    package private(set) var results: [AuditAppendResult] = []
     /// How many new events of each action were sealed (for a store's seen-actions counts).
-    public private(set) var actionCounts: [String: Int64] = [:]
+    package private(set) var actionCounts: [String: Int64] = [:]
     /// The index of the next event of the append to seal.
-    public private(set) var next = 0
+    package private(set) var next = 0
     private var known: [String: AuditAppendResult]
 
     /// A sealer for one append.
@@ -46,7 +46,7 @@ public struct AuditSealer: Sendable {
     ///   - stored: the results of the append's client-chosen ids that are already stored.
     ///   - now: the clock.
     /// - Throws: ``AuditTrailError`` when `tree` does not have `head.seq` leaves.
-    public init(
+    package init(
         head: AuditChainHead,
         headReceivedAt: AuditTime,
         tree: AuditMerkleTreeBuilder,
@@ -55,9 +55,6 @@ public struct AuditSealer: Sendable {
     ) throws(AuditTrailError) {
         guard tree.size == head.seq else {
             throw AuditTrailError(.storeFailure, "the Merkle tree has \(tree.size) leaves but the chain head is seq \(head.seq)")
-        }
-        guard head.hash.count == AuditMerkle.hashSize else {
-            throw AuditTrailError(.storeFailure, "the chain head's hash is not 32 bytes", seq: head.seq)
         }
         self.start = head
         self.head = head
@@ -68,7 +65,7 @@ public struct AuditSealer: Sendable {
 
     /// Seals events from ``next`` on, at most `limit` of them, in order, and returns the rows to
     /// write. Events under the idempotency rule get their stored result and no row.
-    public mutating func seal(_ events: [PreparedAuditEvent], limit: Int) -> [AuditSealedEvent] {
+    package mutating func seal(_ events: [PreparedAuditEvent], limit: Int) -> [AuditSealedEvent] {
         var rows: [AuditSealedEvent] = []
         let end = min(events.count, next + max(0, limit))
         rows.reserveCapacity(end - next)
@@ -100,7 +97,7 @@ public struct AuditSealer: Sendable {
     /// Seals one event at `seq` after the chain hash `previousHash`, outside any log (no Merkle
     /// tree: ``AuditSealedEvent/merkleNodes`` is empty) — the step ``seal(_:limit:)`` takes for
     /// each event, for tools and tests that build rows by hand.
-    public static func seal(_ prepared: PreparedAuditEvent, seq: Int64, receivedAt: AuditTime, previousHash: [UInt8]) -> AuditSealedEvent {
+    package static func seal(_ prepared: PreparedAuditEvent, seq: Int64, receivedAt: AuditTime, previousHash: AuditHash) -> AuditSealedEvent {
         let canonical = prepared.parts.assemble(seq: seq, receivedAt: receivedAt)
         let leaf = AuditMerkle.leafHash(canonical)
         let hash = AuditChain.next(previous: previousHash, leaf: leaf)
@@ -116,7 +113,7 @@ public struct AuditSealer: Sendable {
     }
 
     /// Seals every event at once.
-    public mutating func sealAll(_ events: [PreparedAuditEvent]) -> [AuditSealedEvent] {
+    package mutating func sealAll(_ events: [PreparedAuditEvent]) -> [AuditSealedEvent] {
         seal(events, limit: events.count - next)
     }
 }
@@ -124,21 +121,21 @@ public struct AuditSealer: Sendable {
 /// One sealed event, ready for its row: the chain fields, the prepared event (shared, not copied:
 /// its fields and index values are what a store's columns hold) and the Merkle subtree hashes its
 /// leaf completed, written in the same transaction.
-public struct AuditSealedEvent: Sendable {
-    public var seq: Int64
-    public var receivedAt: AuditTime
+package struct AuditSealedEvent: Sendable {
+    package var seq: Int64
+    package var receivedAt: AuditTime
     /// The canonical bytes, stored verbatim.
-    public var canonical: [UInt8]
+    package var canonical: [UInt8]
     /// The RFC 6962 leaf hash of ``canonical``: the Merkle leaf, and what the chain links.
-    public var leafHash: [UInt8]
+    package var leafHash: AuditHash
     /// The chain hash (format v1).
-    public var hash: [UInt8]
-    public var prepared: PreparedAuditEvent
+    package var hash: AuditHash
+    package var prepared: PreparedAuditEvent
     /// The leaf itself (level 0) and every parent it completed, lowest first.
-    public var merkleNodes: [AuditMerkleNode]
+    package var merkleNodes: [AuditMerkleNode]
 
     /// The event as stored, with its seq and receipt time.
-    public var event: AuditEvent {
+    package var event: AuditEvent {
         var event = prepared.event
         event.seq = seq
         event.receivedAt = receivedAt
@@ -146,5 +143,5 @@ public struct AuditSealedEvent: Sendable {
     }
 
     /// The stored row as readers get it.
-    public var stored: AuditStoredEvent { AuditStoredEvent(seq: seq, id: prepared.event.id, canonical: canonical, hash: hash) }
+    package var stored: AuditStoredEvent { AuditStoredEvent(seq: seq, id: prepared.event.id, canonical: canonical, hash: hash) }
 }

@@ -23,6 +23,10 @@ public protocol AuditCheckpointStore: AuditStoreReader, AuditMerkleHashSource {
     /// hashes completed by the leaves it verified (`leavesBefore` is the first one's index) —
     /// one read-and-hash job of ``verifyLog(publicKey:pinned:pageSize:progress:)``, which runs
     /// two at once. A default builds it from ``rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
+    ///
+    /// Store-implementation API (`@_spi(AuditStoreImplementation)`, see ``AuditRowHasher``): a
+    /// store overrides it to hash rows straight from its read buffers.
+    @_spi(AuditStoreImplementation)
     func hashRows(
         after afterSeq: Int64,
         through last: Int64,

@@ -1,9 +1,13 @@
 /// The stored Merkle subtree hashes of one level of the tree over an index range, in index
 /// order, in one flat buffer: what a verifier compares with the subtree hashes it recomputes.
 ///
+/// Store-implementation API (`@_spi(AuditStoreImplementation)`, see ``AuditRowHasher``): the
+/// hashes stay one flat buffer on purpose, so a verifier compares them in place.
+///
 /// ```swift
 /// for range in AuditStoredLevel.ranges(completedBy: 0..<10_000) { /* one range scan per level */ }
 /// ```
+@_spi(AuditStoreImplementation)
 public struct AuditStoredLevel: Sendable, Hashable {
     public var level: Int
     /// The stored indices, ascending (a gap means a missing node).
@@ -17,10 +21,10 @@ public struct AuditStoredLevel: Sendable, Hashable {
     /// SHA-256 output equals, so it reads as a node that differs.
     public mutating func append(index: Int64, hash: UnsafeRawBufferPointer) {
         indices.append(index)
-        if hash.count == AuditMerkle.hashSize {
+        if hash.count == AuditHash.byteCount {
             hashes.append(contentsOf: hash)
         } else {
-            hashes.append(contentsOf: repeatElement(0, count: AuditMerkle.hashSize))
+            hashes.append(contentsOf: repeatElement(0, count: AuditHash.byteCount))
         }
     }
 
@@ -29,7 +33,7 @@ public struct AuditStoredLevel: Sendable, Hashable {
         indices.enumerated().map { offset, index in
             AuditMerkleNode(
                 id: AuditMerkleNodeID(level: level, index: index),
-                hash: Array(hashes[(AuditMerkle.hashSize * offset)..<(AuditMerkle.hashSize * (offset + 1))])
+                hash: hashes.withUnsafeBytes { AuditHash($0.baseAddress! + AuditHash.byteCount * offset) }
             )
         }
     }
@@ -56,31 +60,5 @@ public struct AuditStoredLevel: Sendable, Hashable {
             node.hash.withUnsafeBytes { byLevel[node.id.level, default: .init(level: node.id.level)].append(index: node.id.index, hash: $0) }
         }
         return byLevel.keys.sorted().compactMap { byLevel[$0] }
-    }
-}
-
-extension AuditCheckpointStore {
-    /// The default job: ``AuditStoreReader/rows(after:limit:)`` and ``merkleNodes(completedBy:)``.
-    public func hashRows(
-        after afterSeq: Int64,
-        through last: Int64,
-        leavesBefore: Int64,
-        into hasher: AuditRowHasher
-    ) async throws
-        -> AuditRowHasher
-    {
-        var hasher = hasher
-        if afterSeq < last {
-            for row in try await rows(after: afterSeq, limit: Int(last - afterSeq)) where row.seq <= last {
-                let more = row.canonical.withUnsafeBytes { canonical in
-                    row.hash.withUnsafeBytes { hasher.add(seq: row.seq, canonical: canonical, hash: $0) }
-                }
-                if !more { break }
-            }
-        }
-        hasher.finish()
-        let leaves = leavesBefore..<(leavesBefore + Int64(hasher.leaves.count / AuditMerkle.hashSize))
-        hasher.levels = AuditStoredLevel.levels(of: try await merkleNodes(completedBy: leaves))
-        return hasher
     }
 }

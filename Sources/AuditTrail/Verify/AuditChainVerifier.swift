@@ -49,16 +49,16 @@ public struct AuditChainVerifier: Sendable {
 
     /// Checks the next row; returns the problem, or nil and advances.
     public mutating func check(_ row: AuditStoredEvent) -> Problem? {
-        withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { check(row, leaf: $0.baseAddress!) }
+        withUnsafeTemporaryAllocation(byteCount: AuditHash.byteCount, alignment: 8) { check(row, leaf: $0.baseAddress!) }
     }
 
     /// Checks the next row and writes its Merkle leaf hash to the 32 bytes at `leaf` (valid when
     /// there is no problem), so that a verifier growing the tree hashes the row's bytes once.
-    public mutating func check(_ row: AuditStoredEvent, leaf: UnsafeMutableRawPointer) -> Problem? {
+    package mutating func check(_ row: AuditStoredEvent, leaf: UnsafeMutableRawPointer) -> Problem? {
         let problem = head.hash.withUnsafeBytes { previous in
             row.canonical.withUnsafeBytes { canonical in
                 row.hash.withUnsafeBytes { stored in
-                    withUnsafeTemporaryAllocation(byteCount: AuditMerkle.hashSize, alignment: 8) { scratch in
+                    withUnsafeTemporaryAllocation(byteCount: AuditHash.byteCount, alignment: 8) { scratch in
                         Self.problem(
                             seq: row.seq,
                             after: head.seq,
@@ -87,7 +87,7 @@ public struct AuditChainVerifier: Sendable {
     }
 
     /// Moves to row `seq` with `hash` after `rows` more rows verified elsewhere (``AuditRowHasher``).
-    mutating func advance(seq: Int64, hash: [UInt8], rows: Int) {
+    mutating func advance(seq: Int64, hash: AuditHash, rows: Int) {
         head = AuditChainHead(seq: seq, hash: hash)
         checked += Int64(rows)
     }
@@ -117,7 +117,7 @@ public struct AuditChainVerifier: Sendable {
             return Problem(seq: seq, kind: .reordered, detail: "stored bytes belong to seq \(embedded)")
         }
         let edited = Problem(seq: seq, kind: .edited, detail: "hash does not match the stored bytes and the previous hash")
-        guard previous.count == AuditMerkle.hashSize, stored.count == AuditMerkle.hashSize else { return edited }
+        guard previous.count == AuditHash.byteCount, stored.count == AuditHash.byteCount else { return edited }
         AuditMerkle.leafHash(canonical, into: leaf)
         format.next(previous: previous.baseAddress!, canonical: canonical, leaf: leaf, into: scratch)
         return AuditMerkle.equal(UnsafeRawPointer(scratch), stored.baseAddress!) ? nil : edited

@@ -82,7 +82,7 @@ extension AuditCheckpointStore {
         while after < head.seq {
             let last = min(head.seq, after + step)
             let middle = after + (last - after + 1) / 2
-            let leavesBefore = walk.tree.size + Int64((hashed?.leaves.count ?? 0) / AuditMerkle.hashSize)
+            let leavesBefore = walk.tree.size + Int64((hashed?.leaves.count ?? 0) / AuditHash.byteCount)
             let (from, chainBefore) = (after, walk.chain)
             async let first = hashRows(
                 after: from,

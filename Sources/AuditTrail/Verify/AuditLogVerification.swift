@@ -14,6 +14,6 @@ public struct AuditLogVerification: Sendable, Hashable {
     public var head: AuditChainHead
     /// The newest checkpoint that verified, with the right edge of its tree (to pin next time).
     public var latestCheckpoint: AuditStoredCheckpoint?
-    public var latestFrontier: [[UInt8]]
+    public var latestFrontier: [AuditHash]
     public var problem: AuditChainVerifier.Problem?
 }

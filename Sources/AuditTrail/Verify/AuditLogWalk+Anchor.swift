@@ -17,7 +17,7 @@ extension AuditLogWalk {
             return .init(seq: first, kind: .edited, detail: error.message)
         }
         let ids = AuditMerkleTreeBuilder.frontierNodes(size: anchor.seq)
-        let stored: [[UInt8]]
+        let stored: [AuditHash]
         do {
             stored = try await store.hashes(ids)
         } catch let error as AuditTrailError where error.code == .notFound {

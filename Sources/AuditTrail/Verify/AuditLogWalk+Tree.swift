@@ -9,14 +9,14 @@ extension AuditLogWalk {
         store: some AuditCheckpointStore
     ) async throws -> AuditChainVerifier.Problem? {
         let pageStart = tree.size
-        let count = leaves.count / AuditMerkle.hashSize
+        let count = leaves.count / AuditHash.byteCount
         try await checkpoints.fetch(through: pageStart + Int64(count), from: store)
         var completed = AuditMerkleFrontier.emptyLevels()
-        var reached: [(checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]])] = []
-        var pinnedReached: (root: [UInt8], frontier: [[UInt8]])?
+        var reached: [(checkpoint: AuditStoredCheckpoint, root: AuditHash, frontier: [AuditHash])] = []
+        var pinnedReached: (root: AuditHash, frontier: [AuditHash])?
         leaves.withUnsafeBytes { leaves in
             for row in 0..<count {
-                tree.append(leafHash: leaves.baseAddress! + AuditMerkle.hashSize * row, completed: &completed)
+                tree.append(leafHash: leaves.baseAddress! + AuditHash.byteCount * row, completed: &completed)
                 if pinned?.treeSize == tree.size { pinnedReached = (tree.root, tree.frontier) }
                 if let checkpoint = checkpoints.reached(tree.size) { reached.append((checkpoint, tree.root, tree.frontier)) }
             }

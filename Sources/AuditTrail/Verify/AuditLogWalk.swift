@@ -11,7 +11,7 @@ struct AuditLogWalk {
     /// The tree size of the newest checkpoint verified so far: seqs up to it are vouched for.
     var vouched: Int64 = 0
     var latest: AuditStoredCheckpoint?
-    var latestFrontier: [[UInt8]] = []
+    var latestFrontier: [AuditHash] = []
 
     /// Checkpoints smaller than the retention anchor whose signatures verified.
     var coveredByAnchor = 0
@@ -55,7 +55,7 @@ struct AuditLogWalk {
     }
 
     /// Checks one stored checkpoint reached at its tree size.
-    mutating func check(_ checkpoint: AuditStoredCheckpoint, root: [UInt8], frontier: [[UInt8]]) -> AuditChainVerifier.Problem? {
+    mutating func check(_ checkpoint: AuditStoredCheckpoint, root: AuditHash, frontier: [AuditHash]) -> AuditChainVerifier.Problem? {
         if let problem = signatureProblem(checkpoint) { return problem }
         let body: AuditCheckpoint
         do {
@@ -85,7 +85,7 @@ struct AuditLogWalk {
     }
 
     /// Checks the kept checkpoint of an earlier run, reached at its tree size.
-    func check(_ pinned: AuditPinnedCheckpoint, root: [UInt8], frontier: [[UInt8]]) -> AuditChainVerifier.Problem? {
+    func check(_ pinned: AuditPinnedCheckpoint, root: AuditHash, frontier: [AuditHash]) -> AuditChainVerifier.Problem? {
         guard root != pinned.rootHash else { return nil }
         var seq: Int64 = 1
         if pinned.frontier.count == frontier.count {

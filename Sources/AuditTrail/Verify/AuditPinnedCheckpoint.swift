@@ -5,12 +5,12 @@ public struct AuditPinnedCheckpoint: Sendable, Hashable {
     /// The tree size verified before.
     public var treeSize: Int64
     /// Its root.
-    public var rootHash: [UInt8]
+    public var rootHash: AuditHash
     /// Its right edge (``AuditMerkleTreeBuilder/frontier``), to name where a rewritten log first
     /// differs; may be empty.
-    public var frontier: [[UInt8]]
+    public var frontier: [AuditHash]
 
-    public init(treeSize: Int64, rootHash: [UInt8], frontier: [[UInt8]] = []) {
+    public init(treeSize: Int64, rootHash: AuditHash, frontier: [AuditHash] = []) {
         self.treeSize = treeSize
         self.rootHash = rootHash
         self.frontier = frontier

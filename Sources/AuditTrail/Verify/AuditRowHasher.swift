@@ -11,6 +11,16 @@
 /// for row in rows where hasher.add(seq: row.seq, canonical: row.bytes, hash: row.hash) {}
 /// hasher.finish()
 /// ```
+///
+/// **Access.** What an app developer uses is `public`: the event model, stores' reads,
+/// checkpoints, proofs, ``AuditHash``, `verifyLog` and the export verifier. What only a store
+/// implementation and this package's modules need is `package` (``AuditSealer``,
+/// ``AuditChainRewriter``, the pointer-level hashing functions, ``AuditCheckpointQueue``): every
+/// store lives in this package. This type and ``AuditStoredLevel`` are the exception: the public
+/// protocol ``AuditCheckpointStore`` names them in a requirement, which cannot be `package`, so
+/// they are `@_spi(AuditStoreImplementation)` — a store, the conformance suite and tests reach
+/// them with `@_spi(AuditStoreImplementation) import AuditTrail`; an app never sees them.
+@_spi(AuditStoreImplementation)
 public struct AuditRowHasher: Sendable {
     /// The chain after the rows verified so far; nil until a hasher started at a row has seen it.
     public private(set) var chain: AuditChainVerifier?
@@ -25,7 +35,7 @@ public struct AuditRowHasher: Sendable {
     /// A hasher that takes its first row only as the start of the chain (not verified here).
     private let startSeq: Int64?
     /// The stored hash of the last row verified (or of the start row).
-    private var previous = [UInt8](repeating: 0, count: AuditMerkle.hashSize)
+    private var previous = AuditHash.zero
     private var head: Int64
     private var verified = 0
 
@@ -35,8 +45,8 @@ public struct AuditRowHasher: Sendable {
         self.last = last
         startSeq = nil
         head = chain.head.seq
-        if chain.head.hash.count == AuditMerkle.hashSize { previous = chain.head.hash }
-        leaves.reserveCapacity(AuditMerkle.hashSize * expectedRows)
+        previous = chain.head.hash
+        leaves.reserveCapacity(AuditHash.byteCount * expectedRows)
     }
 
     /// Rows from seq `start` through `last`: the row `start` is only where the chain goes on from.
@@ -44,44 +54,45 @@ public struct AuditRowHasher: Sendable {
         self.last = last
         startSeq = start
         head = start
-        leaves.reserveCapacity(AuditMerkle.hashSize * expectedRows)
+        leaves.reserveCapacity(AuditHash.byteCount * expectedRows)
     }
 
     /// Checks the next row; false once a problem was found (the rest need not be read).
     public mutating func add(seq: Int64, canonical: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer) -> Bool {
         guard problem == nil else { return false }
         if chain == nil, let startSeq {
-            guard seq == startSeq, hash.count == AuditMerkle.hashSize else {
+            guard seq == startSeq, hash.count == AuditHash.byteCount else {
                 problem = .init(seq: startSeq, kind: .missing, detail: "row \(startSeq) is absent")
                 return false
             }
-            previous = Array(hash)
+            previous = AuditHash(hash.baseAddress!)
             chain = AuditChainVerifier(start: AuditChainHead(seq: seq, hash: previous))
             return true
         }
         var found: AuditChainVerifier.Problem?
-        previous.withUnsafeMutableBytes { previous in
-            withUnsafeTemporaryAllocation(byteCount: 2 * AuditMerkle.hashSize, alignment: 8) { scratch in
-                let leaf = scratch.baseAddress!
-                found = AuditChainVerifier.problem(
+        withUnsafeTemporaryAllocation(byteCount: 2 * AuditHash.byteCount, alignment: 8) { scratch in
+            let leaf = scratch.baseAddress!
+            found = previous.withUnsafeBytes { previous in
+                AuditChainVerifier.problem(
                     seq: seq,
                     after: head,
-                    previous: UnsafeRawBufferPointer(previous),
+                    previous: previous,
                     canonical: canonical,
                     stored: hash,
                     format: .current,
                     leaf: leaf,
-                    scratch: leaf + AuditMerkle.hashSize
+                    scratch: leaf + AuditHash.byteCount
                 )
-                guard found == nil else { return }
-                leaves.append(contentsOf: UnsafeRawBufferPointer(start: leaf, count: AuditMerkle.hashSize))
-                previous.copyMemory(from: hash)
             }
+            guard found == nil else { return }
+            leaves.append(contentsOf: UnsafeRawBufferPointer(start: leaf, count: AuditHash.byteCount))
         }
         if let found {
             problem = found
             return false
         }
+        // The problem check passed, so the stored hash is 32 bytes.
+        previous = AuditHash(hash.baseAddress!)
         head = seq
         verified += 1
         return true

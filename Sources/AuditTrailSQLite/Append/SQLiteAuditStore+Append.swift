@@ -48,7 +48,7 @@ extension SQLiteAuditStore {
             } catch {
                 throw storeFailure("append", error)
             }
-            if sealer.start != cached {
+            if let cached, sealer.start != cached {
                 logger.warning(
                     "audit chain head moved outside this store; another process appended",
                     metadata: ["audit.chain.seq": "\(sealer.start.seq)", "audit.chain.cached_seq": "\(cached.seq)"]

@@ -7,7 +7,7 @@ extension SQLiteRawConnection {
         try run(
             "SELECT seq, hash, received_at FROM events ORDER BY seq DESC LIMIT 1",
             row: { row in
-                head = SQLiteAuditStore.SQLiteHead(seq: row.integer(0) ?? 0, hash: row.bytes(1), receivedAt: row.integer(2) ?? 0)
+                head = SQLiteAuditStore.SQLiteHead(seq: row.integer(0) ?? 0, hash: row.hash(1), receivedAt: row.integer(2) ?? 0)
             }
         )
         return head
@@ -23,10 +23,13 @@ extension SQLiteRawConnection {
                 bind: { $0.text(1, id) },
                 row: { row in
                     guard let seq = row.integer(0), let received = row.integer(2) else { return }
+                    guard let hash = row.hash(1) else {
+                        throw AuditTrailError(.storeFailure, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
+                    }
                     found[id] = AuditAppendResult(
                         id: id,
                         seq: seq,
-                        hash: row.bytes(1),
+                        hash: hash,
                         receivedAt: AuditTime(milliseconds: received),
                         created: false
                     )
@@ -44,7 +47,7 @@ extension SQLiteRawConnection {
         let tree = try cached.flatMap { $0.size == head.seq ? $0 : nil } ?? merkleBuilder(size: head.seq)
         let stored = try storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id))
         return try AuditSealer(
-            head: AuditChainHead(seq: head.seq, hash: head.hash),
+            head: head.chainHead(.storeFailure),
             headReceivedAt: AuditTime(milliseconds: head.receivedAt),
             tree: tree,
             stored: stored

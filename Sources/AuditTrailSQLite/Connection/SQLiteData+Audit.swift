@@ -16,6 +16,8 @@ extension AuditSQLValue {
 
 extension SQLiteData {
     static func bytes(_ bytes: [UInt8]) -> SQLiteData { .blob(ByteBuffer(bytes: bytes)) }
+    /// A hash as its 32-byte blob.
+    static func hash(_ hash: AuditHash) -> SQLiteData { hash.withUnsafeBytes { .blob(ByteBuffer(bytes: $0)) } }
     static func optionalText(_ text: String?) -> SQLiteData { text.map(SQLiteData.text) ?? .null }
 }
 
@@ -29,6 +31,12 @@ extension SQLiteRow {
         }
     }
 
+    /// The BLOB column `name` as a hash; nil when it is not 32 bytes (or NULL or absent).
+    func hash(_ name: String) -> AuditHash? {
+        guard case .blob(let buffer)? = column(name) else { return nil }
+        return AuditHash(bytes: buffer.readableBytesView)
+    }
+
     func int64(_ name: String) -> Int64? { column(name)?.integer.map { Int64($0) } }
 
     func text(_ name: String) -> String? { column(name)?.string }
@@ -38,7 +46,10 @@ extension SQLiteRow {
         guard let seq = int64("seq"), let id = text("id") else {
             throw AuditTrailError(.storeFailure, "an event row lacks seq or id")
         }
-        return AuditStoredEvent(seq: seq, id: id, canonical: bytes("canonical"), hash: bytes("hash"))
+        guard let hash = hash("hash") else {
+            throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
+        }
+        return AuditStoredEvent(seq: seq, id: id, canonical: bytes("canonical"), hash: hash)
     }
 }
 

@@ -209,6 +209,12 @@ final class SQLiteRawConnection: @unchecked Sendable {
             check(code)
         }
 
+        /// Binds a hash as its 32-byte blob.
+        mutating func blob(_ index: Int32, _ hash: AuditHash) {
+            let statement = statement
+            check(hash.withUnsafeBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress!, 32, sqliteTransient) })
+        }
+
         mutating func null(_ index: Int32) { check(sqlite_nio_sqlite3_bind_null(statement, index)) }
 
         private mutating func check(_ code: Int32) {
@@ -235,6 +241,11 @@ final class SQLiteRawConnection: @unchecked Sendable {
                 return try body(UnsafeRawBufferPointer(start: nil, count: 0))
             }
             return try body(UnsafeRawBufferPointer(start: pointer, count: count))
+        }
+
+        /// A 32-byte blob column as a hash; nil when it is NULL or of another length.
+        func hash(_ column: Int32) -> AuditHash? {
+            withBytes(column) { $0.count == AuditHash.byteCount ? AuditHash($0.baseAddress!) : nil }
         }
 
         func bytes(_ column: Int32) -> [UInt8] {

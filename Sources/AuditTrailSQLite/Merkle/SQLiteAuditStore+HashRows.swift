@@ -1,9 +1,10 @@
-import AuditTrail
+@_spi(AuditStoreImplementation) import AuditTrail
 
 extension SQLiteAuditStore {
     /// One read-and-hash job on a read-only scan handle: every row is hashed where SQLite holds
     /// it (no copy of its bytes), then the stored subtree hashes of the verified leaves are read
     /// with one primary-key range scan per level, all on the same thread.
+    @_spi(AuditStoreImplementation)
     public func hashRows(
         after afterSeq: Int64,
         through last: Int64,
@@ -30,7 +31,7 @@ extension SQLiteAuditStore {
                 )
             }
             hasher.finish()
-            let leaves = leavesBefore..<(leavesBefore + Int64(hasher.leaves.count / AuditMerkle.hashSize))
+            let leaves = leavesBefore..<(leavesBefore + Int64(hasher.leaves.count / AuditHash.byteCount))
             hasher.levels = try scanner.storedLevels(completedBy: leaves)
             return hasher
         }

@@ -1,4 +1,4 @@
-import AuditTrail
+@_spi(AuditStoreImplementation) import AuditTrail
 import SQLiteNIO
 
 /// The Merkle tree and the checkpoints: `merkle_nodes (level, idx) → hash` holds every complete
@@ -8,15 +8,17 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     /// Most subtrees asked for in one query (two binds each).
     static let hashesPerQuery = 400
 
-    /// The stored hash of one complete subtree; `.notFound` when it is not stored.
-    public func hash(level: Int, index: Int64) async throws -> [UInt8] {
+    /// The stored hash of one complete subtree; `.notFound` when it is not stored, `.tampered`
+    /// when what is stored is not 32 bytes.
+    public func hash(level: Int, index: Int64) async throws -> AuditHash {
         try await hashes([AuditMerkleNodeID(level: level, index: index)])[0]
     }
 
     /// The stored hashes of several subtrees, in the order asked, with one query (per 400).
-    /// Throws `.notFound` naming the first subtree that is not stored.
-    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
-        var found: [AuditMerkleNodeID: [UInt8]] = [:]
+    /// Throws `.notFound` naming the first subtree that is not stored, `.tampered` naming one
+    /// whose stored hash is not 32 bytes.
+    public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
+        var found: [AuditMerkleNodeID: AuditHash] = [:]
         var start = 0
         while start < ids.count {
             let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)]
@@ -38,7 +40,11 @@ extension SQLiteAuditStore: AuditCheckpointStore {
                     },
                     row: { row in
                         guard let level = row.integer(0), let index = row.integer(1) else { return }
-                        rows.append(AuditMerkleNode(id: AuditMerkleNodeID(level: Int(level), index: index), hash: row.bytes(2)))
+                        let id = AuditMerkleNodeID(level: Int(level), index: index)
+                        guard let hash = row.hash(2) else {
+                            throw AuditTrailError(.tampered, "the stored Merkle subtree hash \(id) is not 32 bytes")
+                        }
+                        rows.append(AuditMerkleNode(id: id, hash: hash))
                     }
                 )
                 return rows
@@ -76,7 +82,6 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     }
 
     public func storeCheckpoint(_ checkpoint: AuditStoredCheckpoint) async throws -> Bool {
-        guard checkpoint.rootHash.count == AuditMerkle.hashSize else { throw AuditTrailError.invalid("root_hash", "must be 32 bytes") }
         guard checkpoint.treeSize >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
         // On the append connection, between two appends: under a steady ingest a second writer
         // connection would sleep in SQLite's busy handler and miss the short gaps between them.
@@ -118,6 +123,9 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         guard let size = row.int64("tree_size"), let time = row.int64("time"), let note = row.text("note") else {
             throw AuditTrailError(.storeFailure, "a checkpoint row lacks a column")
         }
-        return AuditStoredCheckpoint(treeSize: size, rootHash: row.bytes("root_hash"), time: AuditTime(milliseconds: time), note: note)
+        guard let root = row.hash("root_hash") else {
+            throw AuditTrailError(.tampered, "the stored root hash of the checkpoint at tree size \(size) is not 32 bytes")
+        }
+        return AuditStoredCheckpoint(treeSize: size, rootHash: root, time: AuditTime(milliseconds: time), note: note)
     }
 }

@@ -1,4 +1,4 @@
-import AuditTrail
+@_spi(AuditStoreImplementation) import AuditTrail
 
 extension SQLiteRawConnection {
     /// The one-node `INSERT` the writer prepares once.
@@ -25,20 +25,21 @@ extension SQLiteRawConnection {
     /// look-ups), read inside the current transaction.
     func merkleBuilder(size: Int64) throws -> AuditMerkleTreeBuilder {
         let statement = try prepared("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
-        var frontier: [[UInt8]] = []
+        var frontier: [AuditHash] = []
         for id in AuditMerkleTreeBuilder.frontierNodes(size: size) {
-            var found: [UInt8]?
+            var found: AuditHash??
             try run(
                 statement,
                 bind: { b in
                     b.integer(1, Int64(id.level))
                     b.integer(2, id.index)
                 },
-                row: { found = $0.bytes(0) }
+                row: { found = $0.hash(0) }
             )
             guard let found else {
                 throw AuditTrailError(.tampered, "the stored Merkle tree lacks subtree \(id) of the tree of \(size) events")
             }
+            guard let found else { throw AuditTrailError(.tampered, "the stored Merkle subtree hash \(id) is not 32 bytes") }
             frontier.append(found)
         }
         return try AuditMerkleTreeBuilder(size: size, frontier: frontier)
@@ -49,7 +50,7 @@ extension SQLiteRawConnection {
     func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditStoredLevel {
         var stored = AuditStoredLevel(level: level)
         stored.indices.reserveCapacity(indices.count)
-        stored.hashes.reserveCapacity(AuditMerkle.hashSize * indices.count)
+        stored.hashes.reserveCapacity(AuditHash.byteCount * indices.count)
         try run(
             "SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx",
             bind: { b in

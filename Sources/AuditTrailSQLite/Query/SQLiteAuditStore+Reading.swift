@@ -38,8 +38,7 @@ extension SQLiteAuditStore {
 
     /// The newest seq and its chain hash (seq 0 and the genesis hash for an empty log).
     public func head() async throws -> AuditChainHead {
-        let head = try await read("head") { try await Self.readHead($0) }
-        return AuditChainHead(seq: head.seq, hash: head.hash)
+        try await read("head") { try await Self.readHead($0) }.chainHead(.tampered)
     }
 
     /// Up to `limit` rows with seq greater than `afterSeq`, in seq order, exactly as stored.
@@ -58,7 +57,10 @@ extension SQLiteAuditStore {
                     guard let seq = row.integer(0), let id = row.text(1) else {
                         throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
                     }
-                    events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: row.bytes(3)))
+                    guard let hash = row.hash(3) else {
+                        throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
+                    }
+                    events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: hash))
                 }
             )
             return events

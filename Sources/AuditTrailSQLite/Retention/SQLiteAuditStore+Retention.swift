@@ -20,12 +20,15 @@ extension SQLiteAuditStore: AuditRetentionStore {
             throw AuditTrailError(.storeFailure, "a retention anchor row lacks a column")
         }
         let packed = row.bytes("subtree_hashes")
-        let hashes = stride(from: 0, to: packed.count, by: AuditMerkle.hashSize).map {
-            Array(packed[$0..<min(packed.count, $0 + AuditMerkle.hashSize)])
+        guard let hash = row.hash("hash"), packed.count % AuditHash.byteCount == 0 else {
+            throw AuditTrailError(.tampered, "the retention anchor at seq \(seq) holds a hash that is not 32 bytes", seq: seq)
+        }
+        let hashes = packed.withUnsafeBytes { packed in
+            stride(from: 0, to: packed.count, by: AuditHash.byteCount).map { AuditHash(packed.baseAddress! + $0) }
         }
         return AuditRetentionAnchor(
             seq: seq,
-            hash: row.bytes("hash"),
+            hash: hash,
             receivedAt: AuditTime(milliseconds: received),
             subtreeHashes: hashes,
             removedAt: AuditTime(milliseconds: removed)
@@ -96,7 +99,7 @@ extension SQLiteRawConnection {
         // The newest event stays, so the chain head is always a stored row.
         let bound = min(seq, head.seq - 1, previous + Int64(limit))
         guard bound > previous else { return nil }
-        var last: (seq: Int64, hash: [UInt8], receivedAt: Int64)?
+        var last: (seq: Int64, hash: AuditHash?, receivedAt: Int64)?
         try run(
             "SELECT seq, hash, received_at FROM events WHERE seq > ? AND seq <= ? AND received_at < ? ORDER BY seq DESC LIMIT 1",
             bind: { b in
@@ -105,14 +108,17 @@ extension SQLiteRawConnection {
                 b.integer(3, cutoff.milliseconds)
             },
             row: { row in
-                last = (row.integer(0) ?? 0, row.bytes(1), row.integer(2) ?? 0)
+                last = (row.integer(0) ?? 0, row.hash(1), row.integer(2) ?? 0)
             }
         )
         guard let last else { return nil }
+        guard let lastHash = last.hash else {
+            throw AuditTrailError(.tampered, "the stored chain hash of seq \(last.seq) is not 32 bytes", seq: last.seq)
+        }
         let tree = try merkleBuilder(size: last.seq)
         let anchor = AuditRetentionAnchor(
             seq: last.seq,
-            hash: last.hash,
+            hash: lastHash,
             receivedAt: AuditTime(milliseconds: last.receivedAt),
             subtreeHashes: tree.frontier,
             removedAt: time
@@ -134,7 +140,7 @@ extension SQLiteRawConnection {
                 b.integer(1, anchor.seq)
                 b.blob(2, anchor.hash)
                 b.integer(3, anchor.receivedAt.milliseconds)
-                b.blob(4, anchor.subtreeHashes.flatMap { $0 })
+                b.blob(4, anchor.subtreeHashes.flatMap(\.bytes))
                 b.integer(5, time.milliseconds)
             }
         )

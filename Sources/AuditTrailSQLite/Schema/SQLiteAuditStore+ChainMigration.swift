@@ -31,7 +31,7 @@ extension SQLiteAuditStore {
     /// A UUID (version 8, RFC 9562) from a SHA-256 of the log id: the same for every record of
     /// one log's migration.
     static func chainMigrationEventID(logID: String) -> String {
-        var bytes = Array(AuditMerkle.leafHash(Array("audittrail chain format 1 migration \(logID)".utf8)).prefix(16))
+        var bytes = Array(AuditMerkle.leafHash(Array("audittrail chain format 1 migration \(logID)".utf8)).bytes.prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let hex = AuditHex.string(bytes)

@@ -32,8 +32,8 @@ enum SQLiteChainMigration {
     /// How far a rewrite got: rows up to `doneSeq` are in format v1.
     struct Progress {
         var doneSeq: Int64
-        var oldHash: [UInt8]
-        var newHash: [UInt8]
+        var oldHash: AuditHash
+        var newHash: AuditHash
         var rewritten: Int64
     }
 
@@ -74,7 +74,15 @@ enum SQLiteChainMigration {
         try writer.run(
             "SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1",
             row: { row in
-                start = AuditChainHead(seq: row.integer(0) ?? 0, hash: row.bytes(1))
+                let seq = row.integer(0) ?? 0
+                guard let hash = row.hash(1) else {
+                    throw AuditTrailError(
+                        .tampered,
+                        "the retention anchor at seq \(seq) holds a hash that is not 32 bytes; it is not migrated",
+                        seq: seq
+                    )
+                }
+                start = AuditChainHead(seq: seq, hash: hash)
             }
         )
         return start
@@ -85,7 +93,10 @@ enum SQLiteChainMigration {
         try writer.run(
             "SELECT done_seq, old_hash, new_hash, rewritten FROM chain_migration",
             row: { row in
-                progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: row.bytes(1), newHash: row.bytes(2), rewritten: row.integer(3) ?? 0)
+                guard let oldHash = row.hash(1), let newHash = row.hash(2) else {
+                    throw AuditTrailError(.tampered, "the chain migration's progress holds a hash that is not 32 bytes")
+                }
+                progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: oldHash, newHash: newHash, rewritten: row.integer(3) ?? 0)
             }
         )
         return progress
@@ -111,7 +122,13 @@ enum SQLiteChainMigration {
                 b.integer(1, seq)
                 b.integer(2, Int64(limit))
             },
-            row: { row in rows.append(AuditStoredEvent(seq: row.integer(0) ?? 0, id: "", canonical: row.bytes(1), hash: row.bytes(2))) }
+            row: { row in
+                let seq = row.integer(0) ?? 0
+                guard let hash = row.hash(2) else {
+                    throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes; the log is not migrated", seq: seq)
+                }
+                rows.append(AuditStoredEvent(seq: seq, id: "", canonical: row.bytes(1), hash: hash))
+            }
         )
         return rows
     }
@@ -165,7 +182,7 @@ enum SQLiteChainMigration {
                 oldHead: AuditChainHead(seq: progress.doneSeq, hash: progress.oldHash),
                 newHead: AuditChainHead(seq: progress.doneSeq, hash: progress.newHash)
             )
-            var hashes: [[UInt8]] = []
+            var hashes: [AuditHash] = []
             hashes.reserveCapacity(page.count)
             for row in page { hashes.append(try rewriter.rewrite(row)) }
             try writer.execute("DROP TRIGGER events_refuse_update")

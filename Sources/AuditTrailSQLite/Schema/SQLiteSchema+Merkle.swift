@@ -51,7 +51,7 @@ extension SQLiteSchema {
         for node in nodes {
             binds.append(.integer(node.id.level))
             binds.append(.integer(Int(node.id.index)))
-            binds.append(.bytes(node.hash))
+            binds.append(.hash(node.hash))
         }
         try await connection.execute(sql, binds)
     }

@@ -48,7 +48,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let fileSync: SQLiteFileSync
     /// The newest committed row as this process last saw it, checked against the database at
     /// the start of every append.
-    let cachedHead: Mutex<AuditChainHead>
+    let cachedHead: Mutex<AuditChainHead?>
     /// The Merkle tree builder at the last committed append (nil until the first one loads it).
     let merkleBuilder = Mutex<AuditMerkleTreeBuilder?>(nil)
     private let closed = Mutex(false)
@@ -56,9 +56,18 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     /// The chain position of the newest row, with its receipt time (for monotonic `received_at`).
     struct SQLiteHead: Sendable, Equatable {
         var seq: Int64
-        var hash: [UInt8]
+        /// Nil when the stored hash is not 32 bytes: the store still opens (so that it can be
+        /// read and verified), but ``chainHead()`` and appends refuse it.
+        var hash: AuditHash?
         var receivedAt: Int64
         static let empty = SQLiteHead(seq: 0, hash: AuditChain.genesis, receivedAt: 0)
+
+        /// The chain position; `code` (`.tampered` for a read, `.storeFailure` for an append)
+        /// when the stored hash is not 32 bytes.
+        func chainHead(_ code: AuditTrailError.Code) throws(AuditTrailError) -> AuditChainHead {
+            guard let hash else { throw AuditTrailError(code, "the chain head's hash is not 32 bytes", seq: seq) }
+            return AuditChainHead(seq: seq, hash: hash)
+        }
     }
 
     private init(
@@ -81,7 +90,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool
         self.fileSync = SQLiteFileSync(paths: [configuration.databasePath, configuration.databasePath + "-wal"])
-        self.cachedHead = Mutex(AuditChainHead(seq: head.seq, hash: head.hash))
+        self.cachedHead = Mutex(head.hash.map { AuditChainHead(seq: head.seq, hash: $0) })
     }
 
     /// Opens (creating if needed) the log in `configuration.directory`, applies migrations and
@@ -189,7 +198,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     static func readHead(_ connection: SQLiteConnection) async throws -> SQLiteHead {
         let rows = try await connection.query("SELECT seq, hash, received_at FROM events ORDER BY seq DESC LIMIT 1")
         guard let row = rows.first, let seq = row.int64("seq"), let received = row.int64("received_at") else { return .empty }
-        return SQLiteHead(seq: seq, hash: row.bytes("hash"), receivedAt: received)
+        return SQLiteHead(seq: seq, hash: row.hash("hash"), receivedAt: received)
     }
 
     static func makeDirectory(_ directory: String) throws {

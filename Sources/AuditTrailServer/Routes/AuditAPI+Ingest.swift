@@ -16,7 +16,7 @@ extension AuditAPI {
         w.object { o in
             o.string("id", result.id)
             o.int("seq", result.seq)
-            o.string("hash", AuditHex.string(result.hash))
+            o.string("hash", result.hash.hex)
             o.time("received_at", result.receivedAt)
         }
         return json(w.bytes, status: result.created ? .created : .ok)

@@ -56,8 +56,8 @@ extension AuditAPI {
             o.int("seq", seq)
             o.int("leaf_index", seq - 1)
             o.int("tree_size", treeSize)
-            o.string("leaf_hash", AuditBase64.encode(leaf))
-            o.array("audit_path") { a in for hash in proof { a.element(AuditBase64.encode(hash)) } }
+            o.string("leaf_hash", leaf.base64)
+            o.array("audit_path") { a in for hash in proof { a.element(hash.base64) } }
         }
         return json(w.bytes)
     }
@@ -79,7 +79,7 @@ extension AuditAPI {
         w.object { o in
             o.int("from", from)
             o.int("to", to)
-            o.array("proof") { a in for hash in proof { a.element(AuditBase64.encode(hash)) } }
+            o.array("proof") { a in for hash in proof { a.element(hash.base64) } }
         }
         return json(w.bytes)
     }

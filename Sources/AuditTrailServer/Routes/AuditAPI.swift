@@ -127,14 +127,7 @@ struct AuditAPI: Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
-        func hex(_ byte: UInt8?) -> UInt8? {
-            switch byte {
-            case let b? where (48...57).contains(b): b - 48
-            case let b? where (65...70).contains(b): b - 55
-            case let b? where (97...102).contains(b): b - 87
-            default: nil
-            }
-        }
+        func hex(_ byte: UInt8?) -> UInt8? { byte.flatMap(AuditHex.value(ofDigit:)) }
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))

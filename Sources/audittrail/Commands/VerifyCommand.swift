@@ -139,7 +139,7 @@ struct VerifyCommand: AsyncParsableCommand {
             print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
         } else {
             let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
-            print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(AuditHex.string(result.head.hash)) (\(rate) events/s)")
+            print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(result.head.hash.hex) (\(rate) events/s)")
             let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))

@@ -35,10 +35,13 @@ struct VerifyState {
         var state = VerifyState()
         for (id, value) in logs {
             guard case .object(let entry) = value, let size = entry["tree_size"]?.int64Value, size >= 0,
-                let root = entry["root_hash"]?.stringValue.flatMap(AuditBase64.decode), root.count == AuditMerkle.hashSize,
-                let frontier = entry["frontier"]?.arrayValue?.map({ $0.stringValue.flatMap(AuditBase64.decode) ?? [] }),
+                let root = entry["root_hash"]?.stringValue.flatMap({ AuditHash(base64: $0) }),
+                let frontierHashes = entry["frontier"]?.arrayValue?.map({ $0.stringValue.flatMap { AuditHash(base64: $0) } }),
                 let verifiedAt = entry["verified_at"]?.stringValue.flatMap(AuditTime.init(rfc3339:))
             else { throw bad("entry \(id) is malformed") }
+            // A frontier hash that is not 32 bytes leaves the frontier unusable (it only names where
+            // a rewritten log first differs), as an empty one is.
+            let frontier = frontierHashes.allSatisfy { $0 != nil } ? frontierHashes.compactMap { $0 } : []
             state.logs[id] = Entry(
                 origin: entry["origin"]?.stringValue ?? "",
                 pinned: AuditPinnedCheckpoint(treeSize: size, rootHash: root, frontier: frontier),
@@ -57,8 +60,8 @@ struct VerifyState {
             logs[id] = .object([
                 "origin": .string(entry.origin),
                 "tree_size": .int(entry.pinned.treeSize),
-                "root_hash": .string(AuditBase64.encode(entry.pinned.rootHash)),
-                "frontier": .array(entry.pinned.frontier.map { .string(AuditBase64.encode($0)) }),
+                "root_hash": .string(entry.pinned.rootHash.base64),
+                "frontier": .array(entry.pinned.frontier.map { .string($0.base64) }),
                 "public_key": entry.publicKey.map(JSONValue.string) ?? .null,
                 "verified_at": .string(entry.verifiedAt.rfc3339),
             ])

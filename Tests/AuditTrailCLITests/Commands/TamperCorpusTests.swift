@@ -72,13 +72,14 @@ struct TamperCorpusTests {
     func rechain(_ directory: String, from seq: Int) async throws {
         try await withConnection(directory) { connection in
             let previous = try await connection.query("SELECT hash FROM events WHERE seq = ?", [.integer(seq - 1)])
-            var hash = Array(try #require(previous.first?.column("hash")?.blob).readableBytesView)
+            let stored = try #require(previous.first?.column("hash")?.blob)
+            var hash = try #require(AuditHash(bytes: stored.readableBytesView))
             for row in try await connection.query("SELECT seq, canonical FROM events WHERE seq >= ? ORDER BY seq", [.integer(seq)]) {
                 let canonical = Array(try #require(row.column("canonical")?.blob).readableBytesView)
                 hash = AuditChain.next(previous: hash, leaf: AuditMerkle.leafHash(canonical))
                 _ = try await connection.query(
                     "UPDATE events SET hash = ? WHERE seq = ?",
-                    [.blob(.init(bytes: hash)), .integer(try #require(row.column("seq")?.integer))]
+                    [.blob(.init(bytes: hash.bytes)), .integer(try #require(row.column("seq")?.integer))]
                 )
             }
         }
@@ -164,7 +165,7 @@ struct TamperCorpusTests {
                     _ = try await connection.query(
                         "INSERT INTO checkpoints (tree_size, root_hash, time, note) VALUES (?, ?, ?, ?)",
                         [
-                            .integer(Int(body.size)), .blob(.init(bytes: body.rootHash)), .integer(Int(body.time?.milliseconds ?? 0)),
+                            .integer(Int(body.size)), .blob(.init(bytes: body.rootHash.bytes)), .integer(Int(body.time?.milliseconds ?? 0)),
                             .text(try body.signedNote(signer: signer)),
                         ]
                     )

@@ -8,7 +8,7 @@ import Testing
 /// refused edits, back-filled by the migration, answering roots and proofs from stored hashes.
 @Suite struct SQLiteStoreMerkleTests {
     /// The leaf hashes of every stored event, recomputed from the stored canonical bytes.
-    func leaves(_ store: SQLiteAuditStore) async throws -> [[UInt8]] {
+    func leaves(_ store: SQLiteAuditStore) async throws -> [AuditHash] {
         try await store.rows(after: 0, limit: 100_000).map { AuditMerkle.leafHash($0.canonical) }
     }
 
@@ -66,7 +66,7 @@ import Testing
         _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 6, seed: 5)))
         #expect(try await store.root(size: 17) == AuditMerkle.root(leafHashes: try await leaves(store)))
         #expect(try await store.logID() == logID)
-        #expect(logID.utf8.count == 32 && logID.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+        #expect(logID.utf8.count == 32 && AuditHex.bytes(hex: logID) != nil && logID == logID.lowercased())
         try await store.close()
     }
 
@@ -122,7 +122,7 @@ import Testing
         try await withTemporaryStore { store, _ in
             let none = try await store.latestCheckpoint()
             #expect(none == nil)
-            let hash = [UInt8](repeating: 7, count: 32)
+            let hash = try #require(AuditHash(bytes: [UInt8](repeating: 7, count: 32)))
             for size in [3, 1, 2] as [Int64] {
                 #expect(try await store.storeCheckpoint(.init(treeSize: size, rootHash: hash, time: .init(milliseconds: size), note: "\(size)\n")))
             }
@@ -130,8 +130,10 @@ import Testing
             #expect(try await store.latestCheckpoint()?.treeSize == 3)
             #expect(try await store.checkpoints(after: 1, limit: 10).map(\.treeSize) == [2, 3])
             #expect(try await store.checkpoints(after: 0, limit: 10).map(\.note) == ["1\n", "2\n", "3\n"])
+            // A root that is not 32 bytes cannot be made; a negative tree size is refused.
+            #expect(AuditHash(bytes: [1]) == nil)
             await #expect(throws: AuditTrailError.self) {
-                _ = try await store.storeCheckpoint(.init(treeSize: 4, rootHash: [1], time: .now(), note: "x\n"))
+                _ = try await store.storeCheckpoint(.init(treeSize: -1, rootHash: hash, time: .now(), note: "x\n"))
             }
         }
     }

@@ -21,6 +21,8 @@ struct SQLiteChainMigrationTests {
         for name in ["audit.sqlite", "audit-index.sqlite", "signing.key"] {
             try FileManager.default.copyItem(atPath: Self.fixture + "/" + name, toPath: directory.path + "/" + name)
         }
+        // Git keeps no 0600 mode, and the store refuses a key file readable by others.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.path + "/signing.key")
         return directory
     }
 
@@ -59,7 +61,7 @@ struct SQLiteChainMigrationTests {
                 seq: row.column("seq")!.integer.map(Int64.init)!,
                 id: "",
                 canonical: Array(row.column("canonical")!.blob!.readableBytesView),
-                hash: Array(row.column("hash")!.blob!.readableBytesView)
+                hash: AuditHash(bytes: row.column("hash")!.blob!.readableBytesView)!
             )
             #expect(verifier.check(stored) == nil)
         }

@@ -76,7 +76,7 @@ import Testing
         #expect(row.column("tags")?.string == #"["billing","prod"]"#)
         #expect(row.column("actor_id")?.string == "u-123")
         if case .blob(let hash)? = row.column("hash") {
-            #expect(Array(hash.readableBytesView) == result.hash)
+            #expect(Array(hash.readableBytesView) == result.hash.bytes)
         } else {
             Issue.record("the hash column is not a blob")
         }

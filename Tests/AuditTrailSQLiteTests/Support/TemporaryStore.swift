@@ -45,14 +45,14 @@ extension TemporaryDirectory {
         let raw = try await rawConnection()
         do {
             let anchor = try await raw.query("SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1")
-            var hash = anchor.first.map { Array($0.column("hash")!.blob!.readableBytesView) } ?? AuditChain.genesis
+            var hash = anchor.first.map { AuditHash(bytes: $0.column("hash")!.blob!.readableBytesView)! } ?? AuditChain.genesis
             let start = anchor.first?.column("seq")?.integer ?? 0
             _ = try await raw.query("DROP TRIGGER events_refuse_update")
             for row in try await raw.query("SELECT seq, canonical FROM events WHERE seq > ? ORDER BY seq", [.integer(start)]) {
                 hash = AuditChain.nextV0(previous: hash, canonical: Array(row.column("canonical")!.blob!.readableBytesView))
                 _ = try await raw.query(
                     "UPDATE events SET hash = ? WHERE seq = ?",
-                    [.blob(.init(bytes: hash)), .integer(row.column("seq")!.integer!)]
+                    [.blob(.init(bytes: hash.bytes)), .integer(row.column("seq")!.integer!)]
                 )
             }
             for statement in [

@@ -21,6 +21,11 @@ import Testing
         try #require(value?.stringValue.flatMap(AuditBase64.decode))
     }
 
+    /// A hash as the routes write it: standard base64 of 32 bytes.
+    func hash(_ value: JSONValue?) throws -> AuditHash {
+        try #require(value?.stringValue.flatMap { AuditHash(base64: $0) })
+    }
+
     @Test func latestCheckpointIsTheSignedTreeHead() async throws {
         try await withServer { server, api in
             let none = try await api.send(.get, "/v1/checkpoints/latest")
@@ -35,7 +40,7 @@ import Testing
             let key = server.api.publicKey
             let checkpoint = try AuditCheckpoint(note: note, verifier: key)
             #expect(checkpoint.size == size)
-            #expect(try bytes(reply.json["root_hash"]) == checkpoint.rootHash)
+            #expect(try hash(reply.json["root_hash"]) == checkpoint.rootHash)
             #expect(try await server.store.root(size: size) == checkpoint.rootHash)
             #expect(reply.json["key_id"]?.stringValue == key.text.split(separator: "+")[1].description)
             #expect(reply.json["key_name"]?.stringValue == key.name)
@@ -52,7 +57,7 @@ import Testing
             try await populate(server, api, count: 21)
             let checkpoint = try await api.send(.get, "/v1/checkpoints/latest")
             let size = try #require(checkpoint.json["tree_size"]?.int64Value)
-            let root = try bytes(checkpoint.json["root_hash"])
+            let root = try hash(checkpoint.json["root_hash"])
             let rows = try await server.store.rows(after: 0, limit: Int(size))
             for seq in [1, 2, 8, 13, size] {
                 let reply = try await api.send(.get, "/v1/proofs/inclusion?seq=\(seq)&tree_size=\(size)")
@@ -61,8 +66,8 @@ import Testing
                 #expect(reply.json["leaf_index"]?.int64Value == seq - 1)
                 #expect(reply.json["tree_size"]?.int64Value == size)
                 let leaf = AuditMerkle.leafHash(rows[Int(seq - 1)].canonical)
-                #expect(try bytes(reply.json["leaf_hash"]) == leaf)
-                let path = try #require(reply.json["audit_path"]?.arrayValue).map { try bytes($0) }
+                #expect(try hash(reply.json["leaf_hash"]) == leaf)
+                let path = try #require(reply.json["audit_path"]?.arrayValue).map { try hash($0) }
                 try AuditMerkle.verifyInclusion(leafHash: leaf, index: seq - 1, size: size, proof: path, root: root)
                 // The proof is for this leaf only.
                 #expect(throws: AuditTrailError.self) {
@@ -77,17 +82,17 @@ import Testing
             try await populate(server, api, count: 6)
             let old = try await api.send(.get, "/v1/checkpoints/latest")
             let oldSize = try #require(old.json["tree_size"]?.int64Value)
-            let oldRoot = try bytes(old.json["root_hash"])
+            let oldRoot = try hash(old.json["root_hash"])
             try await populate(server, api, count: 11)
             let new = try await api.send(.get, "/v1/checkpoints/latest")
             let newSize = try #require(new.json["tree_size"]?.int64Value)
-            let newRoot = try bytes(new.json["root_hash"])
+            let newRoot = try hash(new.json["root_hash"])
             #expect(newSize > oldSize)
             let reply = try await api.send(.get, "/v1/proofs/consistency?from=\(oldSize)&to=\(newSize)")
             #expect(reply.status == .ok, "\(reply.text)")
             #expect(reply.json["from"]?.int64Value == oldSize)
             #expect(reply.json["to"]?.int64Value == newSize)
-            let proof = try #require(reply.json["proof"]?.arrayValue).map { try bytes($0) }
+            let proof = try #require(reply.json["proof"]?.arrayValue).map { try hash($0) }
             try AuditMerkle.verifyConsistency(from: oldSize, to: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
             #expect(throws: AuditTrailError.self) {
                 try AuditMerkle.verifyConsistency(from: oldSize, to: newSize, oldRoot: newRoot, newRoot: newRoot, proof: proof)

@@ -105,14 +105,14 @@ import Testing
 
             let checkpoint = try await api.send(.get, "/v1/checkpoints/latest")
             let size = try #require(checkpoint.json["tree_size"]?.int64Value)
-            let root = try #require(checkpoint.json["root_hash"]?.stringValue.flatMap { AuditBase64.decode($0) })
+            let root = try #require(checkpoint.json["root_hash"]?.stringValue.flatMap { AuditHash(base64: $0) })
             let events = try #require(try await api.send(.get, "/v1/events?order=asc&limit=100").json["events"]?.arrayValue)
             #expect(events.compactMap { $0["seq"]?.int64Value }.min() == 11)
             let last = try #require(try await server.store.rows(after: 10, limit: 1).first)
             #expect(last.seq == 11)
             let proof = try await api.send(.get, "/v1/proofs/inclusion?seq=\(last.seq)&tree_size=\(size)")
             #expect(proof.status == .ok, "\(proof.text)")
-            let path = try #require(proof.json["audit_path"]?.arrayValue).compactMap { $0.stringValue.flatMap { AuditBase64.decode($0) } }
+            let path = try #require(proof.json["audit_path"]?.arrayValue).compactMap { $0.stringValue.flatMap { AuditHash(base64: $0) } }
             try AuditMerkle.verifyInclusion(
                 leafHash: AuditMerkle.leafHash(last.canonical),
                 index: last.seq - 1,

@@ -77,7 +77,10 @@ import Darwin
         var forged = checkpoint
         switch part {
         case "size": forged.size = 4
-        case "root": forged.rootHash[7] ^= 1
+        case "root":
+            var bytes = forged.rootHash.bytes
+            bytes[7] ^= 1
+            forged.rootHash = AuditHash(bytes: bytes)!
         case "time": forged.time = AuditTime(milliseconds: 0)
         case "origin": forged.origin = "evil.example/log"
         default: forged.extensions = ["retention-anchor 1"]
@@ -134,7 +137,7 @@ import Darwin
         #expect(throws: AuditTrailError.self) { try AuditCheckpoint(origin: "", size: 1, rootHash: AuditMerkle.emptyRoot) }
         #expect(throws: AuditTrailError.self) { try AuditCheckpoint(origin: "a\nb", size: 1, rootHash: AuditMerkle.emptyRoot) }
         #expect(throws: AuditTrailError.self) { try AuditCheckpoint(origin: "log", size: -1, rootHash: AuditMerkle.emptyRoot) }
-        #expect(throws: AuditTrailError.self) { try AuditCheckpoint(origin: "log", size: 1, rootHash: [1]) }
+        #expect(AuditHash(bytes: [1]) == nil, "a root that is not 32 bytes cannot be made")
         #expect(throws: AuditTrailError.self) { try AuditCheckpoint(origin: "log", size: 1, rootHash: AuditMerkle.emptyRoot, extensions: [""]) }
         #expect(throws: AuditTrailError.self) { try AuditSigner.generate(name: "has space") }
         #expect(throws: AuditTrailError.self) { try AuditSigner.generate(name: "a+b") }

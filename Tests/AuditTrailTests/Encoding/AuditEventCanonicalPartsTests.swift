@@ -117,7 +117,7 @@ struct AuditEventCanonicalPartsTests {
         #expect(sealed.canonical == event.canonicalBytes)
         #expect(sealed.hash == AuditChain.next(previous: AuditChain.genesis, leaf: AuditMerkle.leafHash(sealed.canonical)))
 
-        let hex = AuditHex.string(sealed.hash)
+        let hex = sealed.hash.hex
         var expected = event
         expected.hash = hex
         #expect(try AuditEvent(canonical: sealed.canonical, hash: hex) == expected)

@@ -99,7 +99,7 @@ struct ExportFixture {
     }
 
     /// The event line of `row` re-chained from `previous`, with its canonical bytes changed by `edit`.
-    static func rechained(_ row: AuditStoredEvent, previous: [UInt8], edit: (String) -> String = { $0 }) -> AuditStoredEvent {
+    static func rechained(_ row: AuditStoredEvent, previous: AuditHash, edit: (String) -> String = { $0 }) -> AuditStoredEvent {
         let canonical = Array(edit(String(decoding: row.canonical, as: UTF8.self)).utf8)
         return AuditStoredEvent(
             seq: row.seq,

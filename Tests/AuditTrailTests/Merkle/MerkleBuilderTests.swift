@@ -8,14 +8,14 @@ import Testing
     /// check how many subtree hashes a root or proof reads at a large size.
     final class CountingSource: AuditMerkleHashSource {
         let reads = Mutex<(calls: Int, nodes: Int)>((0, 0))
-        func hash(level: Int, index: Int64) async throws -> [UInt8] {
+        func hash(level: Int, index: Int64) async throws -> AuditHash {
             reads.withLock {
                 $0.calls += 1
                 $0.nodes += 1
             }
             return AuditMerkle.leafHash(Array("\(level)/\(index)".utf8))
         }
-        func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [[UInt8]] {
+        func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
             reads.withLock {
                 $0.calls += 1
                 $0.nodes += ids.count
@@ -24,7 +24,7 @@ import Testing
         }
     }
 
-    static func leafHashes(_ count: Int) -> [[UInt8]] {
+    static func leafHashes(_ count: Int) -> [AuditHash] {
         (0..<count).map { AuditMerkle.leafHash(Array("event \($0)".utf8)) }
     }
 
@@ -72,7 +72,8 @@ import Testing
 
     @Test func builderRejectsAFrontierThatDoesNotFitTheSize() {
         #expect(throws: AuditTrailError.self) { try AuditMerkleTreeBuilder(size: 3, frontier: [AuditMerkle.emptyRoot]) }
-        #expect(throws: AuditTrailError.self) { try AuditMerkleTreeBuilder(size: 1, frontier: [[1, 2, 3]]) }
+        #expect(throws: AuditTrailError.self) { try AuditMerkleTreeBuilder(size: 1, frontier: []) }
+        #expect(AuditHash(bytes: [1, 2, 3]) == nil, "a frontier hash that is not 32 bytes cannot be made")
         #expect(throws: AuditTrailError.self) { try AuditMerkleTreeBuilder(size: -1, frontier: []) }
     }
 

@@ -107,10 +107,10 @@ import Testing
         return tree
     }
 
-    static func root(_ size: Int64) -> [UInt8] { AuditHex.bytes(hex: roots[Int(size) - 1])! }
+    static func root(_ size: Int64) -> AuditHash { AuditHash(hex: roots[Int(size) - 1])! }
 
     @Test func emptyTreeRootIsSHA256OfNothing() async throws {
-        #expect(AuditHex.string(AuditMerkle.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(AuditMerkle.emptyRoot.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(try await Self.tree.root(size: 0) == AuditMerkle.emptyRoot)
         #expect(AuditMerkleTreeBuilder().root == AuditMerkle.emptyRoot)
     }
@@ -120,42 +120,41 @@ import Testing
         var builder = AuditMerkleTreeBuilder()
         for size in 1...8 {
             builder.append(leafHash: AuditMerkle.leafHash(Self.leaves[size - 1]))
-            #expect(AuditHex.string(try await tree.root(size: Int64(size))) == Self.roots[size - 1], "size \(size)")
-            #expect(AuditHex.string(builder.root) == Self.roots[size - 1], "builder size \(size)")
-            #expect(
-                AuditHex.string(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }))
-                    == Self.roots[size - 1]
-            )
+            #expect(try await tree.root(size: Int64(size)).hex == Self.roots[size - 1], "size \(size)")
+            #expect(builder.root.hex == Self.roots[size - 1], "builder size \(size)")
+            #expect(AuditMerkle.root(leafHashes: Self.leaves[..<size].map { AuditMerkle.leafHash($0) }).hex == Self.roots[size - 1])
         }
     }
 
     @Test(arguments: inclusion)
     func inclusionProofsMatchTheReferenceAndVerify(vector: Vector) async throws {
         let proof = try await Self.tree.inclusionProof(index: vector.a, size: vector.b)
-        #expect(proof.map { AuditHex.string($0) } == vector.proof)
+        #expect(proof.map(\.hex) == vector.proof)
         let leaf = AuditMerkle.leafHash(Self.leaves[Int(vector.a)])
         try AuditMerkle.verifyInclusion(leafHash: leaf, index: vector.a, size: vector.b, proof: proof, root: Self.root(vector.b))
     }
 
     @Test(arguments: inclusion.filter { !$0.proof.isEmpty })
     func corruptedInclusionProofsFail(vector: Vector) throws {
-        let proof = vector.proof.map { AuditHex.bytes(hex: $0)! }
+        let proof = vector.proof.map { AuditHash(hex: $0)! }
         let leaf = AuditMerkle.leafHash(Self.leaves[Int(vector.a)])
         let root = Self.root(vector.b)
-        // The probes of verify_test.go's corruptInclusionProof.
-        var probes: [(index: Int64, size: Int64, leaf: [UInt8], proof: [[UInt8]], root: [UInt8])] = [
+        // The probes of verify_test.go's corruptInclusionProof (its empty hashes cannot be made:
+        // ``AuditHash`` is 32 bytes, so a zero hash stands in for them — still one hash too many).
+        #expect(AuditHash(bytes: []) == nil)
+        var probes: [(index: Int64, size: Int64, leaf: AuditHash, proof: [AuditHash], root: AuditHash)] = [
             (vector.a - 1, vector.b, leaf, proof, root), (vector.a + 1, vector.b, leaf, proof, root),
             (vector.a ^ 2, vector.b, leaf, proof, root), (vector.a, vector.b * 2, leaf, proof, root),
             (vector.a, vector.b / 2, leaf, proof, root),
             (vector.a, vector.b, AuditMerkle.leafHash(Array("WrongLeaf".utf8)), proof, root),
             (vector.a, vector.b, leaf, proof, AuditMerkle.emptyRoot),
-            (vector.a, vector.b, leaf, proof + [[]], root), (vector.a, vector.b, leaf, proof + [root], root),
-            (vector.a, vector.b, leaf, [[]] + proof, root), (vector.a, vector.b, leaf, [root] + proof, root),
+            (vector.a, vector.b, leaf, proof + [.zero], root), (vector.a, vector.b, leaf, proof + [root], root),
+            (vector.a, vector.b, leaf, [.zero] + proof, root), (vector.a, vector.b, leaf, [root] + proof, root),
             (vector.a, vector.b, leaf, Array(proof.dropLast()), root),
         ]
         for i in proof.indices {
             var wrong = proof
-            wrong[i][0] ^= 8
+            wrong[i] = Self.flipping(wrong[i], 8)
             probes.append((vector.a, vector.b, leaf, wrong, root))
         }
         for probe in probes {
@@ -174,7 +173,7 @@ import Testing
     @Test(arguments: consistency)
     func consistencyProofsMatchTheReferenceAndVerify(vector: Vector) async throws {
         let proof = try await Self.tree.consistencyProof(from: vector.a, to: vector.b)
-        #expect(proof.map { AuditHex.string($0) } == vector.proof)
+        #expect(proof.map(\.hex) == vector.proof)
         try AuditMerkle.verifyConsistency(
             from: vector.a,
             to: vector.b,
@@ -186,23 +185,23 @@ import Testing
 
     @Test(arguments: consistency.filter { !$0.proof.isEmpty })
     func corruptedConsistencyProofsFail(vector: Vector) throws {
-        let proof = vector.proof.map { AuditHex.bytes(hex: $0)! }
+        let proof = vector.proof.map { AuditHash(hex: $0)! }
         let (a, b) = (vector.a, vector.b)
         let (r1, r2) = (Self.root(a), Self.root(b))
         let wrongRoot = AuditMerkle.leafHash(Array("WrongRoot".utf8))
-        // The probes of verify_test.go's corruptConsistencyProof.
-        var probes: [(a: Int64, b: Int64, r1: [UInt8], r2: [UInt8], proof: [[UInt8]])] = [
+        // The probes of verify_test.go's corruptConsistencyProof (a zero hash for its empty ones).
+        var probes: [(a: Int64, b: Int64, r1: AuditHash, r2: AuditHash, proof: [AuditHash])] = [
             (a - 1, b, r1, r2, proof), (a + 1, b, r1, r2, proof), (a ^ 2, b, r1, r2, proof),
             (a, b * 2, r1, r2, proof), (a, b / 2, r1, r2, proof),
             (a, b, wrongRoot, r2, proof), (a, b, r1, wrongRoot, proof), (a, b, r2, r1, proof),
-            (a, b, r1, r2, []), (a, b, r1, r2, proof + [[]]), (a, b, r1, r2, proof + [r1]),
-            (a, b, r1, r2, proof + [r2]), (a, b, r1, r2, [[]] + proof), (a, b, r1, r2, [r1] + proof),
+            (a, b, r1, r2, []), (a, b, r1, r2, proof + [.zero]), (a, b, r1, r2, proof + [r1]),
+            (a, b, r1, r2, proof + [r2]), (a, b, r1, r2, [.zero] + proof), (a, b, r1, r2, [r1] + proof),
             (a, b, r1, r2, [r2] + proof), (a, b, r1, r2, [proof[0]] + proof),
             (a, b, r1, r2, Array(proof.dropLast())),
         ]
         for i in proof.indices {
             var wrong = proof
-            wrong[i][0] ^= 16
+            wrong[i] = Self.flipping(wrong[i], 16)
             probes.append((a, b, r1, r2, wrong))
         }
         for probe in probes {
@@ -233,12 +232,19 @@ import Testing
     @Test func singleLeafTreeNeedsTheExactLeafHash() throws {
         let hash = AuditMerkle.leafHash(Array("data".utf8))
         try AuditMerkle.verifyInclusion(leafHash: hash, index: 0, size: 1, proof: [], root: hash)
-        #expect(throws: AuditTrailError.self) { try AuditMerkle.verifyInclusion(leafHash: [], index: 0, size: 1, proof: [], root: hash) }
-        #expect(throws: AuditTrailError.self) { try AuditMerkle.verifyInclusion(leafHash: hash, index: 0, size: 1, proof: [], root: []) }
+        #expect(throws: AuditTrailError.self) { try AuditMerkle.verifyInclusion(leafHash: .zero, index: 0, size: 1, proof: [], root: hash) }
+        #expect(throws: AuditTrailError.self) { try AuditMerkle.verifyInclusion(leafHash: hash, index: 0, size: 1, proof: [], root: .zero) }
         for (index, size) in [(Int64(0), Int64(0)), (1, 0), (2, 1)] {
             #expect(throws: AuditTrailError.self) {
                 try AuditMerkle.verifyInclusion(leafHash: hash, index: index, size: size, proof: [], root: AuditMerkle.emptyRoot)
             }
         }
+    }
+
+    /// `hash` with `bits` flipped in its first byte.
+    static func flipping(_ hash: AuditHash, _ bits: UInt8) -> AuditHash {
+        var bytes = hash.bytes
+        bytes[0] ^= bits
+        return AuditHash(bytes: bytes)!
     }
 }

@@ -5,9 +5,9 @@ import Testing
 /// Seeded random trees: every root, inclusion proof and consistency proof verifies against the
 /// RFC 6962 definition, and any single flipped bit in a leaf, a proof hash or a root fails.
 @Suite struct MerklePropertyTests {
-    static func randomTree(size: Int, generator: inout SeededGenerator) -> (AuditMerkleMemoryTree, [[UInt8]]) {
+    static func randomTree(size: Int, generator: inout SeededGenerator) -> (AuditMerkleMemoryTree, [AuditHash]) {
         var tree = AuditMerkleMemoryTree()
-        var leafHashes: [[UInt8]] = []
+        var leafHashes: [AuditHash] = []
         for _ in 0..<size {
             let data = (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             tree.append(leaf: data)
@@ -16,10 +16,10 @@ import Testing
         return (tree, leafHashes)
     }
 
-    static func flipped(_ hash: [UInt8], bit: Int) -> [UInt8] {
-        var copy = hash
+    static func flipped(_ hash: AuditHash, bit: Int) -> AuditHash {
+        var copy = hash.bytes
         copy[bit / 8] ^= UInt8(1) << (bit % 8)
-        return copy
+        return AuditHash(bytes: copy)!
     }
 
     @Test(arguments: [UInt64(1), 2, 3])
@@ -42,7 +42,7 @@ import Testing
         var generator = SeededGenerator(seed: seed)
         let size = Int.random(in: 1...70, using: &generator)
         let (tree, _) = Self.randomTree(size: size, generator: &generator)
-        var roots: [[UInt8]] = []
+        var roots: [AuditHash] = []
         for n in 0...size { roots.append(try await tree.root(size: Int64(n))) }
         for to in 0...size {
             for from in 0...to {
@@ -61,7 +61,7 @@ import Testing
         let index = Int.random(in: 0..<n, using: &generator)
         let root = try await tree.root(size: Int64(n))
         let proof = try await tree.inclusionProof(index: Int64(index), size: Int64(n))
-        func fails(leaf: [UInt8], proof: [[UInt8]], root: [UInt8]) -> Bool {
+        func fails(leaf: AuditHash, proof: [AuditHash], root: AuditHash) -> Bool {
             (try? AuditMerkle.verifyInclusion(leafHash: leaf, index: Int64(index), size: Int64(n), proof: proof, root: root)) == nil
         }
         #expect(!fails(leaf: leaves[index], proof: proof, root: root))
@@ -86,7 +86,7 @@ import Testing
         let oldRoot = try await tree.root(size: from)
         let newRoot = try await tree.root(size: to)
         let proof = try await tree.consistencyProof(from: from, to: to)
-        func fails(_ old: [UInt8], _ new: [UInt8], _ proof: [[UInt8]]) -> Bool {
+        func fails(_ old: AuditHash, _ new: AuditHash, _ proof: [AuditHash]) -> Bool {
             (try? AuditMerkle.verifyConsistency(from: from, to: to, oldRoot: old, newRoot: new, proof: proof)) == nil
         }
         #expect(!fails(oldRoot, newRoot, proof))

@@ -43,18 +43,19 @@ struct AuditChainTests {
     func chainsWithSHA256() {
         let bytes = Array(#"{"a":1}"#.utf8)
         let leaf = Array(SHA256.hash(data: [0] + bytes))
-        #expect(AuditMerkle.leafHash(bytes) == leaf)
-        let first = AuditChain.next(previous: AuditChain.genesis, leaf: leaf)
-        #expect(first == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + leaf)))
-        #expect(AuditChain.next(previous: first, leaf: leaf) == Array(SHA256.hash(data: first + leaf)))
-        #expect(AuditChain.genesis == [UInt8](repeating: 0, count: 32))
+        #expect(AuditMerkle.leafHash(bytes).bytes == leaf)
+        let first = AuditChain.next(previous: AuditChain.genesis, leaf: AuditMerkle.leafHash(bytes))
+        #expect(first.bytes == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + leaf)))
+        #expect(AuditChain.next(previous: first, leaf: AuditMerkle.leafHash(bytes)).bytes == Array(SHA256.hash(data: first.bytes + leaf)))
+        #expect(AuditChain.genesis.bytes == [UInt8](repeating: 0, count: 32))
     }
 
     @Test("format 0, still read for migration and old exports, chained the canonical bytes themselves")
     func formatZeroChainsCanonicalBytes() throws {
         let bytes = Array(#"{"a":1}"#.utf8)
         #expect(
-            AuditChain.nextV0(previous: AuditChain.genesis, canonical: bytes) == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes))
+            AuditChain.nextV0(previous: AuditChain.genesis, canonical: bytes).bytes
+                == Array(SHA256.hash(data: [UInt8](repeating: 0, count: 32) + bytes))
         )
         // A verifier told the format checks rows of that format, and refuses the other.
         let rows = try Self.makeRows(3)
@@ -122,7 +123,9 @@ struct AuditChainTests {
     @Test("an edited stored hash is reported at that seq")
     func editedHash() throws {
         var rows = try Self.makeRows(5)
-        rows[4].hash[0] ^= 0xFF
+        var hash = rows[4].hash.bytes
+        hash[0] ^= 0xFF
+        rows[4].hash = AuditHash(bytes: hash)!
         #expect(Self.firstProblem(rows) == "5 edited")
     }
 
@@ -169,7 +172,7 @@ struct AuditChainTests {
     func problemDescription() {
         let problem = AuditChainVerifier.Problem(seq: 9, kind: .missing, detail: "rows 9…9 are absent")
         #expect(problem.description == "seq 9: missing: rows 9…9 are absent")
-        #expect(AuditVerification(checked: 8, head: .init(seq: 8, hash: []), problem: problem).ok == false)
-        #expect(AuditVerification(checked: 8, head: .init(seq: 8, hash: []), problem: nil).ok)
+        #expect(AuditVerification(checked: 8, head: .init(seq: 8, hash: .zero), problem: problem).ok == false)
+        #expect(AuditVerification(checked: 8, head: .init(seq: 8, hash: .zero), problem: nil).ok)
     }
 }

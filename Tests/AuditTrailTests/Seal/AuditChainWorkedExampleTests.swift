@@ -68,8 +68,8 @@ struct AuditChainWorkedExampleTests {
         try #require(rows.count == 3)
         for (row, expected) in zip(rows, Self.expected) {
             #expect(String(decoding: row.canonical, as: UTF8.self) == expected.canonical)
-            #expect(AuditHex.string(row.leafHash) == expected.leaf)
-            #expect(AuditHex.string(row.hash) == expected.hash)
+            #expect(row.leafHash.hex == expected.leaf)
+            #expect(row.hash.hex == expected.hash)
         }
         // leaf(n) = SHA-256(0x00 ‖ canonical(n)), hash(n) = SHA-256(hash(n-1) ‖ leaf(n)), hash(0) = 32 zero bytes.
         var previous = AuditChain.genesis
@@ -83,7 +83,7 @@ struct AuditChainWorkedExampleTests {
     @Test func theTreeOfTheExampleHasTheDocumentedRoot() throws {
         let rows = try Self.sealed()
         #expect(
-            AuditHex.string(AuditMerkle.root(leafHashes: rows.map(\.leafHash))) == "ef4c4f1e79f4a54f25f8701ffaf5e66bbd7da3b1b3ee30f053efb6be738eacf0"
+            AuditMerkle.root(leafHashes: rows.map(\.leafHash)).hex == "ef4c4f1e79f4a54f25f8701ffaf5e66bbd7da3b1b3ee30f053efb6be738eacf0"
         )
     }
 }
