@@ -13,6 +13,31 @@ extension SQLiteRawConnection {
         return head
     }
 
+    /// Up to `limit` rows with seq greater than `afterSeq`, in seq order, exactly as stored — the
+    /// one row reader of ``SQLiteAuditStore/rows(after:limit:)`` and the chain-format migration.
+    /// - Throws: `.tampered` for a row without its seq or id, or with a hash that is not 32 bytes.
+    func rows(after afterSeq: Int64, limit: Int) throws -> [AuditStoredEvent] {
+        var events: [AuditStoredEvent] = []
+        events.reserveCapacity(min(limit, 10_000))
+        try run(
+            "SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            bind: { b in
+                b.integer(1, afterSeq)
+                b.integer(2, Int64(limit))
+            },
+            row: { row in
+                guard let seq = row.integer(0), let id = row.text(1) else {
+                    throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
+                }
+                guard let hash = row.hash(3) else {
+                    throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
+                }
+                events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: hash))
+            }
+        )
+        return events
+    }
+
     /// Results (`created == false`) for the given ids that are already stored.
     func storedResults(ids: some Sequence<String>) throws -> [String: AuditAppendResult] {
         var found: [String: AuditAppendResult] = [:]

@@ -44,27 +44,7 @@ extension SQLiteAuditStore {
     /// Up to `limit` rows with seq greater than `afterSeq`, in seq order, exactly as stored.
     public func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
         guard limit > 0 else { return [] }
-        return try await scan("rows") { scanner in
-            var events: [AuditStoredEvent] = []
-            events.reserveCapacity(min(limit, 10_000))
-            try scanner.run(
-                "SELECT seq, id, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                bind: { b in
-                    b.integer(1, afterSeq)
-                    b.integer(2, Int64(limit))
-                },
-                row: { row in
-                    guard let seq = row.integer(0), let id = row.text(1) else {
-                        throw AuditTrailError(.tampered, "a stored event lacks its seq or id")
-                    }
-                    guard let hash = row.hash(3) else {
-                        throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
-                    }
-                    events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: hash))
-                }
-            )
-            return events
-        }
+        return try await scan("rows") { try $0.rows(after: afterSeq, limit: limit) }
     }
 
     /// Where the chain starts: the newest retention anchor, or seq 0 and ``AuditChain/genesis``.

@@ -113,26 +113,6 @@ enum SQLiteChainMigration {
         return finished
     }
 
-    /// Up to `limit` rows after `seq`, in seq order.
-    static func rows(_ writer: SQLiteRawConnection, after seq: Int64, limit: Int) throws -> [AuditStoredEvent] {
-        var rows: [AuditStoredEvent] = []
-        try writer.run(
-            "SELECT seq, canonical, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-            bind: { b in
-                b.integer(1, seq)
-                b.integer(2, Int64(limit))
-            },
-            row: { row in
-                let seq = row.integer(0) ?? 0
-                guard let hash = row.hash(2) else {
-                    throw AuditTrailError(.tampered, "the stored chain hash of seq \(seq) is not 32 bytes; the log is not migrated", seq: seq)
-                }
-                rows.append(AuditStoredEvent(seq: seq, id: "", canonical: row.bytes(1), hash: hash))
-            }
-        )
-        return rows
-    }
-
     /// Verifies every row before anything is rewritten: rows a resumed rewrite already did in v1
     /// from the chain start, the rest in format 0 from where it stopped.
     static func verify(_ writer: SQLiteRawConnection, start: AuditChainHead, progress: Progress?) throws {
@@ -145,7 +125,7 @@ enum SQLiteChainMigration {
         )
         var after = start.seq
         while true {
-            let page = try rows(writer, after: after, limit: rowsPerTransaction)
+            let page = try writer.rows(after: after, limit: rowsPerTransaction)
             guard let last = page.last?.seq else { return }
             for row in page {
                 if row.seq <= done {
@@ -171,7 +151,7 @@ enum SQLiteChainMigration {
             // Another process may have finished (or advanced) the rewrite meanwhile.
             if try format(writer) == AuditChain.Format.v1.rawValue { return true }
             let progress = try progress(writer) ?? Progress(doneSeq: start.seq, oldHash: start.hash, newHash: start.hash, rewritten: 0)
-            let page = try rows(writer, after: progress.doneSeq, limit: limit)
+            let page = try writer.rows(after: progress.doneSeq, limit: limit)
             guard let last = page.last else {
                 try writer.execute("INSERT INTO log_info (name, value) VALUES ('chain_format', '1')")
                 try writer.execute("UPDATE chain_migration SET finished = 1")
