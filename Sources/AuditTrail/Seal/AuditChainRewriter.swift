@@ -33,7 +33,7 @@ package struct AuditChainRewriter: Sendable {
             throw AuditTrailError(
                 .tampered,
                 "the log does not verify in \(old.format) at seq \(problem.seq) (\(problem.kind.rawValue): \(problem.detail)); "
-                    + "it is not migrated — run `audittrail verify` on it and restore the data directory from a backup",
+                    + "it is not migrated and nothing in it was changed: restore the data directory from a backup (the release that wrote it reports every problem with its `audittrail verify`)",
                 seq: problem.seq
             )
         }

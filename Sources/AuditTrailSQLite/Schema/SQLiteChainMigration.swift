@@ -5,9 +5,10 @@ import Logging
 /// format v1 (`hash(n) = SHA-256(hash(n-1) ‖ leaf(n))`, ``AuditChain``) when it is opened, on the
 /// append connection, before anything is appended:
 ///
-/// 1. the whole log is verified in its format first (with ``AuditChainRewriter``, which also
-///    verifies every row again as it rewrites it): a log that does not verify is refused with its
-///    first bad seq and left untouched;
+/// 1. the whole log is verified in its format first, before the schema migrations
+///    (``verifyBeforeSchemaMigration(_:)``; ``AuditChainRewriter`` verifies every row again as it
+///    rewrites it): a log that does not verify is refused with its first bad seq and left
+///    untouched, its schema included;
 /// 2. the `hash` column is rewritten in transactions of at most ``rowsPerTransaction`` rows, each
 ///    recording how far it got (and both chains' hashes there) in `chain_migration`, so a crash
 ///    resumes where it stopped; the database's refusal of `UPDATE` on events is lifted inside
@@ -44,12 +45,40 @@ enum SQLiteChainMigration {
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END
         """
 
+    /// The schema version that records the chain format (migration 5): a store below it holds
+    /// chain format 0.
+    static let schemaVersionOfFormatOne = 5
+
+    /// Before any schema migration of an existing store: when it predates chain format v1 (schema
+    /// version below ``schemaVersionOfFormatOne``) and holds events, verifies its whole chain in
+    /// format 0, so that a store that does not verify is refused before anything in it changes —
+    /// not even its schema, and the release that wrote it can still open it.
+    /// - Returns: whether it verified such a store (``run(_:logger:verified:rowsPerTransaction:)``
+    ///   then need not verify it again).
+    static func verifyBeforeSchemaMigration(_ writer: SQLiteRawConnection) throws -> Bool {
+        guard try hasTable(writer, "schema_version") else { return false }
+        var version = 0
+        try writer.run("SELECT version FROM schema_version", row: { row in version = Int(row.integer(0) ?? 0) })
+        guard version < schemaVersionOfFormatOne else { return false }
+        var hasEvents = false
+        try writer.run("SELECT 1 FROM events LIMIT 1", row: { _ in hasEvents = true })
+        guard hasEvents else { return false }
+        try verify(writer, start: try chainStart(writer), progress: nil)
+        return true
+    }
+
     /// Re-chains the store if it is of format 0; returns a finished migration that still needs its
-    /// event, or nil.
-    static func run(_ writer: SQLiteRawConnection, logger: Logger, rowsPerTransaction: Int = rowsPerTransaction) throws -> Finished? {
+    /// event, or nil. `verified`: the whole chain was verified by
+    /// ``verifyBeforeSchemaMigration(_:)`` in this open.
+    static func run(
+        _ writer: SQLiteRawConnection,
+        logger: Logger,
+        verified: Bool = false,
+        rowsPerTransaction: Int = rowsPerTransaction
+    ) throws -> Finished? {
         if try format(writer) == AuditChain.Format.v1.rawValue { return try finished(writer) }
         let start = try chainStart(writer)
-        try verify(writer, start: start, progress: try progress(writer))
+        if !verified { try verify(writer, start: start, progress: try progress(writer)) }
         logger.notice(
             "audit store: re-chaining to chain format 1",
             metadata: ["audit.chain.format.from": "0", "audit.chain.format.to": "1"]
@@ -68,9 +97,21 @@ enum SQLiteChainMigration {
         return format
     }
 
-    /// Where the chain starts: the newest retention anchor, or seq 0 and the genesis hash.
+    static func hasTable(_ writer: SQLiteRawConnection, _ name: String) throws -> Bool {
+        var found = false
+        try writer.run(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            bind: { $0.text(1, name) },
+            row: { _ in found = true }
+        )
+        return found
+    }
+
+    /// Where the chain starts: the newest retention anchor (schema version 4 on), or seq 0 and the
+    /// genesis hash.
     static func chainStart(_ writer: SQLiteRawConnection) throws -> AuditChainHead {
         var start = AuditChainHead(seq: 0, hash: AuditChain.genesis)
+        guard try hasTable(writer, "retention_anchors") else { return start }
         try writer.run(
             "SELECT seq, hash FROM retention_anchors ORDER BY seq DESC LIMIT 1",
             row: { row in

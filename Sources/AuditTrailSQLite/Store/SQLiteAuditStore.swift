@@ -115,6 +115,10 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             // Creates the file (`pageSize` pages, WAL) and migrates it; appends then use their own handle.
             let setup = try await connect(path, writerPool, logger, configuration, cacheKiB: 1024)
             opened.append(setup)
+            let writer = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
+            eventWriter = writer
+            // A store of chain format 0 is verified before its schema changes (and refused if it fails).
+            let verified = try await writer.perform { try SQLiteChainMigration.verifyBeforeSchemaMigration($0) }
             try await SQLiteSchema.migrate(setup, logger: logger)
             for _ in 0..<max(1, configuration.readerCount) {
                 let reader = try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
@@ -126,9 +130,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             try await lowerPriority(of: maintenancePool, to: configuration.maintenanceNice, logger: logger)
             opened.removeFirst()
             try await setup.closeToCompletion()
-            let writer = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: writerPool)
-            eventWriter = writer
-            let migrated = try await writer.perform { try SQLiteChainMigration.run($0, logger: logger) }
+            let migrated = try await writer.perform { try SQLiteChainMigration.run($0, logger: logger, verified: verified) }
             let head = try await writer.perform { try $0.readHead() }
             try await prepareIndex(opened[0], head: head, logger: logger)
             for _ in 0..<Self.scannerCount {

@@ -128,6 +128,9 @@ struct SQLiteChainMigrationTests {
         #expect(error?.code == .tampered)
         #expect(error?.seq == seq)
         #expect(try await storedHashes(directory) == before, "nothing is re-chained")
+        // Not even the schema changed: the release that wrote the store can still open it.
+        #expect(try await query(directory, "SELECT version FROM schema_version").first?.column("version")?.integer == 4)
+        #expect(try await query(directory, "SELECT name FROM sqlite_master WHERE name = 'chain_migration'").isEmpty)
         #expect(try await query(directory, "SELECT value FROM log_info WHERE name = 'chain_format'").isEmpty)
     }
 
