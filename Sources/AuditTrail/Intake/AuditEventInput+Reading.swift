@@ -1,0 +1,255 @@
+extension AuditEventInput {
+    /// Reads an input event from JSON bytes, checking JSON types and rejecting unknown fields.
+    /// Every problem is collected, so one 400 names every bad field. The bytes are read once, in
+    /// place: only `metadata`, `changes` and `request.headers` become ``JSONValue`` trees.
+    ///
+    /// - Parameter prefix: prepended to field names in errors (`"[3]."` for the fourth event of a batch).
+    public init(jsonBytes bytes: some Collection<UInt8>, fieldPrefix prefix: String = "") throws(AuditTrailError) {
+        self = try Self.read(jsonBytes: bytes, fieldPrefix: prefix).get()
+    }
+
+    /// Reads one event like ``init(jsonBytes:fieldPrefix:)``, but keeps a JSON syntax error (thrown)
+    /// apart from field errors (the failure), for callers that report them differently.
+    public static func read(
+        jsonBytes bytes: some Collection<UInt8>,
+        fieldPrefix prefix: String = ""
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+            try Self.read(&parser, depth: 0, fieldPrefix: prefix)
+        }
+    }
+
+    /// Reads an input event from an already parsed JSON value (same rules as ``init(jsonBytes:fieldPrefix:)``).
+    public init(json: JSONValue, fieldPrefix prefix: String = "") throws(AuditTrailError) {
+        try self.init(jsonBytes: CanonicalJSON.encode(json), fieldPrefix: prefix)
+    }
+
+    /// Reads every event of a JSON array in one pass, handing each to `body` with its index as soon
+    /// as it is read: the event, or the field errors that name it (`[3].actor.ip`). A JSON syntax
+    /// error anywhere, a body that is not an array, or more than `maxCount` events throws.
+    public static func readArray(
+        jsonBytes bytes: some Collection<UInt8>,
+        maxCount: Int,
+        _ body: (Int, Result<AuditEventInput, AuditTrailError>) -> Void
+    ) throws(AuditTrailError) {
+        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+            guard parser.peek == UInt8(ascii: "[") else {
+                _ = try parser.parseValue(depth: 0)
+                throw AuditTrailError.invalid("body", "must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)")
+            }
+            try parser.elements(depth: 0) { (parser: inout JSONParser.Parser, index: Int) throws(AuditTrailError) in
+                guard index < maxCount else { throw tooManyEvents(maxCount) }
+                body(index, try read(&parser, depth: 1, fieldPrefix: "[\(index)]."))
+            }
+        }
+    }
+
+    /// The error for a batch of more than `maxCount` events (413).
+    public static func tooManyEvents(_ maxCount: Int) -> AuditTrailError {
+        AuditTrailError(
+            .tooLarge,
+            "body: more than \(maxCount) events",
+            fieldErrors: [.init(field: "body", message: "must hold at most \(maxCount) events")]
+        )
+    }
+
+    /// What a stored event's canonical bytes add to an input event.
+    struct StoredFields {
+        var seq: Int64?
+        var receivedAt: AuditTime?
+        var redacted: [String] = []
+    }
+
+    /// Reads one event starting at the parser's position. A JSON syntax error throws; field errors
+    /// come back as the failure (the value was read to its end either way). With `stored`, the
+    /// fields the log sets are read into it instead of being refused.
+    static func read(
+        _ parser: inout JSONParser.Parser,
+        depth: Int,
+        fieldPrefix prefix: String
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        var stored: StoredFields?
+        return try read(&parser, depth: depth, fieldPrefix: prefix, stored: &stored)
+    }
+
+    static func read(
+        _ parser: inout JSONParser.Parser,
+        depth: Int,
+        fieldPrefix prefix: String,
+        stored: inout StoredFields?
+    ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
+        guard parser.peek == UInt8(ascii: "{") else {
+            _ = try parser.parseValue(depth: depth)
+            return .failure(AuditTrailError.invalid(prefix.isEmpty ? "body" : String(prefix.dropLast()), "must be a JSON object"))
+        }
+        var r = FieldReader(prefix: prefix)
+        var input = AuditEventInput(action: "")
+        var sawAction = false
+        var actionIsNull = false
+        let inner = depth + 1
+        try parser.members(depth: depth) { (p: inout JSONParser.Parser, key: String) throws(AuditTrailError) in
+            switch key {
+            case "action":
+                sawAction = true
+                actionIsNull = p.peek == UInt8(ascii: "n")
+                input.action = try p.string(&r, key, depth: inner) ?? ""
+            case "id": input.id = try p.string(&r, key, depth: inner)
+            case "time":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let time = AuditTime(rfc3339: text) {
+                        input.time = time
+                    } else {
+                        r.fail(key, "must be an RFC 3339 time such as 2026-11-22T08:00:00.123Z")
+                    }
+                }
+            case "category": input.category = try p.string(&r, key, depth: inner)
+            case "severity":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let parsed = AuditSeverity(rawValue: text) {
+                        input.severity = parsed
+                    } else {
+                        r.fail(key, "must be one of debug, info, warning, error, critical")
+                    }
+                }
+            case "outcome":
+                if let text = try p.string(&r, key, depth: inner) {
+                    if let parsed = AuditOutcome(rawValue: text) {
+                        input.outcome = parsed
+                    } else {
+                        r.fail(key, "must be one of success, failure, denied")
+                    }
+                }
+            case "description": input.description = try p.string(&r, key, depth: inner)
+            case "comment": input.comment = try p.string(&r, key, depth: inner)
+            case "actor":
+                var actor = AuditEvent.Actor()
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "id": actor.id = try p.string(&sub, name, depth: inner + 1)
+                            case "name": actor.name = try p.string(&sub, name, depth: inner + 1)
+                            case "type": actor.type = try p.string(&sub, name, depth: inner + 1)
+                            case "ip": actor.ip = try p.string(&sub, name, depth: inner + 1)
+                            case "user_agent": actor.userAgent = try p.string(&sub, name, depth: inner + 1)
+                            case "session_id": actor.sessionID = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
+                input.actor = actor
+            case "resource":
+                var resource = AuditEvent.Resource()
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "type": resource.type = try p.string(&sub, name, depth: inner + 1)
+                            case "id": resource.id = try p.string(&sub, name, depth: inner + 1)
+                            case "name": resource.name = try p.string(&sub, name, depth: inner + 1)
+                            case "namespace": resource.namespace = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
+                input.resource = resource
+            case "changes":
+                var changes = AuditEvent.Changes()
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "before": changes.before = try p.parseValue(depth: inner + 1)
+                            case "after": changes.after = try p.parseValue(depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
+                input.changes = changes
+            case "files": input.files = try p.stringArray(&r, key, depth: inner)
+            case "request":
+                var request = AuditEvent.Request()
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "method": request.method = try p.string(&sub, name, depth: inner + 1)
+                            case "path": request.path = try p.string(&sub, name, depth: inner + 1)
+                            case "correlation_id": request.correlationID = try p.string(&sub, name, depth: inner + 1)
+                            case "status": request.status = sub.integer(try p.parseValue(depth: inner + 1), name).map { Int(clamping: $0) }
+                            case "duration_ms": request.durationMS = sub.number(try p.parseValue(depth: inner + 1), name)
+                            case "headers": request.headers = sub.object(try p.parseValue(depth: inner + 1), name)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
+                input.request = request
+            case "risk_score": input.riskScore = r.integer(try p.parseValue(depth: inner), key).map { Int(clamping: $0) }
+            case "location":
+                var location = AuditEvent.Location()
+                guard
+                    try p.object(
+                        &r,
+                        key,
+                        depth: inner,
+                        { (p: inout JSONParser.Parser, sub: inout FieldReader, name: String) throws(AuditTrailError) in
+                            switch name {
+                            case "country": location.country = try p.string(&sub, name, depth: inner + 1)
+                            case "region": location.region = try p.string(&sub, name, depth: inner + 1)
+                            case "city": location.city = try p.string(&sub, name, depth: inner + 1)
+                            default: try p.unknown(&sub, name, depth: inner + 1)
+                            }
+                        }
+                    )
+                else { return }
+                input.location = location
+            case "tags": input.tags = try p.stringArray(&r, key, depth: inner)
+            case "compliance": input.compliance = try p.stringArray(&r, key, depth: inner)
+            case "metadata":
+                let value = try p.parseValue(depth: inner)
+                switch value {
+                case .null: break
+                case .object: input.metadata = value
+                default: r.fail(key, "must be a JSON object")
+                }
+            case "seq" where stored != nil: stored?.seq = try p.parseValue(depth: inner).int64Value
+            case "received_at" where stored != nil:
+                stored?.receivedAt = try p.parseValue(depth: inner).stringValue.flatMap(AuditTime.init(rfc3339:))
+            case "redacted" where stored != nil: stored?.redacted = try p.stringArray(&r, key, depth: inner)
+            case "hash" where stored != nil: _ = try p.parseValue(depth: inner)
+            case "seq", "received_at", "hash", "redacted":
+                r.fail(key, "is set by the log, not by the producer")
+                _ = try p.parseValue(depth: inner)
+            default: try p.unknown(&r, key, depth: inner)
+            }
+        }
+        if !sawAction || (input.action.isEmpty && actionIsNull) { r.fail("action", "is required") }
+        r.sortErrors(order: Self.fieldOrder)
+        do throws(AuditTrailError) { try r.throwIfFailed() } catch { return .failure(error) }
+        return .success(input)
+    }
+
+    /// The order errors are reported in: unknown fields first (by name), then the fields as the API lists them.
+    static let fieldOrder: [String: Int] = Dictionary(
+        uniqueKeysWithValues: [
+            "action", "id", "time", "category", "severity", "outcome", "description", "comment", "actor", "resource",
+            "changes", "files", "request", "risk_score", "location", "tags", "compliance", "metadata",
+        ].enumerated().map { ($1, $0 + 1) }
+    )
+}
