@@ -2,7 +2,9 @@
 /// stored, and reports the JSON paths it replaced.
 ///
 /// A key is secret when, lower-cased and stripped of `_`, `-` and `.`, it contains one of
-/// ``Configuration/containing`` or equals one of ``Configuration/exact``.
+/// ``Configuration/containing`` or equals one of ``Configuration/exact``. A string value that is a
+/// URL with a password in its user information (`postgres://bob:pw@db/x`, a connection string)
+/// keeps everything but the password: `postgres://bob:[REDACTED]@db/x`.
 ///
 /// ```swift
 /// var paths: [String] = []
@@ -88,9 +90,40 @@ public struct AuditRedactor: Sendable {
             return false
         case .array(let array):
             return array.contains { containsSecret($0) }
+        case .string(let text):
+            return Self.urlPasswordRange(in: text) != nil
         default:
             return false
         }
+    }
+
+    /// The password of a URL's user information (`scheme://user:password@host…`), or nil: the
+    /// scheme is a letter then letters, digits, `+`, `-` or `.`; the user information is what comes
+    /// before the last `@` of the authority (which ends at `/`, `?`, `#` or the end).
+    static func urlPasswordRange(in text: String) -> Range<String.Index>? {
+        let utf8 = text.utf8
+        // Most strings hold no `@`: one pass, no allocation.
+        guard utf8.contains(UInt8(ascii: "@")), let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let scheme = utf8[..<colon]
+        guard let first = scheme.first, (65...90).contains(first) || (97...122).contains(first),
+            scheme.allSatisfy({ byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == UInt8(ascii: "+")
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            })
+        else { return nil }
+        let afterColon = utf8.index(after: colon)
+        guard utf8[afterColon...].starts(with: "//".utf8) else { return nil }
+        let authorityStart = utf8.index(afterColon, offsetBy: 2)
+        let authorityEnd =
+            utf8[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? utf8.endIndex
+        let authority = utf8[authorityStart..<authorityEnd]
+        guard let at = authority.lastIndex(of: UInt8(ascii: "@")),
+            let separator = authority[..<at].firstIndex(of: UInt8(ascii: ":"))
+        else { return nil }
+        let password = utf8.index(after: separator)..<at
+        guard !password.isEmpty, text[password] != marker else { return nil }
+        return password
     }
 
     /// Returns `value` with secret keys' values replaced; appends each replaced path to `paths`.
@@ -113,6 +146,10 @@ public struct AuditRedactor: Sendable {
             return .object(copy)
         case .array(let array):
             return .array(array.enumerated().map { redact($1, at: "\(path)[\($0)]", paths: &paths) })
+        case .string(let text):
+            guard let password = Self.urlPasswordRange(in: text) else { return value }
+            paths.append(path)
+            return .string(String(text[..<password.lowerBound]) + Self.marker + String(text[password.upperBound...]))
         default:
             return value
         }

@@ -59,6 +59,42 @@ struct AuditRedactorTests {
         )
     }
 
+    @Test(
+        "a URL's password is redacted wherever the URL stands, the rest of it kept",
+        arguments: [
+            ("postgres://bob:pw@db/x", "postgres://bob:[REDACTED]@db/x"),
+            ("mysql+pymysql://app:s3cr%40t@10.0.0.5:3306/main?ssl=true", "mysql+pymysql://app:[REDACTED]@10.0.0.5:3306/main?ssl=true"),
+            ("https://user:p:w@host", "https://user:[REDACTED]@host"),
+            ("redis://:onlypass@cache:6379", "redis://:[REDACTED]@cache:6379"),
+            ("amqp://a:b@c@broker/vh", "amqp://a:[REDACTED]@broker/vh"),
+        ]
+    )
+    func urlPasswords(text: String, expected: String) {
+        var paths: [String] = []
+        let value: JSONValue = ["db_url": .string(text), "list": [.string(text)], "note": "ok"]
+        let clean = redactor.redact(value, at: "metadata", paths: &paths)
+        #expect(clean["db_url"] == .string(expected))
+        #expect(clean["list"]?.arrayValue?.first == .string(expected))
+        #expect(clean["note"] == "ok")
+        #expect(paths == ["metadata.db_url", "metadata.list[0]"])
+        // Redacting again changes nothing.
+        var again: [String] = []
+        #expect(redactor.redact(clean, at: "metadata", paths: &again) == clean && again.isEmpty)
+    }
+
+    @Test(
+        "strings that are not URLs with a password pass through",
+        arguments: [
+            "postgres://bob@db/x", "alice@example.com", "https://host/path?x=a:b@c", "https://host/p@th", "a:b@c",
+            "1ab://u:p@h", "mailto:bob:x@example.com", "https://user:@host",
+        ]
+    )
+    func notURLPasswords(text: String) {
+        var paths: [String] = []
+        #expect(redactor.redact(["v": .string(text)], at: "metadata", paths: &paths) == ["v": .string(text)])
+        #expect(paths.isEmpty)
+    }
+
     @Test("values that are not objects or arrays pass through")
     func scalarsPassThrough() {
         var paths: [String] = []
