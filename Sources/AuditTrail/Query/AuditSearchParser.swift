@@ -95,6 +95,11 @@ public enum AuditSearchParser {
                     j = next
                 } else {
                     while j < s.count, s[j] != " ", s[j] != "\t", s[j] != "\n", s[j] != ")" {
+                        // `action:(a OR b)` is not grouping, and `action:(` a typo: refuse both
+                        // rather than search for a value that holds a parenthesis.
+                        guard s[j] != "(" else {
+                            throw error("'(' in the value of '\(word):': group whole terms, as (\(word):a OR \(word):b), or quote the value", j + 1)
+                        }
                         value.unicodeScalars.append(s[j])
                         j += 1
                     }
