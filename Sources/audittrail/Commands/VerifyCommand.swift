@@ -138,8 +138,10 @@ struct VerifyCommand: AsyncParsableCommand {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
             print("\(result.checked) events and \(result.checkpointsChecked) checkpoints verified before it.")
         } else {
-            let rate = elapsedSeconds > 0 ? Int(Double(result.checked) / elapsedSeconds) : 0
-            print("OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(result.head.hash.hex) (\(rate) events/s)")
+            print(
+                "OK: \(result.checked) events verified, head seq \(result.head.seq), hash \(result.head.hash.hex) "
+                    + "(\(Self.took(elapsedSeconds, events: result.checked)))"
+            )
             let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
@@ -176,5 +178,15 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--signing-key: \(path): \(error.message); pass --public-key to verify with the published key")
         }
+    }
+}
+
+extension VerifyCommand {
+    /// How long a verification took: the time, and a rate only for runs long enough for it to
+    /// mean something (a rate over a few events measures start-up, not verification).
+    static func took(_ seconds: Double, events: Int64) -> String {
+        let time = seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : String(format: "%.2f s", seconds)
+        guard seconds >= 1, events >= 100_000 else { return "in " + time }
+        return "in \(time), \(Int(Double(events) / seconds)) events/s"
     }
 }
