@@ -10,7 +10,7 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract:
-            "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures) , a running server or an export file; exits 1 and names the first bad seq.",
+            "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures), a running server or an export file; exits 1 and names the first bad seq.",
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
