@@ -222,6 +222,32 @@ enum AuditOpenAPI {
                     problems: ["400", "401", "403", "413"]
                 ),
             ],
+            "/": [
+                "get": operation(
+                    "home",
+                    "The product, its version and links (/openapi.json, /healthz, /readyz, the README's walk-through): HTML, or JSON for Accept: application/json",
+                    roles: nil,
+                    responses: [
+                        "200": [
+                            "description": "The start page",
+                            "content": [
+                                "text/html": ["schema": ["type": "string"]],
+                                "application/json": [
+                                    "schema": [
+                                        "type": "object",
+                                        "required": ["name", "version", "links"],
+                                        "properties": [
+                                            "name": ["type": "string"], "version": ["type": "string"], "description": ["type": "string"],
+                                            "links": ["type": "object", "additionalProperties": ["type": "string"]],
+                                        ],
+                                    ]
+                                ],
+                            ],
+                        ]
+                    ],
+                    problems: []
+                )
+            ],
             "/healthz": [
                 "get": operation(
                     "healthz",

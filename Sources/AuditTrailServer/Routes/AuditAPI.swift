@@ -30,6 +30,7 @@ struct AuditAPI: Sendable {
 
     /// Adds every route to `router`: the public ones, then the `/v1/` group behind the key middleware.
     func addRoutes(to router: Router<AuditRequestContext>) {
+        router.get("/", use: home)
         router.get("/healthz", use: healthz)
         router.get("/readyz", use: readyz)
         router.get("/metrics", use: metricsText)

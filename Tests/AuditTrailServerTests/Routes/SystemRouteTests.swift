@@ -30,7 +30,7 @@ import Testing
             }
             let routed = Set(server.routeTable.routes.map { "\($0.method.rawValue) \($0.template)" })
             #expect(documented == routed)
-            #expect(routed.count == 21)
+            #expect(routed.count == 22)
 
             let listParameters = paths["/v1/events"]?["get"]?["parameters"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(listParameters) == Set(AuditQuery.filterParameters + AuditQuery.pagingParameters))
@@ -57,6 +57,27 @@ import Testing
             let wrongOnTemplate = try await api.send(.put, "/v1/keys/key_123")
             #expect(wrongOnTemplate.status == .methodNotAllowed)
             #expect(wrongOnTemplate.headers[.allow] == "DELETE")
+        }
+    }
+
+    @Test func theRootNamesTheProductAndLinksOnAsHTMLOrJSON() async throws {
+        try await withServer { _, api in
+            let page = try await api.send(.get, "/", key: nil)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.headers[.contentSecurityPolicy] == "default-src 'none'")
+            for text in ["AuditTrail \(AuditAPI.productVersion)", #"href="/openapi.json""#, #"href="/healthz""#, "README.md#walk-through"] {
+                #expect(page.text.contains(text), "missing \(text)")
+            }
+            #expect(!page.text.contains("<script"))
+            let json = try await api.send(.get, "/", key: nil, headers: [.accept: "application/json"])
+            #expect(json.status == .ok)
+            #expect(json.json["name"] == "AuditTrail")
+            #expect(json.json["version"] == .string(AuditAPI.productVersion))
+            #expect(json.json["links"]?["openapi"] == "/openapi.json")
+            #expect(json.json["links"]?["healthz"] == "/healthz")
+            let post = try await api.send(.post, "/", key: nil, body: "{}")
+            #expect(post.status == .methodNotAllowed)
         }
     }
 
