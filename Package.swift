@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "AuditTrail", "AuditTrailTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -96,6 +97,7 @@ let package = Package(
             name: "AuditTrailSQLiteTests",
             dependencies: [
                 "AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],

@@ -89,7 +89,7 @@ public final class AuditCheckpointer: Service, Sendable {
                 if self.isDue() { await self.checkpointLogged() }
             }
         }
-        await checkpointLogged()
+        await checkpointLogged(final: true)
     }
 
     private func isDue() -> Bool {
@@ -99,10 +99,19 @@ public final class AuditCheckpointer: Service, Sendable {
         }
     }
 
-    private func checkpointLogged() async {
+    /// Signs when the tree grew; `final`: the one at shutdown, logged at notice with the tree size
+    /// the log ends at (signed now, or already).
+    private func checkpointLogged(final: Bool = false) async {
         do {
             if let made = try await checkpoint() {
-                logger.debug("audit checkpoint signed", metadata: ["audit.checkpoint.size": "\(made.treeSize)"])
+                logger.log(
+                    level: final ? .notice : .debug,
+                    final ? "audit final checkpoint signed" : "audit checkpoint signed",
+                    metadata: ["audit.checkpoint.size": "\(made.treeSize)"]
+                )
+            } else if final {
+                let size = state.withLock { $0.signedSize }
+                logger.notice("audit final checkpoint: the latest one already covers the log", metadata: ["audit.checkpoint.size": "\(size)"])
             }
         } catch {
             // A service cancelled outright (not shut down gracefully) cannot sign its final tree:

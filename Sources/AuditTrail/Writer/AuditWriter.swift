@@ -52,6 +52,9 @@ public final class AuditWriter: Service, Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var stopping = false
         var stopped = false
+        /// Events committed since ``stop()`` (the drain), and the newest seq committed.
+        var drained = 0
+        var lastSeq: Int64 = 0
     }
 
     private let store: any AuditStore
@@ -148,7 +151,14 @@ public final class AuditWriter: Service, Sendable {
                 while let group = await nextGroup() {
                     await commit(group)
                 }
-                state.withLock { $0.stopped = true }
+                let (drained, lastSeq) = state.withLock { state in
+                    state.stopped = true
+                    return (state.drained, state.lastSeq)
+                }
+                logger.notice(
+                    "audit writer drained",
+                    metadata: ["audit.writer.drained_events": "\(drained)", "audit.chain.seq": "\(lastSeq)"]
+                )
             } onGracefulShutdown: {
                 self.stop()
             }
@@ -160,11 +170,15 @@ public final class AuditWriter: Service, Sendable {
 
     /// Stops taking new events; `run()` returns after committing what is queued.
     public func stop() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, first, queued) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool, Int) in
+            let first = !state.stopping
             state.stopping = true
             let waiter = state.waiter
             state.waiter = nil
-            return waiter
+            return (waiter, first, state.queuedEvents + state.inFlight)
+        }
+        if first {
+            logger.notice("audit writer stopping: committing what is queued", metadata: ["audit.writer.queued_events": "\(queued)"])
         }
         waiter?.resume()
     }
@@ -185,11 +199,13 @@ public final class AuditWriter: Service, Sendable {
                     offset += pending.events.count
                     pending.continuation?.resume(returning: slice)
                 }
+                let created = results.filter(\.created)
                 let depth = state.withLock { state -> Int in
                     state.inFlight = 0
+                    if state.stopping { state.drained += created.count }
+                    if let last = created.last?.seq { state.lastSeq = last }
                     return state.queuedEvents
                 }
-                let created = results.filter(\.created)
                 let commit = Commit(
                     firstSeq: created.first?.seq ?? 0,
                     lastSeq: created.last?.seq ?? 0,

@@ -1,6 +1,7 @@
 import AuditTrail
 import AuditTrailSQLite
 import AuditTrailTesting
+import InMemoryLogging
 import Logging
 import ServiceLifecycle
 import Testing
@@ -10,12 +11,17 @@ import Testing
 @Suite struct SQLiteCheckpointerTests {
     let signer = try! AuditSigner.generate(name: "audittrail/test")
 
-    func checkpointer(_ store: SQLiteAuditStore, events: Int64 = 1_000_000, interval: Duration = .seconds(3600)) throws -> AuditCheckpointer {
+    func checkpointer(
+        _ store: SQLiteAuditStore,
+        events: Int64 = 1_000_000,
+        interval: Duration = .seconds(3600),
+        logger: Logger = .quiet
+    ) throws -> AuditCheckpointer {
         var configuration = AuditCheckpointer.Configuration()
         configuration.events = events
         configuration.interval = interval
         configuration.tick = .milliseconds(10)
-        return try AuditCheckpointer(store: store, signer: signer, origin: "audittrail/test", configuration: configuration, logger: .quiet)
+        return try AuditCheckpointer(store: store, signer: signer, origin: "audittrail/test", configuration: configuration, logger: logger)
     }
 
     /// Runs `checkpointer` in a service group around `body`, then shuts it down gracefully.
@@ -88,13 +94,18 @@ import Testing
         }
     }
 
-    @Test func signsTheFinalTreeOnGracefulShutdown() async throws {
+    @Test func signsTheFinalTreeOnGracefulShutdownAndSaysItsSize() async throws {
         try await withTemporaryStore { store, _ in
-            let checkpointer = try checkpointer(store)
+            let handler = InMemoryLogHandler()
+            let checkpointer = try checkpointer(store, logger: Logger(label: "test") { _ in handler })
             try await running(checkpointer) {
                 _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 2, seed: 1)))
             }
             #expect(try await store.latestCheckpoint()?.treeSize == 2)
+            let final = handler.entries.filter { $0.level == .notice }
+            // Signed at shutdown, or — when the service started after the appends — already at its start.
+            #expect(final.count == 1 && final[0].message.description.hasPrefix("audit final checkpoint"), "\(final)")
+            #expect(final.first?.metadata["audit.checkpoint.size"] == "2")
         }
     }
 
