@@ -9,8 +9,8 @@ struct QueryCommand: AsyncParsableCommand {
         commandName: "query",
         abstract: "Query events in a data directory (table or JSON lines).",
         discussion: """
-            Filters are the API's: --action user.login or --action 'user.*', --actor, --outcome failure,
-            --min-severity warning, --ip 10.0.0.0/8, --since 2026-11-01, --hours 24, and -q for the search
+            Filters are the API's: --action user.login or --action 'user.*', --actor, --outcome failure, \
+            --min-severity warning, --ip 10.0.0.0/8, --since 2026-11-01, --hours 24, and -q for the search \
             language, e.g. -q 'action:user.* -outcome:success "payroll"'. Follow --cursor to page.
             """
     )
@@ -19,7 +19,7 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Events per page, 1–1000 (default 100).") var limit: String?
     @Option var cursor: String?
     @Option(help: "desc (newest first, default) or asc.") var order: String?
-    @Option(help: "table (default) or json (one event per line).") var format: String = "table"
+    @Option(help: "table or json (one event per line).") var format: String = "table"
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {

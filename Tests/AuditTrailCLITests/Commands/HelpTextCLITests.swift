@@ -14,4 +14,14 @@ struct HelpTextCLITests {
             #expect(!result.output.contains(bad), "\(command) --help holds '\(bad)': \(result.output)")
         }
     }
+
+    @Test func queryHelpWrapsWholeSentencesAndStatesEachDefaultOnce() throws {
+        let result = try runCLI(["query", "--help"])
+        #expect(result.status == 0)
+        #expect(!result.output.contains("failure,\n--min-severity"), "\(result.output)")
+        #expect(!result.output.contains("search\nlanguage"), "\(result.output)")
+        let format = result.output.split(separator: "--format").dropFirst().first.map(String.init) ?? ""
+        let formatHelp = format.components(separatedBy: "--data-dir").first ?? ""
+        #expect(formatHelp.components(separatedBy: "default").count == 2, "\(formatHelp)")
+    }
 }
