@@ -36,6 +36,9 @@ enum SQLiteChainMigration {
         var oldHash: AuditHash
         var newHash: AuditHash
         var rewritten: Int64
+        var fromFormat = 0
+        /// Every row is rewritten and `chain_format` recorded; only the event is left to record.
+        var finished = false
     }
 
     /// The trigger of schema migration 1 that refuses `UPDATE` on events, re-created after each
@@ -132,26 +135,27 @@ enum SQLiteChainMigration {
     static func progress(_ writer: SQLiteRawConnection) throws -> Progress? {
         var progress: Progress?
         try writer.run(
-            "SELECT done_seq, old_hash, new_hash, rewritten FROM chain_migration",
+            "SELECT done_seq, old_hash, new_hash, rewritten, from_format, finished FROM chain_migration",
             row: { row in
                 guard let oldHash = row.hash(1), let newHash = row.hash(2) else {
                     throw AuditTrailError(.tampered, "the chain migration's progress holds a hash that is not 32 bytes")
                 }
-                progress = Progress(doneSeq: row.integer(0) ?? 0, oldHash: oldHash, newHash: newHash, rewritten: row.integer(3) ?? 0)
+                progress = Progress(
+                    doneSeq: row.integer(0) ?? 0,
+                    oldHash: oldHash,
+                    newHash: newHash,
+                    rewritten: row.integer(3) ?? 0,
+                    fromFormat: Int(row.integer(4) ?? 0),
+                    finished: row.integer(5) == 1
+                )
             }
         )
         return progress
     }
 
     static func finished(_ writer: SQLiteRawConnection) throws -> Finished? {
-        var finished: Finished?
-        try writer.run(
-            "SELECT from_format, rewritten, done_seq FROM chain_migration WHERE finished = 1",
-            row: { row in
-                finished = Finished(fromFormat: Int(row.integer(0) ?? 0), rewritten: row.integer(1) ?? 0, throughSeq: row.integer(2) ?? 0)
-            }
-        )
-        return finished
+        guard let progress = try progress(writer), progress.finished else { return nil }
+        return Finished(fromFormat: progress.fromFormat, rewritten: progress.rewritten, throughSeq: progress.doneSeq)
     }
 
     /// Verifies every row before anything is rewritten: rows a resumed rewrite already did in v1

@@ -9,6 +9,15 @@ import Testing
 /// `audittrail export` against the real server binary, and `audittrail verify --export` offline.
 @Suite("audittrail export and verify --export", .serialized)
 struct ExportCLITests {
+    /// A real server on `directory` holding 30 events (`metadata.i` 0…29, actors u-0…u-2).
+    func serverWithThirtyEvents(_ directory: String, key: String) async throws -> ServerProcess {
+        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
+        try await server.waitUntilHealthy()
+        let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
+        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        return server
+    }
+
     @Test func anExportVerifiesOfflineAndAnEditedFileFailsNamingTheSeq() async throws {
         let directory = temporaryDataDirectory()
         let file = directory + ".export.jsonl"
@@ -16,10 +25,7 @@ struct ExportCLITests {
             for path in [directory, file, file + ".partial"] { try? FileManager.default.removeItem(atPath: path) }
         }
         let key = "k-" + UUID().uuidString
-        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
-        try await server.waitUntilHealthy()
-        let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        let server = try await serverWithThirtyEvents(directory, key: key)
         let address = "http://127.0.0.1:\(server.port)"
 
         let exported = try runCLI(["export", "--server", address, "--api-key", key, "--output", file])
@@ -67,10 +73,7 @@ struct ExportCLITests {
             for path in [directory, file, file + ".partial"] { try? FileManager.default.removeItem(atPath: path) }
         }
         let key = "k-" + UUID().uuidString
-        let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
-        try await server.waitUntilHealthy()
-        let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        let server = try await serverWithThirtyEvents(directory, key: key)
         server.kill(signal: SIGTERM)
         #expect(server.process.wait() == 0, "\(server.output)")
         let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init))

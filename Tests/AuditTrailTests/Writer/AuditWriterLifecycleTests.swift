@@ -36,15 +36,17 @@ struct AuditWriterLifecycleTests {
         #expect(await store.appendSizes == [1, 1, 1])
     }
 
-    @Test("stop drains the queue, then appends are refused with shuttingDown")
+    @Test("stop drains the queue, then appends are refused with shuttingDown; both are logged with their counts")
     func stopDrains() async throws {
         let store = WriterTestStore()
-        let writer = T.makeWriter(store)
+        let handler = InMemoryLogHandler()
+        let writer = T.makeWriter(store, logger: Logger(label: "test") { _ in handler })
         await store.hold()
         let run = Task { try await writer.run() }
         let first = Task { try await writer.append(T.event(0)) }
         await T.waitUntil { await store.isHolding }
         for index in 1...5 { try writer.record(T.event(index)) }
+        writer.stop()
         writer.stop()
         let refused = await #expect(throws: AuditTrailError.self) { try await writer.append(T.event(6)) }
         #expect(refused?.code == .shuttingDown)
@@ -55,25 +57,7 @@ struct AuditWriterLifecycleTests {
         #expect(await store.rows.map(\.seq) == [1, 2, 3, 4, 5, 6])
         let late = await #expect(throws: AuditTrailError.self) { try await writer.append(T.event(8)) }
         #expect(late?.code == .shuttingDown)
-    }
-
-    @Test("stopping says how much is queued, and draining how much was committed and the last seq")
-    func shutdownIsLogged() async throws {
-        let store = WriterTestStore()
-        let handler = InMemoryLogHandler()
-        var configuration = AuditWriter.Configuration()
-        configuration.commitRetries = 0
-        let writer = AuditWriter(store: store, configuration: configuration, logger: Logger(label: "test") { _ in handler })
-        await store.hold()
-        let run = Task { try await writer.run() }
-        let first = Task { try await writer.append(T.event(0)) }
-        await T.waitUntil { await store.isHolding }
-        for index in 1...5 { try writer.record(T.event(index)) }
-        writer.stop()
-        writer.stop()
-        await store.release()
-        try await run.value
-        _ = try await first.value
+        // Stopping says how much is queued (once), draining how much was committed and the last seq.
         let notices = handler.entries.filter { $0.level == .notice }
         #expect(notices.map(\.message.description) == ["audit writer stopping: committing what is queued", "audit writer drained"])
         #expect(notices.first?.metadata["audit.writer.queued_events"] == "6")

@@ -17,7 +17,8 @@ struct AuditWriterTests {
         _ store: WriterTestStore,
         capacity: Int = 200_000,
         retries: Int = 2,
-        observers: [AuditWriter.Observer] = []
+        observers: [AuditWriter.Observer] = [],
+        logger: Logger = logger
     ) -> AuditWriter {
         var configuration = AuditWriter.Configuration()
         configuration.capacity = capacity
