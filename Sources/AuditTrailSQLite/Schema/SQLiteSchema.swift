@@ -169,6 +169,8 @@ enum SQLiteSchema {
     /// Applies the missing migrations. Throws when the database is newer than this code.
     static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {
         try await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        // One line at info when anything changed (a new store, or an upgrade); a line per step at debug.
+        var startVersion: Int?
         while true {
             try await connection.execute("BEGIN IMMEDIATE")
             do {
@@ -179,8 +181,15 @@ enum SQLiteSchema {
                 }
                 if version == currentVersion {
                     try await connection.execute("COMMIT")
+                    if let startVersion {
+                        logger.info(
+                            startVersion == 0 ? "audit store created" : "audit store schema upgraded",
+                            metadata: ["audit.schema.version": "\(version)", "audit.schema.from_version": "\(startVersion)"]
+                        )
+                    }
                     return
                 }
+                if startVersion == nil { startVersion = version }
                 for statement in migrations[version] { try await connection.execute(statement) }
                 if let backfill = backfills[version + 1] { try await backfill(connection) }
                 if rows.isEmpty {
@@ -189,7 +198,7 @@ enum SQLiteSchema {
                     try await connection.execute("UPDATE schema_version SET version = ?", [.integer(version + 1)])
                 }
                 try await connection.execute("COMMIT")
-                logger.info("audit store schema migrated", metadata: ["audit.schema.version": "\(version + 1)"])
+                logger.debug("audit store schema migrated", metadata: ["audit.schema.version": "\(version + 1)"])
             } catch {
                 try? await connection.execute("ROLLBACK")
                 throw storeFailure("migration", error)

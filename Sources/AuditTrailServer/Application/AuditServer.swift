@@ -14,23 +14,25 @@ import ServiceLifecycle
 /// then the checkpointer signs the final tree, then the store closes.
 ///
 /// Once the server listens, the bound address is logged, written to
-/// ``AuditServerConfiguration/portFile`` when one is set, and then handed to `onListening`: with
-/// port 0 that is how the picked port is learned.
+/// ``AuditServerConfiguration/portFile`` when one is set, and then handed to `onListening` (with
+/// whether an admin key still has to be created): with port 0 that is how the picked port is
+/// learned.
 ///
 /// ```swift
-/// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail")) { address in
-///     print("listening on \(address.url)")
+/// let app = try await buildAuditApplication(configuration: .init(), logger: Logger(label: "audittrail")) { started in
+///     print("listening on \(started.address.url)")
 /// }
 /// try await app.runService()
 /// ```
 /// - Parameters:
 ///   - configuration: the settings.
 ///   - logger: the logger of the server and its services.
-///   - onListening: called once the server listens, with the address it is bound to.
+///   - onListening: called once the server listens, with the address it is bound to and whether
+///     an admin key still has to be created.
 public func buildAuditApplication(
     configuration: AuditServerConfiguration,
     logger: Logger,
-    onListening: @escaping @Sendable (AuditServerAddress) async -> Void = { _ in }
+    onListening: @escaping @Sendable (AuditServerStarted) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try await AuditServer.make(configuration: configuration, logger: logger, onListening: onListening).application
 }
@@ -46,7 +48,7 @@ struct AuditServer: Sendable {
     static func make(
         configuration: AuditServerConfiguration,
         logger baseLogger: Logger,
-        onListening: @escaping @Sendable (AuditServerAddress) async -> Void = { _ in }
+        onListening: @escaping @Sendable (AuditServerStarted) async -> Void = { _ in }
     ) async throws -> AuditServer {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
@@ -65,7 +67,7 @@ struct AuditServer: Sendable {
         configuration: AuditServerConfiguration,
         store: SQLiteAuditStore,
         logger: Logger,
-        onListening: @escaping @Sendable (AuditServerAddress) async -> Void
+        onListening: @escaping @Sendable (AuditServerStarted) async -> Void
     ) async throws -> AuditServer {
         let metrics = AuditServerMetrics()
         let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
@@ -110,12 +112,20 @@ struct AuditServer: Sendable {
         // Added last, so it wraps only the not-found responder.
         router.add(middleware: AuditMethodNotAllowedMiddleware(table: routeTable))
 
+        let hasStoredAdmin = try await store.keys().contains { $0.role == .admin && $0.revokedAt == nil }
+        let needsAdminKey = !authenticator.hasEnvironmentAdmin && !hasStoredAdmin
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
             services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
             onServerRunning: { channel in
-                await announce(channel.localAddress, portFile: configuration.portFile, logger: logger, onListening: onListening)
+                await announce(
+                    channel.localAddress,
+                    configuration: configuration,
+                    needsAdminKey: needsAdminKey,
+                    logger: logger,
+                    onListening: onListening
+                )
             },
             logger: logger
         )
@@ -127,11 +137,8 @@ struct AuditServer: Sendable {
                 "audit.data_dir": "\(configuration.dataDirectory)",
             ]
         )
-        let hasStoredAdmin = try await store.keys().contains { $0.role == .admin && $0.revokedAt == nil }
-        if !authenticator.hasEnvironmentAdmin, !hasStoredAdmin {
-            logger.warning(
-                "no admin key exists; create one with: audittrail keys create --role admin --name admin --data-dir \(configuration.dataDirectory)"
-            )
+        if needsAdminKey {
+            logger.notice("no admin key exists yet")
         }
         return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
     }
@@ -141,22 +148,23 @@ struct AuditServer: Sendable {
     /// keeps running (whoever waits for the file times out and reads the log).
     private static func announce(
         _ bound: SocketAddress?,
-        portFile: String?,
+        configuration: AuditServerConfiguration,
+        needsAdminKey: Bool,
         logger: Logger,
-        onListening: @Sendable (AuditServerAddress) async -> Void
+        onListening: @Sendable (AuditServerStarted) async -> Void
     ) async {
         guard let address = bound.flatMap(AuditServerAddress.init) else {
             logger.error("the server's listening socket has no IP address and port")
             return
         }
         logger.notice("audittrail listening", metadata: ["audit.address": "\(address)"])
-        if let portFile {
+        if let portFile = configuration.portFile {
             do {
                 try address.write(toPortFile: portFile)
             } catch {
                 logger.error("cannot write the port file", metadata: ["audit.port_file": "\(portFile)", "audit.error": "\(error.message)"])
             }
         }
-        await onListening(address)
+        await onListening(AuditServerStarted(address: address, dataDirectory: configuration.dataDirectory, needsAdminKey: needsAdminKey))
     }
 }

@@ -13,8 +13,8 @@ import Darwin
 /// where the picked port shows.
 ///
 /// ```swift
-/// let app = try await buildAuditApplication(configuration: configuration, logger: logger) { address in
-///     print("listening on \(address.url)")  // listening on http://127.0.0.1:43125
+/// let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
+///     print("listening on \(started.address.url)")  // listening on http://127.0.0.1:43125
 /// }
 /// ```
 public struct AuditServerAddress: Sendable, Hashable, CustomStringConvertible {

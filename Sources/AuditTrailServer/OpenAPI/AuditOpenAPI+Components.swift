@@ -168,8 +168,13 @@ extension AuditOpenAPI {
                     "key_id": ["type": "string", "description": "The key hash: 8 hex digits, as in the public key text"],
                     "key_name": string, "origin": string,
                     "note": ["type": "string", "description": "The whole signed note (C2SP tlog-checkpoint)"],
+                    "public_key": [
+                        "type": ["string", "null"],
+                        "description":
+                            "The server's verifier key (<name>+<key id>+<base64>, as `audittrail keys public` prints it) when it signed the note; null while the newest note is signed by a replaced key. Trust it only on first use: pin it, or compare it with a key obtained out of band.",
+                    ],
                 ],
-                required: ["tree_size", "root_hash", "time", "signature", "key_id", "key_name", "origin", "note"]
+                required: ["tree_size", "root_hash", "time", "signature", "key_id", "key_name", "origin", "note", "public_key"]
             ),
             "InclusionProof": object(
                 [

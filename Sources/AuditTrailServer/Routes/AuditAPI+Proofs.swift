@@ -7,8 +7,10 @@ import Hummingbird
 /// / RFC 9162: leaf `i` is the event with seq `i + 1`, its hash `SHA-256(0x00 ‖ canonical bytes)`.
 extension AuditAPI {
     /// `GET /v1/checkpoints/latest` (readers): the newest signed tree head →
-    /// `{"tree_size","root_hash","time","signature","key_id","key_name","origin","note"}`; 404
-    /// before the first checkpoint.
+    /// `{"tree_size","root_hash","time","signature","key_id","key_name","origin","note","public_key"}`;
+    /// 404 before the first checkpoint. `public_key` is the server's verifier key when it signed
+    /// the note (null while the newest note is still signed by a replaced key): what
+    /// `audittrail verify --server` pins on first use when it is given no key.
     @Sendable func latestCheckpoint(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "read checkpoints") { $0.canRead }
         _ = try Self.integerParameters(request, [])
@@ -23,6 +25,7 @@ extension AuditAPI {
                 ?? note.signatures.first
         else { throw AuditTrailError(.tampered, "the latest checkpoint has no signature") }
         let keyID = signature.keyID
+        let ownKey = signature.name == publicKey.name && signature.keyID == publicKey.keyID
         var w = AuditJSONWriter(capacity: 512 + stored.note.utf8.count)
         w.object { o in
             o.int("tree_size", checkpoint.size)
@@ -33,6 +36,7 @@ extension AuditAPI {
             o.string("key_name", signature.name)
             o.string("origin", checkpoint.origin)
             o.string("note", stored.note)
+            o.string("public_key", ownKey ? publicKey.text : nil)
         }
         return json(w.bytes)
     }

@@ -43,38 +43,11 @@ extension AuditAPI {
     @Sendable func stats(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "read events") { $0.canRead }
         let parameters = try Self.queryParameters(request)
-        var query = try AuditQuery(parameters: parameters, allowed: ["bucket"])
-        var bucket = AuditStats.Bucket.hour
-        if let text = parameters.first(where: { $0.0 == "bucket" })?.1 {
-            guard let parsed = AuditStats.Bucket(rawValue: text) else {
-                throw AuditTrailError.invalid("bucket", "must be one of minute, hour, day")
-            }
-            bucket = parsed
-        }
+        var (query, bucket) = try AuditStats.request(parameters: parameters)
         try restrict(&query, to: principal)
         let stats = try await store.stats(matching: query, bucket: bucket)
         try recordRead(by: principal, route: "GET /v1/stats", parameters: parameters, resultCount: Int(stats.total))
-        var w = AuditJSONWriter(capacity: 1024)
-        w.object { o in
-            o.int("total", stats.total)
-            o.int("failures", stats.failures)
-            o.int("denied", stats.denied)
-            o.int("unique_actors", stats.uniqueActors)
-            o.counts("by_action", stats.byAction)
-            o.counts("by_outcome", stats.byOutcome)
-            o.counts("by_severity", stats.bySeverity)
-            o.counts("by_category", stats.byCategory)
-            o.string("bucket", bucket.rawValue)
-            o.array("histogram") { a in
-                for bin in stats.histogram {
-                    a.object { b in
-                        b.time("start", bin.start)
-                        b.int("count", bin.count)
-                    }
-                }
-            }
-        }
-        return json(w.bytes)
+        return json(CanonicalJSON.encode(stats.jsonObject(bucket: bucket)))
     }
 
     /// `GET /v1/event-types`: the catalog and the actions seen so far (for a viewer: seen in its
@@ -143,18 +116,6 @@ extension AuditAPI {
     /// Records a read of the log as an `audit.query` event: who read, which route, with which
     /// parameters, and how much came back.
     func recordRead(by principal: AuditPrincipal, route: String, parameters: [(String, String)], resultCount: Int) throws {
-        var filter: [String: JSONValue] = [:]
-        for (name, value) in parameters { filter[name] = .string(value) }
-        let metadata: JSONValue = .object([
-            "route": .string(route), "parameters": .object(filter), "result_count": .int(Int64(resultCount)),
-        ])
-        try recordOwnEvent(
-            AuditEventInput(
-                action: "audit.query",
-                actor: Self.actor(principal),
-                resource: .init(type: "audit_log", id: route),
-                metadata: metadata
-            )
-        )
+        try recordOwnEvent(.logRead(by: Self.actor(principal), via: route, parameters: parameters, resultCount: resultCount))
     }
 }

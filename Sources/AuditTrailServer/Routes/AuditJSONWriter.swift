@@ -77,11 +77,4 @@ struct AuditJSONWriter {
         if let name { key(name) } else { separate() }
         bytes += json
     }
-
-    /// An object of counts with sorted keys.
-    mutating func counts(_ name: String, _ values: [String: Int64]) {
-        object(name) { o in
-            for k in values.keys.sorted(by: CanonicalJSON.utf8Less) { o.int(k, values[k]) }
-        }
-    }
 }

@@ -94,8 +94,8 @@ struct IngestBench: AsyncParsableCommand {
         configuration.logLevel = logger.logLevel
         // Port 0: the server binds a free port and reports it once it listens.
         let (addresses, listening) = AsyncStream.makeStream(of: AuditServerAddress.self)
-        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { address in
-            listening.yield(address)
+        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
+            listening.yield(started.address)
             listening.finish()
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

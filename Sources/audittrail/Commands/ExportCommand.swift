@@ -9,6 +9,10 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a verifiable export (AuditTrail export v1, JSON Lines) of a data directory or a running server.",
+        usage: """
+            audittrail export [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query] [--output FILE] [--quiet]
+                              [--data-dir DIR [--signing-key FILE] | --server http://host:port [--api-key-file FILE]]
+            """,
         discussion: """
             The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
             every event from the first one kept to a signed checkpoint, with what is needed to rebuild the signed Merkle \
@@ -21,11 +25,7 @@ struct ExportCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "A running server to export from: http://host[:port] (instead of --data-dir).")
-    var server: String?
-
-    @Option(name: .customLong("api-key"), help: "With --server: an admin or auditor key (default $AUDITTRAIL_API_KEY).")
-    var apiKey: String?
+    @OptionGroup var remote: ServerOptions
 
     @OptionGroup var data: DataDirectoryOptions
 
@@ -44,12 +44,9 @@ struct ExportCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let server {
-            _ = try VerifyCommand.ServerAddress(server)
+        if remote.server != nil {
             if data.dataDirectory != nil { throw ValidationError("--data-dir: give either --data-dir or --server, not both") }
             if signingKey != nil { throw ValidationError("--signing-key: only with --data-dir (a server signs with its own key)") }
-        } else if apiKey != nil {
-            throw ValidationError("--api-key: only with --server")
         }
         do {
             _ = try AuditExporter.query(parameters: filters.parameters)
@@ -72,8 +69,8 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         let destination = try ExportDestination(output: output)
         do {
-            if let server {
-                try await exportFromServer(server, to: destination)
+            if remote.server != nil {
+                try exportFromServer(to: destination)
             } else {
                 try await exportFromDataDirectory(to: destination)
             }
@@ -85,13 +82,10 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     /// Downloads `GET /v1/export` from a running server.
-    func exportFromServer(_ server: String, to destination: ExportDestination) async throws {
-        let address = try VerifyCommand.ServerAddress(server)
-        guard let apiKey = apiKey ?? ProcessInfo.processInfo.environment["AUDITTRAIL_API_KEY"], !apiKey.isEmpty else {
-            throw ValidationError("--api-key: required (or $AUDITTRAIL_API_KEY): an admin or auditor key")
-        }
-        let query = filters.parameters.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
-        let path = "/v1/export" + (query.isEmpty ? "" : "?" + query)
+    func exportFromServer(to destination: ExportDestination) throws {
+        let address = try ServerAddress(remote.server ?? "")
+        let apiKey = try remote.resolvedKey(role: "an admin or auditor key")
+        let path = ServerOptions.path("/v1/export", filters.parameters)
         let response: LoopbackHTTP.StreamedResponse
         do {
             response = try LoopbackHTTP.stream(
@@ -103,44 +97,11 @@ struct ExportCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--server: \(error)")
         }
-        guard response.status == 200 else { throw ValidationError(Self.problemMessage(response)) }
+        guard response.status == 200 else {
+            throw ValidationError(ServerOptions.problemMessage(status: response.status, body: response.errorBody, request: "GET /v1/export"))
+        }
         guard response.complete else {
             throw ValidationError("--server: the download was cut off after \(destination.written) bytes; nothing was written to --output")
         }
-    }
-
-    /// A server's problem answer as a CLI error: field errors name the flag of the parameter.
-    static func problemMessage(_ response: LoopbackHTTP.StreamedResponse) -> String {
-        let body = (try? JSONParser.parse(response.errorBody))?.objectValue
-        let fields =
-            body?["errors"]?.arrayValue?.compactMap { error -> String? in
-                guard let field = error["field"]?.stringValue, let message = error["message"]?.stringValue else { return nil }
-                let flag = field == "q" ? "-q" : "--" + field.replacingOccurrences(of: "_", with: "-")
-                return "\(flag): \(message)"
-            } ?? []
-        if !fields.isEmpty { return fields.joined(separator: "\n") }
-        let detail = body?["detail"]?.stringValue ?? String(decoding: response.errorBody.prefix(200), as: UTF8.self)
-        return "--server: GET /v1/export answered \(response.status): \(detail)"
-    }
-
-    /// A query parameter value, percent-encoded (RFC 3986 unreserved characters kept).
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -57,9 +57,32 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "audittrail")
-        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { address in
-            FileHandle.standardOutput.write(Data("listening on \(address.url)\n".utf8))
+        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
+            FileHandle.standardOutput.write(Data(Self.announcement(started).utf8))
         }
         try await app.runService()
+    }
+
+    /// What serve prints on standard output once it listens: the address, and on a first start
+    /// (no admin key yet) the command that creates one, typed as it runs from this directory —
+    /// this binary's path as invoked, and `--data-dir` unless it is the default.
+    static func announcement(_ started: AuditServerStarted, invocation: String = CommandInvocation.current()) -> String {
+        var text = "listening on \(started.address.url)\n"
+        guard started.needsAdminKey else { return text }
+        var command = "\(invocation) keys create --role admin --name admin"
+        let defaultDirectory = AuditServerConfiguration().dataDirectory  // ./audittrail-data
+        if ![defaultDirectory, String(defaultDirectory.dropFirst(2)), defaultDirectory + "/"].contains(started.dataDirectory) {
+            command += " --data-dir " + CommandInvocation.shellWord(started.dataDirectory)
+        }
+        text += """
+
+            No admin key exists yet. Create the first one in a second terminal, in this folder
+            (it prints the key's secret once; keep it):
+
+                \(command)
+
+
+            """
+        return text
     }
 }

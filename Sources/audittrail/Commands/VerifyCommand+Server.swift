@@ -7,42 +7,8 @@ import Foundation
 /// checkpoint this machine verified last time (a consistency proof), so a truncated, rolled-back
 /// or re-signed log is caught. `--full` also asks the server to re-hash every stored event.
 extension VerifyCommand {
-    /// The server's address, parsed from `http://host[:port]`.
-    struct ServerAddress {
-        var host: String
-        var port: Int
-
-        init(_ text: String) throws {
-            guard text.hasPrefix("http://") else {
-                throw ValidationError("--server: must be http://host[:port] (TLS: verify through a local plain-HTTP endpoint)")
-            }
-            var rest = text.dropFirst("http://".count)
-            if rest.hasSuffix("/") { rest = rest.dropLast() }
-            guard !rest.isEmpty, !rest.contains("/") else { throw ValidationError("--server: must be http://host[:port] without a path") }
-            if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-                host = String(rest[rest.index(after: rest.startIndex)..<close])
-                let after = rest[rest.index(after: close)...]
-                guard after.isEmpty || after.hasPrefix(":"), let port = after.isEmpty ? 80 : Int(after.dropFirst()) else {
-                    throw ValidationError("--server: the port must be a number")
-                }
-                self.port = port
-            } else if let colon = rest.lastIndex(of: ":") {
-                host = String(rest[..<colon])
-                guard let port = Int(rest[rest.index(after: colon)...]) else { throw ValidationError("--server: the port must be a number") }
-                self.port = port
-            } else {
-                host = String(rest)
-                port = 80
-            }
-            guard (1...65535).contains(port) else { throw ValidationError("--server: the port must be from 1 to 65535") }
-        }
-    }
-
-    func runRemote(_ serverText: String) async throws {
-        let server = try ServerAddress(serverText)
-        guard let apiKey = apiKey ?? ProcessInfo.processInfo.environment["AUDITTRAIL_API_KEY"], !apiKey.isEmpty else {
-            throw ValidationError("--api-key: required with --server (or $AUDITTRAIL_API_KEY): any key that may read events")
-        }
+    func runRemote() throws {
+        let apiKey = try remote.resolvedKey(role: "any key that may read events")
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         var saved: VerifyState
         do {
@@ -51,22 +17,9 @@ extension VerifyCommand {
             throw ValidationError(cliMessage(error))
         }
         func get(_ path: String, method: String = "GET") throws -> [String: JSONValue] {
-            let response: LoopbackHTTP.Response
-            do {
-                response = try LoopbackHTTP.request(
-                    host: server.host,
-                    port: server.port,
-                    method: method,
-                    path: path,
-                    headers: [("Authorization", "Bearer \(apiKey)")]
-                )
-            } catch {
-                throw ValidationError("--server: \(error)")
-            }
-            let body = try? JSONParser.parse(response.body).objectValue
-            guard response.status == 200, let body else {
-                let detail = body?["detail"]?.stringValue ?? response.text.prefix(200).description
-                throw ValidationError("--server: \(method) \(path) answered \(response.status): \(detail)")
+            let response = try remote.request(method, path, key: apiKey)
+            guard let body = try? JSONParser.parse(response.body).objectValue else {
+                throw ValidationError("--server: \(method) \(path) answered \(response.status) without a JSON object")
             }
             return body
         }
@@ -77,13 +30,23 @@ extension VerifyCommand {
         let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: note).text).origin) ?? ""
         let entryKey = "server " + origin
         let entry = saved.logs[entryKey]
+        // The key: --public-key, else the one pinned here, else (with a state file to pin it in)
+        // the server's own, trusted on first use and said so.
         let key: AuditSignerPublicKey
+        var trustedOnFirstUse = false
         if let resolved = try resolveKey(hasCheckpoints: true, allowSigningKey: false) {
             key = resolved
         } else if let pinned = entry?.publicKey, let pinnedKey = try? AuditSignerPublicKey(text: pinned) {
             key = pinnedKey
+        } else if statePath == nil {
+            throw ValidationError("--public-key: required with --no-state (a key trusted on first use would have nowhere to be pinned)")
+        } else if let offered = latest["public_key"]?.stringValue, let offeredKey = try? AuditSignerPublicKey(text: offered) {
+            key = offeredKey
+            trustedOnFirstUse = true
         } else {
-            throw ValidationError("--public-key: required with --server the first time (the key `audittrail keys public` prints on the server)")
+            throw ValidationError(
+                "--public-key: required: the server offers no key for its newest checkpoint (give the key `audittrail keys public` prints on the server)"
+            )
         }
         var problem: AuditChainVerifier.Problem?
         var checkpoint: AuditCheckpoint?
@@ -168,7 +131,7 @@ extension VerifyCommand {
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             let checked = serverChecked.map(String.init) ?? "null"
             print(
-                #"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked)}"#
+                #"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked),"public_key":"\#(key.text)","trusted_on_first_use":\#(trustedOnFirstUse)}"#
             )
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
@@ -176,6 +139,15 @@ extension VerifyCommand {
             let since = entry.map { " and extends tree size \($0.pinned.treeSize) verified before" } ?? " (first verification of this log here)"
             print("OK: the checkpoint at tree size \(size) of \(origin) is signed by \(key.text)\(since)")
             if let serverChecked { print("The server re-hashed \(serverChecked) events: OK") }
+            if trustedOnFirstUse, let statePath {
+                print(
+                    """
+                    The key was not given (--public-key), so the server's own was trusted on first use and is now pinned in \
+                    \(statePath): from now on a checkpoint signed by any other key fails. Compare it with what \
+                    `audittrail keys public` prints on the server's machine.
+                    """
+                )
+            }
         }
         if problem != nil { throw ExitCode(1) }
     }

@@ -11,14 +11,20 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract:
             "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures), a running server or an export file; exits 1 and names the first bad seq.",
+        usage: """
+            audittrail verify [--data-dir DIR] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
+            audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--state PATH | --no-state] [--json]
+            audittrail verify --export FILE --public-key KEY|FILE [--json] [--quiet]
+            """,
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
             or signing.key in the data directory). The newest verified checkpoint and the key are remembered in the \
             state file (--state, default ~/.audittrail/verify-state.json, per log id); the next run checks that the log \
             still extends it and that the key is the same, so truncation, rollback and a replaced key are caught. \
             After a deliberate key change, remove the log's entry from the state file (or pass --no-state once). \
-            With --server, the newest checkpoint must be signed by --public-key (or the key pinned in the state file) and \
-            the log must still extend the checkpoint verified last time from this machine (a consistency proof); --full \
+            With --server, the newest checkpoint must be signed by --public-key, else by the key pinned in the state file; \
+            with neither, the server's own key is trusted on first use, pinned, and the output says so. The log must \
+            still extend the checkpoint verified last time from this machine (a consistency proof); --full \
             also has the server re-hash every stored event. With --export FILE, an export file is checked offline \
             against --public-key: its signed checkpoint, every event's bytes, the chain and the rebuilt Merkle root \
             (contiguous) or each inclusion proof (filtered), and that the file is complete.
@@ -43,11 +49,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-state"), help: "Neither read nor write the state file.")
     var noState = false
 
-    @Option(help: "Verify a running server instead of a data directory: http://host[:port].")
-    var server: String?
-
-    @Option(name: .customLong("api-key"), help: "With --server: a key that may read events (default $AUDITTRAIL_API_KEY).")
-    var apiKey: String?
+    @OptionGroup var remote: ServerOptions
 
     @Flag(help: "With --server: also have the server re-hash every stored event (an admin or auditor key).")
     var full = false
@@ -59,9 +61,11 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if export != nil {
-            if server != nil || apiKey != nil || full || data.dataDirectory != nil || signingKey != nil || state != nil || noState {
+            if remote.server != nil || remote.apiKey != nil || remote.apiKeyFile != nil || full || data.dataDirectory != nil || signingKey != nil
+                || state != nil || noState
+            {
                 throw ValidationError(
-                    "--export: cannot be combined with --server, --api-key, --full, --data-dir, --signing-key, --state or --no-state"
+                    "--export: cannot be combined with --server, --api-key, --api-key-file, --full, --data-dir, --signing-key, --state or --no-state"
                 )
             }
             guard publicKey != nil else {
@@ -69,14 +73,14 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
-        if server == nil, apiKey != nil || full { throw ValidationError("--api-key, --full: only with --server") }
-        if server != nil, data.dataDirectory != nil || signingKey != nil {
+        if remote.server == nil, full { throw ValidationError("--full: only with --server") }
+        if remote.server != nil, data.dataDirectory != nil || signingKey != nil {
             throw ValidationError("--server: cannot be combined with --data-dir or --signing-key (give --public-key)")
         }
     }
 
     func run() async throws {
-        if let server { return try await runRemote(server) }
+        if remote.server != nil { return try runRemote() }
         if let export { return try runExport(export) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath

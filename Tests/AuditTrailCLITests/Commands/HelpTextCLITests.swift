@@ -6,7 +6,7 @@ import Testing
 /// The help a newcomer reads: every subcommand's text is well formed.
 @Suite("audittrail help texts")
 struct HelpTextCLITests {
-    @Test(arguments: ["verify", "export", "query", "keys", "retention", "serve", "bench"])
+    @Test(arguments: ["verify", "export", "query", "stats", "tail", "keys", "retention", "serve", "bench"])
     func helpHasNoStraySpaceBeforePunctuation(command: String) throws {
         let result = try runCLI([command, "--help"])
         #expect(result.status == 0, "\(result.output)")
@@ -20,7 +20,8 @@ struct HelpTextCLITests {
         #expect(result.status == 0)
         #expect(!result.output.contains("failure,\n--min-severity"), "\(result.output)")
         #expect(!result.output.contains("search\nlanguage"), "\(result.output)")
-        let format = result.output.split(separator: "--format").dropFirst().first.map(String.init) ?? ""
+        let options = result.output.components(separatedBy: "OPTIONS:").last ?? ""
+        let format = options.split(separator: "--format").dropFirst().first.map(String.init) ?? ""
         let formatHelp = format.components(separatedBy: "--data-dir").first ?? ""
         #expect(formatHelp.components(separatedBy: "default").count == 2, "\(formatHelp)")
     }

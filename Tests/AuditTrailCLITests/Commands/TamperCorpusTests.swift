@@ -215,7 +215,8 @@ struct TamperCorpusTests {
         func verify(_ extra: [String] = []) throws -> (status: Int32, output: String) {
             try runCLI(["verify", "--server", address, "--api-key", key, "--state", state, "--json"] + extra)
         }
-        let noKey = try verify()
+        // No key and no state file: a key trusted on first use would have nowhere to be pinned.
+        let noKey = try runCLI(["verify", "--server", address, "--api-key", key, "--no-state", "--json"])
         #expect(noKey.status != 0 && noKey.output.contains("--public-key"), "\(noKey.output)")
         let first = try verify(["--public-key", publicKey])
         #expect(first.status == 0 && first.output.contains(#""tree_size":20"#), "\(first.output)")
@@ -248,6 +249,51 @@ struct TamperCorpusTests {
 
         let badAddress = try runCLI(["verify", "--server", "127.0.0.1:1", "--api-key", key])
         #expect(badAddress.status != 0 && badAddress.output.contains("--server"), "\(badAddress.output)")
+    }
+
+    @Test func verifyServerTrustsTheServersKeyOnFirstUseThenHoldsItToThatKey() async throws {
+        let directory = temporaryDataDirectory()
+        let state = directory + ".verify-state.json"
+        let otherKey = directory + ".other.key"
+        defer {
+            for path in [directory, state, otherKey] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        try await populate(directory)
+        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let key = "k-" + UUID().uuidString
+        var server = try startServer(directory, key: key)
+        try await server.waitUntilHealthy()
+        let keyFile = directory + "/api.key"
+        try (key + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
+        func verify(_ port: Int, _ extra: [String] = []) throws -> (status: Int32, output: String) {
+            try runCLI(["verify", "--server", "http://127.0.0.1:\(port)", "--api-key-file", keyFile, "--state", state] + extra)
+        }
+
+        // First use: the server's key is taken, said so, and pinned.
+        let first = try verify(server.port, ["--json"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains(#""trusted_on_first_use":true"#) && first.output.contains(#""public_key":"\#(publicKey)""#), "\(first.output)")
+        #expect(try String(contentsOfFile: state, encoding: .utf8).contains(publicKey))
+        let second = try verify(server.port)
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.contains("extends tree size 20") && !second.output.contains("trusted on first use"), "\(second.output)")
+        server.kill(signal: SIGTERM)
+
+        // The same log, now signed with another key: the pinned key catches it.
+        _ = try AuditSigner.loadOrCreate(at: otherKey, name: "audittrail/replaced")
+        server = try ServerProcess(
+            dataDirectory: directory,
+            environment: ["AUDITTRAIL_ADMIN_KEY": key],
+            arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600", "--signing-key", otherKey]
+        )
+        try await append(batches: 1, after: 20, to: server, key: key)
+        let replaced = try verify(server.port, ["--json"])
+        #expect(replaced.status == 1, "\(replaced.output)")
+        #expect(
+            replaced.output.contains(#""kind":"bad_signature""#) && replaced.output.contains(#""trusted_on_first_use":false"#),
+            "\(replaced.output)"
+        )
+        server.kill(signal: SIGTERM)
     }
 
     @Test func keysPublicPrintsTheKeyThatSignsTheCheckpoints() async throws {

@@ -97,6 +97,16 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -
     return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }
 
+/// Runs `command` with `/bin/sh -c` in this process's working directory (the package root under
+/// `swift test`), as a user types it; returns exit status and combined output.
+func runShell(_ command: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let path = NSTemporaryDirectory() + "audittrail-shell-\(UUID().uuidString).log"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", command], environment: childEnvironment(environment), outputPath: path)
+    let status = process.wait()
+    return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+}
+
 /// This process's environment without any `AUDITTRAIL_*` setting, plus `extra`.
 func childEnvironment(_ extra: [String: String]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment

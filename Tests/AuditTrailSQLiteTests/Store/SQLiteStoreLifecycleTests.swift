@@ -1,5 +1,6 @@
 import AuditTrail
 import AuditTrailTesting
+import InMemoryLogging
 import Logging
 import SQLiteNIO
 import ServiceLifecycle
@@ -25,6 +26,21 @@ import Testing
         #expect(verification.ok)
         #expect(verification.checked == 35)
         try await second.close()
+    }
+
+    @Test func aNewStoreSaysSoInOneLineAndAReopenedOneSaysNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "test") { _ in handler }
+        logger.logLevel = .info
+        try await directory.open(logger: logger).close()
+        let created = handler.entries.filter { $0.message.description.hasPrefix("audit store") }
+        #expect(created.map(\.message.description) == ["audit store created"], "\(handler.entries)")
+        #expect(created.first?.metadata["audit.schema.version"] == "\(SQLiteSchema.currentVersion)")
+        handler.clear()
+        try await directory.open(logger: logger).close()
+        #expect(handler.entries.filter { $0.message.description.hasPrefix("audit store") }.isEmpty, "\(handler.entries)")
     }
 
     @Test func schemaVersionIsRecordedOnce() async throws {

@@ -44,6 +44,7 @@ import Testing
             #expect(try await server.store.root(size: size) == checkpoint.rootHash)
             #expect(reply.json["key_id"]?.stringValue == key.text.split(separator: "+")[1].description)
             #expect(reply.json["key_name"]?.stringValue == key.name)
+            #expect(reply.json["public_key"]?.stringValue == key.text)
             #expect(reply.json["origin"]?.stringValue == checkpoint.origin)
             #expect(checkpoint.origin == "audittrail/" + (try await server.store.logID()))
             #expect(reply.json["time"]?.stringValue == checkpoint.time?.rfc3339)

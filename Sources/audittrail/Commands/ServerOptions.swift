@@ -1,0 +1,148 @@
+import ArgumentParser
+import AuditTrail
+import Foundation
+
+/// `--server`, `--api-key` and `--api-key-file`: shared by every command that can talk to a
+/// running server instead of opening a data directory (`query`, `stats`, `export`, `verify`).
+///
+/// The key is `--api-key`, else the file `--api-key-file`, else `$AUDITTRAIL_API_KEY`, else the
+/// file `$AUDITTRAIL_API_KEY_FILE`. A key on the command line shows in the process list; the file
+/// and the variable do not.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "A running server to ask instead of a data directory: http://host[:port].")
+    var server: String?
+
+    @Option(name: .customLong("api-key"), help: "With --server: the API key (default $AUDITTRAIL_API_KEY; visible in the process list).")
+    var apiKey: String?
+
+    @Option(name: .customLong("api-key-file"), help: "With --server: a file holding the API key (default $AUDITTRAIL_API_KEY_FILE).")
+    var apiKeyFile: String?
+
+    /// The largest key file read (a key is 40-odd characters).
+    static let keyFileLimit = 4096
+
+    func validate() throws {
+        if let server { _ = try ServerAddress(server) }
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("--api-key-file: give either --api-key or --api-key-file, not both") }
+        if server == nil, apiKey != nil || apiKeyFile != nil { throw ValidationError("--api-key, --api-key-file: only with --server") }
+    }
+
+    /// The key to send, by the rule above; `role` says which key is needed, for the error.
+    func resolvedKey(role: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let apiKey {
+            guard !apiKey.isEmpty else { throw ValidationError("--api-key: must not be empty") }
+            return apiKey
+        }
+        if let apiKeyFile { return try Self.readKey(file: apiKeyFile, flag: "--api-key-file") }
+        if let key = environment["AUDITTRAIL_API_KEY"], !key.isEmpty { return key }
+        if let file = environment["AUDITTRAIL_API_KEY_FILE"], !file.isEmpty { return try Self.readKey(file: file, flag: "AUDITTRAIL_API_KEY_FILE") }
+        throw ValidationError("--api-key-file: required with --server (or --api-key, $AUDITTRAIL_API_KEY, $AUDITTRAIL_API_KEY_FILE): \(role)")
+    }
+
+    /// The key in `file`: its first line, surrounding white space removed.
+    static func readKey(file: String, flag: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("\(flag): cannot read \(file)") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: keyFileLimit + 1)) ?? Data()
+        guard data.count <= keyFileLimit else { throw ValidationError("\(flag): \(file) is larger than \(keyFileLimit) bytes; it must hold one key") }
+        let text = String(decoding: data, as: UTF8.self)
+        let key = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !key.isEmpty else { throw ValidationError("\(flag): \(file) holds no key") }
+        guard key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ValidationError("\(flag): the key in \(file) must be printable ASCII without spaces")
+        }
+        return key
+    }
+
+    /// One request to the server with the key; a non-2xx answer becomes an error naming the
+    /// flag of each bad parameter (or the status and the problem's detail).
+    func request(_ method: String = "GET", _ path: String, key: String) throws -> LoopbackHTTP.Response {
+        guard let server else { throw ValidationError("--server: required") }
+        let address = try ServerAddress(server)
+        let response: LoopbackHTTP.Response
+        do {
+            response = try LoopbackHTTP.request(
+                host: address.host,
+                port: address.port,
+                method: method,
+                path: path,
+                headers: [("Authorization", "Bearer \(key)")]
+            )
+        } catch {
+            throw ValidationError("--server: \(error)")
+        }
+        guard (200..<300).contains(response.status) else {
+            throw ValidationError(
+                Self.problemMessage(status: response.status, body: response.body, request: "\(method) \(path.prefix { $0 != "?" })")
+            )
+        }
+        return response
+    }
+
+    /// A server's problem answer as a CLI error: field errors name the flag of the parameter.
+    static func problemMessage(status: Int, body: [UInt8], request: String) -> String {
+        let problem = (try? JSONParser.parse(body))?.objectValue
+        let fields =
+            problem?["errors"]?.arrayValue?.compactMap { error -> String? in
+                guard let field = error["field"]?.stringValue, let message = error["message"]?.stringValue else { return nil }
+                let flag = field == "q" ? "-q" : "--" + field.replacingOccurrences(of: "_", with: "-")
+                return "\(flag): \(message)"
+            } ?? []
+        if !fields.isEmpty { return fields.joined(separator: "\n") }
+        let detail = problem?["detail"]?.stringValue ?? String(decoding: body.prefix(200), as: UTF8.self)
+        return "--server: \(request) answered \(status): \(detail)"
+    }
+
+    /// `path` with `parameters` as its percent-encoded query.
+    static func path(_ path: String, _ parameters: [(String, String)]) -> String {
+        let query = parameters.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
+        return path + (query.isEmpty ? "" : "?" + query)
+    }
+
+    /// A query parameter value, percent-encoded (RFC 3986 unreserved characters kept).
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+}
+
+/// A server's address, parsed from `http://host[:port]`.
+struct ServerAddress {
+    var host: String
+    var port: Int
+
+    init(_ text: String) throws {
+        guard text.hasPrefix("http://") else {
+            throw ValidationError("--server: must be http://host[:port] (TLS: verify through a local plain-HTTP endpoint)")
+        }
+        var rest = text.dropFirst("http://".count)
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.isEmpty, !rest.contains("/") else { throw ValidationError("--server: must be http://host[:port] without a path") }
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            guard after.isEmpty || after.hasPrefix(":"), let port = after.isEmpty ? 80 : Int(after.dropFirst()) else {
+                throw ValidationError("--server: the port must be a number")
+            }
+            self.port = port
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = String(rest[..<colon])
+            guard let port = Int(rest[rest.index(after: colon)...]) else { throw ValidationError("--server: the port must be a number") }
+            self.port = port
+        } else {
+            host = String(rest)
+            port = 80
+        }
+        guard (1...65535).contains(port) else { throw ValidationError("--server: the port must be from 1 to 65535") }
+    }
+}
