@@ -54,9 +54,15 @@ extension VerifyCommand {
                     + "\(header.treeSize) signed by \(key.text)"
             )
             if header.contiguous {
+                let onTheWay: String =
+                    switch result.checkpointsChecked {
+                    case 0: ""
+                    case 1: " and the signed checkpoint on the way"
+                    default: " and the \(result.checkpointsChecked) signed checkpoints on the way"
+                    }
                 print(
                     "Contiguous: every event from seq \(firstSeq ?? 1) to \(header.treeSize); the chain and the rebuilt Merkle root match the signed root"
-                        + " and the \(result.checkpointsChecked) signed checkpoints on the way."
+                        + onTheWay + "."
                 )
             } else {
                 let filters = header.filters.keys.sorted().map { "\($0)=\(header.filters[$0]!)" }.joined(separator: " ")
