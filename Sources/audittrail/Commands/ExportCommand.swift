@@ -83,24 +83,11 @@ struct ExportCommand: AsyncParsableCommand {
 
     /// Downloads `GET /v1/export` from a running server.
     func exportFromServer(to destination: ExportDestination) throws {
-        let address = try ServerAddress(remote.server ?? "")
         let apiKey = try remote.resolvedKey(role: "an admin or auditor key")
-        let path = ServerOptions.path("/v1/export", filters.parameters)
-        let response: LoopbackHTTP.StreamedResponse
-        do {
-            response = try LoopbackHTTP.stream(
-                host: address.host,
-                port: address.port,
-                path: path,
-                headers: [("Authorization", "Bearer \(apiKey)")]
-            ) { piece in try destination.write(piece) }
-        } catch {
-            throw ValidationError("--server: \(error)")
+        let complete = try remote.stream(ServerOptions.path("/v1/export", filters.parameters), key: apiKey) { piece in
+            try destination.write(piece)
         }
-        guard response.status == 200 else {
-            throw ValidationError(ServerOptions.problemMessage(status: response.status, body: response.errorBody, request: "GET /v1/export"))
-        }
-        guard response.complete else {
+        guard complete else {
             throw ValidationError("--server: the download was cut off after \(destination.written) bytes; nothing was written to --output")
         }
     }

@@ -57,19 +57,8 @@ struct ServerOptions: ParsableArguments {
     /// One request to the server with the key; a non-2xx answer becomes an error naming the
     /// flag of each bad parameter (or the status and the problem's detail).
     func request(_ method: String = "GET", _ path: String, key: String) throws -> LoopbackHTTP.Response {
-        guard let server else { throw ValidationError("--server: required") }
-        let address = try ServerAddress(server)
-        let response: LoopbackHTTP.Response
-        do {
-            response = try LoopbackHTTP.request(
-                host: address.host,
-                port: address.port,
-                method: method,
-                path: path,
-                headers: [("Authorization", "Bearer \(key)")]
-            )
-        } catch {
-            throw ValidationError("--server: \(error)")
+        let response = try connected { address in
+            try LoopbackHTTP.request(host: address.host, port: address.port, method: method, path: path, headers: Self.authorization(key))
         }
         guard (200..<300).contains(response.status) else {
             throw ValidationError(
@@ -78,6 +67,32 @@ struct ServerOptions: ParsableArguments {
         }
         return response
     }
+
+    /// A streamed GET with the key: each piece of a 200 answer's body goes to `body` as it
+    /// arrives (never held whole); any other answer becomes the error ``request(_:_:key:)``
+    /// throws. Returns whether the body ended as HTTP framed it (false: the connection dropped).
+    func stream(_ path: String, key: String, body: ([UInt8]) throws -> Void) throws -> Bool {
+        let response = try connected { address in
+            try LoopbackHTTP.stream(host: address.host, port: address.port, path: path, headers: Self.authorization(key), body: body)
+        }
+        guard response.status == 200 else {
+            throw ValidationError(Self.problemMessage(status: response.status, body: response.errorBody, request: "GET \(path.prefix { $0 != "?" })"))
+        }
+        return response.complete
+    }
+
+    /// Runs `exchange` against `--server`'s address; a failure to connect or to talk names `--server`.
+    private func connected<Result>(_ exchange: (ServerAddress) throws -> Result) throws -> Result {
+        guard let server else { throw ValidationError("--server: required") }
+        let address = try ServerAddress(server)
+        do {
+            return try exchange(address)
+        } catch {
+            throw ValidationError("--server: \(error)")
+        }
+    }
+
+    static func authorization(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
 
     /// A server's problem answer as a CLI error: field errors name the flag of the parameter.
     static func problemMessage(status: Int, body: [UInt8], request: String) -> String {
