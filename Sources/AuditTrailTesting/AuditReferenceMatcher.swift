@@ -58,7 +58,7 @@ public enum AuditReferenceMatcher {
         case .riskScore(let op, let value):
             guard let risk = event.riskScore else { return false }
             return compare(Int64(risk), op, Int64(value))
-        case .text(let text):
+        case .text(let text), .textPrefix(let text):
             let needle = text.lowercased()
             var fields = [event.description, event.comment].compactMap { $0 }
             if let metadata = event.metadata { fields.append(String(decoding: CanonicalJSON.encode(metadata), as: UTF8.self)) }

@@ -21,8 +21,8 @@ public struct AuditQuery: Sendable, Hashable {
 
         public func matches(_ action: String) -> Bool {
             switch self {
-            case .exact(let value): action == value
-            case .prefix(let value): action.hasPrefix(value)
+            case .exact(let value): action.utf8.elementsEqual(value.utf8)
+            case .prefix(let value): action.utf8.starts(with: value.utf8)
             }
         }
     }

@@ -158,7 +158,11 @@ public enum AuditSearchParser {
                 guard peek.kind == .close else { throw error("missing ')' for the '(' at column \(token.column)", peek.column) }
                 index += 1
                 return inner
-            case .word(let text, _):
+            case .word(let text, let quoted):
+                guard !AuditTokenizer.words(text).isEmpty else {
+                    throw error("'\(text)' has no word to search for (letters or digits)", token.column)
+                }
+                if !quoted, text.hasSuffix("*") { return .term(.textPrefix(String(text.dropLast()))) }
                 return .term(.text(text))
             case .field(let name, let value):
                 return .term(try AuditSearchParser.term(name, value, column: token.column))

@@ -19,6 +19,10 @@ public enum AuditSearchTerm: Sendable, Hashable {
     case country(String)
     /// `risk:>=50`.
     case riskScore(AuditSearchComparison, Int)
-    /// Free text, matched case-insensitively as a substring of description, comment and metadata.
+    /// Free text: a bare or quoted word or phrase of description, comment and metadata values
+    /// (``AuditEventMatcher``).
     case text(String)
+    /// A bare word ending in `*` (`invoi*`): the text before the `*`, its last word matching
+    /// the beginning of a word.
+    case textPrefix(String)
 }

@@ -117,7 +117,7 @@ public struct AuditSQLQueryBuilder: Sendable {
         case .correlationID(let value): return "correlation_id = \(bind(.text(value)))"
         case .country(let value): return "country = \(bind(.text(value.uppercased())))"
         case .riskScore(let op, let score): return "risk \(op.rawValue) \(bind(.integer(Int64(score))))"
-        case .text(let text): return dialect.containsText("search", bind(.text(text.lowercased())))
+        case .text(let text), .textPrefix(let text): return dialect.containsText("search", bind(.text(text.lowercased())))
         }
     }
 

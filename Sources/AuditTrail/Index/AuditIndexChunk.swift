@@ -1,0 +1,83 @@
+/// The index divides the log into chunks of 65,536 seqs: chunk `c` holds seqs
+/// `c·65536 + 1 … (c+1)·65536`, and a seq's offset in its chunk is a 16-bit number (``AuditSeqSet``).
+public enum AuditIndexChunk {
+    /// Seqs per chunk.
+    public static let size: Int64 = Int64(AuditSeqSet.capacity)
+
+    /// The chunk holding `seq` (≥ 1).
+    public static func of(_ seq: Int64) -> Int64 { (seq - 1) >> 16 }
+
+    /// `seq`'s offset in its chunk.
+    public static func offset(_ seq: Int64) -> UInt16 { UInt16(truncatingIfNeeded: (seq - 1) & 0xFFFF) }
+
+    /// The seq at `offset` of `chunk`.
+    public static func seq(_ chunk: Int64, _ offset: UInt16) -> Int64 { chunk << 16 + Int64(offset) + 1 }
+
+    /// The seqs `chunk` can hold.
+    public static func seqs(_ chunk: Int64) -> ClosedRange<Int64> { (chunk << 16 + 1)...((chunk + 1) << 16) }
+}
+
+/// The index of one chunk, as it is built in seq order — in memory for the newest chunk, and to
+/// check or rebuild a stored chunk: the set of each key, the events present (retention removes a
+/// prefix), and each event's time (for `since`, `until` and `time:` terms, which are ranges).
+public struct AuditChunkIndex: Sendable, Hashable {
+    public let chunk: Int64
+    /// The events of each key, sorted by key when read through ``sortedKeys``.
+    public private(set) var sets: [AuditIndexKey: AuditSeqSet] = [:]
+    /// The offsets of the events the chunk holds.
+    public private(set) var present = AuditSeqSet()
+    /// The event time (ms) at each offset up to the last present one; meaningless where absent.
+    public private(set) var times: [Int64] = []
+    /// The newest seq added, or nil.
+    public private(set) var lastSeq: Int64?
+    /// The smallest and largest event time in the chunk.
+    public private(set) var timeBounds: ClosedRange<Int64>?
+
+    public init(chunk: Int64) {
+        self.chunk = chunk
+    }
+
+    /// Adds the event at `seq`, which must belong to this chunk and follow every seq added.
+    public mutating func add(seq: Int64, event: AuditEvent) {
+        add(seq: seq, keys: AuditIndexTerms.keys(of: event), time: event.time.milliseconds)
+    }
+
+    /// Adds an event by its keys (``AuditIndexTerms/keys(of:)``) and time.
+    public mutating func add(seq: Int64, keys: [AuditIndexKey], time: Int64) {
+        precondition(AuditIndexChunk.of(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
+        precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
+        let offset = AuditIndexChunk.offset(seq)
+        for key in keys { sets[key, default: AuditSeqSet()].append(offset) }
+        present.append(offset)
+        if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }
+        times[Int(offset)] = time
+        timeBounds = timeBounds.map { min($0.lowerBound, time)...max($0.upperBound, time) } ?? time...time
+        lastSeq = seq
+    }
+
+    /// The keys, in ``AuditIndexKey`` order (how a store writes them).
+    public var sortedKeys: [AuditIndexKey] { sets.keys.sorted() }
+
+    /// The time column as stored: 8 bytes little-endian per offset up to the last present one.
+    public var serializedTimes: [UInt8] {
+        var out = [UInt8](repeating: 0, count: times.count * 8)
+        for (index, time) in times.enumerated() {
+            let bits = UInt64(bitPattern: time)
+            for byte in 0..<8 { out[index * 8 + byte] = UInt8(truncatingIfNeeded: bits >> UInt64(byte * 8)) }
+        }
+        return out
+    }
+
+    /// A time column from its stored form, or nil when the byte count is not a multiple of 8.
+    public static func times(serialized bytes: some Collection<UInt8>) -> [Int64]? {
+        let bytes = Array(bytes)
+        guard bytes.count % 8 == 0 else { return nil }
+        var out = [Int64](repeating: 0, count: bytes.count / 8)
+        for index in out.indices {
+            var bits: UInt64 = 0
+            for byte in 0..<8 { bits |= UInt64(bytes[index * 8 + byte]) << UInt64(byte * 8) }
+            out[index] = Int64(bitPattern: bits)
+        }
+        return out
+    }
+}
