@@ -1,20 +1,32 @@
-/// The index divides the log into chunks of 65,536 seqs: chunk `c` holds seqs
-/// `c·65536 + 1 … (c+1)·65536`, and a seq's offset in its chunk is a 16-bit number (``AuditSeqSet``).
-public enum AuditIndexChunk {
+/// How the index divides the log into chunks: chunk `c` holds seqs `c·size + 1 … (c+1)·size`, and
+/// a seq's offset in its chunk is a 16-bit number (``AuditSeqSet``). Stores use 65,536 seqs per
+/// chunk (``standard``); tests use small chunks to cross many boundaries with few events.
+public struct AuditIndexGeometry: Sendable, Hashable {
+    /// log2 of the seqs per chunk, 0…16.
+    public let shift: Int
+
+    public init(shift: Int) {
+        precondition((0...16).contains(shift), "a chunk holds at most 65,536 seqs")
+        self.shift = shift
+    }
+
+    /// 65,536 seqs per chunk.
+    public static let standard = AuditIndexGeometry(shift: 16)
+
     /// Seqs per chunk.
-    public static let size: Int64 = Int64(AuditSeqSet.capacity)
+    public var size: Int64 { 1 << Int64(shift) }
 
     /// The chunk holding `seq` (≥ 1).
-    public static func of(_ seq: Int64) -> Int64 { (seq - 1) >> 16 }
+    public func chunk(_ seq: Int64) -> Int64 { (seq - 1) >> Int64(shift) }
 
     /// `seq`'s offset in its chunk.
-    public static func offset(_ seq: Int64) -> UInt16 { UInt16(truncatingIfNeeded: (seq - 1) & 0xFFFF) }
+    public func offset(_ seq: Int64) -> UInt16 { UInt16(truncatingIfNeeded: (seq - 1) & (size - 1)) }
 
     /// The seq at `offset` of `chunk`.
-    public static func seq(_ chunk: Int64, _ offset: UInt16) -> Int64 { chunk << 16 + Int64(offset) + 1 }
+    public func seq(_ chunk: Int64, _ offset: UInt16) -> Int64 { chunk << Int64(shift) + Int64(offset) + 1 }
 
     /// The seqs `chunk` can hold.
-    public static func seqs(_ chunk: Int64) -> ClosedRange<Int64> { (chunk << 16 + 1)...((chunk + 1) << 16) }
+    public func seqs(_ chunk: Int64) -> ClosedRange<Int64> { (chunk << Int64(shift) + 1)...((chunk + 1) << Int64(shift)) }
 }
 
 /// The index of one chunk, as it is built in seq order — in memory for the newest chunk, and to
@@ -22,6 +34,7 @@ public enum AuditIndexChunk {
 /// prefix), and each event's time (for `since`, `until` and `time:` terms, which are ranges).
 public struct AuditChunkIndex: Sendable, Hashable {
     public let chunk: Int64
+    public let geometry: AuditIndexGeometry
     /// The events of each key, sorted by key when read through ``sortedKeys``.
     public private(set) var sets: [AuditIndexKey: AuditSeqSet] = [:]
     /// The offsets of the events the chunk holds.
@@ -33,8 +46,9 @@ public struct AuditChunkIndex: Sendable, Hashable {
     /// The smallest and largest event time in the chunk.
     public private(set) var timeBounds: ClosedRange<Int64>?
 
-    public init(chunk: Int64) {
+    public init(chunk: Int64, geometry: AuditIndexGeometry = .standard) {
         self.chunk = chunk
+        self.geometry = geometry
     }
 
     /// Adds the event at `seq`, which must belong to this chunk and follow every seq added.
@@ -44,9 +58,9 @@ public struct AuditChunkIndex: Sendable, Hashable {
 
     /// Adds an event by its keys (``AuditIndexTerms/keys(of:)``) and time.
     public mutating func add(seq: Int64, keys: [AuditIndexKey], time: Int64) {
-        precondition(AuditIndexChunk.of(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
+        precondition(geometry.chunk(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
         precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
-        let offset = AuditIndexChunk.offset(seq)
+        let offset = geometry.offset(seq)
         for key in keys { sets[key, default: AuditSeqSet()].append(offset) }
         present.append(offset)
         if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }

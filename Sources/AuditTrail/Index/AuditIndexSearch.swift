@@ -23,7 +23,7 @@ public enum AuditIndexSearch {
         guard let bounds = try await source.chunkBounds() else { return AuditEventPage(events: [], nextCursor: nil) }
         var chunks = try await candidateChunks(plan, bounds: bounds, source: source)
         if let after = query.cursor?.afterSeq {
-            let cursorChunk = AuditIndexChunk.of(max(1, after))
+            let cursorChunk = source.geometry.chunk(max(1, after))
             chunks = chunks.filter { descending ? $0 <= cursorChunk : $0 >= cursorChunk }
         }
         if descending { chunks.reverse() }
@@ -41,7 +41,7 @@ public enum AuditIndexSearch {
             }
             if maybe.isEmpty {
                 sure.forEach(descending: descending) { offset in
-                    let seq = AuditIndexChunk.seq(chunk, offset)
+                    let seq = source.geometry.seq(chunk, offset)
                     if afterCursor(seq) { wanted.append(seq) }
                     return wanted.count <= limit
                 }
@@ -50,7 +50,7 @@ public enum AuditIndexSearch {
             // Undecided events are checked in batches, in order with the sure ones.
             var ordered: [(seq: Int64, sure: Bool)] = []
             sure.union(maybe).forEach(descending: descending) { offset in
-                let seq = AuditIndexChunk.seq(chunk, offset)
+                let seq = source.geometry.seq(chunk, offset)
                 if afterCursor(seq) { ordered.append((seq, sure.contains(offset))) }
                 return true
             }

@@ -2,6 +2,8 @@
 /// an ``AuditMemoryIndex``. Every answer describes the events committed when the search started
 /// or later; sets of a chunk come from one consistent read.
 public protocol AuditIndexSource: Sendable {
+    /// How the source divides the log into chunks.
+    var geometry: AuditIndexGeometry { get }
     /// The oldest and newest chunk that hold events, or nil for an empty log.
     func chunkBounds() async throws -> ClosedRange<Int64>?
     /// The chunks in which `key` has events, ascending.
@@ -32,14 +34,17 @@ public struct AuditChunkRead: Sendable {
 /// An index held entirely in memory, built from events in seq order: the tests' index, and the
 /// shape of a store's newest chunk.
 public struct AuditMemoryIndex: AuditIndexSource {
+    public let geometry: AuditIndexGeometry
     public private(set) var chunks: [Int64: AuditChunkIndex] = [:]
 
-    public init() {}
+    public init(geometry: AuditIndexGeometry = .standard) {
+        self.geometry = geometry
+    }
 
     /// Adds the event at `seq` (after every seq added so far).
     public mutating func add(seq: Int64, event: AuditEvent) {
-        let chunk = AuditIndexChunk.of(seq)
-        chunks[chunk, default: AuditChunkIndex(chunk: chunk)].add(seq: seq, event: event)
+        let chunk = geometry.chunk(seq)
+        chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
     }
 
     public func chunkBounds() async throws -> ClosedRange<Int64>? {

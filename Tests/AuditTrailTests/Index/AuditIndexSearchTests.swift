@@ -12,10 +12,11 @@ struct AuditIndexSearchTests {
     struct Log {
         var events: [AuditEvent] = []
         var stored: [Int64: AuditStoredEvent] = [:]
-        var index = AuditMemoryIndex()
+        var index: AuditMemoryIndex
         var nextInput = 0
 
-        init(count: Int) throws {
+        init(count: Int, shift: Int = 16) throws {
+            index = AuditMemoryIndex(geometry: AuditIndexGeometry(shift: shift))
             try append(count: count)
         }
 
@@ -95,8 +96,10 @@ struct AuditIndexSearchTests {
         "\"berlin office\" OR -\"touched the\"", "pro", "enterprise -\"quarterly report\" seats", "plan",
     ]
 
-    @Test func theSearchLanguageAgreesWithTheDefinition() async throws {
-        let log = try Log(count: 900)
+    /// Chunks of 65,536 seqs (three boundaries crossed) and of 32 (dozens crossed).
+    @Test(arguments: [16, 5])
+    func theSearchLanguageAgreesWithTheDefinition(shift: Int) async throws {
+        let log = try Log(count: 900, shift: shift)
         var decisive = 0
         for text in Self.expressions {
             var query = AuditQuery()
@@ -110,8 +113,9 @@ struct AuditIndexSearchTests {
         #expect(decisive == Self.expressions.count - 4, "\(decisive) of \(Self.expressions.count) expressions tell answers apart")
     }
 
-    @Test func everyFilterAgreesWithTheDefinition() async throws {
-        let log = try Log(count: 900)
+    @Test(arguments: [16, 5])
+    func everyFilterAgreesWithTheDefinition(shift: Int) async throws {
+        let log = try Log(count: 900, shift: shift)
         let base = AuditFixtures.baseTime
         var cases: [(String, AuditQuery)] = []
         func add(_ label: String, _ edit: (inout AuditQuery) -> Void) {
@@ -159,8 +163,9 @@ struct AuditIndexSearchTests {
     }
 
     /// Random queries: each filter with some chance, and a random search expression.
-    @Test func randomQueriesAgreeWithTheDefinition() async throws {
-        let log = try Log(count: 700)
+    @Test(arguments: [16, 5])
+    func randomQueriesAgreeWithTheDefinition(shift: Int) async throws {
+        let log = try Log(count: 700, shift: shift)
         var random = SplitMix64(seed: 99)
         let atoms = Self.expressions.filter { !$0.contains(" ") && !$0.hasPrefix("-") }
         func expression(_ depth: Int) -> String {
@@ -185,8 +190,9 @@ struct AuditIndexSearchTests {
 
     /// New events during paging: newest-first pages continue below the cursor and never repeat or
     /// skip; oldest-first pages reach the new events at the end.
-    @Test func eventsArrivingWhileAClientPagesAreNeitherRepeatedNorSkipped() async throws {
-        var log = try Log(count: 500)
+    @Test(arguments: [16, 3])
+    func eventsArrivingWhileAClientPagesAreNeitherRepeatedNorSkipped(shift: Int) async throws {
+        var log = try Log(count: 500, shift: shift)
         var query = AuditQuery()
         query.search = try AuditSearchParser.parse("-outcome:success OR payroll")
         for order in [AuditQuery.Order.desc, .asc] {
