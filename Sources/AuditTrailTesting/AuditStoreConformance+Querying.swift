@@ -125,7 +125,7 @@ extension AuditStoreConformance {
             "actor.type:service", "resource.type:document", "resource.id:12", "outcome:denied", "severity:>=warning",
             "severity:<info", "severity:error", "time:>=2026-01-05T03:00:00Z", "time:<2026-01-05T01:30:00Z",
             "ip:10.0.0.0/8", "ip:2001:db8::/32", "tag:billing", "compliance:GDPR", "correlation_id:corr-7",
-            "country:de", "risk:>=50", "risk:<10", "risk:=40", "payroll", "\"quarterly report\"", "ZÜRICH", "PLAN",
+            "country:de", "risk:>=50", "risk:<10", "risk:=40", "payroll", "\"quarterly report\"", "ZÜRICH", "PRO", "quarter*", "\"touched the\"",
             "-\"hunter2\"", "-actor:u-5", "-outcome:success", "-tag:prod", "-risk:>=50", "-payroll", "-ip:10.0.0.0/8",
             "outcome:failure OR outcome:denied", "(action:user.* OR action:authz.*) -outcome:success",
             "actor:u-1 OR actor:u-2 OR payroll", "-(country:DE OR country:FR) risk:>20",

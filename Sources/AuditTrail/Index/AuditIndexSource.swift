@@ -13,6 +13,8 @@ public protocol AuditIndexSource: Sendable {
     /// One chunk: the sets of `keys` (a key without events there is left out), the events it
     /// holds, its time bounds, and its time column when `times` is set.
     func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead
+    /// Every set of `kinds` in one chunk (for stats: each action's, outcome's, … events).
+    func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet]
 }
 
 /// What ``AuditIndexSource/read(chunk:keys:times:)`` returns.
@@ -62,6 +64,10 @@ public struct AuditMemoryIndex: AuditIndexSource {
             for key in index.sets.keys where key.kind == kind && key.value.utf8.starts(with: prefix.utf8) { values.insert(key) }
         }
         return Array(values.sorted().map(\.value).prefix(limit))
+    }
+
+    public func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
+        chunks[chunk]?.sets.filter { kinds.contains($0.key.kind) } ?? [:]
     }
 
     public func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {

@@ -2,18 +2,6 @@ import AuditTrail
 import NIOCore
 import SQLiteNIO
 
-extension AuditSQLValue {
-    /// The SQLiteNIO form of this value.
-    var sqlite: SQLiteData {
-        switch self {
-        case .integer(let value): .integer(Int(value))
-        case .text(let value): .text(value)
-        case .blob(let bytes): .blob(ByteBuffer(bytes: bytes))
-        case .null: .null
-        }
-    }
-}
-
 extension SQLiteData {
     static func bytes(_ bytes: [UInt8]) -> SQLiteData { .blob(ByteBuffer(bytes: bytes)) }
     /// A hash as its 32-byte blob.
@@ -54,11 +42,6 @@ extension SQLiteRow {
 }
 
 extension SQLiteConnection {
-    /// Runs a generated statement.
-    func query(_ statement: AuditSQLStatement) async throws -> [SQLiteRow] {
-        try await query(statement.sql, statement.binds.map(\.sqlite))
-    }
-
     /// Runs `sql` and ignores its rows (pragmas, DDL, BEGIN/COMMIT).
     func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
         _ = try await query(sql, binds)

@@ -31,18 +31,22 @@ final class SQLiteRawConnection: @unchecked Sendable {
         self.threadPool = threadPool
     }
 
-    /// Opens `path` (already created and migrated) with the store's pragmas.
-    /// Opens the append handle, or with `readOnly` a handle for the verification scans (raw rows
-    /// without SQLiteNIO's per-row values; used on any thread of `threadPool`, one job at a time).
+    /// Opens `path` (already created and migrated, unless `create`) with the store's pragmas: the
+    /// append handle, the index file's writer, or with `readOnly` a handle for the scans and
+    /// searches (raw rows without SQLiteNIO's per-row values; used on any thread of `threadPool`,
+    /// one job at a time).
     static func open(
         path: String,
         configuration: SQLiteAuditStore.Configuration,
         threadPool: NIOThreadPool,
-        readOnly: Bool = false
+        readOnly: Bool = false,
+        create: Bool = false
     ) async throws -> SQLiteRawConnection {
         try await threadPool.runIfActive {
             var handle: OpaquePointer?
-            let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+            let flags =
+                (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
+                | SQLITE_OPEN_EXRESCODE
             let code = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
             let writer = SQLiteRawConnection(handle: handle, threadPool: threadPool)
             guard code == SQLITE_OK else {
@@ -60,6 +64,7 @@ final class SQLiteRawConnection: @unchecked Sendable {
                     try writer.execute("PRAGMA cache_size = -\(max(1024, configuration.readerCacheKiB))")
                     return writer
                 }
+                if create { try writer.execute("PRAGMA page_size = \(configuration.pageSize)") }
                 try writer.execute("PRAGMA journal_mode = WAL")
                 try writer.execute("PRAGMA synchronous = \(configuration.synchronous)")
                 try writer.execute("PRAGMA cache_size = -\(max(1024, configuration.writerCacheKiB))")

@@ -2,19 +2,13 @@ import AuditTrail
 import SQLiteNIO
 
 extension SQLiteAuditStore {
-    /// One page of events matching `query`, newest first unless `order` is `asc`. `nextCursor` is
-    /// set when another page may follow; it is a seq bound, so pages stay stable while events are
-    /// appended.
+    /// One page of events matching `query`, newest first unless `order` is `asc`, from the search
+    /// index (``AuditIndexSearch``): it reads the chunks the page needs, not the log. `nextCursor`
+    /// is set when another page may follow; it is a seq bound, so pages stay stable while events
+    /// are appended.
     public func events(matching query: AuditQuery) async throws -> AuditEventPage {
-        var builder = Self.queryBuilder()
-        let statement = builder.page(query, columns: "seq, id, canonical, hash")
-        let rows = try await read("query") { try await $0.query(statement) }
-        let limit = max(1, query.limit)
-        var events: [AuditStoredEvent] = []
-        events.reserveCapacity(min(rows.count, limit))
-        for row in rows.prefix(limit) { events.append(try row.storedEvent()) }
-        let next = rows.count > limit ? events.last.map { AuditCursor(afterSeq: $0.seq) } : nil
-        return AuditEventPage(events: events, nextCursor: next)
+        let snapshot = try await indexSnapshot()
+        return try await AuditIndexSearch.page(query, in: snapshot) { seqs in try await self.search("query") { try $0.events(seqs: seqs) } }
     }
 
     /// The event with this id, or nil.

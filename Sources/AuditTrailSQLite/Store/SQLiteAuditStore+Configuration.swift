@@ -24,7 +24,9 @@ extension SQLiteAuditStore {
         /// (sealing included); a larger one is sealed a chunk at a time while the writer thread
         /// inserts the previous chunk. Default 1,000.
         public var rowsPerInsert: Int = 1000
-        /// How often ``SQLiteAuditStore/run()`` merges the index tail, in milliseconds. Default 1,000.
+        /// How often ``SQLiteAuditStore/run()`` indexes what was appended and writes complete index
+        /// chunks, in milliseconds (a search does it too, so this only keeps searches from doing
+        /// it). Default 1,000.
         public var maintenanceIntervalMilliseconds: Int = 1000
         /// How often ``SQLiteAuditStore/run()`` runs a PASSIVE WAL checkpoint, in milliseconds, so
         /// each copies little. Default 100.
@@ -46,16 +48,16 @@ extension SQLiteAuditStore {
         /// existing file keeps its own). Default 16,384: the bulk-ingest optimum measured in
         /// PERFORMANCE-NOTES.
         public var pageSize: Int = 16_384
-        /// Events per index segment: ``SQLiteAuditStore/run()`` merges the unindexed tail into the
-        /// index file in segments of this size; queries scan at most about this many unmerged
-        /// rows when the merge keeps up. Default 65,536.
-        public var indexSegmentEvents: Int = 65_536
+        /// log2 of the seqs per search-index chunk (0…16). Default 16: 65,536 seqs per chunk, the
+        /// most a chunk's 16-bit offsets can address. Smaller chunks are for tests (many chunk
+        /// boundaries with few events); a file built with another size is rebuilt.
+        public var indexChunkShift: Int = 16
 
         public init(directory: String) { self.directory = directory }
 
         /// The events database file inside ``directory``.
         public var databasePath: String { file("audit.sqlite") }
-        /// The index database file inside ``directory`` (derived data, rebuilt when it disagrees).
+        /// The search index's file inside ``directory`` (derived data, rebuilt when it disagrees).
         public var indexPath: String { file("audit-index.sqlite") }
 
         private func file(_ name: String) -> String {

@@ -17,21 +17,34 @@ extension SQLiteAuditStore {
     /// Background maintenance until graceful shutdown, on its own connection and thread (nice
     /// ``Configuration/maintenanceNice``): every `checkpointIntervalMilliseconds` a PASSIVE WAL
     /// checkpoint (each copies little), a WAL reset when it has grown past `walResetFrames`, and
-    /// every `maintenanceIntervalMilliseconds` a merge of complete segments of the unindexed tail
-    /// into the index file. The writer therefore never checkpoints by itself under load.
+    /// every `maintenanceIntervalMilliseconds` the search index catches up with the appends and
+    /// writes its complete chunks (first building any chunk the index file lacks). The writer
+    /// therefore never checkpoints by itself under load.
     public func run() async throws {
         let checkpointEvery = Duration.milliseconds(max(10, configuration.checkpointIntervalMilliseconds))
-        let mergeEvery = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
+        let indexEvery = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
         await cancelWhenGracefulShutdown {
-            var nextMerge = ContinuousClock.now + mergeEvery
+            var nextIndex = ContinuousClock.now
             while !Task.isCancelled {
+                if ContinuousClock.now >= nextIndex {
+                    await self.indexInBackground()
+                    nextIndex = ContinuousClock.now + indexEvery
+                }
                 do { try await Task.sleep(for: checkpointEvery) } catch { break }
                 await self.checkpoint()
-                if ContinuousClock.now >= nextMerge {
-                    await self.mergeInBackground()
-                    nextMerge = ContinuousClock.now + mergeEvery
-                }
             }
+        }
+    }
+
+    /// One round of indexing for `run()`; failures are logged and retried next round.
+    func indexInBackground() async {
+        guard !isClosed else { return }
+        do {
+            _ = try await indexSnapshot()
+        } catch {
+            let cause = (error as? AuditTrailError)?.underlying ?? error
+            if cause is CancellationError || Task.isCancelled || isClosed { return }
+            logger.warning("audit index catch-up failed; will retry", metadata: ["error": "\(error)"])
         }
     }
 

@@ -20,9 +20,11 @@ import Darwin
 /// The events table stores each event's canonical bytes and chain hash verbatim, plus the columns
 /// queries filter on; triggers make the database itself refuse `UPDATE` on it, and `DELETE` except
 /// of rows at or below a recorded retention anchor (see `SQLiteAuditStore+Retention.swift`).
-/// Everything works without ``run()`` (a CLI opening the directory for one command); `run()` adds
-/// the background index merge (see `SQLitePostings`) and WAL checkpoints. Several processes may open one directory: one appends events,
-/// any may write keys.
+/// The search index (``AuditIndexSearch`` over per-chunk sets, see `SQLiteIndexFile`) lives in
+/// `audit-index.sqlite`, derived from the events and rebuilt from them when missing; its newest
+/// chunk is kept in memory (``SQLiteIndexTail``). Everything works without ``run()`` (a CLI
+/// opening the directory for one command); `run()` adds WAL checkpoints and keeps the index's
+/// memory small. Several processes may open one directory: one appends events, any may write keys.
 ///
 /// ```swift
 /// let store = try await SQLiteAuditStore.open(configuration: .init(directory: "data"), logger: logger)
@@ -40,6 +42,16 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let readers: SQLiteConnectionPool<SQLiteConnection>
     /// Raw read-only handles (on the reader threads) for the scans that verification makes.
     let scanners: SQLiteConnectionPool<SQLiteRawConnection>
+    /// Raw read-only handles on the events file with the index file attached (`ix`), for searches.
+    let searchers: SQLiteConnectionPool<SQLiteRawConnection>
+    /// The index file's writer (on the maintenance thread), used under `indexGate`.
+    let indexWriter: SQLiteRawConnection
+    let indexGate = SQLiteSerialGate()
+    /// The index's newest chunks, in memory.
+    let indexTail: SQLiteIndexTail
+    let indexGeometry: AuditIndexGeometry
+    /// Set once every chunk below the in-memory ones is known to be in the index file.
+    let indexBuilt = Mutex(false)
     let readerThreadPool: NIOThreadPool
     /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
     let maintenance: SQLiteConnectionPool<SQLiteConnection>
@@ -76,6 +88,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         eventWriter: SQLiteRawConnection,
         readers: SQLiteConnectionPool<SQLiteConnection>,
         scanners: SQLiteConnectionPool<SQLiteRawConnection>,
+        searchers: SQLiteConnectionPool<SQLiteRawConnection>,
+        indexWriter: SQLiteRawConnection,
+        indexTail: SQLiteIndexTail,
         readerThreadPool: NIOThreadPool,
         maintenance: SQLiteConnectionPool<SQLiteConnection>,
         maintenanceThreadPool: NIOThreadPool,
@@ -86,6 +101,10 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.eventWriter = eventWriter
         self.readers = readers
         self.scanners = scanners
+        self.searchers = searchers
+        self.indexWriter = indexWriter
+        self.indexTail = indexTail
+        self.indexGeometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
         self.readerThreadPool = readerThreadPool
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool
@@ -110,7 +129,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         var opened: [SQLiteConnection] = []
         var maintenance: SQLiteConnection?
         var scanners: [SQLiteRawConnection] = []
+        var searchers: [SQLiteRawConnection] = []
         var eventWriter: SQLiteRawConnection?
+        var indexWriter: SQLiteRawConnection?
         do {
             // Creates the file (`pageSize` pages, WAL) and migrates it; appends then use their own handle.
             let setup = try await connect(path, writerPool, logger, configuration, cacheKiB: 1024)
@@ -121,21 +142,45 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             let verified = try await writer.perform { try SQLiteChainMigration.verifyBeforeSchemaMigration($0) }
             try await SQLiteSchema.migrate(setup, logger: logger)
             for _ in 0..<max(1, configuration.readerCount) {
-                let reader = try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
-                opened.append(reader)
-                try await attachIndex(reader, configuration)
+                opened.append(try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB))
             }
             maintenance = try await connect(path, maintenancePool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
-            try await attachIndex(maintenance!, configuration)
             try await lowerPriority(of: maintenancePool, to: configuration.maintenanceNice, logger: logger)
             opened.removeFirst()
             try await setup.closeToCompletion()
             let migrated = try await writer.perform { try SQLiteChainMigration.run($0, logger: logger, verified: verified) }
             let head = try await writer.perform { try $0.readHead() }
-            try await prepareIndex(opened[0], head: head, logger: logger)
             for _ in 0..<Self.scannerCount {
                 scanners.append(try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true))
             }
+            // The search index: its file (created, or emptied when it describes another log), the
+            // searchers that read it with the events, and the newest chunk in memory.
+            let geometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
+            let logID = try await writer.perform { try $0.logID() }
+            let indexFile = try await SQLiteRawConnection.open(
+                path: configuration.indexPath,
+                configuration: configuration,
+                threadPool: maintenancePool,
+                create: true
+            )
+            indexWriter = indexFile
+            let stored = try await indexFile.perform { file in
+                try file.execute("PRAGMA synchronous = NORMAL")  // derived data: rebuilt if lost
+                return try file.prepareIndexFile(logID: logID, geometry: geometry, head: head.seq)
+            }
+            for _ in 0..<max(1, configuration.readerCount) {
+                let searcher = try await SQLiteRawConnection.open(path: path, configuration: configuration, threadPool: readerPool, readOnly: true)
+                searchers.append(searcher)
+                try await searcher.perform { try $0.attachIndex(configuration.indexPath) }
+            }
+            // The head's chunk starts in memory (unless it is complete and stored); chunks below
+            // it that the file lacks are built from the events before the first search.
+            let headChunk = head.seq == 0 ? 0 : geometry.chunk(head.seq)
+            let headStored = head.seq > 0 && stored.contains(headChunk)
+            let tail = SQLiteIndexTail(
+                memoryFrom: headStored ? headChunk + 1 : headChunk,
+                indexedThrough: headStored ? head.seq : geometry.seqs(headChunk).lowerBound - 1
+            )
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             let store = SQLiteAuditStore(
                 configuration: configuration,
@@ -143,18 +188,21 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 eventWriter: eventWriter!,
                 readers: SQLiteConnectionPool(connections: opened),
                 scanners: SQLiteConnectionPool(connections: scanners, close: { await $0.closeToCompletion() }),
+                searchers: SQLiteConnectionPool(connections: searchers, close: { await $0.closeToCompletion() }),
+                indexWriter: indexFile,
+                indexTail: tail,
                 readerThreadPool: readerPool,
                 maintenance: SQLiteConnectionPool(connections: [maintenance!]),
                 maintenanceThreadPool: maintenancePool,
                 head: head
             )
-            if let migrated {
-                do {
-                    try await store.recordChainMigration(migrated)
-                } catch {
-                    try? await store.close()
-                    throw error
-                }
+            do {
+                if let migrated { try await store.recordChainMigration(migrated) }
+                // The newest chunk is indexed now, so that the first search is as fast as any.
+                _ = try await store.indexSnapshot()
+            } catch {
+                try? await store.close()
+                throw error
             }
             return store
         } catch {
@@ -162,7 +210,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             try? await maintenance?.closeToCompletion()
             try? await maintenancePool.shutdownGracefully()
             await eventWriter?.closeToCompletion()
-            for scanner in scanners { await scanner.closeToCompletion() }
+            for scanner in scanners + searchers { await scanner.closeToCompletion() }
+            await indexWriter?.closeToCompletion()
             try? await writerPool.shutdownGracefully()
             try? await readerPool.shutdownGracefully()
             throw storeFailure("open", error)
@@ -228,6 +277,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         }
         await attempt { try await readers.close() }
         await attempt { try await scanners.close() }
+        await attempt { try await searchers.close() }
+        await indexGate.withLock { await indexWriter.closeToCompletion(optimize: true) }
         await attempt { try await maintenance.close() }
         await attempt { try await eventWriter.threadPool.shutdownGracefully() }
         await attempt { try await readerThreadPool.shutdownGracefully() }

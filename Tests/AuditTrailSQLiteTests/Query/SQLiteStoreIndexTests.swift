@@ -1,97 +1,112 @@
 import AuditTrail
-import AuditTrailSQLite
 import AuditTrailTesting
+import Foundation
 import SQLiteNIO
 import Testing
 
-/// The deferred index: merges write complete segments, and merged answers equal unmerged ones.
+@testable import AuditTrailSQLite
+
+/// The search index of the SQLite store: complete chunks are written to the index file, the
+/// newest stays in memory, and answers equal the definition whatever holds them — after a
+/// reopen, with the index file deleted, and with another store appending to the same directory.
 @Suite struct SQLiteStoreIndexTests {
     static let queries: [String] = [
-        "actor", "viewer", "correlation", "resource id", "resource type", "action", "action prefix", "no indexed filter",
+        "action:data.read", "action:user.*", "actor:u-4", "resource.type:invoice", "outcome:denied", "-outcome:success payroll",
+        "\"quarterly report\" OR tag:billing", "ip:10.0.0.0/8 -severity:debug", "quarter*",
     ]
 
-    func query(_ name: String, _ events: [AuditEvent]) -> AuditQuery {
-        var query = AuditQuery()
-        query.limit = 1000
-        switch name {
-        case "actor": query.actor = "u-4"
-        case "viewer":
-            query.visibleActor = "u-9"
-            query.outcome = .success
-        case "correlation": query.correlationID = events.compactMap { $0.request?.correlationID }[5]
-        case "resource id":
-            let resource = events.compactMap(\.resource).filter { $0.type == "document" }[3]
-            query.resourceID = resource.id
-            query.resourceType = resource.type
-        case "resource type": query.resourceType = "invoice"
-        case "action": query.action = .exact("data.read")
-        case "action prefix": query.action = .prefix("user.")
-        default: query.outcome = .denied
-        }
-        return query
-    }
-
-    @Test func smallSegmentsMergeAndQueriesAgreeAtEveryStage() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try await directory.open { $0.indexSegmentEvents = 64 }
-        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 1000, seed: 21)))
+    /// Every event of the store, decoded.
+    func allEvents(_ store: SQLiteAuditStore) async throws -> [AuditEvent] {
         var events: [AuditEvent] = []
         var after: Int64 = 0
         while true {
             let rows = try await store.rows(after: after, limit: 500)
-            guard let last = rows.last else { break }
+            guard let last = rows.last else { return events }
             events += try rows.map { try $0.decoded() }
             after = last.seq
         }
-        #expect(try await store.mergeIndexes() == 960, "15 whole segments of 64; 40 events stay in the tail")
-        #expect(try await store.mergeIndexes() == 0)
-        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 30, seed: 22)))
-        #expect(try await store.mergeIndexes() == 64)
-        while true {
-            let rows = try await store.rows(after: after, limit: 500)
-            guard let last = rows.last else { break }
-            events += try rows.map { try $0.decoded() }
-            after = last.seq
-        }
-        for name in Self.queries {
-            let query = query(name, events)
-            let expected = events.filter { AuditReferenceMatcher.matches(query, $0) }.map(\.seq).reversed()
-            #expect(!expected.isEmpty, "\(name) has no match in the data set")
-            #expect(try await store.events(matching: query).events.map(\.seq) == Array(expected), "\(name)")
-            let stats = try await store.stats(matching: query, bucket: .hour)
-            #expect(stats.total == Int64(expected.count), "\(name)")
-        }
-        try await store.close()
-
-        let raw = try await directory.rawConnection()
-        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
-        let segments = try await raw.query("SELECT first_seq, last_seq FROM ix.segments ORDER BY segment")
-        #expect(segments.count == 16)
-        #expect(segments.last?.column("last_seq")?.integer == 1024)
-        let postings = try await raw.query("SELECT count(*) AS n FROM ix.postings WHERE kind = 2").first?.column("n")?.integer
-        #expect(postings == 1024, "one action posting per merged event")
-        try await raw.close()
     }
-}
 
-extension SQLiteStoreIndexTests {
-    @Test func concurrentMergesIndexEachEventOnce() async throws {
+    func expectAgreement(_ store: SQLiteAuditStore, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let events = try await allEvents(store)
+        for text in Self.queries {
+            var query = AuditQuery()
+            query.search = try AuditSearchParser.parse(text)
+            query.limit = 1000
+            let expected = events.filter { AuditEventMatcher.matches(query, $0) }.map(\.seq)
+            #expect(!expected.isEmpty && expected.count < events.count, "\(label): \(text) tells nothing apart", sourceLocation: sourceLocation)
+            let got = try await store.events(matching: query).events.map(\.seq)
+            #expect(got == expected.reversed(), "\(label): \(text): \(got.count) instead of \(expected.count)", sourceLocation: sourceLocation)
+            let stats = try await store.stats(matching: query, bucket: .hour)
+            let reference = AuditReferenceMatcher.stats(events.filter { AuditEventMatcher.matches(query, $0) }, bucket: .hour)
+            #expect(stats == reference, "\(label): stats of \(text)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The index file's chunks and the number of action postings in them.
+    func storedChunks(_ directory: TemporaryDirectory) async throws -> (chunks: [Int64], actions: Int64) {
+        let raw = try await directory.rawConnection()
+        defer { Task { try? await raw.close() } }
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        let chunks = try await raw.query("SELECT chunk FROM ix.chunks ORDER BY chunk").compactMap { $0.column("chunk")?.integer }.map(Int64.init)
+        let actions = try await raw.query("SELECT events FROM ix.sets WHERE kind = 1").reduce(Int64(0)) { total, row in
+            total + Int64(AuditSeqSet(serialized: row.column("events")?.blob.map { Array($0.readableBytesView) } ?? [])?.count ?? 0)
+        }
+        return (chunks, actions)
+    }
+
+    @Test func completeChunksAreWrittenAndAnswersAgreeAtEveryStage() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try await directory.open { $0.indexSegmentEvents = 32 }
-        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 640, seed: 5)))
-        async let first = store.mergeIndexes()
-        async let second = store.mergeIndexes()
-        let merged = try await first + second
-        #expect(merged == 640)
-        #expect(try await store.mergeIndexes() == 0)
-        var query = AuditQuery()
-        query.action = .exact("user.login")
-        query.limit = 1000
-        let found = try await store.events(matching: query).events
-        #expect(Set(found.map(\.seq)).count == found.count)
-        #expect(try found.allSatisfy { try $0.decoded().action == "user.login" })
+        let shift = 5  // 32 seqs per chunk
+        var store = try await directory.open { $0.indexChunkShift = shift }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 1000, seed: 21)))
+        try await expectAgreement(store, "in memory, just appended")
+        var stored = try await storedChunks(directory)
+        #expect(stored.chunks == Array(0..<31), "31 complete chunks of 32; seqs 993…1000 stay in memory")
+        #expect(stored.actions == 992, "one action posting per event of a written chunk")
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 30, seed: 22)))
+        try await expectAgreement(store, "after more appends")
+        #expect(try await storedChunks(directory).chunks.count == 32)
         try await store.close()
+
+        store = try await directory.open { $0.indexChunkShift = shift }
+        try await expectAgreement(store, "reopened")
+        try await store.close()
+
+        // Derived data: without its file the index is built again from the events.
+        try FileManager.default.removeItem(atPath: directory.path + "/audit-index.sqlite")
+        store = try await directory.open { $0.indexChunkShift = shift }
+        try await expectAgreement(store, "rebuilt")
+        stored = try await storedChunks(directory)
+        #expect(stored.chunks.count == 32 && stored.actions == 1024)
+        try await store.close()
+
+        // Another chunk size: the file is rebuilt for it.
+        store = try await directory.open { $0.indexChunkShift = 3 }
+        try await expectAgreement(store, "8 seqs per chunk")
+        #expect(try await storedChunks(directory).chunks.count == 128)
+        try await store.close()
+    }
+
+    @Test func rowsAnotherStoreAppendedAreFoundAndIndexedOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try await directory.open { $0.indexChunkShift = 4 }
+        let second = try await directory.open { $0.indexChunkShift = 4 }
+        for round in 0..<6 {
+            let store = round % 2 == 0 ? first : second
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 23, seed: 30, start: round * 23)))
+        }
+        try await expectAgreement(first, "first store")
+        try await expectAgreement(second, "second store")
+        var everything = AuditQuery()
+        everything.limit = 1000
+        async let a = first.events(matching: everything)
+        async let b = first.events(matching: everything)
+        let (pageA, pageB) = try await (a, b)
+        #expect(pageA.events.map(\.seq) == Array((1...138).reversed()) && pageB.events.map(\.seq) == pageA.events.map(\.seq))
+        try await first.close()
+        try await second.close()
     }
 }

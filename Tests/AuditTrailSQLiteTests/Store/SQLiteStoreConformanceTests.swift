@@ -33,12 +33,12 @@ import Testing
         try await AuditStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
 
-    /// Tiny index segments merged by `run()` every few milliseconds while the check appends and
-    /// queries, so answers mix merged postings and the tail at every boundary.
+    /// Index chunks of 16 seqs, written by `run()` every few milliseconds while the check appends
+    /// and queries, so answers mix written chunks and the in-memory one at every boundary.
     @Test(arguments: AuditStoreConformanceCheck.allCases)
     func sqliteStoreConformsWhileIndexMerges(_ check: AuditStoreConformanceCheck) async throws {
         let stores = Stores {
-            $0.indexSegmentEvents = 16
+            $0.indexChunkShift = 4
             $0.maintenanceIntervalMilliseconds = 10
         }
         let running = Mutex<[ObjectIdentifier: Task<Void, any Error>]>([:])

@@ -1,0 +1,134 @@
+import AuditTrail
+import Logging
+import Synchronization
+
+extension SQLiteAuditStore {
+    /// Runs `body` on a searcher: a raw read-only handle on the events file with the index file
+    /// attached as `ix`, on a reader thread.
+    func search<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await searchers.withConnection { searcher in try await searcher.perform(body) }
+        } catch let error as AuditTrailError {
+            throw error
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+
+    /// The index as of now, for one search: this process's appends and other processes' rows
+    /// indexed, complete chunks written to the index file, and chunks the file lacks (an index
+    /// deleted or from an older release) built from the events first.
+    func indexSnapshot() async throws -> SQLiteIndexSnapshot {
+        try await buildMissingChunks()
+        return try await indexTail.gate.withLock {
+            var (chunks, memoryFrom, through, pending) = indexTail.state.withLock { state in
+                defer { state.pending = [] }
+                return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
+            }
+            let bounds = try await search("index") { try $0.searchBounds() }
+            let geometry = indexGeometry
+            func add(_ seq: Int64, _ event: AuditEvent) {
+                let chunk = geometry.chunk(seq)
+                if chunk >= memoryFrom {
+                    chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
+                }
+                through = seq
+            }
+            // Rows committed by another process (or before this one started) are read back.
+            func fill(through target: Int64) async throws {
+                while through < target {
+                    let after = through
+                    let rows = try await search("index") { try $0.rows(after: after, limit: Int(min(10_000, target - after))) }
+                    for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
+                    if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
+                }
+            }
+            for row in pending where row.seq > through {
+                if row.seq > through + 1 { try await fill(through: row.seq - 1) }
+                add(row.seq, row.event)
+            }
+            if bounds.head > through { try await fill(through: bounds.head) }
+            // Complete chunks go to the file; a failed write keeps them in memory for the next try.
+            for chunk in chunks.keys.sorted() where geometry.seqs(chunk).upperBound <= through && chunk == memoryFrom {
+                do {
+                    try await writeIndexChunk(chunks[chunk]!)
+                    chunks[chunk] = nil
+                    memoryFrom = chunk + 1
+                } catch {
+                    logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(chunk)", "error": "\(error)"])
+                    break
+                }
+            }
+            if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
+            indexTail.state.withLock { state in
+                state.chunks = chunks
+                state.memoryFrom = memoryFrom
+                state.indexedThrough = through
+            }
+            return SQLiteIndexSnapshot(
+                geometry: geometry,
+                store: self,
+                memory: chunks,
+                memoryFrom: memoryFrom,
+                head: through,
+                removedThrough: bounds.removedThrough
+            )
+        }
+    }
+
+    /// Writes a complete chunk to the index file.
+    func writeIndexChunk(_ index: AuditChunkIndex) async throws {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        try await indexGate.withLock {
+            do {
+                try await indexWriter.perform { try $0.writeChunk(index) }
+            } catch {
+                throw storeFailure("index write", error)
+            }
+        }
+    }
+
+    /// Builds, from the events, every complete chunk below the in-memory ones that the index
+    /// file lacks (after an upgrade or a deleted index file), newest first, logging progress.
+    func buildMissingChunks() async throws {
+        let missing = indexTail.state.withLock { $0.memoryFrom }
+        guard missing > 0, try await !indexComplete(below: missing) else { return }
+        try await indexGate.withLock {
+            let bounds = try await search("index") { try $0.searchBounds() }
+            let stored = Set(try await search("index") { try $0.storedChunks() })
+            guard bounds.head > bounds.removedThrough else { return }
+            let first = indexGeometry.chunk(bounds.removedThrough + 1)
+            let todo = (first..<missing).filter { !stored.contains($0) }.reversed()
+            guard !todo.isEmpty else { return }
+            logger.notice("audit index: building \(todo.count) chunks from the events", metadata: ["audit.index.chunks": "\(todo.count)"])
+            let clock = ContinuousClock()
+            let start = clock.now
+            for (done, chunk) in todo.enumerated() {
+                let geometry = indexGeometry
+                let seqs = geometry.seqs(chunk)
+                var index = AuditChunkIndex(chunk: chunk, geometry: geometry)
+                var after = seqs.lowerBound - 1
+                while after < seqs.upperBound {
+                    let from = after
+                    let rows = try await search("index build") { try $0.rows(after: from, limit: 10_000) }
+                    for row in rows where row.seq <= seqs.upperBound { index.add(seq: row.seq, event: try row.decoded()) }
+                    guard let last = rows.last?.seq else { break }
+                    after = last
+                }
+                let built = index
+                try await indexWriter.perform { try $0.writeChunk(built) }
+                if done % 16 == 15 {
+                    logger.info("audit index: built \(done + 1) of \(todo.count) chunks", metadata: ["audit.index.chunk": "\(chunk)"])
+                }
+            }
+            logger.notice("audit index built", metadata: ["audit.index.chunks": "\(todo.count)", "audit.index.duration": "\(clock.now - start)"])
+        }
+        indexBuilt.withLock { $0 = true }
+    }
+
+    /// Whether the index file holds every chunk below `memoryFrom` (known once checked).
+    private func indexComplete(below memoryFrom: Int64) async throws -> Bool {
+        indexBuilt.withLock { $0 }
+    }
+}

@@ -1,0 +1,89 @@
+import AuditTrail
+import Synchronization
+
+/// The newest chunks of the search index, in memory until they are complete and written to the
+/// index file: fed by this process's appends (their decoded events, no extra read), and caught up
+/// from the events table for rows another process appended. Every chunk below ``memoryFrom`` is
+/// in the index file.
+final class SQLiteIndexTail: Sendable {
+    struct State: Sendable {
+        /// The chunks from `memoryFrom` on that hold indexed events.
+        var chunks: [Int64: AuditChunkIndex] = [:]
+        /// The first chunk kept in memory; every chunk below it is in the index file.
+        var memoryFrom: Int64
+        /// Every committed seq up to this one is indexed (in `chunks` or the file).
+        var indexedThrough: Int64
+        /// Rows this process appended, not yet indexed, ascending.
+        var pending: [(seq: Int64, event: AuditEvent)] = []
+    }
+
+    let state: Mutex<State>
+    /// One catch-up at a time.
+    let gate = SQLiteSerialGate()
+
+    init(memoryFrom: Int64, indexedThrough: Int64) {
+        state = Mutex(State(memoryFrom: memoryFrom, indexedThrough: indexedThrough))
+    }
+
+    /// Notes rows this process committed (their seqs ascending); indexed at the next catch-up.
+    func appended(_ rows: [(seq: Int64, event: AuditEvent)]) {
+        guard !rows.isEmpty else { return }
+        state.withLock { $0.pending.append(contentsOf: rows) }
+    }
+}
+
+/// What one search reads: the stored chunks (through a searcher connection) and a copy of the
+/// in-memory chunks taken when the search started, up to the seqs committed then.
+struct SQLiteIndexSnapshot: AuditIndexSource {
+    let geometry: AuditIndexGeometry
+    let store: SQLiteAuditStore
+    let memory: [Int64: AuditChunkIndex]
+    let memoryFrom: Int64
+    let head: Int64
+    /// Events up to this seq were removed by retention.
+    let removedThrough: Int64
+
+    func chunkBounds() async throws -> ClosedRange<Int64>? {
+        guard head > removedThrough else { return nil }
+        return geometry.chunk(removedThrough + 1)...geometry.chunk(head)
+    }
+
+    func chunks(containing key: AuditIndexKey) async throws -> [Int64] {
+        let stored = try await store.search("index") { try $0.storedChunks(containing: key) }
+        return stored + memory.filter { $0.value.sets[key] != nil }.keys.sorted()
+    }
+
+    func values(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) async throws -> [String] {
+        var values = Set(try await store.search("index") { try $0.storedValues(kind, prefix: prefix, limit: limit) }.map { AuditIndexKey(kind, $0) })
+        for index in memory.values {
+            for key in index.sets.keys where key.kind == kind && key.value.utf8.starts(with: prefix.utf8) { values.insert(key) }
+        }
+        return Array(values.sorted().map(\.value).prefix(limit))
+    }
+
+    func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {
+        var read: AuditChunkRead
+        if chunk >= memoryFrom {
+            guard let index = memory[chunk] else { return AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil) }
+            var sets: [AuditIndexKey: AuditSeqSet] = [:]
+            for key in keys { sets[key] = index.sets[key] }
+            read = AuditChunkRead(sets: sets, present: index.present, timeBounds: index.timeBounds, times: times ? index.times : nil)
+        } else {
+            let stored = try await store.search("index") { try $0.readChunk(chunk, keys: keys, times: times) }
+            guard let stored else { throw SQLiteRawConnection.corrupt("chunk \(chunk) is missing") }
+            read = stored
+        }
+        // Events removed by retention since the chunk was indexed are not there any more.
+        let seqs = geometry.seqs(chunk)
+        if removedThrough >= seqs.lowerBound {
+            let kept = Int(min(geometry.size, removedThrough - seqs.lowerBound + 1))
+            read.present = read.present.subtracting(AuditSeqSet(range: 0..<kept))
+        }
+        return read
+    }
+
+    func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
+        if chunk >= memoryFrom { return memory[chunk]?.sets.filter { kinds.contains($0.key.kind) } ?? [:] }
+        return try await store.search("index") { try $0.readSets(chunk, kinds: kinds) }
+    }
+}
