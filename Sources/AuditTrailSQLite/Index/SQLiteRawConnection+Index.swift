@@ -156,14 +156,18 @@ extension SQLiteRawConnection {
     /// column; nil when the chunk is not stored.
     func readChunk(_ chunk: Int64, keys: [AuditIndexKey], times: Bool) throws -> AuditChunkRead? {
         var read: AuditChunkRead?
-        try run("SELECT min_time, max_time, present FROM ix.chunks WHERE chunk = ?", bind: { $0.integer(1, chunk) }) { row in
-            let present = try row.withBytes(2) { bytes in
-                guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the present events of chunk \(chunk)") }
-                return set
+        try run(
+            "SELECT min_time, max_time, present FROM ix.chunks WHERE chunk = ?",
+            bind: { $0.integer(1, chunk) },
+            row: { row in
+                let present = try row.withBytes(2) { bytes in
+                    guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the present events of chunk \(chunk)") }
+                    return set
+                }
+                let bounds = row.integer(0).flatMap { low in row.integer(1).map { low...max(low, $0) } }
+                read = AuditChunkRead(sets: [:], present: present, timeBounds: bounds, times: nil)
             }
-            let bounds = row.integer(0).flatMap { low in row.integer(1).map { low...max(low, $0) } }
-            read = AuditChunkRead(sets: [:], present: present, timeBounds: bounds, times: nil)
-        }
+        )
         guard var found = read else { return nil }
         let lookup = try prepared("SELECT events FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?")
         for key in keys {
@@ -173,21 +177,26 @@ extension SQLiteRawConnection {
                     b.integer(1, chunk)
                     b.integer(2, Int64(key.kind.rawValue))
                     b.text(3, key.value)
+                },
+                row: { row in
+                    found.sets[key] = try row.withBytes(0) { bytes in
+                        guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(key.kind) in chunk \(chunk)") }
+                        return set
+                    }
                 }
-            ) { row in
-                found.sets[key] = try row.withBytes(0) { bytes in
-                    guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(key.kind) in chunk \(chunk)") }
-                    return set
-                }
-            }
+            )
         }
         if times {
-            try run("SELECT times FROM ix.chunks WHERE chunk = ?", bind: { $0.integer(1, chunk) }) { row in
-                found.times = try row.withBytes(0) { bytes in
-                    guard let column = AuditChunkIndex.times(serialized: bytes) else { throw Self.corrupt("the times of chunk \(chunk)") }
-                    return column
+            try run(
+                "SELECT times FROM ix.chunks WHERE chunk = ?",
+                bind: { $0.integer(1, chunk) },
+                row: { row in
+                    found.times = try row.withBytes(0) { bytes in
+                        guard let column = AuditChunkIndex.times(serialized: bytes) else { throw Self.corrupt("the times of chunk \(chunk)") }
+                        return column
+                    }
                 }
-            }
+            )
         }
         return found
     }
@@ -202,14 +211,15 @@ extension SQLiteRawConnection {
                 bind: { b in
                     b.integer(1, chunk)
                     b.integer(2, Int64(kind.rawValue))
+                },
+                row: { row in
+                    guard let value = row.text(0) else { return }
+                    sets[AuditIndexKey(kind, value)] = try row.withBytes(1) { bytes in
+                        guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(kind) in chunk \(chunk)") }
+                        return set
+                    }
                 }
-            ) { row in
-                guard let value = row.text(0) else { return }
-                sets[AuditIndexKey(kind, value)] = try row.withBytes(1) { bytes in
-                    guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(kind) in chunk \(chunk)") }
-                    return set
-                }
-            }
+            )
         }
         return sets
     }
@@ -222,8 +232,9 @@ extension SQLiteRawConnection {
             bind: { b in
                 b.integer(1, Int64(key.kind.rawValue))
                 b.text(2, key.value)
-            }
-        ) { if let chunk = $0.integer(0) { chunks.append(chunk) } }
+            },
+            row: { if let chunk = $0.integer(0) { chunks.append(chunk) } }
+        )
         return chunks
     }
 
@@ -235,12 +246,13 @@ extension SQLiteRawConnection {
             bind: { b in
                 b.integer(1, Int64(kind.rawValue))
                 b.text(2, prefix)
+            },
+            row: { row in
+                guard let value = row.text(0), value.utf8.starts(with: prefix.utf8) else { throw Stop() }
+                values.append(value)
+                if values.count >= limit { throw Stop() }
             }
-        ) { row in
-            guard let value = row.text(0), value.utf8.starts(with: prefix.utf8) else { throw Stop() }
-            values.append(value)
-            if values.count >= limit { throw Stop() }
-        }
+        )
         return values
     }
 
@@ -250,12 +262,16 @@ extension SQLiteRawConnection {
         events.reserveCapacity(seqs.count)
         let statement = try prepared("SELECT seq, id, canonical, hash FROM events WHERE seq = ?")
         for seq in seqs {
-            try run(statement, bind: { $0.integer(1, seq) }) { row in
-                guard let id = row.text(1), let hash = row.hash(3) else {
-                    throw AuditTrailError(.tampered, "the stored event at seq \(seq) lacks its id or a 32-byte hash", seq: seq)
+            try run(
+                statement,
+                bind: { $0.integer(1, seq) },
+                row: { row in
+                    guard let id = row.text(1), let hash = row.hash(3) else {
+                        throw AuditTrailError(.tampered, "the stored event at seq \(seq) lacks its id or a 32-byte hash", seq: seq)
+                    }
+                    events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: hash))
                 }
-                events.append(AuditStoredEvent(seq: seq, id: id, canonical: row.bytes(2), hash: hash))
-            }
+            )
         }
         return events
     }
