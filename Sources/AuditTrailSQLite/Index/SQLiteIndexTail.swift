@@ -25,10 +25,21 @@ final class SQLiteIndexTail: Sendable {
         state = Mutex(State(memoryFrom: memoryFrom, indexedThrough: indexedThrough))
     }
 
+    /// The most rows kept for the next catch-up; past it they are dropped and read back from
+    /// the events table instead, so that memory stays bounded when nothing catches up (a store
+    /// appended to without ``SQLiteAuditStore/run()`` or a search).
+    static let pendingLimit = 131_072
+
     /// Notes rows this process committed (their seqs ascending); indexed at the next catch-up.
     func appended(_ rows: [(seq: Int64, event: AuditEvent)]) {
         guard !rows.isEmpty else { return }
-        state.withLock { $0.pending.append(contentsOf: rows) }
+        state.withLock { state in
+            if state.pending.count + rows.count > Self.pendingLimit {
+                state.pending = []
+            } else {
+                state.pending.append(contentsOf: rows)
+            }
+        }
     }
 }
 

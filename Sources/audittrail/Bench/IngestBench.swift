@@ -87,31 +87,7 @@ struct IngestBench: AsyncParsableCommand {
             throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
         }
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        var configuration = AuditServerConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.adminKey = secret
-        configuration.logLevel = logger.logLevel
-        // Port 0: the server binds a free port and reports it once it listens.
-        let (addresses, listening) = AsyncStream.makeStream(of: AuditServerAddress.self)
-        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
-            listening.yield(started.address)
-            listening.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                // A server that fails to start ends the stream, so the wait below ends too.
-                defer { listening.finish() }
-                try await group.run()
-            }
-            var bound: AuditServerAddress?
-            for await address in addresses { bound = address }
-            guard let port = bound?.port else {
-                try await tasks.waitForAll()
-                throw ValidationError("the server stopped before it listened")
-            }
-            try await waitUntilHealthy(port: port)
+        try await withBenchServer(directory: directory, adminKey: secret, logger: logger) { port in
             var generator = BenchEventGenerator(seed: 42)
             let single = generator.json()
             let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
@@ -150,8 +126,6 @@ struct IngestBench: AsyncParsableCommand {
                 ]
             )
             print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 
@@ -183,14 +157,6 @@ struct IngestBench: AsyncParsableCommand {
         }
         let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
         return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors)
-    }
-
-    private func waitUntilHealthy(port: Int) async throws {
-        for _ in 0..<200 {
-            if let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ValidationError("the server did not become healthy on port \(port)")
     }
 }
 
@@ -278,4 +244,48 @@ func benchIngest(
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Runs the server on `directory` (port 0, `adminKey` as the environment's admin key) until
+/// `body`, given the bound port, returns; then shuts it down gracefully.
+func withBenchServer(directory: String, adminKey: String, logger: Logger, _ body: (Int) async throws -> Void) async throws {
+    var configuration = AuditServerConfiguration()
+    configuration.port = 0
+    configuration.dataDirectory = directory
+    configuration.adminKey = adminKey
+    configuration.logLevel = logger.logLevel
+    // Port 0: the server binds a free port and reports it once it listens.
+    let (addresses, listening) = AsyncStream.makeStream(of: AuditServerAddress.self)
+    let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
+        listening.yield(started.address)
+        listening.finish()
+    }
+    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            // A server that fails to start ends the stream, so the wait below ends too.
+            defer { listening.finish() }
+            try await group.run()
+        }
+        var bound: AuditServerAddress?
+        for await address in addresses { bound = address }
+        guard let port = bound?.port else {
+            try await tasks.waitForAll()
+            throw ValidationError("the server stopped before it listened")
+        }
+        do {
+            for attempt in 0...200 {
+                if let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { break }
+                if attempt == 200 { throw ValidationError("the server did not become healthy on port \(port)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await body(port)
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
 }
