@@ -35,8 +35,8 @@ public struct AuditIndexGeometry: Sendable, Hashable {
 public struct AuditChunkIndex: Sendable, Hashable {
     public let chunk: Int64
     public let geometry: AuditIndexGeometry
-    /// The events of each key, sorted by key when read through ``sortedKeys``.
-    public private(set) var sets: [AuditIndexKey: AuditSeqSet] = [:]
+    /// The events of each key, by kind (so that a kind's keys are read without the others).
+    public private(set) var kinds: [AuditIndexKey.Kind: [AuditIndexKey: AuditSeqSet]] = [:]
     /// The offsets of the events the chunk holds.
     public private(set) var present = AuditSeqSet()
     /// The event time (ms) at each offset up to the last present one; meaningless where absent.
@@ -61,7 +61,7 @@ public struct AuditChunkIndex: Sendable, Hashable {
         precondition(geometry.chunk(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
         precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
         let offset = geometry.offset(seq)
-        for key in keys { sets[key, default: AuditSeqSet()].append(offset) }
+        for key in keys { kinds[key.kind, default: [:]][key, default: AuditSeqSet()].append(offset) }
         present.append(offset)
         if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }
         times[Int(offset)] = time
@@ -69,8 +69,30 @@ public struct AuditChunkIndex: Sendable, Hashable {
         lastSeq = seq
     }
 
+    /// The events of `key`, or nil when none has it.
+    public func set(_ key: AuditIndexKey) -> AuditSeqSet? { kinds[key.kind]?[key] }
+
+    /// Every set of `kinds`.
+    public func sets(of kinds: [AuditIndexKey.Kind]) -> [AuditIndexKey: AuditSeqSet] {
+        var out: [AuditIndexKey: AuditSeqSet] = [:]
+        for kind in kinds { if let sets = self.kinds[kind] { out.merge(sets) { a, _ in a } } }
+        return out
+    }
+
+    /// The keys of `kind` whose value starts with `prefix` (byte-wise).
+    public func keys(_ kind: AuditIndexKey.Kind, prefix: String) -> [AuditIndexKey] {
+        (kinds[kind] ?? [:]).keys.filter { $0.value.utf8.starts(with: prefix.utf8) }
+    }
+
+    /// What a search reads of this chunk (``AuditIndexSource/read(chunk:keys:times:)``).
+    public func read(keys: [AuditIndexKey], times: Bool) -> AuditChunkRead {
+        var sets: [AuditIndexKey: AuditSeqSet] = [:]
+        for key in keys { sets[key] = set(key) }
+        return AuditChunkRead(sets: sets, present: present, timeBounds: timeBounds, times: times ? self.times : nil)
+    }
+
     /// The keys, in ``AuditIndexKey`` order (how a store writes them).
-    public var sortedKeys: [AuditIndexKey] { sets.keys.sorted() }
+    public var sortedKeys: [AuditIndexKey] { kinds.values.flatMap(\.keys).sorted() }
 
     /// The time column as stored: 8 bytes little-endian per offset up to the last present one.
     public var serializedTimes: [UInt8] {

@@ -55,25 +55,20 @@ public struct AuditMemoryIndex: AuditIndexSource {
     }
 
     public func chunks(containing key: AuditIndexKey) async throws -> [Int64] {
-        chunks.filter { $0.value.sets[key] != nil }.keys.sorted()
+        chunks.filter { $0.value.set(key) != nil }.keys.sorted()
     }
 
     public func values(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) async throws -> [String] {
         var values = Set<AuditIndexKey>()
-        for index in chunks.values {
-            for key in index.sets.keys where key.kind == kind && key.value.utf8.starts(with: prefix.utf8) { values.insert(key) }
-        }
+        for index in chunks.values { values.formUnion(index.keys(kind, prefix: prefix)) }
         return Array(values.sorted().map(\.value).prefix(limit))
     }
 
     public func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
-        chunks[chunk]?.sets.filter { kinds.contains($0.key.kind) } ?? [:]
+        chunks[chunk]?.sets(of: kinds) ?? [:]
     }
 
     public func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {
-        guard let index = chunks[chunk] else { return AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil) }
-        var sets: [AuditIndexKey: AuditSeqSet] = [:]
-        for key in keys { sets[key] = index.sets[key] }
-        return AuditChunkRead(sets: sets, present: index.present, timeBounds: index.timeBounds, times: times ? index.times : nil)
+        chunks[chunk]?.read(keys: keys, times: times) ?? AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil)
     }
 }

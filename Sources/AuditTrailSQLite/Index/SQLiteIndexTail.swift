@@ -61,14 +61,12 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
 
     func chunks(containing key: AuditIndexKey) async throws -> [Int64] {
         let stored = try await store.search("index") { try $0.storedChunks(containing: key) }
-        return stored + memory.filter { $0.value.sets[key] != nil }.keys.sorted()
+        return stored + memory.filter { $0.value.set(key) != nil }.keys.sorted()
     }
 
     func values(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) async throws -> [String] {
         var values = Set(try await store.search("index") { try $0.storedValues(kind, prefix: prefix, limit: limit) }.map { AuditIndexKey(kind, $0) })
-        for index in memory.values {
-            for key in index.sets.keys where key.kind == kind && key.value.utf8.starts(with: prefix.utf8) { values.insert(key) }
-        }
+        for index in memory.values { values.formUnion(index.keys(kind, prefix: prefix)) }
         return Array(values.sorted().map(\.value).prefix(limit))
     }
 
@@ -76,9 +74,7 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
         var read: AuditChunkRead
         if chunk >= memoryFrom {
             guard let index = memory[chunk] else { return AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil) }
-            var sets: [AuditIndexKey: AuditSeqSet] = [:]
-            for key in keys { sets[key] = index.sets[key] }
-            read = AuditChunkRead(sets: sets, present: index.present, timeBounds: index.timeBounds, times: times ? index.times : nil)
+            read = index.read(keys: keys, times: times)
         } else {
             let stored = try await store.search("index") { try $0.readChunk(chunk, keys: keys, times: times) }
             guard let stored else { throw SQLiteRawConnection.corrupt("chunk \(chunk) is missing") }
@@ -94,7 +90,7 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
     }
 
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
-        if chunk >= memoryFrom { return memory[chunk]?.sets.filter { kinds.contains($0.key.kind) } ?? [:] }
+        if chunk >= memoryFrom { return memory[chunk]?.sets(of: kinds) ?? [:] }
         return try await store.search("index") { try $0.readSets(chunk, kinds: kinds) }
     }
 }

@@ -88,7 +88,7 @@ extension SQLiteRawConnection {
                         b.integer(1, index.chunk)
                         b.integer(2, Int64(key.kind.rawValue))
                         b.text(3, key.value)
-                        b.blob(4, index.sets[key]!.serialized)
+                        b.blob(4, index.set(key)!.serialized)
                     }
                 )
             }
