@@ -35,8 +35,9 @@ public struct AuditIndexGeometry: Sendable, Hashable {
 public struct AuditChunkIndex: Sendable, Hashable {
     public let chunk: Int64
     public let geometry: AuditIndexGeometry
-    /// The events of each key, by kind (so that a kind's keys are read without the others).
-    public private(set) var kinds: [AuditIndexKey.Kind: [AuditIndexKey: AuditSeqSet]] = [:]
+    /// The events of each key, by kind's raw value (so that a kind's keys are read without the
+    /// others, and a key costs one hash look-up).
+    private var kinds = [[AuditIndexKey: AuditSeqSet]](repeating: [:], count: Int(AuditIndexKey.Kind.allCases.map(\.rawValue).max()!) + 1)
     /// The offsets of the events the chunk holds.
     public private(set) var present = AuditSeqSet()
     /// The event time (ms) at each offset up to the last present one; meaningless where absent.
@@ -53,15 +54,25 @@ public struct AuditChunkIndex: Sendable, Hashable {
 
     /// Adds the event at `seq`, which must belong to this chunk and follow every seq added.
     public mutating func add(seq: Int64, event: AuditEvent) {
-        add(seq: seq, keys: AuditIndexTerms.keys(of: event), time: event.time.milliseconds)
+        let offset = start(seq)
+        AuditIndexTerms.forEachKey(of: event) { key in kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
+        finish(seq, offset, time: event.time.milliseconds)
     }
 
     /// Adds an event by its keys (``AuditIndexTerms/keys(of:)``) and time.
     public mutating func add(seq: Int64, keys: [AuditIndexKey], time: Int64) {
+        let offset = start(seq)
+        for key in keys { kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
+        finish(seq, offset, time: time)
+    }
+
+    private func start(_ seq: Int64) -> UInt16 {
         precondition(geometry.chunk(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
         precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
-        let offset = geometry.offset(seq)
-        for key in keys { kinds[key.kind, default: [:]][key, default: AuditSeqSet()].append(offset) }
+        return geometry.offset(seq)
+    }
+
+    private mutating func finish(_ seq: Int64, _ offset: UInt16, time: Int64) {
         present.append(offset)
         if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }
         times[Int(offset)] = time
@@ -70,18 +81,18 @@ public struct AuditChunkIndex: Sendable, Hashable {
     }
 
     /// The events of `key`, or nil when none has it.
-    public func set(_ key: AuditIndexKey) -> AuditSeqSet? { kinds[key.kind]?[key] }
+    public func set(_ key: AuditIndexKey) -> AuditSeqSet? { kinds[Int(key.kind.rawValue)][key] }
 
     /// Every set of `kinds`.
     public func sets(of kinds: [AuditIndexKey.Kind]) -> [AuditIndexKey: AuditSeqSet] {
         var out: [AuditIndexKey: AuditSeqSet] = [:]
-        for kind in kinds { if let sets = self.kinds[kind] { out.merge(sets) { a, _ in a } } }
+        for kind in kinds { out.merge(self.kinds[Int(kind.rawValue)]) { a, _ in a } }
         return out
     }
 
     /// The keys of `kind` whose value starts with `prefix` (byte-wise).
     public func keys(_ kind: AuditIndexKey.Kind, prefix: String) -> [AuditIndexKey] {
-        (kinds[kind] ?? [:]).keys.filter { $0.value.utf8.starts(with: prefix.utf8) }
+        kinds[Int(kind.rawValue)].keys.filter { $0.value.utf8.starts(with: prefix.utf8) }
     }
 
     /// What a search reads of this chunk (``AuditIndexSource/read(chunk:keys:times:)``).
@@ -92,7 +103,7 @@ public struct AuditChunkIndex: Sendable, Hashable {
     }
 
     /// The keys, in ``AuditIndexKey`` order (how a store writes them).
-    public var sortedKeys: [AuditIndexKey] { kinds.values.flatMap(\.keys).sorted() }
+    public var sortedKeys: [AuditIndexKey] { kinds.flatMap(\.keys).sorted() }
 
     /// The time column as stored: 8 bytes little-endian per offset up to the last present one.
     public var serializedTimes: [UInt8] {

@@ -43,17 +43,31 @@ public struct AuditIndexKey: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// Byte-for-byte, as stores compare keys.
     public static func == (a: AuditIndexKey, b: AuditIndexKey) -> Bool {
-        a.kind == b.kind && a.value.utf8.elementsEqual(b.value.utf8)
+        a.kind == b.kind && compareBytes(a.value, b.value) == 0
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(kind)
-        let hashed: Void? = value.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        if hashed == nil { Array(value.utf8).withUnsafeBytes { hasher.combine(bytes: $0) } }
+        var value = value
+        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
+    /// By kind, then by the value's UTF-8 bytes (SQLite's BINARY order).
     public static func < (a: AuditIndexKey, b: AuditIndexKey) -> Bool {
-        a.kind != b.kind ? a.kind < b.kind : CanonicalJSON.utf8Less(a.value, b.value)
+        a.kind != b.kind ? a.kind < b.kind : compareBytes(a.value, b.value) < 0
+    }
+
+    /// The order of two strings' UTF-8 bytes: negative, zero or positive.
+    static func compareBytes(_ a: String, _ b: String) -> Int {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let shared = min(x.count, y.count)
+                for index in 0..<shared where x[index] != y[index] { return Int(x[index]) - Int(y[index]) }
+                return x.count - y.count
+            }
+        }
     }
 
     public var description: String { "\(kind)=\(value)" }

@@ -5,12 +5,24 @@
 public enum AuditIndexTerms {
     /// The event's index keys, sorted, without repeats.
     public static func keys(of event: AuditEvent) -> [AuditIndexKey] {
-        var keys: [AuditIndexKey] = [
-            .init(.action, event.action), .init(.category, event.category), .init(.outcome, event.outcome.rawValue),
-            .init(.severity, event.severity.rawValue),
-        ]
+        var keys: [AuditIndexKey] = []
+        forEachKey(of: event) { keys.append($0) }
+        keys.sort()
+        var unique: [AuditIndexKey] = []
+        unique.reserveCapacity(keys.count)
+        for key in keys where unique.last != key { unique.append(key) }
+        return unique
+    }
+
+    /// Calls `body` with each of the event's index keys, in no particular order and possibly
+    /// more than once (a word that occurs twice): how a chunk is built, without sorting.
+    public static func forEachKey(of event: AuditEvent, _ body: (AuditIndexKey) -> Void) {
+        body(.init(.action, event.action))
+        body(.init(.category, event.category))
+        body(.init(.outcome, event.outcome.rawValue))
+        body(.init(.severity, event.severity.rawValue))
         func add(_ kind: AuditIndexKey.Kind, _ value: String?) {
-            if let value { keys.append(.init(kind, value)) }
+            if let value { body(.init(kind, value)) }
         }
         add(.actor, event.actor?.id)
         add(.actorName, event.actor?.name)
@@ -20,24 +32,19 @@ public enum AuditIndexTerms {
         add(.correlationID, event.request?.correlationID)
         add(.country, event.location?.country)
         add(.risk, event.riskScore.map(String.init))
-        for tag in event.tags { keys.append(.init(.tag, tag)) }
-        for tag in event.compliance { keys.append(.init(.compliance, tag)) }
+        for tag in event.tags { body(.init(.tag, tag)) }
+        for tag in event.compliance { body(.init(.compliance, tag)) }
         if let text = event.actor?.ip, let ip = AuditIPAddress(text) {
-            for key in ipKeys(ip) { keys.append(.init(.ip, key)) }
+            for key in ipKeys(ip) { body(.init(.ip, key)) }
         }
         forEachTextField(of: event) { field in
-            AuditTokenizer.forEachWord(field) { keys.append(.init(.word, $0)) }
+            AuditTokenizer.forEachWord(field) { body(.init(.word, $0)) }
         }
-        keys.sort()
-        var unique: [AuditIndexKey] = []
-        unique.reserveCapacity(keys.count)
-        for key in keys where unique.last != key { unique.append(key) }
-        return unique
     }
 
     /// The text that words are searched in, one field at a time (a phrase never spans two): the
     /// description, the comment, and each string, number and boolean value of the metadata, at
-    /// any depth, in key order.
+    /// any depth (in no particular order).
     public static func forEachTextField(of event: AuditEvent, _ body: (String) -> Void) {
         if let description = event.description { body(description) }
         if let comment = event.comment { body(comment) }
@@ -55,8 +62,7 @@ public enum AuditIndexTerms {
             body(String(decoding: bytes, as: UTF8.self))
         case .string(let text): body(text)
         case .array(let items): for item in items { forEachValue(item, body) }
-        case .object(let members):
-            for key in members.keys.sorted(by: CanonicalJSON.utf8Less) { forEachValue(members[key]!, body) }
+        case .object(let members): for member in members.values { forEachValue(member, body) }
         }
     }
 

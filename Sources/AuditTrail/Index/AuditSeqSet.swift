@@ -99,12 +99,15 @@ public struct AuditSeqSet: Sendable, Hashable {
         }
     }
 
-    /// Adds `offset`, which must be larger than every offset in the set (how a chunk is built:
-    /// in seq order).
+    /// Adds `offset`, which must be at least every offset in the set (how a chunk is built: in
+    /// seq order; the same offset again is ignored, so an event's repeated key counts once).
     public mutating func append(_ offset: UInt16) {
         switch storage {
         case .array(var offsets):
-            precondition(offsets.last.map { $0 < offset } ?? true, "offsets are appended in increasing order")
+            if let last = offsets.last {
+                if last == offset { return }
+                precondition(last < offset, "offsets are appended in increasing order")
+            }
             if offsets.count < Self.arrayLimit {
                 storage = .array([])  // keep the buffer unique while it grows
                 offsets.append(offset)

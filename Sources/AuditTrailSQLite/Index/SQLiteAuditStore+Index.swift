@@ -46,7 +46,7 @@ extension SQLiteAuditStore {
             }
             for row in pending where row.seq > through {
                 if row.seq > through + 1 { try await fill(through: row.seq - 1) }
-                add(row.seq, row.event)
+                add(row.seq, row.prepared.event)
             }
             if bounds.head > through { try await fill(through: bounds.head) }
             // Complete chunks go to the file; a failed write keeps them in memory for the next try.

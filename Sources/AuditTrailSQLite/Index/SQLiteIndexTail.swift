@@ -13,8 +13,9 @@ final class SQLiteIndexTail: Sendable {
         var memoryFrom: Int64
         /// Every committed seq up to this one is indexed (in `chunks` or the file).
         var indexedThrough: Int64
-        /// Rows this process appended, not yet indexed, ascending.
-        var pending: [(seq: Int64, event: AuditEvent)] = []
+        /// Rows this process appended, not yet indexed, ascending (the prepared events are shared,
+        /// not copied).
+        var pending: [(seq: Int64, prepared: PreparedAuditEvent)] = []
     }
 
     let state: Mutex<State>
@@ -31,7 +32,7 @@ final class SQLiteIndexTail: Sendable {
     static let pendingLimit = 131_072
 
     /// Notes rows this process committed (their seqs ascending); indexed at the next catch-up.
-    func appended(_ rows: [(seq: Int64, event: AuditEvent)]) {
+    func appended(_ rows: [(seq: Int64, prepared: PreparedAuditEvent)]) {
         guard !rows.isEmpty else { return }
         state.withLock { state in
             if state.pending.count + rows.count > Self.pendingLimit {
