@@ -125,6 +125,17 @@ public enum AuditIndexTerms {
     }
 
     static func key(bits: Int, bytes: ArraySlice<UInt8>) -> String {
-        "\(bits):" + AuditHex.string(Array(bytes))
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(4 + bytes.count * 2)
+        if bits >= 100 { out.append(UInt8(ascii: "0") + UInt8(bits / 100)) }
+        if bits >= 10 { out.append(UInt8(ascii: "0") + UInt8(bits / 10 % 10)) }
+        out.append(UInt8(ascii: "0") + UInt8(bits % 10))
+        out.append(UInt8(ascii: ":"))
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -4,8 +4,8 @@ import AuditTrail
 /// it is missing, belongs to another log, or uses another chunk size.
 ///
 /// - `sets`: one row per chunk and key — the chunk's ``AuditSeqSet`` for that key, in its canonical
-///   stored form — clustered by chunk (a chunk's keys of one kind are one range: stats), with a
-///   second index by key (the chunks a key appears in, and the keys that start with a prefix).
+///   stored form — clustered by chunk (a chunk's keys of one kind are one range: stats and
+///   prefixes); the chunks a key appears in are found by one probe per chunk.
 /// - `chunks`: one row per complete chunk: its seq range, event count, time bounds, the set of
 ///   events present and the time column.
 /// - `index_info`: the log id and the chunk size the file was built for.
@@ -20,7 +20,9 @@ enum SQLiteIndexFile {
             PRIMARY KEY (chunk, kind, key)
         ) WITHOUT ROWID
         """,
-        "CREATE INDEX IF NOT EXISTS sets_by_key ON sets (kind, key, chunk)",
+        // No second index by key: it doubled the cost of writing a chunk, and the few look-ups by
+        // key (the chunks a key is in, the keys with a prefix) probe each chunk instead.
+        "DROP INDEX IF EXISTS sets_by_key",
         """
         CREATE TABLE IF NOT EXISTS chunks (
             chunk INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, events INTEGER NOT NULL,
@@ -224,36 +226,48 @@ extension SQLiteRawConnection {
         return sets
     }
 
-    /// The stored chunks in which `key` has events, ascending.
+    /// The stored chunks in which `key` has events, ascending (one primary-key probe per chunk).
     func storedChunks(containing key: AuditIndexKey) throws -> [Int64] {
-        var chunks: [Int64] = []
-        try run(
-            "SELECT chunk FROM ix.sets WHERE kind = ? AND key = ? ORDER BY chunk",
-            bind: { b in
-                b.integer(1, Int64(key.kind.rawValue))
-                b.text(2, key.value)
-            },
-            row: { if let chunk = $0.integer(0) { chunks.append(chunk) } }
-        )
-        return chunks
+        var found: [Int64] = []
+        let probe = try prepared("SELECT 1 FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?")
+        for chunk in try storedChunks() {
+            try run(
+                probe,
+                bind: { b in
+                    b.integer(1, chunk)
+                    b.integer(2, Int64(key.kind.rawValue))
+                    b.text(3, key.value)
+                },
+                row: { _ in found.append(chunk) }
+            )
+        }
+        return found
     }
 
-    /// The stored values of `kind` that start with `prefix` (byte-wise), ascending, at most `limit`.
+    /// The stored values of `kind` that start with `prefix` (byte-wise), ascending, at most `limit`
+    /// (one range of the primary key per chunk).
     func storedValues(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) throws -> [String] {
-        var values: [String] = []
-        try run(
-            "SELECT DISTINCT key FROM ix.sets WHERE kind = ? AND key >= ? ORDER BY key",
-            bind: { b in
-                b.integer(1, Int64(kind.rawValue))
-                b.text(2, prefix)
-            },
-            row: { row in
-                guard let value = row.text(0), value.utf8.starts(with: prefix.utf8) else { throw Stop() }
-                values.append(value)
-                if values.count >= limit { throw Stop() }
-            }
-        )
-        return values
+        var values = Set<AuditIndexKey>()
+        let range = try prepared("SELECT key FROM ix.sets WHERE chunk = ? AND kind = ? AND key >= ? ORDER BY key")
+        for chunk in try storedChunks() {
+            var taken = 0
+            try run(
+                range,
+                bind: { b in
+                    b.integer(1, chunk)
+                    b.integer(2, Int64(kind.rawValue))
+                    b.text(3, prefix)
+                },
+                row: { row in
+                    guard let value = row.text(0), value.utf8.starts(with: prefix.utf8) else { throw Stop() }
+                    values.insert(AuditIndexKey(kind, value))
+                    taken += 1
+                    if taken > limit { throw Stop() }
+                }
+            )
+            if values.count > limit { break }
+        }
+        return Array(values.sorted().map(\.value).prefix(limit))
     }
 
     /// The stored events of `seqs` (those removed are left out), in the order given.
