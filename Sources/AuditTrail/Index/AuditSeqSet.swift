@@ -362,7 +362,7 @@ extension AuditSeqSet {
 
     /// A set from its stored form; nil for bytes that are not the canonical form of a set.
     public init?(serialized bytes: some Collection<UInt8>) {
-        let bytes = Array(bytes)
+        let bytes = bytes as? [UInt8] ?? Array(bytes)
         guard let kind = bytes.first else { return nil }
         switch kind {
         case 1:
@@ -381,11 +381,12 @@ extension AuditSeqSet {
             guard bytes.count == 1 + Self.wordCount * 8 else { return nil }
             var words = [UInt64](repeating: 0, count: Self.wordCount)
             var total = 0
-            for index in 0..<Self.wordCount {
-                var word: UInt64 = 0
-                for byte in 0..<8 { word |= UInt64(bytes[1 + index * 8 + byte]) << UInt64(byte * 8) }
-                words[index] = word
-                total += word.nonzeroBitCount
+            bytes.withUnsafeBytes { raw in
+                for index in 0..<Self.wordCount {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 1 + index * 8, as: UInt64.self))
+                    words[index] = word
+                    total += word.nonzeroBitCount
+                }
             }
             guard total > Self.arrayLimit else { return nil }
             self.init(words: words, count: total)

@@ -22,51 +22,71 @@ extension SQLiteAuditStore {
     func indexSnapshot() async throws -> SQLiteIndexSnapshot {
         try await buildMissingChunks()
         return try await indexTail.gate.withLock {
+            // The chunks are moved out of the state (not copied), so that adding to them does not
+            // copy a whole chunk; they go back, with the new rows, before the gate opens.
             var (chunks, memoryFrom, through, pending) = indexTail.state.withLock { state in
-                defer { state.pending = [] }
+                defer {
+                    state.pending = []
+                    state.chunks = [:]
+                }
                 return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
             }
-            let bounds = try await search("index") { try $0.searchBounds() }
+            let startedFrom = memoryFrom
             let geometry = indexGeometry
-            func add(_ seq: Int64, _ event: AuditEvent) {
-                let chunk = geometry.chunk(seq)
-                if chunk >= memoryFrom {
-                    chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
+            let bounds: (head: Int64, removedThrough: Int64)
+            do {
+                bounds = try await search("index") { try $0.searchBounds() }
+                func add(_ seq: Int64, _ event: AuditEvent) {
+                    let chunk = geometry.chunk(seq)
+                    if chunk >= memoryFrom {
+                        chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
+                    }
+                    through = seq
                 }
-                through = seq
-            }
-            // Rows committed by another process (or before this one started) are read back.
-            func fill(through target: Int64) async throws {
-                while through < target {
-                    let after = through
-                    let rows = try await search("index") { try $0.rows(after: after, limit: Int(min(10_000, target - after))) }
-                    for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
-                    if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
+                // Rows committed by another process (or before this one started) are read back.
+                func fill(through target: Int64) async throws {
+                    while through < target {
+                        let after = through
+                        let rows = try await search("index") { try $0.rows(after: after, limit: Int(min(10_000, target - after))) }
+                        for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
+                        if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
+                    }
                 }
-            }
-            for row in pending where row.seq > through {
-                if row.seq > through + 1 { try await fill(through: row.seq - 1) }
-                add(row.seq, row.prepared.event)
-            }
-            if bounds.head > through { try await fill(through: bounds.head) }
-            // Complete chunks go to the file; a failed write keeps them in memory for the next try.
-            for chunk in chunks.keys.sorted() where geometry.seqs(chunk).upperBound <= through && chunk == memoryFrom {
-                do {
-                    try await writeIndexChunk(chunks[chunk]!)
-                    chunks[chunk] = nil
-                    memoryFrom = chunk + 1
-                } catch {
-                    logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(chunk)", "error": "\(error)"])
-                    break
+                for row in pending where row.seq > through {
+                    if row.seq > through + 1 { try await fill(through: row.seq - 1) }
+                    add(row.seq, row.prepared.event)
                 }
+                if bounds.head > through { try await fill(through: bounds.head) }
+                // Complete chunks go to the file; a failed write keeps them in memory for the next try.
+                for chunk in chunks.keys.sorted() where geometry.seqs(chunk).upperBound <= through && chunk == memoryFrom {
+                    do {
+                        try await writeIndexChunk(chunks[chunk]!)
+                        chunks[chunk] = nil
+                        memoryFrom = chunk + 1
+                    } catch {
+                        logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(chunk)", "error": "\(error)"])
+                        break
+                    }
+                }
+                if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
+            } catch {
+                // What was added is not known to be whole: the in-memory chunks are dropped and
+                // refilled from the events at the next catch-up.
+                indexTail.state.withLock { state in
+                    state.chunks = [:]
+                    state.memoryFrom = startedFrom
+                    state.indexedThrough = geometry.seqs(startedFrom).lowerBound - 1
+                }
+                throw error
             }
-            if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
             indexTail.state.withLock { state in
                 state.chunks = chunks
                 state.memoryFrom = memoryFrom
                 state.indexedThrough = through
             }
+            let stored = try await search("index") { try $0.storedChunks() }
             return SQLiteIndexSnapshot(
+                stored: stored,
                 geometry: geometry,
                 store: self,
                 memory: chunks,

@@ -47,6 +47,8 @@ final class SQLiteIndexTail: Sendable {
 /// What one search reads: the stored chunks (through a searcher connection) and a copy of the
 /// in-memory chunks taken when the search started, up to the seqs committed then.
 struct SQLiteIndexSnapshot: AuditIndexSource {
+    /// The chunks in the index file, ascending.
+    let stored: [Int64]
     let geometry: AuditIndexGeometry
     let store: SQLiteAuditStore
     let memory: [Int64: AuditChunkIndex]
@@ -61,12 +63,16 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
     }
 
     func chunks(containing key: AuditIndexKey) async throws -> [Int64] {
-        let stored = try await store.search("index") { try $0.storedChunks(containing: key) }
+        let stored = try await store.search("index") { [stored] in try $0.storedChunks(containing: key, among: stored) }
         return stored + memory.filter { $0.value.set(key) != nil }.keys.sorted()
     }
 
     func values(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) async throws -> [String] {
-        var values = Set(try await store.search("index") { try $0.storedValues(kind, prefix: prefix, limit: limit) }.map { AuditIndexKey(kind, $0) })
+        var values = Set(
+            try await store.search("index") { [stored] in try $0.storedValues(kind, prefix: prefix, limit: limit, among: stored) }.map {
+                AuditIndexKey(kind, $0)
+            }
+        )
         for index in memory.values { values.formUnion(index.keys(kind, prefix: prefix)) }
         return Array(values.sorted().map(\.value).prefix(limit))
     }

@@ -227,10 +227,10 @@ extension SQLiteRawConnection {
     }
 
     /// The stored chunks in which `key` has events, ascending (one primary-key probe per chunk).
-    func storedChunks(containing key: AuditIndexKey) throws -> [Int64] {
+    func storedChunks(containing key: AuditIndexKey, among stored: [Int64]) throws -> [Int64] {
         var found: [Int64] = []
         let probe = try prepared("SELECT 1 FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?")
-        for chunk in try storedChunks() {
+        for chunk in stored {
             try run(
                 probe,
                 bind: { b in
@@ -246,10 +246,10 @@ extension SQLiteRawConnection {
 
     /// The stored values of `kind` that start with `prefix` (byte-wise), ascending, at most `limit`
     /// (one range of the primary key per chunk).
-    func storedValues(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) throws -> [String] {
+    func storedValues(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int, among stored: [Int64]) throws -> [String] {
         var values = Set<AuditIndexKey>()
         let range = try prepared("SELECT key FROM ix.sets WHERE chunk = ? AND kind = ? AND key >= ? ORDER BY key")
-        for chunk in try storedChunks() {
+        for chunk in stored {
             var taken = 0
             try run(
                 range,

@@ -98,7 +98,9 @@ struct QueryBench: AsyncParsableCommand {
                 let start = ContinuousClock.now
                 let response = try LoopbackHTTP.request(port: port, method: "GET", path: path, headers: ServerOptions.authorization(key))
                 let elapsed = seconds(ContinuousClock.now - start)
-                guard response.status == 200 else { throw ValidationError("\(queryClass.name): GET \(path) answered \(response.status): \(response.text)") }
+                guard response.status == 200 else {
+                    throw ValidationError("\(queryClass.name): GET \(path) answered \(response.status): \(response.text)")
+                }
                 return elapsed
             }
             for queryClass in classes { cold[queryClass.name] = try get(queryClass) }
@@ -144,7 +146,10 @@ struct QueryBench: AsyncParsableCommand {
         }
         if let tag = event.tags.first { classes.append(.init(name: "tag", parameters: [("tag", tag)])) }
         classes += [
-            .init(name: "q: actor action:prefix -outcome", parameters: [("q", "actor:\(actor) action:\(action.prefix { $0 != "." }).* -outcome:success")]),
+            .init(
+                name: "q: actor action:prefix -outcome",
+                parameters: [("q", "actor:\(actor) action:\(action.prefix { $0 != "." }).* -outcome:success")]
+            ),
             .init(name: "q: OR", parameters: [("q", "outcome:failure OR outcome:denied")]),
             .init(name: "q: prefix word invoi*", parameters: [("q", "invoi*")]),
             .init(name: "q: phrase", parameters: [("q", "\"User \(actor) performed\"")]),
