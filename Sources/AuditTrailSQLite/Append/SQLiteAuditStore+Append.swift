@@ -3,13 +3,11 @@ import Logging
 import Synchronization
 
 extension SQLiteAuditStore {
-    /// The columns of one inserted event row, in this order: the four the chain assigns, then
-    /// the ones derived from the event alone (bound by `SQLiteRawConnection.insert(_:)`).
-    static let insertColumns = [
-        "seq", "received_at", "canonical", "hash", "id", "time", "action", "category", "severity", "outcome", "actor_id",
-        "actor_name", "actor_type", "resource_type", "resource_id", "ip", "correlation_id", "country", "risk", "tags",
-        "compliance", "search",
-    ]
+    /// The columns of one inserted event row, in this order: the four the chain assigns, then the
+    /// id (looked up by `GET /v1/events/{id}` and idempotent re-sends) and the table's other
+    /// required columns (bound by `SQLiteRawConnection.insert(_:)`). Searches read the index, not
+    /// these copies; the nullable filter columns of older rows are left as they were.
+    static let insertColumns = ["seq", "received_at", "canonical", "hash", "id", "time", "action", "category", "severity", "outcome"]
 
     /// The one-row `INSERT` the writer prepares once (placeholders in ``insertColumns`` order).
     static let insertSQL =

@@ -88,7 +88,6 @@ extension SQLiteRawConnection {
                 statement,
                 bind: { b in
                     let event = row.prepared.event
-                    let index = row.prepared.indexValues
                     b.integer(1, row.seq)
                     b.integer(2, row.receivedAt.milliseconds)
                     b.blob(3, row.canonical)
@@ -99,18 +98,6 @@ extension SQLiteRawConnection {
                     b.text(8, event.category)
                     b.integer(9, Int64(event.severity.level))
                     b.integer(10, Int64(event.outcome.code))
-                    b.text(11, event.actor?.id)
-                    b.text(12, event.actor?.name)
-                    b.text(13, event.actor?.type)
-                    b.text(14, event.resource?.type)
-                    b.text(15, event.resource?.id)
-                    b.blob(16, index.ip)
-                    b.text(17, event.request?.correlationID)
-                    b.text(18, event.location?.country)
-                    b.integer(19, event.riskScore.map(Int64.init))
-                    b.text(20, index.tags)
-                    b.text(21, index.compliance)
-                    b.text(22, index.searchText)
                 }
             )
         }

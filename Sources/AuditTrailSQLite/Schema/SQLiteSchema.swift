@@ -156,6 +156,12 @@ enum SQLiteSchema {
             WHERE NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM retention_anchors)
             """,
         ],
+        // 6: every read goes through the search index (`audit-index.sqlite`, derived from the
+        // canonical bytes); the event-time index no query uses any more is dropped, and the
+        // nullable filter columns (actor_id … search) are no longer filled for new rows.
+        [
+            "DROP INDEX IF EXISTS events_time"
+        ],
     ]
 
     /// Work a migration does beyond its SQL, run after it in the same transaction, by version.
