@@ -334,6 +334,14 @@ public struct AuditSeqSet: Sendable, Hashable {
 }
 
 extension AuditSeqSet {
+    /// The size of ``serialized`` in bytes (what the set costs to keep).
+    public var serializedCount: Int {
+        switch storage {
+        case .array(let offsets): 1 + offsets.count * 2
+        case .bitmap: 1 + Self.wordCount * 8
+        }
+    }
+
     /// The stored form: `0x01` then each offset as 2 bytes little-endian (at most 4,096), or
     /// `0x02` then the 1,024 bitmap words as 8 bytes little-endian each. Canonical: the count
     /// decides the container, so equal sets have equal bytes.

@@ -83,9 +83,7 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
             guard let index = memory[chunk] else { return AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil) }
             read = index.read(keys: keys, times: times)
         } else {
-            let stored = try await store.search("index") { try $0.readChunk(chunk, keys: keys, times: times) }
-            guard let stored else { throw SQLiteRawConnection.corrupt("chunk \(chunk) is missing") }
-            read = stored
+            read = try await readStored(chunk, keys: keys, times: times)
         }
         // Events removed by retention since the chunk was indexed are not there any more.
         let seqs = geometry.seqs(chunk)
@@ -93,6 +91,23 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
             let kept = Int(min(geometry.size, removedThrough - seqs.lowerBound + 1))
             read.present = read.present.subtracting(AuditSeqSet(range: 0..<kept))
         }
+        return read
+    }
+
+    /// A stored chunk, from the cache where it has the sets (and the time column when asked),
+    /// else from the index file (then cached).
+    private func readStored(_ chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {
+        let cache = store.indexCache
+        let (found, missing) = cache.sets(chunk, keys)
+        if missing.isEmpty, let head = cache.chunk(chunk), !times || head.times != nil {
+            var read = head
+            for (key, set) in found { read.sets[key] = set }
+            return read
+        }
+        let stored = try await store.search("index") { try $0.readChunk(chunk, keys: missing, times: times) }
+        guard var read = stored else { throw SQLiteRawConnection.corrupt("chunk \(chunk) is missing") }
+        cache.store(chunk: chunk, read: read, keys: missing)
+        for (key, set) in found { read.sets[key] = set }
         return read
     }
 

@@ -52,6 +52,9 @@ extension SQLiteAuditStore {
         /// most a chunk's 16-bit offsets can address. Smaller chunks are for tests (many chunk
         /// boundaries with few events); a file built with another size is rebuilt.
         public var indexChunkShift: Int = 16
+        /// Memory for decoded sets of the index file's chunks, in MiB (they never change, so a set
+        /// read once serves later searches). Default 64; 0 disables the cache.
+        public var indexCacheMiB: Int = 64
 
         public init(directory: String) { self.directory = directory }
 

@@ -52,6 +52,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let indexGeometry: AuditIndexGeometry
     /// Set once every chunk below the in-memory ones is known to be in the index file.
     let indexBuilt = Mutex(false)
+    /// Decoded sets of stored chunks (which never change).
+    let indexCache: SQLiteIndexCache
     let readerThreadPool: NIOThreadPool
     /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
     let maintenance: SQLiteConnectionPool<SQLiteConnection>
@@ -105,6 +107,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.indexWriter = indexWriter
         self.indexTail = indexTail
         self.indexGeometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
+        self.indexCache = SQLiteIndexCache(budget: configuration.indexCacheMiB << 20)
         self.readerThreadPool = readerThreadPool
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool

@@ -72,6 +72,7 @@ import Testing
 
         store = try await directory.open { $0.indexChunkShift = shift }
         try await expectAgreement(store, "reopened")
+        try await expectAgreement(store, "reopened, from the cache of stored sets")
         try await store.close()
 
         // Derived data: without its file the index is built again from the events.
@@ -108,5 +109,25 @@ import Testing
         #expect(pageA.events.map(\.seq) == Array((1...138).reversed()) && pageB.events.map(\.seq) == pageA.events.map(\.seq))
         try await first.close()
         try await second.close()
+    }
+}
+
+extension SQLiteStoreIndexTests {
+    /// The cache of stored sets answers what it holds, remembers absent keys, and stays within
+    /// its budget by dropping its oldest entries.
+    @Test func theSetCacheIsBounded() {
+        let cache = SQLiteIndexCache(budget: 40_000)
+        let dense = AuditSeqSet(range: 0..<30_000)  // a bitmap: 8,193 bytes
+        for chunk in Int64(0)..<10 {
+            let key = AuditIndexKey(.action, "a")
+            let read = AuditChunkRead(sets: [key: dense], present: dense, timeBounds: 0...1, times: nil)
+            cache.store(chunk: chunk, read: read, keys: [key, AuditIndexKey(.action, "absent")])
+            let (found, missing) = cache.sets(chunk, [key, AuditIndexKey(.action, "absent"), AuditIndexKey(.action, "other")])
+            #expect(found[key] == .some(dense) && found[AuditIndexKey(.action, "absent")] == .some(nil))
+            #expect(missing == [AuditIndexKey(.action, "other")])
+        }
+        // Ten dense sets do not fit in 40,000 bytes: the oldest were dropped.
+        #expect(cache.sets(0, [AuditIndexKey(.action, "a")]).missing.count == 1)
+        #expect(cache.sets(9, [AuditIndexKey(.action, "a")]).missing.isEmpty)
     }
 }

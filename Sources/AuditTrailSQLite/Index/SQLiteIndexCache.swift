@@ -1,0 +1,76 @@
+import AuditTrail
+import Synchronization
+
+/// Decoded sets of the chunks in the index file, kept in memory up to a byte budget: a stored
+/// chunk never changes (it is written once; a rebuild writes the same sets), so a set read once
+/// serves every later search without a read or a decode. Keys a chunk lacks are remembered too.
+/// When the budget is exceeded, the oldest half of the entries is dropped.
+final class SQLiteIndexCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var chunk: Int64
+        var key: AuditIndexKey
+    }
+
+    private struct State {
+        var sets: [Key: AuditSeqSet?] = [:]
+        var order: [Key] = []
+        var chunks: [Int64: AuditChunkRead] = [:]
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
+    let budget: Int
+
+    init(budget: Int) {
+        self.budget = budget
+    }
+
+    /// The cached sets of `keys` in `chunk` (an inner nil: known to be absent), and the keys not
+    /// cached.
+    func sets(_ chunk: Int64, _ keys: [AuditIndexKey]) -> (found: [AuditIndexKey: AuditSeqSet?], missing: [AuditIndexKey]) {
+        state.withLock { state in
+            var found: [AuditIndexKey: AuditSeqSet?] = [:]
+            var missing: [AuditIndexKey] = []
+            for key in keys {
+                if let set = state.sets[Key(chunk: chunk, key: key)] { found[key] = set } else { missing.append(key) }
+            }
+            return (found, missing)
+        }
+    }
+
+    /// The cached head of `chunk` (present set, time bounds, time column when it was read).
+    func chunk(_ chunk: Int64) -> AuditChunkRead? { state.withLock { $0.chunks[chunk] } }
+
+    func store(chunk: Int64, read: AuditChunkRead, keys: [AuditIndexKey]) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            var head = read
+            head.sets = [:]
+            if let old = state.chunks[chunk], old.times != nil, head.times == nil { head.times = old.times }
+            if state.chunks[chunk] == nil { state.bytes += Self.size(head) }
+            state.chunks[chunk] = head
+            for key in keys {
+                let entry = Key(chunk: chunk, key: key)
+                guard state.sets[entry] == nil else { continue }
+                let set = read.sets[key]
+                state.sets[entry] = .some(set)
+                state.order.append(entry)
+                state.bytes += 48 + key.value.utf8.count + (set.map { Self.size($0) } ?? 0)
+            }
+            if state.bytes > budget {
+                // Drop the oldest half of the sets and every chunk head (they are re-read cheaply).
+                let dropped = state.order.prefix(state.order.count / 2)
+                for entry in dropped { state.sets[entry] = nil }
+                state.order.removeFirst(dropped.count)
+                state.chunks = [:]
+                state.bytes = state.sets.reduce(0) { total, entry in
+                    total + 48 + entry.key.key.value.utf8.count + (entry.value.map { Self.size($0) } ?? 0)
+                }
+            }
+        }
+    }
+
+    static func size(_ set: AuditSeqSet) -> Int { set.serializedCount }
+
+    static func size(_ head: AuditChunkRead) -> Int { size(head.present) + (head.times?.count ?? 0) * 8 + 64 }
+}
