@@ -36,11 +36,22 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// One round of indexing for `run()`; failures are logged and retried next round.
+    /// One round of indexing for `run()`: the index catches up, and the chunks whose every event
+    /// retention removed leave the index file. Failures are logged and retried next round.
     func indexInBackground() async {
         guard !isClosed else { return }
         do {
-            _ = try await indexSnapshot()
+            let snapshot = try await indexSnapshot()
+            let firstKept = indexGeometry.chunk(snapshot.removedThrough + 1)
+            if let oldest = snapshot.stored.first, oldest < firstKept {
+                try await indexGate.withLock {
+                    do {
+                        try await indexWriter.perform { try $0.deleteChunks(below: firstKept) }
+                    } catch {
+                        throw storeFailure("index cleanup", error)
+                    }
+                }
+            }
         } catch {
             let cause = (error as? AuditTrailError)?.underlying ?? error
             if cause is CancellationError || Task.isCancelled || isClosed { return }

@@ -91,6 +91,11 @@ import Testing
             let page = try await store.events(matching: Self.query(actor: actor))
             #expect(page.events.allSatisfy { $0.seq > 8 })
             #expect(!page.events.contains { $0.id == first.id })
+            // The two chunks of 4 whose every event is gone leave the index file.
+            #expect(try await store.indexSnapshot().stored.first == 0)
+            await store.indexInBackground()
+            #expect(try await store.indexSnapshot().stored.first == 2)
+            #expect(try await store.events(matching: AuditQuery()).events.map(\.seq) == Array((9...20).reversed()))
         } catch {
             try? await store.close()
             throw error
