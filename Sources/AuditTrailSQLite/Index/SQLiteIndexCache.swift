@@ -15,7 +15,15 @@ final class SQLiteIndexCache: Sendable {
         var sets: [Key: AuditSeqSet?] = [:]
         var order: [Key] = []
         var chunks: [Int64: AuditChunkRead] = [:]
+        /// Every set of one kind in one chunk (stats read whole kinds).
+        var kinds: [KindKey: [AuditIndexKey: AuditSeqSet]] = [:]
+        var kindOrder: [KindKey] = []
         var bytes = 0
+    }
+
+    struct KindKey: Hashable, Sendable {
+        var chunk: Int64
+        var kind: AuditIndexKey.Kind
     }
 
     private let state = Mutex(State())
@@ -38,6 +46,24 @@ final class SQLiteIndexCache: Sendable {
         }
     }
 
+    /// Every cached set of `kind` in `chunk`, or nil when that kind was not read whole.
+    func sets(_ chunk: Int64, kind: AuditIndexKey.Kind) -> [AuditIndexKey: AuditSeqSet]? {
+        state.withLock { $0.kinds[KindKey(chunk: chunk, kind: kind)] }
+    }
+
+    /// Keeps every set of `kind` in `chunk`.
+    func store(chunk: Int64, kind: AuditIndexKey.Kind, sets: [AuditIndexKey: AuditSeqSet]) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            let entry = KindKey(chunk: chunk, kind: kind)
+            guard state.kinds[entry] == nil else { return }
+            state.kinds[entry] = sets
+            state.kindOrder.append(entry)
+            state.bytes += sets.reduce(0) { $0 + 48 + $1.key.value.utf8.count + Self.size($1.value) }
+            Self.trim(&state, budget: budget)
+        }
+    }
+
     /// The cached head of `chunk` (present set, time bounds, time column when it was read).
     func chunk(_ chunk: Int64) -> AuditChunkRead? { state.withLock { $0.chunks[chunk] } }
 
@@ -57,17 +83,24 @@ final class SQLiteIndexCache: Sendable {
                 state.order.append(entry)
                 state.bytes += 48 + key.value.utf8.count + (set.map { Self.size($0) } ?? 0)
             }
-            if state.bytes > budget {
-                // Drop the oldest half of the sets and every chunk head (they are re-read cheaply).
-                let dropped = state.order.prefix(state.order.count / 2)
-                for entry in dropped { state.sets[entry] = nil }
-                state.order.removeFirst(dropped.count)
-                state.chunks = [:]
-                state.bytes = state.sets.reduce(0) { total, entry in
-                    total + 48 + entry.key.key.value.utf8.count + (entry.value.map { Self.size($0) } ?? 0)
-                }
-            }
+            Self.trim(&state, budget: budget)
         }
+    }
+
+    /// Past the budget, drops the oldest half of the sets and of the whole kinds, and every chunk
+    /// head (they are re-read cheaply).
+    private static func trim(_ state: inout State, budget: Int) {
+        guard state.bytes > budget else { return }
+        let dropped = state.order.prefix(state.order.count / 2)
+        for entry in dropped { state.sets[entry] = nil }
+        state.order.removeFirst(dropped.count)
+        let droppedKinds = state.kindOrder.prefix((state.kindOrder.count + 1) / 2)
+        for entry in droppedKinds { state.kinds[entry] = nil }
+        state.kindOrder.removeFirst(droppedKinds.count)
+        state.chunks = [:]
+        state.bytes =
+            state.sets.reduce(0) { total, entry in total + 48 + entry.key.key.value.utf8.count + (entry.value.map { size($0) } ?? 0) }
+            + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + 48 + $1.key.value.utf8.count + size($1.value) } }
     }
 
     static func size(_ set: AuditSeqSet) -> Int { set.serializedCount }

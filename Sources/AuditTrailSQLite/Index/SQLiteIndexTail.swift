@@ -113,6 +113,16 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
 
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
         if chunk >= memoryFrom { return memory[chunk]?.sets(of: kinds) ?? [:] }
-        return try await store.search("index") { try $0.readSets(chunk, kinds: kinds) }
+        var out: [AuditIndexKey: AuditSeqSet] = [:]
+        for kind in kinds {
+            if let cached = store.indexCache.sets(chunk, kind: kind) {
+                out.merge(cached) { a, _ in a }
+                continue
+            }
+            let read = try await store.search("index") { try $0.readSets(chunk, kinds: [kind]) }
+            store.indexCache.store(chunk: chunk, kind: kind, sets: read)
+            out.merge(read) { a, _ in a }
+        }
+        return out
     }
 }

@@ -129,5 +129,14 @@ extension SQLiteStoreIndexTests {
         // Ten dense sets do not fit in 40,000 bytes: the oldest were dropped.
         #expect(cache.sets(0, [AuditIndexKey(.action, "a")]).missing.count == 1)
         #expect(cache.sets(9, [AuditIndexKey(.action, "a")]).missing.isEmpty)
+        // Whole kinds (what stats read) are kept and dropped the same way.
+        let actors = [AuditIndexKey(.actor, "u-1"): AuditSeqSet(offsets: [1, 5])]
+        #expect(cache.sets(3, kind: .actor) == nil)
+        cache.store(chunk: 3, kind: .actor, sets: actors)
+        #expect(cache.sets(3, kind: .actor) == actors)
+        for chunk in Int64(10)..<20 {
+            cache.store(chunk: chunk, kind: .action, sets: [AuditIndexKey(.action, "a"): dense])
+        }
+        #expect(cache.sets(3, kind: .actor) == nil && cache.sets(19, kind: .action) != nil)
     }
 }
