@@ -33,16 +33,18 @@ extension AuditIndexSearch {
             }
             guard !matched.isEmpty else { continue }
             stats.total += Int64(matched.count)
-            for (key, set) in try await source.sets(chunk: chunk, kinds: [.action, .category, .outcome, .severity, .actor]) {
-                let count = Int64(set.intersection(matched).count)
-                guard count > 0 else { continue }
-                switch key.kind {
-                case .action: stats.byAction[key.value, default: 0] += count
-                case .category: stats.byCategory[key.value, default: 0] += count
-                case .outcome: stats.byOutcome[key.value, default: 0] += count
-                case .severity: stats.bySeverity[key.value, default: 0] += count
-                case .actor: actors.insert(key.value)
-                default: break
+            for kind in [AuditIndexKey.Kind.action, .category, .outcome, .severity, .actor] {
+                for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
+                    let count = Int64(set.intersectionCount(matched))
+                    guard count > 0 else { continue }
+                    switch kind {
+                    case .action: stats.byAction[key.value, default: 0] += count
+                    case .category: stats.byCategory[key.value, default: 0] += count
+                    case .outcome: stats.byOutcome[key.value, default: 0] += count
+                    case .severity: stats.bySeverity[key.value, default: 0] += count
+                    case .actor: actors.insert(key.value)
+                    default: break
+                    }
                 }
             }
             if let times = read.times {

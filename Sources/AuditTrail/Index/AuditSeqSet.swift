@@ -163,6 +163,22 @@ public struct AuditSeqSet: Sendable, Hashable {
         }
     }
 
+    /// How many offsets both sets hold (without building the intersection).
+    public func intersectionCount(_ other: AuditSeqSet) -> Int {
+        switch (storage, other.storage) {
+        case (.array(let a), .array(let b)):
+            return Self.intersect(a, b).count
+        case (.array(let a), .bitmap(let words)), (.bitmap(let words), .array(let a)):
+            var count = 0
+            for offset in a where words[Int(offset >> 6)] & (1 << UInt64(offset & 63)) != 0 { count += 1 }
+            return count
+        case (.bitmap(let a), .bitmap(let b)):
+            var count = 0
+            for index in 0..<Self.wordCount { count += (a[index] & b[index]).nonzeroBitCount }
+            return count
+        }
+    }
+
     /// The offsets in either set.
     public func union(_ other: AuditSeqSet) -> AuditSeqSet {
         if isEmpty { return other }

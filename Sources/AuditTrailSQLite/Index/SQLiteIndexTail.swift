@@ -113,6 +113,7 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
 
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
         if chunk >= memoryFrom { return memory[chunk]?.sets(of: kinds) ?? [:] }
+        if kinds.count == 1, let cached = store.indexCache.sets(chunk, kind: kinds[0]) { return cached }
         var out: [AuditIndexKey: AuditSeqSet] = [:]
         for kind in kinds {
             if let cached = store.indexCache.sets(chunk, kind: kind) {

@@ -31,6 +31,7 @@ struct AuditSeqSetTests {
             #expect(setA.union(setB).offsets == a.union(b).sorted())
             #expect(setA.subtracting(setB).offsets == a.subtracting(b).sorted())
             #expect(setA.intersection(setB).count == a.intersection(b).count)
+            #expect(setA.intersectionCount(setB) == a.intersection(b).count)
             #expect(setA.union(setB).count == a.union(b).count)
             #expect(setA.subtracting(setB).count == a.subtracting(b).count)
             var descending: [UInt16] = []
