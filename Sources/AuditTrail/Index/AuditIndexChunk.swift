@@ -54,26 +54,12 @@ public struct AuditChunkIndex: Sendable, Hashable {
 
     /// Adds the event at `seq`, which must belong to this chunk and follow every seq added.
     public mutating func add(seq: Int64, event: AuditEvent) {
-        let offset = start(seq)
-        AuditIndexTerms.forEachKey(of: event) { key in kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
-        finish(seq, offset, time: event.time.milliseconds)
-    }
-
-    /// Adds an event by its keys (``AuditIndexTerms/keys(of:)``) and time.
-    public mutating func add(seq: Int64, keys: [AuditIndexKey], time: Int64) {
-        let offset = start(seq)
-        for key in keys { kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
-        finish(seq, offset, time: time)
-    }
-
-    private func start(_ seq: Int64) -> UInt16 {
         precondition(geometry.chunk(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
         precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
-        return geometry.offset(seq)
-    }
-
-    private mutating func finish(_ seq: Int64, _ offset: UInt16, time: Int64) {
+        let offset = geometry.offset(seq)
+        AuditIndexTerms.forEachKey(of: event) { key in kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
         present.append(offset)
+        let time = event.time.milliseconds
         if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }
         times[Int(offset)] = time
         timeBounds = timeBounds.map { min($0.lowerBound, time)...max($0.upperBound, time) } ?? time...time

@@ -161,14 +161,4 @@ public indirect enum AuditIndexPlan: Sendable, Hashable {
         case .not(let inner): inner.comparesTimes
         }
     }
-
-    /// Whether some events of the plan's answer may need checking against the query.
-    public var isApproximate: Bool {
-        switch self {
-        case .candidates: true
-        case .all, .keys, .prefix, .time: false
-        case .and(let parts), .or(let parts): parts.contains { $0.isApproximate }
-        case .not(let inner): inner.isApproximate
-        }
-    }
 }

@@ -113,7 +113,7 @@ extension SQLiteAuditStore {
     /// file lacks (after an upgrade or a deleted index file), newest first, logging progress.
     func buildMissingChunks() async throws {
         let missing = indexTail.state.withLock { $0.memoryFrom }
-        guard missing > 0, try await !indexComplete(below: missing) else { return }
+        guard missing > 0, !indexBuilt.withLock({ $0 }) else { return }
         try await indexGate.withLock {
             let bounds = try await search("index") { try $0.searchBounds() }
             let stored = Set(try await search("index") { try $0.storedChunks() })
@@ -145,10 +145,5 @@ extension SQLiteAuditStore {
             logger.notice("audit index built", metadata: ["audit.index.chunks": "\(todo.count)", "audit.index.duration": "\(clock.now - start)"])
         }
         indexBuilt.withLock { $0 = true }
-    }
-
-    /// Whether the index file holds every chunk below `memoryFrom` (known once checked).
-    private func indexComplete(below memoryFrom: Int64) async throws -> Bool {
-        indexBuilt.withLock { $0 }
     }
 }

@@ -59,7 +59,7 @@ final class SQLiteIndexCache: Sendable {
             guard state.kinds[entry] == nil else { return }
             state.kinds[entry] = sets
             state.kindOrder.append(entry)
-            state.bytes += sets.reduce(0) { $0 + 48 + $1.key.value.utf8.count + Self.size($1.value) }
+            state.bytes += sets.reduce(0) { $0 + Self.size($1.key, $1.value) }
             Self.trim(&state, budget: budget)
         }
     }
@@ -81,7 +81,7 @@ final class SQLiteIndexCache: Sendable {
                 let set = read.sets[key]
                 state.sets[entry] = .some(set)
                 state.order.append(entry)
-                state.bytes += 48 + key.value.utf8.count + (set.map { Self.size($0) } ?? 0)
+                state.bytes += Self.size(key, set)
             }
             Self.trim(&state, budget: budget)
         }
@@ -99,11 +99,13 @@ final class SQLiteIndexCache: Sendable {
         state.kindOrder.removeFirst(droppedKinds.count)
         state.chunks = [:]
         state.bytes =
-            state.sets.reduce(0) { total, entry in total + 48 + entry.key.key.value.utf8.count + (entry.value.map { size($0) } ?? 0) }
-            + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + 48 + $1.key.value.utf8.count + size($1.value) } }
+            state.sets.reduce(0) { $0 + size($1.key.key, $1.value) }
+            + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + size($1.key, $1.value) } }
     }
 
-    static func size(_ set: AuditSeqSet) -> Int { set.serializedCount }
+    /// What one cached entry costs: its key, its set (none for a key known to be absent), and
+    /// the dictionary's overhead.
+    static func size(_ key: AuditIndexKey, _ set: AuditSeqSet?) -> Int { 48 + key.value.utf8.count + (set?.serializedCount ?? 0) }
 
-    static func size(_ head: AuditChunkRead) -> Int { size(head.present) + (head.times?.count ?? 0) * 8 + 64 }
+    static func size(_ head: AuditChunkRead) -> Int { head.present.serializedCount + (head.times?.count ?? 0) * 8 + 64 }
 }

@@ -162,10 +162,7 @@ extension SQLiteRawConnection {
             "SELECT min_time, max_time, present FROM ix.chunks WHERE chunk = ?",
             bind: { $0.integer(1, chunk) },
             row: { row in
-                let present = try row.withBytes(2) { bytes in
-                    guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the present events of chunk \(chunk)") }
-                    return set
-                }
+                let present = try row.seqSet(2, "the present events of chunk \(chunk)")
                 let bounds = row.integer(0).flatMap { low in row.integer(1).map { low...max(low, $0) } }
                 read = AuditChunkRead(sets: [:], present: present, timeBounds: bounds, times: nil)
             }
@@ -181,10 +178,7 @@ extension SQLiteRawConnection {
                     b.text(3, key.value)
                 },
                 row: { row in
-                    found.sets[key] = try row.withBytes(0) { bytes in
-                        guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(key.kind) in chunk \(chunk)") }
-                        return set
-                    }
+                    found.sets[key] = try row.seqSet(0, "the set of \(key.kind) in chunk \(chunk)")
                 }
             )
         }
@@ -216,10 +210,7 @@ extension SQLiteRawConnection {
                 },
                 row: { row in
                     guard let value = row.text(0) else { return }
-                    sets[AuditIndexKey(kind, value)] = try row.withBytes(1) { bytes in
-                        guard let set = AuditSeqSet(serialized: bytes) else { throw Self.corrupt("the set of \(kind) in chunk \(chunk)") }
-                        return set
-                    }
+                    sets[AuditIndexKey(kind, value)] = try row.seqSet(1, "the set of \(kind) in chunk \(chunk)")
                 }
             )
         }
@@ -292,5 +283,16 @@ extension SQLiteRawConnection {
 
     static func corrupt(_ what: String) -> AuditTrailError {
         AuditTrailError(.storeFailure, "the search index is damaged (\(what)); delete audit-index.sqlite to rebuild it")
+    }
+}
+
+extension SQLiteRawConnection.Row {
+    /// A stored set column (``AuditSeqSet/serialized``); `.storeFailure` naming `what` when the
+    /// bytes are not a set's canonical form.
+    func seqSet(_ column: Int32, _ what: @autoclosure () -> String) throws -> AuditSeqSet {
+        try withBytes(column) { bytes in
+            guard let set = AuditSeqSet(serialized: bytes) else { throw SQLiteRawConnection.corrupt(what()) }
+            return set
+        }
     }
 }
