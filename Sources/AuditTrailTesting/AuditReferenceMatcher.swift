@@ -14,9 +14,16 @@ public enum AuditReferenceMatcher {
 
     /// The aggregates a store must report for `events` (already filtered) with `bucket`.
     public static func stats(_ events: [AuditEvent], bucket: AuditStats.Bucket) -> AuditStats {
+        stats(events, AuditStatsRequest(bucket: bucket))
+    }
+
+    /// What `GET /v1/stats` answers for `request` over `events` (already filtered by its query),
+    /// counted event by event from the fields themselves.
+    public static func stats(_ events: [AuditEvent], _ request: AuditStatsRequest) -> AuditStats {
         var stats = AuditStats()
         var actors = Set<String>()
-        var bins: [Int64: Int64] = [:]
+        var minutes: [Int64: Int64] = [:]
+        var groups: [String: Int64] = [:]
         for event in events {
             stats.total += 1
             if event.outcome == .failure { stats.failures += 1 }
@@ -27,10 +34,34 @@ public enum AuditReferenceMatcher {
             stats.bySeverity[event.severity.rawValue, default: 0] += 1
             stats.byCategory[event.category, default: 0] += 1
             let ms = event.time.milliseconds
-            bins[ms - ms % bucket.milliseconds, default: 0] += 1
+            minutes[ms - ms % 60_000, default: 0] += 1
+            if let field = request.groupBy {
+                for value in Set(groupValues(event, field)) { groups[value, default: 0] += 1 }
+            }
         }
         stats.uniqueActors = Int64(actors.count)
-        stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
+        stats.setHistogram(minutes: minutes, requested: request.bucket, since: request.query.since, until: request.query.until)
+        if let field = request.groupBy { stats.setGroups(groups, field: field, top: request.top) }
         return stats
+    }
+
+    /// The values of `field` in `event`, read from the event's fields.
+    static func groupValues(_ event: AuditEvent, _ field: AuditStats.GroupField) -> [String] {
+        switch field {
+        case .action: [event.action]
+        case .category: [event.category]
+        case .outcome: [event.outcome.rawValue]
+        case .severity: [event.severity.rawValue]
+        case .actor: event.actor?.id.map { [$0] } ?? []
+        case .actorName: event.actor?.name.map { [$0] } ?? []
+        case .actorType: event.actor?.type.map { [$0] } ?? []
+        case .resourceType: event.resource?.type.map { [$0] } ?? []
+        case .resourceID: event.resource?.id.map { [$0] } ?? []
+        case .correlationID: event.request?.correlationID.map { [$0] } ?? []
+        case .country: event.location?.country.map { [$0] } ?? []
+        case .tag: event.tags
+        case .compliance: event.compliance
+        case .riskScore: event.riskScore.map { [String($0)] } ?? []
+        }
     }
 }

@@ -29,6 +29,14 @@ extension AuditStoreConformance {
                 #expect(got.histogram.allSatisfy { $0.start.milliseconds % bucket.milliseconds == 0 })
             }
         }
+        // group_by every field with top-N, and the adaptive bucket.
+        for (index, field) in AuditStats.GroupField.allCases.enumerated() {
+            let (label, query) = queries[index % 3]
+            let request = AuditStatsRequest(query: query, groupBy: field, top: 1 + index % 4)
+            let got = try await store.stats(request)
+            let expected = AuditReferenceMatcher.stats(events.filter { AuditReferenceMatcher.matches(query, $0) }, request)
+            #expect(got == expected, "\(label), group_by \(field.rawValue)")
+        }
         let day = try await store.stats(matching: AuditQuery(), bucket: .day)
         #expect(day.histogram.count >= 1)
         #expect(day.histogram.first?.start == AuditFixtures.baseTime, "day bins start at UTC midnight")

@@ -93,24 +93,21 @@ public struct AuditChunkIndex: Sendable, Hashable {
 
     /// The time column as stored: 8 bytes little-endian per offset up to the last present one.
     public var serializedTimes: [UInt8] {
-        var out = [UInt8](repeating: 0, count: times.count * 8)
-        for (index, time) in times.enumerated() {
-            let bits = UInt64(bitPattern: time)
-            for byte in 0..<8 { out[index * 8 + byte] = UInt8(truncatingIfNeeded: bits >> UInt64(byte * 8)) }
-        }
-        return out
+        var out = AuditBinaryWriter(capacity: times.count * 8)
+        for time in times { out.i64(time) }
+        return out.bytes
     }
 
     /// A time column from its stored form, or nil when the byte count is not a multiple of 8.
     public static func times(serialized bytes: some Collection<UInt8>) -> [Int64]? {
-        let bytes = Array(bytes)
-        guard bytes.count % 8 == 0 else { return nil }
-        var out = [Int64](repeating: 0, count: bytes.count / 8)
-        for index in out.indices {
-            var bits: UInt64 = 0
-            for byte in 0..<8 { bits |= UInt64(bytes[index * 8 + byte]) << UInt64(byte * 8) }
-            out[index] = Int64(bitPattern: bits)
-        }
+        var reader = AuditBinaryReader(bytes)
+        guard reader.remaining % 8 == 0 else { return nil }
+        var out: [Int64] = []
+        out.reserveCapacity(reader.remaining / 8)
+        while let time = reader.i64() { out.append(time) }
         return out
     }
+
+    /// The chunk's precomputed aggregates (``AuditChunkRollup``).
+    public var rollup: AuditChunkRollup { AuditChunkRollup(self) }
 }

@@ -1,64 +1,143 @@
 extension AuditIndexSearch {
-    /// The aggregates of `GET /v1/stats` over the events matching `query`, from the index: per
-    /// chunk, the matching set is intersected with each action's, outcome's, severity's,
-    /// category's and actor's set (counting bits, not events), and the histogram reads the
-    /// matching events' times. Events the plan cannot decide are fetched and checked as in
-    /// ``page(_:in:fetch:)``. `unique_actors` is exact.
+    /// The aggregates of `GET /v1/stats` over the events matching the request's query, chunk by
+    /// chunk in the index:
+    ///
+    /// - a chunk the query covers whole (no filter but time, the chunk's times inside the range,
+    ///   nothing removed since it was indexed) adds its ``AuditChunkRollup``: a few numbers, its
+    ///   minutes and its actors' hashes;
+    /// - any other chunk intersects its matching set with each action's, outcome's, severity's,
+    ///   category's and actor's set (counting bits, not events) and reads the matching events'
+    ///   times. Events the plan cannot decide are fetched and checked as in ``page(_:in:fetch:)``.
+    ///
+    /// `group_by` counts each value's set (whole, or intersected with the matching set). The
+    /// histogram is counted by minute and then binned by the resolved bucket.
     public static func stats(
-        _ query: AuditQuery,
-        bucket: AuditStats.Bucket,
+        _ request: AuditStatsRequest,
         in source: some AuditIndexSource,
         fetch: ([Int64]) async throws -> [AuditStoredEvent]
     ) async throws -> AuditStats {
-        var stats = AuditStats()
+        let query = request.query
+        var tally = StatsTally()
         let plan = try await AuditIndexPlan(query).resolved(in: source)
-        guard let bounds = try await source.chunkBounds() else { return stats }
-        let keys = plan.keys
-        var actors = Set<String>()
-        var bins: [Int64: Int64] = [:]
-        let width = bucket.milliseconds
-        for chunk in try await candidateChunks(plan, bounds: bounds, source: source) {
-            let read = try await source.read(chunk: chunk, keys: keys, times: true)
-            let answer = evaluate(plan, read)
-            var matched = answer.sure.intersection(read.present)
-            let maybe = answer.maybe.intersection(read.present)
-            if !maybe.isEmpty {
-                var seqs: [Int64] = []
-                maybe.forEach(descending: false) {
-                    seqs.append(source.geometry.seq(chunk, $0))
-                    return true
+        if let bounds = try await source.chunkBounds() {
+            let keys = plan.keys
+            for chunk in try await candidateChunks(plan, bounds: bounds, source: source) {
+                if keys.isEmpty {
+                    let head = try await source.read(chunk: chunk, keys: [], times: false)
+                    if let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds), let rollup = try await source.rollup(chunk: chunk),
+                        rollup.events == Int64(head.present.count)
+                    {
+                        try await tally.add(rollup, chunk: chunk, groupBy: request.groupBy, source: source)
+                        continue
+                    }
                 }
-                let passed = try await fetch(seqs).filter { (try? AuditEventMatcher.matches(query, $0.decoded())) == true }
-                matched = matched.union(AuditSeqSet(offsets: passed.map { source.geometry.offset($0.seq) }))
+                let read = try await source.read(chunk: chunk, keys: keys, times: true)
+                let answer = evaluate(plan, read)
+                var matched = answer.sure.intersection(read.present)
+                let maybe = answer.maybe.intersection(read.present)
+                if !maybe.isEmpty {
+                    var seqs: [Int64] = []
+                    maybe.forEach(descending: false) {
+                        seqs.append(source.geometry.seq(chunk, $0))
+                        return true
+                    }
+                    let passed = try await fetch(seqs).filter { (try? AuditEventMatcher.matches(query, $0.decoded())) == true }
+                    matched = matched.union(AuditSeqSet(offsets: passed.map { source.geometry.offset($0.seq) }))
+                }
+                guard !matched.isEmpty else { continue }
+                try await tally.add(matched, read: read, chunk: chunk, groupBy: request.groupBy, source: source)
             }
-            guard !matched.isEmpty else { continue }
-            stats.total += Int64(matched.count)
-            for kind in [AuditIndexKey.Kind.action, .category, .outcome, .severity, .actor] {
+        }
+        return tally.stats(request)
+    }
+
+    /// What stats add up over the chunks.
+    struct StatsTally {
+        var total: Int64 = 0
+        var counts: [AuditIndexKey: Int64] = [:]
+        var actors = AuditDistinctHashes()
+        var minutes: [Int64: Int64] = [:]
+        var groups: [String: Int64] = [:]
+
+        /// A chunk covered whole, from its rollup.
+        mutating func add(_ rollup: AuditChunkRollup, chunk: Int64, groupBy: AuditStats.GroupField?, source: some AuditIndexSource) async throws {
+            total += rollup.events
+            for (key, count) in rollup.counts { counts[key, default: 0] += count }
+            for hash in rollup.actors { actors.insert(hash) }
+            for minute in rollup.minutes { minutes[minute.start, default: 0] += minute.count }
+            guard let field = groupBy else { return }
+            if AuditChunkRollup.countedKinds.contains(field.kind) {
+                for (key, count) in rollup.counts where key.kind == field.kind { groups[key.value, default: 0] += count }
+            } else {
+                for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) { groups[key.value, default: 0] += Int64(set.count) }
+            }
+        }
+
+        /// The `matched` events of a chunk, from its sets and time column.
+        mutating func add(
+            _ matched: AuditSeqSet,
+            read: AuditChunkRead,
+            chunk: Int64,
+            groupBy: AuditStats.GroupField?,
+            source: some AuditIndexSource
+        ) async throws {
+            total += Int64(matched.count)
+            var kinds = AuditChunkRollup.countedKinds + [.actor]
+            if let field = groupBy, !kinds.contains(field.kind) { kinds.append(field.kind) }
+            for kind in kinds {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
                     let count = Int64(set.intersectionCount(matched))
                     guard count > 0 else { continue }
-                    switch kind {
-                    case .action: stats.byAction[key.value, default: 0] += count
-                    case .category: stats.byCategory[key.value, default: 0] += count
-                    case .outcome: stats.byOutcome[key.value, default: 0] += count
-                    case .severity: stats.bySeverity[key.value, default: 0] += count
-                    case .actor: actors.insert(key.value)
-                    default: break
+                    if kind == groupBy?.kind { groups[key.value, default: 0] += count }
+                    if kind == .actor {
+                        actors.insert(AuditChunkRollup.actorHash(key.value))
+                    } else if AuditChunkRollup.countedKinds.contains(kind) {
+                        counts[key, default: 0] += count
                     }
                 }
             }
             if let times = read.times {
+                let width = AuditStats.Bucket.minute.milliseconds
                 matched.forEach(descending: false) { offset in
-                    let time = times[Int(offset)]
-                    bins[time - time % width, default: 0] += 1
+                    minutes[AuditStats.binStart(times[Int(offset)], width: width), default: 0] += 1
                     return true
                 }
             }
         }
-        stats.failures = stats.byOutcome[AuditOutcome.failure.rawValue] ?? 0
-        stats.denied = stats.byOutcome[AuditOutcome.denied.rawValue] ?? 0
-        stats.uniqueActors = Int64(actors.count)
-        stats.histogram = bins.keys.sorted().map { AuditStats.HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
-        return stats
+
+        func stats(_ request: AuditStatsRequest) -> AuditStats {
+            var stats = AuditStats()
+            stats.total = total
+            for (key, count) in counts {
+                switch key.kind {
+                case .action: stats.byAction[key.value] = count
+                case .category: stats.byCategory[key.value] = count
+                case .outcome: stats.byOutcome[key.value] = count
+                case .severity: stats.bySeverity[key.value] = count
+                default: break
+                }
+            }
+            stats.failures = stats.byOutcome[AuditOutcome.failure.rawValue] ?? 0
+            stats.denied = stats.byOutcome[AuditOutcome.denied.rawValue] ?? 0
+            stats.uniqueActors = Int64(actors.count)
+            stats.setHistogram(minutes: minutes, requested: request.bucket, since: request.query.since, until: request.query.until)
+            if let field = request.groupBy { stats.setGroups(groups, field: field, top: request.top) }
+            return stats
+        }
+    }
+}
+
+extension AuditIndexPlan {
+    /// Whether every event of a chunk whose times lie in `timeBounds` matches, decided from the
+    /// bounds alone (false when unsure: the chunk is then counted event by event).
+    func coversWhole(timeBounds bounds: ClosedRange<Int64>) -> Bool {
+        switch self {
+        case .all: true
+        case .time(let op, let value):
+            op.holds(bounds.lowerBound, value) && op.holds(bounds.upperBound, value) && (op != .equal || bounds.lowerBound == bounds.upperBound)
+        case .and(let parts): parts.allSatisfy { $0.coversWhole(timeBounds: bounds) }
+        case .or(let parts): parts.contains { $0.coversWhole(timeBounds: bounds) }
+        case .keys, .prefix, .candidates, .not: false
+        }
     }
 }

@@ -15,6 +15,8 @@ public protocol AuditIndexSource: Sendable {
     func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead
     /// Every set of `kinds` in one chunk (for stats: each action's, outcome's, … events).
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet]
+    /// The chunk's aggregates as of when it was indexed, or nil when it holds no events.
+    func rollup(chunk: Int64) async throws -> AuditChunkRollup?
 }
 
 /// What ``AuditIndexSource/read(chunk:keys:times:)`` returns.
@@ -67,6 +69,8 @@ public struct AuditMemoryIndex: AuditIndexSource {
     public func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
         chunks[chunk]?.sets(of: kinds) ?? [:]
     }
+
+    public func rollup(chunk: Int64) async throws -> AuditChunkRollup? { chunks[chunk]?.rollup }
 
     public func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {
         chunks[chunk]?.read(keys: keys, times: times) ?? AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil)

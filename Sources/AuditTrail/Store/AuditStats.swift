@@ -9,7 +9,23 @@ public struct AuditStats: Sendable, Hashable {
             case .day: 86_400_000
             }
         }
+
+        /// The most bins an automatic bucket spans (12 hours by minute, 30 days by hour).
+        public static let automaticBins: Int64 = 720
+        /// The most bins a requested bucket may span; a finer one is coarsened (the answer's
+        /// `bucket` says which was used).
+        public static let maxBins: Int64 = 10_000
+
+        /// The bucket for a histogram spanning `span` ms: `requested` when it gives at most
+        /// ``maxBins`` bins (else the next coarser that does, at worst `day`); without a request,
+        /// the finest giving at most ``automaticBins``.
+        public static func resolve(_ requested: Bucket?, span: Int64) -> Bucket {
+            let limit = requested == nil ? automaticBins : maxBins
+            let finest = requested?.milliseconds ?? 0
+            return allCases.first { $0.milliseconds >= finest && span / $0.milliseconds <= limit } ?? .day
+        }
     }
+
     public struct HistogramBin: Sendable, Hashable {
         public var start: AuditTime
         public var count: Int64
@@ -18,15 +34,95 @@ public struct AuditStats: Sendable, Hashable {
             self.count = count
         }
     }
+
+    /// The fields `group_by` accepts: every indexed field with a value per event (not words or
+    /// address prefixes).
+    public enum GroupField: String, Sendable, CaseIterable {
+        case action, category, outcome, severity, actor
+        case actorName = "actor_name"
+        case actorType = "actor_type"
+        case resourceType = "resource_type"
+        case resourceID = "resource_id"
+        case correlationID = "correlation_id"
+        case country, tag, compliance
+        case riskScore = "risk_score"
+
+        /// The index kind whose keys are this field's values.
+        public var kind: AuditIndexKey.Kind {
+            switch self {
+            case .action: .action
+            case .category: .category
+            case .outcome: .outcome
+            case .severity: .severity
+            case .actor: .actor
+            case .actorName: .actorName
+            case .actorType: .actorType
+            case .resourceType: .resourceType
+            case .resourceID: .resourceID
+            case .correlationID: .correlationID
+            case .country: .country
+            case .tag: .tag
+            case .compliance: .compliance
+            case .riskScore: .risk
+            }
+        }
+    }
+
+    /// One value of the `group_by` field and its events.
+    public struct Group: Sendable, Hashable {
+        public var value: String
+        public var count: Int64
+        public init(value: String, count: Int64) {
+            self.value = value
+            self.count = count
+        }
+    }
+
     public var total: Int64 = 0
     public var failures: Int64 = 0
     public var denied: Int64 = 0
+    /// Distinct `actor.id`s (counted by 64-bit hash: see ``AuditChunkRollup/actorHash(_:)``).
     public var uniqueActors: Int64 = 0
     public var byAction: [String: Int64] = [:]
     public var byOutcome: [String: Int64] = [:]
     public var bySeverity: [String: Int64] = [:]
     public var byCategory: [String: Int64] = [:]
+    /// The bucket of ``histogram``.
+    public var bucket: Bucket = .hour
     /// Bins by event time, oldest first; empty bins are omitted.
     public var histogram: [HistogramBin] = []
+    /// The grouped field, when asked.
+    public var groupBy: GroupField?
+    /// The `top` values of ``groupBy`` with the most events (ties by value), most first.
+    public var groups: [Group] = []
+    /// The distinct values of ``groupBy`` among the matching events.
+    public var groupCount: Int64 = 0
+
     public init() {}
+
+    /// The first millisecond of the bin of `time` (bins start at multiples of `width` since the
+    /// Unix epoch: UTC minute, hour and day starts).
+    public static func binStart(_ time: Int64, width: Int64) -> Int64 { time - time % width }
+
+    /// Fills ``histogram`` and ``bucket`` from events per minute: the bucket resolved for the
+    /// range `since ..< until` (each defaulting to the minutes' extent).
+    public mutating func setHistogram(minutes: [Int64: Int64], requested: Bucket?, since: AuditTime?, until: AuditTime?) {
+        let first = minutes.keys.min()
+        let last = minutes.keys.max().map { $0 + Bucket.minute.milliseconds }
+        let low = since?.milliseconds ?? first ?? 0
+        let high = until?.milliseconds ?? max(last ?? low, low)
+        bucket = Bucket.resolve(requested, span: max(0, high - low))
+        var bins: [Int64: Int64] = [:]
+        for (minute, count) in minutes { bins[Self.binStart(minute, width: bucket.milliseconds), default: 0] += count }
+        histogram = bins.keys.sorted().map { HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
+    }
+
+    /// Fills ``groups`` and ``groupCount`` from the events per value of `field`.
+    public mutating func setGroups(_ counts: [String: Int64], field: GroupField, top: Int) {
+        groupBy = field
+        groupCount = Int64(counts.count)
+        groups = counts.map { Group(value: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : AuditIndexKey.compareBytes($0.value, $1.value) < 0 }
+            .prefix(top).map { $0 }
+    }
 }

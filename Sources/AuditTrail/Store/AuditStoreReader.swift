@@ -6,8 +6,9 @@ public protocol AuditStoreReader: Sendable {
     func events(matching query: AuditQuery) async throws -> AuditEventPage
     /// The event with this id (client-chosen or server-assigned), or nil.
     func event(id: String) async throws -> AuditStoredEvent?
-    /// Aggregates over the events matching `query` (its limit, cursor and order are ignored).
-    func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats
+    /// Aggregates over the events matching the request's query (its limit, cursor and order are
+    /// ignored), with its histogram bucket and grouping.
+    func stats(_ request: AuditStatsRequest) async throws -> AuditStats
     /// Every distinct action stored so far, with its count.
     func seenActions() async throws -> [String: Int64]
     /// The newest seq and chain hash.
@@ -16,4 +17,12 @@ public protocol AuditStoreReader: Sendable {
     func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent]
     /// Where the chain starts: seq 0 and the genesis hash, or a retention anchor.
     func chainStart() async throws -> AuditChainHead
+}
+
+extension AuditStoreReader {
+    /// Aggregates over the events matching `query`, with a histogram by `bucket` (kept unless
+    /// it would exceed ``AuditStats/Bucket/maxBins`` bins).
+    public func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {
+        try await stats(AuditStatsRequest(query: query, bucket: bucket))
+    }
 }

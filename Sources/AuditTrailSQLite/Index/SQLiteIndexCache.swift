@@ -18,6 +18,8 @@ final class SQLiteIndexCache: Sendable {
         /// Every set of one kind in one chunk (stats read whole kinds).
         var kinds: [KindKey: [AuditIndexKey: AuditSeqSet]] = [:]
         var kindOrder: [KindKey] = []
+        /// Rollups are small and read by every stats request: kept until the budget is exceeded.
+        var rollups: [Int64: AuditChunkRollup] = [:]
         var bytes = 0
     }
 
@@ -64,6 +66,19 @@ final class SQLiteIndexCache: Sendable {
         }
     }
 
+    /// The cached rollup of `chunk`.
+    func rollup(_ chunk: Int64) -> AuditChunkRollup? { state.withLock { $0.rollups[chunk] } }
+
+    func store(chunk: Int64, rollup: AuditChunkRollup) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            guard state.rollups[chunk] == nil else { return }
+            state.rollups[chunk] = rollup
+            state.bytes += Self.size(rollup)
+            Self.trim(&state, budget: budget)
+        }
+    }
+
     /// The cached head of `chunk` (present set, time bounds, time column when it was read).
     func chunk(_ chunk: Int64) -> AuditChunkRead? { state.withLock { $0.chunks[chunk] } }
 
@@ -88,7 +103,7 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// Past the budget, drops the oldest half of the sets and of the whole kinds, and every chunk
-    /// head (they are re-read cheaply).
+    /// head and rollup (they are re-read cheaply).
     private static func trim(_ state: inout State, budget: Int) {
         guard state.bytes > budget else { return }
         let dropped = state.order.prefix(state.order.count / 2)
@@ -98,6 +113,7 @@ final class SQLiteIndexCache: Sendable {
         for entry in droppedKinds { state.kinds[entry] = nil }
         state.kindOrder.removeFirst(droppedKinds.count)
         state.chunks = [:]
+        state.rollups = [:]
         state.bytes =
             state.sets.reduce(0) { $0 + size($1.key.key, $1.value) }
             + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + size($1.key, $1.value) } }
@@ -106,6 +122,8 @@ final class SQLiteIndexCache: Sendable {
     /// What one cached entry costs: its key, its set (none for a key known to be absent), and
     /// the dictionary's overhead.
     static func size(_ key: AuditIndexKey, _ set: AuditSeqSet?) -> Int { 48 + key.value.utf8.count + (set?.serializedCount ?? 0) }
+
+    static func size(_ rollup: AuditChunkRollup) -> Int { 64 + rollup.minutes.count * 16 + rollup.counts.count * 64 + rollup.actors.count * 8 }
 
     static func size(_ head: AuditChunkRead) -> Int { head.present.serializedCount + (head.times?.count ?? 0) * 8 + 64 }
 }

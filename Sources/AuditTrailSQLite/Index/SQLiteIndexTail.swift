@@ -111,6 +111,15 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
         return read
     }
 
+    func rollup(chunk: Int64) async throws -> AuditChunkRollup? {
+        if chunk >= memoryFrom { return memory[chunk]?.rollup }
+        if let cached = store.indexCache.rollup(chunk) { return cached }
+        let stored = try await store.search("index") { try $0.readRollup(chunk) }
+        guard let rollup = stored else { return nil }
+        store.indexCache.store(chunk: chunk, rollup: rollup)
+        return rollup
+    }
+
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
         if chunk >= memoryFrom { return memory[chunk]?.sets(of: kinds) ?? [:] }
         if kinds.count == 1, let cached = store.indexCache.sets(chunk, kind: kinds[0]) { return cached }

@@ -8,11 +8,16 @@ import AuditTrail
 ///   prefixes); the chunks a key appears in are found by one probe per chunk.
 /// - `chunks`: one row per complete chunk: its seq range, event count, time bounds, the set of
 ///   events present and the time column.
-/// - `index_info`: the log id and the chunk size the file was built for.
+/// - `rollups`: one row per complete chunk: its ``AuditChunkRollup`` (stats over whole chunks).
+/// - `index_info`: the log id, the chunk size and the format the file was built for (a file of
+///   another format is emptied and built again).
 ///
 /// Only complete chunks (every seq of the chunk committed) are written, each in one transaction;
 /// the newest chunk lives in memory (``SQLiteIndexTail``).
 enum SQLiteIndexFile {
+    /// The layout of the file's tables: 2 added rollups.
+    static let format = "2"
+
     static let schema = [
         """
         CREATE TABLE IF NOT EXISTS sets (
@@ -29,6 +34,7 @@ enum SQLiteIndexFile {
             min_time INTEGER, max_time INTEGER, present BLOB NOT NULL, times BLOB NOT NULL
         )
         """,
+        "CREATE TABLE IF NOT EXISTS rollups (chunk INTEGER PRIMARY KEY, rollup BLOB NOT NULL)",
         "CREATE TABLE IF NOT EXISTS index_info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         // The postings of the index before chunk sets (schema migrations 2–5).
         "DROP TABLE IF EXISTS postings",
@@ -54,11 +60,12 @@ extension SQLiteRawConnection {
         )
         var lastSeq: Int64 = 0
         try run("SELECT coalesce(max(last_seq), 0) FROM chunks", keep: false, row: { lastSeq = $0.integer(0) ?? 0 })
-        let expected = ["log_id": logID, "chunk_shift": String(geometry.shift)]
+        let expected = ["log_id": logID, "chunk_shift": String(geometry.shift), "format": SQLiteIndexFile.format]
         if info != expected || lastSeq > head {
             try immediateTransaction {
                 try execute("DELETE FROM sets")
                 try execute("DELETE FROM chunks")
+                try execute("DELETE FROM rollups")
                 try execute("DELETE FROM index_info")
                 for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
                     try run(
@@ -82,6 +89,7 @@ extension SQLiteRawConnection {
         try immediateTransaction {
             try run("DELETE FROM sets WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             try run("DELETE FROM chunks WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
+            try run("DELETE FROM rollups WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             let insert = try prepared("INSERT INTO sets (chunk, kind, key, events) VALUES (?, ?, ?, ?)")
             for key in index.sortedKeys {
                 try run(
@@ -108,6 +116,13 @@ extension SQLiteRawConnection {
                     b.blob(8, index.serializedTimes)
                 }
             )
+            try run(
+                "INSERT INTO rollups (chunk, rollup) VALUES (?, ?)",
+                bind: { b in
+                    b.integer(1, index.chunk)
+                    b.blob(2, index.rollup.serialized)
+                }
+            )
         }
     }
 
@@ -116,6 +131,7 @@ extension SQLiteRawConnection {
         try immediateTransaction {
             try run("DELETE FROM sets WHERE chunk < ?", bind: { $0.integer(1, chunk) })
             try run("DELETE FROM chunks WHERE chunk < ?", bind: { $0.integer(1, chunk) })
+            try run("DELETE FROM rollups WHERE chunk < ?", bind: { $0.integer(1, chunk) })
         }
     }
 
@@ -195,6 +211,22 @@ extension SQLiteRawConnection {
             )
         }
         return found
+    }
+
+    /// One stored chunk's rollup, or nil when the chunk is not stored.
+    func readRollup(_ chunk: Int64) throws -> AuditChunkRollup? {
+        var rollup: AuditChunkRollup?
+        try run(
+            "SELECT rollup FROM ix.rollups WHERE chunk = ?",
+            bind: { $0.integer(1, chunk) },
+            row: { row in
+                rollup = try row.withBytes(0) { bytes in
+                    guard let found = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of chunk \(chunk)") }
+                    return found
+                }
+            }
+        )
+        return rollup
     }
 
     /// Every stored set of `kinds` in `chunk`.

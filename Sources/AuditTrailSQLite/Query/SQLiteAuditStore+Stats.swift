@@ -1,13 +1,13 @@
 import AuditTrail
 
 extension SQLiteAuditStore {
-    /// Aggregates over the events matching `query` (its limit, cursor and order are ignored), from
-    /// the search index (``AuditIndexSearch/stats(_:bucket:in:fetch:)``), all as of one moment.
-    /// Histogram bins start at multiples of the bucket since the Unix epoch, which are UTC minute,
-    /// hour and day starts.
-    public func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {
+    /// Aggregates over the events matching the request's query (its limit, cursor and order are
+    /// ignored), from the search index and its rollups (``AuditIndexSearch/stats(_:in:fetch:)``),
+    /// all as of one moment. Histogram bins start at multiples of the bucket since the Unix
+    /// epoch, which are UTC minute, hour and day starts.
+    public func stats(_ request: AuditStatsRequest) async throws -> AuditStats {
         let snapshot = try await indexSnapshot()
-        return try await AuditIndexSearch.stats(query, bucket: bucket, in: snapshot) { seqs in
+        return try await AuditIndexSearch.stats(request, in: snapshot) { seqs in
             try await self.search("stats") { try $0.events(seqs: seqs) }
         }
     }

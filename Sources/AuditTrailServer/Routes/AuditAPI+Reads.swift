@@ -39,15 +39,16 @@ extension AuditAPI {
         return json(event.responseJSON)
     }
 
-    /// `GET /v1/stats`: aggregates over the same filters; `bucket=minute|hour|day` (default hour).
+    /// `GET /v1/stats`: aggregates over the same filters; `bucket=auto|minute|hour|day` (default
+    /// auto), `group_by=<field>&top=N`.
     @Sendable func stats(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "read events") { $0.canRead }
         let parameters = try Self.queryParameters(request)
-        var (query, bucket) = try AuditStats.request(parameters: parameters)
-        try restrict(&query, to: principal)
-        let stats = try await store.stats(matching: query, bucket: bucket)
+        var statsRequest = try AuditStatsRequest(parameters: parameters)
+        try restrict(&statsRequest.query, to: principal)
+        let stats = try await store.stats(statsRequest)
         try recordRead(by: principal, route: "GET /v1/stats", parameters: parameters, resultCount: Int(stats.total))
-        return json(CanonicalJSON.encode(stats.jsonObject(bucket: bucket)))
+        return json(CanonicalJSON.encode(stats.jsonObject))
     }
 
     /// `GET /v1/event-types`: the catalog and the actions seen so far (for a viewer: seen in its

@@ -69,13 +69,13 @@ struct QueryBench: AsyncParsableCommand {
         print("\nIn-process (store.events / store.stats), \(runs) runs each:")
         var inProcess: [String: [Double]] = [:]
         for queryClass in classes {
-            let query = try AuditQuery(parameters: queryClass.parameters, allowed: queryClass.stats ? ["bucket"] : [])
-            let (statsQuery, bucket) = queryClass.stats ? try AuditStats.request(parameters: queryClass.parameters) : (query, .hour)
+            let query = try AuditQuery(parameters: queryClass.parameters, allowed: queryClass.stats ? ["bucket", "group_by", "top"] : [])
+            let statsRequest = queryClass.stats ? try AuditStatsRequest(parameters: queryClass.parameters) : AuditStatsRequest()
             var times: [Double] = []
             for run in 0...runs {
                 let start = ContinuousClock.now
                 if queryClass.stats {
-                    _ = try await store.stats(matching: statsQuery, bucket: bucket)
+                    _ = try await store.stats(statsRequest)
                 } else {
                     _ = try await store.events(matching: query)
                 }
@@ -154,6 +154,8 @@ struct QueryBench: AsyncParsableCommand {
             .init(name: "q: prefix word invoi*", parameters: [("q", "invoi*")]),
             .init(name: "q: phrase", parameters: [("q", "\"User \(actor) performed\"")]),
             .init(name: "stats, 24 h by hour", parameters: [("hours", "24"), ("bucket", "hour")], stats: true),
+            .init(name: "stats, 24 h, top 10 actors", parameters: [("hours", "24"), ("group_by", "actor"), ("top", "10")], stats: true),
+            .init(name: "stats, action=…, 24 h", parameters: [("action", action), ("hours", "24")], stats: true),
         ]
         return classes
     }

@@ -12,8 +12,8 @@ struct StatsCommand: AsyncParsableCommand {
         abstract:
             "Counts over the filtered events of a data directory or a running server: totals, by action, outcome, severity, category, and a histogram.",
         usage: """
-            audittrail stats [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query] [--bucket minute|hour|day]
-                             [--format table|json] [--data-dir DIR | --server http://host:port [--api-key-file FILE]]
+            audittrail stats [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query] [--bucket auto|minute|hour|day]
+                             [--group-by FIELD [--top N]] [--format table|json] [--data-dir DIR | --server http://host:port [--api-key-file FILE]]
             """,
         discussion: """
             The filters are those of `audittrail query` and GET /v1/events; --format json prints the body of \
@@ -22,12 +22,21 @@ struct StatsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var filters: QueryFilterOptions
-    @Option(help: "The histogram's bins: minute, hour (default) or day.") var bucket: String?
+    @Option(help: "The histogram's bins: auto (default: from the range), minute, hour or day.") var bucket: String?
+    @Option(
+        name: .customLong("group-by"),
+        help: "Also count the events per value of this field: \(AuditStats.GroupField.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+    var groupBy: String?
+    @Option(help: "With --group-by: how many values to list, most events first (1…1000, default 10).") var top: String?
     @Option(help: "table or json.") var format: String = "table"
     @OptionGroup var data: DataDirectoryOptions
     @OptionGroup var remote: ServerOptions
 
-    var parameters: [(String, String)] { filters.parameters + (bucket.map { [("bucket", $0)] } ?? []) }
+    var parameters: [(String, String)] {
+        filters.parameters + (bucket.map { [("bucket", $0)] } ?? []) + (groupBy.map { [("group_by", $0)] } ?? [])
+            + (top.map { [("top", $0)] } ?? [])
+    }
 
     func validate() throws {
         guard ["table", "json"].contains(format) else { throw ValidationError("--format: must be table or json") }
@@ -35,11 +44,13 @@ struct StatsCommand: AsyncParsableCommand {
         _ = try request()
     }
 
-    func request() throws -> (AuditQuery, AuditStats.Bucket) {
+    func request() throws -> AuditStatsRequest {
         do {
-            return try AuditStats.request(parameters: parameters)
+            return try AuditStatsRequest(parameters: parameters)
         } catch {
-            throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
+            throw ValidationError(
+                cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:").replacingOccurrences(of: "--group_by:", with: "--group-by:")
+            )
         }
     }
 
@@ -49,14 +60,14 @@ struct StatsCommand: AsyncParsableCommand {
             let key = try remote.resolvedKey(role: "any key that may read events")
             body = try remote.request("GET", ServerOptions.path("/v1/stats", parameters), key: key).body
         } else {
-            let (query, bucket) = try request()
+            let request = try request()
             body = try await withStore(data) { store in
-                let stats = try await store.stats(matching: query, bucket: bucket)
+                let stats = try await store.stats(request)
                 try await recordOperatorEvent(
                     .logRead(by: operatorActor(), via: "audittrail stats", parameters: parameters, resultCount: Int(stats.total)),
                     in: store
                 )
-                return CanonicalJSON.encode(stats.jsonObject(bucket: bucket))
+                return CanonicalJSON.encode(stats.jsonObject)
             }
         }
         if format == "json" {
@@ -87,6 +98,14 @@ struct StatsCommand: AsyncParsableCommand {
         let bins = (stats["histogram"]?.arrayValue ?? []).compactMap { bin -> (String, Int64)? in
             guard let start = bin["start"]?.stringValue, let count = bin["count"]?.int64Value else { return nil }
             return (start, count)
+        }
+        if let field = stats["group_by"]?.stringValue {
+            let groups = (stats["groups"]?.arrayValue ?? []).compactMap { group -> [String]? in
+                guard let value = group["value"]?.stringValue, let count = group["count"]?.int64Value else { return nil }
+                return [value, String(count)]
+            }
+            sections.append(renderTable(header: [field.uppercased().replacingOccurrences(of: "_", with: " "), "COUNT"], rows: groups))
+            sections.append("\(count("group_count")) distinct values of \(field)")
         }
         if !bins.isEmpty {
             let largest = max(bins.map(\.1).max() ?? 1, 1)

@@ -219,6 +219,68 @@ struct AuditIndexSearchTests {
         }
     }
 
+    /// Stats from the index equal a recount of the matching events: time-only queries (chunks
+    /// covered whole are added from their rollups, the others counted from sets), filtered ones,
+    /// every `group_by` field, every bucket.
+    @Test(arguments: [16, 5])
+    func statsFromRollupsAndSetsEqualARecount(shift: Int) async throws {
+        let log = try Log(count: 900, shift: shift)
+        var queries: [(String, AuditQuery)] = [("everything", AuditQuery())]
+        var since = AuditQuery()
+        since.since = log.events[300].time
+        queries.append(("since", since))
+        var range = since
+        range.until = log.events[650].time
+        queries.append(("since and until", range))
+        var filtered = range
+        filtered.search = try AuditSearchParser.parse("-outcome:success OR payroll")
+        queries.append(("filtered", filtered))
+        var phrase = AuditQuery()
+        phrase.search = try AuditSearchParser.parse("\"quarterly report\"")
+        queries.append(("phrase", phrase))
+        var rounds = 0
+        for (label, query) in queries {
+            let matching = log.events.filter { AuditEventMatcher.matches(query, $0) }
+            #expect(!matching.isEmpty, "\(label) matches nothing")
+            for bucket in [nil] + AuditStats.Bucket.allCases.map(Optional.some) {
+                for field in [nil] + AuditStats.GroupField.allCases.map(Optional.some) where bucket == nil || field == nil {
+                    let request = AuditStatsRequest(query: query, bucket: bucket, groupBy: field, top: 3 + rounds % 5)
+                    rounds += 1
+                    let got = try await AuditIndexSearch.stats(request, in: log.index) { log.fetch($0) }
+                    let expected = AuditReferenceMatcher.stats(matching, request)
+                    #expect(got == expected, "\(label), bucket \(bucket?.rawValue ?? "auto"), group_by \(field?.rawValue ?? "none")")
+                    if let field { #expect(got.groupCount > 0 && !got.groups.isEmpty, "\(label): no \(field.rawValue) groups") }
+                }
+            }
+        }
+    }
+
+    @Test func aRollupsStoredFormRoundTripsAndDamagedBytesAreRefused() throws {
+        let log = try Log(count: 300, shift: 16)
+        guard let index = log.index.chunks[0] else {
+            Issue.record("no chunk 0")
+            return
+        }
+        let rollup = index.rollup
+        #expect(rollup.events == Int64(index.present.count) && !rollup.actors.isEmpty && !rollup.minutes.isEmpty)
+        #expect(rollup.minutes.map(\.count).reduce(0, +) == rollup.events)
+        let bytes = rollup.serialized
+        #expect(AuditChunkRollup(serialized: bytes) == rollup)
+        #expect(AuditChunkRollup(serialized: bytes)?.serialized == bytes)
+        #expect(AuditChunkRollup(serialized: []) == nil)
+        #expect(AuditChunkRollup(serialized: bytes.dropLast()) == nil, "cut short")
+        #expect(AuditChunkRollup(serialized: bytes + [0]) == nil, "a byte left over")
+        var version = bytes
+        version[0] = 2
+        #expect(AuditChunkRollup(serialized: version) == nil, "an unknown version")
+        for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 97)) {
+            _ = AuditChunkRollup(serialized: bytes.prefix(cut))  // never traps
+        }
+        #expect(AuditChunkRollup.actorHash("u-1") == AuditChunkRollup.actorHash("u-1"))
+        #expect(AuditChunkRollup.actorHash("u-1") != AuditChunkRollup.actorHash("u-2"))
+        #expect(AuditChunkRollup.actorHash("u-1") == 0x2e9d_b84d_05a7_8d5f, "stored rollups need the same hash in every release")
+    }
+
     @Test func aPrefixThatMatchesTooManyWordsIsRefusedNamingQ() async throws {
         var index = AuditMemoryIndex()
         for n in 0..<(AuditIndexPlan.prefixLimit + 1) {

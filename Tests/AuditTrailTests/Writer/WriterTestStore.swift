@@ -76,8 +76,8 @@ actor WriterTestStore: AuditStore {
 
     func event(id: String) async throws -> AuditStoredEvent? { rows.first { $0.id == id } }
 
-    func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {
-        AuditReferenceMatcher.stats(events.filter { Self.matches($0, query) }, bucket: bucket)
+    func stats(_ request: AuditStatsRequest) async throws -> AuditStats {
+        AuditReferenceMatcher.stats(events.filter { Self.matches($0, request.query) }, request)
     }
 
     func seenActions() async throws -> [String: Int64] {

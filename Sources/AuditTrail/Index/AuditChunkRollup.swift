@@ -1,0 +1,168 @@
+/// A chunk's aggregates, derived when the chunk is indexed, so that stats over whole chunks add
+/// a few numbers per chunk instead of counting events: the events per minute of event time, the
+/// events per action, category, outcome and severity, and the distinct actors (as 64-bit hashes
+/// of their ids, so that actors are counted across chunks by a union of numbers).
+///
+/// Stats use a rollup only for a chunk that every matching event covers whole (no filter but
+/// time, and the chunk's times inside the range) and that retention has not cut; everything else
+/// is counted from the sets. Like the sets, a rollup is derived from the canonical bytes alone and
+/// its stored form (``serialized``) is canonical, so `verify --indexes` compares it byte for byte.
+public struct AuditChunkRollup: Sendable, Hashable {
+    /// Events in one minute of event time.
+    public struct Minute: Sendable, Hashable {
+        /// The minute's first millisecond (``AuditStats/binStart(_:width:)``).
+        public var start: Int64
+        public var count: Int64
+    }
+
+    /// The kinds whose per-value counts a rollup keeps (few values each).
+    public static let countedKinds: [AuditIndexKey.Kind] = [.action, .category, .outcome, .severity]
+
+    /// The events of the chunk when it was indexed.
+    public var events: Int64
+    /// Non-empty minutes, oldest first.
+    public var minutes: [Minute]
+    /// Events per key of ``countedKinds``.
+    public var counts: [AuditIndexKey: Int64]
+    /// ``actorHash(_:)`` of each distinct `actor.id`, ascending.
+    public var actors: [UInt64]
+
+    public init(events: Int64, minutes: [Minute], counts: [AuditIndexKey: Int64], actors: [UInt64]) {
+        self.events = events
+        self.minutes = minutes
+        self.counts = counts
+        self.actors = actors
+    }
+
+    /// The rollup of an indexed chunk.
+    public init(_ index: AuditChunkIndex) {
+        var minutes: [Int64: Int64] = [:]
+        let times = index.times
+        index.present.forEach(descending: false) { offset in
+            minutes[AuditStats.binStart(times[Int(offset)], width: AuditStats.Bucket.minute.milliseconds), default: 0] += 1
+            return true
+        }
+        var counts: [AuditIndexKey: Int64] = [:]
+        for (key, set) in index.sets(of: Self.countedKinds) { counts[key] = Int64(set.count) }
+        self.init(
+            events: Int64(index.present.count),
+            minutes: minutes.keys.sorted().map { Minute(start: $0, count: minutes[$0]!) },
+            counts: counts,
+            actors: Set(index.sets(of: [.actor]).keys.map { Self.actorHash($0.value) }).sorted()
+        )
+    }
+
+    /// A stable 64-bit hash of an actor id (FNV-1a over its UTF-8 bytes, then the MurmurHash3
+    /// finalizer): the same in every process and release, as stored rollups require. Two ids
+    /// share a hash with probability 2⁻⁶⁴ per pair, so among a million distinct actors
+    /// `unique_actors` is off by one with probability below 3·10⁻⁸.
+    public static func actorHash(_ id: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
+        return hash
+    }
+
+    // MARK: Stored form
+
+    /// Version 1: `0x01`; events (u64); minutes (u32 count, then start i64 and count u32 each);
+    /// counts (u32 count, then kind u8, value (u16 length + UTF-8) and count u32 each, in key
+    /// order); actor hashes (u32 count, then u64 each, ascending). All little-endian.
+    public var serialized: [UInt8] {
+        var out = AuditBinaryWriter(capacity: 16 + minutes.count * 12 + counts.count * 24 + actors.count * 8)
+        out.u8(1)
+        out.u64(UInt64(events))
+        out.u32(UInt32(minutes.count))
+        for minute in minutes {
+            out.i64(minute.start)
+            out.u32(UInt32(minute.count))
+        }
+        out.u32(UInt32(counts.count))
+        for key in counts.keys.sorted() {
+            out.u8(key.kind.rawValue)
+            out.text(key.value)
+            out.u32(UInt32(counts[key]!))
+        }
+        out.u32(UInt32(actors.count))
+        for hash in actors { out.u64(hash) }
+        return out.bytes
+    }
+
+    /// A rollup from its stored form; nil for bytes that are not one (counts past the bytes,
+    /// unknown kinds, minutes or hashes out of order, bytes left over).
+    public init?(serialized bytes: some Collection<UInt8>) {
+        var reader = AuditBinaryReader(bytes)
+        guard reader.u8() == 1, let events = reader.u64(), events <= UInt64(AuditSeqSet.capacity) else { return nil }
+        guard let minuteCount = reader.u32(), Int(minuteCount) * 12 <= reader.remaining else { return nil }
+        var minutes: [Minute] = []
+        for _ in 0..<minuteCount {
+            guard let start = reader.i64(), let count = reader.u32(), minutes.last.map({ $0.start < start }) ?? true else { return nil }
+            minutes.append(Minute(start: start, count: Int64(count)))
+        }
+        guard let countCount = reader.u32(), Int(countCount) * 7 <= reader.remaining else { return nil }
+        var counts: [AuditIndexKey: Int64] = [:]
+        for _ in 0..<countCount {
+            guard let raw = reader.u8(), let kind = AuditIndexKey.Kind(rawValue: raw), let value = reader.text(), let count = reader.u32() else {
+                return nil
+            }
+            counts[AuditIndexKey(kind, value)] = Int64(count)
+        }
+        guard let actorCount = reader.u32(), Int(actorCount) * 8 == reader.remaining else { return nil }
+        var actors: [UInt64] = []
+        actors.reserveCapacity(Int(actorCount))
+        for _ in 0..<actorCount {
+            guard let hash = reader.u64(), actors.last.map({ $0 < hash }) ?? true else { return nil }
+            actors.append(hash)
+        }
+        self.init(events: Int64(events), minutes: minutes, counts: counts, actors: actors)
+    }
+}
+
+/// Distinct 64-bit hashes (open addressing; the hashes are already uniform, so a hash is its own
+/// slot): how stats count actors over many chunks without hashing strings again.
+struct AuditDistinctHashes {
+    private var slots: [UInt64]
+    private var hasZero = false
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [UInt64](repeating: 0, count: size)
+    }
+
+    mutating func insert(_ hash: UInt64) {
+        if hash == 0 {
+            if !hasZero { count += 1 }
+            hasZero = true
+            return
+        }
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            if slots[slot] == hash { return }
+            if slots[slot] == 0 {
+                slots[slot] = hash
+                count += 1
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        let zero = hasZero
+        self = AuditDistinctHashes(capacity: old.count)
+        for hash in old where hash != 0 { insert(hash) }
+        if zero { insert(0) }
+    }
+}
