@@ -71,6 +71,7 @@ public struct AuditChunkIndex: Sendable, Hashable {
 
     /// Every set of `kinds`.
     public func sets(of kinds: [AuditIndexKey.Kind]) -> [AuditIndexKey: AuditSeqSet] {
+        if kinds.count == 1 { return self.kinds[Int(kinds[0].rawValue)] }
         var out: [AuditIndexKey: AuditSeqSet] = [:]
         for kind in kinds { out.merge(self.kinds[Int(kind.rawValue)]) { a, _ in a } }
         return out

@@ -84,9 +84,10 @@ extension AuditIndexSearch {
             total += Int64(matched.count)
             var kinds = AuditChunkRollup.countedKinds + [.actor]
             if let field = groupBy, !kinds.contains(field.kind) { kinds.append(field.kind) }
+            let matchedWords = matched.words
             for kind in kinds {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
-                    let count = Int64(set.intersectionCount(matched))
+                    let count = Int64(set.intersectionCount(words: matchedWords))
                     guard count > 0 else { continue }
                     if kind == groupBy?.kind { groups[key.value, default: 0] += count }
                     if kind == .actor {

@@ -179,6 +179,21 @@ public struct AuditSeqSet: Sendable, Hashable {
         }
     }
 
+    /// How many offsets are both in this set and in the bitmap `words` (``words`` of another
+    /// set): counting many sets against one costs one bit test per member, with no allocation.
+    func intersectionCount(words other: [UInt64]) -> Int {
+        switch storage {
+        case .array(let a):
+            var count = 0
+            for offset in a where other[Int(offset >> 6)] & (1 << UInt64(offset & 63)) != 0 { count += 1 }
+            return count
+        case .bitmap(let a):
+            var count = 0
+            for index in 0..<Self.wordCount { count += (a[index] & other[index]).nonzeroBitCount }
+            return count
+        }
+    }
+
     /// The offsets in either set.
     public func union(_ other: AuditSeqSet) -> AuditSeqSet {
         if isEmpty { return other }

@@ -22,6 +22,9 @@ public struct AuditChainVerifier: Sendable {
             /// A checkpoint's signature does not verify with the log's public key (a wrong or
             /// replaced key, or an edited checkpoint).
             case badSignature = "bad_signature"
+            /// Data a store derives from the canonical bytes (search index, rollups, copies of
+            /// fields beside a row, counts) disagrees with them (``AuditIndexCheck``).
+            case indexMismatch = "index_mismatch"
         }
         public var seq: Int64
         public var kind: Kind

@@ -66,6 +66,9 @@ final class SQLiteIndexCache: Sendable {
         }
     }
 
+    /// Forgets everything (the index file was emptied).
+    func removeAll() { state.withLock { $0 = State() } }
+
     /// The cached rollup of `chunk`.
     func rollup(_ chunk: Int64) -> AuditChunkRollup? { state.withLock { $0.rollups[chunk] } }
 

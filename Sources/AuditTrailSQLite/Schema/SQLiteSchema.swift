@@ -6,6 +6,13 @@ import SQLiteNIO
 /// number of migrations applied. Opening a store applies the missing ones in order, each in its
 /// own `BEGIN IMMEDIATE` transaction, so two processes opening a new directory at once agree.
 enum SQLiteSchema {
+    /// The trigger that makes `events` append-only (migration 1; `reindex` lifts it for the one
+    /// transaction that rewrites rows' copies of their fields, then puts it back).
+    static let refuseEventUpdates = """
+        CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END
+        """
+
     /// Migration `n` (1-based) is `migrations[n - 1]`; never edit one that has shipped, add one.
     static let migrations: [[String]] = [
         [
@@ -40,10 +47,7 @@ enum SQLiteSchema {
             "CREATE INDEX events_actor ON events (actor_id) WHERE actor_id IS NOT NULL",
             "CREATE INDEX events_action ON events (action)",
             "CREATE INDEX events_resource ON events (resource_type, resource_id) WHERE resource_type IS NOT NULL",
-            """
-            CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
-            BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END
-            """,
+            refuseEventUpdates,
             """
             CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
             BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE is refused'); END

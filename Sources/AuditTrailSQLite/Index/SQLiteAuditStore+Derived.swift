@@ -1,0 +1,269 @@
+import AuditTrail
+import Synchronization
+
+extension SQLiteAuditStore: AuditDerivedDataStore {
+    /// Checks every piece of derived data against the canonical bytes, chunk by chunk in seq
+    /// order (``AuditIndexCheck``):
+    ///
+    /// - each row's copies of its fields (`id`, `time`, `received_at`, `action`, `category`,
+    ///   `severity`, `outcome`), which the id look-up, retention and action counts read;
+    /// - each stored index chunk — every key's set, the events present, the time column and
+    ///   bounds, the rollup — against the chunk built again from the rows;
+    /// - `action_counts` (`GET /v1/event-types`) against a recount.
+    ///
+    /// Complete chunks the index file lacks are built first (derived data that is missing is made
+    /// again; derived data that is there must be right). The newest, incomplete chunk lives in
+    /// memory only and is built from the rows at every start.
+    public func verifyDerivedData(progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> AuditIndexVerification {
+        let snapshot = try await indexSnapshot()
+        let geometry = indexGeometry
+        let stored = Set(snapshot.stored)
+        let removedThrough = snapshot.removedThrough
+        let head = snapshot.head
+        var checked: Int64 = 0
+        var chunksChecked = 0
+        var actions: [String: Int64] = [:]
+        var firstOfAction: [String: Int64] = [:]
+        func result(_ problem: AuditChainVerifier.Problem?) -> AuditIndexVerification {
+            AuditIndexVerification(checkedEvents: checked, checkedChunks: chunksChecked, problem: problem)
+        }
+        if head > removedThrough {
+            for chunk in geometry.chunk(removedThrough + 1)...geometry.chunk(head) {
+                let seqs = geometry.seqs(chunk)
+                var index = AuditChunkIndex(chunk: chunk, geometry: geometry)
+                var rowProblem: AuditChainVerifier.Problem?
+                var after = max(seqs.lowerBound - 1, removedThrough)
+                let through = min(seqs.upperBound, head)
+                while after < through {
+                    let from = after
+                    let rows = try await search("verify") { try $0.rowsWithCopies(after: from, through: through, limit: 10_000) }
+                    guard let last = rows.last else { break }
+                    for (row, copies) in rows {
+                        let event: AuditEvent
+                        do {
+                            event = try row.decoded()
+                        } catch {
+                            return result(.init(seq: row.seq, kind: .edited, detail: "the stored bytes are not an event: \(error.message)"))
+                        }
+                        if rowProblem == nil {
+                            let wrong = copies.differences(from: AuditIndexCheck.RowCopies(of: event))
+                            if !wrong.isEmpty {
+                                rowProblem = .init(
+                                    seq: row.seq,
+                                    kind: .indexMismatch,
+                                    detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
+                                )
+                            }
+                        }
+                        index.add(seq: row.seq, event: event)
+                        actions[event.action, default: 0] += 1
+                        if firstOfAction[event.action] == nil { firstOfAction[event.action] = row.seq }
+                    }
+                    checked += Int64(rows.count)
+                    after = last.0.seq
+                    progress?(checked, head)
+                }
+                var chunkProblem: AuditChainVerifier.Problem?
+                if stored.contains(chunk), let forms = try await search("verify", { try $0.storedChunk(chunk) }) {
+                    chunkProblem = AuditIndexCheck.firstDisagreement(forms, rebuilt: index, removedThrough: removedThrough)
+                    chunksChecked += 1
+                } else if chunk < snapshot.memoryFrom {
+                    chunkProblem = .init(
+                        seq: max(seqs.lowerBound, removedThrough + 1),
+                        kind: .indexMismatch,
+                        detail: "the search index lacks chunk \(chunk), which is complete"
+                    )
+                }
+                if let problem = [rowProblem, chunkProblem].compactMap({ $0 }).min(by: { $0.seq < $1.seq }) { return result(problem) }
+            }
+        }
+        let counted = try await search("verify") { try $0.actionCounts() }
+        for action in Set(counted.keys).union(actions.keys).sorted() where (counted[action] ?? 0) != (actions[action] ?? 0) {
+            return result(
+                .init(
+                    seq: firstOfAction[action] ?? max(1, head),
+                    kind: .indexMismatch,
+                    detail: "action_counts holds \(counted[action] ?? 0) events of \(action); the events table holds \(actions[action] ?? 0)"
+                )
+            )
+        }
+        return result(nil)
+    }
+}
+
+/// What ``SQLiteAuditStore/rebuildDerivedData(progress:)`` did.
+public struct SQLiteRebuild: Sendable, Hashable {
+    /// Rows whose copies of their fields were rewritten from their canonical bytes.
+    public var rowsRepaired: Int
+    /// Actions whose count was corrected.
+    public var actionCountsRepaired: Int
+    /// Index chunks built from the events.
+    public var chunksBuilt: Int
+}
+
+extension SQLiteAuditStore {
+    /// Rebuilds every piece of derived data from the canonical bytes (`audittrail reindex`):
+    /// rewrites the rows' copies of their fields where they differ (the one `UPDATE` of events,
+    /// with the append-only trigger lifted inside that transaction), recounts `action_counts`,
+    /// and empties the search index and builds it again. Run it with no server on the directory:
+    /// a running server keeps what it has cached until it restarts.
+    public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> SQLiteRebuild {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        let bounds = try await search("reindex") { try $0.searchBounds() }
+        var repairs: [(seq: Int64, copies: AuditIndexCheck.RowCopies)] = []
+        var actions: [String: Int64] = [:]
+        var after = bounds.removedThrough
+        while after < bounds.head {
+            let from = after
+            let rows = try await search("reindex") { try $0.rowsWithCopies(after: from, through: bounds.head, limit: 10_000) }
+            guard let last = rows.last else { break }
+            for (row, copies) in rows {
+                let event = try row.decoded()
+                let expected = AuditIndexCheck.RowCopies(of: event)
+                if copies != expected { repairs.append((row.seq, expected)) }
+                actions[event.action, default: 0] += 1
+            }
+            after = last.0.seq
+            progress?(after, bounds.head)
+        }
+        let repairing = repairs
+        let counted = actions
+        let actionCountsRepaired = try await appendGate.withLock {
+            try await eventWriter.perform { writer in
+                try writer.immediateTransaction {
+                    let stored = try writer.actionCounts()
+                    let wrong = Set(stored.keys).union(counted.keys).filter { stored[$0] != counted[$0] }.count
+                    if !repairing.isEmpty {
+                        try writer.execute("DROP TRIGGER IF EXISTS events_refuse_update")
+                        // Ids first moved out of the way, so that swapped ids never collide.
+                        for repair in repairing where repair.copies.id != nil {
+                            try writer.run("UPDATE events SET id = '#reindex-' || seq WHERE seq = ?", bind: { $0.integer(1, repair.seq) })
+                        }
+                        let update = try writer.prepared(
+                            "UPDATE events SET id = ?, time = ?, received_at = ?, action = ?, category = ?, severity = ?, outcome = ? WHERE seq = ?"
+                        )
+                        for repair in repairing {
+                            try writer.run(
+                                update,
+                                bind: { b in
+                                    b.text(1, repair.copies.id)
+                                    b.integer(2, repair.copies.time)
+                                    b.integer(3, repair.copies.receivedAt)
+                                    b.text(4, repair.copies.action)
+                                    b.text(5, repair.copies.category)
+                                    b.integer(6, repair.copies.severity)
+                                    b.integer(7, repair.copies.outcome)
+                                    b.integer(8, repair.seq)
+                                }
+                            )
+                        }
+                        try writer.execute(SQLiteSchema.refuseEventUpdates)
+                    }
+                    if wrong > 0 {
+                        try writer.execute("DELETE FROM action_counts")
+                        try writer.addActionCounts(counted)
+                    }
+                    return wrong
+                }
+            }
+        }
+        // The search index: emptied, forgotten, built again.
+        try await indexGate.withLock {
+            try await indexWriter.perform { writer in
+                try writer.immediateTransaction {
+                    try writer.execute("DELETE FROM sets")
+                    try writer.execute("DELETE FROM chunks")
+                    try writer.execute("DELETE FROM rollups")
+                }
+            }
+        }
+        indexCache.removeAll()
+        indexBuilt.withLock { $0 = false }
+        try await buildMissingChunks()
+        _ = try await indexSnapshot()
+        let chunks = try await search("reindex") { try $0.storedChunks() }.count
+        return SQLiteRebuild(rowsRepaired: repairs.count, actionCountsRepaired: actionCountsRepaired, chunksBuilt: chunks)
+    }
+}
+
+extension SQLiteRawConnection {
+    /// Up to `limit` rows with seq in `after…through`, in seq order, with the copies of their
+    /// fields kept beside the canonical bytes.
+    func rowsWithCopies(after: Int64, through: Int64, limit: Int) throws -> [(AuditStoredEvent, AuditIndexCheck.RowCopies)] {
+        var rows: [(AuditStoredEvent, AuditIndexCheck.RowCopies)] = []
+        try run(
+            """
+            SELECT seq, id, canonical, hash, time, received_at, action, category, severity, outcome
+            FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?
+            """,
+            bind: { b in
+                b.integer(1, after)
+                b.integer(2, through)
+                b.integer(3, Int64(limit))
+            },
+            row: { row in
+                let seq = row.integer(0) ?? 0
+                guard let hash = row.hash(3) else {
+                    throw AuditTrailError(.tampered, "the stored event at seq \(seq) lacks a 32-byte hash", seq: seq)
+                }
+                let copies = AuditIndexCheck.RowCopies(
+                    id: row.text(1),
+                    time: row.integer(4),
+                    receivedAt: row.integer(5),
+                    action: row.text(6),
+                    category: row.text(7),
+                    severity: row.integer(8),
+                    outcome: row.integer(9)
+                )
+                rows.append((AuditStoredEvent(seq: seq, id: row.text(1) ?? "", canonical: row.bytes(2), hash: hash), copies))
+            }
+        )
+        return rows
+    }
+
+    /// One stored index chunk in its stored forms, or nil when the file lacks it.
+    func storedChunk(_ chunk: Int64) throws -> AuditStoredChunk? {
+        var found: AuditStoredChunk?
+        try run(
+            "SELECT events, min_time, max_time, present, times FROM ix.chunks WHERE chunk = ?",
+            bind: { $0.integer(1, chunk) },
+            row: { row in
+                let bounds = row.integer(1).flatMap { low in row.integer(2).map { low <= $0 ? low...$0 : $0...low } }
+                found = AuditStoredChunk(
+                    chunk: chunk,
+                    events: row.integer(0) ?? -1,
+                    timeBounds: bounds,
+                    present: row.bytes(3),
+                    times: row.bytes(4),
+                    sets: [:],
+                    rollup: nil
+                )
+            }
+        )
+        guard var stored = found else { return nil }
+        try run(
+            "SELECT kind, key, events FROM ix.sets WHERE chunk = ?",
+            bind: { $0.integer(1, chunk) },
+            row: { row in
+                guard let raw = row.integer(0), let kind = UInt8(exactly: raw).flatMap(AuditIndexKey.Kind.init(rawValue:)), let value = row.text(1) else {
+                    throw Self.corrupt("a set of chunk \(chunk) has an unknown kind or no key")
+                }
+                stored.sets[AuditIndexKey(kind, value)] = row.bytes(2)
+            }
+        )
+        try run("SELECT rollup FROM ix.rollups WHERE chunk = ?", bind: { $0.integer(1, chunk) }, row: { stored.rollup = $0.bytes(0) })
+        return stored
+    }
+
+    /// `action_counts` as stored.
+    func actionCounts() throws -> [String: Int64] {
+        var counts: [String: Int64] = [:]
+        try run(
+            "SELECT action, count FROM action_counts",
+            row: { row in
+                if let action = row.text(0) { counts[action, default: 0] += row.integer(1) ?? 0 }
+            }
+        )
+        return counts
+    }
+}

@@ -1,0 +1,167 @@
+import AuditTrail
+import AuditTrailTesting
+import Foundation
+import SQLiteNIO
+import Testing
+
+@testable import AuditTrailSQLite
+
+/// Everything the store derives from the canonical bytes — rows' copies of their fields, the
+/// search index's sets, time columns and rollups, the action counts — is checked by
+/// `verifyDerivedData`, which names the first seq an edit touches, while the chain verification
+/// (which reads only the canonical bytes) still passes; `rebuildDerivedData` restores it all.
+@Suite struct SQLiteDerivedDataTests {
+    static let shift = 5  // 32 seqs per chunk: 300 events make 9 stored chunks and an in-memory tail
+
+    /// One edit an attacker with the database file could make, and the seq it must be found at.
+    struct Tamper: CustomStringConvertible, Sendable {
+        var description: String
+        var seq: @Sendable (_ events: [AuditEvent]) -> Int64
+        var sql: @Sendable (_ events: [AuditEvent]) throws -> [(String, [SQLiteData])]
+    }
+
+    static func chunkOf(_ seq: Int64) -> Int64 { (seq - 1) >> Int64(shift) }
+    static func offsetOf(_ seq: Int64) -> Int { Int((seq - 1) & ((1 << Int64(shift)) - 1)) }
+
+    /// The stored rollup of `chunk` with the count of `key` changed by one.
+    static func editedRollup(_ raw: SQLiteConnection, chunk: Int64, key: AuditIndexKey) async throws -> [UInt8] {
+        let rows = try await raw.query("SELECT rollup FROM ix.rollups WHERE chunk = ?", [.integer(Int(chunk))])
+        let bytes = rows.first?.column("rollup")?.blob.map { Array($0.readableBytesView) } ?? []
+        guard var rollup = AuditChunkRollup(serialized: bytes) else { throw AuditTrailError(.storeFailure, "no rollup for chunk \(chunk)") }
+        rollup.counts[key, default: 0] += 1
+        return rollup.serialized
+    }
+
+    static let tampers: [Tamper] = [
+        Tamper(description: "a row's action column", seq: { _ in 77 }) { _ in
+            [("UPDATE events SET action = 'data.export' WHERE seq = 77", [])]
+        },
+        Tamper(description: "a row's id column (GET /v1/events/{id})", seq: { _ in 100 }) { _ in
+            [("UPDATE events SET id = 'forged-id' WHERE seq = 100", [])]
+        },
+        Tamper(description: "a row's time column", seq: { _ in 120 }) { _ in
+            [("UPDATE events SET time = time + 1 WHERE seq = 120", [])]
+        },
+        Tamper(description: "an event taken out of its action's set", seq: { _ in 150 }) { events in
+            let event = events[149]
+            var set = AuditSeqSet()
+            for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
+                set.append(UInt16(offsetOf(other.seq)))
+            }
+            return [
+                (
+                    "UPDATE ix.sets SET events = ? WHERE chunk = ? AND kind = ? AND key = ?",
+                    [.blob(ByteBuffer(bytes: set.serialized)), .integer(Int(chunkOf(150))), .integer(1), .text(event.action)]
+                )
+            ]
+        },
+        Tamper(description: "an actor's set deleted from a chunk", seq: { _ in 161 }) { events in
+            [
+                (
+                    "DELETE FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?",
+                    [.integer(Int(chunkOf(161))), .integer(5), .text(events[160].actor?.id ?? "")]
+                )
+            ]
+        },
+        Tamper(description: "a word's set deleted from a chunk", seq: { events in
+            // The first event of chunk 6 with the word.
+            let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
+            return events.first { chunkOf($0.seq) == 6 && AuditIndexTerms.keys(of: $0).contains(AuditIndexKey(.word, word)) }!.seq
+        }) { events in
+            let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
+            return [("DELETE FROM ix.sets WHERE chunk = 6 AND kind = 15 AND key = ?", [.text(word)])]
+        },
+        Tamper(description: "an event's time in the index's time column", seq: { _ in 210 }) { _ in
+            [("UPDATE ix.chunks SET times = ? WHERE chunk = ?", [.integer(-1), .integer(Int(chunkOf(210)))])]
+        },
+    ]
+
+    @Test(arguments: 0..<tampers.count)
+    func anEditOfDerivedDataIsNamedBySeqAndReindexRestoresIt(case index: Int) async throws {
+        let tamper = Self.tampers[index]
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open { $0.indexChunkShift = Self.shift }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 41)))
+        let clean = try await store.verifyDerivedData()
+        #expect(clean.ok && clean.checkedEvents == 300 && clean.checkedChunks == 9, "\(clean)")
+        var events: [AuditEvent] = []
+        for row in try await store.rows(after: 0, limit: 1000) { events.append(try row.decoded()) }
+        try await store.close()
+
+        let raw = try await directory.rawConnection()
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        _ = try await raw.query("DROP TRIGGER events_refuse_update")
+        var statements = try tamper.sql(events)
+        if tamper.description.contains("time column") && tamper.description.contains("index") {
+            // The time column with one event's time moved by a millisecond.
+            let chunk = Self.chunkOf(210)
+            let rows = try await raw.query("SELECT times FROM ix.chunks WHERE chunk = ?", [.integer(Int(chunk))])
+            var times = AuditChunkIndex.times(serialized: rows.first?.column("times")?.blob.map { Array($0.readableBytesView) } ?? []) ?? []
+            times[Self.offsetOf(210)] += 1
+            var writer = AuditBinaryWriter()
+            for time in times { writer.i64(time) }
+            statements = [("UPDATE ix.chunks SET times = ? WHERE chunk = ?", [.blob(ByteBuffer(bytes: writer.bytes)), .integer(Int(chunk))])]
+        }
+        for (sql, binds) in statements { _ = try await raw.query(sql, binds) }
+        _ = try await raw.query(SQLiteSchema.refuseEventUpdates)
+        try await raw.close()
+
+        store = try await directory.open { $0.indexChunkShift = Self.shift }
+        let chain = try await store.verifyLog(publicKey: nil)
+        #expect(chain.ok, "\(tamper): the canonical bytes are untouched, so the chain verifies")
+        let found = try await store.verifyDerivedData()
+        #expect(found.problem?.seq == tamper.seq(events), "\(tamper): \(found.problem.map(String.init(describing:)) ?? "not found")")
+        #expect(found.problem?.kind == .indexMismatch, "\(tamper)")
+
+        let rebuilt = try await store.rebuildDerivedData()
+        #expect(rebuilt.chunksBuilt == 9)
+        let after = try await store.verifyDerivedData()
+        #expect(after.ok, "\(tamper): after reindex: \(after.problem.map(String.init(describing:)) ?? "")")
+        #expect(try await store.verifyLog(publicKey: nil).ok)
+        #expect(try await store.event(id: events[99].id)?.seq == 100, "the id look-up finds the event again")
+        try await store.close()
+    }
+
+    @Test func aWrongRollupAndWrongActionCountsAreNamedAndRebuilt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open { $0.indexChunkShift = Self.shift }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 42)))
+        var events: [AuditEvent] = []
+        for row in try await store.rows(after: 0, limit: 1000) { events.append(try row.decoded()) }
+        _ = try await store.stats(AuditStatsRequest())
+        try await store.close()
+
+        // The rollup of chunk 7 counts one more event of the action of seq 230.
+        let action = events[229].action
+        let firstInChunk = events.first { Self.chunkOf($0.seq) == 7 && $0.action == action }!.seq
+        var raw = try await directory.rawConnection()
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        let edited = try await Self.editedRollup(raw, chunk: 7, key: AuditIndexKey(.action, action))
+        _ = try await raw.query("UPDATE ix.rollups SET rollup = ? WHERE chunk = 7", [.blob(ByteBuffer(bytes: edited))])
+        try await raw.close()
+        store = try await directory.open { $0.indexChunkShift = Self.shift }
+        let stats = try await store.stats(AuditStatsRequest())
+        #expect(stats.byAction[action] == Int64(events.filter { $0.action == action }.count) + 1, "stats read the rollup")
+        var found = try await store.verifyDerivedData()
+        #expect(found.problem?.seq == firstInChunk && found.problem?.detail.contains("rollup") == true, "\(found)")
+        _ = try await store.rebuildDerivedData()
+        #expect(try await store.verifyDerivedData().ok)
+        #expect(try await store.stats(AuditStatsRequest()) == AuditReferenceMatcher.stats(events, AuditStatsRequest()))
+        try await store.close()
+
+        // action_counts (GET /v1/event-types) says one more of the first event's action.
+        raw = try await directory.rawConnection()
+        _ = try await raw.query("UPDATE action_counts SET count = count + 1 WHERE action = ?", [.text(events[0].action)])
+        try await raw.close()
+        store = try await directory.open { $0.indexChunkShift = Self.shift }
+        found = try await store.verifyDerivedData()
+        #expect(found.problem?.seq == 1 && found.problem?.detail.contains("action_counts") == true, "\(found)")
+        let rebuilt = try await store.rebuildDerivedData()
+        #expect(rebuilt.actionCountsRepaired == 1 && rebuilt.rowsRepaired == 0)
+        #expect(try await store.verifyDerivedData().ok)
+        #expect(try await store.seenActions() == events.reduce(into: [:]) { $0[$1.action, default: 0] += 1 })
+        try await store.close()
+    }
+}
