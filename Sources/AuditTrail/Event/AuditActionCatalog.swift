@@ -148,5 +148,6 @@ public struct AuditActionCatalog: Sendable {
         .init("audit.retention.changed", "audit", .warning, "The retention window was changed"),
         .init("audit.retention.run", "audit", .info, "Old events were removed by retention"),
         .init("audit.store.migrated", "audit", .warning, "The stored format of the log was migrated"),
+        .init("audit.reindex", "audit", .warning, "Data derived from the events (search index, rollups, counts) was rebuilt"),
     ])
 }

@@ -90,18 +90,30 @@ extension AuditAPI {
 
     /// `POST /v1/verify` (admin, auditor): re-hashes the stored chain and Merkle tree and checks
     /// every checkpoint's root and signature → `{"ok","checked","first_bad_seq","problem","kind",
-    /// "checkpoints_checked","head_seq","checkpoints_covered_by_anchor","first_seq"}`. The body is empty or `{}`. Recorded as `audit.verify`.
+    /// "checkpoints_checked","head_seq","checkpoints_covered_by_anchor","first_seq",
+    /// "indexes_checked_events"}`. The body is empty, `{}` or `{"indexes": true}` (also check every
+    /// piece of derived data against the canonical bytes). Recorded as `audit.verify`.
     @Sendable func verify(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "verify the log") { $0.canVerify }
         _ = try Self.integerParameters(request, [])
         let body = try await readBody(request, limit: Self.maxSmallBodyBytes, field: "body")
+        var indexes = false
         if body.readableBytes > 0 {
             guard case .object(let object) = try JSONParser.parse(body.readableBytesView) else {
                 throw AuditTrailError.invalid("body", "must be empty or a JSON object")
             }
-            if let name = object.keys.sorted().first { throw AuditTrailError.invalid(name, "unknown field") }
+            if let name = object.keys.sorted().first(where: { $0 != "indexes" }) { throw AuditTrailError.invalid(name, "unknown field") }
+            if let value = object["indexes"] {
+                guard case .bool(let flag) = value else { throw AuditTrailError.invalid("indexes", "must be true or false") }
+                indexes = flag
+            }
         }
-        let result = try await store.verifyLog(publicKey: publicKey)
+        var result = try await store.verifyLog(publicKey: publicKey)
+        var derived: AuditIndexVerification?
+        if indexes, result.ok {
+            derived = try await store.verifyDerivedData(progress: nil)
+            result.problem = derived?.problem
+        }
         try recordOwnEvent(
             AuditEventInput(
                 action: "audit.verify",
@@ -122,6 +134,7 @@ extension AuditAPI {
             o.int("head_seq", result.head.seq)
             o.int("checkpoints_covered_by_anchor", Int64(result.checkpointsCoveredByAnchor))
             o.int("first_seq", (result.anchor?.seq ?? 0) + 1)
+            o.int("indexes_checked_events", derived?.checkedEvents)
         }
         return json(w.bytes)
     }

@@ -7,7 +7,7 @@ import NIOCore
 /// The routes of API.md and what they share: the store, the writer, the one validator, key
 /// authentication and metrics. Route handlers live in `AuditAPI+*.swift`.
 struct AuditAPI: Sendable {
-    let store: any AuditStore & AuditKeyStore & AuditRetentionStore
+    let store: any AuditStore & AuditKeyStore & AuditRetentionStore & AuditDerivedDataStore
     let writer: AuditWriter
     let validator: AuditEventValidator
     let authenticator: AuditKeyAuthenticator

@@ -56,9 +56,10 @@ struct ServerOptions: ParsableArguments {
 
     /// One request to the server with the key; a non-2xx answer becomes an error naming the
     /// flag of each bad parameter (or the status and the problem's detail).
-    func request(_ method: String = "GET", _ path: String, key: String) throws -> LoopbackHTTP.Response {
+    func request(_ method: String = "GET", _ path: String, key: String, json body: String? = nil) throws -> LoopbackHTTP.Response {
+        let headers = Self.authorization(key) + (body == nil ? [] : [("Content-Type", "application/json")])
         let response = try connected { address in
-            try LoopbackHTTP.request(host: address.host, port: address.port, method: method, path: path, headers: Self.authorization(key))
+            try LoopbackHTTP.request(host: address.host, port: address.port, method: method, path: path, headers: headers, body: Array((body ?? "").utf8))
         }
         guard (200..<300).contains(response.status) else {
             throw ValidationError(

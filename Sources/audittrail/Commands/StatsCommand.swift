@@ -48,9 +48,7 @@ struct StatsCommand: AsyncParsableCommand {
         do {
             return try AuditStatsRequest(parameters: parameters)
         } catch {
-            throw ValidationError(
-                cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:").replacingOccurrences(of: "--group_by:", with: "--group-by:")
-            )
+            throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
         }
     }
 

@@ -16,8 +16,11 @@ extension VerifyCommand {
         } catch let error as AuditTrailError {
             throw ValidationError(cliMessage(error))
         }
-        func get(_ path: String, method: String = "GET") throws -> [String: JSONValue] {
-            let response = try remote.request(method, path, key: apiKey)
+        func get(_ path: String) throws -> [String: JSONValue] { try object("GET", path, remote.request("GET", path, key: apiKey)) }
+        func post(_ path: String, _ body: String?) throws -> [String: JSONValue] {
+            try object("POST", path, remote.request("POST", path, key: apiKey, json: body))
+        }
+        func object(_ method: String, _ path: String, _ response: LoopbackHTTP.Response) throws -> [String: JSONValue] {
             guard let body = try? JSONParser.parse(response.body).objectValue else {
                 throw ValidationError("--server: \(method) \(path) answered \(response.status) without a JSON object")
             }
@@ -102,8 +105,10 @@ extension VerifyCommand {
         }
         // The server's own re-hash of every stored event.
         var serverChecked: Int64?
-        if problem == nil, full {
-            let result = try get("/v1/verify", method: "POST")
+        var indexesChecked: Int64?
+        if problem == nil, full || indexes {
+            let result = try post("/v1/verify", indexes ? #"{"indexes":true}"# : nil)
+            indexesChecked = result["indexes_checked_events"]?.int64Value
             serverChecked = result["checked"]?.int64Value
             if result["ok"] != .bool(true) {
                 let seq = result["first_bad_seq"]?.int64Value ?? 1
@@ -130,8 +135,9 @@ extension VerifyCommand {
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             let checked = serverChecked.map(String.init) ?? "null"
+            let indexChecked = indexesChecked.map(String.init) ?? "null"
             print(
-                #"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked),"public_key":"\#(key.text)","trusted_on_first_use":\#(trustedOnFirstUse)}"#
+                #"{"ok":\#(problem == nil),"tree_size":\#(size),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"server_checked":\#(checked),"indexes_checked_events":\#(indexChecked),"public_key":"\#(key.text)","trusted_on_first_use":\#(trustedOnFirstUse)}"#
             )
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
@@ -139,6 +145,7 @@ extension VerifyCommand {
             let since = entry.map { " and extends tree size \($0.pinned.treeSize) verified before" } ?? " (first verification of this log here)"
             print("OK: the checkpoint at tree size \(size) of \(origin) is signed by \(key.text)\(since)")
             if let serverChecked { print("The server re-hashed \(serverChecked) events: OK") }
+            if let indexesChecked { print("The server checked the derived data (search index, rollups, copies) of \(indexesChecked) events: OK") }
             if trustedOnFirstUse, let statePath {
                 print(
                     """

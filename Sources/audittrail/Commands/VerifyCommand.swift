@@ -12,8 +12,8 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract:
             "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures), a running server or an export file; exits 1 and names the first bad seq.",
         usage: """
-            audittrail verify [--data-dir DIR] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
-            audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--state PATH | --no-state] [--json]
+            audittrail verify [--data-dir DIR] [--indexes] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
+            audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--indexes] [--state PATH | --no-state] [--json]
             audittrail verify --export FILE --public-key KEY|FILE [--json] [--quiet]
             """,
         discussion: """
@@ -27,7 +27,10 @@ struct VerifyCommand: AsyncParsableCommand {
             still extend the checkpoint verified last time from this machine (a consistency proof); --full \
             also has the server re-hash every stored event. With --export FILE, an export file is checked offline \
             against --public-key: its signed checkpoint, every event's bytes, the chain and the rebuilt Merkle root \
-            (contiguous) or each inclusion proof (filtered), and that the file is complete.
+            (contiguous) or each inclusion proof (filtered), and that the file is complete. \
+            --indexes also checks everything derived from the events' canonical bytes — the search index's sets, time \
+            columns and rollups, each row's copies of its fields (id, time, action, …) and the action counts — naming \
+            the first seq where they disagree; `audittrail reindex` rebuilds them.
             """
     )
 
@@ -54,6 +57,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "With --server: also have the server re-hash every stored event (an admin or auditor key).")
     var full = false
 
+    @Flag(help: "Also check the search index, rollups, rows' copies of their fields and action counts against the canonical bytes.")
+    var indexes = false
+
     @Option(help: "Verify an export file (from `audittrail export`) offline with --public-key: no server, no data directory.")
     var export: String?
 
@@ -67,6 +73,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "--export: cannot be combined with --server, --api-key, --api-key-file, --full, --data-dir, --signing-key, --state or --no-state"
                 )
+            }
+            if indexes {
+                throw ValidationError("--indexes: an export file has no index; use it with --data-dir or --server")
             }
             guard publicKey != nil else {
                 throw ValidationError("--public-key: required with --export (the key `audittrail keys public` prints)")
@@ -86,7 +95,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         let clock = ContinuousClock()
         let start = clock.now
-        let (result, logID, key, pinnedKey) = try await withStore(data) { store in
+        let (result, derived, logID, key, pinnedKey) = try await withStore(data) { store in
             let logID = try await store.logID()
             let key = try resolveKey(hasCheckpoints: try await store.latestCheckpoint() != nil)
             var saved: VerifyState?
@@ -101,10 +110,19 @@ struct VerifyCommand: AsyncParsableCommand {
                     FileHandleOutput.standardError("verified \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
                 }
             }
-            return (result, logID, key, entry?.publicKey)
+            var derived: AuditIndexVerification?
+            if indexes, result.ok {
+                if showProgress { FileHandleOutput.standardError("") }
+                derived = try await store.verifyDerivedData { checked, head in
+                    if showProgress, head > 0 {
+                        FileHandleOutput.standardError("checked the indexes of \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
+                    }
+                }
+            }
+            return (result, derived, logID, key, entry?.publicKey)
         }
         if showProgress { FileHandleOutput.standardError("") }
-        var problem = result.problem
+        var problem = result.problem ?? derived?.problem
         if problem == nil, let pinnedKey, pinnedKey != key?.text {
             problem = .init(
                 seq: 1,
@@ -136,7 +154,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let text = problem.map { "\"\(jsonEscaped("\($0.kind.rawValue): \($0.detail)"))\"" } ?? "null"
             let kind = problem.map { "\"\($0.kind.rawValue)\"" } ?? "null"
             print(
-                #"{"ok":\#(problem == nil),"checked":\#(result.checked),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#
+                #"{"ok":\#(problem == nil),"checked":\#(result.checked),"indexes_checked_events":\#(derived.map { String($0.checkedEvents) } ?? "null"),"first_bad_seq":\#(bad),"problem":\#(text),"kind":\#(kind),"checkpoints_checked":\#(result.checkpointsChecked),"checkpoints_covered_by_anchor":\#(result.checkpointsCoveredByAnchor),"first_seq":\#((result.anchor?.seq ?? 0) + 1)}"#
             )
         } else if let problem {
             print("FAILED at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
@@ -149,6 +167,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let signed = result.latestCheckpoint.map { "newest at tree size \($0.treeSize)" } ?? "none yet"
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
+            if let derived {
+                print("Derived data verified: the search index (\(derived.checkedChunks) stored chunks), rollups, rows' copies and action counts of \(derived.checkedEvents) events")
+            }
             if let anchor = result.anchor {
                 print(
                     "Events 1…\(anchor.seq) were removed by retention; verified from its anchor"

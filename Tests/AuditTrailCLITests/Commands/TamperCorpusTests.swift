@@ -199,6 +199,30 @@ struct TamperCorpusTests {
         #expect(text.output.contains("FAILED at seq \(seq): \(kind)"), "\(tampering): \(text.output)")
     }
 
+    /// A copy of a field beside the canonical bytes (what the id look-up and action counts read)
+    /// edited: the chain still verifies, `verify --indexes` names the seq, `reindex` repairs it.
+    @Test func anEditedCopyOfAFieldIsCaughtByVerifyIndexesAndRepairedByReindex() async throws {
+        let directory = temporaryDataDirectory()
+        let state = directory + ".verify-state.json"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try await populate(directory)
+        try await run(directory, ["DROP TRIGGER events_refuse_update", "UPDATE events SET action = 'data.delete' WHERE seq = 7"])
+        let chain = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
+        #expect(chain.status == 0, "the canonical bytes are intact: \(chain.output)")
+        let caught = try runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes", "--json"])
+        #expect(caught.status == 1 && caught.output.contains(#""first_bad_seq":7"#), "\(caught.output)")
+        #expect(caught.output.contains(#""kind":"index_mismatch""#) && caught.output.contains("action column"), "\(caught.output)")
+        let reindex = try runCLI(["reindex", "--data-dir", directory])
+        #expect(reindex.status == 0 && reindex.output.contains("repaired 1 rows' copies"), "\(reindex.output)")
+        let after = try runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes"])
+        #expect(after.status == 0 && after.output.contains("Derived data verified"), "\(after.output)")
+        let bad = try runCLI(["verify", "--export", "x", "--public-key", "y", "--indexes"])
+        #expect(bad.status != 0 && bad.output.contains("--indexes"), "\(bad.output)")
+    }
+
     @Test func verifyAgainstARunningServerCatchesATruncatedLog() async throws {
         let directory = temporaryDataDirectory()
         let state = directory + ".verify-state.json"
@@ -226,6 +250,10 @@ struct TamperCorpusTests {
         let second = try verify(["--full"])
         #expect(second.status == 0 && second.output.contains(#""tree_size":25"#), "\(second.output)")
         #expect(second.output.contains(#""server_checked":"#) && !second.output.contains(#""server_checked":null"#), "\(second.output)")
+        let indexes = try verify(["--indexes"])
+        // 25 events and the server's own (audit.verify of the run before).
+        #expect(indexes.status == 0 && indexes.output.contains(#""indexes_checked_events":2"#), "\(indexes.output)")
+        #expect(!indexes.output.contains(#""indexes_checked_events":null"#), "\(indexes.output)")
         let wrongKey = try verify(["--public-key", try AuditSigner.generate(name: "other").publicKey.text])
         #expect(wrongKey.status == 1 && wrongKey.output.contains(#""kind":"bad_signature""#), "\(wrongKey.output)")
         server.kill(signal: SIGTERM)

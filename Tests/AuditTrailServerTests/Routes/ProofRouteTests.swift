@@ -146,6 +146,11 @@ import Testing
                 #expect(reply.json["problem"] == .null)
                 #expect((reply.json["checkpoints_checked"]?.int64Value ?? 0) >= 1)
             }
+            let indexes = try await api.send(.post, "/v1/verify", body: #"{"indexes":true}"#)
+            #expect(indexes.status == .ok && indexes.json["ok"] == .bool(true), "\(indexes.text)")
+            #expect((indexes.json["indexes_checked_events"]?.int64Value ?? 0) >= 9, "\(indexes.text)")
+            let notBool = try await api.send(.post, "/v1/verify", body: #"{"indexes":1}"#)
+            #expect(notBool.status == .badRequest && notBool.errorFields == ["indexes"], "\(notBool.text)")
             let unknown = try await api.send(.post, "/v1/verify", body: #"{"deep":true}"#)
             #expect(unknown.status == .badRequest)
             #expect(unknown.errorFields == ["deep"])
