@@ -120,8 +120,11 @@ extension AuditOpenAPI {
             "Stats": object([
                 "total": integer, "failures": integer, "denied": integer, "unique_actors": integer,
                 "by_action": counts, "by_outcome": counts, "by_severity": counts, "by_category": counts,
-                "bucket": ["type": "string", "enum": ["minute", "hour", "day"]],
+                "bucket": ["type": "string", "enum": ["minute", "hour", "day"], "description": "The bucket used"],
                 "histogram": ["type": "array", "items": object(["start": time, "count": integer])],
+                "group_by": ["type": "string", "description": "With group_by: the field grouped"],
+                "groups": ["type": "array", "items": object(["value": string, "count": integer])],
+                "group_count": ["type": "integer", "description": "The distinct values of the field among the matching events"],
             ]),
             "EventTypes": object([
                 "known": [
@@ -192,13 +195,14 @@ extension AuditOpenAPI {
                     "ok": ["type": "boolean"], "checked": integer, "first_bad_seq": ["type": ["integer", "null"]],
                     "problem": ["type": ["string", "null"]],
                     "kind": [
-                        "type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", .null],
+                        "type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", "index_mismatch", .null],
                     ],
                     "checkpoints_checked": integer, "head_seq": integer,
                     "checkpoints_covered_by_anchor": [
                         "type": "integer", "description": "Checkpoints older than the retention anchor: only their signatures were checked",
                     ],
                     "first_seq": ["type": "integer", "description": "The oldest seq walked (one past the retention anchor)"],
+                    "indexes_checked_events": ["type": ["integer", "null"], "description": "With indexes: the events whose derived data was checked"],
                 ],
                 required: [
                     "ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq",

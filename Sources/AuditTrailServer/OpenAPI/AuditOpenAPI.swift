@@ -84,7 +84,21 @@ enum AuditOpenAPI {
                     "Aggregates over the filtered events (recorded as audit.query)",
                     roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters + [
-                        queryParameter("bucket", "Histogram bin width (default hour)", ["type": "string", "enum": ["minute", "hour", "day"]])
+                        queryParameter(
+                            "bucket",
+                            "Histogram bin width; auto (default) picks minute up to 12 h, hour up to 30 days, else day. A bucket giving more than 10,000 bins over the range is coarsened; the answer's bucket says which was used",
+                            ["type": "string", "enum": ["auto", "minute", "hour", "day"]]
+                        ),
+                        queryParameter(
+                            "group_by",
+                            "Also count the events per value of this field (the answer's groups, most events first)",
+                            ["type": "string", "enum": .array(AuditStats.GroupField.allCases.map { .string($0.rawValue) })]
+                        ),
+                        queryParameter(
+                            "top",
+                            "With group_by: how many values to list (default 10)",
+                            ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditStatsRequest.maxTop))]
+                        ),
                     ],
                     responses: ["200": response("Aggregates", ref("Stats"))],
                     problems: ["400", "401", "403", "503"]
@@ -198,9 +212,12 @@ enum AuditOpenAPI {
             "/v1/verify": [
                 "post": operation(
                     "verify",
-                    "Re-hash the stored chain and Merkle tree and check every checkpoint's root and signature (recorded as audit.verify)",
+                    "Re-hash the stored chain and Merkle tree and check every checkpoint's root and signature; with {\"indexes\":true} also check everything derived from the canonical bytes (search index, rollups, rows' copies of their fields, action counts) (recorded as audit.verify)",
                     roles: "admin, auditor",
-                    body: ["required": false, "description": "Empty, or {}.", "content": ["application/json": ["schema": object([:])]]],
+                    body: [
+                        "required": false, "description": "Empty, {} or {\"indexes\": true}.",
+                        "content": ["application/json": ["schema": object(["indexes": ["type": "boolean"]])]],
+                    ],
                     responses: ["200": response("The result; ok is false when the log does not verify", ref("Verification"))],
                     problems: ["400", "401", "403", "413"]
                 )
