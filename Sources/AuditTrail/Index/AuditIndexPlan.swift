@@ -152,6 +152,15 @@ public indirect enum AuditIndexPlan: Sendable, Hashable {
         return out
     }
 
+    /// The order in which an AND evaluates its parts: one key, then unions of keys, then the
+    /// rest (the result does not depend on it).
+    var evaluationRank: Int {
+        switch self {
+        case .keys(let keys): keys.count <= 1 ? 0 : 1
+        default: 2
+        }
+    }
+
     /// Whether the plan compares times (so a chunk's time column may be needed).
     public var comparesTimes: Bool {
         switch self {

@@ -144,7 +144,16 @@ public enum AuditIndexSearch {
         case .and(let parts):
             var sure = read.present
             var possible = read.present
-            for part in parts {
+            // Single keys first (usually the narrowest); a union of many keys is then only
+            // probed at the few events still possible instead of being built.
+            for part in parts.sorted(by: { $0.evaluationRank < $1.evaluationRank }) {
+                if case .keys(let keys) = part, keys.count > 1, possible.count <= 512 {
+                    let inUnion = AuditSeqSet(sortedUnique: possible.offsets.filter { offset in keys.contains { read.sets[$0]?.contains(offset) == true } })
+                    sure = sure.intersection(inUnion)
+                    possible = inUnion
+                    if possible.isEmpty { break }
+                    continue
+                }
                 let answer = evaluate(part, read)
                 sure = sure.intersection(answer.sure)
                 possible = possible.intersection(answer.sure.union(answer.maybe))
