@@ -1,13 +1,27 @@
 /// A chunk's aggregates, derived when the chunk is indexed, so that stats over whole chunks add
 /// a few numbers per chunk instead of counting events: the events per minute of event time, the
-/// events per action, category, outcome and severity, and the distinct actors (as 64-bit hashes
-/// of their ids, so that actors are counted across chunks by a union of numbers).
+/// events per action, category, outcome and severity, and the events per actor (with each
+/// actor's 64-bit hash, so that actors are counted and grouped across chunks by numbers).
 ///
 /// Stats use a rollup only for a chunk that every matching event covers whole (no filter but
 /// time, and the chunk's times inside the range) and that retention has not cut; everything else
 /// is counted from the sets. Like the sets, a rollup is derived from the canonical bytes alone and
 /// its stored form (``serialized``) is canonical, so `verify --indexes` compares it byte for byte.
 public struct AuditChunkRollup: Sendable, Hashable {
+    /// One actor's events in the chunk.
+    public struct Actor: Sendable, Hashable {
+        public var id: String
+        public var count: Int64
+        /// ``AuditChunkRollup/actorHash(_:)`` of the id.
+        public let hash: UInt64
+
+        public init(id: String, count: Int64) {
+            self.id = id
+            self.count = count
+            self.hash = AuditChunkRollup.actorHash(id)
+        }
+    }
+
     /// Events in one minute of event time.
     public struct Minute: Sendable, Hashable {
         /// The minute's first millisecond (``AuditStats/binStart(_:width:)``).
@@ -24,10 +38,10 @@ public struct AuditChunkRollup: Sendable, Hashable {
     public var minutes: [Minute]
     /// Events per key of ``countedKinds``.
     public var counts: [AuditIndexKey: Int64]
-    /// ``actorHash(_:)`` of each distinct `actor.id`, ascending.
-    public var actors: [UInt64]
+    /// Each distinct `actor.id` with its events, in the ids' byte order.
+    public var actors: [Actor]
 
-    public init(events: Int64, minutes: [Minute], counts: [AuditIndexKey: Int64], actors: [UInt64]) {
+    public init(events: Int64, minutes: [Minute], counts: [AuditIndexKey: Int64], actors: [Actor]) {
         self.events = events
         self.minutes = minutes
         self.counts = counts
@@ -48,7 +62,7 @@ public struct AuditChunkRollup: Sendable, Hashable {
             events: Int64(index.present.count),
             minutes: minutes.keys.sorted().map { Minute(start: $0, count: minutes[$0]!) },
             counts: counts,
-            actors: Set(index.sets(of: [.actor]).keys.map { Self.actorHash($0.value) }).sorted()
+            actors: index.sets(of: [.actor]).sorted { $0.key < $1.key }.map { Actor(id: $0.key.value, count: Int64($0.value.count)) }
         )
     }
 
@@ -74,9 +88,10 @@ public struct AuditChunkRollup: Sendable, Hashable {
 
     /// Version 1: `0x01`; events (u64); minutes (u32 count, then start i64 and count u32 each);
     /// counts (u32 count, then kind u8, value (u16 length + UTF-8) and count u32 each, in key
-    /// order); actor hashes (u32 count, then u64 each, ascending). All little-endian.
+    /// order); actors (u32 count, then id (u16 length + UTF-8) and count u32 each, in the ids' byte
+    /// order). All little-endian.
     public var serialized: [UInt8] {
-        var out = AuditBinaryWriter(capacity: 16 + minutes.count * 12 + counts.count * 24 + actors.count * 8)
+        var out = AuditBinaryWriter(capacity: 16 + minutes.count * 12 + counts.count * 24 + actors.count * 16)
         out.u8(1)
         out.u64(UInt64(events))
         out.u32(UInt32(minutes.count))
@@ -91,12 +106,15 @@ public struct AuditChunkRollup: Sendable, Hashable {
             out.u32(UInt32(counts[key]!))
         }
         out.u32(UInt32(actors.count))
-        for hash in actors { out.u64(hash) }
+        for actor in actors {
+            out.text(actor.id)
+            out.u32(UInt32(actor.count))
+        }
         return out.bytes
     }
 
     /// A rollup from its stored form; nil for bytes that are not one (counts past the bytes,
-    /// unknown kinds, minutes or hashes out of order, bytes left over).
+    /// unknown kinds, minutes or actors out of order, bytes left over).
     public init?(serialized bytes: some Collection<UInt8>) {
         var reader = AuditBinaryReader(bytes)
         guard reader.u8() == 1, let events = reader.u64(), events <= UInt64(AuditSeqSet.capacity) else { return nil }
@@ -114,13 +132,16 @@ public struct AuditChunkRollup: Sendable, Hashable {
             }
             counts[AuditIndexKey(kind, value)] = Int64(count)
         }
-        guard let actorCount = reader.u32(), Int(actorCount) * 8 == reader.remaining else { return nil }
-        var actors: [UInt64] = []
+        guard let actorCount = reader.u32(), Int(actorCount) * 6 <= reader.remaining else { return nil }
+        var actors: [Actor] = []
         actors.reserveCapacity(Int(actorCount))
         for _ in 0..<actorCount {
-            guard let hash = reader.u64(), actors.last.map({ $0 < hash }) ?? true else { return nil }
-            actors.append(hash)
+            guard let id = reader.text(), let count = reader.u32(),
+                actors.last.map({ AuditIndexKey.compareBytes($0.id, id) < 0 }) ?? true
+            else { return nil }
+            actors.append(Actor(id: id, count: Int64(count)))
         }
+        guard reader.isAtEnd else { return nil }
         self.init(events: Int64(events), minutes: minutes, counts: counts, actors: actors)
     }
 }
@@ -164,5 +185,64 @@ struct AuditDistinctHashes {
         self = AuditDistinctHashes(capacity: old.count)
         for hash in old where hash != 0 { insert(hash) }
         if zero { insert(0) }
+    }
+}
+
+/// Counts per 64-bit hash with one name each (open addressing, like ``AuditDistinctHashes``):
+/// `group_by=actor` over many chunks adds numbers, and only the top values' names come out.
+struct AuditHashCounts {
+    private var hashes: [UInt64]
+    private var counts: [Int64]
+    private var names: [String]
+    private var used: [Bool]
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        hashes = [UInt64](repeating: 0, count: size)
+        counts = [Int64](repeating: 0, count: size)
+        names = [String](repeating: "", count: size)
+        used = [Bool](repeating: false, count: size)
+    }
+
+    mutating func add(_ hash: UInt64, _ name: String, _ amount: Int64) {
+        if (count + 1) * 2 > hashes.count { grow() }
+        let mask = hashes.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while used[slot] {
+            if hashes[slot] == hash {
+                counts[slot] += amount
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        used[slot] = true
+        hashes[slot] = hash
+        counts[slot] = amount
+        names[slot] = name
+        count += 1
+    }
+
+    /// The `limit` names with the largest counts (ties: by name), as a dictionary.
+    func top(_ limit: Int) -> [String: Int64] {
+        var best: [(name: String, count: Int64)] = []
+        func before(_ a: (name: String, count: Int64), _ b: (name: String, count: Int64)) -> Bool {
+            a.count != b.count ? a.count > b.count : AuditIndexKey.compareBytes(a.name, b.name) < 0
+        }
+        for slot in used.indices where used[slot] {
+            let entry = (name: names[slot], count: counts[slot])
+            if best.count == limit, let last = best.last, !before(entry, last) { continue }
+            let index = best.firstIndex { before(entry, $0) } ?? best.count
+            best.insert(entry, at: index)
+            if best.count > limit { best.removeLast() }
+        }
+        return Dictionary(uniqueKeysWithValues: best.map { ($0.name, $0.count) })
+    }
+
+    private mutating func grow() {
+        let old = self
+        self = AuditHashCounts(capacity: old.hashes.count)
+        for slot in old.used.indices where old.used[slot] { add(old.hashes[slot], old.names[slot], old.counts[slot]) }
     }
 }

@@ -140,8 +140,7 @@ public enum AuditIndexCheck {
             }
         }
         if stored.actors != expected.actors {
-            let wrong = Set(stored.actors).symmetricDifference(expected.actors)
-            for (key, set) in index.sets(of: [.actor]) where wrong.contains(AuditChunkRollup.actorHash(key.value)) { first(set) }
+            for actor in Set(stored.actors).symmetricDifference(expected.actors) { first(index.set(AuditIndexKey(.actor, actor.id))) }
         }
         return offsets.min()
     }

@@ -58,15 +58,19 @@ extension AuditIndexSearch {
         var actors = AuditDistinctHashes()
         var minutes: [Int64: Int64] = [:]
         var groups: [String: Int64] = [:]
+        /// `group_by=actor`, by hash (no string hashing per chunk).
+        var actorGroups = AuditHashCounts()
 
         /// A chunk covered whole, from its rollup.
         mutating func add(_ rollup: AuditChunkRollup, chunk: Int64, groupBy: AuditStats.GroupField?, source: some AuditIndexSource) async throws {
             total += rollup.events
             for (key, count) in rollup.counts { counts[key, default: 0] += count }
-            for hash in rollup.actors { actors.insert(hash) }
+            for actor in rollup.actors { actors.insert(actor.hash) }
             for minute in rollup.minutes { minutes[minute.start, default: 0] += minute.count }
             guard let field = groupBy else { return }
-            if AuditChunkRollup.countedKinds.contains(field.kind) {
+            if field == .actor {
+                for actor in rollup.actors { actorGroups.add(actor.hash, actor.id, actor.count) }
+            } else if AuditChunkRollup.countedKinds.contains(field.kind) {
                 for (key, count) in rollup.counts where key.kind == field.kind { groups[key.value, default: 0] += count }
             } else {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) { groups[key.value, default: 0] += Int64(set.count) }
@@ -89,7 +93,13 @@ extension AuditIndexSearch {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
                     let count = Int64(set.intersectionCount(words: matchedWords))
                     guard count > 0 else { continue }
-                    if kind == groupBy?.kind { groups[key.value, default: 0] += count }
+                    if kind == groupBy?.kind {
+                        if kind == .actor {
+                            actorGroups.add(AuditChunkRollup.actorHash(key.value), key.value, count)
+                        } else {
+                            groups[key.value, default: 0] += count
+                        }
+                    }
                     if kind == .actor {
                         actors.insert(AuditChunkRollup.actorHash(key.value))
                     } else if AuditChunkRollup.countedKinds.contains(kind) {
@@ -122,7 +132,13 @@ extension AuditIndexSearch {
             stats.denied = stats.byOutcome[AuditOutcome.denied.rawValue] ?? 0
             stats.uniqueActors = Int64(actors.count)
             stats.setHistogram(minutes: minutes, requested: request.bucket, since: request.query.since, until: request.query.until)
-            if let field = request.groupBy { stats.setGroups(groups, field: field, top: request.top) }
+            if let field = request.groupBy {
+                if field == .actor {
+                    stats.setGroups(actorGroups.top(request.top), field: field, top: request.top, distinct: actorGroups.count)
+                } else {
+                    stats.setGroups(groups, field: field, top: request.top)
+                }
+            }
             return stats
         }
     }

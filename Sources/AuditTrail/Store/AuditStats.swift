@@ -117,10 +117,11 @@ public struct AuditStats: Sendable, Hashable {
         histogram = bins.keys.sorted().map { HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
     }
 
-    /// Fills ``groups`` and ``groupCount`` from the events per value of `field`.
-    public mutating func setGroups(_ counts: [String: Int64], field: GroupField, top: Int) {
+    /// Fills ``groups`` and ``groupCount`` from the events per value of `field` (`distinct`: the
+    /// number of values when `counts` holds only some of them).
+    public mutating func setGroups(_ counts: [String: Int64], field: GroupField, top: Int, distinct: Int? = nil) {
         groupBy = field
-        groupCount = Int64(counts.count)
+        groupCount = Int64(distinct ?? counts.count)
         groups = counts.map { Group(value: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : AuditIndexKey.compareBytes($0.value, $1.value) < 0 }
             .prefix(top).map { $0 }
