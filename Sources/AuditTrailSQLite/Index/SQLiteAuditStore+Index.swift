@@ -43,6 +43,23 @@ extension SQLiteAuditStore {
                     }
                     through = seq
                 }
+                // Complete chunks go to the file as soon as they are complete, so that catching up
+                // on millions of rows (appended by another process, or with no search for a long
+                // time) holds one chunk in memory, not all of them; a failed write keeps them in
+                // memory for the next try.
+                var writeFailed = false
+                func flush() async {
+                    while !writeFailed, let index = chunks[memoryFrom], geometry.seqs(memoryFrom).upperBound <= through {
+                        do {
+                            try await writeIndexChunk(index)
+                            chunks[memoryFrom] = nil
+                            memoryFrom += 1
+                        } catch {
+                            logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"])
+                            writeFailed = true
+                        }
+                    }
+                }
                 // Rows committed by another process (or before this one started) are read back.
                 func fill(through target: Int64) async throws {
                     while through < target {
@@ -50,6 +67,7 @@ extension SQLiteAuditStore {
                         let rows = try await search("index") { try $0.rows(after: after, limit: Int(min(10_000, target - after))) }
                         for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
                         if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
+                        await flush()
                     }
                 }
                 for row in pending where row.seq > through {
@@ -57,17 +75,7 @@ extension SQLiteAuditStore {
                     add(row.seq, row.prepared.event)
                 }
                 if bounds.head > through { try await fill(through: bounds.head) }
-                // Complete chunks go to the file; a failed write keeps them in memory for the next try.
-                for chunk in chunks.keys.sorted() where geometry.seqs(chunk).upperBound <= through && chunk == memoryFrom {
-                    do {
-                        try await writeIndexChunk(chunks[chunk]!)
-                        chunks[chunk] = nil
-                        memoryFrom = chunk + 1
-                    } catch {
-                        logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(chunk)", "error": "\(error)"])
-                        break
-                    }
-                }
+                await flush()
                 if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
             } catch {
                 // What was added is not known to be whole: the in-memory chunks are dropped and

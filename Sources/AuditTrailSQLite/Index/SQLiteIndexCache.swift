@@ -20,7 +20,50 @@ final class SQLiteIndexCache: Sendable {
         var kindOrder: [KindKey] = []
         /// Rollups are small and read by every stats request: kept until the budget is exceeded.
         var rollups: [Int64: AuditChunkRollup] = [:]
+        /// Per key, the stored chunks that hold it, as probed up to a chunk (stored chunks never
+        /// change, so only chunks stored later need a probe).
+        var keyChunks: [AuditIndexKey: Probed<[Int64]>] = [:]
+        /// Per kind and prefix, the stored values with that prefix, as probed up to a chunk.
+        var prefixValues: [PrefixKey: Probed<Set<String>>] = [:]
         var bytes = 0
+    }
+
+    struct Probed<Value: Sendable>: Sendable {
+        /// Every stored chunk up to this one was probed.
+        var through: Int64
+        var value: Value
+    }
+
+    struct PrefixKey: Hashable, Sendable {
+        var kind: AuditIndexKey.Kind
+        var prefix: String
+    }
+
+    /// The most probe results kept (each is small); past it they are all dropped.
+    static let probeEntries = 20_000
+
+    /// The stored chunks holding `key`, as probed up to a chunk, if cached.
+    func chunks(containing key: AuditIndexKey) -> Probed<[Int64]>? { state.withLock { $0.keyChunks[key] } }
+
+    func store(chunks: [Int64], containing key: AuditIndexKey, through: Int64) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            if state.keyChunks.count >= Self.probeEntries { state.keyChunks = [:] }
+            state.keyChunks[key] = Probed(through: through, value: chunks)
+        }
+    }
+
+    /// The stored values of `kind` with `prefix`, as probed up to a chunk, if cached.
+    func values(_ kind: AuditIndexKey.Kind, prefix: String) -> Probed<Set<String>>? {
+        state.withLock { $0.prefixValues[PrefixKey(kind: kind, prefix: prefix)] }
+    }
+
+    func store(values: Set<String>, _ kind: AuditIndexKey.Kind, prefix: String, through: Int64) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            if state.prefixValues.count >= Self.probeEntries / 10 { state.prefixValues = [:] }
+            state.prefixValues[PrefixKey(kind: kind, prefix: prefix)] = Probed(through: through, value: values)
+        }
     }
 
     struct KindKey: Hashable, Sendable {

@@ -62,17 +62,34 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
         return geometry.chunk(removedThrough + 1)...geometry.chunk(head)
     }
 
+    /// Stored chunks are probed once per key: later searches probe only chunks stored since.
     func chunks(containing key: AuditIndexKey) async throws -> [Int64] {
-        let stored = try await store.search("index") { [stored] in try $0.storedChunks(containing: key, among: stored) }
-        return stored + memory.filter { $0.value.set(key) != nil }.keys.sorted()
+        let cached = store.indexCache.chunks(containing: key)
+        let unprobed = stored.filter { $0 > cached?.through ?? Int64.min }
+        var found = cached?.value ?? []
+        if !unprobed.isEmpty {
+            found += try await store.search("index") { try $0.storedChunks(containing: key, among: unprobed) }
+            if let last = stored.last { store.indexCache.store(chunks: found, containing: key, through: last) }
+        }
+        let kept = Set(stored)
+        return found.filter(kept.contains) + memory.filter { $0.value.set(key) != nil }.keys.sorted()
     }
 
+    /// Stored chunks are searched once per prefix: later searches read only chunks stored since.
+    /// A prefix with more than `limit` values is not kept (it is refused anyway).
     func values(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int) async throws -> [String] {
-        var values = Set(
-            try await store.search("index") { [stored] in try $0.storedValues(kind, prefix: prefix, limit: limit, among: stored) }.map {
-                AuditIndexKey(kind, $0)
+        let cached = store.indexCache.values(kind, prefix: prefix)
+        let unprobed = stored.filter { $0 > cached?.through ?? Int64.min }
+        var storedValues = cached?.value ?? []
+        if !unprobed.isEmpty {
+            storedValues.formUnion(
+                try await store.search("index") { try $0.storedValues(kind, prefix: prefix, limit: limit, among: unprobed) }
+            )
+            if storedValues.count <= limit, let last = stored.last {
+                store.indexCache.store(values: storedValues, kind, prefix: prefix, through: last)
             }
-        )
+        }
+        var values = Set(storedValues.map { AuditIndexKey(kind, $0) })
         for index in memory.values { values.formUnion(index.keys(kind, prefix: prefix)) }
         return Array(values.sorted().map(\.value).prefix(limit))
     }
