@@ -15,6 +15,9 @@ public struct AuditBinaryWriter: Sendable {
 
     public mutating func i64(_ value: Int64) { fixed(UInt64(bitPattern: value), 8) }
 
+    /// Raw bytes (their count is the caller's to write).
+    public mutating func bytes(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+
     /// A string's UTF-8 bytes after their count (2 bytes): at most 65,535 bytes.
     public mutating func text(_ value: String) {
         let utf8 = Array(value.utf8.prefix(Int(UInt16.max)))
@@ -49,6 +52,13 @@ public struct AuditBinaryReader {
     public mutating func u64() -> UInt64? { fixed(8) }
 
     public mutating func i64() -> Int64? { fixed(8).map { Int64(bitPattern: $0) } }
+
+    /// The next `count` bytes, or nil past the end.
+    public mutating func bytes(_ count: Int) -> [UInt8]? {
+        guard count >= 0, count <= remaining else { return nil }
+        defer { position += count }
+        return Array(bytes[position..<(position + count)])
+    }
 
     /// A string written by ``AuditBinaryWriter/text(_:)``; nil past the end or for bytes that
     /// are not UTF-8.

@@ -40,12 +40,33 @@ public struct AuditChunkRollup: Sendable, Hashable {
     public var counts: [AuditIndexKey: Int64]
     /// Each distinct `actor.id` with its events, in the ids' byte order.
     public var actors: [Actor]
+    /// Each offset's actor, as its position in ``actors`` plus one (0: no actor), in
+    /// ``actorColumnWidth`` bytes little-endian per offset, up to the last event: stats over a
+    /// filtered part of the chunk count actors by reading the matching offsets, without reading
+    /// 10,000 actors' sets.
+    public var actorColumn: [UInt8]
+    /// 1, 2 or 4 bytes per offset, the fewest that hold ``actors``' count.
+    public var actorColumnWidth: Int { Self.width(actors.count) }
 
-    public init(events: Int64, minutes: [Minute], counts: [AuditIndexKey: Int64], actors: [Actor]) {
+    public init(events: Int64, minutes: [Minute], counts: [AuditIndexKey: Int64], actors: [Actor], actorColumn: [UInt8]) {
         self.events = events
         self.minutes = minutes
         self.counts = counts
         self.actors = actors
+        self.actorColumn = actorColumn
+    }
+
+    static func width(_ actors: Int) -> Int { actors < 255 ? 1 : actors < 65_535 ? 2 : 4 }
+
+    /// The position in ``actors`` of the actor of the event at `offset`, or nil.
+    @inline(__always)
+    public func actorIndex(at offset: UInt16) -> Int? {
+        let width = actorColumnWidth
+        let start = Int(offset) * width
+        guard start + width <= actorColumn.count else { return nil }
+        var value = 0
+        for byte in 0..<width { value |= Int(actorColumn[start + byte]) << (byte * 8) }
+        return value == 0 ? nil : value - 1
     }
 
     /// The rollup of an indexed chunk.
@@ -58,11 +79,21 @@ public struct AuditChunkRollup: Sendable, Hashable {
         }
         var counts: [AuditIndexKey: Int64] = [:]
         for (key, set) in index.sets(of: Self.countedKinds) { counts[key] = Int64(set.count) }
+        let actorSets = index.sets(of: [.actor]).sorted { $0.key < $1.key }
+        let width = Self.width(actorSets.count)
+        var column = [UInt8](repeating: 0, count: index.times.count * width)
+        for (position, entry) in actorSets.enumerated() {
+            entry.value.forEach(descending: false) { offset in
+                for byte in 0..<width { column[Int(offset) * width + byte] = UInt8(truncatingIfNeeded: (position + 1) >> (byte * 8)) }
+                return true
+            }
+        }
         self.init(
             events: Int64(index.present.count),
             minutes: minutes.keys.sorted().map { Minute(start: $0, count: minutes[$0]!) },
             counts: counts,
-            actors: index.sets(of: [.actor]).sorted { $0.key < $1.key }.map { Actor(id: $0.key.value, count: Int64($0.value.count)) }
+            actors: actorSets.map { Actor(id: $0.key.value, count: Int64($0.value.count)) },
+            actorColumn: column
         )
     }
 
@@ -89,7 +120,7 @@ public struct AuditChunkRollup: Sendable, Hashable {
     /// Version 1: `0x01`; events (u64); minutes (u32 count, then start i64 and count u32 each);
     /// counts (u32 count, then kind u8, value (u16 length + UTF-8) and count u32 each, in key
     /// order); actors (u32 count, then id (u16 length + UTF-8) and count u32 each, in the ids' byte
-    /// order). All little-endian.
+    /// order); the actor column (u32 byte count, then the bytes). All little-endian.
     public var serialized: [UInt8] {
         var out = AuditBinaryWriter(capacity: 16 + minutes.count * 12 + counts.count * 24 + actors.count * 16)
         out.u8(1)
@@ -110,6 +141,8 @@ public struct AuditChunkRollup: Sendable, Hashable {
             out.text(actor.id)
             out.u32(UInt32(actor.count))
         }
+        out.u32(UInt32(actorColumn.count))
+        out.bytes(actorColumn)
         return out.bytes
     }
 
@@ -141,8 +174,11 @@ public struct AuditChunkRollup: Sendable, Hashable {
             else { return nil }
             actors.append(Actor(id: id, count: Int64(count)))
         }
-        guard reader.isAtEnd else { return nil }
-        self.init(events: Int64(events), minutes: minutes, counts: counts, actors: actors)
+        let width = Self.width(actors.count)
+        guard let columnCount = reader.u32(), Int(columnCount) == reader.remaining, Int(columnCount) % width == 0,
+            Int(columnCount) / width <= AuditSeqSet.capacity, let column = reader.bytes(Int(columnCount))
+        else { return nil }
+        self.init(events: Int64(events), minutes: minutes, counts: counts, actors: actors, actorColumn: column)
     }
 }
 

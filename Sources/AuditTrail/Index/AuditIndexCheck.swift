@@ -142,6 +142,14 @@ public enum AuditIndexCheck {
         if stored.actors != expected.actors {
             for actor in Set(stored.actors).symmetricDifference(expected.actors) { first(index.set(AuditIndexKey(.actor, actor.id))) }
         }
+        if stored.actorColumn != expected.actorColumn {
+            index.present.forEach(descending: false) { offset in
+                let said = stored.actorIndex(at: offset).flatMap { $0 < stored.actors.count ? stored.actors[$0].id : nil }
+                let truth = expected.actorIndex(at: offset).map { expected.actors[$0].id }
+                if said != truth { offsets.append(offset) }
+                return said == truth
+            }
+        }
         return offsets.min()
     }
 

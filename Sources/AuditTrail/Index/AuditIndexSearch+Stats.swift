@@ -86,8 +86,23 @@ extension AuditIndexSearch {
             source: some AuditIndexSource
         ) async throws {
             total += Int64(matched.count)
-            var kinds = AuditChunkRollup.countedKinds + [.actor]
-            if let field = groupBy, !kinds.contains(field.kind) { kinds.append(field.kind) }
+            // Actors from the rollup's actor column when there is one (one read per matching
+            // event), else from each actor's set.
+            let rollup = try await source.rollup(chunk: chunk)
+            if let rollup {
+                var perActor = [Int64](repeating: 0, count: rollup.actors.count)
+                matched.forEach(descending: false) { offset in
+                    if let position = rollup.actorIndex(at: offset) { perActor[position] += 1 }
+                    return true
+                }
+                for (position, count) in perActor.enumerated() where count > 0 {
+                    let actor = rollup.actors[position]
+                    actors.insert(actor.hash)
+                    if groupBy == .actor { actorGroups.add(actor.hash, actor.id, count) }
+                }
+            }
+            var kinds = AuditChunkRollup.countedKinds + (rollup == nil ? [.actor] : [])
+            if let field = groupBy, !kinds.contains(field.kind), rollup == nil || field != .actor { kinds.append(field.kind) }
             let matchedWords = matched.words
             for kind in kinds {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {

@@ -15,8 +15,8 @@ import AuditTrail
 /// Only complete chunks (every seq of the chunk committed) are written, each in one transaction;
 /// the newest chunk lives in memory (``SQLiteIndexTail``).
 enum SQLiteIndexFile {
-    /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them.
-    static let format = "3"
+    /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them, 4 the actor column.
+    static let format = "4"
 
     static let schema = [
         """

@@ -148,6 +148,22 @@ import Testing
         #expect(found.problem?.seq == firstInChunk && found.problem?.detail.contains("rollup") == true, "\(found)")
         _ = try await store.rebuildDerivedData()
         #expect(try await store.verifyDerivedData().ok)
+        try await store.close()
+
+        // The rollup's actor column of chunk 7 names another actor for seq 240.
+        raw = try await directory.rawConnection()
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        let rows = try await raw.query("SELECT rollup FROM ix.rollups WHERE chunk = 7")
+        var rollup = try #require(AuditChunkRollup(serialized: rows.first?.column("rollup")?.blob.map { Array($0.readableBytesView) } ?? []))
+        let position = try #require(rollup.actorIndex(at: UInt16(Self.offsetOf(240))))
+        rollup.actorColumn[Self.offsetOf(240) * rollup.actorColumnWidth] = UInt8((position + 1) % rollup.actors.count + 1)
+        _ = try await raw.query("UPDATE ix.rollups SET rollup = ? WHERE chunk = 7", [.blob(ByteBuffer(bytes: rollup.serialized))])
+        try await raw.close()
+        store = try await directory.open { $0.indexChunkShift = Self.shift }
+        found = try await store.verifyDerivedData()
+        #expect(found.problem?.seq == 240 && found.problem?.detail.contains("rollup") == true, "\(found)")
+        _ = try await store.rebuildDerivedData()
+        #expect(try await store.verifyDerivedData().ok)
         #expect(try await store.stats(AuditStatsRequest()) == AuditReferenceMatcher.stats(events, AuditStatsRequest()))
         try await store.close()
 
