@@ -69,8 +69,10 @@ public struct AuditChunkRollup: Sendable, Hashable {
         return value == 0 ? nil : value - 1
     }
 
-    /// The rollup of an indexed chunk.
-    public init(_ index: AuditChunkIndex) {
+    /// The rollup of an indexed chunk. `canonical` (the stored form) lists the actors in the ids'
+    /// byte order; without it (a chunk still in memory, never stored) they come in any order,
+    /// which spares sorting thousands of ids at every stats request while the chunk grows.
+    public init(_ index: AuditChunkIndex, canonical: Bool = true) {
         var minutes: [Int64: Int64] = [:]
         let times = index.times
         index.present.forEach(descending: false) { offset in
@@ -79,7 +81,7 @@ public struct AuditChunkRollup: Sendable, Hashable {
         }
         var counts: [AuditIndexKey: Int64] = [:]
         for (key, set) in index.sets(of: Self.countedKinds) { counts[key] = Int64(set.count) }
-        let actorSets = index.sets(of: [.actor]).sorted { $0.key < $1.key }
+        let actorSets = canonical ? index.sets(of: [.actor]).sorted { $0.key < $1.key } : Array(index.sets(of: [.actor]))
         let width = Self.width(actorSets.count)
         var column = [UInt8](repeating: 0, count: index.times.count * width)
         for (position, entry) in actorSets.enumerated() {

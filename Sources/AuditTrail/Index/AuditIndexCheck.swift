@@ -99,7 +99,8 @@ public enum AuditIndexCheck {
             report(nil, "the time column is not a stored time column")
         }
         if let expected = rebuilt.timeBounds {
-            let holds = stored.timeBounds.map { cut ? $0.lowerBound <= expected.lowerBound && $0.upperBound >= expected.upperBound : $0 == expected } ?? false
+            let holds =
+                stored.timeBounds.map { cut ? $0.lowerBound <= expected.lowerBound && $0.upperBound >= expected.upperBound : $0 == expected } ?? false
             if !holds { report(nil, "its time bounds \(stored.timeBounds.map { "\($0)" } ?? "none") disagree with the events' \(expected)") }
         }
         // The rollup.

@@ -148,7 +148,9 @@ public enum AuditIndexSearch {
             // probed at the few events still possible instead of being built.
             for part in parts.sorted(by: { $0.evaluationRank < $1.evaluationRank }) {
                 if case .keys(let keys) = part, keys.count > 1, possible.count <= 512 {
-                    let inUnion = AuditSeqSet(sortedUnique: possible.offsets.filter { offset in keys.contains { read.sets[$0]?.contains(offset) == true } })
+                    let inUnion = AuditSeqSet(
+                        sortedUnique: possible.offsets.filter { offset in keys.contains { read.sets[$0]?.contains(offset) == true } }
+                    )
                     sure = sure.intersection(inUnion)
                     possible = inUnion
                     if possible.isEmpty { break }

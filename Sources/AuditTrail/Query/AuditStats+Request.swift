@@ -36,7 +36,9 @@ public struct AuditStatsRequest: Sendable, Hashable {
         func value(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
         var bucket: AuditStats.Bucket?
         if let text = value("bucket"), text != "auto" {
-            guard let chosen = AuditStats.Bucket(rawValue: text) else { throw AuditTrailError.invalid("bucket", "must be one of auto, minute, hour, day") }
+            guard let chosen = AuditStats.Bucket(rawValue: text) else {
+                throw AuditTrailError.invalid("bucket", "must be one of auto, minute, hour, day")
+            }
             bucket = chosen
         }
         var groupBy: AuditStats.GroupField?

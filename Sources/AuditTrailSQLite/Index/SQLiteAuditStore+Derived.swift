@@ -51,7 +51,8 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
                                 rowProblem = .init(
                                     seq: row.seq,
                                     kind: .indexMismatch,
-                                    detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
+                                    detail:
+                                        "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
                                 )
                             }
                         }
@@ -245,7 +246,8 @@ extension SQLiteRawConnection {
             "SELECT kind, key, events FROM ix.sets WHERE chunk = ?",
             bind: { $0.integer(1, chunk) },
             row: { row in
-                guard let raw = row.integer(0), let kind = UInt8(exactly: raw).flatMap(AuditIndexKey.Kind.init(rawValue:)), let value = row.text(1) else {
+                guard let raw = row.integer(0), let kind = UInt8(exactly: raw).flatMap(AuditIndexKey.Kind.init(rawValue:)), let value = row.text(1)
+                else {
                     throw Self.corrupt("a set of chunk \(chunk) has an unknown kind or no key")
                 }
                 stored.sets[AuditIndexKey(kind, value)] = row.bytes(2)

@@ -55,7 +55,10 @@ extension SQLiteAuditStore {
                             chunks[memoryFrom] = nil
                             memoryFrom += 1
                         } catch {
-                            logger.warning("audit index chunk not written; will retry", metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"])
+                            logger.warning(
+                                "audit index chunk not written; will retry",
+                                metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"]
+                            )
                             writeFailed = true
                         }
                     }

@@ -169,7 +169,9 @@ final class SQLiteIndexCache: Sendable {
     /// the dictionary's overhead.
     static func size(_ key: AuditIndexKey, _ set: AuditSeqSet?) -> Int { 48 + key.value.utf8.count + (set?.serializedCount ?? 0) }
 
-    static func size(_ rollup: AuditChunkRollup) -> Int { 64 + rollup.minutes.count * 16 + rollup.counts.count * 64 + rollup.actors.reduce(0) { $0 + 40 + $1.id.utf8.count } + rollup.actorColumn.count }
+    static func size(_ rollup: AuditChunkRollup) -> Int {
+        64 + rollup.minutes.count * 16 + rollup.counts.count * 64 + rollup.actors.reduce(0) { $0 + 40 + $1.id.utf8.count } + rollup.actorColumn.count
+    }
 
     static func size(_ head: AuditChunkRead) -> Int { head.present.serializedCount + (head.times?.count ?? 0) * 8 + 64 }
 }

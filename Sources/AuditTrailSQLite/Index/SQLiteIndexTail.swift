@@ -19,6 +19,9 @@ final class SQLiteIndexTail: Sendable {
     }
 
     let state: Mutex<State>
+    /// The rollup of each in-memory chunk as of its newest seq (stats ask for it at every
+    /// request; it is computed again only when the chunk has grown).
+    let rollups = Mutex<[Int64: (lastSeq: Int64?, rollup: AuditChunkRollup)]>([:])
     /// One catch-up at a time.
     let gate = SQLiteSerialGate()
 
@@ -129,7 +132,16 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
     }
 
     func rollup(chunk: Int64) async throws -> AuditChunkRollup? {
-        if chunk >= memoryFrom { return memory[chunk]?.rollup }
+        if chunk >= memoryFrom {
+            guard let index = memory[chunk] else { return nil }
+            if let hit = store.indexTail.rollups.withLock({ $0[chunk] }), hit.lastSeq == index.lastSeq { return hit.rollup }
+            let rollup = AuditChunkRollup(index, canonical: false)
+            store.indexTail.rollups.withLock { kept in
+                kept = kept.filter { $0.key >= memoryFrom }
+                kept[chunk] = (index.lastSeq, rollup)
+            }
+            return rollup
+        }
         if let cached = store.indexCache.rollup(chunk) { return cached }
         let stored = try await store.search("index") { try $0.readRollup(chunk) }
         guard let rollup = stored else { return nil }

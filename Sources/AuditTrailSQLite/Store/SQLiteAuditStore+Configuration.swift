@@ -52,9 +52,12 @@ extension SQLiteAuditStore {
         /// most a chunk's 16-bit offsets can address. Smaller chunks are for tests (many chunk
         /// boundaries with few events); a file built with another size is rebuilt.
         public var indexChunkShift: Int = 16
-        /// Memory for decoded sets of the index file's chunks, in MiB (they never change, so a set
-        /// read once serves later searches). Default 64; 0 disables the cache.
-        public var indexCacheMiB: Int = 64
+        /// Memory for decoded sets and rollups of the index file's chunks, in MiB (they never
+        /// change, so what is read once serves later searches). A budget, not a reservation: it
+        /// fills only with what searches read. Stats read every chunk's rollup (its size grows
+        /// with the chunk's distinct actors), so a large log needs the budget to hold them all.
+        /// Default 256; 0 disables the cache.
+        public var indexCacheMiB: Int = 256
 
         public init(directory: String) { self.directory = directory }
 

@@ -25,14 +25,38 @@ extension SQLiteAuditStore {
         let indexEvery = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
         await cancelWhenGracefulShutdown {
             var nextIndex = ContinuousClock.now
+            var warmed = false
             while !Task.isCancelled {
                 if ContinuousClock.now >= nextIndex {
                     await self.indexInBackground()
                     nextIndex = ContinuousClock.now + indexEvery
                 }
+                if !warmed {
+                    // Right after a start, stats would read every chunk's rollup from the file.
+                    await self.warmRollups()
+                    warmed = true
+                }
                 do { try await Task.sleep(for: checkpointEvery) } catch { break }
                 await self.checkpoint()
             }
+        }
+    }
+
+    /// Reads the stored chunks' rollups into the cache, newest first, while they take at most
+    /// half its budget: stats right after a start then add cached numbers instead of reading the
+    /// file. Failures only leave the cache colder.
+    func warmRollups() async {
+        guard !isClosed, indexCache.budget > 0 else { return }
+        do {
+            let snapshot = try await indexSnapshot()
+            var bytes = 0
+            for chunk in snapshot.stored.reversed() where !isClosed {
+                guard let rollup = try await snapshot.rollup(chunk: chunk) else { continue }
+                bytes += SQLiteIndexCache.size(rollup)
+                if bytes > indexCache.budget / 2 { break }
+            }
+        } catch {
+            logger.debug("audit index rollups not preloaded", metadata: ["error": "\(error)"])
         }
     }
 

@@ -195,14 +195,17 @@ extension AuditOpenAPI {
                     "ok": ["type": "boolean"], "checked": integer, "first_bad_seq": ["type": ["integer", "null"]],
                     "problem": ["type": ["string", "null"]],
                     "kind": [
-                        "type": ["string", "null"], "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", "index_mismatch", .null],
+                        "type": ["string", "null"],
+                        "enum": ["edited", "missing", "inserted", "reordered", "truncated", "bad_signature", "index_mismatch", .null],
                     ],
                     "checkpoints_checked": integer, "head_seq": integer,
                     "checkpoints_covered_by_anchor": [
                         "type": "integer", "description": "Checkpoints older than the retention anchor: only their signatures were checked",
                     ],
                     "first_seq": ["type": "integer", "description": "The oldest seq walked (one past the retention anchor)"],
-                    "indexes_checked_events": ["type": ["integer", "null"], "description": "With indexes: the events whose derived data was checked"],
+                    "indexes_checked_events": [
+                        "type": ["integer", "null"], "description": "With indexes: the events whose derived data was checked",
+                    ],
                 ],
                 required: [
                     "ok", "checked", "first_bad_seq", "problem", "kind", "checkpoints_checked", "head_seq",

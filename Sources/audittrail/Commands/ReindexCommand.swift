@@ -28,7 +28,9 @@ struct ReindexCommand: AsyncParsableCommand {
         let start = clock.now
         let (rebuild, check) = try await withStore(data) { store in
             let rebuild = try await store.rebuildDerivedData { done, head in
-                if showProgress, head > 0 { FileHandleOutput.standardError("read \(done) of \(head) events (\(done * 100 / head)%)", terminator: "\r") }
+                if showProgress, head > 0 {
+                    FileHandleOutput.standardError("read \(done) of \(head) events (\(done * 100 / head)%)", terminator: "\r")
+                }
             }
             if showProgress { FileHandleOutput.standardError("") }
             let check = try await store.verifyDerivedData(progress: nil)

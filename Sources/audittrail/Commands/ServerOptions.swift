@@ -59,7 +59,14 @@ struct ServerOptions: ParsableArguments {
     func request(_ method: String = "GET", _ path: String, key: String, json body: String? = nil) throws -> LoopbackHTTP.Response {
         let headers = Self.authorization(key) + (body == nil ? [] : [("Content-Type", "application/json")])
         let response = try connected { address in
-            try LoopbackHTTP.request(host: address.host, port: address.port, method: method, path: path, headers: headers, body: Array((body ?? "").utf8))
+            try LoopbackHTTP.request(
+                host: address.host,
+                port: address.port,
+                method: method,
+                path: path,
+                headers: headers,
+                body: Array((body ?? "").utf8)
+            )
         }
         guard (200..<300).contains(response.status) else {
             throw ValidationError(

@@ -115,7 +115,10 @@ struct VerifyCommand: AsyncParsableCommand {
                 if showProgress { FileHandleOutput.standardError("") }
                 derived = try await store.verifyDerivedData { checked, head in
                     if showProgress, head > 0 {
-                        FileHandleOutput.standardError("checked the indexes of \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
+                        FileHandleOutput.standardError(
+                            "checked the indexes of \(checked) of \(head) events (\(checked * 100 / head)%)",
+                            terminator: "\r"
+                        )
                     }
                 }
             }
@@ -168,7 +171,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let noun = result.checkpointsChecked == 1 ? "checkpoint" : "checkpoints"
             print("\(result.checkpointsChecked) \(noun) verified (\(signed))" + (key.map { ", key \($0.text)" } ?? ", no key"))
             if let derived {
-                print("Derived data verified: the search index (\(derived.checkedChunks) stored chunks), rollups, rows' copies and action counts of \(derived.checkedEvents) events")
+                print(
+                    "Derived data verified: the search index (\(derived.checkedChunks) stored chunks), rollups, rows' copies and action counts of \(derived.checkedEvents) events"
+                )
             }
             if let anchor = result.anchor {
                 print(

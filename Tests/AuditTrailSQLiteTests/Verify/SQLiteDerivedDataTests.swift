@@ -33,47 +33,75 @@ import Testing
     }
 
     static let tampers: [Tamper] = [
-        Tamper(description: "a row's action column", seq: { _ in 77 }) { _ in
-            [("UPDATE events SET action = 'data.export' WHERE seq = 77", [])]
-        },
-        Tamper(description: "a row's id column (GET /v1/events/{id})", seq: { _ in 100 }) { _ in
-            [("UPDATE events SET id = 'forged-id' WHERE seq = 100", [])]
-        },
-        Tamper(description: "a row's time column", seq: { _ in 120 }) { _ in
-            [("UPDATE events SET time = time + 1 WHERE seq = 120", [])]
-        },
-        Tamper(description: "an event taken out of its action's set", seq: { _ in 150 }) { events in
-            let event = events[149]
-            var set = AuditSeqSet()
-            for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
-                set.append(UInt16(offsetOf(other.seq)))
+        Tamper(
+            description: "a row's action column",
+            seq: { _ in 77 },
+            sql: { _ in
+                [("UPDATE events SET action = 'data.export' WHERE seq = 77", [])]
             }
-            return [
-                (
-                    "UPDATE ix.sets SET events = ? WHERE chunk = ? AND kind = ? AND key = ?",
-                    [.blob(ByteBuffer(bytes: set.serialized)), .integer(Int(chunkOf(150))), .integer(1), .text(event.action)]
-                )
-            ]
-        },
-        Tamper(description: "an actor's set deleted from a chunk", seq: { _ in 161 }) { events in
-            [
-                (
-                    "DELETE FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?",
-                    [.integer(Int(chunkOf(161))), .integer(5), .text(events[160].actor?.id ?? "")]
-                )
-            ]
-        },
-        Tamper(description: "a word's set deleted from a chunk", seq: { events in
-            // The first event of chunk 6 with the word.
-            let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
-            return events.first { chunkOf($0.seq) == 6 && AuditIndexTerms.keys(of: $0).contains(AuditIndexKey(.word, word)) }!.seq
-        }) { events in
-            let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
-            return [("DELETE FROM ix.sets WHERE chunk = 6 AND kind = 15 AND key = ?", [.text(word)])]
-        },
-        Tamper(description: "an event's time in the index's time column", seq: { _ in 210 }) { _ in
-            [("UPDATE ix.chunks SET times = ? WHERE chunk = ?", [.integer(-1), .integer(Int(chunkOf(210)))])]
-        },
+        ),
+        Tamper(
+            description: "a row's id column (GET /v1/events/{id})",
+            seq: { _ in 100 },
+            sql: { _ in
+                [("UPDATE events SET id = 'forged-id' WHERE seq = 100", [])]
+            }
+        ),
+        Tamper(
+            description: "a row's time column",
+            seq: { _ in 120 },
+            sql: { _ in
+                [("UPDATE events SET time = time + 1 WHERE seq = 120", [])]
+            }
+        ),
+        Tamper(
+            description: "an event taken out of its action's set",
+            seq: { _ in 150 },
+            sql: { events in
+                let event = events[149]
+                var set = AuditSeqSet()
+                for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
+                    set.append(UInt16(offsetOf(other.seq)))
+                }
+                return [
+                    (
+                        "UPDATE ix.sets SET events = ? WHERE chunk = ? AND kind = ? AND key = ?",
+                        [.blob(ByteBuffer(bytes: set.serialized)), .integer(Int(chunkOf(150))), .integer(1), .text(event.action)]
+                    )
+                ]
+            }
+        ),
+        Tamper(
+            description: "an actor's set deleted from a chunk",
+            seq: { _ in 161 },
+            sql: { events in
+                [
+                    (
+                        "DELETE FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?",
+                        [.integer(Int(chunkOf(161))), .integer(5), .text(events[160].actor?.id ?? "")]
+                    )
+                ]
+            }
+        ),
+        Tamper(
+            description: "a word's set deleted from a chunk",
+            seq: { events in
+                // The first event of chunk 6 with the word.
+                let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
+                return events.first { chunkOf($0.seq) == 6 && AuditIndexTerms.keys(of: $0).contains(AuditIndexKey(.word, word)) }!.seq
+            },
+            sql: { events in
+                let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
+                return [("DELETE FROM ix.sets WHERE chunk = 6 AND kind = 15 AND key = ?", [.text(word)])]
+            }
+        ),
+        Tamper(
+            description: "an event's time in the index's time column",
+            seq: { _ in 210 },
+            sql: { _ in
+                [("UPDATE ix.chunks SET times = ? WHERE chunk = ?", [.integer(-1), .integer(Int(chunkOf(210)))])]
+            }
+        ),
     ]
 
     @Test(arguments: 0..<tampers.count)
