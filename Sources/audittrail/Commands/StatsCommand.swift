@@ -48,7 +48,9 @@ struct StatsCommand: AsyncParsableCommand {
         do {
             return try AuditStatsRequest(parameters: parameters)
         } catch {
-            throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
+            throw ValidationError(
+                cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:").replacingOccurrences(of: "needs group_by", with: "needs --group-by")
+            )
         }
     }
 

@@ -65,10 +65,11 @@ struct ReadCLITests {
         let stats = try JSONParser.parse(remoteStats.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(stats["total"] == .int(7) && stats["failures"] == .int(3) && stats["unique_actors"] == .int(2), "\(remoteStats.output)")
         #expect(stats["bucket"] == .string("day") && stats["by_outcome"]?["success"] == .int(4))
-        let statsTable = try runCLI(["stats", "--action", "user.login"] + local)
+        let statsTable = try runCLI(["stats", "--action", "user.login", "--group-by", "outcome", "--top", "1"] + local)
         #expect(statsTable.status == 0, "\(statsTable.output)")
         #expect(statsTable.output.contains("EVENTS  FAILURES  DENIED  UNIQUE ACTORS\n7       3         0       2"), "\(statsTable.output)")
         #expect(statsTable.output.contains("user.login  7") && statsTable.output.contains("failure  3"), "\(statsTable.output)")
+        #expect(statsTable.output.contains("OUTCOME  COUNT\nsuccess  4\n\n2 distinct values of outcome"), "\(statsTable.output)")
 
         // Every read above is in the log: the server's as its key, the data directory's as the operator.
         let reads = try runCLI(["query", "--action", "audit.query", "--limit", "1000", "--format", "json"] + local)
@@ -90,8 +91,11 @@ struct ReadCLITests {
         (["query", "--server", "http://127.0.0.1:1", "--data-dir", "d"], "either --data-dir or --server"),
         (["query", "--server", "https://example.com"], "--server: must be http://host[:port]"),
         (["query", "--server", "http://127.0.0.1:1", "--api-key-file", "/nonexistent/key"], "--api-key-file: cannot read /nonexistent/key"),
-        (["stats", "--bucket", "week"], "--bucket: must be one of minute, hour, day"),
+        (["stats", "--bucket", "week"], "--bucket: must be one of auto, minute, hour, day"),
         (["stats", "--format", "yaml"], "--format: must be table or json"),
+        (["stats", "--group-by", "word"], "--group-by: must be one of action, category"),
+        (["stats", "--top", "5"], "--top: needs --group-by"),
+        (["stats", "--group-by", "actor", "--top", "0"], "--top: must be an integer from 1 to 1000"),
         (["stats", "-q", "action:("], "-q:"),
     ])
     func badArgumentsAreNamed(arguments: [String], message: String) throws {
