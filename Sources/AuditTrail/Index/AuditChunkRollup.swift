@@ -99,6 +99,29 @@ public struct AuditChunkRollup: Sendable, Hashable {
         )
     }
 
+    /// The rollup of several chunks together (a span, ``AuditIndexGeometry/spanChunks``): the
+    /// sums of theirs, each actor once with its total; no actor column (a span is only ever
+    /// added whole). Canonical, like a chunk's.
+    public init(merging parts: [AuditChunkRollup]) {
+        var minutes: [Int64: Int64] = [:]
+        var counts: [AuditIndexKey: Int64] = [:]
+        var actors: [String: Int64] = [:]
+        var events: Int64 = 0
+        for part in parts {
+            events += part.events
+            for minute in part.minutes { minutes[minute.start, default: 0] += minute.count }
+            for (key, count) in part.counts { counts[key, default: 0] += count }
+            for actor in part.actors { actors[actor.id, default: 0] += actor.count }
+        }
+        self.init(
+            events: events,
+            minutes: minutes.keys.sorted().map { Minute(start: $0, count: minutes[$0]!) },
+            counts: counts,
+            actors: actors.sorted { AuditIndexKey.compareBytes($0.key, $1.key) < 0 }.map { Actor(id: $0.key, count: $0.value) },
+            actorColumn: []
+        )
+    }
+
     /// A stable 64-bit hash of an actor id (FNV-1a over its UTF-8 bytes, then the MurmurHash3
     /// finalizer): the same in every process and release, as stored rollups require. Two ids
     /// share a hash with probability 2⁻⁶⁴ per pair, so among a million distinct actors
@@ -152,11 +175,15 @@ public struct AuditChunkRollup: Sendable, Hashable {
     /// unknown kinds, minutes or actors out of order, bytes left over).
     public init?(serialized bytes: some Collection<UInt8>) {
         var reader = AuditBinaryReader(bytes)
-        guard reader.u8() == 1, let events = reader.u64(), events <= UInt64(AuditSeqSet.capacity) else { return nil }
+        guard reader.u8() == 1, let events = reader.u64(), events <= UInt64(AuditSeqSet.capacity * AuditIndexGeometry.spanChunks) else {
+            return nil
+        }
         guard let minuteCount = reader.u32(), Int(minuteCount) * 12 <= reader.remaining else { return nil }
         var minutes: [Minute] = []
         for _ in 0..<minuteCount {
-            guard let start = reader.i64(), let count = reader.u32(), minutes.last.map({ $0.start < start }) ?? true else { return nil }
+            guard let start = reader.i64(), let count = reader.u32(), minutes.last.map({ $0.start < start }) ?? true else {
+                return nil
+            }
             minutes.append(Minute(start: start, count: Int64(count)))
         }
         guard let countCount = reader.u32(), Int(countCount) * 7 <= reader.remaining else { return nil }

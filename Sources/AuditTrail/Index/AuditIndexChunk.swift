@@ -13,6 +13,15 @@ public struct AuditIndexGeometry: Sendable, Hashable {
     /// 65,536 seqs per chunk.
     public static let standard = AuditIndexGeometry(shift: 16)
 
+    /// Chunks per span: a span's rollup (the merge of its chunks') lets stats over a long range
+    /// add one rollup per 16 chunks. Span `s` holds chunks `16·s … 16·s + 15`.
+    public static let spanChunks = 16
+
+    /// The chunks of `span`.
+    public static func chunks(ofSpan span: Int64) -> ClosedRange<Int64> {
+        (span * Int64(spanChunks))...(span * Int64(spanChunks) + Int64(spanChunks) - 1)
+    }
+
     /// Seqs per chunk.
     public var size: Int64 { 1 << Int64(shift) }
 

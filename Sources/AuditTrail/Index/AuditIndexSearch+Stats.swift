@@ -21,13 +21,21 @@ extension AuditIndexSearch {
         let plan = try await AuditIndexPlan(query).resolved(in: source)
         if let bounds = try await source.chunkBounds() {
             let keys = plan.keys
-            for chunk in try await candidateChunks(plan, bounds: bounds, source: source) {
+            let candidates = try await candidateChunks(plan, bounds: bounds, source: source)
+            var skipThrough = Int64.min
+            for (position, chunk) in candidates.enumerated() where chunk > skipThrough {
+                // A whole span (16 chunks) the query covers: its one merged rollup.
+                if keys.isEmpty, let span = try await coveredSpan(startingAt: position, candidates, plan, source) {
+                    try await tally.add(span.rollup, chunks: Array(span.chunks), groupBy: request.groupBy, source: source)
+                    skipThrough = span.chunks.upperBound
+                    continue
+                }
                 if keys.isEmpty {
                     let head = try await source.read(chunk: chunk, keys: [], times: false)
                     if let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds), let rollup = try await source.rollup(chunk: chunk),
                         rollup.events == Int64(head.present.count)
                     {
-                        try await tally.add(rollup, chunk: chunk, groupBy: request.groupBy, source: source)
+                        try await tally.add(rollup, chunks: [chunk], groupBy: request.groupBy, source: source)
                         continue
                     }
                 }
@@ -51,6 +59,33 @@ extension AuditIndexSearch {
         return tally.stats(request)
     }
 
+    /// The span starting at `candidates[position]` when it is complete in the source, all its
+    /// chunks are candidates, and the plan covers each of them whole (time bounds inside the
+    /// range, nothing removed since it was indexed).
+    static func coveredSpan(
+        startingAt position: Int,
+        _ candidates: [Int64],
+        _ plan: AuditIndexPlan,
+        _ source: some AuditIndexSource
+    ) async throws -> (rollup: AuditChunkRollup, chunks: ClosedRange<Int64>)? {
+        let first = candidates[position]
+        let size = AuditIndexGeometry.spanChunks
+        guard first % Int64(size) == 0, position + size <= candidates.count, candidates[position + size - 1] == first + Int64(size) - 1 else {
+            return nil
+        }
+        let span = first / Int64(size)
+        guard let rollup = try await source.spanRollup(span) else { return nil }
+        var events: Int64 = 0
+        for chunk in AuditIndexGeometry.chunks(ofSpan: span) {
+            let head = try await source.read(chunk: chunk, keys: [], times: false)
+            guard let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds) else { return nil }
+            events += Int64(head.present.count)
+        }
+        // Retention removed nothing from the span since it was indexed.
+        guard events == rollup.events else { return nil }
+        return (rollup, AuditIndexGeometry.chunks(ofSpan: span))
+    }
+
     /// What stats add up over the chunks.
     struct StatsTally {
         var total: Int64 = 0
@@ -61,8 +96,8 @@ extension AuditIndexSearch {
         /// `group_by=actor`, by hash (no string hashing per chunk).
         var actorGroups = AuditHashCounts()
 
-        /// A chunk covered whole, from its rollup.
-        mutating func add(_ rollup: AuditChunkRollup, chunk: Int64, groupBy: AuditStats.GroupField?, source: some AuditIndexSource) async throws {
+        /// Chunks covered whole, from their (merged) rollup.
+        mutating func add(_ rollup: AuditChunkRollup, chunks: [Int64], groupBy: AuditStats.GroupField?, source: some AuditIndexSource) async throws {
             total += rollup.events
             for (key, count) in rollup.counts { counts[key, default: 0] += count }
             for actor in rollup.actors { actors.insert(actor.hash) }
@@ -73,7 +108,9 @@ extension AuditIndexSearch {
             } else if AuditChunkRollup.countedKinds.contains(field.kind) {
                 for (key, count) in rollup.counts where key.kind == field.kind { groups[key.value, default: 0] += count }
             } else {
-                for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) { groups[key.value, default: 0] += Int64(set.count) }
+                for chunk in chunks {
+                    for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) { groups[key.value, default: 0] += Int64(set.count) }
+                }
             }
         }
 

@@ -17,6 +17,9 @@ public protocol AuditIndexSource: Sendable {
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet]
     /// The chunk's aggregates as of when it was indexed, or nil when it holds no events.
     func rollup(chunk: Int64) async throws -> AuditChunkRollup?
+    /// The merged rollup of a span's chunks (``AuditIndexGeometry/chunks(ofSpan:)``), or nil when
+    /// the source has none for it (a span not yet complete): stats then add chunk by chunk.
+    func spanRollup(_ span: Int64) async throws -> AuditChunkRollup?
 }
 
 /// What ``AuditIndexSource/read(chunk:keys:times:)`` returns.
@@ -71,6 +74,11 @@ public struct AuditMemoryIndex: AuditIndexSource {
     }
 
     public func rollup(chunk: Int64) async throws -> AuditChunkRollup? { chunks[chunk]?.rollup }
+
+    public func spanRollup(_ span: Int64) async throws -> AuditChunkRollup? {
+        let parts = AuditIndexGeometry.chunks(ofSpan: span).compactMap { chunks[$0]?.rollup }
+        return parts.isEmpty ? nil : AuditChunkRollup(merging: parts)
+    }
 
     public func read(chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead {
         chunks[chunk]?.read(keys: keys, times: times) ?? AuditChunkRead(sets: [:], present: AuditSeqSet(), timeBounds: nil, times: nil)

@@ -24,6 +24,8 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
         var chunksChecked = 0
         var actions: [String: Int64] = [:]
         var firstOfAction: [String: Int64] = [:]
+        var spanParts: [AuditChunkRollup] = []
+        let spanSize = Int64(AuditIndexGeometry.spanChunks)
         func result(_ problem: AuditChainVerifier.Problem?) -> AuditIndexVerification {
             AuditIndexVerification(checkedEvents: checked, checkedChunks: chunksChecked, problem: problem)
         }
@@ -75,7 +77,24 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
                         detail: "the search index lacks chunk \(chunk), which is complete"
                     )
                 }
-                if let problem = [rowProblem, chunkProblem].compactMap({ $0 }).min(by: { $0.seq < $1.seq }) { return result(problem) }
+                // A span's merged rollup, against the merge of its chunks' rollups built again.
+                var spanProblem: AuditChainVerifier.Problem?
+                if chunk % spanSize == 0 { spanParts = [] }
+                spanParts.append(index.rollup)
+                let span = chunk / spanSize
+                let spanSeqs = geometry.seqs(span * spanSize).lowerBound...geometry.seqs(chunk).upperBound
+                if chunk % spanSize == spanSize - 1, spanParts.count == AuditIndexGeometry.spanChunks, spanSeqs.lowerBound > removedThrough,
+                    let bytes = try await search("verify", { try $0.storedSpanRollup(span) }),
+                    bytes != AuditChunkRollup(merging: spanParts).serialized
+                {
+                    spanProblem = .init(
+                        seq: spanSeqs.lowerBound,
+                        kind: .indexMismatch,
+                        detail:
+                            "the merged rollup of span \(span) (seqs \(spanSeqs.lowerBound)…\(spanSeqs.upperBound)) disagrees with its chunks' events"
+                    )
+                }
+                if let problem = [rowProblem, chunkProblem, spanProblem].compactMap({ $0 }).min(by: { $0.seq < $1.seq }) { return result(problem) }
             }
         }
         let counted = try await search("verify") { try $0.actionCounts() }
@@ -175,6 +194,7 @@ extension SQLiteAuditStore {
                     try writer.execute("DELETE FROM sets")
                     try writer.execute("DELETE FROM chunks")
                     try writer.execute("DELETE FROM rollups")
+                    try writer.execute("DELETE FROM spans")
                 }
             }
         }
@@ -255,6 +275,13 @@ extension SQLiteRawConnection {
         )
         try run("SELECT rollup FROM ix.rollups WHERE chunk = ?", bind: { $0.integer(1, chunk) }, row: { stored.rollup = $0.bytes(0) })
         return stored
+    }
+
+    /// A stored span's merged rollup as stored, or nil.
+    func storedSpanRollup(_ span: Int64) throws -> [UInt8]? {
+        var bytes: [UInt8]?
+        try run("SELECT rollup FROM ix.spans WHERE span = ?", bind: { $0.integer(1, span) }, row: { bytes = $0.bytes(0) })
+        return bytes
     }
 
     /// `action_counts` as stored.

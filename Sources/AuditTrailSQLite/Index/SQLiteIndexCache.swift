@@ -20,6 +20,7 @@ final class SQLiteIndexCache: Sendable {
         var kindOrder: [KindKey] = []
         /// Rollups are small and read by every stats request: kept until the budget is exceeded.
         var rollups: [Int64: AuditChunkRollup] = [:]
+        var spans: [Int64: AuditChunkRollup] = [:]
         /// Per key, the stored chunks that hold it, as probed up to a chunk (stored chunks never
         /// change, so only chunks stored later need a probe).
         var keyChunks: [AuditIndexKey: Probed<[Int64]>] = [:]
@@ -109,6 +110,19 @@ final class SQLiteIndexCache: Sendable {
         }
     }
 
+    /// The cached merged rollup of `span`.
+    func spanRollup(_ span: Int64) -> AuditChunkRollup? { state.withLock { $0.spans[span] } }
+
+    func store(span: Int64, rollup: AuditChunkRollup) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            guard state.spans[span] == nil else { return }
+            state.spans[span] = rollup
+            state.bytes += Self.size(rollup)
+            Self.trim(&state, budget: budget)
+        }
+    }
+
     /// Forgets everything (the index file was emptied).
     func removeAll() { state.withLock { $0 = State() } }
 
@@ -160,6 +174,7 @@ final class SQLiteIndexCache: Sendable {
         state.kindOrder.removeFirst(droppedKinds.count)
         state.chunks = [:]
         state.rollups = [:]
+        state.spans = [:]
         state.bytes =
             state.sets.reduce(0) { $0 + size($1.key.key, $1.value) }
             + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + size($1.key, $1.value) } }

@@ -149,6 +149,15 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
         return rollup
     }
 
+    func spanRollup(_ span: Int64) async throws -> AuditChunkRollup? {
+        guard AuditIndexGeometry.chunks(ofSpan: span).upperBound < memoryFrom else { return nil }
+        if let cached = store.indexCache.spanRollup(span) { return cached }
+        let stored = try await store.search("index") { try $0.readSpanRollup(span) }
+        guard let rollup = stored else { return nil }
+        store.indexCache.store(span: span, rollup: rollup)
+        return rollup
+    }
+
     func sets(chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
         if chunk >= memoryFrom { return memory[chunk]?.sets(of: kinds) ?? [:] }
         if kinds.count == 1, let cached = store.indexCache.sets(chunk, kind: kinds[0]) { return cached }

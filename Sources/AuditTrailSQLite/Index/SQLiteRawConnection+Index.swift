@@ -9,14 +9,16 @@ import AuditTrail
 /// - `chunks`: one row per complete chunk: its seq range, event count, time bounds, the set of
 ///   events present and the time column.
 /// - `rollups`: one row per complete chunk: its ``AuditChunkRollup`` (stats over whole chunks).
+/// - `spans`: one row per span of 16 stored chunks: their merged rollup (stats over long ranges).
 /// - `index_info`: the log id, the chunk size and the format the file was built for (a file of
 ///   another format is emptied and built again).
 ///
 /// Only complete chunks (every seq of the chunk committed) are written, each in one transaction;
 /// the newest chunk lives in memory (``SQLiteIndexTail``).
 enum SQLiteIndexFile {
-    /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them, 4 the actor column.
-    static let format = "4"
+    /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them, 4 the actor column,
+    /// 5 spans.
+    static let format = "5"
 
     static let schema = [
         """
@@ -35,6 +37,7 @@ enum SQLiteIndexFile {
         )
         """,
         "CREATE TABLE IF NOT EXISTS rollups (chunk INTEGER PRIMARY KEY, rollup BLOB NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS spans (span INTEGER PRIMARY KEY, rollup BLOB NOT NULL)",
         "CREATE TABLE IF NOT EXISTS index_info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         // The postings of the index before chunk sets (schema migrations 2–5).
         "DROP TABLE IF EXISTS postings",
@@ -66,6 +69,7 @@ extension SQLiteRawConnection {
                 try execute("DELETE FROM sets")
                 try execute("DELETE FROM chunks")
                 try execute("DELETE FROM rollups")
+                try execute("DELETE FROM spans")
                 try execute("DELETE FROM index_info")
                 for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
                     try run(
@@ -123,7 +127,47 @@ extension SQLiteRawConnection {
                     b.blob(2, index.rollup.serialized)
                 }
             )
+            try writeSpanIfComplete(index.chunk / Int64(AuditIndexGeometry.spanChunks))
         }
+    }
+
+    /// Writes (or rewrites) the span's merged rollup once all its chunks are stored.
+    func writeSpanIfComplete(_ span: Int64) throws {
+        let chunks = AuditIndexGeometry.chunks(ofSpan: span)
+        var stored = 0
+        try run(
+            "SELECT count(*) FROM rollups WHERE chunk BETWEEN ? AND ?",
+            bind: { b in
+                b.integer(1, chunks.lowerBound)
+                b.integer(2, chunks.upperBound)
+            },
+            row: { stored = Int($0.integer(0) ?? 0) }
+        )
+        guard stored == AuditIndexGeometry.spanChunks else { return }
+        var parts: [AuditChunkRollup] = []
+        try run(
+            "SELECT chunk, rollup FROM rollups WHERE chunk BETWEEN ? AND ? ORDER BY chunk",
+            bind: { b in
+                b.integer(1, chunks.lowerBound)
+                b.integer(2, chunks.upperBound)
+            },
+            row: { row in
+                let chunk = row.integer(0) ?? -1
+                parts.append(
+                    try row.withBytes(1) { bytes in
+                        guard let rollup = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of chunk \(chunk)") }
+                        return rollup
+                    }
+                )
+            }
+        )
+        try run(
+            "INSERT OR REPLACE INTO spans (span, rollup) VALUES (?, ?)",
+            bind: { b in
+                b.integer(1, span)
+                b.blob(2, AuditChunkRollup(merging: parts).serialized)
+            }
+        )
     }
 
     /// Removes the stored chunks that hold only removed events (retention), below `chunk`.
@@ -132,6 +176,13 @@ extension SQLiteRawConnection {
             try run("DELETE FROM sets WHERE chunk < ?", bind: { $0.integer(1, chunk) })
             try run("DELETE FROM chunks WHERE chunk < ?", bind: { $0.integer(1, chunk) })
             try run("DELETE FROM rollups WHERE chunk < ?", bind: { $0.integer(1, chunk) })
+            try run(
+                "DELETE FROM spans WHERE span * ? < ?",
+                bind: { b in
+                    b.integer(1, Int64(AuditIndexGeometry.spanChunks))
+                    b.integer(2, chunk)
+                }
+            )
         }
     }
 
@@ -214,14 +265,19 @@ extension SQLiteRawConnection {
     }
 
     /// One stored chunk's rollup, or nil when the chunk is not stored.
-    func readRollup(_ chunk: Int64) throws -> AuditChunkRollup? {
+    func readRollup(_ chunk: Int64) throws -> AuditChunkRollup? { try readRollup("rollups", "chunk", chunk) }
+
+    /// One stored span's merged rollup, or nil when the span is not stored.
+    func readSpanRollup(_ span: Int64) throws -> AuditChunkRollup? { try readRollup("spans", "span", span) }
+
+    private func readRollup(_ table: String, _ column: String, _ chunk: Int64) throws -> AuditChunkRollup? {
         var rollup: AuditChunkRollup?
         try run(
-            "SELECT rollup FROM ix.rollups WHERE chunk = ?",
+            "SELECT rollup FROM ix.\(table) WHERE \(column) = ?",
             bind: { $0.integer(1, chunk) },
             row: { row in
                 rollup = try row.withBytes(0) { bytes in
-                    guard let found = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of chunk \(chunk)") }
+                    guard let found = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of \(column) \(chunk)") }
                     return found
                 }
             }

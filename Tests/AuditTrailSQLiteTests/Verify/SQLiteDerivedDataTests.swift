@@ -208,4 +208,38 @@ import Testing
         #expect(try await store.seenActions() == events.reduce(into: [:]) { $0[$1.action, default: 0] += 1 })
         try await store.close()
     }
+
+    /// Spans of 16 stored chunks keep a merged rollup that stats add whole; an edit of it changes
+    /// stats, `verify` names the span's first seq, `reindex` restores it.
+    @Test func aSpansMergedRollupIsUsedVerifiedAndRebuilt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open { $0.indexChunkShift = 3 }  // 8 seqs per chunk: 300 events make 2 spans
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 43)))
+        var events: [AuditEvent] = []
+        for row in try await store.rows(after: 0, limit: 1000) { events.append(try row.decoded()) }
+        #expect(try await store.stats(AuditStatsRequest()) == AuditReferenceMatcher.stats(events, AuditStatsRequest()))
+        #expect(try await store.verifyDerivedData().ok)
+        try await store.close()
+
+        let raw = try await directory.rawConnection()
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        let spans = try await raw.query("SELECT span, rollup FROM ix.spans ORDER BY span")
+        #expect(spans.map { $0.column("span")?.integer } == [0, 1], "two complete spans of 16 chunks")
+        var rollup = try #require(AuditChunkRollup(serialized: spans.last?.column("rollup")?.blob.map { Array($0.readableBytesView) } ?? []))
+        let action = events[200].action
+        rollup.counts[AuditIndexKey(.action, action), default: 0] += 5
+        _ = try await raw.query("UPDATE ix.spans SET rollup = ? WHERE span = 1", [.blob(ByteBuffer(bytes: rollup.serialized))])
+        try await raw.close()
+
+        store = try await directory.open { $0.indexChunkShift = 3 }
+        let stats = try await store.stats(AuditStatsRequest())
+        #expect(stats.byAction[action] == Int64(events.filter { $0.action == action }.count) + 5, "stats add the span's rollup")
+        let found = try await store.verifyDerivedData()
+        #expect(found.problem?.seq == 129 && found.problem?.detail.contains("span 1") == true, "\(found)")
+        _ = try await store.rebuildDerivedData()
+        #expect(try await store.verifyDerivedData().ok)
+        #expect(try await store.stats(AuditStatsRequest()) == AuditReferenceMatcher.stats(events, AuditStatsRequest()))
+        try await store.close()
+    }
 }
