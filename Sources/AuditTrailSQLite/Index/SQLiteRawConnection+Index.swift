@@ -64,6 +64,23 @@ extension SQLiteRawConnection {
         var lastSeq: Int64 = 0
         try run("SELECT coalesce(max(last_seq), 0) FROM chunks", keep: false, row: { lastSeq = $0.integer(0) ?? 0 })
         let expected = ["log_id": logID, "chunk_shift": String(geometry.shift), "format": SQLiteIndexFile.format]
+        if info["format"] == "4", info.merging(["format": SQLiteIndexFile.format], uniquingKeysWith: { $1 }) == expected, lastSeq <= head {
+            // Format 5 only added spans, which follow from the stored rollups: made here instead
+            // of rebuilding the whole index.
+            try immediateTransaction {
+                var spans = Set<Int64>()
+                try run(
+                    "SELECT chunk FROM rollups",
+                    keep: false,
+                    row: { row in
+                        if let chunk = row.integer(0) { spans.insert(chunk / Int64(AuditIndexGeometry.spanChunks)) }
+                    }
+                )
+                for span in spans.sorted() { try writeSpanIfComplete(span) }
+                try run("UPDATE index_info SET value = ? WHERE name = 'format'", keep: false, bind: { $0.text(1, SQLiteIndexFile.format) })
+            }
+            info["format"] = SQLiteIndexFile.format
+        }
         if info != expected || lastSeq > head {
             try immediateTransaction {
                 try execute("DELETE FROM sets")
