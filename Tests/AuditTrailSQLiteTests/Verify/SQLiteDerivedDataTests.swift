@@ -222,8 +222,22 @@ import Testing
         #expect(try await store.verifyDerivedData().ok)
         try await store.close()
 
-        let raw = try await directory.rawConnection()
+        // An index file of format 4 (before spans) gains its spans when opened, chunks kept.
+        var raw = try await directory.rawConnection()
         _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        _ = try await raw.query("DELETE FROM ix.spans")
+        _ = try await raw.query("UPDATE ix.index_info SET value = '4' WHERE name = 'format'")
+        // (a chunk's set removed too: kept, not rebuilt, it shows that the chunks were not rebuilt)
+        _ = try await raw.query("DELETE FROM ix.sets WHERE chunk = 2 AND kind = 1")
+        try await raw.close()
+        store = try await directory.open { $0.indexChunkShift = 3 }
+        #expect(try await store.verifyDerivedData().problem?.seq == 17, "the chunks were kept as they were")
+        _ = try await store.rebuildDerivedData()
+        #expect(try await store.verifyDerivedData().ok)
+        try await store.close()
+        raw = try await directory.rawConnection()
+        _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
+        #expect(try await raw.query("SELECT value FROM ix.index_info WHERE name = 'format'").first?.column("value")?.string == "5")
         let spans = try await raw.query("SELECT span, rollup FROM ix.spans ORDER BY span")
         #expect(spans.map { $0.column("span")?.integer } == [0, 1], "two complete spans of 16 chunks")
         var rollup = try #require(AuditChunkRollup(serialized: spans.last?.column("rollup")?.blob.map { Array($0.readableBytesView) } ?? []))
@@ -231,6 +245,7 @@ import Testing
         rollup.counts[AuditIndexKey(.action, action), default: 0] += 5
         _ = try await raw.query("UPDATE ix.spans SET rollup = ? WHERE span = 1", [.blob(ByteBuffer(bytes: rollup.serialized))])
         try await raw.close()
+        _ = raw
 
         store = try await directory.open { $0.indexChunkShift = 3 }
         let stats = try await store.stats(AuditStatsRequest())
