@@ -39,7 +39,13 @@ public enum AuditIndexCheck {
     /// the stored events), or nil. Events up to `removedThrough` were removed by retention after
     /// the chunk was indexed: the stored forms are compared from the first kept seq on, and the
     /// rollup of such a chunk (which stats no longer use) is not compared.
-    public static func firstDisagreement(_ stored: AuditStoredChunk, rebuilt: AuditChunkIndex, removedThrough: Int64) -> AuditChainVerifier.Problem? {
+    /// `rollup` is `rebuilt`'s, when the caller has it already.
+    public static func firstDisagreement(
+        _ stored: AuditStoredChunk,
+        rebuilt: AuditChunkIndex,
+        rollup: AuditChunkRollup? = nil,
+        removedThrough: Int64
+    ) -> AuditChainVerifier.Problem? {
         let geometry = rebuilt.geometry
         let seqs = geometry.seqs(stored.chunk)
         let cut = removedThrough >= seqs.lowerBound
@@ -105,7 +111,7 @@ public enum AuditIndexCheck {
         }
         // The rollup.
         if !cut {
-            let expected = rebuilt.rollup
+            let expected = rollup ?? rebuilt.rollup
             if let bytes = stored.rollup, bytes == expected.serialized {
                 // Agrees.
             } else if let bytes = stored.rollup, let rollup = AuditChunkRollup(serialized: bytes) {

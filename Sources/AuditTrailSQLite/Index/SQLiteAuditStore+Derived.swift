@@ -32,43 +32,30 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
         if head > removedThrough {
             for chunk in geometry.chunk(removedThrough + 1)...geometry.chunk(head) {
                 let seqs = geometry.seqs(chunk)
-                var index = AuditChunkIndex(chunk: chunk, geometry: geometry)
                 var rowProblem: AuditChainVerifier.Problem?
-                var after = max(seqs.lowerBound - 1, removedThrough)
-                let through = min(seqs.upperBound, head)
-                while after < through {
-                    let from = after
-                    let rows = try await search("verify") { try $0.rowsWithCopies(after: from, through: through, limit: 10_000) }
-                    guard let last = rows.last else { break }
-                    for (row, copies) in rows {
-                        let event: AuditEvent
-                        do {
-                            event = try row.decoded()
-                        } catch {
-                            return result(.init(seq: row.seq, kind: .edited, detail: "the stored bytes are not an event: \(error.message)"))
-                        }
-                        if rowProblem == nil {
-                            let wrong = copies.differences(from: AuditIndexCheck.RowCopies(of: event))
-                            if !wrong.isEmpty {
-                                rowProblem = .init(
-                                    seq: row.seq,
-                                    kind: .indexMismatch,
-                                    detail:
-                                        "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
-                                )
-                            }
-                        }
-                        index.add(seq: row.seq, event: event)
+                let index: AuditChunkIndex
+                do {
+                    index = try await rebuiltChunk(chunk, removedThrough: removedThrough, head: head, "verify") { stored, event, copies in
+                        checked += 1
                         actions[event.action, default: 0] += 1
-                        if firstOfAction[event.action] == nil { firstOfAction[event.action] = row.seq }
+                        if firstOfAction[event.action] == nil { firstOfAction[event.action] = stored.seq }
+                        guard rowProblem == nil else { return }
+                        let wrong = copies.differences(from: AuditIndexCheck.RowCopies(of: event))
+                        guard !wrong.isEmpty else { return }
+                        rowProblem = .init(
+                            seq: stored.seq,
+                            kind: .indexMismatch,
+                            detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
+                        )
                     }
-                    checked += Int64(rows.count)
-                    after = last.0.seq
-                    progress?(checked, head)
+                } catch let error as AuditTrailError where error.code == .tampered && error.seq != nil {
+                    return result(.init(seq: error.seq!, kind: .edited, detail: error.message))
                 }
+                progress?(checked, head)
+                let rollup = index.rollup
                 var chunkProblem: AuditChainVerifier.Problem?
                 if stored.contains(chunk), let forms = try await search("verify", { try $0.storedChunk(chunk) }) {
-                    chunkProblem = AuditIndexCheck.firstDisagreement(forms, rebuilt: index, removedThrough: removedThrough)
+                    chunkProblem = AuditIndexCheck.firstDisagreement(forms, rebuilt: index, rollup: rollup, removedThrough: removedThrough)
                     chunksChecked += 1
                 } else if chunk < snapshot.memoryFrom {
                     chunkProblem = .init(
@@ -80,9 +67,9 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
                 // A span's merged rollup, against the merge of its chunks' rollups built again.
                 var spanProblem: AuditChainVerifier.Problem?
                 if chunk % spanSize == 0 { spanParts = [] }
-                spanParts.append(index.rollup)
+                spanParts.append(rollup)
                 let span = chunk / spanSize
-                let spanSeqs = geometry.seqs(span * spanSize).lowerBound...geometry.seqs(chunk).upperBound
+                let spanSeqs = geometry.seqs(span * spanSize).lowerBound...seqs.upperBound
                 if chunk % spanSize == spanSize - 1, spanParts.count == AuditIndexGeometry.spanChunks, spanSeqs.lowerBound > removedThrough,
                     let bytes = try await search("verify", { try $0.storedSpanRollup(span) }),
                     bytes != AuditChunkRollup(merging: spanParts).serialized
@@ -129,22 +116,28 @@ extension SQLiteAuditStore {
     /// a running server keeps what it has cached until it restarts.
     public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> SQLiteRebuild {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        // The search index is emptied and forgotten, then built again in the one walk over the
+        // rows that also finds the copies to repair and recounts the actions.
+        try await indexGate.withLock {
+            try await indexWriter.perform { writer in try writer.immediateTransaction { try writer.emptyIndex() } }
+        }
+        indexCache.removeAll()
+        indexBuilt.withLock { $0 = false }
         let bounds = try await search("reindex") { try $0.searchBounds() }
+        let memoryFrom = indexTail.state.withLock { $0.memoryFrom }
         var repairs: [(seq: Int64, copies: AuditIndexCheck.RowCopies)] = []
         var actions: [String: Int64] = [:]
-        var after = bounds.removedThrough
-        while after < bounds.head {
-            let from = after
-            let rows = try await search("reindex") { try $0.rowsWithCopies(after: from, through: bounds.head, limit: 10_000) }
-            guard let last = rows.last else { break }
-            for (row, copies) in rows {
-                let event = try row.decoded()
-                let expected = AuditIndexCheck.RowCopies(of: event)
-                if copies != expected { repairs.append((row.seq, expected)) }
-                actions[event.action, default: 0] += 1
+        if bounds.head > bounds.removedThrough {
+            for chunk in indexGeometry.chunk(bounds.removedThrough + 1)...indexGeometry.chunk(bounds.head) {
+                let index = try await rebuiltChunk(chunk, removedThrough: bounds.removedThrough, head: bounds.head, "reindex") { stored, event, copies in
+                    let expected = AuditIndexCheck.RowCopies(of: event)
+                    if copies != expected { repairs.append((stored.seq, expected)) }
+                    actions[event.action, default: 0] += 1
+                }
+                // Chunks from `memoryFrom` on are the in-memory tail's, written when complete.
+                if chunk < memoryFrom, indexGeometry.seqs(chunk).upperBound <= bounds.head { try await writeIndexChunk(index) }
+                progress?(min(indexGeometry.seqs(chunk).upperBound, bounds.head), bounds.head)
             }
-            after = last.0.seq
-            progress?(after, bounds.head)
         }
         let repairing = repairs
         let counted = actions
@@ -156,7 +149,7 @@ extension SQLiteAuditStore {
                     if !repairing.isEmpty {
                         try writer.execute("DROP TRIGGER IF EXISTS events_refuse_update")
                         // Ids first moved out of the way, so that swapped ids never collide.
-                        for repair in repairing where repair.copies.id != nil {
+                        for repair in repairing {
                             try writer.run("UPDATE events SET id = '#reindex-' || seq WHERE seq = ?", bind: { $0.integer(1, repair.seq) })
                         }
                         let update = try writer.prepared(
@@ -187,19 +180,6 @@ extension SQLiteAuditStore {
                 }
             }
         }
-        // The search index: emptied, forgotten, built again.
-        try await indexGate.withLock {
-            try await indexWriter.perform { writer in
-                try writer.immediateTransaction {
-                    try writer.execute("DELETE FROM sets")
-                    try writer.execute("DELETE FROM chunks")
-                    try writer.execute("DELETE FROM rollups")
-                    try writer.execute("DELETE FROM spans")
-                }
-            }
-        }
-        indexCache.removeAll()
-        indexBuilt.withLock { $0 = false }
         try await buildMissingChunks()
         _ = try await indexSnapshot()
         let chunks = try await search("reindex") { try $0.storedChunks() }.count

@@ -83,10 +83,7 @@ extension SQLiteRawConnection {
         }
         if info != expected || lastSeq > head {
             try immediateTransaction {
-                try execute("DELETE FROM sets")
-                try execute("DELETE FROM chunks")
-                try execute("DELETE FROM rollups")
-                try execute("DELETE FROM spans")
+                try emptyIndex()
                 try execute("DELETE FROM index_info")
                 for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
                     try run(
@@ -103,6 +100,11 @@ extension SQLiteRawConnection {
         var chunks: [Int64] = []
         try run("SELECT chunk FROM chunks ORDER BY chunk", keep: false, row: { if let chunk = $0.integer(0) { chunks.append(chunk) } })
         return chunks
+    }
+
+    /// Removes every chunk, set, rollup and span (inside the caller's transaction).
+    func emptyIndex() throws {
+        for table in ["sets", "chunks", "rollups", "spans"] { try execute("DELETE FROM \(table)") }
     }
 
     /// Writes a complete chunk (replacing whatever the file held for it) in one transaction.
