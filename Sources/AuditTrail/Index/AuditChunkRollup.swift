@@ -289,20 +289,17 @@ struct AuditHashCounts {
         count += 1
     }
 
-    /// The `limit` names with the largest counts (ties: by name), as a dictionary.
+    /// The `limit` names with the largest counts, in the order of ``AuditStats/groups``, as a
+    /// dictionary.
     func top(_ limit: Int) -> [String: Int64] {
-        var best: [(name: String, count: Int64)] = []
-        func before(_ a: (name: String, count: Int64), _ b: (name: String, count: Int64)) -> Bool {
-            a.count != b.count ? a.count > b.count : AuditIndexKey.compareBytes(a.name, b.name) < 0
-        }
+        var best: [AuditStats.Group] = []
         for slot in used.indices where used[slot] {
-            let entry = (name: names[slot], count: counts[slot])
-            if best.count == limit, let last = best.last, !before(entry, last) { continue }
-            let index = best.firstIndex { before(entry, $0) } ?? best.count
-            best.insert(entry, at: index)
+            let entry = AuditStats.Group(value: names[slot], count: counts[slot])
+            if best.count == limit, let last = best.last, !AuditStats.Group.ranksBefore(entry, last) { continue }
+            best.insert(entry, at: best.firstIndex { AuditStats.Group.ranksBefore(entry, $0) } ?? best.count)
             if best.count > limit { best.removeLast() }
         }
-        return Dictionary(uniqueKeysWithValues: best.map { ($0.name, $0.count) })
+        return Dictionary(uniqueKeysWithValues: best.map { ($0.value, $0.count) })
     }
 
     private mutating func grow() {

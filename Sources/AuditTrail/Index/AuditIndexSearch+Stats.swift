@@ -30,14 +30,9 @@ extension AuditIndexSearch {
                     skipThrough = span.chunks.upperBound
                     continue
                 }
-                if keys.isEmpty {
-                    let head = try await source.read(chunk: chunk, keys: [], times: false)
-                    if let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds), let rollup = try await source.rollup(chunk: chunk),
-                        rollup.events == Int64(head.present.count)
-                    {
-                        try await tally.add(rollup, chunks: [chunk], groupBy: request.groupBy, source: source)
-                        continue
-                    }
+                if keys.isEmpty, let rollup = try await source.rollup(chunk: chunk), try await covers(chunk...chunk, rollup, plan, source) {
+                    try await tally.add(rollup, chunks: [chunk], groupBy: request.groupBy, source: source)
+                    continue
                 }
                 let read = try await source.read(chunk: chunk, keys: keys, times: true)
                 let answer = evaluate(plan, read)
@@ -74,16 +69,27 @@ extension AuditIndexSearch {
             return nil
         }
         let span = first / Int64(size)
-        guard let rollup = try await source.spanRollup(span) else { return nil }
+        let chunks = AuditIndexGeometry.chunks(ofSpan: span)
+        guard let rollup = try await source.spanRollup(span), try await covers(chunks, rollup, plan, source) else { return nil }
+        return (rollup, chunks)
+    }
+
+    /// Whether `rollup` (of `chunks`) may stand for the plan's answer there: the plan covers
+    /// every chunk whole (decided from its time bounds) and retention removed none of the
+    /// rollup's events since it was made.
+    static func covers(
+        _ chunks: ClosedRange<Int64>,
+        _ rollup: AuditChunkRollup,
+        _ plan: AuditIndexPlan,
+        _ source: some AuditIndexSource
+    ) async throws -> Bool {
         var events: Int64 = 0
-        for chunk in AuditIndexGeometry.chunks(ofSpan: span) {
+        for chunk in chunks {
             let head = try await source.read(chunk: chunk, keys: [], times: false)
-            guard let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds) else { return nil }
+            guard let bounds = head.timeBounds, plan.coversWhole(timeBounds: bounds) else { return false }
             events += Int64(head.present.count)
         }
-        // Retention removed nothing from the span since it was indexed.
-        guard events == rollup.events else { return nil }
-        return (rollup, AuditIndexGeometry.chunks(ofSpan: span))
+        return events == rollup.events
     }
 
     /// What stats add up over the chunks.

@@ -76,6 +76,11 @@ public struct AuditStats: Sendable, Hashable {
             self.value = value
             self.count = count
         }
+
+        /// The order of ``AuditStats/groups``: most events first, ties by the value's bytes.
+        static func ranksBefore(_ a: Group, _ b: Group) -> Bool {
+            a.count != b.count ? a.count > b.count : AuditIndexKey.compareBytes(a.value, b.value) < 0
+        }
     }
 
     public var total: Int64 = 0
@@ -122,8 +127,6 @@ public struct AuditStats: Sendable, Hashable {
     public mutating func setGroups(_ counts: [String: Int64], field: GroupField, top: Int, distinct: Int? = nil) {
         groupBy = field
         groupCount = Int64(distinct ?? counts.count)
-        groups = counts.map { Group(value: $0.key, count: $0.value) }
-            .sorted { $0.count != $1.count ? $0.count > $1.count : AuditIndexKey.compareBytes($0.value, $1.value) < 0 }
-            .prefix(top).map { $0 }
+        groups = Array(counts.map { Group(value: $0.key, count: $0.value) }.sorted(by: Group.ranksBefore).prefix(top))
     }
 }

@@ -45,7 +45,8 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
                         rowProblem = .init(
                             seq: stored.seq,
                             kind: .indexMismatch,
-                            detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree") with its canonical bytes"
+                            detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree")"
+                                + " with its canonical bytes"
                         )
                     }
                 } catch let error as AuditTrailError where error.code == .tampered && error.seq != nil {
@@ -129,7 +130,8 @@ extension SQLiteAuditStore {
         var actions: [String: Int64] = [:]
         if bounds.head > bounds.removedThrough {
             for chunk in indexGeometry.chunk(bounds.removedThrough + 1)...indexGeometry.chunk(bounds.head) {
-                let index = try await rebuiltChunk(chunk, removedThrough: bounds.removedThrough, head: bounds.head, "reindex") { stored, event, copies in
+                let removed = bounds.removedThrough
+                let index = try await rebuiltChunk(chunk, removedThrough: removed, head: bounds.head, "reindex") { stored, event, copies in
                     let expected = AuditIndexCheck.RowCopies(of: event)
                     if copies != expected { repairs.append((stored.seq, expected)) }
                     actions[event.action, default: 0] += 1

@@ -19,8 +19,7 @@ final class SQLiteIndexCache: Sendable {
         var kinds: [KindKey: [AuditIndexKey: AuditSeqSet]] = [:]
         var kindOrder: [KindKey] = []
         /// Rollups are small and read by every stats request: kept until the budget is exceeded.
-        var rollups: [Int64: AuditChunkRollup] = [:]
-        var spans: [Int64: AuditChunkRollup] = [:]
+        var rollups: [RollupKey: AuditChunkRollup] = [:]
         /// Per key, the stored chunks that hold it, as probed up to a chunk (stored chunks never
         /// change, so only chunks stored later need a probe).
         var keyChunks: [AuditIndexKey: Probed<[Int64]>] = [:]
@@ -110,30 +109,23 @@ final class SQLiteIndexCache: Sendable {
         }
     }
 
-    /// The cached merged rollup of `span`.
-    func spanRollup(_ span: Int64) -> AuditChunkRollup? { state.withLock { $0.spans[span] } }
-
-    func store(span: Int64, rollup: AuditChunkRollup) {
-        guard budget > 0 else { return }
-        state.withLock { state in
-            guard state.spans[span] == nil else { return }
-            state.spans[span] = rollup
-            state.bytes += Self.size(rollup)
-            Self.trim(&state, budget: budget)
-        }
-    }
-
     /// Forgets everything (the index file was emptied).
     func removeAll() { state.withLock { $0 = State() } }
 
-    /// The cached rollup of `chunk`.
-    func rollup(_ chunk: Int64) -> AuditChunkRollup? { state.withLock { $0.rollups[chunk] } }
+    /// A stored rollup: a chunk's or a span's.
+    enum RollupKey: Hashable, Sendable {
+        case chunk(Int64)
+        case span(Int64)
+    }
 
-    func store(chunk: Int64, rollup: AuditChunkRollup) {
+    /// The cached rollup of a chunk or a span.
+    func rollup(_ key: RollupKey) -> AuditChunkRollup? { state.withLock { $0.rollups[key] } }
+
+    func store(_ key: RollupKey, rollup: AuditChunkRollup) {
         guard budget > 0 else { return }
         state.withLock { state in
-            guard state.rollups[chunk] == nil else { return }
-            state.rollups[chunk] = rollup
+            guard state.rollups[key] == nil else { return }
+            state.rollups[key] = rollup
             state.bytes += Self.size(rollup)
             Self.trim(&state, budget: budget)
         }
@@ -174,7 +166,6 @@ final class SQLiteIndexCache: Sendable {
         state.kindOrder.removeFirst(droppedKinds.count)
         state.chunks = [:]
         state.rollups = [:]
-        state.spans = [:]
         state.bytes =
             state.sets.reduce(0) { $0 + size($1.key.key, $1.value) }
             + state.kinds.values.reduce(0) { total, sets in total + sets.reduce(0) { $0 + size($1.key, $1.value) } }

@@ -74,8 +74,9 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
             found += try await store.search("index") { try $0.storedChunks(containing: key, among: unprobed) }
             if let last = stored.last { store.indexCache.store(chunks: found, containing: key, through: last) }
         }
-        let kept = Set(stored)
-        return found.filter(kept.contains) + memory.filter { $0.value.set(key) != nil }.keys.sorted()
+        // Retention removes the oldest chunks only: those cached from before are cut off here.
+        let oldest = stored.first ?? Int64.max
+        return found.filter { $0 >= oldest } + memory.filter { $0.value.set(key) != nil }.keys.sorted()
     }
 
     /// Stored chunks are searched once per prefix: later searches read only chunks stored since.
@@ -142,19 +143,20 @@ struct SQLiteIndexSnapshot: AuditIndexSource {
             }
             return rollup
         }
-        if let cached = store.indexCache.rollup(chunk) { return cached }
-        let stored = try await store.search("index") { try $0.readRollup(chunk) }
-        guard let rollup = stored else { return nil }
-        store.indexCache.store(chunk: chunk, rollup: rollup)
-        return rollup
+        return try await storedRollup(.chunk(chunk))
     }
 
     func spanRollup(_ span: Int64) async throws -> AuditChunkRollup? {
         guard AuditIndexGeometry.chunks(ofSpan: span).upperBound < memoryFrom else { return nil }
-        if let cached = store.indexCache.spanRollup(span) { return cached }
-        let stored = try await store.search("index") { try $0.readSpanRollup(span) }
+        return try await storedRollup(.span(span))
+    }
+
+    /// A stored rollup, from the cache, else from the index file (then cached).
+    private func storedRollup(_ key: SQLiteIndexCache.RollupKey) async throws -> AuditChunkRollup? {
+        if let cached = store.indexCache.rollup(key) { return cached }
+        let stored = try await store.search("index") { try $0.readRollup(key) }
         guard let rollup = stored else { return nil }
-        store.indexCache.store(span: span, rollup: rollup)
+        store.indexCache.store(key, rollup: rollup)
         return rollup
     }
 

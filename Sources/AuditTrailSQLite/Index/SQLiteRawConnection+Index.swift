@@ -1,210 +1,6 @@
 import AuditTrail
 
-/// The search index's file, `audit-index.sqlite`: derived data, rebuilt from the events whenever
-/// it is missing, belongs to another log, or uses another chunk size.
-///
-/// - `sets`: one row per chunk and key — the chunk's ``AuditSeqSet`` for that key, in its canonical
-///   stored form — clustered by chunk (a chunk's keys of one kind are one range: stats and
-///   prefixes); the chunks a key appears in are found by one probe per chunk.
-/// - `chunks`: one row per complete chunk: its seq range, event count, time bounds, the set of
-///   events present and the time column.
-/// - `rollups`: one row per complete chunk: its ``AuditChunkRollup`` (stats over whole chunks).
-/// - `spans`: one row per span of 16 stored chunks: their merged rollup (stats over long ranges).
-/// - `index_info`: the log id, the chunk size and the format the file was built for (a file of
-///   another format is emptied and built again).
-///
-/// Only complete chunks (every seq of the chunk committed) are written, each in one transaction;
-/// the newest chunk lives in memory (``SQLiteIndexTail``).
-enum SQLiteIndexFile {
-    /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them, 4 the actor column,
-    /// 5 spans.
-    static let format = "5"
-
-    static let schema = [
-        """
-        CREATE TABLE IF NOT EXISTS sets (
-            chunk INTEGER NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL, events BLOB NOT NULL,
-            PRIMARY KEY (chunk, kind, key)
-        ) WITHOUT ROWID
-        """,
-        // No second index by key: it doubled the cost of writing a chunk, and the few look-ups by
-        // key (the chunks a key is in, the keys with a prefix) probe each chunk instead.
-        "DROP INDEX IF EXISTS sets_by_key",
-        """
-        CREATE TABLE IF NOT EXISTS chunks (
-            chunk INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, events INTEGER NOT NULL,
-            min_time INTEGER, max_time INTEGER, present BLOB NOT NULL, times BLOB NOT NULL
-        )
-        """,
-        "CREATE TABLE IF NOT EXISTS rollups (chunk INTEGER PRIMARY KEY, rollup BLOB NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS spans (span INTEGER PRIMARY KEY, rollup BLOB NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS index_info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
-        // The postings of the index before chunk sets (schema migrations 2–5).
-        "DROP TABLE IF EXISTS postings",
-        "DROP TABLE IF EXISTS segments",
-    ]
-}
-
 extension SQLiteRawConnection {
-    // MARK: Writing (the index writer)
-
-    /// Creates the index tables and empties them when they were built for another log, another
-    /// chunk size, or events the log does not have (a database restored from an older copy).
-    /// Returns the chunks already stored.
-    func prepareIndexFile(logID: String, geometry: AuditIndexGeometry, head: Int64) throws -> [Int64] {
-        for statement in SQLiteIndexFile.schema { try execute(statement) }
-        var info: [String: String] = [:]
-        try run(
-            "SELECT name, value FROM index_info",
-            keep: false,
-            row: { row in
-                if let name = row.text(0), let value = row.text(1) { info[name] = value }
-            }
-        )
-        var lastSeq: Int64 = 0
-        try run("SELECT coalesce(max(last_seq), 0) FROM chunks", keep: false, row: { lastSeq = $0.integer(0) ?? 0 })
-        let expected = ["log_id": logID, "chunk_shift": String(geometry.shift), "format": SQLiteIndexFile.format]
-        if info["format"] == "4", info.merging(["format": SQLiteIndexFile.format], uniquingKeysWith: { $1 }) == expected, lastSeq <= head {
-            // Format 5 only added spans, which follow from the stored rollups: made here instead
-            // of rebuilding the whole index.
-            try immediateTransaction {
-                var spans = Set<Int64>()
-                try run(
-                    "SELECT chunk FROM rollups",
-                    keep: false,
-                    row: { row in
-                        if let chunk = row.integer(0) { spans.insert(chunk / Int64(AuditIndexGeometry.spanChunks)) }
-                    }
-                )
-                for span in spans.sorted() { try writeSpanIfComplete(span) }
-                try run("UPDATE index_info SET value = ? WHERE name = 'format'", keep: false, bind: { $0.text(1, SQLiteIndexFile.format) })
-            }
-            info["format"] = SQLiteIndexFile.format
-        }
-        if info != expected || lastSeq > head {
-            try immediateTransaction {
-                try emptyIndex()
-                try execute("DELETE FROM index_info")
-                for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
-                    try run(
-                        "INSERT INTO index_info (name, value) VALUES (?, ?)",
-                        keep: false,
-                        bind: { b in
-                            b.text(1, name)
-                            b.text(2, value)
-                        }
-                    )
-                }
-            }
-        }
-        var chunks: [Int64] = []
-        try run("SELECT chunk FROM chunks ORDER BY chunk", keep: false, row: { if let chunk = $0.integer(0) { chunks.append(chunk) } })
-        return chunks
-    }
-
-    /// Removes every chunk, set, rollup and span (inside the caller's transaction).
-    func emptyIndex() throws {
-        for table in ["sets", "chunks", "rollups", "spans"] { try execute("DELETE FROM \(table)") }
-    }
-
-    /// Writes a complete chunk (replacing whatever the file held for it) in one transaction.
-    func writeChunk(_ index: AuditChunkIndex) throws {
-        try immediateTransaction {
-            try run("DELETE FROM sets WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
-            try run("DELETE FROM chunks WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
-            try run("DELETE FROM rollups WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
-            let insert = try prepared("INSERT INTO sets (chunk, kind, key, events) VALUES (?, ?, ?, ?)")
-            for key in index.sortedKeys {
-                try run(
-                    insert,
-                    bind: { b in
-                        b.integer(1, index.chunk)
-                        b.integer(2, Int64(key.kind.rawValue))
-                        b.text(3, key.value)
-                        b.blob(4, index.set(key)!.serialized)
-                    }
-                )
-            }
-            let seqs = index.geometry.seqs(index.chunk)
-            try run(
-                "INSERT INTO chunks (chunk, first_seq, last_seq, events, min_time, max_time, present, times) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                bind: { b in
-                    b.integer(1, index.chunk)
-                    b.integer(2, seqs.lowerBound)
-                    b.integer(3, seqs.upperBound)
-                    b.integer(4, Int64(index.present.count))
-                    b.integer(5, index.timeBounds?.lowerBound)
-                    b.integer(6, index.timeBounds?.upperBound)
-                    b.blob(7, index.present.serialized)
-                    b.blob(8, index.serializedTimes)
-                }
-            )
-            try run(
-                "INSERT INTO rollups (chunk, rollup) VALUES (?, ?)",
-                bind: { b in
-                    b.integer(1, index.chunk)
-                    b.blob(2, index.rollup.serialized)
-                }
-            )
-            try writeSpanIfComplete(index.chunk / Int64(AuditIndexGeometry.spanChunks))
-        }
-    }
-
-    /// Writes (or rewrites) the span's merged rollup once all its chunks are stored.
-    func writeSpanIfComplete(_ span: Int64) throws {
-        let chunks = AuditIndexGeometry.chunks(ofSpan: span)
-        var stored = 0
-        try run(
-            "SELECT count(*) FROM rollups WHERE chunk BETWEEN ? AND ?",
-            bind: { b in
-                b.integer(1, chunks.lowerBound)
-                b.integer(2, chunks.upperBound)
-            },
-            row: { stored = Int($0.integer(0) ?? 0) }
-        )
-        guard stored == AuditIndexGeometry.spanChunks else { return }
-        var parts: [AuditChunkRollup] = []
-        try run(
-            "SELECT chunk, rollup FROM rollups WHERE chunk BETWEEN ? AND ? ORDER BY chunk",
-            bind: { b in
-                b.integer(1, chunks.lowerBound)
-                b.integer(2, chunks.upperBound)
-            },
-            row: { row in
-                let chunk = row.integer(0) ?? -1
-                parts.append(
-                    try row.withBytes(1) { bytes in
-                        guard let rollup = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of chunk \(chunk)") }
-                        return rollup
-                    }
-                )
-            }
-        )
-        try run(
-            "INSERT OR REPLACE INTO spans (span, rollup) VALUES (?, ?)",
-            bind: { b in
-                b.integer(1, span)
-                b.blob(2, AuditChunkRollup(merging: parts).serialized)
-            }
-        )
-    }
-
-    /// Removes the stored chunks that hold only removed events (retention), below `chunk`.
-    func deleteChunks(below chunk: Int64) throws {
-        try immediateTransaction {
-            try run("DELETE FROM sets WHERE chunk < ?", bind: { $0.integer(1, chunk) })
-            try run("DELETE FROM chunks WHERE chunk < ?", bind: { $0.integer(1, chunk) })
-            try run("DELETE FROM rollups WHERE chunk < ?", bind: { $0.integer(1, chunk) })
-            try run(
-                "DELETE FROM spans WHERE span * ? < ?",
-                bind: { b in
-                    b.integer(1, Int64(AuditIndexGeometry.spanChunks))
-                    b.integer(2, chunk)
-                }
-            )
-        }
-    }
-
     // MARK: Reading (a searcher: the events file with the index attached as `ix`)
 
     /// Attaches the index file as `ix` (on a searcher).
@@ -258,11 +54,7 @@ extension SQLiteRawConnection {
         for key in keys {
             try run(
                 lookup,
-                bind: { b in
-                    b.integer(1, chunk)
-                    b.integer(2, Int64(key.kind.rawValue))
-                    b.text(3, key.value)
-                },
+                bind: { $0.chunkKey(chunk, key) },
                 row: { row in
                     found.sets[key] = try row.seqSet(0, "the set of \(key.kind) in chunk \(chunk)")
                 }
@@ -283,20 +75,20 @@ extension SQLiteRawConnection {
         return found
     }
 
-    /// One stored chunk's rollup, or nil when the chunk is not stored.
-    func readRollup(_ chunk: Int64) throws -> AuditChunkRollup? { try readRollup("rollups", "chunk", chunk) }
-
-    /// One stored span's merged rollup, or nil when the span is not stored.
-    func readSpanRollup(_ span: Int64) throws -> AuditChunkRollup? { try readRollup("spans", "span", span) }
-
-    private func readRollup(_ table: String, _ column: String, _ chunk: Int64) throws -> AuditChunkRollup? {
+    /// One stored chunk's rollup or span's merged rollup, or nil when it is not stored.
+    func readRollup(_ key: SQLiteIndexCache.RollupKey) throws -> AuditChunkRollup? {
+        let (table, column, number) =
+            switch key {
+            case .chunk(let chunk): ("rollups", "chunk", chunk)
+            case .span(let span): ("spans", "span", span)
+            }
         var rollup: AuditChunkRollup?
         try run(
             "SELECT rollup FROM ix.\(table) WHERE \(column) = ?",
-            bind: { $0.integer(1, chunk) },
+            bind: { $0.integer(1, number) },
             row: { row in
                 rollup = try row.withBytes(0) { bytes in
-                    guard let found = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of \(column) \(chunk)") }
+                    guard let found = AuditChunkRollup(serialized: bytes) else { throw Self.corrupt("the rollup of \(column) \(number)") }
                     return found
                 }
             }
@@ -331,11 +123,7 @@ extension SQLiteRawConnection {
         for chunk in stored {
             try run(
                 probe,
-                bind: { b in
-                    b.integer(1, chunk)
-                    b.integer(2, Int64(key.kind.rawValue))
-                    b.text(3, key.value)
-                },
+                bind: { $0.chunkKey(chunk, key) },
                 row: { _ in found.append(chunk) }
             )
         }
@@ -390,6 +178,15 @@ extension SQLiteRawConnection {
 
     static func corrupt(_ what: String) -> AuditTrailError {
         AuditTrailError(.storeFailure, "the search index is damaged (\(what)); delete audit-index.sqlite to rebuild it")
+    }
+}
+
+extension SQLiteRawConnection.Binder {
+    /// Binds placeholders 1–3 of `chunk = ? AND kind = ? AND key = ?`.
+    mutating func chunkKey(_ chunk: Int64, _ key: AuditIndexKey) {
+        integer(1, chunk)
+        integer(2, Int64(key.kind.rawValue))
+        text(3, key.value)
     }
 }
 

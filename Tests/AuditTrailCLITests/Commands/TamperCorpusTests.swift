@@ -22,6 +22,21 @@ struct TamperCorpusTests {
         #expect(server.process.wait() == 0, "\(server.output)")
     }
 
+    /// A populated corpus directory and the path of its verify-state file.
+    struct Corpus {
+        var directory: String
+        var state: String { directory + ".verify-state.json" }
+        func remove() {
+            for path in [directory, state] { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
+    func populatedCorpus() async throws -> Corpus {
+        let corpus = Corpus(directory: temporaryDataDirectory())
+        try await populate(corpus.directory)
+        return corpus
+    }
+
     func startServer(_ directory: String, key: String) throws -> ServerProcess {
         try ServerProcess(
             dataDirectory: directory,
@@ -177,13 +192,9 @@ struct TamperCorpusTests {
 
     @Test(arguments: Tampering.allCases)
     func verifyNamesTheFirstBadSeqAndWhatIsWrong(_ tampering: Tampering) async throws {
-        let directory = temporaryDataDirectory()
-        let state = directory + ".verify-state.json"
-        defer {
-            try? FileManager.default.removeItem(atPath: directory)
-            try? FileManager.default.removeItem(atPath: state)
-        }
-        try await populate(directory)
+        let corpus = try await populatedCorpus()
+        defer { corpus.remove() }
+        let (directory, state) = (corpus.directory, corpus.state)
         let clean = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains(#""ok":true"#) && clean.output.contains(#""checkpoints_checked":4"#), "\(clean.output)")
@@ -202,13 +213,9 @@ struct TamperCorpusTests {
     /// A copy of a field beside the canonical bytes (what the id look-up and action counts read)
     /// edited: the chain still verifies, `verify --indexes` names the seq, `reindex` repairs it.
     @Test func anEditedCopyOfAFieldIsCaughtByVerifyIndexesAndRepairedByReindex() async throws {
-        let directory = temporaryDataDirectory()
-        let state = directory + ".verify-state.json"
-        defer {
-            try? FileManager.default.removeItem(atPath: directory)
-            try? FileManager.default.removeItem(atPath: state)
-        }
-        try await populate(directory)
+        let corpus = try await populatedCorpus()
+        defer { corpus.remove() }
+        let (directory, state) = (corpus.directory, corpus.state)
         try await run(directory, ["DROP TRIGGER events_refuse_update", "UPDATE events SET action = 'data.delete' WHERE seq = 7"])
         let chain = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
         #expect(chain.status == 0, "the canonical bytes are intact: \(chain.output)")
@@ -224,13 +231,9 @@ struct TamperCorpusTests {
     }
 
     @Test func verifyAgainstARunningServerCatchesATruncatedLog() async throws {
-        let directory = temporaryDataDirectory()
-        let state = directory + ".verify-state.json"
-        defer {
-            try? FileManager.default.removeItem(atPath: directory)
-            try? FileManager.default.removeItem(atPath: state)
-        }
-        try await populate(directory)
+        let corpus = try await populatedCorpus()
+        defer { corpus.remove() }
+        let (directory, state) = (corpus.directory, corpus.state)
         let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
         let key = "k-" + UUID().uuidString
         var server = try startServer(directory, key: key)
