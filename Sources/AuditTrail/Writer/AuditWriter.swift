@@ -128,12 +128,17 @@ public final class AuditWriter: Service, Sendable {
             }
             let group = state.withLock { state -> [Pending]? in
                 if state.queue.isEmpty { return state.stopping ? [] : nil }
-                var group: [Pending] = []
+                // Count the prefix first and remove it once: removing one pending at a time is
+                // quadratic when an app's code queues single events (AuditLogger.record).
+                var taken = 0
                 var count = 0
-                while let first = state.queue.first, group.isEmpty || count + first.events.count <= configuration.maxBatchEvents {
-                    group.append(state.queue.removeFirst())
-                    count += first.events.count
+                for pending in state.queue {
+                    if taken > 0 && count + pending.events.count > configuration.maxBatchEvents { break }
+                    count += pending.events.count
+                    taken += 1
                 }
+                let group = Array(state.queue.prefix(taken))
+                state.queue.removeFirst(taken)
                 state.queuedEvents -= count
                 state.inFlight = count
                 return group

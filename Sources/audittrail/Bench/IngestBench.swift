@@ -172,10 +172,13 @@ func benchIngest(
     producers: Int,
     checkpointEvents: Int,
     smallEvents: Bool = false,
+    throughLogger: Bool = false,
+    reportProgress: Bool = true,
     logger: Logger
 ) async throws -> Double {
     let progress = Mutex((committed: 0, windowStart: ContinuousClock.now, windowCount: 0))
     let windowSize = 100_000
+    let quiet = Logger(label: "audittrail.bench.refused", factory: { _ in SwiftLogNoOpLogHandler() })
     var observers: [AuditWriter.Observer] = [
         { commit in
             let line: String? = progress.withLock { state in
@@ -189,7 +192,7 @@ func benchIngest(
                 state.windowCount = 0
                 return text
             }
-            if let line { print(line) }
+            if let line, reportProgress { print(line) }
         }
     ]
     var services: [any Service] = [store]
@@ -222,6 +225,15 @@ func benchIngest(
                 producersGroup.addTask {
                     var generator = BenchEventGenerator(seed: UInt64(producer + 1))
                     let validator = AuditEventValidator()
+                    if throughLogger {
+                        // One `record` per event, as an app's code calls it; a full queue is waited out.
+                        let audit = AuditLogger(sink: AuditWriterSink(writer: writer, validator: validator), logger: quiet)
+                        for _ in 0..<count {
+                            let input = smallEvents ? generator.smallInput() : generator.input()
+                            while !audit.record(input) { try await Task.sleep(for: .microseconds(200)) }
+                        }
+                        return
+                    }
                     var remaining = count
                     while remaining > 0 {
                         let n = min(batch, remaining)
@@ -235,6 +247,8 @@ func benchIngest(
             }
             try await producersGroup.waitForAll()
         }
+        // `record` returns before the commit: wait for the last one.
+        while progress.withLock({ $0.committed }) < events { try await Task.sleep(for: .milliseconds(1)) }
         elapsed = seconds(ContinuousClock.now - start)
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
