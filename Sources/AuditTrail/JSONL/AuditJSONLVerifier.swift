@@ -46,13 +46,25 @@ public enum AuditJSONLVerifier {
                 if index == files.count - 1 {
                     torn = end.tornBytes
                 } else {
-                    walk.fail(.edited, seq: walk.chain.head.seq + 1, file: name, line: lineNumber + 1, "\(name) ends inside a line but is not the newest day file")
+                    walk.fail(
+                        .edited,
+                        seq: walk.chain.head.seq + 1,
+                        file: name,
+                        line: lineNumber + 1,
+                        "\(name) ends inside a line but is not the newest day file"
+                    )
                     break
                 }
             }
         }
         if let gap = walk.gap, walk.problem == nil {
-            walk.fail(.missing, seq: gap.expected, file: gap.file, line: gap.line, "seq \(gap.expected)…\(gap.found - 1) are not in the log (\(gap.file) line \(gap.line) holds seq \(gap.found))")
+            walk.fail(
+                .missing,
+                seq: gap.expected,
+                file: gap.file,
+                line: gap.line,
+                "seq \(gap.expected)…\(gap.found - 1) are not in the log (\(gap.file) line \(gap.line) holds seq \(gap.found))"
+            )
         }
         return AuditJSONLVerification(
             files: files.count,
@@ -78,11 +90,23 @@ public enum AuditJSONLVerifier {
         mutating func check(_ line: [UInt8], day: [UInt8], file: String, line number: Int) {
             guard let row = AuditJSONLLines.event(line) else {
                 if gap != nil { return }
-                return fail(.edited, seq: chain.head.seq + 1, file: file, line: number, "not an event line (an event object ending in ,\"hash\":\"<64 hex>\"} with a seq)")
+                return fail(
+                    .edited,
+                    seq: chain.head.seq + 1,
+                    file: file,
+                    line: number,
+                    "not an event line (an event object ending in ,\"hash\":\"<64 hex>\"} with a seq)"
+                )
             }
             if let gap {
                 if row.seq == gap.expected {
-                    fail(.reordered, seq: row.seq, file: file, line: number, "seq \(row.seq) comes after seq \(gap.found) (\(gap.file) line \(gap.line))")
+                    fail(
+                        .reordered,
+                        seq: row.seq,
+                        file: file,
+                        line: number,
+                        "seq \(row.seq) comes after seq \(gap.found) (\(gap.file) line \(gap.line))"
+                    )
                     self.gap = nil
                 }
                 return

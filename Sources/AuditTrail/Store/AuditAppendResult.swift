@@ -5,10 +5,13 @@
 /// print(results[0].seq, results[0].hash)    // 42 5f3c… (the chain hash, lower-case hex)
 /// ```
 public struct AuditAppendResult: Sendable, Hashable {
+    /// The event's id (client-chosen or assigned).
     public var id: String
+    /// The event's seq.
     public var seq: Int64
     /// The event's chain hash.
     public var hash: AuditHash
+    /// The event's receipt time.
     public var receivedAt: AuditTime
     /// False when the id was stored before (an idempotent re-send).
     public var created: Bool

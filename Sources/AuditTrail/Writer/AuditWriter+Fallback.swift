@@ -38,7 +38,10 @@ extension AuditWriter {
             guard let results = try await fallback.spillIfPending(events) else { return false }
             resume(group, with: results)
         } catch {
-            logger.error("audit fallback write failed; the batch was not stored", metadata: ["audit.batch.size": "\(events.count)", "error": "\(error)"])
+            logger.error(
+                "audit fallback write failed; the batch was not stored",
+                metadata: ["audit.batch.size": "\(events.count)", "error": "\(error)"]
+            )
             for pending in group { pending.continuation?.resume(throwing: error) }
         }
         state.withLock { $0.inFlight = 0 }

@@ -26,6 +26,7 @@ import Synchronization
 /// let result = try await writer.append(validator.prepare(.init(action: "user.login")))
 /// ```
 public final class AuditWriter: Service, Sendable {
+    /// The writer's limits, retries and fallback.
     public struct Configuration: Sendable {
         /// Most events waiting (queued plus committing) before appends are refused. Default 200,000.
         public var capacity: Int = 200_000
@@ -42,16 +43,21 @@ public final class AuditWriter: Service, Sendable {
 
     /// One committed transaction, reported to observers.
     public struct Commit: Sendable {
+        /// The first new seq (0 when nothing new was stored).
         public var firstSeq: Int64
+        /// The last new seq (0 when nothing new was stored).
         public var lastSeq: Int64
         /// Events committed (new ones; idempotent re-sends are not counted).
         public var count: Int
         /// Events handed to the store, including re-sends.
         public var submitted: Int
+        /// How long the store's append took.
         public var duration: Duration
+        /// Events queued after it.
         public var queueDepth: Int
     }
 
+    /// Told of every commit to the store, on the writer's task: must not block.
     public typealias Observer = @Sendable (Commit) -> Void
 
     struct Pending {

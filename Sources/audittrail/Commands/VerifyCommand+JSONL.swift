@@ -34,7 +34,9 @@ extension VerifyCommand {
         } else {
             print("OK: \(result.checked) events in \(result.files) day files verified; head seq \(result.head.seq), hash \(result.head.hash.hex)")
             if result.tornBytes > 0 {
-                print("The newest file ends in a torn line of \(result.tornBytes) bytes (an append that never finished; cut off when the log next opens).")
+                print(
+                    "The newest file ends in a torn line of \(result.tornBytes) bytes (an append that never finished; cut off when the log next opens)."
+                )
             }
         }
         if !result.ok { throw ExitCode(1) }

@@ -29,7 +29,10 @@ final class SwitchableStore: AuditStoreAppender {
             throw AuditTrailError(.storeFailure, "the store is down (test switch)")
         }
         let results = try await store.append(events)
-        if lostAnswer.withLock({ value in defer { value = false }; return value }) {
+        if lostAnswer.withLock({ value in
+            defer { value = false }
+            return value
+        }) {
             throw AuditTrailError(.storeFailure, "the commit landed but its answer was lost (test switch)")
         }
         return results
