@@ -24,8 +24,9 @@ package struct AuditSealer: Sendable {
     package let start: AuditChainHead
     /// The chain position after the events sealed so far.
     package private(set) var head: AuditChainHead
-    /// The Merkle tree over every event sealed so far (``head``'s seq leaves).
-    package private(set) var tree: AuditMerkleTreeBuilder
+    /// The Merkle tree over every event sealed so far (``head``'s seq leaves); nil for a log that
+    /// keeps no tree (the daily ``AuditJSONLLog``: its rows get no Merkle nodes).
+    package private(set) var tree: AuditMerkleTreeBuilder?
     /// The receipt time of every event of this append.
     package let receivedAt: AuditTime
     /// One result per event handed to ``seal(_:limit:)`` so far, in order.
@@ -56,9 +57,21 @@ package struct AuditSealer: Sendable {
         guard tree.size == head.seq else {
             throw AuditTrailError(.storeFailure, "the Merkle tree has \(tree.size) leaves but the chain head is seq \(head.seq)")
         }
+        self.init(head: head, headReceivedAt: headReceivedAt, stored: stored, now: now)
+        self.tree = tree
+    }
+
+    /// A sealer for one append to a log that keeps no Merkle tree: the chain, seqs, receipt time
+    /// and idempotency rule are the same; the sealed rows have no ``AuditSealedEvent/merkleNodes``.
+    package init(
+        head: AuditChainHead,
+        headReceivedAt: AuditTime,
+        stored: [String: AuditAppendResult],
+        now: AuditTime = .now()
+    ) {
         self.start = head
         self.head = head
-        self.tree = tree
+        self.tree = nil
         self.known = stored
         self.receivedAt = AuditTime(milliseconds: max(now.milliseconds, headReceivedAt.milliseconds))
     }
@@ -88,7 +101,7 @@ package struct AuditSealer: Sendable {
                 known[prepared.event.id] = again
             }
             actionCounts[prepared.event.action, default: 0] += 1
-            row.merkleNodes = tree.append(leafHash: row.leafHash)
+            row.merkleNodes = tree?.append(leafHash: row.leafHash) ?? []
             rows.append(row)
         }
         return rows

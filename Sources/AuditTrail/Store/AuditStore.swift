@@ -1,9 +1,11 @@
-/// Appending to the log. One writer per log at a time: the store reads the head and computes the
-/// next hashes inside the same transaction.
-public protocol AuditStore: AuditStoreReader {
-    /// Appends the events in one transaction, in order. An event whose client id is already stored
-    /// (or appears earlier in the same call) is not stored again; its result has `created == false`
-    /// and the stored event's seq, hash and receipt time. Returns one result per input, in order.
-    /// Either everything new is committed, or nothing is and the call throws.
-    func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult]
-}
+/// Appending to the log and reading it: what a full store (SQLite, PostgreSQL) provides.
+///
+/// The appending half is ``AuditStoreAppender``, which is all the ``AuditWriter`` needs, so an
+/// append-only log with no query side (the daily ``AuditJSONLLog``) can stand behind a writer too.
+///
+/// ```swift
+/// let store: any AuditStore = try await SQLiteAuditStore.open(configuration: .init(directory: "data"), logger: logger)
+/// let results = try await store.append([prepared])
+/// let page = try await store.events(matching: AuditQuery())
+/// ```
+public protocol AuditStore: AuditStoreReader, AuditStoreAppender {}

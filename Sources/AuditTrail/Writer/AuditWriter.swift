@@ -10,42 +10,62 @@ import Synchronization
 /// ``AuditTrailError/Code/overloaded`` at once — the writer never blocks a caller and never drops
 /// an event it accepted. On graceful shutdown it commits everything queued, then returns.
 ///
+/// With a ``Configuration/fallback`` directory, a group whose commit still fails after its
+/// retries is written to a daily JSONL log there instead (fsynced) and its callers succeed with
+/// results marked ``AuditAppendResult/spilled``. From then on new groups go straight to that log,
+/// behind the spilled ones, without trying the store; a loop in ``run()`` replays the log into
+/// the store as soon as an append succeeds again (backing off between attempts), and the writer
+/// returns to the store once the replay has caught up. **Ordering**: events reach the store in
+/// the order the writer accepted them (per producer and overall), spilled or not. A restart
+/// resumes a replay where it stopped; a replay repeated after a crash stores nothing twice
+/// (see `AuditWriterFallback`).
+///
 /// ```swift
 /// let writer = AuditWriter(store: store, logger: logger)
 /// // in a ServiceGroup with the rest of the app:
 /// let result = try await writer.append(validator.prepare(.init(action: "user.login")))
 /// ```
 public final class AuditWriter: Service, Sendable {
+    /// The writer's limits, retries and fallback.
     public struct Configuration: Sendable {
         /// Most events waiting (queued plus committing) before appends are refused. Default 200,000.
         public var capacity: Int = 200_000
         /// Most events in one transaction. Default 10,000.
         public var maxBatchEvents: Int = 10_000
-        /// Times a failed commit is retried before its callers get the error. Default 2.
+        /// Times a failed commit is retried before its callers get the error (or, with a
+        /// ``fallback``, before the group is spilled). Default 2.
         public var commitRetries: Int = 2
+        /// Where groups go when the store is down; nil (the default): nowhere, the callers get the error.
+        public var fallback: Fallback?
+        /// The defaults above.
         public init() {}
     }
 
     /// One committed transaction, reported to observers.
     public struct Commit: Sendable {
+        /// The first new seq (0 when nothing new was stored).
         public var firstSeq: Int64
+        /// The last new seq (0 when nothing new was stored).
         public var lastSeq: Int64
         /// Events committed (new ones; idempotent re-sends are not counted).
         public var count: Int
         /// Events handed to the store, including re-sends.
         public var submitted: Int
+        /// How long the store's append took.
         public var duration: Duration
+        /// Events queued after it.
         public var queueDepth: Int
     }
 
+    /// Told of every commit to the store, on the writer's task: must not block.
     public typealias Observer = @Sendable (Commit) -> Void
 
-    private struct Pending {
+    struct Pending {
         var events: [PreparedAuditEvent]
         var continuation: CheckedContinuation<[AuditAppendResult], any Error>?
     }
 
-    private struct State {
+    struct State {
         var queue: [Pending] = []
         var queuedEvents = 0
         var inFlight = 0
@@ -57,13 +77,15 @@ public final class AuditWriter: Service, Sendable {
         var lastSeq: Int64 = 0
     }
 
-    private let store: any AuditStore
-    private let configuration: Configuration
-    private let logger: Logger
-    private let observers: [Observer]
-    private let state = Mutex(State())
+    let store: any AuditStoreAppender
+    let configuration: Configuration
+    let logger: Logger
+    let observers: [Observer]
+    let state = Mutex(State())
 
-    public init(store: any AuditStore, configuration: Configuration = .init(), logger: Logger, observers: [Observer] = []) {
+    /// A writer in front of `store` (any ``AuditStore``, or an append-only log such as
+    /// ``AuditJSONLLog``); `observers` are told of every commit to the store.
+    public init(store: any AuditStoreAppender, configuration: Configuration = .init(), logger: Logger, observers: [Observer] = []) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -95,7 +117,7 @@ public final class AuditWriter: Service, Sendable {
         if let error = enqueue(Pending(events: [event], continuation: nil)) { throw error }
     }
 
-    private func enqueue(_ pending: Pending) -> AuditTrailError? {
+    func enqueue(_ pending: Pending) -> AuditTrailError? {
         let (error, waiter) = state.withLock { state -> (AuditTrailError?, CheckedContinuation<Void, Never>?) in
             if state.stopping {
                 return (AuditTrailError(.shuttingDown, "the writer is shutting down"), nil)
@@ -116,7 +138,7 @@ public final class AuditWriter: Service, Sendable {
     }
 
     /// Takes the next group of pending appends, waiting for one; nil once stopped and drained.
-    private func nextGroup() async -> [Pending]? {
+    func nextGroup() async -> [Pending]? {
         while true {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
@@ -149,12 +171,27 @@ public final class AuditWriter: Service, Sendable {
     }
 
     /// Commits until graceful shutdown (or cancellation of the calling task), then drains the
-    /// queue and returns.
+    /// queue and returns. With a ``Configuration/fallback``, it first opens the fallback log (a
+    /// failure to open it stops the writer and is thrown) and runs the replay beside the commits.
     public func run() async throws {
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                while let group = await nextGroup() {
-                    await commit(group)
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                let fallback: AuditWriterFallback?
+                do {
+                    fallback = try configuration.fallback.map { try AuditWriterFallback(configuration: $0, logger: logger) }
+                } catch {
+                    stop()
+                    while let group = await nextGroup() {
+                        for pending in group { pending.continuation?.resume(throwing: error) }
+                        state.withLock { $0.inFlight = 0 }
+                    }
+                    throw error
+                }
+                await withTaskGroup(of: Void.self) { tasks in
+                    if let fallback { tasks.addTask { await self.replayLoop(fallback) } }
+                    while let group = await nextGroup() {
+                        await commit(group, fallback: fallback)
+                    }
                 }
                 let (drained, lastSeq) = state.withLock { state in
                     state.stopped = true
@@ -188,9 +225,10 @@ public final class AuditWriter: Service, Sendable {
         waiter?.resume()
     }
 
-    private func commit(_ group: [Pending]) async {
+    private func commit(_ group: [Pending], fallback: AuditWriterFallback?) async {
         // One pending append (a large batch) is handed over as is: no copy of every event.
         let events = group.count == 1 ? group[0].events : group.flatMap(\.events)
+        if let fallback, await spillIfPending(group, events: events, fallback: fallback) { return }
         let clock = ContinuousClock()
         var attempt = 0
         while true {
@@ -198,28 +236,9 @@ public final class AuditWriter: Service, Sendable {
             do {
                 let results = try await store.append(events)
                 let duration = clock.now - start
-                var offset = 0
-                for pending in group {
-                    let slice = Array(results[offset..<(offset + pending.events.count)])
-                    offset += pending.events.count
-                    pending.continuation?.resume(returning: slice)
-                }
-                let created = results.filter(\.created)
-                let depth = state.withLock { state -> Int in
-                    state.inFlight = 0
-                    if state.stopping { state.drained += created.count }
-                    if let last = created.last?.seq { state.lastSeq = last }
-                    return state.queuedEvents
-                }
-                let commit = Commit(
-                    firstSeq: created.first?.seq ?? 0,
-                    lastSeq: created.last?.seq ?? 0,
-                    count: created.count,
-                    submitted: events.count,
-                    duration: duration,
-                    queueDepth: depth
-                )
-                for observer in observers { observer(commit) }
+                resume(group, with: results)
+                state.withLock { $0.inFlight = 0 }
+                report(results, submitted: events.count, duration: duration)
                 return
             } catch {
                 attempt += 1
@@ -233,6 +252,7 @@ public final class AuditWriter: Service, Sendable {
                     try? await Task.sleep(for: .milliseconds(50 * attempt * attempt))
                     continue
                 }
+                if let fallback, await spill(group, events: events, fallback: fallback, storeError: error) { return }
                 logger.error(
                     "audit commit failed; the batch was not stored",
                     metadata: [
@@ -245,5 +265,34 @@ public final class AuditWriter: Service, Sendable {
                 return
             }
         }
+    }
+
+    /// Hands each pending append its slice of `results`.
+    func resume(_ group: [Pending], with results: [AuditAppendResult]) {
+        var offset = 0
+        for pending in group {
+            let slice = Array(results[offset..<(offset + pending.events.count)])
+            offset += pending.events.count
+            pending.continuation?.resume(returning: slice)
+        }
+    }
+
+    /// Tells the observers of a commit to the store (the writer's own, or a replay's).
+    func report(_ results: [AuditAppendResult], submitted: Int, duration: Duration) {
+        let created = results.filter(\.created)
+        let depth = state.withLock { state -> Int in
+            if state.stopping { state.drained += created.count }
+            if let last = created.last?.seq { state.lastSeq = last }
+            return state.queuedEvents
+        }
+        let commit = Commit(
+            firstSeq: created.first?.seq ?? 0,
+            lastSeq: created.last?.seq ?? 0,
+            count: created.count,
+            submitted: submitted,
+            duration: duration,
+            queueDepth: depth
+        )
+        for observer in observers { observer(commit) }
     }
 }

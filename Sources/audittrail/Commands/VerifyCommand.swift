@@ -10,11 +10,12 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract:
-            "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures), a running server or an export file; exits 1 and names the first bad seq.",
+            "Verify a data directory (hash chain, Merkle roots at every checkpoint, signatures), a running server, an export file or a daily JSONL log; exits 1 and names the first bad seq.",
         usage: """
             audittrail verify [--data-dir DIR] [--indexes] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
             audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--indexes] [--state PATH | --no-state] [--json]
             audittrail verify --export FILE --public-key KEY|FILE [--json] [--quiet]
+            audittrail verify --jsonl DIR [--json]
             """,
         discussion: """
             The public key is --public-key, else the one of the signing key (--signing-key, $AUDITTRAIL_SIGNING_KEY_FILE \
@@ -30,7 +31,12 @@ struct VerifyCommand: AsyncParsableCommand {
             (contiguous) or each inclusion proof (filtered), and that the file is complete. \
             --indexes also checks everything derived from the events' canonical bytes — the search index's sets, time \
             columns and rollups, each row's copies of its fields (id, time, action, …) and the action counts — naming \
-            the first seq where they disagree; `audittrail reindex` rebuilds them.
+            the first seq where they disagree; `audittrail reindex` rebuilds them. \
+            With --jsonl DIR, a daily JSONL log (events-YYYY-MM-DD.jsonl files: an embedded JSONL log, or a writer's \
+            fallback directory or one of its replayed/ archives) is checked offline: every line's bytes and chain hash \
+            from seq 1 across the day files, each event on its received_at day; an edited, deleted, reordered or \
+            inserted line is named by seq, file and line. The newest events cut off the end are not detectable from \
+            the files alone: compare the printed head with one kept elsewhere.
             """
     )
 
@@ -63,9 +69,19 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Verify an export file (from `audittrail export`) offline with --public-key: no server, no data directory.")
     var export: String?
 
+    @Option(help: "Verify a daily JSONL log directory (events-YYYY-MM-DD.jsonl files) offline: no server, no data directory.")
+    var jsonl: String?
+
     @OptionGroup var data: DataDirectoryOptions
 
     func validate() throws {
+        if jsonl != nil {
+            if export != nil || remote.server != nil || remote.apiKey != nil || remote.apiKeyFile != nil || full || indexes
+                || data.dataDirectory != nil || signingKey != nil || publicKey != nil || state != nil || noState
+            {
+                throw ValidationError("--jsonl: combines only with --json and --quiet (the files carry no checkpoint, key or index)")
+            }
+        }
         if export != nil {
             if remote.server != nil || remote.apiKey != nil || remote.apiKeyFile != nil || full || data.dataDirectory != nil || signingKey != nil
                 || state != nil || noState
@@ -91,6 +107,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         if remote.server != nil { return try runRemote() }
         if let export { return try runExport(export) }
+        if let jsonl { return try runJSONL(jsonl) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         let clock = ContinuousClock()

@@ -1,0 +1,46 @@
+import AuditTrail
+
+extension AuditTrailSystem {
+    /// What an embedded audit log is made of; every part has a default that works.
+    ///
+    /// ```swift
+    /// var configuration = AuditTrailSystem.Configuration(dataDirectory: "data/audit")
+    /// configuration.retention = .init()          // remove old events in the background
+    /// configuration.writer.fallback = nil        // no JSONL fallback: a down store fails the callers
+    /// ```
+    public struct Configuration: Sendable {
+        /// The data directory: the SQLite files, `signing.key` and the `fallback` directory.
+        public var dataDirectory: String
+        /// The SQLite store's settings (its directory is ``dataDirectory``).
+        public var store: SQLiteAuditStore.Configuration
+        /// The writer's settings. Default: the writer's defaults, with a JSONL fallback in
+        /// `<dataDirectory>/fallback`.
+        public var writer: AuditWriter.Configuration
+        /// When and how often checkpoints are signed.
+        public var checkpoint = AuditCheckpointer.Configuration()
+        /// The checkpoints' origin line. Default: `audittrail/<log id>`.
+        public var origin: String?
+        /// The checkpoint signing key file; made with mode 0600 on first start when missing.
+        /// Default: `<dataDirectory>/signing.key`.
+        public var signingKeyFile: String?
+        /// Background retention; nil (the default): events are kept forever.
+        public var retention: AuditRetention.Configuration?
+        /// The validator of ``AuditTrailSystem/sink`` and of retention's own events.
+        public var validator = AuditEventValidator()
+
+        /// The defaults for `dataDirectory`.
+        public init(dataDirectory: String) {
+            self.dataDirectory = dataDirectory
+            store = SQLiteAuditStore.Configuration(directory: dataDirectory)
+            writer = AuditWriter.Configuration()
+            writer.fallback = .init(directory: Self.join(dataDirectory, "fallback"))
+        }
+
+        /// The signing key file in use.
+        public var resolvedSigningKeyFile: String { signingKeyFile ?? Self.join(dataDirectory, "signing.key") }
+
+        static func join(_ directory: String, _ name: String) -> String {
+            directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        }
+    }
+}
