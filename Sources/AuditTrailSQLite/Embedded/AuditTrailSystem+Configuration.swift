@@ -20,8 +20,8 @@ extension AuditTrailSystem {
         public var checkpoint = AuditCheckpointer.Configuration()
         /// The checkpoints' origin line. Default: `audittrail/<log id>`.
         public var origin: String?
-        /// The checkpoint signing key file; made with mode 0600 on first start when missing.
-        /// Default: `<dataDirectory>/signing.key`.
+        /// The checkpoint signing key file, which must exist. Default (nil): `<dataDirectory>/signing.key`,
+        /// made with mode 0600 on first start, named after the origin.
         public var signingKeyFile: String?
         /// Background retention; nil (the default): events are kept forever.
         public var retention: AuditRetention.Configuration?

@@ -65,13 +65,20 @@ public final class AuditTrailSystem: Service, Sendable {
             let origin = configuration.origin ?? defaultOrigin
             // A key name has no spaces or '+'; an origin may.
             let name = origin.contains(where: { $0 == "+" || $0.isWhitespace }) ? defaultOrigin : origin
-            let signer = try AuditSigner.loadOrCreate(at: configuration.resolvedSigningKeyFile, name: name)
+            // A configured key file must exist; the default one is made on first start.
+            let signer =
+                try configuration.signingKeyFile.map { try AuditSigner.load(from: $0) }
+                ?? AuditSigner.loadOrCreate(at: configuration.resolvedSigningKeyFile, name: name)
             let checkpointer = try AuditCheckpointer(
                 store: store,
                 signer: signer,
                 origin: origin,
                 configuration: configuration.checkpoint,
                 logger: logger
+            )
+            logger.info(
+                "audit checkpoints signed",
+                metadata: ["audit.checkpoint.origin": "\(origin)", "audit.checkpoint.key": "\(signer.publicKey.text)"]
             )
             let writer = AuditWriter(
                 store: store,

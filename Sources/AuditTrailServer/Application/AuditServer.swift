@@ -8,10 +8,11 @@ import ServiceLifecycle
 /// Builds the whole service: the SQLite store, the batching writer and the HTTP application, all
 /// in one `ServiceGroup`-ready `Application`.
 ///
-/// The application's services are the store's maintenance loop, the ``AuditCheckpointer``, the
-/// ``AuditWriter``, the ``AuditRetention`` service and the HTTP server. On SIGTERM the server stops
-/// first, then retention (between batches), then the writer commits everything it had queued,
-/// then the checkpointer signs the final tree, then the store closes.
+/// The application's services are the ``AuditTrailSystem`` (the store's maintenance loop, the
+/// ``AuditCheckpointer``, the ``AuditWriter`` and the ``AuditRetention`` service, in a nested
+/// group) and the HTTP server. On SIGTERM the server stops first, then retention (between
+/// batches), then the writer commits everything it had queued, then the checkpointer signs the
+/// final tree, then the store closes.
 ///
 /// Once the server listens, the bound address is logged, written to
 /// ``AuditServerConfiguration/portFile`` when one is set, and then handed to `onListening` (with
@@ -52,31 +53,46 @@ struct AuditServer: Sendable {
     ) async throws -> AuditServer {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
-        var storeConfiguration = SQLiteAuditStore.Configuration(directory: configuration.dataDirectory)
-        storeConfiguration.readerCount = configuration.options.storeReaders
-        let store = try await SQLiteAuditStore.open(configuration: storeConfiguration, logger: logger)
+        let metrics = AuditServerMetrics()
+        let system = try await AuditTrailSystem.open(
+            configuration: systemConfiguration(configuration),
+            logger: logger,
+            observers: [metrics.writerObserver]
+        )
         do {
-            return try await make(configuration: configuration, store: store, logger: logger, onListening: onListening)
+            return try await make(configuration: configuration, system: system, metrics: metrics, logger: logger, onListening: onListening)
         } catch {
-            try? await store.close()
+            try? await system.store.close()
             throw error
         }
     }
 
+    /// The embedded system the server runs: the store, signer, checkpointer, writer (no JSONL
+    /// fallback: a spilled event has no store seq to answer a POST with) and retention.
+    ///
+    /// The signing key is ``AuditServerConfiguration/signingKeyFile`` when set (it must exist),
+    /// otherwise `signing.key` in the data directory, generated with mode 0600 on first start. The
+    /// origin is ``AuditServerConfiguration/logOrigin`` or `audittrail/<log id>`.
+    static func systemConfiguration(_ configuration: AuditServerConfiguration) -> AuditTrailSystem.Configuration {
+        var system = AuditTrailSystem.Configuration(dataDirectory: configuration.dataDirectory)
+        system.store.readerCount = configuration.options.storeReaders
+        system.writer = configuration.writer
+        system.checkpoint = configuration.checkpoint
+        system.origin = configuration.logOrigin
+        system.signingKeyFile = configuration.signingKeyFile
+        system.retention = configuration.retention
+        system.validator = AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs))
+        return system
+    }
+
     private static func make(
         configuration: AuditServerConfiguration,
-        store: SQLiteAuditStore,
+        system: AuditTrailSystem,
+        metrics: AuditServerMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (AuditServerStarted) async -> Void
     ) async throws -> AuditServer {
-        let metrics = AuditServerMetrics()
-        let (checkpointer, signer) = try await makeCheckpointer(configuration: configuration, store: store, logger: logger)
-        let writer = AuditWriter(
-            store: store,
-            configuration: configuration.writer,
-            logger: logger,
-            observers: [metrics.writerObserver, checkpointer.writerObserver]
-        )
+        let store = system.store
         let authenticator = AuditKeyAuthenticator(
             keys: store,
             environmentAdminKey: configuration.adminKey,
@@ -84,23 +100,14 @@ struct AuditServer: Sendable {
         )
         let api = AuditAPI(
             store: store,
-            writer: writer,
-            validator: AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs)),
+            writer: system.writer,
+            validator: system.configuration.validator,
             authenticator: authenticator,
             metrics: metrics,
             options: configuration.options,
-            publicKey: signer.publicKey,
-            checkpointer: checkpointer,
+            publicKey: system.signer.publicKey,
+            checkpointer: system.checkpointer,
             retentionDefault: configuration.retention.initialWindow,
-            logger: logger
-        )
-        // The configured window applies only while none is stored (PUT /v1/retention stores one).
-        try await store.setRetentionWindow(configuration.retention.initialWindow, replacing: false)
-        let retention = try AuditRetention(
-            store: store,
-            writer: writer,
-            validator: api.validator,
-            configuration: configuration.retention,
             logger: logger
         )
 
@@ -117,7 +124,7 @@ struct AuditServer: Sendable {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
+            services: [system],
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,
@@ -140,7 +147,13 @@ struct AuditServer: Sendable {
         if needsAdminKey {
             logger.notice("no admin key exists yet")
         }
-        return AuditServer(application: application, api: api, store: store, routeTable: routeTable, checkpointer: checkpointer)
+        return AuditServer(
+            application: application,
+            api: api,
+            store: store,
+            routeTable: routeTable,
+            checkpointer: system.checkpointer
+        )
     }
 
     /// Logs the bound address, writes it to the port file (when one is set) and hands it to

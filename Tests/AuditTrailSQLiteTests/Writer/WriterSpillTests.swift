@@ -132,6 +132,39 @@ struct WriterSpillTests {
         try await sqlite.close()
     }
 
+    @Test func replayedFilesAreDeletedWhenNotKept() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sqlite = try await directory.open()
+        let store = SwitchableStore(sqlite)
+        let fallback = directory.path + "/fallback"
+        var configuration = AuditWriter.Configuration()
+        configuration.commitRetries = 0
+        var settings = AuditWriter.Configuration.Fallback(directory: fallback)
+        settings.keepReplayed = false
+        settings.retryInterval = .milliseconds(10)
+        configuration.fallback = settings
+        let writer = AuditWriter(store: store, configuration: configuration, logger: SpillTests.logger)
+        store.setDown(true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            let results = try await writer.append(contentsOf: (0..<10).map { SpillTests.event(producer: 0, index: $0) })
+            #expect(results.map(\.seq) == Array(1...10))
+            #expect(results.allSatisfy { $0.spilled })
+            store.setDown(false)
+            #expect(try await SpillTests.waitUntil { SpillTests.fallbackIsEmpty(fallback) })
+            // Back on the store: a new event is committed there, not spilled.
+            let next = try await writer.append(SpillTests.event(producer: 0, index: 10))
+            #expect(!next.spilled)
+            #expect(next.seq == 11)
+            writer.stop()
+            try await group.waitForAll()
+        }
+        #expect(!FileManager.default.fileExists(atPath: fallback + "/replayed"))
+        Self.expectExactlyOnceInOrder(try await SpillTests.storedEvents(sqlite), producers: 1, count: 11)
+        try await sqlite.close()
+    }
+
     /// Runs a writer until its fallback is empty.
     static func replayAll(store: SwitchableStore, fallback: String) async throws {
         let writer = SpillTests.writer(store, fallback: fallback, batch: 100)
