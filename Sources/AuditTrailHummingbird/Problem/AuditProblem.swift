@@ -4,10 +4,12 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// An RFC 9457 problem: the body of every 4xx and 5xx the server sends
+/// An RFC 9457 problem: the body of every 4xx and 5xx the server, the read routes and the
+/// fail-closed middleware send
 /// (`Content-Type: application/problem+json`).
 ///
-/// This file is the one place where errors become HTTP statuses.
+/// This file is the one place where errors become HTTP statuses (for the server and for apps that
+/// mount ``AuditReadRoutes``).
 ///
 /// ```json
 /// {"type":"urn:audittrail:problem:invalid-input","title":"Invalid input","status":400,
@@ -106,7 +108,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
     }
 
     /// The HTTP meaning of each ``AuditTrailError/Code``.
-    init(auditError error: AuditTrailError) {
+    package init(auditError error: AuditTrailError) {
         let detail = error.message
         switch error.code {
         case .invalidInput:
@@ -133,7 +135,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         }
     }
 
-    static func slug(for status: HTTPResponse.Status) -> String {
+    package static func slug(for status: HTTPResponse.Status) -> String {
         switch status.code {
         case 400: "bad-request"
         case 401: "unauthorized"
@@ -147,7 +149,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
     }
 
     /// The problem+json body.
-    var body: [UInt8] {
+    public var body: [UInt8] {
         var w = AuditJSONWriter()
         w.object { o in
             o.string("type", "urn:audittrail:problem:" + slug)
