@@ -92,6 +92,7 @@ struct AuditServer: Sendable {
             publicKey: signer.publicKey,
             checkpointer: checkpointer,
             retentionDefault: configuration.retention.initialWindow,
+            riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             logger: logger
         )
         // The configured window applies only while none is stored (PUT /v1/retention stores one).
