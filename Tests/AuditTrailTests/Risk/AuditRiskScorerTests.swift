@@ -116,9 +116,11 @@ import Testing
         event.riskScore = 5
         AuditRiskAssessment(score: 90, reasons: []).apply(to: &event)
         #expect(event.riskScore == 5)
-        #expect(AuditRiskReason.all.map(\.rawValue) == [
-            "sensitive_endpoint", "failure", "denied", "admin_action", "unusual_hour", "new_ip", "failure_burst",
-        ])
+        #expect(
+            AuditRiskReason.all.map(\.rawValue) == [
+                "sensitive_endpoint", "failure", "denied", "admin_action", "unusual_hour", "new_ip", "failure_burst",
+            ]
+        )
     }
 
     @Test func memoryIsBounded() {
