@@ -49,7 +49,12 @@ struct MiddlewareBench: AsyncParsableCommand {
         let writerResult = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await writer.run() }
             defer { group.cancelAll() }
-            return try await measure(sink: AuditWriterSink(writer: writer), logger: logger)
+            let result = try await measure(sink: AuditWriterSink(writer: writer), logger: logger)
+            // Let the writer commit what was queued before it is stopped.
+            for _ in 0..<1000 where try await store.head().seq < Int64(result.recorded) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return result
         }
         let stored = try await store.head().seq
         try await store.close()
@@ -59,6 +64,7 @@ struct MiddlewareBench: AsyncParsableCommand {
     struct Result {
         var without: [Double]
         var with: [Double]
+        var recorded: Int
         var refused: Int
     }
 
@@ -88,7 +94,12 @@ struct MiddlewareBench: AsyncParsableCommand {
                 if withMiddleware { times.1.append(micros) } else { times.0.append(micros) }
             }
         }
-        return Result(without: times.0, with: times.1, refused: middleware.statistics.refused)
+        return Result(
+            without: times.0,
+            with: times.1,
+            recorded: middleware.statistics.recorded,
+            refused: middleware.statistics.refused
+        )
     }
 
     static func router(middleware: AuditMiddleware<BenchContext>?) -> RouterResponder<BenchContext> {
@@ -106,7 +117,7 @@ struct MiddlewareBench: AsyncParsableCommand {
         let (m0, m1) = (percentile(result.without, 0.5), percentile(result.with, 0.5))
         let (p0, p1) = (percentile(result.without, 0.99), percentile(result.with, 0.99))
         func f(_ value: Double) -> String { String(format: "%.2f", value) }
-        print("\n\(name) (\(result.with.count) requests each; events recorded \(recorded), refused \(refused)):")
+        print("\n\(name) (\(result.with.count) timed requests each; events recorded \(recorded) incl. warm-up, refused \(refused)):")
         print("  without middleware: median \(f(m0)) µs, p99 \(f(p0)) µs")
         print("  with middleware:    median \(f(m1)) µs, p99 \(f(p1)) µs")
         print("  added: median \(f(m1 - m0)) µs, p99 \(f(p1 - p0)) µs; ratio (median) \(f(m1 / m0))×")
