@@ -37,5 +37,6 @@ public struct AuditRiskReason: Sendable, Hashable, RawRepresentable, CustomStrin
     /// The tag recorded in the event: `risk:<code>`.
     public var tag: String { AuditRiskAssessment.tagPrefix + rawValue }
 
+    /// The code.
     public var description: String { rawValue }
 }

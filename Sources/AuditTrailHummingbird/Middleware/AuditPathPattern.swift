@@ -56,6 +56,7 @@ public struct AuditPathPattern: Sendable, Hashable, CustomStringConvertible {
     /// Whether the pattern can be decided before the handler ran (exact paths and prefixes).
     var isPathOnly: Bool { kind != .route }
 
+    /// `exact /healthz`, `prefix /admin`, `route /users/{id}`.
     public var description: String {
         switch kind {
         case .exact: "exact \(text)"

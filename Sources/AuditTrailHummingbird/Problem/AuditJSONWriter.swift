@@ -4,10 +4,12 @@ import AuditTrail
 /// `JSONEncoder`. Strings go through the canonical encoder's escaping. Shared by the read routes,
 /// the problem bodies and the server (`package`: not a promise to apps).
 package struct AuditJSONWriter {
+    /// The JSON written so far.
     package private(set) var bytes: [UInt8] = []
     /// Whether the next member of the innermost object or array needs a comma first.
     private var needsComma = false
 
+    /// An empty writer with room for `capacity` bytes.
     package init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     private mutating func separate() {
@@ -41,6 +43,7 @@ package struct AuditJSONWriter {
         needsComma = true
     }
 
+    /// A string member (`null` for nil).
     package mutating func string(_ name: String, _ value: String?) {
         key(name)
         if let value { CanonicalJSON.writeString(value, into: &bytes) } else { bytes += "null".utf8 }
@@ -52,16 +55,19 @@ package struct AuditJSONWriter {
         CanonicalJSON.writeString(value, into: &bytes)
     }
 
+    /// An integer member (`null` for nil).
     package mutating func int(_ name: String, _ value: Int64?) {
         key(name)
         if let value { CanonicalJSON.writeInt(value, into: &bytes) } else { bytes += "null".utf8 }
     }
 
+    /// A boolean member.
     package mutating func bool(_ name: String, _ value: Bool) {
         key(name)
         bytes += (value ? "true" : "false").utf8
     }
 
+    /// An RFC 3339 time member (`null` for nil).
     package mutating func time(_ name: String, _ value: AuditTime?) {
         key(name)
         guard let value else {

@@ -17,16 +17,20 @@ import NIOCore
 ///  "errors":[{"field":"actor.ip","message":"must be an IPv4 or IPv6 address"}]}
 /// ```
 public struct AuditProblem: Error, HTTPResponseError, Sendable {
+    /// The HTTP status.
     public var status: HTTPResponse.Status
     /// A short slug for the `type` URI (`urn:audittrail:problem:<slug>`).
     public var slug: String
+    /// A short, fixed summary of the problem type.
     public var title: String
     /// What went wrong; never a payload, key or actor identity.
     public var detail: String
+    /// Each bad field and the rule it broke.
     public var errors: [AuditTrailError.FieldError]
     /// Extra headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
     public var headers: HTTPFields
 
+    /// A problem with this status, type slug, title and detail.
     public init(
         _ status: HTTPResponse.Status,
         slug: String,
@@ -135,6 +139,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         }
     }
 
+    /// The `type` slug of a bare status.
     package static func slug(for status: HTTPResponse.Status) -> String {
         switch status.code {
         case 400: "bad-request"
@@ -168,6 +173,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         return w.bytes
     }
 
+    /// The problem+json response, with ``headers``.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = Self.contentType

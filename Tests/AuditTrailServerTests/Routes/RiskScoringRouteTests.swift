@@ -8,7 +8,8 @@ import Testing
 
 @Suite struct RiskScoringRouteTests {
     @Test func eventsWithoutAScoreAreScoredWhenTurnedOn() async throws {
-        try await withServer({ $0.riskScoring = true }) { _, api in
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.riskScoring = true }
+        try await withServer(configure) { _, api in
             try await api.ingest(#"{"action":"config.updated","outcome":"denied","actor":{"id":"u-1"},"tags":["ops"]}"#)
             try await api.ingest(#"{"action":"config.updated","outcome":"denied","risk_score":3}"#)
             let batch = try await api.send(.post, "/v1/events/batch", body: #"[{"action":"doc.view","outcome":"failure"}]"#)
