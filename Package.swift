@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "AuditTrail", targets: ["AuditTrail"]),
         .library(name: "AuditTrailSQLite", targets: ["AuditTrailSQLite"]),
         .library(name: "AuditTrailTesting", targets: ["AuditTrailTesting"]),
+        .library(name: "AuditTrailHummingbird", targets: ["AuditTrailHummingbird"]),
         .library(name: "AuditTrailServer", targets: ["AuditTrailServer"]),
         .executable(name: "audittrail", targets: ["audittrail"]),
     ],
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         .target(name: "CAuditSHA256"),
@@ -56,10 +58,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AuditTrailHummingbird",
+            dependencies: [
+                "AuditTrail",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AuditTrailServer",
             dependencies: [
                 "AuditTrail",
                 "AuditTrailSQLite",
+                "AuditTrailHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -73,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "audittrail",
             dependencies: [
-                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer",
+                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailHummingbird",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,9 +120,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AuditTrailHummingbirdTests",
+            dependencies: [
+                "AuditTrailHummingbird", "AuditTrailSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AuditTrailServerTests",
             dependencies: [
-                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite",
+                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite", "AuditTrailHummingbird",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -108,6 +108,7 @@ struct AuditServer: Sendable {
             publicKey: system.signer.publicKey,
             checkpointer: system.checkpointer,
             retentionDefault: configuration.retention.initialWindow,
+            riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             logger: logger
         )
 

@@ -45,6 +45,11 @@ public struct AuditServerConfiguration: Sendable {
     public var adminKey: String? = nil
     /// Store `actor.ip` truncated to /24 (IPv4) or /48 (IPv6). Default false.
     public var anonymizeIPs: Bool = false
+    /// Give events posted without a `risk_score` one from ``AuditRiskScorer`` (default settings),
+    /// with a `risk:<reason>` tag per reason (`AUDITTRAIL_RISK_SCORING`). Default false: the server
+    /// stores what producers send unless told otherwise, and the scorer's memory (known IPs per
+    /// actor, recent failures) is per process, so scores after a restart start from nothing.
+    public var riskScoring: Bool = false
     /// The batching writer's queue and batch sizes.
     public var writer: AuditWriter.Configuration = .init()
     /// The level the server logs at. Default `.info`.

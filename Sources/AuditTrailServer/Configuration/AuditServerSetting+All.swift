@@ -5,7 +5,7 @@ import Logging
 extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
-        host, port, dataDirectory, portFile, anonymizeIPs, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
+        host, port, dataDirectory, portFile, anonymizeIPs, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, adminKey,
     ]
 
@@ -57,6 +57,16 @@ extension AuditServerSetting {
         help: "Store actor IPs truncated to /24 (IPv4) or /48 (IPv6).",
         rule: .boolean,
         keyPath: \.anonymizeIPs
+    )
+
+    /// `--risk-scoring`, `AUDITTRAIL_RISK_SCORING`.
+    package static let riskScoring = AuditServerSetting(
+        flag: "risk-scoring",
+        variable: "AUDITTRAIL_RISK_SCORING",
+        valueName: nil,
+        help: "Score events posted without a risk_score (0-100, with risk:<reason> tags). Default off.",
+        rule: .boolean,
+        keyPath: \.riskScoring
     )
 
     /// `--log-level`, `AUDITTRAIL_LOG_LEVEL`.

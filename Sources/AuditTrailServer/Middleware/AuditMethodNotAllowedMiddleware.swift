@@ -1,3 +1,4 @@
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import Hummingbird
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -13,7 +14,7 @@ extension AuditAPI {
     /// oldest first, up to a signed checkpoint (``AuditExporter``). Recorded as `audit.export`.
     @Sendable func export(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "export the log") { $0.canVerify }
-        let export = try await exporter.start(parameters: try Self.queryParameters(request))
+        let export = try await exporter.start(parameters: try AuditRequestInput.queryParameters(request))
         let headers: HTTPFields = [
             .contentType: AuditExportFormat.mediaType,
             .contentDisposition: #"attachment; filename="\#(export.suggestedFileName)""#,

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -9,8 +10,10 @@ extension AuditAPI {
     @Sendable func ingestOne(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "ingest events") { $0.canIngest }
         let limit = validator.configuration.maxEventBytes
-        let body = try await readBody(request, limit: limit, field: "event")
-        let prepared = try validator.prepare(json: body.readableBytesView)
+        let body = try await AuditRequestInput.body(request, limit: limit, field: "event")
+        // The body is already within the event size limit (`readBody`), the one check `prepare(json:)`
+        // adds before parsing.
+        let prepared = try validator.prepare(scored(AuditEventInput(jsonBytes: body.readableBytesView)))
         let result = try await writer.append(prepared)
         var w = AuditJSONWriter(capacity: 192)
         w.object { o in
@@ -26,7 +29,7 @@ extension AuditAPI {
     /// All or nothing: every bad event is named by its index (`[3].actor.ip`) and nothing is stored.
     @Sendable func ingestBatch(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "ingest events") { $0.canIngest }
-        let body = try await readBody(request, limit: Self.maxBatchBytes, field: "body")
+        let body = try await AuditRequestInput.body(request, limit: Self.maxBatchBytes, field: "body")
         let isNDJSON = request.headers[.contentType].map { Self.isNDJSON($0) } ?? false
         let receivedAt = AuditTime.now()
         var prepared: [PreparedAuditEvent] = []
@@ -37,7 +40,7 @@ extension AuditAPI {
         func add(_ index: Int, _ input: Result<AuditEventInput, AuditTrailError>) {
             count = index + 1
             do throws(AuditTrailError) {
-                prepared.append(try validator.prepare(input.get(), receivedAt: receivedAt, fieldPrefix: "[\(index)]."))
+                prepared.append(try validator.prepare(scored(input.get()), receivedAt: receivedAt, fieldPrefix: "[\(index)]."))
             } catch {
                 errors += error.fieldErrors.isEmpty ? [.init(field: "[\(index)]", message: error.message)] : error.fieldErrors
                 if error.code == .tooLarge { tooLarge = true }
@@ -136,5 +139,16 @@ extension Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return self[first...last]
+    }
+}
+
+extension AuditAPI {
+    /// With risk scoring on (`--risk-scoring`), an event posted without a `risk_score` gets the
+    /// scorer's score and `risk:<reason>` tags; a producer's own score is kept and not assessed.
+    func scored(_ input: AuditEventInput) -> AuditEventInput {
+        guard let riskScorer, input.riskScore == nil else { return input }
+        var input = input
+        riskScorer.assess(input).apply(to: &input)
+        return input
     }
 }

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 
@@ -7,7 +8,7 @@ extension AuditAPI {
     /// "subject","created_at"}`. The secret is in this response only; the store keeps its hash.
     @Sendable func createKey(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "manage keys") { $0.canAdminister }
-        let body = try await readBody(request, limit: Self.maxSmallBodyBytes, field: "body")
+        let body = try await AuditRequestInput.body(request, limit: Self.maxSmallBodyBytes, field: "body")
         let (name, role, subject) = try Self.keyRequest(JSONParser.parse(body.readableBytesView))
         let (key, secret) = try AuditAPIKey.generate(name: name, role: role, subject: subject)
         try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
@@ -33,7 +34,7 @@ extension AuditAPI {
     /// `GET /v1/keys` (admin): every key's public record, never a secret.
     @Sendable func listKeys(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "manage keys") { $0.canAdminister }
-        _ = try AuditQuery(parameters: try Self.queryParameters(request), allowed: [])
+        _ = try AuditQuery(parameters: try AuditRequestInput.queryParameters(request), allowed: [])
         let keys = try await store.keys()
         var w = AuditJSONWriter(capacity: 128 * (keys.count + 1))
         w.object { o in

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 
@@ -7,7 +8,7 @@ extension AuditAPI {
     /// `{"days","removed_through_seq","first_seq","last_removed_at"}`; `days` is null when off.
     @Sendable func getRetention(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "manage retention") { $0.canAdminister }
-        _ = try Self.integerParameters(request, [])
+        _ = try AuditRequestInput.integerParameters(request, [])
         let window = try await store.retentionWindow() ?? retentionDefault
         return json(try await retentionBody(window))
     }
@@ -17,8 +18,8 @@ extension AuditAPI {
     /// Recorded as `audit.retention.changed`.
     @Sendable func putRetention(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "manage retention") { $0.canAdminister }
-        _ = try Self.integerParameters(request, [])
-        let body = try await readBody(request, limit: Self.maxSmallBodyBytes, field: "body")
+        _ = try AuditRequestInput.integerParameters(request, [])
+        let body = try await AuditRequestInput.body(request, limit: Self.maxSmallBodyBytes, field: "body")
         let window = try Self.retentionRequest(JSONParser.parse(body.readableBytesView))
         let previous = try await store.retentionWindow() ?? retentionDefault
         try await store.setRetentionWindow(window, replacing: true)

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -19,6 +20,8 @@ struct AuditAPI: Sendable {
     let checkpointer: AuditCheckpointer
     /// The retention window shown before one is stored (the configured initial window).
     let retentionDefault: AuditRetentionWindow
+    /// Scores events posted without a `risk_score` (``AuditServerConfiguration/riskScoring``); nil when off.
+    let riskScorer: AuditRiskScorer?
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -39,19 +42,11 @@ struct AuditAPI: Sendable {
         let v1 = router.group("/v1").add(middleware: AuditKeyMiddleware(authenticator: authenticator))
         v1.post("/events", use: ingestOne)
         v1.post("/events/batch", use: ingestBatch)
-        v1.get("/events", use: listEvents)
-        v1.get("/events/{id}", use: getEvent)
-        v1.get("/stats", use: stats)
+        readRoutes.addRoutes(to: v1)
         v1.get("/export", use: export)
-        v1.get("/event-types", use: eventTypes)
-        v1.get("/severities", use: severities)
         v1.post("/keys", use: createKey)
         v1.get("/keys", use: listKeys)
         v1.delete("/keys/{id}", use: revokeKey)
-        v1.get("/checkpoints/latest", use: latestCheckpoint)
-        v1.get("/proofs/inclusion", use: inclusionProof)
-        v1.get("/proofs/consistency", use: consistencyProof)
-        v1.post("/verify", use: verify)
         v1.get("/retention", use: getRetention)
         v1.put("/retention", use: putRetention)
     }
@@ -67,28 +62,9 @@ struct AuditAPI: Sendable {
         return principal
     }
 
-    /// Reads the body up to `limit` bytes; more is a 413 naming `field` (never buffers unbounded).
-    func readBody(_ request: Request, limit: Int, field: String) async throws -> ByteBuffer {
-        let tooLarge = AuditTrailError(
-            .tooLarge,
-            "\(field): larger than \(limit) bytes",
-            fieldErrors: [.init(field: field, message: "must be at most \(limit) bytes")]
-        )
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
-        do {
-            return try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
-    }
-
     /// A JSON response from hand-written bytes.
     func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
-        )
+        AuditRequestInput.json(bytes, status: status)
     }
 
     /// Queues an event about the log's own use (fire and forget; a full queue is a 503).
@@ -97,48 +73,31 @@ struct AuditAPI: Sendable {
         try writer.record(prepared)
     }
 
+    /// The read routes (API.md's readers' routes and `POST /v1/verify`), shared with apps that
+    /// embed them: keys and roles are checked by the hook; each read is recorded as `audit.query`.
+    var readRoutes: AuditReadRoutes<AuditRequestContext> {
+        AuditReadRoutes(
+            store: store,
+            publicKey: publicKey,
+            catalog: validator.configuration.catalog,
+            recorder: AuditWriterSink(writer: writer, validator: validator),
+            mountPath: "/v1"
+        ) { route, _, context in
+            let principal = try context.requirePrincipal()
+            let allowed = route.needsVerifyRight ? principal.role.canVerify : principal.role.canRead
+            guard allowed else {
+                throw AuditProblem.forbidden("a key with the \(principal.role.rawValue) role cannot \(route.activity)")
+            }
+            guard principal.role == .viewer else { return AuditReadAccess(actor: Self.actor(principal)) }
+            // A viewer sees only its subject's events; without a subject it sees nothing.
+            guard let subject = principal.subject, !subject.isEmpty else { throw AuditProblem.forbidden("this viewer key has no subject") }
+            return AuditReadAccess(actor: Self.actor(principal), visibleActorID: subject)
+        }
+    }
+
     /// The actor of events the server records about a key's actions.
     static func actor(_ principal: AuditPrincipal) -> AuditEvent.Actor {
         AuditEvent.Actor(id: principal.keyID, name: principal.name, type: "api_key")
-    }
-
-    /// The URL query as (name, value) pairs in order, percent-decoded (`+` is a space).
-    static func queryParameters(_ request: Request) throws -> [(String, String)] {
-        guard let query = request.uri.query, !query.isEmpty else { return [] }
-        var pairs: [(String, String)] = []
-        var errors: [AuditTrailError.FieldError] = []
-        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = percentDecoded(pieces[0]) else {
-                errors.append(.init(field: "query", message: "is not valid percent-encoded UTF-8"))
-                continue
-            }
-            guard let value = percentDecoded(pieces.count > 1 ? pieces[1] : "") else {
-                errors.append(.init(field: name, message: "is not valid percent-encoded UTF-8"))
-                continue
-            }
-            pairs.append((name, value))
-        }
-        if !errors.isEmpty { throw AuditTrailError(.invalidInput, "the query string is malformed", fieldErrors: errors) }
-        return pairs
-    }
-
-    static func percentDecoded(_ text: Substring) -> String? {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        func hex(_ byte: UInt8?) -> UInt8? { byte.flatMap(AuditHex.value(ofDigit:)) }
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }
 

@@ -21,6 +21,7 @@ import Testing
         "AUDITTRAIL_DATA_DIR": (["/var/lib/audittrail", "./data", "a dir", "-data"], ["line\nbreak", "tab\tdir", "del\u{7F}"]),
         "AUDITTRAIL_PORT_FILE": (["/tmp/at.port", "at.port"], ["line\nbreak", "bell\u{07}"]),
         "AUDITTRAIL_ANONYMIZE_IPS": (["true", "false", "1", "0", "yes", "NO", "On", "off"], ["maybe", "2", "tru", " true"]),
+        "AUDITTRAIL_RISK_SCORING": (["true", "false", "1", "0", "yes", "NO", "On", "off"], ["maybe", "2", "tru", " true"]),
         "AUDITTRAIL_LOG_LEVEL": (["trace", "DEBUG", "Info", "notice", "warning", "error", "critical"], ["loud", "warn", "verbose"]),
         "AUDITTRAIL_WRITER_CAPACITY": (["1", "200000", "100000000"], ["0", "-5", "100000001", "many", "1e3"]),
         "AUDITTRAIL_WRITER_MAX_BATCH": (["1", "10000", "1000000"], ["0", "1000001", "ten"]),

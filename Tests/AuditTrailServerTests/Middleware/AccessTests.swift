@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import Foundation
 import HTTPTypes
 import Testing

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import AuditTrailSQLite
 import Foundation
 import HTTPTypes

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Testing
 

@@ -5,15 +5,15 @@ import Hummingbird
 /// Checkpoints, proofs and verification. Every hash is standard base64 (RFC 4648 §4, padded) of
 /// 32 bytes — the encoding of the root line of the checkpoint note — and every proof is RFC 6962
 /// / RFC 9162: leaf `i` is the event with seq `i + 1`, its hash `SHA-256(0x00 ‖ canonical bytes)`.
-extension AuditAPI {
-    /// `GET /v1/checkpoints/latest` (readers): the newest signed tree head →
+extension AuditReadRoutes {
+    /// `GET /checkpoints/latest` (readers): the newest signed tree head →
     /// `{"tree_size","root_hash","time","signature","key_id","key_name","origin","note","public_key"}`;
     /// 404 before the first checkpoint. `public_key` is the server's verifier key when it signed
     /// the note (null while the newest note is still signed by a replaced key): what
     /// `audittrail verify --server` pins on first use when it is given no key.
-    @Sendable func latestCheckpoint(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        _ = try require(context, "read checkpoints") { $0.canRead }
-        _ = try Self.integerParameters(request, [])
+    @Sendable func latestCheckpoint(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(.checkpoint, request, context)
+        _ = try AuditRequestInput.integerParameters(request, [])
         guard let stored = try await store.latestCheckpoint() else {
             throw AuditProblem.notFound("no checkpoint has been signed yet")
         }
@@ -38,20 +38,20 @@ extension AuditAPI {
             o.string("note", stored.note)
             o.string("public_key", ownKey ? publicKey.text : nil)
         }
-        return json(w.bytes)
+        return AuditRequestInput.json(w.bytes)
     }
 
-    /// `GET /v1/proofs/inclusion?seq=&tree_size=` (readers): the audit path of event `seq` in the
+    /// `GET /proofs/inclusion?seq=&tree_size=` (readers): the audit path of event `seq` in the
     /// tree of `tree_size` events → `{"seq","leaf_index","tree_size","leaf_hash","audit_path":[…]}`.
-    @Sendable func inclusionProof(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        _ = try require(context, "read proofs") { $0.canRead }
-        let values = try Self.integerParameters(request, ["seq", "tree_size"])
+    @Sendable func inclusionProof(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(.inclusionProof, request, context)
+        let values = try AuditRequestInput.integerParameters(request, ["seq", "tree_size"])
         let (seq, treeSize) = (values["seq"]!, values["tree_size"]!)
         var errors: [AuditTrailError.FieldError] = []
         if seq < 1 { errors.append(.init(field: "seq", message: "must be at least 1")) }
         if treeSize < 1 { errors.append(.init(field: "tree_size", message: "must be at least 1")) }
         if errors.isEmpty, seq > treeSize { errors.append(.init(field: "seq", message: "must be at most tree_size")) }
-        try Self.throwIfAny(errors)
+        try AuditRequestInput.throwIfAny(errors)
         try await requireTreeSize(treeSize, field: "tree_size")
         let proof = try await store.inclusionProof(index: seq - 1, size: treeSize)
         let leaf = try await store.hash(level: 0, index: seq - 1)
@@ -63,20 +63,20 @@ extension AuditAPI {
             o.string("leaf_hash", leaf.base64)
             o.array("audit_path") { a in for hash in proof { a.element(hash.base64) } }
         }
-        return json(w.bytes)
+        return AuditRequestInput.json(w.bytes)
     }
 
-    /// `GET /v1/proofs/consistency?from=&to=` (readers): the proof that the tree of `from` events
+    /// `GET /proofs/consistency?from=&to=` (readers): the proof that the tree of `from` events
     /// is a prefix of the tree of `to` events → `{"from","to","proof":[…]}`.
-    @Sendable func consistencyProof(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        _ = try require(context, "read proofs") { $0.canRead }
-        let values = try Self.integerParameters(request, ["from", "to"])
+    @Sendable func consistencyProof(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(.consistencyProof, request, context)
+        let values = try AuditRequestInput.integerParameters(request, ["from", "to"])
         let (from, to) = (values["from"]!, values["to"]!)
         var errors: [AuditTrailError.FieldError] = []
         if from < 1 { errors.append(.init(field: "from", message: "must be at least 1")) }
         if to < 1 { errors.append(.init(field: "to", message: "must be at least 1")) }
         if errors.isEmpty, from > to { errors.append(.init(field: "from", message: "must be at most to")) }
-        try Self.throwIfAny(errors)
+        try AuditRequestInput.throwIfAny(errors)
         try await requireTreeSize(to, field: "to")
         let proof = try await store.consistencyProof(from: from, to: to)
         var w = AuditJSONWriter(capacity: 128 + proof.count * 48)
@@ -85,18 +85,18 @@ extension AuditAPI {
             o.int("to", to)
             o.array("proof") { a in for hash in proof { a.element(hash.base64) } }
         }
-        return json(w.bytes)
+        return AuditRequestInput.json(w.bytes)
     }
 
-    /// `POST /v1/verify` (admin, auditor): re-hashes the stored chain and Merkle tree and checks
+    /// `POST /verify` (admin, auditor): re-hashes the stored chain and Merkle tree and checks
     /// every checkpoint's root and signature → `{"ok","checked","first_bad_seq","problem","kind",
     /// "checkpoints_checked","head_seq","checkpoints_covered_by_anchor","first_seq",
     /// "indexes_checked_events"}`. The body is empty, `{}` or `{"indexes": true}` (also check every
     /// piece of derived data against the canonical bytes). Recorded as `audit.verify`.
-    @Sendable func verify(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        let principal = try require(context, "verify the log") { $0.canVerify }
-        _ = try Self.integerParameters(request, [])
-        let body = try await readBody(request, limit: Self.maxSmallBodyBytes, field: "body")
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        let access = try await authorize(.verify, request, context)
+        _ = try AuditRequestInput.integerParameters(request, [])
+        let body = try await AuditRequestInput.body(request, limit: Self.maxVerifyBodyBytes, field: "body")
         var indexes = false
         if body.readableBytes > 0 {
             guard case .object(let object) = try JSONParser.parse(body.readableBytesView) else {
@@ -114,15 +114,17 @@ extension AuditAPI {
             derived = try await store.verifyDerivedData(progress: nil)
             result.problem = derived?.problem
         }
-        try recordOwnEvent(
-            AuditEventInput(
-                action: "audit.verify",
-                outcome: result.ok ? .success : .failure,
-                actor: Self.actor(principal),
-                resource: .init(type: "audit_log", id: "POST /v1/verify"),
-                metadata: .object(["checked": .int(result.checked), "first_bad_seq": result.problem.map { .int($0.seq) } ?? .null])
+        if let recorder, let actor = access.actor {
+            try recorder.enqueue(
+                AuditEventInput(
+                    action: "audit.verify",
+                    outcome: result.ok ? .success : .failure,
+                    actor: actor,
+                    resource: .init(type: "audit_log", id: routeName(.verify)),
+                    metadata: .object(["checked": .int(result.checked), "first_bad_seq": result.problem.map { .int($0.seq) } ?? .null])
+                )
             )
-        )
+        }
         var w = AuditJSONWriter()
         w.object { o in
             o.bool("ok", result.ok)
@@ -136,7 +138,7 @@ extension AuditAPI {
             o.int("first_seq", (result.anchor?.seq ?? 0) + 1)
             o.int("indexes_checked_events", derived?.checkedEvents)
         }
-        return json(w.bytes)
+        return AuditRequestInput.json(w.bytes)
     }
 
     /// 400 naming `field` when the log (and its stored tree) has fewer than `size` events.
@@ -145,39 +147,5 @@ extension AuditAPI {
         guard size <= available else {
             throw AuditTrailError.invalid(field, "must be at most the log's current size, \(available)")
         }
-    }
-
-    /// Reads exactly `names` from the query string as decimal integers: each is required, given
-    /// once, and no other parameter is accepted.
-    static func integerParameters(_ request: Request, _ names: [String]) throws -> [String: Int64] {
-        var values: [String: Int64] = [:]
-        var seen = Set<String>()
-        var errors: [AuditTrailError.FieldError] = []
-        for (name, value) in try queryParameters(request) {
-            guard names.contains(name) else {
-                errors.append(.init(field: name, message: "unknown parameter"))
-                continue
-            }
-            guard seen.insert(name).inserted else {
-                errors.append(.init(field: name, message: "given more than once"))
-                continue
-            }
-            guard value.utf8.count <= 19, value.utf8.allSatisfy({ (48...57).contains($0) || $0 == UInt8(ascii: "-") }),
-                let number = Int64(value)
-            else {
-                errors.append(.init(field: name, message: "must be an integer"))
-                continue
-            }
-            values[name] = number
-        }
-        for name in names where !seen.contains(name) { errors.append(.init(field: name, message: "is required")) }
-        try throwIfAny(errors)
-        return values
-    }
-
-    static func throwIfAny(_ errors: [AuditTrailError.FieldError]) throws {
-        guard !errors.isEmpty else { return }
-        let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
     }
 }

@@ -4,10 +4,12 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// An RFC 9457 problem: the body of every 4xx and 5xx the server sends
+/// An RFC 9457 problem: the body of every 4xx and 5xx the server, the read routes and the
+/// fail-closed middleware send
 /// (`Content-Type: application/problem+json`).
 ///
-/// This file is the one place where errors become HTTP statuses.
+/// This file is the one place where errors become HTTP statuses (for the server and for apps that
+/// mount ``AuditReadRoutes``).
 ///
 /// ```json
 /// {"type":"urn:audittrail:problem:invalid-input","title":"Invalid input","status":400,
@@ -15,16 +17,20 @@ import NIOCore
 ///  "errors":[{"field":"actor.ip","message":"must be an IPv4 or IPv6 address"}]}
 /// ```
 public struct AuditProblem: Error, HTTPResponseError, Sendable {
+    /// The HTTP status.
     public var status: HTTPResponse.Status
     /// A short slug for the `type` URI (`urn:audittrail:problem:<slug>`).
     public var slug: String
+    /// A short, fixed summary of the problem type.
     public var title: String
     /// What went wrong; never a payload, key or actor identity.
     public var detail: String
+    /// Each bad field and the rule it broke.
     public var errors: [AuditTrailError.FieldError]
     /// Extra headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
     public var headers: HTTPFields
 
+    /// A problem with this status, type slug, title and detail.
     public init(
         _ status: HTTPResponse.Status,
         slug: String,
@@ -106,7 +112,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
     }
 
     /// The HTTP meaning of each ``AuditTrailError/Code``.
-    init(auditError error: AuditTrailError) {
+    package init(auditError error: AuditTrailError) {
         let detail = error.message
         switch error.code {
         case .invalidInput:
@@ -133,7 +139,8 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         }
     }
 
-    static func slug(for status: HTTPResponse.Status) -> String {
+    /// The `type` slug of a bare status.
+    package static func slug(for status: HTTPResponse.Status) -> String {
         switch status.code {
         case 400: "bad-request"
         case 401: "unauthorized"
@@ -147,7 +154,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
     }
 
     /// The problem+json body.
-    var body: [UInt8] {
+    public var body: [UInt8] {
         var w = AuditJSONWriter()
         w.object { o in
             o.string("type", "urn:audittrail:problem:" + slug)
@@ -166,6 +173,7 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         return w.bytes
     }
 
+    /// The problem+json response, with ``headers``.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = Self.contentType
