@@ -97,6 +97,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The example app (Examples/NotesApp): built and tested with the package, run with
+        // `swift run notes-app`.
+        .target(
+            name: "NotesApp",
+            dependencies: [
+                "AuditTrail", "AuditTrailSQLite", "AuditTrailHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/NotesApp/Sources/NotesApp",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "notes-app",
+            dependencies: [
+                "NotesApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/NotesApp/Sources/notes-app",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotesAppTests",
+            dependencies: [
+                "NotesApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/NotesApp/Tests/NotesAppTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AuditTrailTests",
             dependencies: [

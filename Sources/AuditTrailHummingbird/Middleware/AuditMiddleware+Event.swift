@@ -36,12 +36,15 @@ extension AuditMiddleware {
         let route = context.endpointPath
         let pathBytes = facts.path[...].utf8
         let rule = configuration.pathRules.first { $0.matches(method: method, path: pathBytes, route: route) }
-        let outcome: AuditOutcome = code < 400 ? .success : (code == 401 || code == 403 ? .denied : .failure)
+        var outcome: AuditOutcome = code < 400 ? .success : (code == 401 || code == 403 ? .denied : .failure)
         let action: String
         if code == 403 {
             action = "authz.denied"
         } else if let rule {
             action = code == 401 && rule.isLogin ? "auth.login.failure" : rule.action
+            // Wrong credentials are a failed sign-in (as AuditEventInput.loginFailure records it),
+            // not a denial of something the actor was known to ask for.
+            if action == "auth.login.failure" { outcome = .failure }
         } else {
             switch method {
             case .get, .head:

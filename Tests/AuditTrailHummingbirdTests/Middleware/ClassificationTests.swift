@@ -72,7 +72,7 @@ import Testing
     @Test func loginRuleNamesSuccessAndFailure() async throws {
         let failed = try #require(try await record(.post, "/login").events.first)
         #expect(failed.action == "auth.login.failure")
-        #expect(failed.outcome == .denied)
+        #expect(failed.outcome == .failure)
         #expect(failed.severity == .warning)
         let signedIn = try #require(try await record(.post, "/login", headers: [.authorization: "Basic eDp5"]).events.first)
         #expect(signedIn.action == "auth.login")
