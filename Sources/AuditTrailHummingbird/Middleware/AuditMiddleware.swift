@@ -12,7 +12,7 @@ import NIOCore
 /// |---|---|---|
 /// | `GET`, `HEAD` | `data.read` (successful ones only with ``Configuration/logSuccessfulReads``) | |
 /// | `POST` / `PUT`, `PATCH` / `DELETE` | `data.create` / `data.update` / `data.delete` | 1xx–3xx `success` |
-/// | a ``AuditPathRule`` (`POST /login`) | its action (`auth.login`; 401 → `auth.login.failure`) | 401, 403 `denied` |
+/// | a ``AuditPathRule`` (`POST /login`) | its action (`auth.login`; 401 → `auth.login.failure`, outcome `failure`) | 401, 403 `denied` |
 /// | any 403 | `authz.denied` | other 4xx, 5xx `failure` |
 ///
 /// Severity is the catalog's default for the action, raised for ``Configuration/sensitivePaths``
