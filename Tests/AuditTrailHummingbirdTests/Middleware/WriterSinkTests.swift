@@ -26,7 +26,7 @@ import Testing
             let events = try page.events.map { try $0.decoded() }
             #expect(events.map(\.action) == ["auth.login.failure", "data.delete"])
             #expect(events[0].request?.path == "/login?code=[REDACTED]")
-            #expect(events[0].outcome == .denied)
+            #expect(events[0].outcome == .failure)
             #expect(events[1].actor?.id == "root")
             #expect(events[1].severity == .warning)
             #expect(events[1].tags.contains("risk:sensitive_endpoint"))
