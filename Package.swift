@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AuditTrailSQLite", targets: ["AuditTrailSQLite"]),
         .library(name: "AuditTrailTesting", targets: ["AuditTrailTesting"]),
         .library(name: "AuditTrailServer", targets: ["AuditTrailServer"]),
+        .library(name: "AuditTrailClient", targets: ["AuditTrailClient"]),
         .executable(name: "audittrail", targets: ["audittrail"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "CAuditSHA256"),
@@ -61,7 +64,10 @@ let package = Package(
                 "AuditTrail",
                 "AuditTrailSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -70,10 +76,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AuditTrailClient",
+            dependencies: [
+                "AuditTrail",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "audittrail",
             dependencies: [
-                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer",
+                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,6 +129,21 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "audittrail-client-probe",
+            dependencies: ["AuditTrail", "AuditTrailClient", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AuditTrailClientProbe",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailClientTests",
+            dependencies: [
+                "audittrail", "audittrail-client-probe", "AuditTrail", "AuditTrailClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -116,6 +116,7 @@ struct AuditServer: Sendable {
         let needsAdminKey = !authenticator.hasEnvironmentAdmin && !hasStoredAdmin
         let application = Application(
             router: router,
+            server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
             services: [AuditStoreService(store: store, logger: logger), checkpointer, writer, retention],
             onServerRunning: { channel in
@@ -165,6 +166,13 @@ struct AuditServer: Sendable {
                 logger.error("cannot write the port file", metadata: ["audit.port_file": "\(portFile)", "audit.error": "\(error.message)"])
             }
         }
-        await onListening(AuditServerStarted(address: address, dataDirectory: configuration.dataDirectory, needsAdminKey: needsAdminKey))
+        await onListening(
+            AuditServerStarted(
+                address: address,
+                dataDirectory: configuration.dataDirectory,
+                needsAdminKey: needsAdminKey,
+                usesTLS: configuration.usesTLS
+            )
+        )
     }
 }

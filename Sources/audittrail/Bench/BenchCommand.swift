@@ -13,6 +13,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run a release build: swift run -c release audittrail bench ingest).",
-        subcommands: [IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self]
+        subcommands: [IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, ClientBench.self]
     )
 }

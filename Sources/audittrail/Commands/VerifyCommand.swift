@@ -89,7 +89,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if remote.server != nil { return try runRemote() }
+        if remote.server != nil { return try await runRemote() }
         if let export { return try runExport(export) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
