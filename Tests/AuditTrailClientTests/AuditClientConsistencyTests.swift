@@ -34,14 +34,14 @@ struct AuditClientConsistencyTests {
         try await original.start()
         let spool = temporaryDirectory("spool")
         let client = try makeClient(original, spool: spool)
+        let originalReader = try ServerReader(original)
         try await withRunningClient(client) { client in
             for index in 0..<20 { try await client.write(probeEvent("a-\(index)")) }
             try await waitUntilDrained(client)
+            _ = try await Self.latestCheckpoint(originalReader, atLeast: 20)
+            #expect(try await client.verifyLog() != nil)
         }
-        let originalReader = try ServerReader(original)
-        _ = try await Self.latestCheckpoint(originalReader, atLeast: 20)
         await originalReader.shutdown()
-        #expect(try await client.verifyLog() != nil)
         original.kill(signal: SIGTERM)
 
         // Another log with the same origin, on the same port, grown past the size seen before.
@@ -65,7 +65,6 @@ struct AuditClientConsistencyTests {
             #expect(error.code == .inconsistentLog)
         }
         #expect(restarted.status.consistencyError != nil)
-        try await client.connection.shutdown()
         try await restarted.connection.shutdown()
     }
 

@@ -3,6 +3,7 @@ import AuditTrail
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A small request API over one shared AsyncHTTPClient `HTTPClient`: what ``AuditClient`` ships
 /// batches with and what the CLI's `--server` commands read with, over `http` or `https`.
@@ -44,6 +45,7 @@ public final class AuditServerConnection: Sendable {
     /// The base URL without a trailing slash.
     public let baseURL: String
     let httpClient: HTTPClient
+    private let isShutDown = Mutex(false)
 
     /// Checks the URL, loads the trust (a CA file is read now) and makes the shared `HTTPClient`.
     ///
@@ -59,9 +61,16 @@ public final class AuditServerConnection: Sendable {
         httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
     }
 
-    /// Shuts the `HTTPClient` down; call once, after the last request.
+    /// Shuts the `HTTPClient` down, after the last request; later calls do nothing.
     public func shutdown() async throws {
+        guard isShutDown.withLock({ wasShutDown in defer { wasShutDown = true }; return !wasShutDown }) else { return }
         try await httpClient.shutdown()
+    }
+
+    deinit {
+        // A connection dropped without `shutdown()` (a test that failed half-way, a process
+        // ending) still releases the client's connections instead of tripping its debug check.
+        if isShutDown.withLock({ !$0 }) { httpClient.shutdown { _ in } }
     }
 
     /// `GET path` (with its query); the whole answer, whatever its status.

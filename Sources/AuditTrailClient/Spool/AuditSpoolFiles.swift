@@ -19,9 +19,9 @@ enum AuditSpoolFiles {
         _ = close(fd)
     }
 
-    /// Opens `path` for appending, creating it (mode 0600) when missing.
+    /// Opens `path` for appending (and reading, for recovery), creating it (mode 0600) when missing.
     static func openForAppend(_ path: String) throws(AuditClientError) -> Int32 {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("open", path) }
         return fd
     }
