@@ -9,7 +9,9 @@ struct AuditClientConsistencyTests {
         let server = try ClientTestServer(arguments: ["--checkpoint-events", "10", "--checkpoint-seconds", "0.2"])
         try await server.start()
         let reader = try ServerReader(server)
-        let latest = try await Self.latestCheckpoint(reader, atLeast: 0)
+        // The key comes with the first checkpoint, which needs an event.
+        try await reader.connection.post("/v1/events", body: probeEvent("first").jsonBytes).requireSuccess()
+        let latest = try await Self.latestCheckpoint(reader, atLeast: 1)
         let key = try AuditSignerPublicKey(text: latest["public_key"]?.stringValue ?? "")
         let client = try makeClient(server) { $0.checkpointPublicKey = key }
         try await withRunningClient(client) { client in

@@ -121,13 +121,15 @@ public final class AuditClient: Service, AuditEventSink {
         }
     }
 
-    /// Ships the spool until cancelled or a graceful shutdown; then fsyncs what was enqueued and
-    /// shuts the `HTTPClient` down. What is not yet delivered stays in the spool for the next run.
+    /// Ships the spool until cancelled or a graceful shutdown; then fsyncs what was enqueued,
+    /// closes the spool (later `enqueue`/`write` throw `.shuttingDown`) and shuts the
+    /// `HTTPClient` down. What is not yet delivered stays in the spool for the next run.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.sendLoop()
         }
         try? await spool.syncAll()
+        spool.close()
         try await connection.shutdown()
     }
 }

@@ -91,8 +91,17 @@ extension AuditClientSpool {
         return rejectedPath
     }
 
-    /// Refuses further appends (they throw `.shuttingDown`); what is spooled stays for the next open.
+    /// Refuses further appends (they throw `.shuttingDown`), closes the segment and releases the
+    /// directory's lock, so that another process (or a new spool here) can open it; what is
+    /// spooled stays for the next open. Call it after the last ``waitUntilDurable(_:)``.
     public func close() {
-        state.withLock { $0.closed = true }
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.closed = true
+            AuditSpoolFiles.closeDescriptor(s.fd)
+            AuditSpoolFiles.closeDescriptor(s.lockFD)
+            s.fd = -1
+            s.lockFD = -1
+        }
     }
 }

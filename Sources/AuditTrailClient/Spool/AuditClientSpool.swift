@@ -44,6 +44,8 @@ public final class AuditClientSpool: Sendable {
 
     struct State {
         var fd: Int32
+        /// The `flock`ed lock file, held until ``AuditClientSpool/close()``.
+        var lockFD: Int32
         /// The end of the current (last) segment.
         var end: Position
         var appended: UInt64 = 0
@@ -60,7 +62,6 @@ public final class AuditClientSpool: Sendable {
     /// The configuration this spool was opened with.
     public let configuration: Configuration
     let state: Mutex<State>
-    let lockFD: Int32
     let logger: Logger
 
     /// Opens (or creates) the spool, drops a torn last line, and resumes from the acknowledgement.
@@ -71,10 +72,10 @@ public final class AuditClientSpool: Sendable {
         self.configuration = configuration
         self.logger = logger
         let recovered = try Self.recover(configuration: configuration, logger: logger)
-        lockFD = recovered.lockFD
         state = Mutex(
             State(
                 fd: recovered.fd,
+                lockFD: recovered.lockFD,
                 end: recovered.end,
                 durableEnd: recovered.end,
                 pendingBytes: recovered.pendingBytes,
@@ -86,8 +87,8 @@ public final class AuditClientSpool: Sendable {
     deinit {
         state.withLock { s in
             if s.fd >= 0 { AuditSpoolFiles.closeDescriptor(s.fd) }
+            if s.lockFD >= 0 { AuditSpoolFiles.closeDescriptor(s.lockFD) }
         }
-        AuditSpoolFiles.closeDescriptor(lockFD)
     }
 
     /// The position the server has acknowledged up to: a restarted sender resumes here.
