@@ -54,11 +54,6 @@ extension AuditServerConfiguration {
             }
             if !setting.apply(text, to: &configuration) { errors.append(setting.violation(by: source)) }
         }
-        if (configuration.tlsCertificateFile == nil) != (configuration.tlsKeyFile == nil) {
-            let missing = configuration.tlsKeyFile == nil ? "--tls-key" : "--tls-cert"
-            let given = configuration.tlsKeyFile == nil ? "--tls-cert" : "--tls-key"
-            errors.append(.init(field: missing, message: "is required with \(given) (HTTPS needs a certificate and its key)"))
-        }
         guard errors.isEmpty else {
             let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
             throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)

@@ -178,7 +178,7 @@ extension AuditServerSetting {
         flag: "tls-cert",
         variable: "AUDITTRAIL_TLS_CERT",
         valueName: "path",
-        help: "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key.",
+        help: "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key (checked at start).",
         rule: Rule<String>.path.optional,
         keyPath: \.tlsCertificateFile,
         defaultText: "none: plain HTTP"
