@@ -1,6 +1,6 @@
-import Synchronization
 import AuditTrail
 import Logging
+import Synchronization
 
 /// The sender: reads the spool in order and delivers it batch by batch.
 extension AuditClient {

@@ -63,7 +63,12 @@ public final class AuditServerConnection: Sendable {
 
     /// Shuts the `HTTPClient` down, after the last request; later calls do nothing.
     public func shutdown() async throws {
-        guard isShutDown.withLock({ wasShutDown in defer { wasShutDown = true }; return !wasShutDown }) else { return }
+        guard
+            isShutDown.withLock({ wasShutDown in
+                defer { wasShutDown = true }
+                return !wasShutDown
+            })
+        else { return }
         try await httpClient.shutdown()
     }
 
@@ -101,7 +106,11 @@ public final class AuditServerConnection: Sendable {
         do {
             let response = try await httpClient.execute(request, deadline: deadline)
             let bytes = try await response.body.collect(upTo: maxBody)
-            return AuditServerResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(bytes.readableBytesView))
+            return AuditServerResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(bytes.readableBytesView)
+            )
         } catch {
             throw describe(error, method, path)
         }

@@ -97,7 +97,10 @@ public final class AuditCheckpointTracker: Sendable {
             throw AuditClientError(.inconsistentLog, "the server now serves the log \(checkpoint.origin), not \(old.origin) seen before")
         }
         guard from <= checkpoint.size else {
-            throw AuditClientError(.inconsistentLog, "tree size \(from) was seen before, but the newest checkpoint is at \(checkpoint.size) (truncated)")
+            throw AuditClientError(
+                .inconsistentLog,
+                "tree size \(from) was seen before, but the newest checkpoint is at \(checkpoint.size) (truncated)"
+            )
         }
         var proof: [AuditHash] = []
         if from > 0, from < checkpoint.size {
@@ -108,7 +111,13 @@ public final class AuditCheckpointTracker: Sendable {
         }
         guard from > 0 else { return }
         do throws(AuditTrailError) {
-            try AuditMerkle.verifyConsistency(from: from, to: checkpoint.size, oldRoot: old.pinned.rootHash, newRoot: checkpoint.rootHash, proof: proof)
+            try AuditMerkle.verifyConsistency(
+                from: from,
+                to: checkpoint.size,
+                oldRoot: old.pinned.rootHash,
+                newRoot: checkpoint.rootHash,
+                proof: proof
+            )
         } catch {
             throw AuditClientError(.inconsistentLog, "the log is not an extension of tree size \(from) seen before: \(error.message)")
         }

@@ -1,5 +1,5 @@
-import Synchronization
 import AuditTrail
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc

@@ -13,7 +13,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A running server to ask instead of a data directory: http://host[:port] or https://host[:port].")
     var server: String?
 
-    @Option(name: .customLong("ca-file"), help: "With an https --server: trust only the CA certificates in this PEM file (default: the system's roots).")
+    @Option(
+        name: .customLong("ca-file"),
+        help: "With an https --server: trust only the CA certificates in this PEM file (default: the system's roots)."
+    )
     var caFile: String?
 
     @Option(help: "With --server: seconds a request may take (connect, send, answer; a download's body is exempt).")
