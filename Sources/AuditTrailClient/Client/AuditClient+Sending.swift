@@ -72,6 +72,18 @@ extension AuditClient {
         }
     }
 
+    /// Every flush interval until cancelled: one group fsync of whatever was enqueued.
+    func syncLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await spool.syncAll()
+            } catch {
+                logger.error("audit client spool fsync failed", metadata: ["audit.error": "\(error.message)"])
+            }
+            try? await Task.sleep(for: configuration.flushInterval)
+        }
+    }
+
     /// Delivers `records` (in order) until the server has stored or refused each of them;
     /// throws only `CancellationError` or a spool failure.
     func deliver(_ records: ArraySlice<AuditClientSpool.Record>) async throws {

@@ -126,7 +126,13 @@ public final class AuditClient: Service, AuditEventSink {
     /// `HTTPClient` down. What is not yet delivered stays in the spool for the next run.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.sendLoop()
+            await withDiscardingTaskGroup { group in
+                // The group fsync for `enqueue` runs on its own beat, so that a batch stuck in
+                // retries (a server down for minutes) does not leave enqueued lines unsynced.
+                group.addTask { await self.syncLoop() }
+                await self.sendLoop()
+                group.cancelAll()
+            }
         }
         try? await spool.syncAll()
         spool.close()
