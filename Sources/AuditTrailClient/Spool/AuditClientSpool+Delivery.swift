@@ -40,15 +40,20 @@ extension AuditClientSpool {
         return Batch(records: records, next: next)
     }
 
-    /// Records that the server has stored everything before `position`: writes the
-    /// acknowledgement file atomically (fsynced) and deletes the segments wholly before it.
+    /// Records that the server has stored everything before `position`: replaces the
+    /// acknowledgement file atomically and deletes the segments wholly before it.
+    ///
+    /// The replacement is not fsynced (``close()`` fsyncs the last one): a crash may bring back
+    /// an older acknowledgement, which only re-sends events the server already holds — their ids
+    /// make that a no-op — and saves two fsyncs per batch (measured with `bench client`).
     public func acknowledge(through position: Position) throws(AuditClientError) {
         let previous = state.withLock { $0.acknowledged }
         guard position > previous else { return }
         try AuditSpoolFiles.replace(
             configuration.directory + "/" + Self.acknowledgementFileName,
             with: Array(position.fileText.utf8),
-            directory: configuration.directory
+            directory: configuration.directory,
+            durable: false
         )
         var released: Int64 = 0
         if position.segment == previous.segment {
@@ -95,6 +100,12 @@ extension AuditClientSpool {
     /// directory's lock, so that another process (or a new spool here) can open it; what is
     /// spooled stays for the next open. Call it after the last ``waitUntilDurable(_:)``.
     public func close() {
+        let acknowledged = state.withLock { $0.acknowledged }
+        try? AuditSpoolFiles.replace(
+            configuration.directory + "/" + Self.acknowledgementFileName,
+            with: Array(acknowledged.fileText.utf8),
+            directory: configuration.directory
+        )
         state.withLock { s in
             guard !s.closed else { return }
             s.closed = true

@@ -94,22 +94,22 @@ enum AuditSpoolFiles {
         return try read(fd, at: 0, count: Int(size(fd, path: path)), path: path)
     }
 
-    /// Replaces the file at `path` with `bytes` atomically and durably: a temporary file is
-    /// written and fsynced, renamed over `path`, and the directory fsynced.
-    static func replace(_ path: String, with bytes: [UInt8], directory: String) throws(AuditClientError) {
+    /// Replaces the file at `path` with `bytes` atomically: a temporary file is written, renamed
+    /// over `path`; with `durable` the file is fsynced before the rename and the directory after.
+    static func replace(_ path: String, with bytes: [UInt8], directory: String, durable: Bool = true) throws(AuditClientError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("create", temporary) }
         do throws(AuditClientError) {
             try writeAll(fd, bytes, at: 0, path: temporary)
-            try sync(fd, path: temporary)
+            if durable { try sync(fd, path: temporary) }
         } catch {
             close(fd)
             throw error
         }
         close(fd)
         guard rename(temporary, path) == 0 else { throw failure("rename to", path) }
-        try syncDirectory(directory)
+        if durable { try syncDirectory(directory) }
     }
 
     /// Takes an exclusive `flock` on `path` (created when missing) and keeps the descriptor open:
