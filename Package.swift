@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AuditTrailTesting", targets: ["AuditTrailTesting"]),
         .library(name: "AuditTrailHummingbird", targets: ["AuditTrailHummingbird"]),
         .library(name: "AuditTrailServer", targets: ["AuditTrailServer"]),
+        .library(name: "AuditTrailClient", targets: ["AuditTrailClient"]),
         .executable(name: "audittrail", targets: ["audittrail"]),
     ],
     dependencies: [
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "CAuditSHA256"),
@@ -77,7 +80,10 @@ let package = Package(
                 "AuditTrailSQLite",
                 "AuditTrailHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,10 +92,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AuditTrailClient",
+            dependencies: [
+                "AuditTrail",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "audittrail",
             dependencies: [
-                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailHummingbird",
+                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailHummingbird", "AuditTrailClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,6 +195,21 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "audittrail-client-probe",
+            dependencies: ["AuditTrail", "AuditTrailClient", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AuditTrailClientProbe",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailClientTests",
+            dependencies: [
+                "audittrail", "audittrail-client-probe", "AuditTrail", "AuditTrailClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

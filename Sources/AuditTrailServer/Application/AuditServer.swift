@@ -124,6 +124,7 @@ struct AuditServer: Sendable {
         let needsAdminKey = !authenticator.hasEnvironmentAdmin && !hasStoredAdmin
         let application = Application(
             router: router,
+            server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
             services: [system],
             onServerRunning: { channel in
@@ -179,6 +180,13 @@ struct AuditServer: Sendable {
                 logger.error("cannot write the port file", metadata: ["audit.port_file": "\(portFile)", "audit.error": "\(error.message)"])
             }
         }
-        await onListening(AuditServerStarted(address: address, dataDirectory: configuration.dataDirectory, needsAdminKey: needsAdminKey))
+        await onListening(
+            AuditServerStarted(
+                address: address,
+                dataDirectory: configuration.dataDirectory,
+                needsAdminKey: needsAdminKey,
+                usesTLS: configuration.usesTLS
+            )
+        )
     }
 }

@@ -16,10 +16,16 @@ public struct AuditServerStarted: Sendable, Hashable {
     /// True when no admin key is stored and none is given in `AUDITTRAIL_ADMIN_KEY`: nobody can
     /// manage keys through the API until one is created with `audittrail keys create --role admin`.
     public var needsAdminKey: Bool
+    /// True when the server speaks HTTPS (`--tls-cert` and `--tls-key`).
+    public var usesTLS: Bool
 
-    public init(address: AuditServerAddress, dataDirectory: String, needsAdminKey: Bool) {
+    public init(address: AuditServerAddress, dataDirectory: String, needsAdminKey: Bool, usesTLS: Bool = false) {
         self.address = address
         self.dataDirectory = dataDirectory
         self.needsAdminKey = needsAdminKey
+        self.usesTLS = usesTLS
     }
+
+    /// `http://127.0.0.1:8080`, or `https://…` when the server speaks TLS.
+    public var url: String { (usesTLS ? "https://" : "http://") + address.description }
 }

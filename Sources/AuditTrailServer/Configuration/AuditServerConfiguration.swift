@@ -71,6 +71,11 @@ public struct AuditServerConfiguration: Sendable {
     /// days, `0` or `off` for off) is stored when the data directory has no window yet — after
     /// that, `PUT /v1/retention` or `audittrail retention set` change it.
     public var retention: AuditRetention.Configuration = .init()
+    /// The PEM certificate chain to serve HTTPS with (`AUDITTRAIL_TLS_CERT`). Default nil: plain
+    /// HTTP. Needs ``tlsKeyFile``.
+    public var tlsCertificateFile: String? = nil
+    /// The PEM private key of ``tlsCertificateFile`` (`AUDITTRAIL_TLS_KEY`). Default nil.
+    public var tlsKeyFile: String? = nil
 
     /// The signing key file used: ``signingKeyFile`` or `signing.key` in the data directory.
     public var resolvedSigningKeyFile: String {

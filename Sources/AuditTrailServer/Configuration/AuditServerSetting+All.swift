@@ -6,7 +6,8 @@ extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
         host, port, dataDirectory, portFile, anonymizeIPs, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
-        checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, adminKey,
+        checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
+        adminKey,
     ]
 
     /// `--host`, `AUDITTRAIL_HOST`.
@@ -180,6 +181,28 @@ extension AuditServerSetting {
         help: "Time between retention runs.",
         rule: .seconds,
         keyPath: \.retention.interval
+    )
+
+    /// `--tls-cert`, `AUDITTRAIL_TLS_CERT`.
+    package static let tlsCertificate = AuditServerSetting(
+        flag: "tls-cert",
+        variable: "AUDITTRAIL_TLS_CERT",
+        valueName: "path",
+        help: "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key (checked at start).",
+        rule: Rule<String>.path.optional,
+        keyPath: \.tlsCertificateFile,
+        defaultText: "none: plain HTTP"
+    )
+
+    /// `--tls-key`, `AUDITTRAIL_TLS_KEY`.
+    package static let tlsKey = AuditServerSetting(
+        flag: "tls-key",
+        variable: "AUDITTRAIL_TLS_KEY",
+        valueName: "path",
+        help: "The PEM private key of --tls-cert's certificate.",
+        rule: Rule<String>.path.optional,
+        keyPath: \.tlsKeyFile,
+        defaultText: "none"
     )
 
     /// `AUDITTRAIL_ADMIN_KEY`: only from the environment, so that it never shows in the process list.

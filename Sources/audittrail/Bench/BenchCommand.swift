@@ -13,6 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run a release build: swift run -c release audittrail bench ingest).",
-        subcommands: [IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, LoggerBench.self, MiddlewareBench.self]
+        subcommands: [
+            IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, LoggerBench.self, MiddlewareBench.self, ClientBench.self,
+        ]
     )
 }

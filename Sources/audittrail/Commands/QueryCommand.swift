@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 
@@ -57,7 +58,7 @@ struct QueryCommand: AsyncParsableCommand {
         let next: String?
         if remote.server != nil {
             let key = try remote.resolvedKey(role: "any key that may read events")
-            let response = try remote.request("GET", ServerOptions.path("/v1/events", parameters), key: key)
+            let response = try await remote.request("GET", ServerOptions.path("/v1/events", parameters), key: key)
             let body = try? JSONParser.parse(response.body).objectValue
             guard let list = body?["events"]?.arrayValue else { throw ValidationError("--server: GET /v1/events answered without an events list") }
             var read: [AuditStoredEvent] = []

@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// (no admin key yet) the command that creates one, typed as it runs from this directory —
     /// this binary's path as invoked, and `--data-dir` unless it is the default.
     static func announcement(_ started: AuditServerStarted, invocation: String = CommandInvocation.current()) -> String {
-        var text = "listening on \(started.address.url)\n"
+        var text = "listening on \(started.url)\n"
         guard started.needsAdminKey else { return text }
         var command = "\(invocation) keys create --role admin --name admin"
         let defaultDirectory = AuditServerConfiguration().dataDirectory  // ./audittrail-data

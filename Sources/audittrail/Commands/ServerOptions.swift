@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailClient
 import Foundation
 
 /// `--server`, `--api-key` and `--api-key-file`: shared by every command that can talk to a
@@ -9,8 +10,17 @@ import Foundation
 /// file `$AUDITTRAIL_API_KEY_FILE`. A key on the command line shows in the process list; the file
 /// and the variable do not.
 struct ServerOptions: ParsableArguments {
-    @Option(help: "A running server to ask instead of a data directory: http://host[:port].")
+    @Option(help: "A running server to ask instead of a data directory: http://host[:port] or https://host[:port].")
     var server: String?
+
+    @Option(
+        name: .customLong("ca-file"),
+        help: "With an https --server: trust only the CA certificates in this PEM file (default: the system's roots)."
+    )
+    var caFile: String?
+
+    @Option(help: "With --server: seconds a request may take (connect, send, answer; a download's body is exempt).")
+    var timeout: Double = 30
 
     @Option(name: .customLong("api-key"), help: "With --server: the API key (default $AUDITTRAIL_API_KEY; visible in the process list).")
     var apiKey: String?
@@ -22,7 +32,15 @@ struct ServerOptions: ParsableArguments {
     static let keyFileLimit = 4096
 
     func validate() throws {
-        if let server { _ = try ServerAddress(server) }
+        if let server {
+            do {
+                _ = try AuditServerConnection.checkedBaseURL(server)
+            } catch {
+                throw ValidationError("--server: must be http://host[:port] or https://host[:port] without a path")
+            }
+        }
+        if caFile != nil, server == nil { throw ValidationError("--ca-file: only with --server") }
+        if !(timeout > 0 && timeout <= 3600) { throw ValidationError("--timeout: must be more than 0 and at most 3600 seconds") }
         if apiKey != nil, apiKeyFile != nil { throw ValidationError("--api-key-file: give either --api-key or --api-key-file, not both") }
         if server == nil, apiKey != nil || apiKeyFile != nil { throw ValidationError("--api-key, --api-key-file: only with --server") }
     }
@@ -56,19 +74,16 @@ struct ServerOptions: ParsableArguments {
 
     /// One request to the server with the key; a non-2xx answer becomes an error naming the
     /// flag of each bad parameter (or the status and the problem's detail).
-    func request(_ method: String = "GET", _ path: String, key: String, json body: String? = nil) throws -> LoopbackHTTP.Response {
-        let headers = Self.authorization(key) + (body == nil ? [] : [("Content-Type", "application/json")])
-        let response = try connected { address in
-            try LoopbackHTTP.request(
-                host: address.host,
-                port: address.port,
-                method: method,
-                path: path,
-                headers: headers,
-                body: Array((body ?? "").utf8)
+    func request(_ method: String = "GET", _ path: String, key: String, json body: String? = nil) async throws -> AuditServerResponse {
+        let response = try await connected(key: key) { connection async throws(AuditClientError) in
+            try await connection.send(
+                method,
+                path,
+                headers: body == nil ? [] : [("Content-Type", "application/json")],
+                body: body.map { Array($0.utf8) }
             )
         }
-        guard (200..<300).contains(response.status) else {
+        guard response.isSuccess else {
             throw ValidationError(
                 Self.problemMessage(status: response.status, body: response.body, request: "\(method) \(path.prefix { $0 != "?" })")
             )
@@ -76,27 +91,54 @@ struct ServerOptions: ParsableArguments {
         return response
     }
 
-    /// A streamed GET with the key: each piece of a 200 answer's body goes to `body` as it
-    /// arrives (never held whole); any other answer becomes the error ``request(_:_:key:)``
-    /// throws. Returns whether the body ended as HTTP framed it (false: the connection dropped).
-    func stream(_ path: String, key: String, body: ([UInt8]) throws -> Void) throws -> Bool {
-        let response = try connected { address in
-            try LoopbackHTTP.stream(host: address.host, port: address.port, path: path, headers: Self.authorization(key), body: body)
+    /// A streamed GET with the key: each piece of a 2xx answer's body goes to `body` as it
+    /// arrives (never held whole); any other answer becomes the error ``request(_:_:key:json:)``
+    /// throws, and a body cut off (the connection dropped) an error naming `--server`.
+    func stream(_ path: String, key: String, body: ([UInt8]) throws -> Void) async throws {
+        let connection = try connection(key: key)
+        let response: AuditServerResponse
+        do {
+            response = try await connection.stream(path) { piece in try body(piece) }
+            try? await connection.shutdown()
+        } catch let error as AuditClientError {
+            try? await connection.shutdown()
+            throw ValidationError("--server: the download was cut off or failed: \(error.message)")
+        } catch {
+            try? await connection.shutdown()
+            throw error
         }
-        guard response.status == 200 else {
-            throw ValidationError(Self.problemMessage(status: response.status, body: response.errorBody, request: "GET \(path.prefix { $0 != "?" })"))
+        guard response.isSuccess else {
+            throw ValidationError(Self.problemMessage(status: response.status, body: response.body, request: "GET \(path.prefix { $0 != "?" })"))
         }
-        return response.complete
     }
 
-    /// Runs `exchange` against `--server`'s address; a failure to connect or to talk names `--server`.
-    private func connected<Result>(_ exchange: (ServerAddress) throws -> Result) throws -> Result {
+    /// A connection to `--server` with the key, `--ca-file` and `--timeout`.
+    func connection(key: String?) throws -> AuditServerConnection {
         guard let server else { throw ValidationError("--server: required") }
-        let address = try ServerAddress(server)
+        var configuration = AuditServerConnection.Configuration(server: server, apiKey: key)
+        if let caFile { configuration.trust = .caFile(caFile) }
+        configuration.requestTimeout = .milliseconds(Int64((timeout * 1000).rounded()))
         do {
-            return try exchange(address)
+            return try AuditServerConnection(configuration: configuration)
         } catch {
-            throw ValidationError("--server: \(error)")
+            throw ValidationError((error.code == .tlsFailed ? "--ca-file: " : "--server: ") + error.message)
+        }
+    }
+
+    /// Runs `exchange` on a connection to `--server` (shut down after it); a failure to connect
+    /// or to talk names `--server`.
+    private func connected<Result: Sendable>(
+        key: String? = nil,
+        _ exchange: (AuditServerConnection) async throws(AuditClientError) -> Result
+    ) async throws -> Result {
+        let connection = try connection(key: key)
+        do {
+            let result = try await exchange(connection)
+            try? await connection.shutdown()
+            return result
+        } catch {
+            try? await connection.shutdown()
+            throw ValidationError("--server: \(error.message)")
         }
     }
 
@@ -136,36 +178,5 @@ struct ServerOptions: ParsableArguments {
             }
         }
         return out
-    }
-}
-
-/// A server's address, parsed from `http://host[:port]`.
-struct ServerAddress {
-    var host: String
-    var port: Int
-
-    init(_ text: String) throws {
-        guard text.hasPrefix("http://") else {
-            throw ValidationError("--server: must be http://host[:port] (TLS: verify through a local plain-HTTP endpoint)")
-        }
-        var rest = text.dropFirst("http://".count)
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.isEmpty, !rest.contains("/") else { throw ValidationError("--server: must be http://host[:port] without a path") }
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            guard after.isEmpty || after.hasPrefix(":"), let port = after.isEmpty ? 80 : Int(after.dropFirst()) else {
-                throw ValidationError("--server: the port must be a number")
-            }
-            self.port = port
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = String(rest[..<colon])
-            guard let port = Int(rest[rest.index(after: colon)...]) else { throw ValidationError("--server: the port must be a number") }
-            self.port = port
-        } else {
-            host = String(rest)
-            port = 80
-        }
-        guard (1...65535).contains(port) else { throw ValidationError("--server: the port must be from 1 to 65535") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 
@@ -58,7 +59,7 @@ struct StatsCommand: AsyncParsableCommand {
         let body: [UInt8]
         if remote.server != nil {
             let key = try remote.resolvedKey(role: "any key that may read events")
-            body = try remote.request("GET", ServerOptions.path("/v1/stats", parameters), key: key).body
+            body = try await remote.request("GET", ServerOptions.path("/v1/stats", parameters), key: key).body
         } else {
             let request = try request()
             body = try await withStore(data) { store in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailClient
 import Foundation
 
 /// `audittrail verify --server URL`: what a client without database access can prove about a
@@ -7,7 +8,7 @@ import Foundation
 /// checkpoint this machine verified last time (a consistency proof), so a truncated, rolled-back
 /// or re-signed log is caught. `--full` also asks the server to re-hash every stored event.
 extension VerifyCommand {
-    func runRemote() throws {
+    func runRemote() async throws {
         let apiKey = try remote.resolvedKey(role: "any key that may read events")
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
         var saved: VerifyState
@@ -16,11 +17,11 @@ extension VerifyCommand {
         } catch let error as AuditTrailError {
             throw ValidationError(cliMessage(error))
         }
-        func get(_ path: String) throws -> [String: JSONValue] { try object("GET", path, remote.request("GET", path, key: apiKey)) }
-        func post(_ path: String, _ body: String?) throws -> [String: JSONValue] {
-            try object("POST", path, remote.request("POST", path, key: apiKey, json: body))
+        func get(_ path: String) async throws -> [String: JSONValue] { try object("GET", path, await remote.request("GET", path, key: apiKey)) }
+        func post(_ path: String, _ body: String?) async throws -> [String: JSONValue] {
+            try object("POST", path, await remote.request("POST", path, key: apiKey, json: body))
         }
-        func object(_ method: String, _ path: String, _ response: LoopbackHTTP.Response) throws -> [String: JSONValue] {
+        func object(_ method: String, _ path: String, _ response: AuditServerResponse) throws -> [String: JSONValue] {
             guard let body = try? JSONParser.parse(response.body).objectValue else {
                 throw ValidationError("--server: \(method) \(path) answered \(response.status) without a JSON object")
             }
@@ -28,7 +29,7 @@ extension VerifyCommand {
         }
 
         // The newest checkpoint, checked against the key.
-        let latest = try get("/v1/checkpoints/latest")
+        let latest = try await get("/v1/checkpoints/latest")
         guard let note = latest["note"]?.stringValue else { throw ValidationError("--server: the checkpoint has no signed note") }
         let origin = (try? AuditCheckpoint(body: AuditSignedNote(parsing: note).text).origin) ?? ""
         let entryKey = "server " + origin
@@ -77,7 +78,7 @@ extension VerifyCommand {
                 let proof =
                     pinned.treeSize == checkpoint.size
                     ? []
-                    : try get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue?
+                    : try await get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue?
                         .map { $0.stringValue.flatMap { AuditHash(base64: $0) } } ?? []
                 do throws(AuditTrailError) {
                     if pinned.treeSize == checkpoint.size {
@@ -107,7 +108,7 @@ extension VerifyCommand {
         var serverChecked: Int64?
         var indexesChecked: Int64?
         if problem == nil, full || indexes {
-            let result = try post("/v1/verify", indexes ? #"{"indexes":true}"# : nil)
+            let result = try await post("/v1/verify", indexes ? #"{"indexes":true}"# : nil)
             indexesChecked = result["indexes_checked_events"]?.int64Value
             serverChecked = result["checked"]?.int64Value
             if result["ok"] != .bool(true) {

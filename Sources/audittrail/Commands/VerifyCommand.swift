@@ -105,7 +105,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if remote.server != nil { return try runRemote() }
+        if remote.server != nil { return try await runRemote() }
         if let export { return try runExport(export) }
         if let jsonl { return try runJSONL(jsonl) }
         let showProgress = !quiet && !json

@@ -33,6 +33,8 @@ import Testing
         "AUDITTRAIL_LOG_ORIGIN": (["audit.example.com/log", "audittrail/a b", "-origin"], ["two\nlines", String(repeating: "o", count: 257)]),
         "AUDITTRAIL_RETENTION_DAYS": (["1", "90", "36500", "0", "off", "OFF"], ["36501", "-5", "forever", " 30"]),
         "AUDITTRAIL_RETENTION_INTERVAL_SECONDS": (["600", "0.5", "86400"], ["0", "hourly", "86401"]),
+        "AUDITTRAIL_TLS_CERT": (["/etc/audittrail/server.pem", "server.pem"], ["line\nbreak", "del\u{7F}"]),
+        "AUDITTRAIL_TLS_KEY": (["/etc/audittrail/server.key", "server.key"], ["line\nbreak", "bell\u{07}"]),
         "AUDITTRAIL_ADMIN_KEY": (["a-long-enough-admin-key", "0123456789abcdef"], ["short-key", "with spaces but long enough", "0123456789abcde"]),
     ]
 

@@ -1,0 +1,43 @@
+import AuditTrail
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
+
+extension AuditServerConfiguration {
+    /// Whether the server speaks HTTPS (both ``tlsCertificateFile`` and ``tlsKeyFile`` are set).
+    public var usesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
+
+    /// The HTTP/1.1 server, wrapped in TLS (HummingbirdTLS) when a certificate and key are set.
+    ///
+    /// ```swift
+    /// configuration.tlsCertificateFile = "/etc/audittrail/server.pem"
+    /// configuration.tlsKeyFile = "/etc/audittrail/server.key"
+    /// let server = try configuration.httpServer()   // .tls(.http1(), tlsConfiguration: …)
+    /// ```
+    /// - Throws: ``AuditTrail/AuditTrailError`` `.invalidInput` naming `--tls-cert` or `--tls-key`
+    ///   when a file cannot be read as PEM, or only one of them is set.
+    public func httpServer() throws -> HTTPServerBuilder {
+        guard let certificateFile = tlsCertificateFile, let keyFile = tlsKeyFile else {
+            if tlsCertificateFile != nil || tlsKeyFile != nil {
+                throw AuditTrailError.invalid("--tls-cert", "and --tls-key must be given together")
+            }
+            return .http1()
+        }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
+        } catch {
+            throw AuditTrailError.invalid("--tls-cert", "must be a readable PEM certificate chain (\(certificateFile): \(error))")
+        }
+        guard !chain.isEmpty else { throw AuditTrailError.invalid("--tls-cert", "must hold at least one PEM certificate (\(certificateFile))") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        } catch {
+            throw AuditTrailError.invalid("--tls-key", "must be a readable PEM private key (\(keyFile): \(error))")
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: tls)
+    }
+}
