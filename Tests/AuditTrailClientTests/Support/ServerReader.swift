@@ -38,6 +38,17 @@ struct ServerReader {
         return Int(total)
     }
 
+    /// How many responses with `status` the server counted for `route`, by `/metrics`.
+    func responses(route: String, status: Int) async throws -> Int {
+        let text = try await connection.get("/metrics").requireSuccess("GET /metrics").text
+        var total = 0.0
+        for line in text.split(separator: "\n")
+        where line.hasPrefix("audittrail_http_requests_total{") && line.contains(route) && line.contains("status=\"\(status)\"") {
+            total += Double(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return Int(total)
+    }
+
     /// Whether the server's re-hash of the whole log is ok.
     func verifies() async throws -> Bool {
         try await connection.post("/v1/verify", body: []).requireSuccess("POST /v1/verify").json()["ok"] == .bool(true)
