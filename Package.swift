@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailHummingbirdTests",
             dependencies: [
-                "AuditTrailHummingbird", "AuditTrailSQLite",
+                "AuditTrailHummingbird", "AuditTrailSQLite", "AuditTrailTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

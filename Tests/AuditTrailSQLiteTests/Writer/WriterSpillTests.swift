@@ -1,5 +1,6 @@
 import AuditTrail
 import AuditTrailSQLite
+import AuditTrailTesting
 import Foundation
 import Synchronization
 import Testing
@@ -20,7 +21,7 @@ struct WriterSpillTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let sqlite = try await directory.open()
-        let store = SwitchableStore(sqlite)
+        let store = AuditSwitchableAppender(sqlite)
         let fallback = directory.path + "/fallback"
         let writer = SpillTests.writer(store, fallback: fallback)
         let (producers, perProducer) = (8, 2_000)
@@ -55,7 +56,7 @@ struct WriterSpillTests {
                 try await load.waitForAll()
             }
             #expect(spilled.current >= 1_500)
-            #expect(store.refused.withLock { $0 } >= 1)
+            #expect(store.refused >= 1)
             let drained = try await SpillTests.waitUntil {
                 guard SpillTests.fallbackIsEmpty(fallback) else { return false }
                 return try await sqlite.head().seq == Int64(producers * perProducer)
@@ -80,7 +81,7 @@ struct WriterSpillTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let sqlite = try await directory.open()
-        let store = SwitchableStore(sqlite)
+        let store = AuditSwitchableAppender(sqlite)
         let fallback = directory.path + "/fallback"
         let snapshot = directory.path + "/snapshot"
         let (producers, perProducer) = (3, 1_000)
@@ -136,7 +137,7 @@ struct WriterSpillTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let sqlite = try await directory.open()
-        let store = SwitchableStore(sqlite)
+        let store = AuditSwitchableAppender(sqlite)
         let fallback = directory.path + "/fallback"
         var configuration = AuditWriter.Configuration()
         configuration.commitRetries = 0
@@ -166,7 +167,7 @@ struct WriterSpillTests {
     }
 
     /// Runs a writer until its fallback is empty.
-    static func replayAll(store: SwitchableStore, fallback: String) async throws {
+    static func replayAll(store: AuditSwitchableAppender, fallback: String) async throws {
         let writer = SpillTests.writer(store, fallback: fallback, batch: 100)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await writer.run() }

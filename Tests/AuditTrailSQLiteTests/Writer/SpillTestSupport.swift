@@ -1,43 +1,9 @@
 import AuditTrail
 import AuditTrailSQLite
+import AuditTrailTesting
 import Foundation
 import Logging
 import Synchronization
-
-/// A real ``SQLiteAuditStore`` whose appends the test switches off ("down": every append throws
-/// before reaching SQLite) and on again, or slows down. With ``loseNextAnswer`` the next append
-/// commits to SQLite and then throws, as a commit whose acknowledgement was lost.
-final class SwitchableStore: AuditStoreAppender {
-    let store: SQLiteAuditStore
-    private let down = Mutex(false)
-    private let lostAnswer = Mutex(false)
-    private let delay = Mutex(Duration.zero)
-    /// Appends refused while down.
-    let refused = Mutex(0)
-
-    init(_ store: SQLiteAuditStore) { self.store = store }
-
-    func setDown(_ value: Bool) { down.withLock { $0 = value } }
-    func loseNextAnswer() { lostAnswer.withLock { $0 = true } }
-    func setDelay(_ value: Duration) { delay.withLock { $0 = value } }
-
-    func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
-        let wait = delay.withLock { $0 }
-        if wait > .zero { try await Task.sleep(for: wait) }
-        if down.withLock({ $0 }) {
-            refused.withLock { $0 += 1 }
-            throw AuditTrailError(.storeFailure, "the store is down (test switch)")
-        }
-        let results = try await store.append(events)
-        if lostAnswer.withLock({ value in
-            defer { value = false }
-            return value
-        }) {
-            throw AuditTrailError(.storeFailure, "the commit landed but its answer was lost (test switch)")
-        }
-        return results
-    }
-}
 
 /// Helpers of the spill tests.
 enum SpillTests {
@@ -49,7 +15,7 @@ enum SpillTests {
         )
     }
 
-    static func writer(_ store: SwitchableStore, fallback: String, batch: Int = 500) -> AuditWriter {
+    static func writer(_ store: AuditSwitchableAppender, fallback: String, batch: Int = 500) -> AuditWriter {
         var configuration = AuditWriter.Configuration()
         configuration.commitRetries = 1
         var settings = AuditWriter.Configuration.Fallback(directory: fallback)
