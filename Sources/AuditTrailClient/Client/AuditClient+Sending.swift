@@ -25,8 +25,14 @@ extension AuditClient {
         let poll = min(configuration.flushInterval, .milliseconds(20))
         while !Task.isCancelled {
             do {
-                try await spool.syncAll()
-                let batch = try spool.read(from: position, maxRecords: configuration.batchSize)
+                var batch = try spool.read(from: position, maxRecords: configuration.batchSize)
+                if batch.records.count < configuration.batchSize {
+                    // Only what is fsynced is sent. A group fsync here only when the durable part is
+                    // short of a batch: the sync loop keeps syncing on its beat, and an fsync per
+                    // batch would sit between every two POSTs.
+                    try await spool.syncAll()
+                    batch = try spool.read(from: position, maxRecords: configuration.batchSize)
+                }
                 if batch.records.isEmpty {
                     if batch.next != position {
                         // The end of a finished segment: acknowledging the next start removes it.
