@@ -80,6 +80,8 @@ final class ServerProcess: @unchecked Sendable {
             process.wait()
         }
         try? FileManager.default.removeItem(atPath: portFile)
+        // Read through `output` while the test runs; nothing reads it afterwards.
+        try? FileManager.default.removeItem(atPath: logPath)
     }
 }
 

@@ -16,6 +16,8 @@ final class ClientTestServer: @unchecked Sendable {
     let scheme: String
     private(set) var process: ChildProcess?
     private(set) var logPath = ""
+    /// Every log of this server's starts, removed with it.
+    private var logPaths: [String] = []
 
     /// A server for `dataDirectory` (a fresh temporary one by default) on a free port.
     init(dataDirectory: String = temporaryDirectory("data"), port: Int? = nil, arguments: [String] = [], tls: Bool = false) throws {
@@ -31,6 +33,7 @@ final class ClientTestServer: @unchecked Sendable {
     /// Starts `serve` and waits until `/healthz` answers over `trust`.
     func start(trust: AuditServerTrust = .systemRoots) async throws {
         logPath = dataDirectory + ".server-\(UUID().uuidString).log"
+        logPaths.append(logPath)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("AUDITTRAIL_") { environment.removeValue(forKey: key) }
@@ -69,6 +72,7 @@ final class ClientTestServer: @unchecked Sendable {
             process.signal(SIGKILL)
             _ = process.wait()
         }
+        for path in logPaths { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 
