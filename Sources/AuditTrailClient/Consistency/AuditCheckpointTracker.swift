@@ -102,22 +102,14 @@ public final class AuditCheckpointTracker: Sendable {
                 "tree size \(from) was seen before, but the newest checkpoint is at \(checkpoint.size) (truncated)"
             )
         }
-        var proof: [AuditHash] = []
-        if from > 0, from < checkpoint.size {
-            let path = "/v1/proofs/consistency?from=\(from)&to=\(checkpoint.size)"
-            let hashes = try await connection.get(path).requireSuccess("GET /v1/proofs/consistency").json()["proof"]?.arrayValue ?? []
-            proof = hashes.compactMap { $0.stringValue.flatMap { AuditHash(base64: $0) } }
-            guard proof.count == hashes.count else { throw AuditClientError(.invalidResponse, "\(path): every hash must be base64 of 32 bytes") }
-        }
         guard from > 0 else { return }
+        var proof: [JSONValue] = []
+        if from < checkpoint.size {
+            let path = "/v1/proofs/consistency?from=\(from)&to=\(checkpoint.size)"
+            proof = try await connection.get(path).requireSuccess("GET /v1/proofs/consistency").json()["proof"]?.arrayValue ?? []
+        }
         do throws(AuditTrailError) {
-            try AuditMerkle.verifyConsistency(
-                from: from,
-                to: checkpoint.size,
-                oldRoot: old.pinned.rootHash,
-                newRoot: checkpoint.rootHash,
-                proof: proof
-            )
+            try old.pinned.verifyExtension(by: checkpoint, proof: proof)
         } catch {
             throw AuditClientError(.inconsistentLog, "the log is not an extension of tree size \(from) seen before: \(error.message)")
         }

@@ -78,23 +78,9 @@ extension VerifyCommand {
                 let proof =
                     pinned.treeSize == checkpoint.size
                     ? []
-                    : try await get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue?
-                        .map { $0.stringValue.flatMap { AuditHash(base64: $0) } } ?? []
+                    : try await get("/v1/proofs/consistency?from=\(pinned.treeSize)&to=\(checkpoint.size)")["proof"]?.arrayValue ?? []
                 do throws(AuditTrailError) {
-                    if pinned.treeSize == checkpoint.size {
-                        guard pinned.rootHash == checkpoint.rootHash else {
-                            throw AuditTrailError(.tampered, "the root at tree size \(checkpoint.size) changed")
-                        }
-                    } else {
-                        guard proof.allSatisfy({ $0 != nil }) else { throw AuditTrailError.invalid("proof", "every hash must be 32 bytes") }
-                        try AuditMerkle.verifyConsistency(
-                            from: pinned.treeSize,
-                            to: checkpoint.size,
-                            oldRoot: pinned.rootHash,
-                            newRoot: checkpoint.rootHash,
-                            proof: proof.compactMap { $0 }
-                        )
-                    }
+                    try pinned.verifyExtension(by: checkpoint, proof: proof)
                 } catch {
                     problem = .init(
                         seq: 1,
