@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailCLITests",
             dependencies: [
-                "audittrail", "AuditTrail", "AuditTrailSQLite", "AuditTrailServer",
+                "audittrail", "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailClient",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -68,6 +68,44 @@ struct AuditClientDeliveryTests {
         await reader.shutdown()
     }
 
+    @Test func aWindowOfBatchesIsStoredInSpoolOrder() async throws {
+        let server = try ClientTestServer()
+        try await server.start()
+        let client = try makeClient(server) { configuration in
+            configuration.batchSize = 25
+            configuration.maxBatchesInFlight = 8
+        }
+        let count = 4000
+        for index in 0..<count { try client.enqueue(probeEvent("w-\(index)")) }
+        try await withRunningClient(client) { client in try await waitUntilDrained(client) }
+        let reader = try ServerReader(server)
+        #expect(try await reader.events(resourceType: "probe").map(\.resource) == (0..<count).map { "w-\($0)" })
+        #expect(client.status.delivered == count)
+        #expect(try await reader.verifies())
+        await reader.shutdown()
+    }
+
+    @Test func poisonedEventInTheMiddleOfAWindowLeavesTheRestInOrder() async throws {
+        let server = try ClientTestServer()
+        try await server.start()
+        let client = try makeClient(server) { configuration in
+            configuration.validator.maxStringBytes = 16 * 1024
+            configuration.batchSize = 10
+            configuration.maxBatchesInFlight = 4
+        }
+        for index in 0..<80 {
+            var event = probeEvent("m-\(index)")
+            if index == 13 { event.description = String(repeating: "x", count: 9000) }
+            try client.enqueue(event)
+        }
+        try await withRunningClient(client) { client in try await waitUntilDrained(client) }
+        let reader = try ServerReader(server)
+        #expect(try await reader.events(resourceType: "probe").map(\.resource) == (0..<80).filter { $0 != 13 }.map { "m-\($0)" })
+        #expect(client.status.rejected == 1)
+        #expect(client.status.delivered == 79)
+        await reader.shutdown()
+    }
+
     @Test func fullSpoolRefusesWithOverloadedAndDropsNothing() async throws {
         let server = try ClientTestServer()
         let client = try makeClient(server) { $0.spoolMaxBytes = 4096 }

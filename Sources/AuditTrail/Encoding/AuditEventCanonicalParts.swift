@@ -62,6 +62,7 @@ package struct AuditEventCanonicalParts: Sendable, Hashable {
         w.optional("description", event.description)
         w.list("files", event.files)
         w.string("id", event.id)
+        w.optional("ingested_by", event.ingestedBy)
         if let location = event.location {
             w.object("location") { o in
                 o.optional("city", location.city)
@@ -204,6 +205,7 @@ extension AuditEvent {
         let seq = stored?.seq
         let received = stored?.receivedAt
         let redacted = stored?.redacted ?? []
+        let ingestedBy = stored?.ingestedBy
         guard let seq, let received, let id = input.id, let time = input.time, let category = input.category else {
             throw AuditTrailError(.tampered, "stored event lacks seq, received_at, id, time or category")
         }
@@ -227,6 +229,7 @@ extension AuditEvent {
             compliance: input.compliance,
             metadata: input.metadata,
             redacted: redacted,
+            ingestedBy: ingestedBy,
             seq: seq,
             receivedAt: received,
             hash: hash

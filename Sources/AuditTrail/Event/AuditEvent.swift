@@ -119,6 +119,11 @@ public struct AuditEvent: Sendable, Hashable {
     public var metadata: JSONValue?
     /// JSON paths whose values were replaced by `"[REDACTED]"`.
     public var redacted: [String]
+    /// Who handed the event to the log, set by the log and never by the producer: the id of the
+    /// API key that posted it, `server` for the server's own records, `cli:<user>` for the CLI's,
+    /// `app` (or `app:<name>`) for an app that embeds the log. Part of the canonical bytes, so it is
+    /// proven like the rest; nil for events stored before the field existed.
+    public var ingestedBy: String?
     /// Gap-free position in the log; 0 until stored.
     public var seq: Int64
     /// When the log committed the event; equal to `time`'s receipt until stored.
@@ -146,6 +151,7 @@ public struct AuditEvent: Sendable, Hashable {
         compliance: [String] = [],
         metadata: JSONValue? = nil,
         redacted: [String] = [],
+        ingestedBy: String? = nil,
         seq: Int64 = 0,
         receivedAt: AuditTime? = nil,
         hash: String? = nil
@@ -169,6 +175,7 @@ public struct AuditEvent: Sendable, Hashable {
         self.compliance = compliance
         self.metadata = metadata
         self.redacted = redacted
+        self.ingestedBy = ingestedBy
         self.seq = seq
         self.receivedAt = receivedAt ?? time
         self.hash = hash

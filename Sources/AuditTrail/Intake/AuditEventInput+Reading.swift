@@ -58,6 +58,7 @@ extension AuditEventInput {
         var seq: Int64?
         var receivedAt: AuditTime?
         var redacted: [String] = []
+        var ingestedBy: String?
     }
 
     /// Reads one event starting at the parser's position. A JSON syntax error throws; field errors
@@ -233,7 +234,8 @@ extension AuditEventInput {
                 stored?.receivedAt = try p.parseValue(depth: inner).stringValue.flatMap(AuditTime.init(rfc3339:))
             case "redacted" where stored != nil: stored?.redacted = try p.stringArray(&r, key, depth: inner)
             case "hash" where stored != nil: _ = try p.parseValue(depth: inner)
-            case "seq", "received_at", "hash", "redacted":
+            case "ingested_by" where stored != nil: stored?.ingestedBy = try p.string(&r, key, depth: inner)
+            case "seq", "received_at", "hash", "redacted", "ingested_by":
                 r.fail(key, "is set by the log, not by the producer")
                 _ = try p.parseValue(depth: inner)
             default: try p.unknown(&r, key, depth: inner)

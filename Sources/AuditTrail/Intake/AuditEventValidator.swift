@@ -56,12 +56,16 @@ public struct AuditEventValidator: Sendable {
     }
 
     /// Validates `input` and returns it ready for the writer, or throws naming every bad field.
+    ///
+    /// - Parameter producer: who hands the event over (its `ingested_by`; an API key may not write
+    ///   the reserved actions). Default ``AuditProducer/application``.
     public func prepare(
         _ input: AuditEventInput,
         receivedAt: AuditTime = .now(),
-        fieldPrefix prefix: String = ""
+        fieldPrefix prefix: String = "",
+        producer: AuditProducer = .application
     ) throws(AuditTrailError) -> PreparedAuditEvent {
-        let event = try validate(input, receivedAt: receivedAt, fieldPrefix: prefix)
+        let event = try validate(input, receivedAt: receivedAt, fieldPrefix: prefix, producer: producer)
         let prepared = PreparedAuditEvent(event: event, clientID: input.id != nil)
         guard prepared.parts.estimatedSize <= configuration.maxEventBytes else {
             throw AuditTrailError(
@@ -82,7 +86,8 @@ public struct AuditEventValidator: Sendable {
     public func validate(
         _ input: AuditEventInput,
         receivedAt: AuditTime = .now(),
-        fieldPrefix prefix: String = ""
+        fieldPrefix prefix: String = "",
+        producer: AuditProducer = .application
     ) throws(AuditTrailError) -> AuditEvent {
         var r = FieldReader(prefix: prefix)
         var actorIP: AuditIPAddress?
@@ -101,6 +106,8 @@ public struct AuditEventValidator: Sendable {
             r.fail("action", "must be at most 128 bytes")
         } else if !Self.isDotted(input.action, minimumSegments: 2) {
             r.fail("action", "must be dotted lower case, <category>.<verb>[.<qualifier>] (a-z, 0-9, _)")
+        } else if !producer.mayWriteReserved && AuditProducer.isReserved(input.action) {
+            r.fail("action", "audit.* and security.alert are reserved for the records the log writes itself")
         }
         if let category = input.category,
             category.isEmpty || category.utf8.count > 64 || !Self.isDotted(category, minimumSegments: 1) || category.contains(".")
@@ -216,6 +223,7 @@ public struct AuditEventValidator: Sendable {
             compliance: input.compliance,
             metadata: metadata,
             redacted: redacted,
+            ingestedBy: producer.name,
             receivedAt: receivedAt
         )
     }

@@ -58,7 +58,9 @@ extension AuditJSONLLog {
             try AuditJSONLLines.scan(directory + "/" + name, from: 0) { line, _ in
                 guard let row = AuditJSONLLines.event(line), row.seq <= headSeq else { return true }
                 let event = try row.decoded()
-                ids[event.id] = AuditAppendResult(id: event.id, seq: row.seq, hash: row.hash, receivedAt: event.receivedAt, created: false)
+                var result = AuditAppendResult(id: event.id, seq: row.seq, hash: row.hash, receivedAt: event.receivedAt, created: false)
+                result.ingestedBy = event.ingestedBy
+                ids[event.id] = result
                 return true
             }
         }

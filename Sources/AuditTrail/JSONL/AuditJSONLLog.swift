@@ -102,6 +102,7 @@ public final class AuditJSONLLog: AuditStoreAppender, Sendable {
             }
             var sealer = AuditSealer(head: state.head, headReceivedAt: state.headReceivedAt, stored: stored, now: now)
             let rows = sealer.sealAll(events)
+            try sealer.requireNoConflict()
             guard !rows.isEmpty else { return sealer.results }
             try openDayFile(AuditJSONLFiles.fileName(day: sealer.receivedAt), state: &state)
             var bytes: [UInt8] = []

@@ -51,6 +51,7 @@ public final class AuditRetention: Service, Sendable {
     private let store: any AuditRetentionStore
     private let writer: AuditWriter
     private let validator: AuditEventValidator
+    private let producer: AuditProducer
     private let configuration: Configuration
     private let logger: Logger
 
@@ -59,11 +60,13 @@ public final class AuditRetention: Service, Sendable {
     ///   - writer: records each run (`audit.retention.run`); it must run in the same service group,
     ///     listed before this service so that it shuts down after it.
     ///   - validator: prepares the recorded events.
+    ///   - producer: what the recorded events say wrote them (`server`, `cli:<user>`, `app`).
     /// - Throws: `.invalidInput` naming `retention_interval` or `retention_batch`.
     public init(
         store: any AuditRetentionStore,
         writer: AuditWriter,
         validator: AuditEventValidator,
+        producer: AuditProducer = .application,
         configuration: Configuration = .init(),
         logger: Logger
     ) throws(AuditTrailError) {
@@ -72,6 +75,7 @@ public final class AuditRetention: Service, Sendable {
         self.store = store
         self.writer = writer
         self.validator = validator
+        self.producer = producer
         self.configuration = configuration
         self.logger = logger
     }
@@ -153,7 +157,8 @@ public final class AuditRetention: Service, Sendable {
                     "removed_through_seq": run.anchor.map { .int($0.seq) } ?? .null, "window_days": .int(Int64(window.days ?? 0)),
                     "batches": .int(Int64(run.batches)),
                 ])
-            )
+            ),
+            producer: producer
         )
         run.recordedSeq = try await writer.append(event).seq
         return run

@@ -7,8 +7,11 @@
 /// **The idempotency rule** (the store supplies the look-up, because it needs its index): an event
 /// whose id the client chose (``PreparedAuditEvent/clientID``) and that is already stored — or that
 /// appears earlier in the same append — is not sealed again; its result is the stored event's
-/// (seq, hash, receipt time) with `created == false`. Server-assigned ids are fresh UUIDv7s and
-/// never looked up.
+/// (seq, hash, receipt time) with `created == false` — when the same producer sent it
+/// (``AuditEvent/ingestedBy``; an event stored before that field existed answers any producer).
+/// The same id from another producer is a conflict: the store throws ``requireNoConflict()``'s
+/// `.conflict` before it commits, so nothing of the append is stored, and the answer says nothing
+/// about the stored event. Server-assigned ids are fresh UUIDv7s and never looked up.
 ///
 /// Receipt times never go back in seq order: the append's receipt time is the later of the clock
 /// and the head's.
@@ -36,6 +39,8 @@ package struct AuditSealer: Sendable {
     /// The index of the next event of the append to seal.
     package private(set) var next = 0
     private var known: [String: AuditAppendResult]
+    /// How many events of this append reuse an id another producer stored.
+    package private(set) var conflicts = 0
 
     /// A sealer for one append.
     ///
@@ -87,13 +92,15 @@ package struct AuditSealer: Sendable {
             let prepared = events[next]
             next += 1
             if prepared.clientID, let stored = known[prepared.event.id] {
+                if let owner = stored.ingestedBy, owner != prepared.event.ingestedBy { conflicts += 1 }
                 results.append(stored)
                 continue
             }
             var row = Self.seal(prepared, seq: head.seq + 1, receivedAt: receivedAt, previousHash: head.hash)
             let (seq, hash) = (row.seq, row.hash)
             head = AuditChainHead(seq: seq, hash: hash)
-            let result = AuditAppendResult(id: prepared.event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
+            var result = AuditAppendResult(id: prepared.event.id, seq: seq, hash: hash, receivedAt: receivedAt, created: true)
+            result.ingestedBy = prepared.event.ingestedBy
             results.append(result)
             if prepared.clientID {
                 var again = result
@@ -122,6 +129,17 @@ package struct AuditSealer: Sendable {
             hash: hash,
             prepared: prepared,
             merkleNodes: []
+        )
+    }
+
+    /// Throws `.conflict` when an event of this append reuses an id that another producer stored
+    /// (the store calls it before it commits). The message names the field, not the stored event.
+    package func requireNoConflict() throws(AuditTrailError) {
+        guard conflicts > 0 else { return }
+        throw AuditTrailError(
+            .conflict,
+            "id: an event with this id was stored for another producer; nothing was stored",
+            fieldErrors: [.init(field: "id", message: "is already used by another producer")]
         )
     }
 

@@ -20,6 +20,9 @@ public struct AuditAppendResult: Sendable, Hashable {
     /// ``hash`` and ``receivedAt`` are the event's place in the fallback log, not in the store:
     /// the store assigns its own when the replay reaches it.
     public var spilled: Bool
+    /// For a stored event looked up for the idempotency rule: its `ingested_by` (the sealer
+    /// answers a re-send of its id only to the same producer).
+    package var ingestedBy: String?
 
     /// A result; `spilled` is set only by a writer's fallback.
     public init(id: String, seq: Int64, hash: AuditHash, receivedAt: AuditTime, created: Bool, spilled: Bool = false) {

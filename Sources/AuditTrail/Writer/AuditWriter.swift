@@ -103,10 +103,22 @@ public final class AuditWriter: Service, Sendable {
     /// Appends events atomically (one transaction, consecutive seqs for the new ones) and returns
     /// after commit, one result per event.
     public func append(contentsOf events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
+        try await append(contentsOf: events, whenQueued: {})
+    }
+
+    /// ``append(contentsOf:)`` that calls `whenQueued` as soon as the events hold their place in
+    /// the queue (before the commit; not when the queue refuses them). Whatever is queued after
+    /// that call is stored after these events: the server keeps a producer's stream in order with it.
+    public func append(
+        contentsOf events: [PreparedAuditEvent],
+        whenQueued: () -> Void
+    ) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             if let error = enqueue(Pending(events: events, continuation: continuation)) {
                 continuation.resume(throwing: error)
+            } else {
+                whenQueued()
             }
         }
     }
@@ -239,6 +251,17 @@ public final class AuditWriter: Service, Sendable {
                 resume(group, with: results)
                 state.withLock { $0.inFlight = 0 }
                 report(results, submitted: events.count, duration: duration)
+                return
+            } catch let error as AuditTrailError where error.code == .conflict {
+                // A producer reused another's id: only its own append fails (409); the others of the
+                // group commit on their own.
+                state.withLock { $0.inFlight = 0 }
+                guard group.count > 1 else {
+                    group[0].continuation?.resume(throwing: error)
+                    if group[0].continuation == nil { logger.error("audit event not stored", metadata: ["error": "\(error)"]) }
+                    return
+                }
+                for pending in group { await commit([pending], fallback: fallback) }
                 return
             } catch {
                 attempt += 1

@@ -27,6 +27,12 @@ extension AuditClient {
         public var spoolSegmentBytes: Int64 = 8 << 20
         /// Most events in one `POST /v1/events/batch`. Default 500 (the server takes up to 10,000).
         public var batchSize = 500
+        /// Batches on the wire at once. They form one ordered stream (`Audit-Batch-Stream` headers):
+        /// the server stores them in the spool's order whatever order they arrive in. 1 sends one
+        /// batch at a time without the headers — for several servers behind a load balancer that
+        /// does not keep a client on one of them (the stream lives in one server's memory).
+        /// Default 4.
+        public var maxBatchesInFlight = 4
         /// How long a partial batch waits for more events before it is sent, and the longest an
         /// enqueued event waits for its fsync. Default 200 ms.
         public var flushInterval: Duration = .milliseconds(200)

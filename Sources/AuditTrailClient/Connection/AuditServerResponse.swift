@@ -52,6 +52,9 @@ public struct AuditServerResponse: Sendable {
         }
     }
 
+    /// The RFC 9457 problem's `type`, when the answer is a problem.
+    public var problemType: String? { (try? JSONParser.parse(body))?["type"]?.stringValue }
+
     /// The RFC 9457 problem's `detail` (or the start of the body), for messages.
     public var problemDetail: String {
         let problem = (try? JSONParser.parse(body))?.objectValue

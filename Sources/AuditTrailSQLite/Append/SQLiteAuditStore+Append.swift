@@ -35,7 +35,9 @@ extension SQLiteAuditStore {
                     sealer = try await eventWriter.perform { writer in
                         try writer.immediateTransaction {
                             var sealer = try writer.sealer(for: events, tree: tree)
-                            try writer.insert(sealer.sealAll(events))
+                            let rows = sealer.sealAll(events)
+                            try sealer.requireNoConflict()
+                            try writer.insert(rows)
                             try writer.addActionCounts(sealer.actionCounts)
                             return sealer
                         }
@@ -82,6 +84,7 @@ extension SQLiteAuditStore {
                 rows = sealer.seal(events, limit: chunk)
                 try await inserted
             }
+            try sealer.requireNoConflict()
             let last = rows
             let counts = sealer.actionCounts
             try await eventWriter.perform { writer in

@@ -38,10 +38,11 @@ extension SQLiteRawConnection {
         return events
     }
 
-    /// Results (`created == false`) for the given ids that are already stored.
+    /// Results (`created == false`) for the given ids that are already stored, with who ingested
+    /// each (read from its canonical bytes: only re-sent ids are looked up).
     func storedResults(ids: some Sequence<String>) throws -> [String: AuditAppendResult] {
         var found: [String: AuditAppendResult] = [:]
-        let statement = try prepared("SELECT seq, hash, received_at FROM events WHERE id = ?")
+        let statement = try prepared("SELECT seq, hash, received_at, canonical FROM events WHERE id = ?")
         for id in Set(ids) {
             try run(
                 statement,
@@ -51,13 +52,9 @@ extension SQLiteRawConnection {
                     guard let hash = row.hash(1) else {
                         throw AuditTrailError(.storeFailure, "the stored chain hash of seq \(seq) is not 32 bytes", seq: seq)
                     }
-                    found[id] = AuditAppendResult(
-                        id: id,
-                        seq: seq,
-                        hash: hash,
-                        receivedAt: AuditTime(milliseconds: received),
-                        created: false
-                    )
+                    var result = AuditAppendResult(id: id, seq: seq, hash: hash, receivedAt: AuditTime(milliseconds: received), created: false)
+                    result.ingestedBy = try AuditEvent(canonical: row.bytes(3)).ingestedBy
+                    found[id] = result
                 }
             )
         }

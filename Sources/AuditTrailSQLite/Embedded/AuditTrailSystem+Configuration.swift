@@ -27,6 +27,9 @@ extension AuditTrailSystem {
         public var retention: AuditRetention.Configuration?
         /// The validator of ``AuditTrailSystem/sink`` and of retention's own events.
         public var validator = AuditEventValidator()
+        /// What the system's own events and ``AuditTrailSystem/sink``'s say wrote them
+        /// (`ingested_by`). Default ``AuditProducer/application`` (`app`); the server uses `server`.
+        public var producer: AuditProducer = .application
 
         /// The defaults for `dataDirectory`.
         public init(dataDirectory: String) {

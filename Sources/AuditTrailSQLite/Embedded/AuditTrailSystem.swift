@@ -46,7 +46,7 @@ public final class AuditTrailSystem: Service, Sendable {
         self.configuration = configuration
         self.store = store
         self.writer = writer
-        self.sink = AuditWriterSink(writer: writer, validator: configuration.validator)
+        self.sink = AuditWriterSink(writer: writer, validator: configuration.validator, producer: configuration.producer)
         self.checkpointer = checkpointer
         self.signer = signer
         self.retention = retention
@@ -94,6 +94,7 @@ public final class AuditTrailSystem: Service, Sendable {
                     store: store,
                     writer: writer,
                     validator: configuration.validator,
+                    producer: configuration.producer,
                     configuration: settings,
                     logger: logger
                 )

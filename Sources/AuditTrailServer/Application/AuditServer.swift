@@ -82,6 +82,7 @@ struct AuditServer: Sendable {
         system.signingKeyFile = configuration.signingKeyFile
         system.retention = configuration.retention
         system.validator = AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs))
+        system.producer = .server
         return system
     }
 
@@ -109,6 +110,7 @@ struct AuditServer: Sendable {
             checkpointer: system.checkpointer,
             retentionDefault: configuration.retention.initialWindow,
             riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
+            sequencer: AuditIngestSequencer(),
             logger: logger
         )
 

@@ -45,7 +45,7 @@ extension AuditOpenAPI {
         let meanings: [(String, String)] = [
             ("400", "Invalid input: errors[] names each field or parameter"), ("401", "No key, or an unknown or revoked key"),
             ("403", "The key's role does not allow this"), ("404", "Not found"),
-            ("409", "Conflicts with the log's state (e.g. an export of an empty log)"), ("413", "Over a size limit"),
+            ("409", "Conflicts with the log's state (an id another key stored; an export of an empty log)"), ("413", "Over a size limit"),
             ("503", "Overloaded, shutting down or not ready; retry after Retry-After seconds"),
         ]
         for (status, description) in meanings {
@@ -95,6 +95,11 @@ extension AuditOpenAPI {
         var stored = eventProperties
         stored["seq"] = integer
         stored["received_at"] = time
+        stored["ingested_by"] = [
+            "type": "string",
+            "description":
+                "Who handed the event to the log: the ingesting API key's id, server, cli:<user> or app[:<name>]; part of the canonical bytes",
+        ]
         stored["hash"] = ["type": "string", "description": "Hex SHA-256 chain hash"]
         stored["redacted"] = ["type": "array", "items": string, "description": "JSON paths replaced by [REDACTED]"]
         let counts: JSONValue = ["type": "object", "additionalProperties": integer]

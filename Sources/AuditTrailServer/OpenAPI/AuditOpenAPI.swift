@@ -35,9 +35,9 @@ enum AuditOpenAPI {
                     body: requestBody(ref("EventInput"), limit: "64 KiB"),
                     responses: [
                         "201": response("Stored", ref("IngestResult")),
-                        "200": response("An event with this id was stored before; its answer, nothing new stored", ref("IngestResult")),
+                        "200": response("This key stored an event with this id before; its answer, nothing new stored", ref("IngestResult")),
                     ],
-                    problems: ["400", "401", "403", "413", "503"]
+                    problems: ["400", "401", "403", "409", "413", "503"]
                 ),
                 "get": operation(
                     "listEvents",
@@ -53,6 +53,18 @@ enum AuditOpenAPI {
                     "ingestBatch",
                     "Append up to 10,000 events atomically: a JSON array, or NDJSON with Content-Type: application/x-ndjson",
                     roles: "admin, writer",
+                    parameters: [
+                        headerParameter(
+                            "Audit-Batch-Stream",
+                            "With Audit-Batch-Sequence: the producer's ordered stream (a token of its own, scoped to the key). Batches of one stream are stored in stream order even when several are in flight; a batch that comes before its predecessors waits for them (up to 2 s, then 503 stream-out-of-order).",
+                            ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]{1,64}$"]
+                        ),
+                        headerParameter(
+                            "Audit-Batch-Sequence",
+                            "With Audit-Batch-Stream: the number of the batch's first event in the stream (the stream's first event is 0; a server that does not know the stream accepts only 0).",
+                            ["type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991]
+                        ),
+                    ],
                     body: [
                         "required": true,
                         "description": "At most 10,000 events or 8 MiB. All or nothing: errors name each bad index, e.g. [3].actor.ip.",
@@ -65,7 +77,7 @@ enum AuditOpenAPI {
                         "201": response("Stored", ref("BatchResult")),
                         "200": response("Every event was a re-send; nothing new stored", ref("BatchResult")),
                     ],
-                    problems: ["400", "401", "403", "413", "503"]
+                    problems: ["400", "401", "403", "409", "413", "503"]
                 )
             ],
             "/v1/events/{id}": [
@@ -339,6 +351,10 @@ enum AuditOpenAPI {
 
     static func pathParameter(_ name: String, _ description: String) -> JSONValue {
         ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    }
+
+    static func headerParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "header", "required": false, "description": .string(description), "schema": schema]
     }
 
     static func requiredQueryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {

@@ -8,12 +8,12 @@ extension AuditAPI {
     /// `POST /v1/events`: one event → `201 {"id","seq","hash","received_at"}`; a re-sent id → `200`
     /// with the stored event's answer.
     @Sendable func ingestOne(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        _ = try require(context, "ingest events") { $0.canIngest }
+        let principal = try require(context, "ingest events") { $0.canIngest }
         let limit = validator.configuration.maxEventBytes
         let body = try await AuditRequestInput.body(request, limit: limit, field: "event")
         // The body is already within the event size limit (`readBody`), the one check `prepare(json:)`
         // adds before parsing.
-        let prepared = try validator.prepare(scored(AuditEventInput(jsonBytes: body.readableBytesView)))
+        let prepared = try validator.prepare(scored(AuditEventInput(jsonBytes: body.readableBytesView)), producer: .key(principal.keyID))
         let result = try await writer.append(prepared)
         var w = AuditJSONWriter(capacity: 192)
         w.object { o in
@@ -28,7 +28,8 @@ extension AuditAPI {
     /// `POST /v1/events/batch`: a JSON array, or NDJSON (`Content-Type: application/x-ndjson`).
     /// All or nothing: every bad event is named by its index (`[3].actor.ip`) and nothing is stored.
     @Sendable func ingestBatch(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        _ = try require(context, "ingest events") { $0.canIngest }
+        let principal = try require(context, "ingest events") { $0.canIngest }
+        let stream = try AuditIngestStream(request.headers, keyID: principal.keyID)
         let body = try await AuditRequestInput.body(request, limit: Self.maxBatchBytes, field: "body")
         let isNDJSON = request.headers[.contentType].map { Self.isNDJSON($0) } ?? false
         let receivedAt = AuditTime.now()
@@ -40,7 +41,9 @@ extension AuditAPI {
         func add(_ index: Int, _ input: Result<AuditEventInput, AuditTrailError>) {
             count = index + 1
             do throws(AuditTrailError) {
-                prepared.append(try validator.prepare(scored(input.get()), receivedAt: receivedAt, fieldPrefix: "[\(index)]."))
+                prepared.append(
+                    try validator.prepare(scored(input.get()), receivedAt: receivedAt, fieldPrefix: "[\(index)].", producer: .key(principal.keyID))
+                )
             } catch {
                 errors += error.fieldErrors.isEmpty ? [.init(field: "[\(index)]", message: error.message)] : error.fieldErrors
                 if error.code == .tooLarge { tooLarge = true }
@@ -96,7 +99,14 @@ extension AuditAPI {
                 fieldErrors: errors
             )
         }
-        let results = try await writer.append(contentsOf: prepared)
+        let results: [AuditAppendResult]
+        if let stream {
+            guard await sequencer.awaitTurn(stream.id, first: stream.first) else { throw stream.outOfOrder(wait: sequencer.configuration.wait) }
+            let end = stream.first + UInt64(prepared.count)
+            results = try await writer.append(contentsOf: prepared) { sequencer.queued(stream.id, first: stream.first, end: end) }
+        } else {
+            results = try await writer.append(contentsOf: prepared)
+        }
         let created = results.filter(\.created)
         var w = AuditJSONWriter(capacity: 96)
         w.object { o in

@@ -13,7 +13,7 @@ extension AuditAPI {
         let (key, secret) = try AuditAPIKey.generate(name: name, role: role, subject: subject)
         try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
         do {
-            _ = try await writer.append(validator.prepare(.keyCreated(key, by: Self.actor(principal))))
+            _ = try await writer.append(validator.prepare(.keyCreated(key, by: Self.actor(principal)), producer: .server))
         } catch {
             // A key whose creation is not in the log must not work.
             _ = try? await store.revokeKey(id: key.id, at: .now())
@@ -63,7 +63,7 @@ extension AuditAPI {
             throw AuditProblem.notFound("no active key with this id")
         }
         authenticator.invalidate(keyID: id)
-        _ = try await writer.append(validator.prepare(.keyRevoked(id: id, by: Self.actor(principal))))
+        _ = try await writer.append(validator.prepare(.keyRevoked(id: id, by: Self.actor(principal)), producer: .server))
         return Response(status: .noContent)
     }
 

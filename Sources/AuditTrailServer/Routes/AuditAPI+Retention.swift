@@ -33,7 +33,8 @@ extension AuditAPI {
                         "days": window.days.map { .int(Int64($0)) } ?? .null,
                         "previous_days": previous.days.map { .int(Int64($0)) } ?? .null,
                     ])
-                )
+                ),
+                producer: .server
             )
             _ = try await writer.append(event)
         } catch {

@@ -22,6 +22,8 @@ struct AuditAPI: Sendable {
     let retentionDefault: AuditRetentionWindow
     /// Scores events posted without a `risk_score` (``AuditServerConfiguration/riskScoring``); nil when off.
     let riskScorer: AuditRiskScorer?
+    /// Keeps each producer's ordered stream (`Audit-Batch-Stream`) in order across concurrent batches.
+    let sequencer: AuditIngestSequencer
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -69,7 +71,7 @@ struct AuditAPI: Sendable {
 
     /// Queues an event about the log's own use (fire and forget; a full queue is a 503).
     func recordOwnEvent(_ input: AuditEventInput) throws {
-        let prepared = try validator.prepare(input)
+        let prepared = try validator.prepare(input, producer: .server)
         try writer.record(prepared)
     }
 
@@ -80,7 +82,7 @@ struct AuditAPI: Sendable {
             store: store,
             publicKey: publicKey,
             catalog: validator.configuration.catalog,
-            recorder: AuditWriterSink(writer: writer, validator: validator),
+            recorder: AuditWriterSink(writer: writer, validator: validator, producer: .server),
             mountPath: "/v1"
         ) { route, _, context in
             let principal = try context.requirePrincipal()

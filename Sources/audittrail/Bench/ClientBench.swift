@@ -13,17 +13,21 @@ struct ClientBench: AsyncParsableCommand {
         abstract: "Events/s through AuditClient (spool → HTTP batches) vs the server's HTTP batch ingest, alternately.",
         discussion: """
             Starts the server in this process on loopback port 0 (as `bench ingest --http` does). Each round
-            first ships --events events through an AuditClient on a fresh spool — `enqueue` for every event,
-            timed until the server has acknowledged the last one — then posts the same events (validated
-            again, so with ids of their own: the server stores them anew) as NDJSON batches of --batch events back to back on one connection,
-            straight to POST /v1/events/batch: the server's HTTP batch figure. Prints both rates and the
-            ratio per round, then the median ratio.
+            first ships --events events through an AuditClient on a fresh spool (--in-flight batches on the
+            wire, one ordered stream) — `enqueue` for every event, timed until the server has acknowledged
+            the last one — then posts the same events (validated again, so with ids of their own: the server
+            stores them anew), pre-encoded, as NDJSON batches of --batch events straight to
+            POST /v1/events/batch: once back to back on one connection, once on --in-flight connections at
+            once (no order kept): the server's HTTP batch figures. Prints the rates and both ratios per
+            round, then the median ratios.
             """
     )
 
     @Option(help: "Events per round and per side.") var events = 50_000
     @Option(help: "Events per batch (the client's batch size and the reference's).") var batch = 500
     @Option(help: "Rounds (client, then reference, each round).") var rounds = 5
+    @Option(name: .customLong("in-flight"), help: "The client's batches on the wire at once, and the second reference's connections.")
+    var inFlight = 4
     @Option(name: .customLong("data-dir"), help: "Where to write (default: a new temporary directory, removed afterwards).")
     var dataDirectory: String?
 
@@ -31,6 +35,7 @@ struct ClientBench: AsyncParsableCommand {
         if !(1...10_000_000).contains(events) { throw ValidationError("--events: must be from 1 to 10000000") }
         if !(1...10_000).contains(batch) { throw ValidationError("--batch: must be from 1 to 10000") }
         if !(1...50).contains(rounds) { throw ValidationError("--rounds: must be from 1 to 50") }
+        if !(1...64).contains(inFlight) { throw ValidationError("--in-flight: must be from 1 to 64") }
     }
 
     func run() async throws {
@@ -41,21 +46,27 @@ struct ClientBench: AsyncParsableCommand {
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         try await withBenchServer(directory: directory + "/server", adminKey: secret, logger: logger) { port in
             let server = "http://127.0.0.1:\(port)"
-            print("AuditClient vs the server's HTTP batch ingest: \(events) events per side, batches of \(batch), \(rounds) rounds")
-            var ratios: [Double] = []
+            print(
+                "AuditClient (\(inFlight) in flight) vs the server's HTTP batch ingest: \(events) events per side, batches of \(batch), \(rounds) rounds"
+            )
+            var serial: [Double] = []
+            var parallel: [Double] = []
             for round in 1...rounds {
                 var generator = BenchEventGenerator(seed: UInt64(round))
                 let inputs = (0..<events).map { _ in generator.input() }
                 let client = try await clientRate(inputs, server: server, key: secret, spool: directory + "/spool-\(round)", logger: logger)
-                let reference = try await referenceRate(inputs, server: server, key: secret)
-                let ratio = client / reference
-                ratios.append(ratio)
+                let one = try await referenceRate(inputs, server: server, key: secret, connections: 1)
+                let many = try await referenceRate(inputs, server: server, key: secret, connections: inFlight)
+                serial.append(client / one)
+                parallel.append(client / many)
                 print(
-                    "  round \(round): client \(Int(client)) events/s, server HTTP batch \(Int(reference)) events/s, ratio \(String(format: "%.2f", ratio))"
+                    "  round \(round): client \(Int(client)) events/s; server HTTP batch on 1 connection \(Int(one)) events/s (ratio \(String(format: "%.2f", client / one))), on \(inFlight) connections \(Int(many)) events/s (ratio \(String(format: "%.2f", client / many)))"
                 )
             }
-            let median = ratios.sorted()[ratios.count / 2]
-            print("median ratio client / server HTTP batch: \(String(format: "%.2f", median))")
+            print("median ratio client / server HTTP batch on 1 connection: \(String(format: "%.2f", serial.sorted()[serial.count / 2]))")
+            print(
+                "median ratio client / server HTTP batch on \(inFlight) connections: \(String(format: "%.2f", parallel.sorted()[parallel.count / 2]))"
+            )
         }
     }
 
@@ -63,6 +74,7 @@ struct ClientBench: AsyncParsableCommand {
     private func clientRate(_ inputs: [AuditEventInput], server: String, key: String, spool: String, logger: Logger) async throws -> Double {
         var configuration = AuditClient.Configuration(server: server, apiKey: key, spoolDirectory: spool)
         configuration.batchSize = batch
+        configuration.maxBatchesInFlight = inFlight
         configuration.consistencyCheckInterval = nil
         let client = try AuditClient(configuration: configuration, logger: logger)
         let clock = ContinuousClock()
@@ -92,8 +104,8 @@ struct ClientBench: AsyncParsableCommand {
     }
 
     /// Events/s of the same events (validated here, with new ids) posted straight to `POST /v1/events/batch`, one
-    /// batch after another on one connection (encoding done before the clock starts).
-    private func referenceRate(_ inputs: [AuditEventInput], server: String, key: String) async throws -> Double {
+    /// batch after another on each of `connections` connections (encoding done before the clock starts).
+    private func referenceRate(_ inputs: [AuditEventInput], server: String, key: String, connections: Int) async throws -> Double {
         let validator = AuditEventValidator()
         var bodies: [[UInt8]] = []
         for start in stride(from: 0, to: inputs.count, by: batch) {
@@ -104,12 +116,21 @@ struct ClientBench: AsyncParsableCommand {
             }
             bodies.append(body)
         }
+        let shares = (0..<connections).map { worker in stride(from: worker, to: bodies.count, by: connections).map { bodies[$0] } }
         let connection = try AuditServerConnection(configuration: .init(server: server, apiKey: key))
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            for body in bodies {
-                try await connection.post("/v1/events/batch", body: body, contentType: "application/x-ndjson").requireSuccess("POST /v1/events/batch")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for share in shares {
+                    group.addTask {
+                        for body in share {
+                            try await connection.post("/v1/events/batch", body: body, contentType: "application/x-ndjson")
+                                .requireSuccess("POST /v1/events/batch")
+                        }
+                    }
+                }
+                try await group.waitForAll()
             }
         } catch {
             try? await connection.shutdown()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 import Logging
@@ -88,31 +89,38 @@ struct QueryBench: AsyncParsableCommand {
 
         guard !noHTTP else { return }
         let key = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        print("\nOver HTTP (127.0.0.1, one request per connection), \(runs) runs each; cold = the first request right after the start:")
+        print("\nOver HTTP (127.0.0.1, one kept-alive connection), \(runs) runs each; cold = the first request right after the start:")
         var overHTTP: [String: [Double]] = [:]
         var cold: [String: Double] = [:]
         try await withBenchServer(directory: directory, adminKey: key, logger: logger) { port in
             let started = ContinuousClock.now
-            func get(_ queryClass: QueryClass) throws -> Double {
+            let connection = try AuditServerConnection(configuration: .init(server: "http://127.0.0.1:\(port)", apiKey: key))
+            func get(_ queryClass: QueryClass) async throws -> Double {
                 let path = ServerOptions.path(queryClass.stats ? "/v1/stats" : "/v1/events", queryClass.parameters)
                 let start = ContinuousClock.now
-                let response = try LoopbackHTTP.request(port: port, method: "GET", path: path, headers: ServerOptions.authorization(key))
+                let response = try await connection.get(path)
                 let elapsed = seconds(ContinuousClock.now - start)
                 guard response.status == 200 else {
                     throw ValidationError("\(queryClass.name): GET \(path) answered \(response.status): \(response.text)")
                 }
                 return elapsed
             }
-            for queryClass in classes { cold[queryClass.name] = try get(queryClass) }
-            print("  (the cold pass ended \(String(format: "%.1f", seconds(ContinuousClock.now - started))) s after the server listened)")
-            for queryClass in classes {
-                var times: [Double] = []
-                for run in 0...runs {
-                    let elapsed = try get(queryClass)
-                    if run > 0 { times.append(elapsed) }
+            do {
+                for queryClass in classes { cold[queryClass.name] = try await get(queryClass) }
+                print("  (the cold pass ended \(String(format: "%.1f", seconds(ContinuousClock.now - started))) s after the server listened)")
+                for queryClass in classes {
+                    var times: [Double] = []
+                    for run in 0...runs {
+                        let elapsed = try await get(queryClass)
+                        if run > 0 { times.append(elapsed) }
+                    }
+                    overHTTP[queryClass.name] = times
                 }
-                overHTTP[queryClass.name] = times
+            } catch {
+                try? await connection.shutdown()
+                throw error
             }
+            try await connection.shutdown()
         }
         Self.printTable(classes, overHTTP, cold: cold)
     }

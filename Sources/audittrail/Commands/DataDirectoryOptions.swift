@@ -53,15 +53,23 @@ func cliMessage(_ error: AuditTrailError, flagNames: Bool = true) -> String {
 /// The actor of events the CLI records about an operator's changes (`keys create`, `keys revoke`):
 /// the local user running it.
 func operatorActor() -> AuditEvent.Actor {
-    let environment = ProcessInfo.processInfo.environment
-    let user = environment["USER"] ?? environment["LOGNAME"] ?? "uid-\(getuid())"
+    let user = operatorName()
     return AuditEvent.Actor(id: "cli:" + user, name: user, type: "operator")
 }
+
+/// The operator's login name (`$USER`, `$LOGNAME`, else `uid-N`).
+func operatorName() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    return environment["USER"] ?? environment["LOGNAME"] ?? "uid-\(getuid())"
+}
+
+/// What the CLI's own records say wrote them: `cli:<user>`.
+func operatorProducer() -> AuditProducer { .cli(user: operatorName()) }
 
 /// Appends one event about an operator's change straight to the store (in its own transaction,
 /// after whatever a running server appended).
 func recordOperatorEvent(_ input: AuditEventInput, in store: SQLiteAuditStore) async throws {
-    _ = try await store.append([AuditEventValidator().prepare(input)])
+    _ = try await store.append([AuditEventValidator().prepare(input, producer: operatorProducer())])
 }
 
 /// A default server configuration with one of serve's settings read from the environment by its

@@ -100,7 +100,8 @@ struct RetentionCommand: AsyncParsableCommand {
                                 "days": window.days.map { .int(Int64($0)) } ?? .null,
                                 "previous_days": previous.days.map { .int(Int64($0)) } ?? .null,
                             ])
-                        )
+                        ),
+                        producer: operatorProducer()
                     )
                     _ = try await store.append([event])
                 } catch {
@@ -130,6 +131,7 @@ struct RetentionCommand: AsyncParsableCommand {
                     store: store,
                     writer: writer,
                     validator: AuditEventValidator(),
+                    producer: operatorProducer(),
                     configuration: configuration,
                     logger: logger
                 )

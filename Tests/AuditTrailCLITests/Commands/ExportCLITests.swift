@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 import Logging
@@ -14,7 +15,7 @@ struct ExportCLITests {
         let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": key])
         try await server.waitUntilHealthy()
         let events = (0..<30).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        #expect(try await server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
         return server
     }
 

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailClient
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ struct ReadCLITests {
         let events = (0..<7).map {
             #"{"action":"user.login","outcome":"\#($0 < 3 ? "failure" : "success")","actor":{"id":"u-\#($0 % 2 + 1)"},"description":"login \#($0)"}"#
         }
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        #expect(try await server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
         return server
     }
 

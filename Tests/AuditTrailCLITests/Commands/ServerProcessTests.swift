@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 import SQLiteNIO
@@ -19,22 +20,29 @@ struct ServerProcessTests {
             let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
             try await server.waitUntilHealthy()
             // Single events from several threads at once, so acknowledgements come from group commits.
-            let results = Mutex<[(String, Int64, String)]>([])
-            DispatchQueue.concurrentPerform(iterations: 8) { worker in
-                for index in 0..<40 {
-                    let body = #"{"action":"data.update","actor":{"id":"u-\#(worker)"},"metadata":{"n":\#(index)}}"#
-                    guard let response = try? server.request("POST", "/v1/events", key: adminKey, json: body), response.status == 201,
-                        case .object(let object)? = try? JSONParser.parse(response.body),
-                        let id = object["id"]?.stringValue, let seq = object["seq"]?.int64Value, let hash = object["hash"]?.stringValue
-                    else { continue }
-                    results.withLock { $0.append((id, seq, hash)) }
+            let key = adminKey
+            let results = await withTaskGroup(of: [(String, Int64, String)].self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var mine: [(String, Int64, String)] = []
+                        for index in 0..<40 {
+                            let body = #"{"action":"data.update","actor":{"id":"u-\#(worker)"},"metadata":{"n":\#(index)}}"#
+                            guard let response = try? await server.request("POST", "/v1/events", key: key, json: body), response.status == 201,
+                                case .object(let object)? = try? JSONParser.parse(response.body),
+                                let id = object["id"]?.stringValue, let seq = object["seq"]?.int64Value, let hash = object["hash"]?.stringValue
+                            else { continue }
+                            mine.append((id, seq, hash))
+                        }
+                        return mine
+                    }
                 }
+                return await group.reduce(into: []) { $0 += $1 }
             }
             let batch = "[" + (0..<500).map { #"{"action":"data.read","metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
-            let batchResponse = try server.request("POST", "/v1/events/batch", key: adminKey, json: batch)
+            let batchResponse = try await server.request("POST", "/v1/events/batch", key: adminKey, json: batch)
             #expect(batchResponse.status == 201)
             server.kill(signal: SIGKILL)
-            acknowledged = results.withLock { $0.map { (id: $0.0, seq: $0.1, hash: $0.2) } }
+            acknowledged = results.map { (id: $0.0, seq: $0.1, hash: $0.2) }
             #expect(acknowledged.count == 320)
             if case .object(let object)? = try? JSONParser.parse(batchResponse.body) {
                 #expect(object["accepted"]?.int64Value == 500)
@@ -43,7 +51,7 @@ struct ServerProcessTests {
         let restarted = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
         try await restarted.waitUntilHealthy()
         for event in acknowledged {
-            let response = try restarted.request("GET", "/v1/events/\(event.id)", key: adminKey)
+            let response = try await restarted.request("GET", "/v1/events/\(event.id)", key: adminKey)
             #expect(response.status == 200, "event \(event.id) (seq \(event.seq)) was acknowledged but is gone")
             if case .object(let object)? = try? JSONParser.parse(response.body) {
                 #expect(object["seq"]?.int64Value == event.seq)
@@ -66,17 +74,22 @@ struct ServerProcessTests {
             arguments: ["--writer-capacity", "1"]
         )
         try await server.waitUntilHealthy()
-        let outcomes = Mutex<[(id: String, status: Int, retryAfter: String?)]>([])
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
-            for _ in 0..<50 {
-                let id = UUID().uuidString.lowercased()
-                let body = #"{"id":"\#(id)","action":"data.update","actor":{"id":"u-\#(worker)"}}"#
-                guard let response = try? server.request("POST", "/v1/events", key: adminKey, json: body) else { continue }
-                let retryAfter = response.headers.first { $0.0 == "retry-after" }?.1
-                outcomes.withLock { $0.append((id, response.status, retryAfter)) }
+        let key = adminKey
+        let all = await withTaskGroup(of: [(id: String, status: Int, retryAfter: String?)].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var mine: [(id: String, status: Int, retryAfter: String?)] = []
+                    for _ in 0..<50 {
+                        let id = UUID().uuidString.lowercased()
+                        let body = #"{"id":"\#(id)","action":"data.update","actor":{"id":"u-\#(worker)"}}"#
+                        guard let response = try? await server.request("POST", "/v1/events", key: key, json: body) else { continue }
+                        mine.append((id, response.status, response.header("retry-after")))
+                    }
+                    return mine
+                }
             }
+            return await group.reduce(into: []) { $0 += $1 }
         }
-        let all = outcomes.withLock { $0 }
         let refused = all.filter { $0.status == 503 }
         let stored = all.filter { $0.status == 201 }
         #expect(all.count == 400)
@@ -87,7 +100,7 @@ struct ServerProcessTests {
         // be recorded is refused too (503), so look each event up until the read itself gets through.
         func lookup(_ id: String) async throws -> Int {
             for _ in 0..<100 {
-                let status = try server.request("GET", "/v1/events/\(id)", key: adminKey).status
+                let status = try await server.request("GET", "/v1/events/\(id)", key: adminKey).status
                 if status != 503 { return status }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -104,7 +117,7 @@ struct ServerProcessTests {
         let server = try ServerProcess(dataDirectory: directory, environment: ["AUDITTRAIL_ADMIN_KEY": adminKey])
         try await server.waitUntilHealthy()
         for index in 0..<25 {
-            let response = try server.request("POST", "/v1/events", key: adminKey, json: #"{"action":"user.login","metadata":{"n":\#(index)}}"#)
+            let response = try await server.request("POST", "/v1/events", key: adminKey, json: #"{"action":"user.login","metadata":{"n":\#(index)}}"#)
             #expect(response.status == 201)
         }
         server.kill(signal: SIGTERM)
@@ -119,7 +132,7 @@ struct ServerProcessTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(dataDirectory: directory)
         try await server.waitUntilHealthy()
-        #expect(try server.request("GET", "/v1/events").status == 401)
+        #expect(try await server.request("GET", "/v1/events").status == 401)
         // The hint is one indented line, runnable as printed from this directory: run it as a
         // newcomer would, through a shell, with --json added to read the result.
         let hint = try #require(
@@ -133,7 +146,7 @@ struct ServerProcessTests {
         let object = try #require(try JSONParser.parse(String(json)).objectValue)
         let key = try #require(object["key"]?.stringValue)
         let keyID = try #require(object["id"]?.stringValue)
-        #expect(try server.request("POST", "/v1/events", key: key, json: #"{"action":"user.login"}"#).status == 201)
+        #expect(try await server.request("POST", "/v1/events", key: key, json: #"{"action":"user.login"}"#).status == 201)
         // A second start with an admin key prints no hint.
         server.kill(signal: SIGTERM)
         let again = try ServerProcess(dataDirectory: directory)
@@ -148,7 +161,7 @@ struct ServerProcessTests {
         #expect(try runCLI(["keys", "revoke", keyID, "--data-dir", directory]).status == 0)
         var status = 0
         for _ in 0..<100 {  // the server caches key lookups for at most a few seconds
-            status = try again.request("GET", "/v1/events", key: key).status
+            status = try await again.request("GET", "/v1/events", key: key).status
             if status == 401 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -246,7 +259,7 @@ struct VerifyCommandTests {
         try await server.waitUntilHealthy()
         let batch =
             "[" + (0..<count).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: batch).status == 201)
+        #expect(try await server.request("POST", "/v1/events/batch", key: key, json: batch).status == 201)
         server.kill(signal: SIGTERM)
     }
 

@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailClient
 import AuditTrailSQLite
 import Foundation
 import SQLiteNIO
@@ -51,10 +52,10 @@ struct TamperCorpusTests {
         for batch in 0..<batches {
             let first = after + batch * 5
             let events = (0..<5).map { #"{"action":"data.update","actor":{"id":"u-\#($0)"},"metadata":{"i":\#(first + $0)}}"# }
-            #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+            #expect(try await server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
             var size: Int64 = 0
             for _ in 0..<200 {
-                let reply = try server.request("GET", "/v1/checkpoints/latest", key: key)
+                let reply = try await server.request("GET", "/v1/checkpoints/latest", key: key)
                 if reply.status == 200, case .object(let object)? = try? JSONParser.parse(reply.body) {
                     size = object["tree_size"]?.int64Value ?? 0
                 }

@@ -1,4 +1,6 @@
+import AuditTrailClient
 import Foundation
+import Synchronization
 
 @testable import audittrail
 
@@ -9,9 +11,10 @@ import Foundation
 /// can be lost to a test running in parallel).
 final class ServerProcess: @unchecked Sendable {
     // @unchecked: `port` is only set by `waitUntilHealthy`, from the test that owns this value,
-    // before any request; everything else is immutable.
+    // before any request; the connection is behind a mutex; everything else is immutable.
     let process: ChildProcess
     private(set) var port = 0
+    private let connection = Mutex<AuditServerConnection?>(nil)
     let dataDirectory: String
     let logPath: String
     let portFile: String
@@ -49,24 +52,31 @@ final class ServerProcess: @unchecked Sendable {
     /// Waits until the port file names the bound address and `/healthz` answers 200 there.
     func waitUntilHealthy() async throws {
         for _ in 0..<600 {
-            guard process.isRunning else { throw LoopbackHTTP.Failure(description: "server exited early:\n\(output)") }
+            guard process.isRunning else { throw TestFailure("server exited early:\n\(output)") }
             if port == 0, let text = try? String(contentsOfFile: portFile, encoding: .utf8) {
                 guard text.hasPrefix("127.0.0.1:"), text.hasSuffix("\n"), let bound = Int(text.dropFirst(10).dropLast()), bound > 0 else {
-                    throw LoopbackHTTP.Failure(description: "port file holds \(text.debugDescription), not 127.0.0.1:<port>")
+                    throw TestFailure("port file holds \(text.debugDescription), not 127.0.0.1:<port>")
                 }
                 port = bound
             }
-            if port != 0, let response = try? LoopbackHTTP.request(port: port, method: "GET", path: "/healthz"), response.status == 200 { return }
+            if port != 0, let response = try? await request("GET", "/healthz"), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw LoopbackHTTP.Failure(description: "server never became healthy:\n\(output)")
+        throw TestFailure("server never became healthy:\n\(output)")
     }
 
-    func request(_ method: String, _ path: String, key: String? = nil, json: String? = nil) throws -> LoopbackHTTP.Response {
+    /// One request to the server (its port must be known), through the client library's HTTP layer.
+    func request(_ method: String, _ path: String, key: String? = nil, json: String? = nil) async throws -> AuditServerResponse {
+        let connection = try self.connection.withLock { connection in
+            if let connection { return connection }
+            let made = try AuditServerConnection(configuration: .init(server: "http://127.0.0.1:\(port)", apiKey: nil))
+            connection = made
+            return made
+        }
         var headers: [(String, String)] = []
         if let key { headers.append(("Authorization", "Bearer \(key)")) }
         if json != nil { headers.append(("Content-Type", "application/json")) }
-        return try LoopbackHTTP.request(port: port, method: method, path: path, headers: headers, body: Array((json ?? "").utf8))
+        return try await connection.send(method, path, headers: headers, body: json.map { Array($0.utf8) })
     }
 
     func kill(signal: Int32) {
@@ -120,4 +130,10 @@ func childEnvironment(_ extra: [String: String]) -> [String: String] {
 /// A fresh temporary data directory path (not created).
 func temporaryDataDirectory() -> String {
     NSTemporaryDirectory() + "audittrail-cli-test-\(UUID().uuidString)"
+}
+
+/// A failure of the test harness itself, with what it saw.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

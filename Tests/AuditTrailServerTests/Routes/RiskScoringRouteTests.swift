@@ -10,7 +10,10 @@ import Testing
     @Test func eventsWithoutAScoreAreScoredWhenTurnedOn() async throws {
         let configure: (inout AuditServerConfiguration) -> Void = { $0.riskScoring = true }
         try await withServer(configure) { _, api in
-            try await api.ingest(#"{"action":"config.updated","outcome":"denied","actor":{"id":"u-1"},"tags":["ops"]}"#)
+            // A Monday at noon UTC: inside business hours whatever the clock says now.
+            try await api.ingest(
+                #"{"action":"config.updated","outcome":"denied","time":"2026-11-30T12:00:00Z","actor":{"id":"u-1"},"tags":["ops"]}"#
+            )
             try await api.ingest(#"{"action":"config.updated","outcome":"denied","risk_score":3}"#)
             let batch = try await api.send(.post, "/v1/events/batch", body: #"[{"action":"doc.view","outcome":"failure"}]"#)
             #expect(batch.status == .created)

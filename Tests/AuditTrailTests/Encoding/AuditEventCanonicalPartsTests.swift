@@ -17,6 +17,7 @@ struct AuditEventCanonicalPartsTests {
         }
         put("description", e.description, in: &o)
         put("comment", e.comment, in: &o)
+        put("ingested_by", e.ingestedBy, in: &o)
         if let a = e.actor {
             var x: [String: JSONValue] = [:]
             put("id", a.id, in: &x)

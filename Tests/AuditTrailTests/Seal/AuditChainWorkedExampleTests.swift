@@ -47,19 +47,19 @@ struct AuditChainWorkedExampleTests {
     /// (computed independently with Python's hashlib from the canonical bytes).
     static let expected: [(canonical: String, leaf: String, hash: String)] = [
         (
-            #"{"action":"user.login","actor":{"id":"u-1"},"category":"authentication","id":"00000000-0000-7000-8000-000000000001","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"seq":1,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
-            "499b8e817dbb510afb03de25a34ad6f84182a194e3cf76e493dab4a443762d76",
-            "37c88edeb853600cf10a9a7b2e38fd91391eff7be256ccc93e563263d0cddb3b"
+            #"{"action":"user.login","actor":{"id":"u-1"},"category":"authentication","id":"00000000-0000-7000-8000-000000000001","ingested_by":"app","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"seq":1,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
+            "2601cce457c07f2d7b0156f8325a81abe5e8af23e73e483f292e94e48fc47806",
+            "0baf2a6d22a979df78b1d5d56669e7a957259580ecc6386b6d29f9560fca0cc2"
         ),
         (
-            #"{"action":"document.view","actor":{"id":"u-1"},"category":"document","id":"00000000-0000-7000-8000-000000000002","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"resource":{"id":"d-7","type":"document"},"seq":2,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
-            "49599bd2d43716a192d1c4ca9c53e26942beb755dfb861b9fc8017da29dc66c7",
-            "a35616e3c4a7829abc91e094aae19bd349730d82338888d0fac49758455ae9dd"
+            #"{"action":"document.view","actor":{"id":"u-1"},"category":"document","id":"00000000-0000-7000-8000-000000000002","ingested_by":"app","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"resource":{"id":"d-7","type":"document"},"seq":2,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
+            "c9149aa32a9a0bd1eae5537fdd7ed6b78515284ed4856545008ae976cc98eb07",
+            "8b4f80bcfc244fbf7f7dd14d73c80b21281cff9ea5c3788cb510d016f375c8d4"
         ),
         (
-            #"{"action":"user.logout","actor":{"id":"u-1"},"category":"authentication","id":"00000000-0000-7000-8000-000000000003","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"seq":3,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
-            "3ea56b757620d8c9dec7d6d15e8843910ec4d346354a54bdba05e8ebd678b816",
-            "6ce711686f18a3b9b2966a41cbcc3963d5fba9e161ce3d2573c1407509734244"
+            #"{"action":"user.logout","actor":{"id":"u-1"},"category":"authentication","id":"00000000-0000-7000-8000-000000000003","ingested_by":"app","outcome":"success","received_at":"2026-01-01T00:00:00.000Z","redacted":[],"seq":3,"severity":"info","time":"2026-01-01T00:00:00.000Z"}"#,
+            "7f13a1e6fa9f2018b4f29ff62effc1b7dd5e283f923d25ceb0ace0e13f7d7d0d",
+            "ed1525e5991c258a1e772373ad48f91e665d696ed0d02f9d5275c280014591bf"
         ),
     ]
 
@@ -83,7 +83,7 @@ struct AuditChainWorkedExampleTests {
     @Test func theTreeOfTheExampleHasTheDocumentedRoot() throws {
         let rows = try Self.sealed()
         #expect(
-            AuditMerkle.root(leafHashes: rows.map(\.leafHash)).hex == "ef4c4f1e79f4a54f25f8701ffaf5e66bbd7da3b1b3ee30f053efb6be738eacf0"
+            AuditMerkle.root(leafHashes: rows.map(\.leafHash)).hex == "1e7b27fdd997b02ee070521af5d09b88cdf613897e08890e10cc83795afff8de"
         )
     }
 }
