@@ -51,14 +51,15 @@ import Testing
 
     @Test("Finding 5: a kept-alive connection is closed after the idle timeout once its response is sent", arguments: [false, true])
     func anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout(tls: Bool) async throws {
-        // A whole second: the TLS handshake of a debug build on a loaded machine counts against it.
-        try await withLiveServer(tls: tls, idleTimeout: .seconds(1)) { port, context in
-            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(10), readWhileSending: true) { write in
+        // Three seconds: the server must read the request within them, and on a loaded machine
+        // (the whole suite, a debug build, a TLS handshake) that can take more than one.
+        try await withLiveServer(tls: tls, idleTimeout: .seconds(3)) { port, context in
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(20), readWhileSending: true) { write in
                 try await write(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
             }
             #expect(outcome.text.hasPrefix("HTTP/1.1 200"), "\(outcome.text) \(outcome.readError ?? "")")
-            #expect(outcome.closed && outcome.elapsed < .seconds(6), "closed: \(outcome.closed) after \(outcome.elapsed)")
-            #expect(outcome.elapsed >= .milliseconds(900), "closed after \(outcome.elapsed), before the timeout")
+            #expect(outcome.closed && outcome.elapsed < .seconds(15), "closed: \(outcome.closed) after \(outcome.elapsed)")
+            #expect(outcome.elapsed >= .milliseconds(2900), "closed after \(outcome.elapsed), before the timeout")
         }
     }
 
@@ -76,7 +77,7 @@ import Testing
                 let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 1 << 16)
                 for _ in 0..<(bodySize >> 16) { try await write(chunk) }
             }
-            #expect(outcome.sent, "the server stopped reading: the sender could not write its body")
+            #expect(outcome.sent, "the sender could not write its whole body: the server stopped reading or closed first")
             #expect(outcome.text.hasPrefix("HTTP/1.1 413"), "\(outcome.text.prefix(200))")
             #expect(outcome.closed, "the server did not close the connection")
             #expect(outcome.elapsed < .seconds(25), "took \(outcome.elapsed)")
