@@ -55,15 +55,6 @@ package enum AuditJSONLFiles {
         return names
     }
 
-    /// Creates `directory` and its parents when missing.
-    package static func makeDirectory(_ directory: String) throws(AuditTrailError) {
-        var path = directory.hasPrefix("/") ? "/" : ""
-        for component in directory.split(separator: "/") {
-            path += (path.isEmpty || path.hasSuffix("/") ? "" : "/") + component
-            if mkdir(path, 0o755) != 0, errno != EEXIST { throw failure("create the directory") }
-        }
-    }
-
     /// Makes a directory's entries (a created or renamed file) durable.
     package static func syncDirectory(_ directory: String) throws(AuditTrailError) {
         let fd = open(directory, O_RDONLY | O_CLOEXEC)
@@ -112,9 +103,10 @@ package enum AuditJSONLFiles {
     /// directory sync): after a crash the file holds the old bytes or the new ones.
     package static func replace(_ path: String, with bytes: [UInt8], directory: String) throws(AuditTrailError) {
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, AuditPrivateFiles.fileMode)
         guard fd >= 0 else { throw failure("create a temporary file") }
         do throws(AuditTrailError) {
+            guard fchmod(fd, AuditPrivateFiles.fileMode) == 0 else { throw failure("set the mode of a temporary file") }
             try writeAll(fd, bytes)
             guard fsync(fd) == 0 else { throw failure("sync a temporary file") }
         } catch {
@@ -136,10 +128,16 @@ package enum AuditJSONLFiles {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("remove a log file") }
     }
 
-    /// Opens `path` for appending (creating it), returning the descriptor.
+    /// Opens `path` for appending (creating it), returning the descriptor; the file's mode is
+    /// set to 0600 (``AuditPrivateFiles/fileMode``), whatever the umask or an earlier version made.
     package static func openForAppending(_ path: String) throws(AuditTrailError) -> Int32 {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, AuditPrivateFiles.fileMode)
         guard fd >= 0 else { throw failure("open the day file") }
+        guard fchmod(fd, AuditPrivateFiles.fileMode) == 0 else {
+            let error = failure("set the mode of the day file")
+            close(fd)
+            throw error
+        }
         return fd
     }
 

@@ -14,7 +14,7 @@ extension AuditJSONLLog {
     ///   newest line is not an event line (run ``AuditJSONLVerifier`` on the directory).
     public static func open(configuration: Configuration, logger: Logger) throws -> AuditJSONLLog {
         let directory = configuration.directory
-        try AuditJSONLFiles.makeDirectory(directory)
+        try AuditPrivateFiles.makeDirectory(directory, logger: logger)
         let files = try AuditJSONLFiles.dayFiles(in: directory)
         var head = AuditChainHead(seq: 0, hash: AuditChain.genesis)
         var headReceivedAt = AuditTime(milliseconds: 0)

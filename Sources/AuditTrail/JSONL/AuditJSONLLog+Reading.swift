@@ -95,7 +95,7 @@ extension AuditJSONLLog {
             state.fileName = nil
             state.size = 0
             let files = try AuditJSONLFiles.dayFiles(in: configuration.directory)
-            if let destination, !files.isEmpty { try AuditJSONLFiles.makeDirectory(destination) }
+            if let destination, !files.isEmpty { try AuditPrivateFiles.makeDirectory(destination, logger: nil) }
             for name in files {
                 let path = configuration.directory + "/" + name
                 if let destination {

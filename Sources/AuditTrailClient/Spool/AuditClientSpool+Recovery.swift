@@ -1,3 +1,4 @@
+import AuditTrail
 import Foundation
 import Logging
 
@@ -28,9 +29,9 @@ extension AuditClientSpool {
     static func recover(configuration: Configuration, logger: Logger) throws(AuditClientError) -> Recovered {
         let directory = configuration.directory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AuditPrivateFiles.makeDirectory(directory, logger: logger)
         } catch {
-            throw AuditClientError(.spoolFailure, "cannot create the spool directory \(directory): \(error.localizedDescription)")
+            throw AuditClientError(.spoolFailure, "cannot create the spool directory \(directory): \(error.message)")
         }
         let lockFD = try AuditSpoolFiles.lockExclusively(directory + "/spool.lock")
         do throws(AuditClientError) {

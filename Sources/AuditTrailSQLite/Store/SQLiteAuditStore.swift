@@ -121,7 +121,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         guard (512...65_536).contains(configuration.pageSize), configuration.pageSize.nonzeroBitCount == 1 else {
             throw AuditTrailError.invalid("page_size", "must be a power of two from 512 to 65536")
         }
-        try makeDirectory(configuration.directory)
+        try makePrivateFiles(configuration, logger: logger)
         let path = configuration.databasePath
         let writerPool = NIOThreadPool(numberOfThreads: 1)
         writerPool.start()
@@ -255,13 +255,15 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         return SQLiteHead(seq: seq, hash: row.hash("hash"), receivedAt: received)
     }
 
-    static func makeDirectory(_ directory: String) throws {
-        var path = directory.hasPrefix("/") ? "/" : ""
-        for component in directory.split(separator: "/") {
-            path += (path.isEmpty || path.hasSuffix("/") ? "" : "/") + component
-            if mkdir(path, 0o755) != 0, errno != EEXIST {
-                throw AuditTrailError(.storeFailure, "cannot create the data directory (errno \(errno))")
-            }
+    /// Creates the data directory with mode 0700 and the store's two database files with mode
+    /// 0600 before SQLite opens them (SQLite gives a database's `-wal` and `-shm` files the mode
+    /// of the database file); tightens any of them, and an existing `-wal`/`-shm`, that group or
+    /// others may read (``AuditPrivateFiles``, with a warning).
+    static func makePrivateFiles(_ configuration: Configuration, logger: Logger) throws(AuditTrailError) {
+        try AuditPrivateFiles.makeDirectory(configuration.directory, logger: logger)
+        for database in [configuration.databasePath, configuration.indexPath] {
+            try AuditPrivateFiles.prepareFile(database, logger: logger)
+            for suffix in ["-wal", "-shm"] { try AuditPrivateFiles.tighten(database + suffix, to: AuditPrivateFiles.fileMode, logger: logger) }
         }
     }
 

@@ -97,6 +97,7 @@ struct AuditServer: Sendable {
         let authenticator = AuditKeyAuthenticator(
             keys: store,
             environmentAdminKey: configuration.adminKey,
+            metricsKey: configuration.metricsKey,
             cacheMilliseconds: configuration.options.keyCacheMilliseconds
         )
         let api = AuditAPI(

@@ -2,6 +2,7 @@ import AuditTrail
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import NIOCore
 import NIOSSL
 
 extension AuditServerConfiguration {
@@ -9,6 +10,12 @@ extension AuditServerConfiguration {
     public var usesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
 
     /// The HTTP/1.1 server, wrapped in TLS (HummingbirdTLS) when a certificate and key are set.
+    ///
+    /// Either way a connection closes after ``Options/idleTimeout`` without a complete request
+    /// head (from connecting or from the previous response) or between two reads of a request
+    /// body (Hummingbird's `HTTP1Channel` idle timeout; a response being written is never cut
+    /// off), and a `Connection: close` request answered before its body was read is read to its
+    /// end and then closed (``AuditLingeringCloseHandler``).
     ///
     /// ```swift
     /// configuration.tlsCertificateFile = "/etc/audittrail/server.pem"
@@ -22,7 +29,7 @@ extension AuditServerConfiguration {
             if tlsCertificateFile != nil || tlsKeyFile != nil {
                 throw AuditTrailError.invalid("--tls-cert", "and --tls-key must be given together")
             }
-            return .http1()
+            return plainServer
         }
         let chain: [NIOSSLCertificate]
         do {
@@ -38,6 +45,12 @@ extension AuditServerConfiguration {
             throw AuditTrailError.invalid("--tls-key", "must be a readable PEM private key (\(keyFile): \(error))")
         }
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        return try .tls(.http1(), tlsConfiguration: tls)
+        return try .tls(plainServer, tlsConfiguration: tls)
+    }
+
+    /// The HTTP/1.1 server without TLS: ``AuditHTTP1Channel`` with the idle timeout.
+    private var plainServer: HTTPServerBuilder {
+        let channel = HTTP1Channel.Configuration(idleTimeout: TimeAmount(options.idleTimeout))
+        return HTTPServerBuilder { responder in AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: channel)) }
     }
 }

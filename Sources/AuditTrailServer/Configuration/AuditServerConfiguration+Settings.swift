@@ -9,8 +9,9 @@ extension AuditServerConfiguration {
     /// The variables are ``environmentVariables``; each has the rule of its `audittrail serve`
     /// flag, from the one settings table, and `audittrail serve --help` lists them with their
     /// rules and defaults (`AUDITTRAIL_PORT` 0–65535, `AUDITTRAIL_LOG_LEVEL` trace … critical in
-    /// any case, and so on). `AUDITTRAIL_ADMIN_KEY` has no flag. Unset or empty variables keep
-    /// the default.
+    /// any case, and so on). `AUDITTRAIL_ADMIN_KEY` and `AUDITTRAIL_METRICS_KEY` have no flag (a
+    /// flag shows in `ps`); their files do (`--admin-key-file`, `--metrics-key-file`). Unset or
+    /// empty variables keep the default.
     ///
     /// ```swift
     /// let configuration = try AuditServerConfiguration.fromEnvironment(["AUDITTRAIL_PORT": "9000"])
@@ -26,7 +27,9 @@ extension AuditServerConfiguration {
     /// A flag is `--name value` or `--name=value`; a switch (`--anonymize-ips`) alone means true
     /// and takes a value only as `--name=value`. For each setting the flag wins; a variable that a
     /// flag overrides is not read. Each text is checked by its setting's one rule
-    /// (``AuditServerSetting/apply(_:to:)``), whichever source it came from.
+    /// (``AuditServerSetting/apply(_:to:)``), whichever source it came from. A secret's file
+    /// (`--admin-key-file`, `--metrics-key-file`) is read here, and its key checked by the
+    /// secret's rule.
     ///
     /// ```swift
     /// let configuration = try AuditServerConfiguration.fromSettings(
@@ -37,11 +40,14 @@ extension AuditServerConfiguration {
     /// - Throws: ``AuditTrailError`` with code `invalidInput` and one field error per problem,
     ///   named by the flag (`--writer-capacity`) or the variable (`AUDITTRAIL_WRITER_CAPACITY`):
     ///   a value that breaks its rule, an unknown flag, a flag without its value, an argument
-    ///   that follows no flag. Messages state the rule and never a value.
+    ///   that follows no flag, a secret's file that cannot be read or holds no key, a secret
+    ///   given both in its variable and in a file. Messages state the rule and never a value
+    ///   (a file's path, which is not secret, is named).
     package static func fromSettings(arguments: [String], environment: [String: String]) throws(AuditTrailError) -> AuditServerConfiguration {
         var errors: [AuditTrailError.FieldError] = []
         let flags = flagTexts(arguments, errors: &errors)
         var configuration = AuditServerConfiguration()
+        var sources: [String: String] = [:]
         for setting in AuditServerSetting.all {
             let source: String
             let text: String
@@ -52,7 +58,12 @@ extension AuditServerConfiguration {
             } else {
                 continue
             }
+            sources[setting.variable] = source
             if !setting.apply(text, to: &configuration) { errors.append(setting.violation(by: source)) }
+        }
+        for secret in AuditServerSetting.secretFiles {
+            guard let source = sources[secret.file.variable] else { continue }
+            if let error = secret.read(into: &configuration, source: source) { errors.append(error) }
         }
         guard errors.isEmpty else {
             let summary = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")

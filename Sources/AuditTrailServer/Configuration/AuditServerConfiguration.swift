@@ -16,11 +16,13 @@ import Logging
 public struct AuditServerConfiguration: Sendable {
     /// Advanced settings with sensible defaults.
     public struct Options: Sendable {
-        /// Serve `/metrics` to every peer, not only to loopback peers (127.0.0.0/8, ::1). Default false.
+        /// Serve `/metrics` to anyone, without a key (`AUDITTRAIL_METRICS_PUBLIC=true`). Default false.
         ///
-        /// `/metrics` shares the main listener; by default a request from any other address gets 404,
-        /// so that exposing the API does not expose operational data. Set this when a Prometheus
-        /// server scrapes from another host (`AUDITTRAIL_METRICS_PUBLIC=true`).
+        /// `/metrics` shares the main listener, so by default it needs a key like the API: the
+        /// metrics key (``AuditServerConfiguration/metricsKey``) or an admin key; no key is a 401,
+        /// another role's key a 403. The peer's address is not trusted: behind a TLS proxy on the
+        /// same host every client is 127.0.0.1. Set this only where the listener is not reachable
+        /// by anyone who should not read the series.
         public var metricsFromAnyPeer = false
         /// How long a successful key lookup is cached, in milliseconds (at most 2000). Default 1000.
         /// Revocation through the API clears the cache at once; a key revoked by another process
@@ -28,6 +30,16 @@ public struct AuditServerConfiguration: Sendable {
         public var keyCacheMilliseconds: Int64 = 1000
         /// Reader connections of the SQLite store. Default 4.
         public var storeReaders = 4
+        /// How long a connection may go without progress before the server closes it
+        /// (`AUDITTRAIL_IDLE_TIMEOUT`). Default 30 seconds.
+        ///
+        /// The clock starts when the connection opens (and, on a kept-alive connection, when a
+        /// response ends) and restarts at every part of a request read: a complete request head,
+        /// each piece of its body. A client that has not sent a whole request head within this
+        /// time — a slow-loris dripping header bytes, a TLS peer that never sends a request — is
+        /// disconnected, as is an upload that pauses this long. A response being written (an
+        /// export, a `/v1/stream` tail) is never cut off by it.
+        public var idleTimeout: Duration = .seconds(30)
         public init() {}
     }
 
@@ -43,6 +55,16 @@ public struct AuditServerConfiguration: Sendable {
     public var dataDirectory: String = "./audittrail-data"
     /// `AUDITTRAIL_ADMIN_KEY`: hashed at start, acts as an admin key whose id is `env-admin`.
     public var adminKey: String? = nil
+    /// A file holding the admin key (`--admin-key-file`, `AUDITTRAIL_ADMIN_KEY_FILE`), read into
+    /// ``adminKey`` by ``fromSettings(arguments:environment:)``. Default nil.
+    public var adminKeyFile: String? = nil
+    /// The key that may read `/metrics` and nothing else (`AUDITTRAIL_METRICS_KEY`): what a
+    /// Prometheus scraper presents as `Authorization: Bearer <key>`. Default nil: `/metrics`
+    /// answers only admin keys (unless ``Options/metricsFromAnyPeer``).
+    public var metricsKey: String? = nil
+    /// A file holding the metrics key (`--metrics-key-file`, `AUDITTRAIL_METRICS_KEY_FILE`), read
+    /// into ``metricsKey`` by ``fromSettings(arguments:environment:)``. Default nil.
+    public var metricsKeyFile: String? = nil
     /// Store `actor.ip` truncated to /24 (IPv4) or /48 (IPv6). Default false.
     public var anonymizeIPs: Bool = false
     /// Give events posted without a `risk_score` one from ``AuditRiskScorer`` (default settings),

@@ -7,7 +7,7 @@ extension AuditServerSetting {
     package static let all: [AuditServerSetting] = [
         host, port, dataDirectory, portFile, anonymizeIPs, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
-        adminKey,
+        idleTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
 
     /// `--host`, `AUDITTRAIL_HOST`.
@@ -105,7 +105,7 @@ extension AuditServerSetting {
         flag: "metrics-public",
         variable: "AUDITTRAIL_METRICS_PUBLIC",
         valueName: nil,
-        help: "Serve /metrics to any peer, not only loopback.",
+        help: "Serve /metrics to anyone without a key (by default it needs the metrics key or an admin key).",
         rule: .boolean,
         keyPath: \.options.metricsFromAnyPeer
     )
@@ -205,15 +205,61 @@ extension AuditServerSetting {
         defaultText: "none"
     )
 
-    /// `AUDITTRAIL_ADMIN_KEY`: only from the environment, so that it never shows in the process list.
+    /// `--idle-timeout`, `AUDITTRAIL_IDLE_TIMEOUT`.
+    package static let idleTimeout = AuditServerSetting(
+        flag: "idle-timeout",
+        variable: "AUDITTRAIL_IDLE_TIMEOUT",
+        valueName: "seconds",
+        help:
+            "Close a connection that has not sent a complete request head within this time (from connecting, or from its previous response), or that pauses this long within a request body; a response being written is never cut off.",
+        rule: .seconds,
+        keyPath: \.options.idleTimeout
+    )
+
+    /// `AUDITTRAIL_ADMIN_KEY`: only from the environment (or a file, ``adminKeyFile``), so that it
+    /// never shows in the process list.
     package static let adminKey = AuditServerSetting(
         flag: nil,
         variable: "AUDITTRAIL_ADMIN_KEY",
         valueName: "key",
-        help: "A bootstrap admin key (id env-admin), hashed at start; only read from the environment.",
-        rule: Rule<String>.adminKey.optional,
+        help: "A bootstrap admin key (id env-admin), hashed at start; only read from the environment (or --admin-key-file).",
+        rule: Rule<String>.secretKey.optional,
         keyPath: \.adminKey,
         defaultText: "none",
         isSecret: true
+    )
+
+    /// `--admin-key-file`, `AUDITTRAIL_ADMIN_KEY_FILE`.
+    package static let adminKeyFile = AuditServerSetting(
+        flag: "admin-key-file",
+        variable: "AUDITTRAIL_ADMIN_KEY_FILE",
+        valueName: "path",
+        help: "Read the bootstrap admin key from this file (its first line) instead of AUDITTRAIL_ADMIN_KEY.",
+        rule: Rule<String>.path.optional,
+        keyPath: \.adminKeyFile,
+        defaultText: "none"
+    )
+
+    /// `AUDITTRAIL_METRICS_KEY`: only from the environment (or a file, ``metricsKeyFile``).
+    package static let metricsKey = AuditServerSetting(
+        flag: nil,
+        variable: "AUDITTRAIL_METRICS_KEY",
+        valueName: "key",
+        help: "A key that may read /metrics and nothing else (for a Prometheus scraper); only read from the environment (or --metrics-key-file).",
+        rule: Rule<String>.secretKey.optional,
+        keyPath: \.metricsKey,
+        defaultText: "none: /metrics needs an admin key",
+        isSecret: true
+    )
+
+    /// `--metrics-key-file`, `AUDITTRAIL_METRICS_KEY_FILE`.
+    package static let metricsKeyFile = AuditServerSetting(
+        flag: "metrics-key-file",
+        variable: "AUDITTRAIL_METRICS_KEY_FILE",
+        valueName: "path",
+        help: "Read the metrics key from this file (its first line) instead of AUDITTRAIL_METRICS_KEY.",
+        rule: Rule<String>.path.optional,
+        keyPath: \.metricsKeyFile,
+        defaultText: "none"
     )
 }

@@ -117,8 +117,9 @@ extension AuditServerSetting.Rule where Value == String {
         )
     }
 
-    /// The environment admin key: at least 16 characters, no whitespace. Never printed.
-    package static var adminKey: Self {
+    /// A key given to the server (the admin key, the metrics key): at least 16 characters, no
+    /// whitespace. Never printed.
+    package static var secretKey: Self {
         .init(
             text: "at least \(AuditServerConfiguration.minimumAdminKeyLength) characters without whitespace",
             parse: { text in

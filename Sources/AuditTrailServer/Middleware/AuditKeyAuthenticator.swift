@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -23,6 +24,7 @@ final class AuditKeyAuthenticator: Sendable {
 
     private let keys: any AuditKeyStore
     private let environmentAdminHash: String?
+    private let metricsKeyHash: String?
     private let lifetime: Duration
     private let cache = Mutex(Cache())
     private let clock = ContinuousClock()
@@ -36,14 +38,31 @@ final class AuditKeyAuthenticator: Sendable {
         subject: nil
     )
 
-    init(keys: any AuditKeyStore, environmentAdminKey: String?, cacheMilliseconds: Int64) {
+    init(keys: any AuditKeyStore, environmentAdminKey: String?, metricsKey: String? = nil, cacheMilliseconds: Int64) {
         self.keys = keys
         self.environmentAdminHash = environmentAdminKey.map { AuditAPIKey.hash(secret: $0) }
+        self.metricsKeyHash = metricsKey.map { AuditAPIKey.hash(secret: $0) }
         self.lifetime = .milliseconds(max(0, min(cacheMilliseconds, 2000)))
     }
 
     /// Whether an environment admin key was configured.
     var hasEnvironmentAdmin: Bool { environmentAdminHash != nil }
+
+    /// Whether `headers` carry a key that may read `/metrics`: the metrics key
+    /// (``AuditServerConfiguration/metricsKey``) or an active admin key.
+    ///
+    /// - Throws: ``AuditProblem`` 401 for no key or an unknown or revoked one, 403 for a key of
+    ///   another role.
+    func requireMetricsReader(_ headers: HTTPFields) async throws {
+        guard let secret = Self.presentedKey(in: headers) else {
+            throw AuditProblem.unauthorized("/metrics needs the metrics key or an admin key: Authorization: Bearer <key> or X-API-Key: <key>")
+        }
+        if let metricsKeyHash, AuditAPIKey.hash(secret: secret) == metricsKeyHash { return }
+        guard let principal = try await principal(forSecret: secret) else { throw AuditProblem.unauthorized("the API key is unknown or revoked") }
+        guard principal.role == .admin else {
+            throw AuditProblem.forbidden("a key with the \(principal.role.rawValue) role cannot read /metrics (the metrics key or an admin key can)")
+        }
+    }
 
     /// The principal for `secret`, or nil when no active key matches.
     func principal(forSecret secret: String) async throws -> AuditPrincipal? {

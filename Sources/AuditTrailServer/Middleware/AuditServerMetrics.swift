@@ -9,6 +9,7 @@ import Synchronization
 ///
 /// Series: `audittrail_events_ingested_total`, `audittrail_commit_batch_events` (histogram),
 /// `audittrail_commit_duration_seconds` (histogram), `audittrail_writer_queue_depth` (gauge),
+/// `audittrail_log_head_seq` (gauge: the newest event's seq),
 /// `audittrail_http_requests_total{route,method,status}`, `audittrail_http_request_duration_seconds{route,method}`.
 public final class AuditServerMetrics: Sendable {
     /// The registry `/metrics` emits.
@@ -17,6 +18,7 @@ public final class AuditServerMetrics: Sendable {
     let commitBatchSizes: ValueHistogram
     let commitDurations: DurationHistogram
     let queueDepth: Gauge
+    let headSeq: Gauge
     private let httpSeries = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     static let latencyBuckets: [Duration] = [
@@ -60,6 +62,14 @@ public final class AuditServerMetrics: Sendable {
                 metricName: "writer_queue_depth",
                 unitName: "events",
                 helpText: "Events queued or committing in the writer."
+            )
+        )
+        headSeq = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "log_head",
+                unitName: "seq",
+                helpText: "The seq of the newest event in the log (0: empty)."
             )
         )
     }
@@ -107,9 +117,11 @@ public final class AuditServerMetrics: Sendable {
         return (counter, histogram)
     }
 
-    /// The Prometheus text exposition, with the queue depth read fresh.
-    func exposition(queueDepth depth: Int) -> [UInt8] {
+    /// The Prometheus text exposition, with the queue depth and the head seq (when the store
+    /// answered) read fresh.
+    func exposition(queueDepth depth: Int, headSeq seq: Int64?) -> [UInt8] {
         queueDepth.set(to: Double(depth))
+        if let seq { headSeq.set(to: Double(seq)) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)

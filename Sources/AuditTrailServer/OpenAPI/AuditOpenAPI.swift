@@ -289,7 +289,7 @@ enum AuditOpenAPI {
             "/readyz": [
                 "get": operation(
                     "readyz",
-                    "Readiness: the store answers",
+                    "Readiness: the store answers. The body is only {\"status\":\"ready\"}; the head seq and the queue depth are in /metrics, which needs a key.",
                     roles: nil,
                     responses: ["200": response("Ready", ref("Status"))],
                     problems: ["503"]
@@ -298,10 +298,10 @@ enum AuditOpenAPI {
             "/metrics": [
                 "get": operation(
                     "metrics",
-                    "Prometheus text format. Served to loopback peers only unless AUDITTRAIL_METRICS_PUBLIC=true.",
-                    roles: nil,
+                    "Prometheus text format. Needs the metrics key (AUDITTRAIL_METRICS_KEY or --metrics-key-file: it reads /metrics and nothing else) or an admin key; AUDITTRAIL_METRICS_PUBLIC=true serves it without a key. The peer's address grants nothing.",
+                    roles: "admin, or the metrics key",
                     responses: ["200": ["description": "Metrics", "content": ["text/plain": ["schema": ["type": "string"]]]]],
-                    problems: ["403"]
+                    problems: ["401", "403"]
                 )
             ],
             "/openapi.json": [

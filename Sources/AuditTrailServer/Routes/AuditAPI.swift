@@ -111,17 +111,15 @@ extension AuditAPI {
         json(Array(#"{"status":"ok"}"#.utf8))
     }
 
-    /// `GET /readyz`: the store answers a read; 503 otherwise.
+    /// `GET /readyz`: `{"status":"ready"}` when the store answers a read; a 503 problem otherwise.
+    ///
+    /// Anyone may ask, so it says nothing more: the head seq and the writer's queue depth are
+    /// in `/metrics` (`audittrail_log_head_seq`, `audittrail_writer_queue_depth_events`), which
+    /// needs a key.
     @Sendable func readyz(_ request: Request, context: AuditRequestContext) async throws -> Response {
         do {
-            let head = try await store.head()
-            var w = AuditJSONWriter()
-            w.object { o in
-                o.string("status", "ready")
-                o.int("seq", head.seq)
-                o.int("queue_depth", Int64(writer.queueDepth))
-            }
-            return json(w.bytes)
+            _ = try await store.head()
+            return json(Array(#"{"status":"ready"}"#.utf8))
         } catch {
             throw AuditProblem(
                 .serviceUnavailable,
@@ -133,13 +131,14 @@ extension AuditAPI {
         }
     }
 
-    /// `GET /metrics`: Prometheus text. Served only to loopback peers unless
-    /// ``AuditServerConfiguration/Options/metricsFromAnyPeer`` is set; others get 403.
+    /// `GET /metrics`: Prometheus text, for the metrics key or an admin key
+    /// (``AuditKeyAuthenticator/requireMetricsReader(_:)``), or for anyone when
+    /// ``AuditServerConfiguration/Options/metricsFromAnyPeer`` is set. The peer's address
+    /// grants nothing: behind a proxy on the same host every peer is loopback.
     @Sendable func metricsText(_ request: Request, context: AuditRequestContext) async throws -> Response {
-        guard options.metricsFromAnyPeer || context.peerIsLoopback else {
-            throw AuditProblem.forbidden("/metrics is served to loopback peers only (AUDITTRAIL_METRICS_PUBLIC=true opens it)")
-        }
-        let text = metrics.exposition(queueDepth: writer.queueDepth)
+        if !options.metricsFromAnyPeer { try await authenticator.requireMetricsReader(request.headers) }
+        let head = try? await store.head()
+        let text = metrics.exposition(queueDepth: writer.queueDepth, headSeq: head?.seq)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -17,7 +17,8 @@ struct ExportCommand: AsyncParsableCommand {
             The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
             every event from the first one kept to a signed checkpoint, with what is needed to rebuild the signed Merkle \
             root; with filters, each event carries its inclusion proof. Check the file offline with \
-            `audittrail verify --export FILE --public-key KEY`. With --output, the export goes to FILE.partial and is \
+            `audittrail verify --export FILE --public-key KEY`. With --output, the export goes to a new temporary file \
+            beside FILE (mode 0600, an unpredictable name) and is \
             renamed to FILE only when it is complete. With --server it needs an admin or auditor key; from a data \
             directory it signs a checkpoint of the current head when the latest one is older, with the log's signing \
             key (signing.key in the data directory, or --signing-key). Every export is recorded in the log as \

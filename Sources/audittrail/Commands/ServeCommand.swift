@@ -18,9 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Checkpoints are signed with signing.key in the data directory (made with mode
             0600 on first start) unless --signing-key names another key file;
-            `audittrail keys public` prints the public key. The admin key is only taken
-            from the environment (AUDITTRAIL_ADMIN_KEY), so that it never shows in the
-            process list. Once listening, the server prints the address it is bound to:
+            `audittrail keys public` prints the public key. The admin key and the
+            metrics key are only taken from the environment (AUDITTRAIL_ADMIN_KEY,
+            AUDITTRAIL_METRICS_KEY) or from a file (--admin-key-file, --metrics-key-file),
+            never from a flag, so that they never show in `ps`. Once listening, the server prints the address it is bound to:
             `listening on http://127.0.0.1:8080` (with --port 0, the port it picked).
 
             \(AuditServerSetting.helpText())

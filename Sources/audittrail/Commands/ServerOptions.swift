@@ -7,8 +7,8 @@ import Foundation
 /// running server instead of opening a data directory (`query`, `stats`, `export`, `verify`).
 ///
 /// The key is `--api-key`, else the file `--api-key-file`, else `$AUDITTRAIL_API_KEY`, else the
-/// file `$AUDITTRAIL_API_KEY_FILE`. A key on the command line shows in the process list; the file
-/// and the variable do not.
+/// file `$AUDITTRAIL_API_KEY_FILE`. A key on the command line shows in the process list (`ps`);
+/// the file and the variable do not, so no key ever needs to be on the command line.
 struct ServerOptions: ParsableArguments {
     @Option(help: "A running server to ask instead of a data directory: http://host[:port] or https://host[:port].")
     var server: String?
@@ -22,14 +22,14 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "With --server: seconds a request may take (connect, send, answer; a download's body is exempt).")
     var timeout: Double = 30
 
-    @Option(name: .customLong("api-key"), help: "With --server: the API key (default $AUDITTRAIL_API_KEY; visible in the process list).")
+    @Option(
+        name: .customLong("api-key"),
+        help: "With --server: the API key. Visible to every user in `ps`: prefer --api-key-file or $AUDITTRAIL_API_KEY."
+    )
     var apiKey: String?
 
     @Option(name: .customLong("api-key-file"), help: "With --server: a file holding the API key (default $AUDITTRAIL_API_KEY_FILE).")
     var apiKeyFile: String?
-
-    /// The largest key file read (a key is 40-odd characters).
-    static let keyFileLimit = 4096
 
     func validate() throws {
         if let server {
@@ -57,19 +57,14 @@ struct ServerOptions: ParsableArguments {
         throw ValidationError("--api-key-file: required with --server (or --api-key, $AUDITTRAIL_API_KEY, $AUDITTRAIL_API_KEY_FILE): \(role)")
     }
 
-    /// The key in `file`: its first line, surrounding white space removed.
+    /// The key in `file` (``AuditSecretFile``: its first line, surrounding white space removed);
+    /// an error names `flag`.
     static func readKey(file: String, flag: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("\(flag): cannot read \(file)") }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: keyFileLimit + 1)) ?? Data()
-        guard data.count <= keyFileLimit else { throw ValidationError("\(flag): \(file) is larger than \(keyFileLimit) bytes; it must hold one key") }
-        let text = String(decoding: data, as: UTF8.self)
-        let key = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard !key.isEmpty else { throw ValidationError("\(flag): \(file) holds no key") }
-        guard key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            throw ValidationError("\(flag): the key in \(file) must be printable ASCII without spaces")
+        do {
+            return try AuditSecretFile.load(file)
+        } catch {
+            throw ValidationError("\(flag): \(error.message)")
         }
-        return key
     }
 
     /// One request to the server with the key; a non-2xx answer becomes an error naming the

@@ -36,7 +36,18 @@ import Testing
         "AUDITTRAIL_TLS_CERT": (["/etc/audittrail/server.pem", "server.pem"], ["line\nbreak", "del\u{7F}"]),
         "AUDITTRAIL_TLS_KEY": (["/etc/audittrail/server.key", "server.key"], ["line\nbreak", "bell\u{07}"]),
         "AUDITTRAIL_ADMIN_KEY": (["a-long-enough-admin-key", "0123456789abcdef"], ["short-key", "with spaces but long enough", "0123456789abcde"]),
+        "AUDITTRAIL_IDLE_TIMEOUT": (["0.5", "30", "86400"], ["0", "-1", "never", "86401"]),
+        "AUDITTRAIL_ADMIN_KEY_FILE": ([keyFile], ["line\nbreak", "del\u{7F}"]),
+        "AUDITTRAIL_METRICS_KEY": (["a-long-enough-metrics-key"], ["short-key", "with spaces but long enough"]),
+        "AUDITTRAIL_METRICS_KEY_FILE": ([keyFile], ["line\nbreak", "bell\u{07}"]),
     ]
+
+    /// A file holding a good key, for the good values of the `…_KEY_FILE` settings.
+    static let keyFile: String = {
+        let path = NSTemporaryDirectory() + "audittrail-serve-settings-\(UUID().uuidString).key"
+        try? "a-long-enough-key-in-a-file\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
 
     /// The configuration from `serve`'s command line, parsed in-process as the binary parses it.
     func fromFlags(_ arguments: [String]) -> Result<AuditServerConfiguration, any Error> {

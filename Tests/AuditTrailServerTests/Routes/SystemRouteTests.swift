@@ -15,7 +15,21 @@ import Testing
             let ready = try await api.send(.get, "/readyz", key: nil)
             #expect(ready.status == .ok)
             #expect(ready.json["status"]?.stringValue == "ready")
-            #expect(ready.json["seq"]?.int64Value == 1)
+        }
+    }
+
+    @Test("Finding 7: /readyz tells anyone only ready or not; the head seq and queue depth are in /metrics")
+    func readinessTellsAnyoneOnlyReadyOrNot() async throws {
+        try await withServer { _, api in
+            for index in 0..<3 { _ = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
+            for key in [nil, adminSecret] {
+                let ready = try await api.send(.get, "/readyz", key: key)
+                #expect(ready.status == .ok)
+                #expect(ready.text == #"{"status":"ready"}"#, "\(ready.text)")
+            }
+            let metrics = try await api.send(.get, "/metrics")
+            #expect(metrics.text.contains("audittrail_log_head_seq 3"), "\(metrics.text)")
+            #expect(metrics.text.contains("audittrail_writer_queue_depth_events"))
         }
     }
 
@@ -102,20 +116,41 @@ import Testing
         }
     }
 
-    @Test func metricsAreRefusedToPeersThatAreNotLoopback() async throws {
-        // The router test framework has no peer address, which is treated as not loopback.
-        try await withServer { _, api in
-            let reply = try await api.send(.get, "/metrics", key: nil)
-            #expect(reply.status == .forbidden)
-            #expect(reply.headers[.contentType] == AuditProblem.contentType)
+    @Test("Finding 7: /metrics needs the metrics key or an admin key, whatever the peer")
+    func metricsNeedTheMetricsKeyOrAnAdminKey() async throws {
+        let metricsKey = "metrics-scraper-key-0123456789"
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.metricsKey = metricsKey }
+        try await withServer(configure) { _, api in
+            let writer = try await api.createKey(role: "writer")
+            let auditor = try await api.createKey(role: "auditor")
+            let anonymous = try await api.send(.get, "/metrics", key: nil)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.contentType] == AuditProblem.contentType)
+            #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(try await api.send(.get, "/metrics", key: "not-a-key-at-all-0123").status == .unauthorized)
+            for key in [writer.secret, auditor.secret] {
+                let refused = try await api.send(.get, "/metrics", key: key)
+                #expect(refused.status == .forbidden)
+                #expect(!refused.text.contains("audittrail_"))
+            }
+            for key in [metricsKey, adminSecret] {
+                let reply = try await api.send(.get, "/metrics", key: key)
+                #expect(reply.status == .ok)
+                #expect(reply.text.contains("audittrail_writer_queue_depth_events"))
+            }
+            // The metrics key opens /metrics and nothing else.
+            #expect(try await api.send(.get, "/v1/events", key: metricsKey).status == .unauthorized)
         }
     }
 
-    @Test func metricsAreServedToLoopbackPeersOverASocket() async throws {
+    @Test("Finding 7: a loopback peer (a TLS proxy on the same host) gets no /metrics without a key")
+    func metricsAreRefusedToLoopbackPeersWithoutAKey() async throws {
         try await withServer(setup: .live) { _, api in
             let reply = try await api.send(.get, "/metrics", key: nil)
-            #expect(reply.status == .ok)
-            #expect(reply.text.contains("audittrail_writer_queue_depth_events"))
+            #expect(reply.status == .unauthorized)
+            #expect(!reply.text.contains("audittrail_"))
+            let admin = try await api.send(.get, "/metrics")
+            #expect(admin.status == .ok)
         }
     }
 

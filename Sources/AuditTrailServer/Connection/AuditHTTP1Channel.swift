@@ -1,0 +1,36 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Hummingbird's HTTP/1.1 child channel with ``AuditLingeringCloseHandler`` added right after
+/// NIO's request decoder: what ``AuditServerConfiguration/httpServer()`` serves, plain or
+/// wrapped in TLS.
+///
+/// Everything else — the idle timeout, the decoder's limits, the request loop — is
+/// `HTTP1Channel`'s own.
+///
+/// ```swift
+/// let server = HTTPServerBuilder { responder in
+///     AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))))
+/// }
+/// ```
+struct AuditHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    /// The channel whose pipeline and request handling this one uses.
+    let base: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(AuditLingeringCloseHandler(), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}

@@ -1,0 +1,86 @@
+import AuditTrail
+import Foundation
+import HummingbirdTesting
+import NIOSSL
+import Testing
+
+@testable import AuditTrailServer
+
+/// Issue 12, finding 5: connections that never finish a request, and uploads answered before
+/// they are read, over plain HTTP and over HTTPS.
+@Suite struct ConnectionTests {
+    /// Runs a live server (HTTPS with a fresh self-signed certificate when `tls`; the default
+    /// idle timeout unless `idleTimeout` is given), and `body` with its port and the client TLS
+    /// context to reach it.
+    func withLiveServer(
+        tls: Bool,
+        idleTimeout: Duration? = nil,
+        _ body: @escaping @Sendable (_ port: Int, _ tls: NIOSSLContext?) async throws -> Void
+    ) async throws {
+        let certificate = tls ? try TestCertificate() : nil
+        defer { certificate?.remove() }
+        let context = try certificate.map { try RawConnection.tlsContext(trusting: $0.certificate) }
+        let configure: (inout AuditServerConfiguration) -> Void = { configuration in
+            configuration.tlsCertificateFile = certificate?.certificate
+            configuration.tlsKeyFile = certificate?.key
+            if let idleTimeout { configuration.options.idleTimeout = idleTimeout }
+        }
+        try await withServer(setup: .live, configure) { _, api in
+            try await body(try #require(api.client.port), context)
+        }
+    }
+
+    @Test("Finding 5: a request head that never finishes is closed after the idle timeout", arguments: [false, true])
+    func aRequestHeadThatNeverFinishesIsClosedAfterTheIdleTimeout(tls: Bool) async throws {
+        try await withLiveServer(tls: tls, idleTimeout: .milliseconds(500)) { port, context in
+            // A slow-loris: a header line every 100 ms, never the blank line that ends the head.
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(10), readWhileSending: true) { write in
+                try await write(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
+                for index in 0..<12 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    try await write(Array("X-Slow-\(index): 1\r\n".utf8))
+                }
+            }
+            // Generous: the machine running the tests may be loaded; without the timeout it never closes.
+            #expect(outcome.closed, "the connection was still open after 10 s")
+            #expect(outcome.elapsed < .seconds(5), "closed after \(outcome.elapsed)")
+            #expect(outcome.elapsed >= .milliseconds(400), "closed after \(outcome.elapsed), before the timeout")
+            #expect(!outcome.text.hasPrefix("HTTP/1.1 2"))
+        }
+    }
+
+    @Test("Finding 5: a kept-alive connection is closed after the idle timeout once its response is sent", arguments: [false, true])
+    func anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout(tls: Bool) async throws {
+        // Three seconds: the server must read the request within them, and on a loaded machine
+        // (the whole suite, a debug build, a TLS handshake) that can take more than one.
+        try await withLiveServer(tls: tls, idleTimeout: .seconds(3)) { port, context in
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(20), readWhileSending: true) { write in
+                try await write(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            }
+            #expect(outcome.text.hasPrefix("HTTP/1.1 200"), "\(outcome.text) \(outcome.readError ?? "")")
+            #expect(outcome.closed && outcome.elapsed < .seconds(15), "closed: \(outcome.closed) after \(outcome.elapsed)")
+            #expect(outcome.elapsed >= .milliseconds(2900), "closed after \(outcome.elapsed), before the timeout")
+        }
+    }
+
+    @Test("Finding 5: a body over the limit sent with Connection: close gets its 413, then EOF", arguments: [false, true])
+    func aBodyOverTheLimitWithConnectionCloseGets413ThenEOF(tls: Bool) async throws {
+        // 64 MiB against the 8 MiB batch limit: more than the socket buffers hold, so a server
+        // that stops reading leaves the sender blocked in write.
+        let bodySize = 64 << 20
+        try await withLiveServer(tls: tls) { port, context in
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(30)) { write in
+                let head =
+                    "POST /v1/events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(adminSecret)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(bodySize)\r\nConnection: close\r\n\r\n"
+                try await write(Array(head.utf8))
+                let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 1 << 16)
+                for _ in 0..<(bodySize >> 16) { try await write(chunk) }
+            }
+            #expect(outcome.sent, "the sender could not write its whole body: the server stopped reading or closed first")
+            #expect(outcome.text.hasPrefix("HTTP/1.1 413"), "\(outcome.text.prefix(200))")
+            #expect(outcome.closed, "the server did not close the connection")
+            #expect(outcome.elapsed < .seconds(25), "took \(outcome.elapsed)")
+        }
+    }
+}
