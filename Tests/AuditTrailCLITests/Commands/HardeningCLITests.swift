@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailClient
 import Foundation
 import Testing
 
@@ -26,7 +27,7 @@ struct HardeningCLITests {
         defer { server.kill(signal: SIGTERM) }
         try await server.waitUntilHealthy()
         let events = (0..<3).map { #"{"action":"doc.view","actor":{"id":"u-\#($0)"}}"# }
-        #expect(try server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
+        #expect(try await server.request("POST", "/v1/events/batch", key: key, json: "[" + events.joined(separator: ",") + "]").status == 201)
         try await body(server, key, keyFile)
     }
 
