@@ -134,7 +134,7 @@ import Testing
         #expect(error?.fieldErrors == [.init(field: "[1]", message: "must be at most \(limit) bytes encoded")])
     }
 
-    @Test func batchOfManyBadEventsStopsAtTheMostFieldErrors() {
+    @Test func batchReaderStopsWhenItsBodyThrows() {
         let body = Array(("[" + Array(repeating: #"{"action":"x","k":1}"#, count: 10_000).joined(separator: ",") + "]").utf8)
         var reported = 0
         let error = caughtError { () throws(AuditTrailError) in
