@@ -49,6 +49,11 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The most ``fieldErrors`` one error lists. Readers stop at this many (an event with
+    /// 100,000 unknown fields is refused after the first few), so an error body never grows with
+    /// the input; the summary still counts every broken rule the reader saw.
+    public static let maxFieldErrors = 20
+
     public var code: Code
     /// A human-readable summary; never includes payloads or secrets.
     public var message: String

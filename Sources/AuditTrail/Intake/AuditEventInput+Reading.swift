@@ -1,56 +1,39 @@
 extension AuditEventInput {
     /// Reads an input event from JSON bytes, checking JSON types and rejecting unknown fields.
-    /// Every problem is collected, so one 400 names every bad field. The bytes are read once, in
+    /// Problems are collected, so one 400 names every bad field, up to
+    /// ``AuditTrailError/maxFieldErrors``: there reading stops. The bytes are read once, in
     /// place: only `metadata`, `changes` and `request.headers` become ``JSONValue`` trees.
     ///
-    /// - Parameter prefix: prepended to field names in errors (`"[3]."` for the fourth event of a batch).
-    public init(jsonBytes bytes: some Collection<UInt8>, fieldPrefix prefix: String = "") throws(AuditTrailError) {
-        self = try Self.read(jsonBytes: bytes, fieldPrefix: prefix).get()
+    /// - Parameters:
+    ///   - prefix: prepended to field names in errors (`"[3]."` for the fourth event of a batch).
+    ///   - limits: the sizes checked while reading, before any work grows with the input; by
+    ///     default the default validator's (``AuditEventValidator/Configuration/jsonLimits``).
+    public init(
+        jsonBytes bytes: some Collection<UInt8>,
+        fieldPrefix prefix: String = "",
+        limits: JSONParser.Limits = .request
+    ) throws(AuditTrailError) {
+        self = try Self.read(jsonBytes: bytes, fieldPrefix: prefix, limits: limits).get()
     }
 
-    /// Reads one event like ``init(jsonBytes:fieldPrefix:)``, but keeps a JSON syntax error (thrown)
-    /// apart from field errors (the failure), for callers that report them differently.
+    /// Reads one event like ``init(jsonBytes:fieldPrefix:limits:)``, but keeps a JSON syntax error
+    /// or a broken limit (thrown) apart from field errors (the failure), for callers that report
+    /// them differently.
     public static func read(
         jsonBytes bytes: some Collection<UInt8>,
-        fieldPrefix prefix: String = ""
+        fieldPrefix prefix: String = "",
+        limits: JSONParser.Limits = .request
     ) throws(AuditTrailError) -> Result<AuditEventInput, AuditTrailError> {
-        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+        try JSONParser.read(bytes, limits: limits) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
             try Self.read(&parser, depth: 0, fieldPrefix: prefix)
         }
     }
 
-    /// Reads an input event from an already parsed JSON value (same rules as ``init(jsonBytes:fieldPrefix:)``).
+    /// Reads an input event from an already parsed JSON value (same rules as
+    /// ``init(jsonBytes:fieldPrefix:limits:)``, without its limits: the value is already built,
+    /// and the validator checks the sizes).
     public init(json: JSONValue, fieldPrefix prefix: String = "") throws(AuditTrailError) {
-        try self.init(jsonBytes: CanonicalJSON.encode(json), fieldPrefix: prefix)
-    }
-
-    /// Reads every event of a JSON array in one pass, handing each to `body` with its index as soon
-    /// as it is read: the event, or the field errors that name it (`[3].actor.ip`). A JSON syntax
-    /// error anywhere, a body that is not an array, or more than `maxCount` events throws.
-    public static func readArray(
-        jsonBytes bytes: some Collection<UInt8>,
-        maxCount: Int,
-        _ body: (Int, Result<AuditEventInput, AuditTrailError>) -> Void
-    ) throws(AuditTrailError) {
-        try JSONParser.read(bytes) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
-            guard parser.peek == UInt8(ascii: "[") else {
-                _ = try parser.parseValue(depth: 0)
-                throw AuditTrailError.invalid("body", "must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)")
-            }
-            try parser.elements(depth: 0) { (parser: inout JSONParser.Parser, index: Int) throws(AuditTrailError) in
-                guard index < maxCount else { throw tooManyEvents(maxCount) }
-                body(index, try read(&parser, depth: 1, fieldPrefix: "[\(index)]."))
-            }
-        }
-    }
-
-    /// The error for a batch of more than `maxCount` events (413).
-    public static func tooManyEvents(_ maxCount: Int) -> AuditTrailError {
-        AuditTrailError(
-            .tooLarge,
-            "body: more than \(maxCount) events",
-            fieldErrors: [.init(field: "body", message: "must hold at most \(maxCount) events")]
-        )
+        try self.init(jsonBytes: CanonicalJSON.encode(json), fieldPrefix: prefix, limits: .unlimited)
     }
 
     /// What a stored event's canonical bytes add to an input event.
@@ -88,7 +71,9 @@ extension AuditEventInput {
         var sawAction = false
         var actionIsNull = false
         let inner = depth + 1
-        try parser.members(depth: depth) { (p: inout JSONParser.Parser, key: String) throws(AuditTrailError) in
+        let eventField = prefix.isEmpty ? "event" : String(prefix.dropLast())
+        // Reads the value of the event's member `key`.
+        func readMember(_ p: inout JSONParser.Parser, _ key: String) throws(AuditTrailError) {
             switch key {
             case "action":
                 sawAction = true
@@ -240,6 +225,25 @@ extension AuditEventInput {
                 _ = try p.parseValue(depth: inner)
             default: try p.unknown(&r, key, depth: inner)
             }
+        }
+        // The event's bytes are counted as it is read (an event of a batch has no length of its own).
+        let outerEnd = parser.valueEnd
+        let (start, room) = (parser.index, parser.limits.maxValueBytes)
+        parser.valueEnd = room >= outerEnd - start ? outerEnd : start + room
+        defer { parser.valueEnd = outerEnd }
+        do throws(AuditTrailError) {
+            try parser.members(depth: depth) { (p: inout JSONParser.Parser, key: String) throws(AuditTrailError) in
+                do throws(AuditTrailError) {
+                    try readMember(&p, key)
+                } catch {
+                    throw error.namingLimit(error.code == .tooLarge ? eventField : prefix + key)
+                }
+                if r.isFull { throw FieldReader.full }
+            }
+        } catch {
+            guard error.message == FieldReader.full.message, error.fieldErrors.isEmpty else { throw error.namingLimit(eventField) }
+            r.sortErrors(order: Self.fieldOrder)
+            try r.throwIfFailed()
         }
         if !sawAction || (input.action.isEmpty && actionIsNull) { r.fail("action", "is required") }
         r.sortErrors(order: Self.fieldOrder)

@@ -23,8 +23,12 @@ public struct AuditEventValidator: Sendable {
         public var maxEventBytes = 64 * 1024
         /// Longest string anywhere in an event, in UTF-8 bytes (API.md: 8 KiB).
         public var maxStringBytes = 8 * 1024
-        /// Most entries in `files`, `tags` or `compliance`.
+        /// Most entries in `files`, `tags` or `compliance`, and in any array of free-form JSON
+        /// (`metadata`, `changes`, `request.headers`), checked while the event is read.
         public var maxListCount = 1000
+        /// Most members of any one object of an event (the event itself, `metadata`, `changes`,
+        /// `request.headers` and every object inside them), checked while the event is read.
+        public var maxObjectMembers = 1000
         /// Truncate `actor.ip` to /24 (IPv4) or /48 (IPv6) before storing.
         public var anonymizeIPs = false
         /// Times further than this in the future are rejected (clock skew allowance).
@@ -33,6 +37,17 @@ public struct AuditEventValidator: Sendable {
         public var catalog = AuditActionCatalog.standard
 
         public init(anonymizeIPs: Bool = false) { self.anonymizeIPs = anonymizeIPs }
+
+        /// The limits above that the JSON reader checks while it reads an event, before the
+        /// validator sees it: the event's bytes, string length, object members and array elements.
+        public var jsonLimits: JSONParser.Limits {
+            JSONParser.Limits(
+                maxValueBytes: maxEventBytes,
+                maxStringBytes: maxStringBytes,
+                maxObjectMembers: maxObjectMembers,
+                maxArrayElements: maxListCount
+            )
+        }
     }
 
     public var configuration: Configuration
@@ -52,7 +67,7 @@ public struct AuditEventValidator: Sendable {
                 fieldErrors: [.init(field: "event", message: "must be at most \(configuration.maxEventBytes) bytes encoded")]
             )
         }
-        return try prepare(AuditEventInput(jsonBytes: bytes), receivedAt: receivedAt)
+        return try prepare(AuditEventInput(jsonBytes: bytes, limits: configuration.jsonLimits), receivedAt: receivedAt)
     }
 
     /// Validates `input` and returns it ready for the writer, or throws naming every bad field.

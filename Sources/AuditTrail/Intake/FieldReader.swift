@@ -1,17 +1,35 @@
-/// Reads typed fields out of a JSON object and collects every type error with its field path.
+/// Reads typed fields out of a JSON object and collects every type error with its field path,
+/// up to ``AuditTrailError/maxFieldErrors`` (the rest are counted, not listed).
 struct FieldReader {
     var prefix: String
     var errors: [AuditTrailError.FieldError] = []
+    /// Broken rules past ``AuditTrailError/maxFieldErrors``, counted but not listed.
+    var unlisted = 0
 
     init(prefix: String) { self.prefix = prefix }
 
+    /// Whether as many errors as one error lists were collected: a reader stops here.
+    var isFull: Bool { errors.count >= AuditTrailError.maxFieldErrors }
+
+    /// Thrown by a nested reader whose errors and its parent's fill the list
+    /// (``isFull``): the event's reader catches it and throws the errors it collected.
+    static let full = AuditTrailError(.invalidInput, "too many invalid fields")
+
     mutating func fail(_ field: String, _ rule: String) {
+        guard !isFull else {
+            unlisted += 1
+            return
+        }
         errors.append(.init(field: prefix + field, message: rule))
     }
 
     func nested(_ field: String) -> FieldReader { FieldReader(prefix: prefix + field + ".") }
 
-    mutating func merge(_ other: FieldReader) { errors += other.errors }
+    mutating func merge(_ other: FieldReader) {
+        let room = max(0, AuditTrailError.maxFieldErrors - errors.count)
+        errors += other.errors.prefix(room)
+        unlisted += other.unlisted + max(0, other.errors.count - room)
+    }
 
     mutating func string(_ value: JSONValue, _ key: String) -> String? {
         switch value {
@@ -83,7 +101,9 @@ struct FieldReader {
 
     func throwIfFailed() throws(AuditTrailError) {
         guard !errors.isEmpty else { return }
-        let summary = errors.count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid"
+        let count = errors.count + unlisted
+        var summary = count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(count) fields are invalid"
+        if isFull { summary += " (the list stops at \(errors.count))" }
         throw AuditTrailError(.invalidInput, summary, fieldErrors: errors)
     }
 }
@@ -107,6 +127,7 @@ extension JSONParser.Parser {
             } else {
                 _ = try p.parseValue(depth: depth + 1)
                 r.fail("\(key)[\(index)]", "must be a string")
+                if r.isFull { throw FieldReader.full }
             }
         }
         return out
@@ -126,7 +147,13 @@ extension JSONParser.Parser {
         }
         var sub = r.nested(key)
         try members(depth: depth) { (p: inout JSONParser.Parser, name: String) throws(AuditTrailError) in
-            try body(&p, &sub, name)
+            do throws(AuditTrailError) { try body(&p, &sub, name) } catch {
+                throw error.code == .tooLarge ? error : error.namingLimit(sub.prefix + name)
+            }
+            if r.errors.count + sub.errors.count >= AuditTrailError.maxFieldErrors {
+                r.merge(sub)
+                throw FieldReader.full
+            }
         }
         r.merge(sub)
         return true

@@ -11,24 +11,33 @@ public enum JSONParser {
     public static let maximumDepth = 64
 
     /// Parses one JSON text; trailing non-whitespace is an error.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(AuditTrailError) -> JSONValue {
-        try read(bytes) { (parser: inout Parser) throws(AuditTrailError) in try parser.parseValue(depth: 0) }
+    ///
+    /// - Parameter limits: what the text may hold, checked as it is read (a request body from a
+    ///   client: ``Limits/request``); none by default, for JSON this program or its server wrote.
+    public static func parse(_ bytes: some Collection<UInt8>, limits: Limits = .unlimited) throws(AuditTrailError) -> JSONValue {
+        try read(bytes, limits: limits) { (parser: inout Parser) throws(AuditTrailError) in try parser.parseValue(depth: 0) }
     }
 
     /// Runs `body` on a parser over the whole of `bytes` (leading whitespace skipped), then
     /// requires that only whitespace follows what `body` read. The streaming readers
-    /// (``AuditEventInput/init(jsonBytes:fieldPrefix:)``, batches) are built on it.
+    /// (``AuditEventInput/init(jsonBytes:fieldPrefix:limits:)``, batches) are built on it. A broken
+    /// limit that no reader named a field for is named `body`.
     static func read<T>(
         _ bytes: some Collection<UInt8>,
+        limits: Limits = .unlimited,
         _ body: (inout Parser) throws(AuditTrailError) -> T
     ) throws(AuditTrailError) -> T {
         func run(_ buffer: UnsafeBufferPointer<UInt8>) throws(AuditTrailError) -> T {
-            var parser = Parser(bytes: buffer)
+            var parser = Parser(bytes: buffer, limits: limits)
             parser.skipWhitespace()
-            let value = try body(&parser)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-            return value
+            do throws(AuditTrailError) {
+                let value = try body(&parser)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+                return value
+            } catch {
+                throw error.namingLimit("body")
+            }
         }
         // Contiguous input (arrays, ByteBuffer views) is read in place, without a copy.
         var result: Result<T, AuditTrailError>?
@@ -47,10 +56,32 @@ public enum JSONParser {
 
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
+        var limits: Limits
         var index = 0
+        /// Reading past this index breaks ``Limits/maxValueBytes`` (set by a streaming reader
+        /// for the value it reads, such as one event of a batch).
+        var valueEnd = Int.max
+
+        init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits = .unlimited) {
+            self.bytes = bytes
+            self.limits = limits
+        }
 
         func error(_ rule: String) -> AuditTrailError {
             AuditTrailError.invalid("body", "invalid JSON at byte \(index): \(rule)")
+        }
+
+        /// Runs `body` with other limits (a batch holds its events, not its array, to an event's).
+        mutating func withLimits<T>(_ limits: Limits, _ body: (inout Parser) throws(AuditTrailError) -> T) throws(AuditTrailError) -> T {
+            let saved = self.limits
+            self.limits = limits
+            defer { self.limits = saved }
+            return try body(&self)
+        }
+
+        /// Throws when the value being read has run past ``valueEnd``.
+        func checkValueEnd() throws(AuditTrailError) {
+            guard index <= valueEnd else { throw Limits.broken(.tooLarge, "must be at most \(limits.maxValueBytes) bytes encoded") }
         }
 
         mutating func skipWhitespace() {
@@ -63,6 +94,7 @@ public enum JSONParser {
         }
 
         mutating func parseValue(depth: Int) throws(AuditTrailError) -> JSONValue {
+            try checkValueEnd()
             guard index < bytes.count else { throw error("unexpected end of input") }
             // A container opened at `depth` is nesting level `depth + 1`; at most `maximumDepth` levels.
             if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
@@ -101,7 +133,8 @@ public enum JSONParser {
 
         /// Reads the object that starts here member by member without building it: `body` gets
         /// each key and must read exactly its value (at nesting `depth + 1`). Duplicate keys are
-        /// rejected as ``parseObject(depth:)`` rejects them.
+        /// rejected as ``parseObject(depth:)`` rejects them (a hash set: O(1) per key), and so
+        /// are more than ``Limits/maxObjectMembers`` members.
         mutating func members(depth: Int, _ body: (inout Parser, String) throws(AuditTrailError) -> Void) throws(AuditTrailError) {
             guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
             guard peek == UInt8(ascii: "{") else { throw error("expected an object") }
@@ -111,19 +144,19 @@ public enum JSONParser {
                 index += 1
                 return
             }
-            var keys: [String] = []
-            keys.reserveCapacity(16)
+            var keys = Set<String>(minimumCapacity: 16)
             while true {
                 skipWhitespace()
                 guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                guard keys.count < limits.maxObjectMembers else { throw Limits.tooManyMembers(limits.maxObjectMembers) }
                 let key = try parseString()
                 skipWhitespace()
                 guard peek == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipWhitespace()
                 try body(&self, key)
-                guard !keys.contains(key) else { throw error("duplicate key \"\(key.prefix(64))\"") }
-                keys.append(key)
+                guard keys.insert(key).inserted else { throw error("duplicate key \"\(key.prefix(64))\"") }
+                try checkValueEnd()
                 skipWhitespace()
                 guard let next = peek else { throw error("unexpected end of input") }
                 index += 1
@@ -135,7 +168,8 @@ public enum JSONParser {
         }
 
         /// Reads the array that starts here element by element: `body` gets each index and must
-        /// read exactly that element (at nesting `depth + 1`).
+        /// read exactly that element (at nesting `depth + 1`); more than
+        /// ``Limits/maxArrayElements`` elements are rejected.
         mutating func elements(depth: Int, _ body: (inout Parser, Int) throws(AuditTrailError) -> Void) throws(AuditTrailError) {
             guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
             guard peek == UInt8(ascii: "[") else { throw error("expected an array") }
@@ -148,8 +182,10 @@ public enum JSONParser {
             var count = 0
             while true {
                 skipWhitespace()
+                guard count < limits.maxArrayElements else { throw Limits.tooManyElements(limits.maxArrayElements) }
                 try body(&self, count)
                 count += 1
+                try checkValueEnd()
                 skipWhitespace()
                 guard let next = peek else { throw error("unexpected end of input") }
                 index += 1
@@ -171,6 +207,7 @@ public enum JSONParser {
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                guard object.count < limits.maxObjectMembers else { throw Limits.tooManyMembers(limits.maxObjectMembers) }
                 let key = try parseString()
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -202,6 +239,7 @@ public enum JSONParser {
             }
             while true {
                 skipWhitespace()
+                guard array.count < limits.maxArrayElements else { throw Limits.tooManyElements(limits.maxArrayElements) }
                 array.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
@@ -235,9 +273,11 @@ public enum JSONParser {
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in string") }
                 index += 1
+                guard index - start <= limits.maxStringBytes else { throw Limits.stringTooLong(limits.maxStringBytes) }
             }
             var scalars: [UInt8] = Array(bytes[start..<index])
             while index < bytes.count {
+                guard scalars.count <= limits.maxStringBytes else { throw Limits.stringTooLong(limits.maxStringBytes) }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):

@@ -61,6 +61,9 @@ public struct AuditQuery: Sendable, Hashable {
     public var order: Order = .desc
 
     public static let maximumLimit = 1000
+    /// The longest value of any query parameter, in UTF-8 bytes (`q` included:
+    /// ``AuditSearchParser/maximumLength``).
+    public static let maximumParameterBytes = 1024
 
     public init() {}
 }
@@ -97,8 +100,8 @@ extension AuditQuery {
                 r.fail(name, "must not be empty")
                 continue
             }
-            if value.utf8.count > 1024 {
-                r.fail(name, "must be at most 1024 bytes")
+            if value.utf8.count > Self.maximumParameterBytes {
+                r.fail(name, "must be at most \(Self.maximumParameterBytes) bytes")
                 continue
             }
             switch name {

@@ -1,6 +1,12 @@
 /// Parses the search language into an ``AuditSearchExpression``. A syntax error names the
 /// column (1-based) where it was found.
 ///
+/// A search is bounded — at most ``maximumLength`` bytes, ``maximumTerms`` terms and
+/// ``maximumNesting`` levels of parentheses — and checked while it is read, so no `q` can make a
+/// reader, a viewer included, cost the server more than the largest such search: past a limit
+/// it is refused with a 400 naming the limit. A chain of `-` is normalised as it is read (`--a`
+/// is `a`, `---a` is `-a`), as is a negated negation (`-(-a)`), so negations never nest.
+///
 /// ```swift
 /// let expr = try AuditSearchParser.parse(#"action:user.* -outcome:success "payroll""#)
 /// ```
@@ -11,9 +17,20 @@ public enum AuditSearchParser {
         "outcome", "severity", "time", "ip", "tag", "compliance", "correlation_id", "country", "risk",
     ]
 
+    /// The longest search, in UTF-8 bytes: that of every query parameter
+    /// (``AuditQuery/maximumParameterBytes``), so the web page's search box and the API agree.
+    public static let maximumLength = AuditQuery.maximumParameterBytes
+    /// The most terms of one search: words, quoted phrases and `field:value` terms.
+    public static let maximumTerms = 50
+    /// The deepest nesting of parentheses.
+    public static let maximumNesting = 8
+
+    /// Parses one search; a syntax error or a broken limit throws, naming `q`.
     public static func parse(_ text: String) throws(AuditTrailError) -> AuditSearchExpression {
-        var tokens = try tokenize(Array(text.unicodeScalars))
-        tokens.append(Token(kind: .end, column: text.unicodeScalars.count + 1))
+        guard text.utf8.count <= maximumLength else { throw AuditTrailError.invalid("q", "must be at most \(maximumLength) bytes") }
+        let scalars = Array(text.unicodeScalars)
+        var tokens = try tokenize(scalars)
+        tokens.append(Token(kind: .end, column: scalars.count + 1))
         var parser = Parser(tokens: tokens)
         let expression = try parser.parseOr()
         guard parser.peek.kind == .end else { throw parser.error("unexpected ')'", parser.peek.column) }
@@ -119,6 +136,10 @@ public enum AuditSearchParser {
     struct Parser {
         var tokens: [Token]
         var index = 0
+        /// Terms read so far (``maximumTerms``).
+        var terms = 0
+        /// Parentheses open here (``maximumNesting``).
+        var nesting = 0
         var peek: Token { tokens[index] }
 
         func error(_ message: String, _ column: Int) -> AuditTrailError { AuditSearchParser.error(message, column) }
@@ -147,16 +168,40 @@ public enum AuditSearchParser {
             }
         }
 
+        /// A term, a group or a negation. A chain of `-` is read in a loop and normalised (an even
+        /// number cancels out), and the negation of a negation is its inner term, so no chain of
+        /// negations reaches the evaluator.
         mutating func parseUnary() throws(AuditTrailError) -> AuditSearchExpression {
+            var negated = false
+            while peek.kind == .minus {
+                negated.toggle()
+                index += 1
+            }
+            let operand = try parseOperand()
+            guard negated else { return operand }
+            if case .not(let inner) = operand { return inner }
+            return .not(operand)
+        }
+
+        mutating func parseOperand() throws(AuditTrailError) -> AuditSearchExpression {
             let token = peek
             index += 1
             switch token.kind {
+            case .word, .field: try countTerm(token)
+            default: break
+            }
+            switch token.kind {
             case .minus:
-                return .not(try parseUnary())
+                preconditionFailure("parseUnary reads every '-'")
             case .open:
+                nesting += 1
+                guard nesting <= AuditSearchParser.maximumNesting else {
+                    throw error("more than \(AuditSearchParser.maximumNesting) nested parentheses", token.column)
+                }
                 let inner = try parseOr()
                 guard peek.kind == .close else { throw error("missing ')' for the '(' at column \(token.column)", peek.column) }
                 index += 1
+                nesting -= 1
                 return inner
             case .word(let text, let quoted):
                 guard !AuditTokenizer.words(text).isEmpty else {
@@ -168,6 +213,13 @@ public enum AuditSearchParser {
                 return .term(try AuditSearchParser.term(name, value, column: token.column))
             case .or, .close, .end:
                 throw error("expected a search term", token.column)
+            }
+        }
+
+        mutating func countTerm(_ token: Token) throws(AuditTrailError) {
+            terms += 1
+            guard terms <= AuditSearchParser.maximumTerms else {
+                throw error("more than \(AuditSearchParser.maximumTerms) terms", token.column)
             }
         }
     }

@@ -99,7 +99,7 @@ extension AuditReadRoutes {
         let body = try await AuditRequestInput.body(request, limit: Self.maxVerifyBodyBytes, field: "body")
         var indexes = false
         if body.readableBytes > 0 {
-            guard case .object(let object) = try JSONParser.parse(body.readableBytesView) else {
+            guard case .object(let object) = try JSONParser.parse(body.readableBytesView, limits: .request) else {
                 throw AuditTrailError.invalid("body", "must be empty or a JSON object")
             }
             if let name = object.keys.sorted().first(where: { $0 != "indexes" }) { throw AuditTrailError.invalid(name, "unknown field") }

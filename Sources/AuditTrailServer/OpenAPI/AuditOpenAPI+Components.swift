@@ -27,7 +27,13 @@ extension AuditOpenAPI {
             queryParameter("since", "Event time at or after (RFC 3339)", time),
             queryParameter("until", "Event time before (RFC 3339)", time),
             queryParameter("hours", "Look back this many hours (not with since)", ["type": "number", "exclusiveMinimum": 0]),
-            queryParameter("q", "The search language: action:user.login actor:alice -outcome:success \"free text\"", string),
+            queryParameter(
+                "q",
+                "The search language: action:user.login actor:alice -outcome:success \"free text\". At most "
+                    + "\(AuditSearchParser.maximumLength) bytes (UTF-8), \(AuditSearchParser.maximumTerms) terms and "
+                    + "\(AuditSearchParser.maximumNesting) nested parentheses; past a limit, a 400 naming it",
+                ["type": "string", "maxLength": .int(Int64(AuditSearchParser.maximumLength))]
+            ),
         ]
     }
 

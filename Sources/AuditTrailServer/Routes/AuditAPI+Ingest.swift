@@ -13,7 +13,10 @@ extension AuditAPI {
         let body = try await AuditRequestInput.body(request, limit: limit, field: "event")
         // The body is already within the event size limit (`readBody`), the one check `prepare(json:)`
         // adds before parsing.
-        let prepared = try validator.prepare(scored(AuditEventInput(jsonBytes: body.readableBytesView)), producer: .key(principal.keyID))
+        let prepared = try validator.prepare(
+            scored(AuditEventInput(jsonBytes: body.readableBytesView, limits: validator.configuration.jsonLimits)),
+            producer: .key(principal.keyID)
+        )
         let result = try await writer.append(prepared)
         var w = AuditJSONWriter(capacity: 192)
         w.object { o in
@@ -27,6 +30,8 @@ extension AuditAPI {
 
     /// `POST /v1/events/batch`: a JSON array, or NDJSON (`Content-Type: application/x-ndjson`).
     /// All or nothing: every bad event is named by its index (`[3].actor.ip`) and nothing is stored.
+    /// Reading stops at the first ``AuditTrailError/maxFieldErrors`` errors, so the answer to a
+    /// bad batch stays small and quick whatever its size.
     @Sendable func ingestBatch(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "ingest events") { $0.canIngest }
         let stream = try AuditIngestStream(request.headers, keyID: principal.keyID)
@@ -37,68 +42,40 @@ extension AuditAPI {
         var errors: [AuditTrailError.FieldError] = []
         var tooLarge = false
         var count = 0
+        func failure(stopped: Bool) -> AuditTrailError {
+            let bad = Set(errors.map { $0.field.prefix(while: { $0 != "." }) }).count
+            return AuditTrailError(
+                tooLarge ? .tooLarge : .invalidInput,
+                stopped
+                    ? "\(bad) of the first \(count) events are invalid (reading stopped at \(errors.count) errors); nothing was stored"
+                    : "\(bad) of \(count) events are invalid; nothing was stored",
+                fieldErrors: errors
+            )
+        }
         // Each event is validated as soon as it is read; its errors are named by its index.
-        func add(_ index: Int, _ input: Result<AuditEventInput, AuditTrailError>) {
+        func add(_ index: Int, _ input: Result<AuditEventInput, AuditTrailError>) throws(AuditTrailError) {
             count = index + 1
             do throws(AuditTrailError) {
                 prepared.append(
                     try validator.prepare(scored(input.get()), receivedAt: receivedAt, fieldPrefix: "[\(index)].", producer: .key(principal.keyID))
                 )
             } catch {
-                errors += error.fieldErrors.isEmpty ? [.init(field: "[\(index)]", message: error.message)] : error.fieldErrors
+                let named = error.fieldErrors.isEmpty ? [.init(field: "[\(index)]", message: error.message)] : error.fieldErrors
+                errors += named.prefix(AuditTrailError.maxFieldErrors - errors.count)
                 if error.code == .tooLarge { tooLarge = true }
+                if errors.count >= AuditTrailError.maxFieldErrors { throw failure(stopped: true) }
             }
         }
-        if isNDJSON {
-            let lines = Self.ndjsonLines(body)
-            guard lines.count <= Self.maxBatchEvents else { throw AuditEventInput.tooManyEvents(Self.maxBatchEvents) }
-            prepared.reserveCapacity(lines.count)
-            for (index, line) in lines.enumerated() {
-                guard line.count <= validator.configuration.maxEventBytes else {
-                    add(
-                        index,
-                        .failure(
-                            AuditTrailError(
-                                .tooLarge,
-                                "[\(index)]: too large",
-                                fieldErrors: [
-                                    .init(field: "[\(index)]", message: "must be at most \(validator.configuration.maxEventBytes) bytes encoded")
-                                ]
-                            )
-                        )
-                    )
-                    continue
-                }
-                do throws(AuditTrailError) {
-                    add(index, try AuditEventInput.read(jsonBytes: line, fieldPrefix: "[\(index)]."))
-                } catch {
-                    add(
-                        index,
-                        .failure(
-                            AuditTrailError(
-                                .invalidInput,
-                                "[\(index)]: invalid JSON",
-                                fieldErrors: error.fieldErrors.map {
-                                    .init(field: "[\(index)]", message: $0.message)
-                                }
-                            )
-                        )
-                    )
-                }
-            }
-        } else {
-            prepared.reserveCapacity(min(Self.maxBatchEvents, body.readableBytes / 256 + 1))
-            try AuditEventInput.readArray(jsonBytes: body.readableBytesView, maxCount: Self.maxBatchEvents, add)
-        }
+        prepared.reserveCapacity(min(Self.maxBatchEvents, body.readableBytes / 256 + 1))
+        try AuditEventInput.readBatch(
+            body.readableBytesView,
+            ndjson: isNDJSON,
+            maxCount: Self.maxBatchEvents,
+            limits: validator.configuration.jsonLimits,
+            add
+        )
         guard count > 0 else { throw AuditTrailError.invalid("body", "must hold at least one event") }
-        guard errors.isEmpty else {
-            let bad = Set(errors.map { $0.field.prefix(while: { $0 != "." }) }).count
-            throw AuditTrailError(
-                tooLarge ? .tooLarge : .invalidInput,
-                "\(bad) of \(count) events are invalid; nothing was stored",
-                fieldErrors: errors
-            )
-        }
+        guard errors.isEmpty else { throw failure(stopped: false) }
         let results: [AuditAppendResult]
         if let stream {
             guard await sequencer.awaitTurn(stream.id, first: stream.first) else { throw stream.outOfOrder(wait: sequencer.configuration.wait) }
@@ -120,26 +97,6 @@ extension AuditAPI {
     static func isNDJSON(_ contentType: String) -> Bool {
         let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingSpaces.lowercased()
         return media == "application/x-ndjson" || media == "application/ndjson" || media == "application/jsonl"
-    }
-
-    /// Splits NDJSON into its non-blank lines (`\n` or `\r\n`).
-    static func ndjsonLines(_ body: ByteBuffer) -> [ArraySlice<UInt8>] {
-        let bytes = Array(body.readableBytesView)
-        var items: [ArraySlice<UInt8>] = []
-        var start = 0
-        func add(_ end: Int) {
-            var line = bytes[start..<end]
-            while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
-            while let first = line.first, first == 0x20 || first == 0x09 { line = line.dropFirst() }
-            if !line.isEmpty { items.append(line) }
-        }
-        for index in bytes.indices where bytes[index] == 0x0A {
-            add(index)
-            start = index + 1
-            if items.count > maxBatchEvents { return items }
-        }
-        add(bytes.count)
-        return items
     }
 }
 

@@ -9,7 +9,7 @@ extension AuditAPI {
     @Sendable func createKey(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "manage keys") { $0.canAdminister }
         let body = try await AuditRequestInput.body(request, limit: Self.maxSmallBodyBytes, field: "body")
-        let (name, role, subject) = try Self.keyRequest(JSONParser.parse(body.readableBytesView))
+        let (name, role, subject) = try Self.keyRequest(JSONParser.parse(body.readableBytesView, limits: .request))
         let (key, secret) = try AuditAPIKey.generate(name: name, role: role, subject: subject)
         try await store.insertKey(key, secretHash: AuditAPIKey.hash(secret: secret))
         do {
@@ -97,7 +97,7 @@ extension AuditAPI {
             throw AuditTrailError(
                 .invalidInput,
                 errors.count == 1 ? "\(errors[0].field): \(errors[0].message)" : "\(errors.count) fields are invalid",
-                fieldErrors: errors
+                fieldErrors: Array(errors.prefix(AuditTrailError.maxFieldErrors))
             )
         }
         return (name, role, subject)

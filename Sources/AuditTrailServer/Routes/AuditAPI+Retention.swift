@@ -20,7 +20,7 @@ extension AuditAPI {
         let principal = try require(context, "manage retention") { $0.canAdminister }
         _ = try AuditRequestInput.integerParameters(request, [])
         let body = try await AuditRequestInput.body(request, limit: Self.maxSmallBodyBytes, field: "body")
-        let window = try Self.retentionRequest(JSONParser.parse(body.readableBytesView))
+        let window = try Self.retentionRequest(JSONParser.parse(body.readableBytesView, limits: .request))
         let previous = try await store.retentionWindow() ?? retentionDefault
         try await store.setRetentionWindow(window, replacing: true)
         do {
@@ -76,7 +76,8 @@ extension AuditAPI {
         case let other?: errors.append(.init(field: "days", message: "\(AuditRetentionWindow.rule), not \(other.typeName)"))
         }
         guard errors.isEmpty, let window else {
-            throw AuditTrailError(.invalidInput, errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "), fieldErrors: errors)
+            let listed = Array(errors.prefix(AuditTrailError.maxFieldErrors))
+            throw AuditTrailError(.invalidInput, listed.map { "\($0.field): \($0.message)" }.joined(separator: "; "), fieldErrors: listed)
         }
         return window
     }

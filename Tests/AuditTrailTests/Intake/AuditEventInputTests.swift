@@ -194,7 +194,7 @@ struct AuditEventInputStreamingTests {
     func readsArrays() throws {
         let text = #"[{"action": "a.b"}, 7, {"action": "a.c", "x": 1}, {"action": "a.d"}]"#
         var seen: [(Int, [String])] = []
-        try AuditEventInput.readArray(jsonBytes: Array(text.utf8), maxCount: 10) { index, result in
+        try AuditEventInput.readBatch(Array(text.utf8), ndjson: false, maxCount: 10) { index, result in
             switch result {
             case .success(let input): seen.append((index, [input.action]))
             case .failure(let error): seen.append((index, error.fieldErrors.map(\.field)))
@@ -215,7 +215,7 @@ struct AuditEventInputStreamingTests {
     )
     func arrayErrors(text: String, field: String, rule: String) {
         let error = caughtError { () throws(AuditTrailError) in
-            try AuditEventInput.readArray(jsonBytes: Array(text.utf8), maxCount: 2) { _, _ in }
+            try AuditEventInput.readBatch(Array(text.utf8), ndjson: false, maxCount: 2) { _, _ in }
         }
         #expect(error?.fieldErrors.map(\.field) == [field])
         #expect(error.map { $0.message.contains(rule) || $0.fieldErrors.contains { $0.message.contains(rule) } } == true)
