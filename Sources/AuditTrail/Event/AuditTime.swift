@@ -73,6 +73,17 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 (`2026-11-22T08:00:00Z`, fractional seconds and offsets allowed) or a bare
     /// date (`2026-11-22`, midnight UTC). Returns nil when the text is not such a time.
     public init?(rfc3339 text: String) {
+        self.init(rfc3339: text, clamping: false)
+    }
+
+    /// Parses like ``init(rfc3339:)``, but a well-formed time before 1970 (year 0000 onwards)
+    /// becomes 1970-01-01T00:00:00Z: for bounds of a search, where an earlier start means "from
+    /// the beginning".
+    public init?(rfc3339Bound text: String) {
+        self.init(rfc3339: text, clamping: true)
+    }
+
+    private init?(rfc3339 text: String, clamping: Bool) {
         let b = Array(text.utf8)
         func num(_ start: Int, _ count: Int) -> Int64? {
             guard start + count <= b.count else { return nil }
@@ -89,6 +100,7 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
         var ms = Self.days(fromCivil: year, month, day) * 86_400_000
         if b.count == 10 {
+            if clamping, ms < 0 { ms = 0 }
             guard Self.validRange.contains(ms) else { return nil }
             self.milliseconds = ms
             return
@@ -122,6 +134,7 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
             ms += b[i] == UInt8(ascii: "+") ? -offset : offset
         default: return nil
         }
+        if clamping, ms < 0 { ms = 0 }
         guard Self.validRange.contains(ms) else { return nil }
         self.milliseconds = ms
     }

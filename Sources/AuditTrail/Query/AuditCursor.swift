@@ -6,8 +6,18 @@ public struct AuditCursor: Sendable, Hashable {
     /// The opaque text form (`c` + base-36 seq).
     public var token: String { "c" + String(afterSeq, radix: 36) }
 
+    /// What a token looks like (a regular expression, for the OpenAPI document): `c` and the seq
+    /// in base 36, lower case; the empty string stands for no cursor.
+    public static let pattern = "^(c[0-9a-z]{1,13})?$"
+
+    /// Reads a token of the form this server issues: `c`, then 1 to 13 base-36 digits (lower
+    /// case), nothing else. One past the largest seq stands for the largest (a page after it is
+    /// empty), so every string of ``pattern`` is a cursor.
     public init?(token: String) {
-        guard token.first == "c", let seq = Int64(token.dropFirst(), radix: 36), seq >= 0 else { return nil }
-        self.afterSeq = seq
+        let digits = token.utf8.dropFirst()
+        guard token.utf8.first == UInt8(ascii: "c"), (1...13).contains(digits.count),
+            digits.allSatisfy({ (48...57).contains($0) || (97...122).contains($0) })
+        else { return nil }
+        self.afterSeq = Int64(token.dropFirst(), radix: 36) ?? .max
     }
 }

@@ -61,6 +61,8 @@ public struct AuditQuery: Sendable, Hashable {
     public var order: Order = .desc
 
     public static let maximumLimit = 1000
+    /// The longest look-back `hours` accepts: ten years.
+    public static let maximumHours = 24 * 366 * 10
     /// The longest value of any query parameter, in UTF-8 bytes (`q` included:
     /// ``AuditSearchParser/maximumLength``).
     public static let maximumParameterBytes = 1024
@@ -84,6 +86,7 @@ extension AuditQuery {
         self.init()
         var r = FieldReader(prefix: "")
         var seen = Set<String>()
+        var lookBack: AuditTime?
         let known = Set(Self.filterParameters + Self.pagingParameters).union(extra)
         for (name, value) in parameters {
             guard known.contains(name) else {
@@ -134,17 +137,17 @@ extension AuditQuery {
             case "ip":
                 if let v = AuditCIDR(value) { ip = v } else { r.fail(name, "must be an IP address or CIDR block such as 10.0.0.0/8") }
             case "since", "until":
-                guard let t = AuditTime(rfc3339: value) else {
+                guard let t = AuditTime(rfc3339Bound: value) else {
                     r.fail(name, "must be an RFC 3339 time such as 2026-11-22T08:00:00Z")
                     continue
                 }
                 if name == "since" { since = t } else { until = t }
             case "hours":
-                guard let h = Double(value), h > 0, h <= 24 * 366 * 10 else {
-                    r.fail(name, "must be a number of hours greater than 0")
+                guard let h = Double(value), h > 0, h <= Double(Self.maximumHours) else {
+                    r.fail(name, "must be a number of hours greater than 0 and at most \(Self.maximumHours)")
                     continue
                 }
-                since = now.adding(milliseconds: -Int64(h * 3_600_000))
+                lookBack = now.adding(milliseconds: -Int64(h * 3_600_000))
             case "q":
                 do { search = try AuditSearchParser.parse(value) } catch {
                     r.errors += error.fieldErrors.isEmpty ? [.init(field: "q", message: error.message)] : error.fieldErrors
@@ -163,9 +166,11 @@ extension AuditQuery {
             default: break
             }
         }
-        if seen.contains("hours"), seen.contains("since") { r.fail("hours", "cannot be combined with since") }
-        if seen.contains("severity"), seen.contains("min_severity") { r.fail("min_severity", "cannot be combined with severity") }
-        if let since, let until, until <= since { r.fail("until", "must be after since") }
+        // Every filter narrows: hours and since both bound the start (the later one wins),
+        // severity and min_severity both apply, and until at or before since matches nothing.
+        // No pair of parameters is refused, so a client built from the OpenAPI document (which
+        // cannot relate two parameters) never sends a request that is refused for a combination.
+        if let lookBack { since = since.map { max($0, lookBack) } ?? lookBack }
         try r.throwIfFailed()
     }
 }

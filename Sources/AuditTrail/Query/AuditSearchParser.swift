@@ -204,9 +204,9 @@ public enum AuditSearchParser {
                 nesting -= 1
                 return inner
             case .word(let text, let quoted):
-                guard !AuditTokenizer.words(text).isEmpty else {
-                    throw error("'\(text)' has no word to search for (letters or digits)", token.column)
-                }
+                // A term with no word the index keeps (only punctuation, or one run of letters
+                // and digits longer than AuditTokenizer.maximumWordBytes) matches no event: no
+                // event has such a word. The planner and the matcher both read it so.
                 if !quoted, text.hasSuffix("*") { return .term(.textPrefix(String(text.dropLast()))) }
                 return .term(.text(text))
             case .field(let name, let value):

@@ -49,8 +49,9 @@ public struct AuditStatsRequest: Sendable, Hashable {
             groupBy = field
         }
         var top = Self.defaultTop
+        // Without group_by, top has nothing to limit and is ignored (no pair of parameters is
+        // refused: the OpenAPI document cannot relate two).
         if let text = value("top") {
-            guard groupBy != nil else { throw AuditTrailError.invalid("top", "needs group_by") }
             guard text.utf8.count <= 4, let number = Int(text), (1...Self.maxTop).contains(number) else {
                 throw AuditTrailError.invalid("top", "must be an integer from 1 to \(Self.maxTop)")
             }

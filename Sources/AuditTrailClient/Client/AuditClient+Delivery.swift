@@ -88,7 +88,7 @@ extension AuditClient {
         switch response.status {
         case 200..<300:
             return .stored
-        case 503 where stream != nil && response.problemType == "urn:audittrail:problem:stream-out-of-order":
+        case 409 where stream != nil && response.problemType == "urn:audittrail:problem:stream-out-of-order":
             return .outOfOrder(problem: response.problemDetail)
         case 429, 503:
             return .retry(after: response.retryAfter, problem: "the server is busy (\(response.status)): \(response.problemDetail)")

@@ -50,8 +50,10 @@ extension AuditReadRoutes {
         var errors: [AuditTrailError.FieldError] = []
         if seq < 1 { errors.append(.init(field: "seq", message: "must be at least 1")) }
         if treeSize < 1 { errors.append(.init(field: "tree_size", message: "must be at least 1")) }
-        if errors.isEmpty, seq > treeSize { errors.append(.init(field: "seq", message: "must be at most tree_size")) }
         try AuditRequestInput.throwIfAny(errors)
+        // Well-formed but naming no proof: the event is not in a tree that small (404, like an
+        // unknown id, since the OpenAPI document cannot relate two parameters).
+        if seq > treeSize { throw Self.noProof("seq", "event \(seq) is not in the tree of \(treeSize) events") }
         try await requireTreeSize(treeSize, field: "tree_size")
         let proof = try await store.inclusionProof(index: seq - 1, size: treeSize)
         let leaf = try await store.hash(level: 0, index: seq - 1)
@@ -75,8 +77,8 @@ extension AuditReadRoutes {
         var errors: [AuditTrailError.FieldError] = []
         if from < 1 { errors.append(.init(field: "from", message: "must be at least 1")) }
         if to < 1 { errors.append(.init(field: "to", message: "must be at least 1")) }
-        if errors.isEmpty, from > to { errors.append(.init(field: "from", message: "must be at most to")) }
         try AuditRequestInput.throwIfAny(errors)
+        if from > to { throw Self.noProof("from", "a tree of \(from) events is not a prefix of a smaller one (from must be at most to)") }
         try await requireTreeSize(to, field: "to")
         let proof = try await store.consistencyProof(from: from, to: to)
         var w = AuditJSONWriter(capacity: 128 + proof.count * 48)
@@ -145,7 +147,12 @@ extension AuditReadRoutes {
     func requireTreeSize(_ size: Int64, field: String) async throws {
         let available = min(try await store.head().seq, try await store.merkleSize())
         guard size <= available else {
-            throw AuditTrailError.invalid(field, "must be at most the log's current size, \(available)")
+            throw Self.noProof(field, "the log has no tree of \(size) events yet: its size is \(available)")
         }
+    }
+
+    /// A 404 for a well-formed proof request that names no proof, naming the parameter.
+    static func noProof(_ field: String, _ message: String) -> AuditTrailError {
+        AuditTrailError(.notFound, "\(field): \(message)", fieldErrors: [.init(field: field, message: message)])
     }
 }

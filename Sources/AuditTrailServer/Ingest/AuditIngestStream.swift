@@ -4,12 +4,13 @@ import HTTPTypes
 
 /// The ordered-stream headers of a batch (see ``AuditIngestSequencer``):
 /// `Audit-Batch-Stream: <token>` (1–64 of `A–Z a–z 0–9 . _ : -`) and `Audit-Batch-Sequence: <n>` (the
-/// number of the batch's first event in the stream, a decimal from 0 to 2⁵³ − 1). Both or neither.
+/// number of the batch's first event in the stream, 1 to 16 decimal digits). One without the
+/// other is ignored, as if neither were sent (the OpenAPI document cannot tie two headers).
 struct AuditIngestStream: Sendable {
     static let streamHeader = HTTPField.Name("Audit-Batch-Stream")!
     static let sequenceHeader = HTTPField.Name("Audit-Batch-Sequence")!
     static let maxTokenLength = 64
-    static let maxSequence: UInt64 = (1 << 53) - 1
+    static let maxSequence: UInt64 = 9_999_999_999_999_999
 
     /// The stream, scoped to the key that sent it.
     var id: AuditIngestSequencer.StreamID
@@ -22,25 +23,29 @@ struct AuditIngestStream: Sendable {
     init?(_ headers: HTTPFields, keyID: String) throws(AuditTrailError) {
         let token = headers[Self.streamHeader]
         let sequence = headers[Self.sequenceHeader]
-        guard token != nil || sequence != nil else { return nil }
-        guard let token else { throw AuditTrailError.invalid("Audit-Batch-Stream", "is required with Audit-Batch-Sequence") }
-        guard let sequence else { throw AuditTrailError.invalid("Audit-Batch-Sequence", "is required with Audit-Batch-Stream") }
-        guard (1...Self.maxTokenLength).contains(token.utf8.count), token.utf8.allSatisfy(Self.isTokenByte) else {
+        // Each header is checked when it is sent; the pair makes a stream.
+        if let token, !(1...Self.maxTokenLength).contains(token.utf8.count) || !token.utf8.allSatisfy(Self.isTokenByte) {
             throw AuditTrailError.invalid("Audit-Batch-Stream", "must be 1 to \(Self.maxTokenLength) of A-Z a-z 0-9 . _ : -")
         }
-        guard sequence.utf8.count <= 16, sequence.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let first = UInt64(sequence),
-            first <= Self.maxSequence
-        else {
-            throw AuditTrailError.invalid("Audit-Batch-Sequence", "must be a decimal integer from 0 to \(Self.maxSequence)")
+        var first: UInt64?
+        if let sequence {
+            guard (1...16).contains(sequence.utf8.count), sequence.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                let number = UInt64(sequence)
+            else {
+                throw AuditTrailError.invalid("Audit-Batch-Sequence", "must be 1 to 16 decimal digits (0 to \(Self.maxSequence))")
+            }
+            first = number
         }
+        guard let token, let first else { return nil }
         id = .init(keyID: keyID, token: token)
         self.first = first
     }
 
-    /// The 503 for a batch whose predecessors did not arrive in time.
+    /// The 409 for a batch whose predecessors did not arrive in time: it conflicts with the
+    /// stream's state (not a server fault); send it again after them.
     func outOfOrder(wait: Duration) -> AuditProblem {
         AuditProblem(
-            .serviceUnavailable,
+            .conflict,
             slug: "stream-out-of-order",
             title: "Stream out of order",
             detail:

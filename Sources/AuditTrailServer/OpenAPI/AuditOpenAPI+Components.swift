@@ -11,28 +11,53 @@ extension AuditOpenAPI {
 
     /// The filters of `GET /v1/events` and `/v1/stats` (``AuditQuery/filterParameters``).
     static var filterParameters: [JSONValue] {
-        [
-            queryParameter("action", "Exact action, or a prefix with *: user.*", string),
-            queryParameter("category", "Category", string),
-            queryParameter("actor", "actor.id", string),
-            queryParameter("actor_name", "actor.name", string),
-            queryParameter("resource_type", "resource.type", string),
-            queryParameter("resource_id", "resource.id", string),
+        let value: (String?) -> JSONValue = { pattern in
+            var schema: [String: JSONValue] = ["type": "string", "minLength": 1, "maxLength": .int(Int64(AuditQuery.maximumParameterBytes))]
+            if let pattern { schema["pattern"] = .string(pattern) }
+            return .object(schema)
+        }
+        let octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+        let ipv4CIDR = "^(\(octet)\\.){3}\(octet)/(3[0-2]|[12]?[0-9])$"
+        return [
+            queryParameter(
+                "action",
+                "Exact action, or a prefix with *: user.*",
+                value("^([a-z0-9][a-z0-9_]*(\\.[a-z0-9][a-z0-9_]*)*(\\.?\\*)?|\\.?\\*)$")
+            ),
+            queryParameter("category", "Category", value(nil)),
+            queryParameter("actor", "actor.id", value(nil)),
+            queryParameter("actor_name", "actor.name", value(nil)),
+            queryParameter("resource_type", "resource.type", value(nil)),
+            queryParameter("resource_id", "resource.id", value(nil)),
             queryParameter("outcome", "Outcome", ["type": "string", "enum": outcomeNames]),
-            queryParameter("severity", "Exact severity", ["type": "string", "enum": severityNames]),
-            queryParameter("min_severity", "This severity or higher", ["type": "string", "enum": severityNames]),
-            queryParameter("ip", "actor.ip: an address or a CIDR block", string),
-            queryParameter("correlation_id", "request.correlation_id", string),
-            queryParameter("tag", "Has this tag", string),
-            queryParameter("since", "Event time at or after (RFC 3339)", time),
-            queryParameter("until", "Event time before (RFC 3339)", time),
-            queryParameter("hours", "Look back this many hours (not with since)", ["type": "number", "exclusiveMinimum": 0]),
+            queryParameter("severity", "Exact severity (with min_severity, both apply)", ["type": "string", "enum": severityNames]),
+            queryParameter("min_severity", "This severity or higher (with severity, both apply)", ["type": "string", "enum": severityNames]),
+            queryParameter(
+                "ip",
+                "actor.ip: an address or a CIDR block (10.0.0.0/8, 2001:db8::/32)",
+                [
+                    "anyOf": [
+                        ["type": "string", "format": "ipv4"], ["type": "string", "format": "ipv6"], ["type": "string", "pattern": .string(ipv4CIDR)],
+                    ]
+                ]
+            ),
+            queryParameter("correlation_id", "request.correlation_id", value(nil)),
+            queryParameter("tag", "Has this tag", value(nil)),
+            queryParameter("since", "Event time at or after (RFC 3339; before 1970 counts as 1970); with hours, the later start wins", time),
+            queryParameter("until", "Event time before (RFC 3339; before 1970 counts as 1970); at or before since, nothing matches", time),
+            queryParameter(
+                "hours",
+                "Look back this many hours (with since, the later start wins)",
+                ["type": "number", "exclusiveMinimum": 0, "maximum": .int(Int64(AuditQuery.maximumHours))]
+            ),
             queryParameter(
                 "q",
                 "The search language: action:user.login actor:alice -outcome:success \"free text\". At most "
                     + "\(AuditSearchParser.maximumLength) bytes (UTF-8), \(AuditSearchParser.maximumTerms) terms and "
-                    + "\(AuditSearchParser.maximumNesting) nested parentheses; past a limit, a 400 naming it",
-                ["type": "string", "maxLength": .int(Int64(AuditSearchParser.maximumLength))]
+                    + "\(AuditSearchParser.maximumNesting) nested parentheses; words are runs of letters and digits of at most "
+                    + "\(AuditTokenizer.maximumWordBytes) bytes; a term without such a word, an unknown field or a broken "
+                    + "expression is a 400 naming the column",
+                ["type": "string", "minLength": 1, "maxLength": .int(Int64(AuditSearchParser.maximumLength))]
             ),
         ]
     }
@@ -41,7 +66,11 @@ extension AuditOpenAPI {
     static var pagingParameters: [JSONValue] {
         [
             queryParameter("limit", "Page size (default 100)", ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditQuery.maximumLimit))]),
-            queryParameter("cursor", "The next_cursor of the previous page", string),
+            queryParameter(
+                "cursor",
+                "The next_cursor of the previous page (empty: the first page)",
+                ["type": "string", "pattern": .string(AuditCursor.pattern)]
+            ),
             queryParameter("order", "desc (newest first, default) or asc", ["type": "string", "enum": ["desc", "asc"]]),
         ]
     }
@@ -77,23 +106,94 @@ extension AuditOpenAPI {
         return .object(schema)
     }
 
+    /// A string of at most `maxBytes` UTF-8 bytes. JSON Schema counts characters, so `maxLength`
+    /// is the byte limit (a character is at least one byte) and the description states the rule.
+    static func text(_ maxBytes: Int, nonEmpty: Bool = false, pattern: String? = nil, _ description: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "string", "maxLength": .int(Int64(maxBytes))]
+        if nonEmpty { schema["minLength"] = 1 }
+        if let pattern { schema["pattern"] = .string(pattern) }
+        let rule = "At most \(maxBytes) bytes (UTF-8)" + (nonEmpty ? ", not empty" : "")
+        schema["description"] = .string(description.map { "\($0). \(rule)" } ?? rule)
+        return .object(schema)
+    }
+
+    /// `schema`, or `null`: an optional field the reader treats as absent when it is null.
+    static func nullable(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var object) = schema else { return schema }
+        switch object["type"] {
+        case .string(let type)? where type != "object": object["type"] = [.string(type), "null"]
+        default: return ["anyOf": [schema, ["type": "null"]]]
+        }
+        if case .array(let values)? = object["enum"] { object["enum"] = .array(values + [.null]) }
+        return .object(object)
+    }
+
+    /// An optional object of the event: its members are optional and may be null.
+    static func optionalObject(_ properties: [String: JSONValue]) -> JSONValue {
+        nullable(object(properties.mapValues(nullable)))
+    }
+
+    /// An IPv4 or IPv6 address (`actor.ip`).
+    static let ipAddress: JSONValue = ["anyOf": [["type": "string", "format": "ipv4"], ["type": "string", "format": "ipv6"]]]
+
+    /// The input event with every rule ``AuditEventValidator`` enforces that JSON Schema can state.
+    /// What it cannot state is in the descriptions: string limits are in UTF-8 bytes, the whole
+    /// event is at most `maxEventBytes` encoded, `time` lies within the configured skew of the
+    /// time the server receives it, and JSON values in metadata, changes and headers are
+    /// limited in depth, members and string size.
     static var eventProperties: [String: JSONValue] {
-        [
-            "id": ["type": "string", "format": "uuid", "description": "Client-chosen id: makes the send idempotent"],
-            "time": time, "action": ["type": "string", "pattern": "^[a-z0-9][a-z0-9_]*(\\.[a-z0-9][a-z0-9_]*)+$", "maxLength": 128],
-            "category": string, "severity": ["type": "string", "enum": severityNames],
-            "outcome": ["type": "string", "enum": outcomeNames], "description": string, "comment": string,
-            "actor": object(["id": string, "name": string, "type": string, "ip": string, "user_agent": string, "session_id": string]),
-            "resource": object(["type": string, "id": string, "name": string, "namespace": string]),
-            "changes": object(["before": [:], "after": [:]]),
-            "files": strings, "tags": strings, "compliance": strings,
-            "request": object([
-                "method": string, "path": string, "status": ["type": "integer", "minimum": 100, "maximum": 599],
-                "duration_ms": ["type": "number", "minimum": 0], "correlation_id": string, "headers": ["type": "object"],
+        let limits = AuditEventValidator.Configuration()
+        let long = limits.maxStringBytes
+        let list: (Int) -> JSONValue = { itemBytes in
+            ["type": ["array", "null"], "maxItems": .int(Int64(limits.maxListCount)), "items": text(itemBytes, nonEmpty: true)]
+        }
+        let anyJSON: JSONValue = [
+            "description": .string(
+                "Any JSON value: strings and keys at most \(long) bytes, objects at most \(limits.jsonLimits.maxObjectMembers) members, arrays at most \(limits.jsonLimits.maxArrayElements) elements"
+            )
+        ]
+        let jsonObject: JSONValue = [
+            "type": ["object", "null"], "maxProperties": .int(Int64(limits.jsonLimits.maxObjectMembers)),
+            "description": .string("A JSON object: strings and keys at most \(long) bytes"),
+        ]
+        return [
+            "id": nullable(["type": "string", "format": "uuid", "description": "Client-chosen id: makes a re-send by the same key idempotent"]),
+            "time": nullable([
+                "type": "string", "format": "date-time",
+                "description": .string(
+                    "When it happened (default: when the server received it). At most \(limits.maxFutureSkewMilliseconds / 3_600_000) hours after the server's clock"
+                ),
             ]),
-            "risk_score": ["type": "integer", "minimum": 0, "maximum": 100],
-            "location": object(["country": ["type": "string", "minLength": 2, "maxLength": 2], "region": string, "city": string]),
-            "metadata": ["type": "object"],
+            "action": [
+                "type": "string", "pattern": "^[a-z0-9][a-z0-9_]*(\\.[a-z0-9][a-z0-9_]*)+$", "maxLength": 128,
+                "not": ["anyOf": [["pattern": "^audit\\."], ["const": "security.alert"]]],
+                "description": "Dotted lower case, <category>.<verb>[.<qualifier>]; audit.* and security.alert are the log's own and refused",
+            ],
+            "category": nullable(["type": "string", "pattern": "^[a-z0-9][a-z0-9_]*$", "maxLength": 64]),
+            "severity": nullable(["type": "string", "enum": severityNames]),
+            "outcome": nullable(["type": "string", "enum": outcomeNames]),
+            "description": nullable(text(long)), "comment": nullable(text(long)),
+            "actor": optionalObject([
+                "id": text(256, nonEmpty: true), "name": text(256), "type": text(64), "ip": ipAddress,
+                "user_agent": text(long), "session_id": text(256),
+            ]),
+            "resource": optionalObject([
+                "type": text(128, nonEmpty: true), "id": text(256, nonEmpty: true), "name": text(long), "namespace": text(256),
+            ]),
+            "changes": optionalObject(["before": anyJSON, "after": anyJSON]),
+            "files": list(long), "tags": list(128), "compliance": list(128),
+            "request": optionalObject([
+                "method": ["type": "string", "pattern": "^[A-Za-z-]{1,16}$", "description": "An HTTP method token such as GET"],
+                "path": text(long, nonEmpty: true), "status": ["type": "integer", "minimum": 100, "maximum": 599],
+                "duration_ms": ["type": "number", "minimum": 0, "maximum": 86_400_000], "correlation_id": text(256, nonEmpty: true),
+                "headers": jsonObject,
+            ]),
+            "risk_score": nullable(["type": "integer", "minimum": 0, "maximum": 100]),
+            "location": optionalObject([
+                "country": ["type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2, such as DE"],
+                "region": text(256), "city": text(256),
+            ]),
+            "metadata": jsonObject,
         ]
     }
 
@@ -107,6 +207,8 @@ extension AuditOpenAPI {
                 "Who handed the event to the log: the ingesting API key's id, server, cli:<user> or app[:<name>]; part of the canonical bytes",
         ]
         stored["hash"] = ["type": "string", "description": "Hex SHA-256 chain hash"]
+        // The log's own records (audit.*) are stored events too.
+        stored["action"] = ["type": "string", "pattern": "^[a-z0-9][a-z0-9_]*(\\.[a-z0-9][a-z0-9_]*)+$", "maxLength": 128]
         stored["redacted"] = ["type": "array", "items": string, "description": "JSON paths replaced by [REDACTED]"]
         let counts: JSONValue = ["type": "object", "additionalProperties": integer]
         let key = object([
@@ -144,13 +246,16 @@ extension AuditOpenAPI {
                 "seen": ["type": "array", "items": object(["action": string, "count": integer])],
             ]),
             "Severities": object(["severities": ["type": "array", "items": object(["name": string, "level": integer])]]),
-            "KeyRequest": object(
-                [
-                    "name": string, "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
-                    "subject": ["type": "string", "description": "Required for viewer: the actor.id it may read"],
+            "KeyRequest": [
+                "type": "object", "additionalProperties": false, "required": ["name", "role"],
+                "properties": [
+                    "name": text(128, nonEmpty: true), "role": ["type": "string", "enum": ["admin", "auditor", "writer", "viewer"]],
+                    "subject": nullable(text(256, nonEmpty: true, "Required for viewer, and only for viewer: the actor.id it may read")),
                 ],
-                required: ["name", "role"]
-            ),
+                "if": ["properties": ["role": ["const": "viewer"]]],
+                "then": ["required": ["subject"], "properties": ["subject": ["type": "string"]]],
+                "else": ["properties": ["subject": ["type": "null"]]],
+            ],
             "CreatedKey": object([
                 "id": string, "key": ["type": "string", "description": "The secret, shown once"], "name": string,
                 "role": string, "subject": ["type": ["string", "null"]], "created_at": time,
@@ -161,7 +266,8 @@ extension AuditOpenAPI {
                 [
                     "days": [
                         "type": ["integer", "null"], "minimum": 0, "maximum": 36500,
-                        "description": "Days events are kept, 1 to 36500; 0 or null turns retention off",
+                        "description":
+                            "Days events are kept, 1 to 36500; 0 or null turns retention off (an integral number such as 30.0 counts as an integer, as in JSON Schema)",
                     ]
                 ],
                 required: ["days"]

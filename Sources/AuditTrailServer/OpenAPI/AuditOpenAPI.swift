@@ -56,20 +56,20 @@ enum AuditOpenAPI {
                     parameters: [
                         headerParameter(
                             "Audit-Batch-Stream",
-                            "With Audit-Batch-Sequence: the producer's ordered stream (a token of its own, scoped to the key). Batches of one stream are stored in stream order even when several are in flight; a batch that comes before its predecessors waits for them (up to 2 s, then 503 stream-out-of-order).",
+                            "With Audit-Batch-Sequence (alone, it is ignored): the producer's ordered stream (a token of its own, scoped to the key). Batches of one stream are stored in stream order even when several are in flight; a batch that comes before its predecessors waits for them (up to 2 s, then 409 stream-out-of-order with Retry-After: send it again after them).",
                             ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]{1,64}$"]
                         ),
                         headerParameter(
                             "Audit-Batch-Sequence",
-                            "With Audit-Batch-Stream: the number of the batch's first event in the stream (the stream's first event is 0; a server that does not know the stream accepts only 0).",
-                            ["type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991]
+                            "With Audit-Batch-Stream (alone, it is ignored): the number of the batch's first event in the stream (the stream's first event is 0; a server that does not know the stream accepts only 0).",
+                            ["type": "string", "pattern": "^[0-9]{1,16}$", "description": "1 to 16 decimal digits"]
                         ),
                     ],
                     body: [
                         "required": true,
                         "description": "At most 10,000 events or 8 MiB. All or nothing: errors name each bad index, e.g. [3].actor.ip.",
                         "content": [
-                            "application/json": ["schema": ["type": "array", "items": ref("EventInput"), "maxItems": 10000]],
+                            "application/json": ["schema": ["type": "array", "items": ref("EventInput"), "minItems": 1, "maxItems": 10000]],
                             "application/x-ndjson": ["schema": ["type": "string", "description": "One EventInput JSON object per line"]],
                         ],
                     ],
@@ -108,7 +108,7 @@ enum AuditOpenAPI {
                         ),
                         queryParameter(
                             "top",
-                            "With group_by: how many values to list (default 10)",
+                            "With group_by: how many values to list (default 10); ignored without group_by",
                             ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditStatsRequest.maxTop))]
                         ),
                     ],
@@ -197,15 +197,15 @@ enum AuditOpenAPI {
                     "RFC 6962 audit path of one event (leaf seq - 1) in the tree of tree_size events",
                     roles: "admin, auditor, viewer",
                     parameters: [
-                        requiredQueryParameter("seq", "The event's seq, 1 to tree_size", ["type": "integer", "minimum": 1]),
+                        requiredQueryParameter("seq", "The event's seq, 1 to tree_size (past it: 404)", seqSchema),
                         requiredQueryParameter(
                             "tree_size",
-                            "The tree size, at most the log's size (use a checkpoint's)",
-                            ["type": "integer", "minimum": 1]
+                            "The tree size, at most the log's size (use a checkpoint's; past it: 404)",
+                            seqSchema
                         ),
                     ],
                     responses: ["200": response("The proof", ref("InclusionProof"))],
-                    problems: ["400", "401", "403"]
+                    problems: ["400", "401", "403", "404"]
                 )
             ],
             "/v1/proofs/consistency": [
@@ -214,11 +214,11 @@ enum AuditOpenAPI {
                     "RFC 6962 consistency proof that the tree of from events is a prefix of the tree of to events",
                     roles: "admin, auditor, viewer",
                     parameters: [
-                        requiredQueryParameter("from", "The older tree size, 1 to to", ["type": "integer", "minimum": 1]),
-                        requiredQueryParameter("to", "The newer tree size, at most the log's size", ["type": "integer", "minimum": 1]),
+                        requiredQueryParameter("from", "The older tree size, 1 to to (past to: 404)", seqSchema),
+                        requiredQueryParameter("to", "The newer tree size, at most the log's size (past it: 404)", seqSchema),
                     ],
                     responses: ["200": response("The proof", ref("ConsistencyProof"))],
-                    problems: ["400", "401", "403"]
+                    problems: ["400", "401", "403", "404"]
                 )
             ],
             "/v1/verify": [
@@ -360,6 +360,9 @@ enum AuditOpenAPI {
     static func requiredQueryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
         ["name": .string(name), "in": "query", "required": true, "description": .string(description), "schema": schema]
     }
+
+    /// A seq or tree size: a positive 64-bit integer.
+    static let seqSchema: JSONValue = ["type": "integer", "minimum": 1, "maximum": .int(Int64.max)]
 
     static func queryParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
         ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]

@@ -67,8 +67,9 @@ extension AuditAPI {
         switch object["days"] {
         case nil: errors.append(.init(field: "days", message: "is required and \(AuditRetentionWindow.rule)"))
         case .null?: window = .off
-        case .int(let days)?:
-            if let days = Int(exactly: days), let parsed = try? AuditRetentionWindow(days: days) {
+        case let number? where number.int64Value != nil || number.doubleValue != nil:
+            // JSON Schema's integer: any number without a fractional part (30, 30.0, 3e1).
+            if let days = number.int64Value.flatMap({ Int(exactly: $0) }), let parsed = try? AuditRetentionWindow(days: days) {
                 window = parsed
             } else {
                 errors.append(.init(field: "days", message: AuditRetentionWindow.rule))

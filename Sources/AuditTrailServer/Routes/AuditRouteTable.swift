@@ -35,18 +35,26 @@ struct AuditRouteTable: Sendable {
         self.init(routes: router.routes.map { Route(method: $0.method, template: $0.path.description) })
     }
 
-    /// The methods served at `path` (no query string), in a stable order.
+    /// The methods served at `path` (no query string), in a stable order. As in the router, a
+    /// literal segment wins over a parameter: `/v1/events/batch` is the batch route's path
+    /// only, not also an `{id}` of `/v1/events/{id}`.
     func methods(matching path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/")
         var found: [HTTPRequest.Method] = []
+        var literals = -1
         for (method, segments) in parsed where segments.count == parts.count {
+            var count = 0
             let matches = zip(segments, parts).allSatisfy { segment, part in
                 switch segment {
-                case .literal(let text): text == part
-                case .parameter: true
+                case .literal(let text):
+                    count += 1
+                    return text == part
+                case .parameter: return true
                 }
             }
-            if matches, !found.contains(method) { found.append(method) }
+            guard matches, count >= literals else { continue }
+            if count > literals { (found, literals) = ([], count) }
+            if !found.contains(method) { found.append(method) }
         }
         return found.sorted { $0.rawValue < $1.rawValue }
     }

@@ -42,6 +42,7 @@ struct StatsCommand: AsyncParsableCommand {
     func validate() throws {
         guard ["table", "json"].contains(format) else { throw ValidationError("--format: must be table or json") }
         if remote.server != nil, data.dataDirectory != nil { throw ValidationError("--data-dir: give either --data-dir or --server, not both") }
+        if top != nil, groupBy == nil { throw ValidationError("--top: needs --group-by") }
         _ = try request()
     }
 
@@ -50,7 +51,7 @@ struct StatsCommand: AsyncParsableCommand {
             return try AuditStatsRequest(parameters: parameters)
         } catch {
             throw ValidationError(
-                cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:").replacingOccurrences(of: "needs group_by", with: "needs --group-by")
+                cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:")
             )
         }
     }

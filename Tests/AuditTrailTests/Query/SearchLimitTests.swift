@@ -55,3 +55,17 @@ import Testing
         #expect(error?.fieldErrors.first?.message.hasPrefix("more than \(AuditSearchParser.maximumNesting) nested parentheses") == true)
     }
 }
+
+/// A term with no word the index keeps matches no event instead of being refused: the OpenAPI
+/// document cannot describe the search language, so no well-formed string of q fails for it.
+@Suite struct SearchTermsWithoutWords {
+    @Test(arguments: ["!!!", String(repeating: "0", count: 1024), "\"--\""])
+    func aTermWithoutAnIndexedWordMatchesNothing(text: String) throws {
+        let expression = try AuditSearchParser.parse(text)
+        var input = AuditEventInput(action: "doc.view")
+        input.description = text + " report"
+        let event = try AuditEventValidator().validate(input)
+        #expect(!AuditEventMatcher.matches(expression, event))
+        #expect(AuditEventMatcher.matches(.not(expression), event))
+    }
+}

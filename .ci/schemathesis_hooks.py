@@ -1,0 +1,32 @@
+"""Schemathesis hooks for AuditTrail (loaded by ../schemathesis.toml).
+
+One rule of the API is relative to the server's clock, which JSON Schema cannot state: an event's
+`time` may be at most the configured skew away from the moment the server receives it (the OpenAPI
+document says so in the field's description). Generated events keep every other field as
+generated; a `time` that is a well-formed RFC 3339 date-time is replaced by the current time, so
+a schema-valid event is not refused for a time decades away. A `time` that is not a well-formed
+date-time (a negative case) is left alone, so the server must still refuse it.
+"""
+import datetime
+import re
+
+import schemathesis
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _fix(event):
+    if isinstance(event, dict) and isinstance(event.get("time"), str) and _RFC3339.match(event["time"]):
+        event["time"] = _now()
+    return event
+
+
+@schemathesis.hook
+def map_body(context, body):
+    if isinstance(body, list):
+        return [_fix(event) for event in body]
+    return _fix(body)
