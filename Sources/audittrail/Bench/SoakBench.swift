@@ -1,0 +1,384 @@
+import ArgumentParser
+import AuditTrail
+import AuditTrailClient
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `audittrail bench soak`: the server as a child process under steady load for a long time, its
+/// resources sampled at a fixed interval into a CSV.
+struct SoakBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract:
+            "Long-run stability: single POSTs at half the peak rate, with queries, exports and key changes; RSS, open files, WAL and p99 sampled into a CSV.",
+        discussion: """
+            Starts `audittrail serve` (this binary) on a free loopback port with a fresh data directory,
+            measures the peak rate of single-event POSTs from --writers kept-alive connections for
+            --peak-seconds (unless --rate is given), then for --minutes sends single POSTs at half that
+            rate (paced, from --writers connections) while two readers search and aggregate without
+            pause (GET /v1/events?q=…, GET /v1/stats), an auditor exports the last minutes every 60 s
+            (GET /v1/export, streamed) and an admin creates and revokes a key every 30 s. Every
+            --interval seconds it writes one CSV row: the server's RSS and open files (/proc), the size
+            of its WAL files, the write and read p50/p99 of the interval, events stored and errors.
+            At the end it asks the server to verify the log (POST /v1/verify) and prints RSS and file
+            counts after the warm-up (the first fifth) with their trend per hour. Plot the CSV with
+            `python3 Benchmarks/soak-plot.py soak.csv soak.png` (matplotlib).
+            """
+    )
+
+    @Option(help: "Minutes of load after the peak measurement.") var minutes: Double = 30
+    @Option(help: "Single POSTs per second (default: half the measured peak).") var rate: Double?
+    @Option(help: "Seconds between samples.") var interval: Int = 10
+    @Option(help: "Writer connections.") var writers: Int = 16
+    @Option(name: .customLong("peak-seconds"), help: "Seconds of the peak measurement.") var peakSeconds: Int = 10
+    @Option(help: "Where to write the samples.") var csv: String = "soak.csv"
+    @Option(name: .customLong("data-dir"), help: "The server's data directory (default: a new temporary one, removed afterwards).")
+    var dataDirectory: String?
+
+    func validate() throws {
+        if !(minutes > 0 && minutes <= 7 * 24 * 60) { throw ValidationError("--minutes: must be more than 0 and at most 10080") }
+        if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate: must be more than 0 and at most 1000000") }
+        if !(1...3600).contains(interval) { throw ValidationError("--interval: must be from 1 to 3600 seconds") }
+        if !(1...256).contains(writers) { throw ValidationError("--writers: must be from 1 to 256") }
+        if !(1...600).contains(peakSeconds) { throw ValidationError("--peak-seconds: must be from 1 to 600") }
+    }
+
+    func run() async throws {
+        let work = dataDirectory ?? NSTemporaryDirectory() + "audittrail-soak-\(UInt32.random(in: 0...UInt32.max))"
+        defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: work) } }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let key = "soak-admin-" + AuditHex.string((0..<12).map { _ in UInt8.random(in: 0...255) })
+        let server = try SoakServer(directory: work, adminKey: key)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        print("Server pid \(server.process.pid) on \(base), data in \(work)/data")
+
+        var connections: [AuditServerConnection] = []
+        for _ in 0..<(writers + 4) { connections.append(try AuditServerConnection(configuration: .init(server: base, apiKey: key))) }
+        defer { for connection in connections { Task { try? await connection.shutdown() } } }
+
+        let perSecond: Double
+        if let rate {
+            perSecond = rate
+        } else {
+            let peak = try await measurePeak(Array(connections.prefix(writers)))
+            perSecond = max(1, peak / 2)
+            print("Peak single POSTs: \(Int(peak))/s over \(peakSeconds) s from \(writers) connections; soaking at \(Int(perSecond))/s")
+        }
+        let samples = try await soak(connections, server: server, rate: perSecond)
+        try report(samples)
+        let verified = try await connections[0].post("/v1/verify", body: Array("{}".utf8)).json()
+        let ok = verified["ok"] == .bool(true)
+        print("verify: \(ok ? "passed" : "FAILED"), \(verified["checked"]?.int64Value ?? 0) events checked")
+        guard ok, samples.allSatisfy({ $0.serverAlive }) else { throw ExitCode(1) }
+    }
+
+    /// Closed-loop single POSTs from every connection for `peakSeconds`: stored events per second.
+    private func measurePeak(_ connections: [AuditServerConnection]) async throws -> Double {
+        let end = ContinuousClock.now + .seconds(peakSeconds)
+        let stored = Tally()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, connection) in connections.enumerated() {
+                group.addTask {
+                    var sent = 0
+                    while ContinuousClock.now < end {
+                        let response = try await connection.post("/v1/events", body: Self.event(writer: index, number: sent, phase: "peak"))
+                        stored.write(0, ok: response.status == 201)
+                        sent += 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(stored.take().stored) / seconds(ContinuousClock.now - start)
+    }
+
+    /// One sample row.
+    struct Sample {
+        var elapsed: Double
+        var rssMiB: Double
+        var openFiles: Int
+        var walMiB: Double
+        var writeP50: Double
+        var writeP99: Double
+        var readP99: Double
+        var stored: Int
+        var errors: Int
+        var serverAlive: Bool
+
+        static let header = "elapsed_s,rss_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
+        var row: String {
+            String(
+                format: "%.0f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",
+                elapsed,
+                rssMiB,
+                openFiles,
+                walMiB,
+                writeP50,
+                writeP99,
+                readP99,
+                stored,
+                errors
+            )
+        }
+    }
+
+    /// What the load tasks share with the sampler.
+    final class Tally: Sendable {
+        let state = Mutex((writes: [Double](), reads: [Double](), stored: 0, errors: 0))
+
+        func write(_ milliseconds: Double, ok: Bool) {
+            state.withLock {
+                $0.writes.append(milliseconds)
+                if ok { $0.stored += 1 } else { $0.errors += 1 }
+            }
+        }
+
+        func read(_ milliseconds: Double, ok: Bool) {
+            state.withLock {
+                $0.reads.append(milliseconds)
+                if !ok { $0.errors += 1 }
+            }
+        }
+
+        func error() { state.withLock { $0.errors += 1 } }
+
+        /// The interval's latencies (then cleared) and the running totals.
+        func take() -> (writes: [Double], reads: [Double], stored: Int, errors: Int) {
+            state.withLock { s in
+                defer { (s.writes, s.reads) = ([], []) }
+                return (s.writes, s.reads, s.stored, s.errors)
+            }
+        }
+    }
+
+    private func soak(_ connections: [AuditServerConnection], server: SoakServer, rate: Double) async throws -> [Sample] {
+        let tally = Tally()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start + .milliseconds(Int64(minutes * 60_000))
+        let writerCount = writers
+        try (Sample.header + "\n").write(toFile: csv, atomically: false, encoding: .utf8)
+        print(Sample.header)
+        return try await withThrowingTaskGroup(of: [Sample].self) { group in
+            // Writers: event i goes out at start + i / rate, from writer i % writers.
+            for writer in 0..<writerCount {
+                let connection = connections[writer]
+                group.addTask {
+                    var number = writer
+                    while true {
+                        let due = start + .milliseconds(Int64(Double(number) / rate * 1000))
+                        guard due < end else { break }
+                        if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                        let sent = clock.now
+                        let ok =
+                            (try? await connection.post("/v1/events", body: Self.event(writer: writer, number: number, phase: "soak")))?.status == 201
+                        tally.write(seconds(clock.now - sent) * 1000, ok: ok)
+                        number += writerCount
+                    }
+                    return []
+                }
+            }
+            // Readers: a search and an aggregate, back to back.
+            for reader in 0..<2 {
+                let connection = connections[writerCount + reader]
+                group.addTask {
+                    let paths = [
+                        "/v1/events?limit=50&q=" + (reader == 0 ? "action:document.*%20-outcome:success" : "soak%20report"),
+                        "/v1/stats?hours=1&group_by=actor&top=10",
+                    ]
+                    var turn = 0
+                    while clock.now < end {
+                        let sent = clock.now
+                        let ok = (try? await connection.get(paths[turn % 2]))?.status == 200
+                        tally.read(seconds(clock.now - sent) * 1000, ok: ok)
+                        turn += 1
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    return []
+                }
+            }
+            // An export of the last minutes every 60 s, streamed and counted.
+            let exporter = connections[writerCount + 2]
+            group.addTask {
+                while clock.now + .seconds(60) < end {
+                    try await Task.sleep(for: .seconds(60))
+                    var bytes = 0
+                    let response = try? await exporter.stream("/v1/export?hours=0.05") { bytes += $0.count }
+                    if response?.status != 200 || bytes == 0 { tally.error() }
+                }
+                return []
+            }
+            // A key created and revoked every 30 s.
+            let admin = connections[writerCount + 3]
+            group.addTask {
+                var made = 0
+                while clock.now + .seconds(30) < end {
+                    try await Task.sleep(for: .seconds(30))
+                    made += 1
+                    let created = try? await admin.post("/v1/keys", body: Array(#"{"name":"soak-\#(made)","role":"writer"}"#.utf8))
+                    guard created?.status == 201, let id = try? created?.json()["id"]?.stringValue else {
+                        tally.error()
+                        continue
+                    }
+                    if (try? await admin.send("DELETE", "/v1/keys/\(id)", body: nil))?.status != 204 { tally.error() }
+                }
+                return []
+            }
+            // The sampler.
+            let interval = self.interval
+            let csv = self.csv
+            group.addTask {
+                var samples: [Sample] = []
+                var next = start
+                while next < end {
+                    next = min(next + .seconds(interval), end)
+                    try await Task.sleep(until: next, clock: clock)
+                    let taken = tally.take()
+                    let sample = Sample(
+                        elapsed: seconds(clock.now - start),
+                        rssMiB: Double(server.residentKiB()) / 1024,
+                        openFiles: server.openFiles(),
+                        walMiB: Double(server.walBytes()) / 1_048_576,
+                        writeP50: Self.percentile(taken.writes, 0.50),
+                        writeP99: Self.percentile(taken.writes, 0.99),
+                        readP99: Self.percentile(taken.reads, 0.99),
+                        stored: taken.stored,
+                        errors: taken.errors,
+                        serverAlive: server.process.isRunning
+                    )
+                    samples.append(sample)
+                    print(sample.row)
+                    if let handle = FileHandle(forWritingAtPath: csv) {
+                        handle.seekToEndOfFile()
+                        handle.write(Data((sample.row + "\n").utf8))
+                        try? handle.close()
+                    }
+                    if !sample.serverAlive { throw ValidationError("the server exited during the soak") }
+                }
+                return samples
+            }
+            var samples: [Sample] = []
+            for try await part in group { samples += part }
+            return samples
+        }
+    }
+
+    /// RSS and open files after the warm-up (the first fifth of the samples), with their trend.
+    private func report(_ samples: [Sample]) throws {
+        guard let last = samples.last else { throw ValidationError("no sample was taken") }
+        let settled = Array(samples.dropFirst(samples.count / 5))
+        let rss = settled.map(\.rssMiB)
+        let files = settled.map { Double($0.openFiles) }
+        let p99s = samples.map(\.writeP99).sorted()
+        func slopePerHour(_ values: [Double]) -> Double {
+            let xs = settled.map { $0.elapsed / 3600 }
+            let n = Double(values.count)
+            guard n > 1 else { return 0 }
+            let mx = xs.reduce(0, +) / n
+            let my = values.reduce(0, +) / n
+            let sxx = zip(xs, xs).map { ($0 - mx) * ($1 - mx) }.reduce(0, +)
+            let sxy = zip(xs, values).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+            return sxx == 0 ? 0 : sxy / sxx
+        }
+        print(
+            String(
+                format:
+                    "Soak: %.1f min, %d events stored, %d errors. After warm-up: RSS %.1f–%.1f MiB (trend %+.1f MiB/h), open files %.0f–%.0f (trend %+.1f/h), WAL ≤ %.1f MiB, write p99 median of intervals %.1f ms. Samples in %@",
+                last.elapsed / 60,
+                last.stored,
+                last.errors,
+                rss.min() ?? 0,
+                rss.max() ?? 0,
+                slopePerHour(rss),
+                files.min() ?? 0,
+                files.max() ?? 0,
+                slopePerHour(files),
+                samples.map(\.walMiB).max() ?? 0,
+                p99s[p99s.count / 2],
+                csv
+            )
+        )
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let rank = Int((Double(sorted.count) * p).rounded(.up)) - 1
+        return sorted[min(sorted.count - 1, max(0, rank))]
+    }
+
+    /// A single event of about 400 bytes, unique per writer and number.
+    static func event(writer: Int, number: Int, phase: String) -> [UInt8] {
+        let actions = ["document.read", "document.update", "user.login", "report.export"]
+        let outcome = number % 17 == 0 ? "failure" : "success"
+        return Array(
+            #"{"action":"\#(actions[number % actions.count])","actor":{"id":"u-\#(number % 500)","ip":"10.1.\#(writer % 250).\#(number % 250)"},"resource":{"type":"document","id":"d-\#(number % 10_000)"},"outcome":"\#(outcome)","description":"\#(phase) report \#(number) from writer \#(writer)","metadata":{"writer":\#(writer),"n":\#(number)}}"#
+                .utf8
+        )
+    }
+}
+
+/// `audittrail serve` as a child of the soak, and what /proc tells about it.
+struct SoakServer: Sendable {
+    let process: ChildProcess
+    let port: Int
+    let dataDirectory: String
+
+    init(directory: String, adminKey: String) throws {
+        dataDirectory = directory + "/data"
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let log = directory + "/server.log"
+        var environment = ProcessInfo.processInfo.environment
+        environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
+        process = try ChildProcess(
+            executable: executable,
+            arguments: ["serve", "--port", "0", "--data-dir", dataDirectory],
+            environment: environment,
+            outputPath: log
+        )
+        // The server prints its address once it serves.
+        let prefix = "listening on http://127.0.0.1:"
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }), let port = Int(line.dropFirst(prefix.count)) {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { throw ValidationError("the server exited at start:\n\(text)") }
+            usleep(100_000)
+        }
+        process.signal(SIGKILL)
+        throw ValidationError("the server did not report its address within 60 s (see \(log))")
+    }
+
+    func stop() {
+        process.signal(SIGTERM)
+        process.wait()
+    }
+
+    /// VmRSS of the server, in KiB.
+    func residentKiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+    }
+
+    /// The server's open file descriptors.
+    func openFiles() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []).count
+    }
+
+    /// The bytes of every `-wal` file in the data directory.
+    func walBytes() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
+        return names.filter { $0.hasSuffix("-wal") }.reduce(0) { total, name in
+            total + (((try? FileManager.default.attributesOfItem(atPath: dataDirectory + "/" + name))?[.size] as? Int) ?? 0)
+        }
+    }
+}
