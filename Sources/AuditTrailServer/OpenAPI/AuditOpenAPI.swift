@@ -93,7 +93,7 @@ enum AuditOpenAPI {
             "/v1/stats": [
                 "get": operation(
                     "stats",
-                    "Aggregates over the filtered events (recorded as audit.query)",
+                    "Aggregates over the filtered events (recorded as audit.query). by_action and by_category hold the limit values with the most events (default 100, at most 1000; the rest summed in by_action_other / by_category_other); cursor and order are ignored. A since (with until, or now) spanning more than 10,000 days is a 400 naming since; over the data's own extent the histogram keeps its newest 10,000 bins (histogram_truncated)",
                     roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters + [
                         queryParameter(
@@ -140,10 +140,18 @@ enum AuditOpenAPI {
             "/v1/event-types": [
                 "get": operation(
                     "eventTypes",
-                    "Known actions with category and default severity, and the actions seen so far",
+                    "Known actions with category and default severity, and a page of the actions seen so far in byte order (recorded as audit.query)",
                     roles: "admin, auditor, viewer",
+                    parameters: [
+                        queryParameter(
+                            "limit",
+                            "How many seen actions (default 100)",
+                            ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditQuery.maximumLimit))]
+                        ),
+                        queryParameter("after", "Only actions after this one (the next_cursor of the previous page)", string),
+                    ],
                     responses: ["200": response("Event types", ref("EventTypes"))],
-                    problems: ["400", "401", "403"]
+                    problems: ["400", "401", "403", "503"]
                 )
             ],
             "/v1/severities": [
