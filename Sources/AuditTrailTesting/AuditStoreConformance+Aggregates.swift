@@ -56,6 +56,20 @@ extension AuditStoreConformance {
         try await append([AuditEventInput(action: "custom.thing_done")], to: store)
         expected["custom.thing_done"] = 1
         #expect(try await store.seenActions() == expected)
+        // Paged in byte order, `after` exclusive, every action once.
+        let ordered = expected.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var paged: [AuditStats.Group] = []
+        var after: String?
+        while true {
+            let page = try await store.seenActions(after: after, limit: 2)
+            #expect(page.count <= 2)
+            paged += page
+            guard page.count == 2, let last = page.last else { break }
+            after = last.value
+        }
+        #expect(paged.map(\.value) == ordered)
+        #expect(paged.map(\.count) == ordered.map { expected[$0]! })
+        #expect(try await store.seenActions(after: ordered.last, limit: 10).isEmpty)
     }
 
     func keys(_ store: Store) async throws {

@@ -14,7 +14,7 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, tampered, conflict
+            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, tampered, conflict, timedOut, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -35,6 +35,10 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
         public static let tampered = Code(.tampered)
         /// The request conflicts with stored state.
         public static let conflict = Code(.conflict)
+        /// A read ran past its time budget (``AuditReadBudget``) and was interrupted.
+        public static let timedOut = Code(.timedOut)
+        /// A read was cancelled (its task, or the client it answers, went away) and was interrupted.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { base.rawValue }
     }

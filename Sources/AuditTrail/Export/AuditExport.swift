@@ -17,24 +17,31 @@ public struct AuditExport: Sendable {
     /// The file's name: `audittrail-export-<tree size>.jsonl`.
     public var suggestedFileName: String { "audittrail-export-\(header.treeSize).jsonl" }
 
-    /// Writes the whole file to `sink` in chunks of a page: the header, the events with their
-    /// checkpoint or proof lines, then — once `record` has taken the export's `audit.export`
-    /// event (the filters, the count and the tree size) — the trailer. An export that cannot be
-    /// recorded ends without its trailer, which the verifier reports as truncated. When anything
-    /// fails midway, the export is recorded with outcome `failure` (that record's own failure
-    /// ignored) and the error rethrown.
+    /// Writes the whole file to `sink` in chunks of a page. Before the first byte, `record` takes
+    /// the export's start (an `audit.export` event with `"stage":"started"`: who, how, which
+    /// filters, which tree size) and must return only once it is durable — an export the log keeps
+    /// no trace of sends nothing (pass `startRecorded: true` when the caller recorded it with
+    /// ``recordInput(actor:via:stage:count:)`` already, as the server does before it answers).
+    /// Then the header, the events with their checkpoint or proof lines, then — once `record` has
+    /// taken the completion (`"stage":"completed"`, with the count) — the trailer. An export whose
+    /// completion cannot be recorded ends without its trailer, which the verifier reports as
+    /// truncated. When anything fails midway, the export is recorded with outcome `failure`
+    /// (`"stage":"failed"`; that record's own failure ignored) and the error rethrown.
     ///
     /// - Parameters:
     ///   - actor: who exported, for the record.
     ///   - via: how (`GET /v1/export`, `audittrail export --data-dir`), for the record.
+    ///   - startRecorded: whether the start is already recorded.
     /// - Returns: the number of events written.
     @discardableResult
     public func write(
         to sink: ([UInt8]) async throws -> Void,
         record: (AuditEventInput) async throws -> Void,
         actor: AuditEvent.Actor,
-        via: String
+        via: String,
+        startRecorded: Bool = false
     ) async throws -> Int64 {
+        if !startRecorded { try await record(recordInput(actor: actor, via: via, stage: .started)) }
         var count: Int64 = 0
         var last: Int64?
         do {
@@ -43,9 +50,9 @@ public struct AuditExport: Sendable {
             case .rows(let rows): try await streamContiguous(first: rows, to: sink, count: &count, last: &last)
             case .page(let page): try await streamFiltered(first: page, to: sink, count: &count, last: &last)
             }
-            try await record(recordInput(actor: actor, via: via, count: count, ok: true))
+            try await record(recordInput(actor: actor, via: via, stage: .completed, count: count))
         } catch {
-            try? await record(recordInput(actor: actor, via: via, count: count, ok: false))
+            try? await record(recordInput(actor: actor, via: via, stage: .failed, count: count))
             throw error
         }
         try await sink(AuditExportFormat.trailerLine(events: count, lastSeq: last))
@@ -114,18 +121,30 @@ public struct AuditExport: Sendable {
         }
     }
 
-    /// The `audit.export` event: who, how, which filters, how many events, which tree size.
-    public func recordInput(actor: AuditEvent.Actor, via: String, count: Int64, ok: Bool) -> AuditEventInput {
-        let metadata: JSONValue = .object([
+    /// Where an export stands when it is recorded.
+    public enum Stage: String, Sendable {
+        /// Before the first byte: the filters and the tree size, no count yet.
+        case started
+        /// Every event written; the trailer follows.
+        case completed
+        /// Ended by an error after it started (outcome `failure`).
+        case failed
+    }
+
+    /// The `audit.export` event: who, how, which filters, which tree size, the stage and, once
+    /// the events are written (or the export failed), how many.
+    public func recordInput(actor: AuditEvent.Actor, via: String, stage: Stage, count: Int64? = nil) -> AuditEventInput {
+        var metadata: [String: JSONValue] = [
             "route": .string(via), "format": .string(AuditExporter.format), "filters": .object(header.filters.mapValues(JSONValue.string)),
-            "count": .int(count), "tree_size": .int(header.treeSize), "contiguous": .bool(header.contiguous),
-        ])
+            "tree_size": .int(header.treeSize), "contiguous": .bool(header.contiguous), "stage": .string(stage.rawValue),
+        ]
+        if let count { metadata["count"] = .int(count) }
         return AuditEventInput(
             action: "audit.export",
-            outcome: ok ? .success : .failure,
+            outcome: stage == .failed ? .failure : .success,
             actor: actor,
             resource: .init(type: "audit_log", id: via),
-            metadata: metadata
+            metadata: .object(metadata)
         )
     }
 }

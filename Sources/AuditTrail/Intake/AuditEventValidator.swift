@@ -33,6 +33,11 @@ public struct AuditEventValidator: Sendable {
         public var anonymizeIPs = false
         /// Times further than this in the future are rejected (clock skew allowance).
         public var maxFutureSkewMilliseconds: Int64 = 24 * 3_600_000
+        /// Times further than this in the past are rejected; nil (the default) accepts any past
+        /// time (imports, replays of old logs). The server sets it (`--max-event-age`, 30 days by
+        /// default), so that a producer cannot date events over decades and bloat every reader's
+        /// histogram and time range.
+        public var maxPastSkewMilliseconds: Int64?
         public var redactor = AuditRedactor.Configuration()
         public var catalog = AuditActionCatalog.standard
 
@@ -139,6 +144,10 @@ public struct AuditEventValidator: Sendable {
         }
         if let time = input.time, time.milliseconds > receivedAt.milliseconds + configuration.maxFutureSkewMilliseconds {
             r.fail("time", "must not be more than \(configuration.maxFutureSkewMilliseconds / 3_600_000) hours in the future")
+        }
+        if let time = input.time, let past = configuration.maxPastSkewMilliseconds, time.milliseconds < receivedAt.milliseconds - past {
+            let age = past % 86_400_000 == 0 ? "\(past / 86_400_000) days" : "\(past / 3_600_000) hours"
+            r.fail("time", "must not be more than \(age) in the past")
         }
         check(input.description, "description")
         check(input.comment, "comment")

@@ -57,6 +57,17 @@ public struct AuditStatsRequest: Sendable, Hashable {
             }
             top = number
         }
+        // A range the reader names must fit the histogram even by day; an unnamed one (the
+        // data's extent) is cut to its newest bins instead (``AuditStats/histogramTruncated``).
+        if let since = query.since {
+            let days = ((query.until ?? now).milliseconds - since.milliseconds) / AuditStats.Bucket.day.milliseconds
+            if days > AuditStats.Bucket.maxBins {
+                throw AuditTrailError.invalid(
+                    "since",
+                    "the range spans more than \(AuditStats.Bucket.maxBins) days: the histogram would have more than \(AuditStats.Bucket.maxBins) bins"
+                )
+            }
+        }
         self.init(query: query, bucket: bucket, groupBy: groupBy, top: top)
     }
 }
@@ -65,7 +76,10 @@ extension AuditStats {
     /// The body of `GET /v1/stats` (and of `audittrail stats --format json`):
     /// `{"total","failures","denied","unique_actors","by_action","by_outcome","by_severity",
     /// "by_category","bucket","histogram":[{"start","count"}]}`, plus
-    /// `"group_by","groups":[{"value","count"}],"group_count"` when grouped.
+    /// `"group_by","groups":[{"value","count"}],"group_count"` when grouped,
+    /// `"by_action_other"` / `"by_category_other"` (`{"values","count"}`) when
+    /// ``capBreakdowns(to:)`` left values out, and `"histogram_truncated":true` when the
+    /// histogram holds only its newest bins.
     public var jsonObject: JSONValue {
         var members: [String: JSONValue] = [
             "total": .int(total), "failures": .int(failures), "denied": .int(denied), "unique_actors": .int(uniqueActors),
@@ -74,6 +88,9 @@ extension AuditStats {
             "bucket": .string(bucket.rawValue),
             "histogram": .array(histogram.map { .object(["start": .string($0.start.rfc3339), "count": .int($0.count)]) }),
         ]
+        if let other = byActionOther { members["by_action_other"] = other.jsonObject }
+        if let other = byCategoryOther { members["by_category_other"] = other.jsonObject }
+        if histogramTruncated { members["histogram_truncated"] = .bool(true) }
         if let groupBy {
             members["group_by"] = .string(groupBy.rawValue)
             members["groups"] = .array(groups.map { .object(["value": .string($0.value), "count": .int($0.count)]) })
@@ -81,4 +98,9 @@ extension AuditStats {
         }
         return .object(members)
     }
+}
+
+extension AuditStats.Omitted {
+    /// `{"values","count"}`.
+    public var jsonObject: JSONValue { .object(["values": .int(values), "count": .int(count)]) }
 }

@@ -77,6 +77,13 @@ public struct AuditStats: Sendable, Hashable {
             self.count = count
         }
 
+        /// Up to `limit` of `counts`, in the byte order of their values, those after `after`
+        /// (exclusive) when it is set: a page of a list that is paged by value.
+        public static func page(of counts: [String: Int64], after: String?, limit: Int) -> [Group] {
+            let values = counts.keys.filter { after == nil || AuditIndexKey.compareBytes($0, after!) > 0 }
+            return values.sorted { AuditIndexKey.compareBytes($0, $1) < 0 }.prefix(max(0, limit)).map { Group(value: $0, count: counts[$0]!) }
+        }
+
         /// The order of ``AuditStats/groups``: most events first, ties by the value's bytes.
         static func ranksBefore(_ a: Group, _ b: Group) -> Bool {
             a.count != b.count ? a.count > b.count : AuditIndexKey.compareBytes(a.value, b.value) < 0
@@ -102,6 +109,37 @@ public struct AuditStats: Sendable, Hashable {
     public var groups: [Group] = []
     /// The distinct values of ``groupBy`` among the matching events.
     public var groupCount: Int64 = 0
+    /// What ``capBreakdowns(to:)`` left out of ``byAction``: how many values, how many events.
+    public var byActionOther: Omitted?
+    /// What ``capBreakdowns(to:)`` left out of ``byCategory``.
+    public var byCategoryOther: Omitted?
+    /// Whether ``histogram`` holds only the newest ``Bucket/maxBins`` bins of a longer one.
+    public var histogramTruncated = false
+
+    /// The values a capped breakdown left out, and their events.
+    public struct Omitted: Sendable, Hashable {
+        public var values: Int64
+        public var count: Int64
+        public init(values: Int64, count: Int64) {
+            self.values = values
+            self.count = count
+        }
+    }
+
+    /// Keeps the `limit` actions and categories with the most events (ties by the value's bytes)
+    /// and sums up the rest in ``byActionOther`` and ``byCategoryOther``: the answer of
+    /// `GET /v1/stats` stays bounded however many distinct actions producers invent.
+    public mutating func capBreakdowns(to limit: Int) {
+        func cap(_ counts: inout [String: Int64]) -> Omitted? {
+            guard counts.count > limit else { return nil }
+            let ranked = counts.map { Group(value: $0.key, count: $0.value) }.sorted(by: Group.ranksBefore)
+            let dropped = ranked.dropFirst(max(0, limit))
+            counts = Dictionary(uniqueKeysWithValues: ranked.prefix(max(0, limit)).map { ($0.value, $0.count) })
+            return Omitted(values: Int64(dropped.count), count: dropped.reduce(0) { $0 + $1.count })
+        }
+        byActionOther = cap(&byAction)
+        byCategoryOther = cap(&byCategory)
+    }
 
     public init() {}
 
@@ -119,7 +157,11 @@ public struct AuditStats: Sendable, Hashable {
         bucket = Bucket.resolve(requested, span: max(0, high - low))
         var bins: [Int64: Int64] = [:]
         for (minute, count) in minutes { bins[Self.binStart(minute, width: bucket.milliseconds), default: 0] += count }
-        histogram = bins.keys.sorted().map { HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
+        // Even by day a range may hold more than `maxBins` bins (events dated over decades): the
+        // newest are kept, and the answer says so.
+        let starts = bins.keys.sorted()
+        histogramTruncated = starts.count > Int(Bucket.maxBins)
+        histogram = starts.suffix(Int(Bucket.maxBins)).map { HistogramBin(start: AuditTime(milliseconds: $0), count: bins[$0]!) }
     }
 
     /// Fills ``groups`` and ``groupCount`` from the events per value of `field` (`distinct`: the

@@ -11,6 +11,9 @@ public protocol AuditStoreReader: Sendable {
     func stats(_ request: AuditStatsRequest) async throws -> AuditStats
     /// Every distinct action stored so far, with its count.
     func seenActions() async throws -> [String: Int64]
+    /// Up to `limit` of the distinct actions stored so far, in byte order, those after `after`
+    /// (exclusive) when it is set, with their counts: `GET /event-types` a page at a time.
+    func seenActions(after: String?, limit: Int) async throws -> [AuditStats.Group]
     /// The newest seq and chain hash.
     func head() async throws -> AuditChainHead
     /// Up to `limit` rows with seq > `afterSeq`, in seq order, exactly as stored.
@@ -20,6 +23,11 @@ public protocol AuditStoreReader: Sendable {
 }
 
 extension AuditStoreReader {
+    /// The page of ``seenActions()`` after `after`, for stores without a sorted table of them.
+    public func seenActions(after: String?, limit: Int) async throws -> [AuditStats.Group] {
+        AuditStats.Group.page(of: try await seenActions(), after: after, limit: limit)
+    }
+
     /// Aggregates over the events matching `query`, with a histogram by `bucket` (kept unless
     /// it would exceed ``AuditStats/Bucket/maxBins`` bins).
     public func stats(matching query: AuditQuery, bucket: AuditStats.Bucket) async throws -> AuditStats {

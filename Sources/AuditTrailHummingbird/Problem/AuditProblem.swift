@@ -71,6 +71,26 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
         AuditProblem(.notFound, slug: "not-found", title: "Not found", detail: detail)
     }
 
+    /// 503: a read of the log whose record (`audit.query`, `audit.export`, `audit.verify`) could
+    /// not be made durable. Reads are recorded fail-closed: no durable record, no data. The detail
+    /// names the cause (a full write queue, a writer shutting down, a store that failed).
+    package static func readNotRecorded(_ error: any Error) -> AuditProblem {
+        let cause: String
+        switch (error as? AuditTrailError)?.code {
+        case .overloaded?: cause = "the write queue is full"
+        case .shuttingDown?: cause = "the writer is shutting down"
+        case .invalidInput?: cause = "the record was refused as invalid"
+        default: cause = "the store failed to commit it"
+        }
+        return AuditProblem(
+            .serviceUnavailable,
+            slug: "read-not-recorded",
+            title: "Read not recorded",
+            detail: "this read of the log could not be recorded durably (\(cause)), so nothing of it is sent; retry shortly",
+            headers: [.retryAfter: "1"]
+        )
+    }
+
     /// Maps any error to a problem. Unknown errors become a 500 whose detail says nothing.
     public init(_ error: any Error) {
         switch error {
@@ -127,6 +147,19 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
             self.init(.serviceUnavailable, slug: "shutting-down", title: "Shutting down", detail: detail, headers: [.retryAfter: "1"])
         case .conflict:
             self.init(.conflict, slug: "conflict", title: "Conflict", detail: detail, errors: error.fieldErrors)
+        case .timedOut:
+            // A 4xx, not a 5xx: a reader never makes the server fail. 422: the request is well
+            // formed but this server will not spend more on it; Retry-After still says that the
+            // same read may fit when the server is less busy.
+            self.init(
+                .unprocessableContent,
+                slug: "query-timeout",
+                title: "Query timeout",
+                detail: detail + "; narrow the filters or the time range, or retry",
+                headers: [.retryAfter: "1"]
+            )
+        case .cancelled:
+            self.init(.serviceUnavailable, slug: "cancelled", title: "Cancelled", detail: detail)
         case .tampered:
             self.init(.internalServerError, slug: "tampered", title: "Stored data does not verify", detail: detail)
         default:

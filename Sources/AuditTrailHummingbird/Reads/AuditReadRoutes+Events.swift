@@ -11,7 +11,7 @@ extension AuditReadRoutes {
         var query = try AuditQuery(parameters: parameters)
         restrict(&query, to: access)
         let page = try await store.events(matching: query)
-        try recordRead(.events, access, parameters: parameters, resultCount: page.events.count)
+        try await recordRead(.events, access, parameters: parameters, resultCount: page.events.count)
         var w = AuditJSONWriter(capacity: 64 + page.events.reduce(0) { $0 + $1.canonical.count + 80 })
         w.object { o in
             o.array("events") { a in
@@ -30,39 +30,51 @@ extension AuditReadRoutes {
         guard !raw.isEmpty, raw.utf8.count <= 256 else { throw AuditProblem.notFound("no event with this id") }
         let id = AuditEventID.normalizedUUID(raw) ?? raw
         var found = try await store.event(id: id)
-        if let event = found, let visible = access.visibleActorID {
-            if try event.decoded().actor?.id != visible { found = nil }
-        }
-        try recordRead(.event, access, parameters: [("id", id)], resultCount: found == nil ? 0 : 1)
+        // The viewer's scope is checked by the matcher that checks the index's answers: actor ids
+        // compare byte for byte, as in `GET /events` and `GET /stats` (never Swift's `==`, which
+        // treats canonically equivalent strings, "é" and "e\u{301}", as equal).
+        var scope = AuditQuery()
+        restrict(&scope, to: access)
+        if let event = found, scope.visibleActor != nil, try !AuditEventMatcher.matches(scope, event.decoded()) { found = nil }
+        try await recordRead(.event, access, parameters: [("id", id)], resultCount: found == nil ? 0 : 1)
         guard let event = found else { throw AuditProblem.notFound("no event with this id") }
         return AuditRequestInput.json(event.responseJSON)
     }
 
     /// `GET /stats`: aggregates over the same filters; `bucket=auto|minute|hour|day` (default
-    /// auto), `group_by=<field>&top=N`.
+    /// auto), `group_by=<field>&top=N`; `by_action` and `by_category` hold the `limit` (default
+    /// 100, at most 1000) values with the most events, the rest summed up in `by_…_other`.
     @Sendable func stats(_ request: Request, context: Context) async throws -> Response {
         let access = try await authorize(.stats, request, context)
         let parameters = try AuditRequestInput.queryParameters(request)
         var statsRequest = try AuditStatsRequest(parameters: parameters)
         restrict(&statsRequest.query, to: access)
-        let stats = try await store.stats(statsRequest)
-        try recordRead(.stats, access, parameters: parameters, resultCount: Int(stats.total))
+        var stats = try await store.stats(statsRequest)
+        stats.capBreakdowns(to: statsRequest.query.limit)
+        try await recordRead(.stats, access, parameters: parameters, resultCount: Int(stats.total))
         return AuditRequestInput.json(CanonicalJSON.encode(stats.jsonObject))
     }
 
-    /// `GET /event-types`: the catalog and the actions seen so far (only in the visible actor's
-    /// events when the access is narrowed).
+    /// `GET /event-types?limit=&after=`: the catalog and a page of the actions seen so far (only
+    /// in the visible actor's events when the access is narrowed), in byte order: `limit` of
+    /// them (default 100, at most 1000) after the action `after`; `next_cursor` is the `after`
+    /// of the next page, null on the last. Recorded as `audit.query`.
     @Sendable func eventTypes(_ request: Request, context: Context) async throws -> Response {
         let access = try await authorize(.eventTypes, request, context)
-        _ = try AuditQuery(parameters: try AuditRequestInput.queryParameters(request), allowed: [])
-        let seen: [String: Int64]
+        let parameters = try AuditRequestInput.queryParameters(request)
+        let (limit, after) = try Self.seenPage(parameters)
+        var seen: [AuditStats.Group]
         if access.visibleActorID != nil {
             var query = AuditQuery()
             restrict(&query, to: access)
-            seen = try await store.stats(matching: query, bucket: .day).byAction
+            let counts = try await store.stats(matching: query, bucket: .day).byAction
+            seen = AuditStats.Group.page(of: counts, after: after, limit: limit + 1)
         } else {
-            seen = try await store.seenActions()
+            seen = try await store.seenActions(after: after, limit: limit + 1)
         }
+        let more = seen.count > limit
+        seen = Array(seen.prefix(limit))
+        try await recordRead(.eventTypes, access, parameters: parameters, resultCount: seen.count)
         var w = AuditJSONWriter(capacity: 16 * 1024)
         w.object { o in
             o.array("known") { a in
@@ -76,15 +88,53 @@ extension AuditReadRoutes {
                 }
             }
             o.array("seen") { a in
-                for action in seen.keys.sorted(by: CanonicalJSON.utf8Less) {
+                for group in seen {
                     a.object { e in
-                        e.string("action", action)
-                        e.int("count", seen[action])
+                        e.string("action", group.value)
+                        e.int("count", group.count)
                     }
                 }
             }
+            o.string("next_cursor", more ? seen.last?.value : nil)
         }
         return AuditRequestInput.json(w.bytes)
+    }
+
+    /// The default page of `GET /event-types`'s `seen` list.
+    static var defaultSeenLimit: Int { 100 }
+
+    /// `limit` (1…``AuditQuery/maximumLimit``, default ``defaultSeenLimit``) and `after` (an
+    /// action) of `GET /event-types`; any other parameter is a 400.
+    static func seenPage(_ parameters: [(String, String)]) throws -> (limit: Int, after: String?) {
+        var limit = defaultSeenLimit
+        var after: String?
+        var given = Set<String>()
+        var errors: [AuditTrailError.FieldError] = []
+        for (name, value) in parameters {
+            guard name == "limit" || name == "after" else {
+                errors.append(.init(field: name, message: "unknown parameter"))
+                continue
+            }
+            guard given.insert(name).inserted else {
+                errors.append(.init(field: name, message: "given more than once"))
+                continue
+            }
+            if name == "limit" {
+                guard value.utf8.count <= 4, let number = Int(value), (1...AuditQuery.maximumLimit).contains(number) else {
+                    errors.append(.init(field: name, message: "must be an integer from 1 to \(AuditQuery.maximumLimit)"))
+                    continue
+                }
+                limit = number
+            } else {
+                guard !value.isEmpty, value.utf8.count <= AuditQuery.maximumParameterBytes else {
+                    errors.append(.init(field: name, message: "must be an action of 1 to \(AuditQuery.maximumParameterBytes) bytes"))
+                    continue
+                }
+                after = value
+            }
+        }
+        try AuditRequestInput.throwIfAny(errors)
+        return (limit, after)
     }
 
     /// `GET /severities`: the five levels, lowest first.

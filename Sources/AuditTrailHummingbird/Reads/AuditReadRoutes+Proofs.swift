@@ -116,8 +116,8 @@ extension AuditReadRoutes {
             derived = try await store.verifyDerivedData(progress: nil)
             result.problem = derived?.problem
         }
-        if let recorder, let actor = access.actor {
-            try recorder.enqueue(
+        if let actor = access.actor {
+            try await record(
                 AuditEventInput(
                     action: "audit.verify",
                     outcome: result.ok ? .success : .failure,

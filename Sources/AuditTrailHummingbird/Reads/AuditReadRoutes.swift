@@ -10,7 +10,9 @@ import Hummingbird
 ///
 /// Every route first calls `authorize`, which throws to refuse (a 401 or 403 problem) and says who
 /// reads and what they may see. Each read is then recorded through `recorder` as an `audit.query`
-/// event (`audit.verify` for verification) — who watched the watchers.
+/// event (`audit.verify` for verification) — who watched the watchers — and the route waits for
+/// that record to be durable before it answers: when it cannot be stored, the answer is a 503
+/// problem and no data (fail-closed).
 ///
 /// ```swift
 /// let reads = AuditReadRoutes<AppContext>(store: store, publicKey: signer.publicKey, recorder: sink) {
@@ -31,6 +33,8 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
     let catalog: AuditActionCatalog
     let recorder: (any AuditEventSink)?
     let mountPath: String
+    /// The time budget of each read but verification (``AuditReadBudget``); nil: none.
+    let queryTimeout: Duration?
     let authorize: Authorize
 
     /// Largest body of `POST /verify`.
@@ -45,6 +49,9 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
     ///   - recorder: where the reads are recorded (`audit.query`, `audit.verify`); nil records none.
     ///   - mountPath: where the app mounts the routes, used only to name the route in those events
     ///     (`GET /v1/events`).
+    ///   - queryTimeout: how long each read (all but `POST /verify`) may take in the store before
+    ///     its statement is interrupted and the answer is a 422 `query-timeout` problem; nil
+    ///     (the default): no limit.
     ///   - authorize: called first on every request; throws to refuse.
     public init(
         store: Store,
@@ -52,6 +59,7 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         catalog: AuditActionCatalog = .standard,
         recorder: (any AuditEventSink)?,
         mountPath: String = "",
+        queryTimeout: Duration? = nil,
         authorize: @escaping Authorize
     ) {
         self.store = store
@@ -59,6 +67,7 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         self.catalog = catalog
         self.recorder = recorder
         self.mountPath = mountPath
+        self.queryTimeout = queryTimeout
         self.authorize = authorize
     }
 
@@ -71,14 +80,15 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
 
     /// Adds the routes to a router, group or collection.
     public func addRoutes(to router: some RouterMethods<Context>) {
-        router.get("/events", use: problems(listEvents))
-        router.get("/events/{id}", use: problems(getEvent))
-        router.get("/stats", use: problems(stats))
-        router.get("/event-types", use: problems(eventTypes))
+        router.get("/events", use: problems(budgeted(listEvents)))
+        router.get("/events/{id}", use: problems(budgeted(getEvent)))
+        router.get("/stats", use: problems(budgeted(stats)))
+        router.get("/event-types", use: problems(budgeted(eventTypes)))
         router.get("/severities", use: problems(severities))
-        router.get("/checkpoints/latest", use: problems(latestCheckpoint))
-        router.get("/proofs/inclusion", use: problems(inclusionProof))
-        router.get("/proofs/consistency", use: problems(consistencyProof))
+        router.get("/checkpoints/latest", use: problems(budgeted(latestCheckpoint)))
+        router.get("/proofs/inclusion", use: problems(budgeted(inclusionProof)))
+        router.get("/proofs/consistency", use: problems(budgeted(consistencyProof)))
+        // Verification re-hashes the whole log: no time budget, only the client's going away.
         router.post("/verify", use: problems(verify))
     }
 
@@ -97,6 +107,19 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         }
     }
 
+    /// The handler run within a ``AuditReadBudget`` of ``queryTimeout`` (inside the enclosing
+    /// one, which the server cancels when the client goes away).
+    func budgeted(
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) -> @Sendable (Request, Context) async throws -> Response {
+        guard let queryTimeout else { return handler }
+        return { request, context in
+            try await AuditReadBudget.$current.withValue(AuditReadBudget(limit: queryTimeout)) {
+                try await handler(request, context)
+            }
+        }
+    }
+
     /// `METHOD <mount>/path` of a route, as recorded.
     func routeName(_ route: AuditReadRoute) -> String {
         let (method, path) = route.methodAndPath
@@ -108,10 +131,23 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         if let actor = access.visibleActorID { query.visibleActor = actor }
     }
 
-    /// Records a read of the log as an `audit.query` event: who read, which route, with which
-    /// parameters, and how much came back. A full queue is the sink's error (a 503).
-    func recordRead(_ route: AuditReadRoute, _ access: AuditReadAccess, parameters: [(String, String)], resultCount: Int) throws {
-        guard let recorder, let actor = access.actor else { return }
-        try recorder.enqueue(.logRead(by: actor, via: routeName(route), parameters: parameters, resultCount: resultCount))
+    /// Records a read of the log as an `audit.query` event — who read, which route, with which
+    /// parameters, and how much came back — and returns once it is durable (``record(_:)``).
+    func recordRead(_ route: AuditReadRoute, _ access: AuditReadAccess, parameters: [(String, String)], resultCount: Int) async throws {
+        guard let actor = access.actor else { return }
+        try await record(.logRead(by: actor, via: routeName(route), parameters: parameters, resultCount: resultCount))
+    }
+
+    /// The one place a read of the log is recorded (`audit.query`, `audit.export`, `audit.verify`):
+    /// through the recorder's durable ``AuditEventSink/write(_:)``, returning after the commit. A
+    /// route calls it before it sends any data, so a read the log cannot keep a trace of sends
+    /// nothing: the failure is a 503 naming the cause (``AuditProblem/readNotRecorded(_:)``).
+    package func record(_ input: AuditEventInput) async throws {
+        guard let recorder else { return }
+        do {
+            try await recorder.write(input)
+        } catch {
+            throw AuditProblem.readNotRecorded(error)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import AuditTrail
 import NIOCore
 import NIOPosix
+import Synchronization
 // SQLiteNIO's vendored SQLite (a target of the sqlite-nio package already in Package.swift):
 // the append path needs prepared statements that outlive one call, which SQLiteNIO does not offer.
 import VaporCSQLite
@@ -25,6 +26,9 @@ final class SQLiteRawConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     let threadPool: NIOThreadPool
+    /// Set by ``interrupt()``: every step checks it, so a statement that starts after the
+    /// interrupt stops too (SQLite's own interrupt reaches only statements already running).
+    private let interruption = Atomic<Bool>(false)
 
     private init(handle: OpaquePointer?, threadPool: NIOThreadPool) {
         self.handle = handle
@@ -81,6 +85,62 @@ final class SQLiteRawConnection: @unchecked Sendable {
     /// Runs `body` on the writer's thread.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         try await threadPool.runIfActive { try body(self) }
+    }
+
+    /// Runs `body` on the connection's thread, interrupted when `budget` runs out or is cancelled,
+    /// or when the calling task is cancelled: a watchdog beside the job checks every
+    /// ``watchdogTick`` and then calls ``interrupt()`` (again every 10 ms, until the job ends).
+    /// (SQLiteNIO's SQLite is built without the progress callback, so the interrupt comes from
+    /// outside the statement's thread.) The
+    /// interrupted statement fails with `SQLITE_INTERRUPT`, which comes back as the budget's error
+    /// (``AuditReadBudget/overrun(now:)``, or ``AuditTrailError/Code/cancelled``).
+    func perform<T: Sendable>(within budget: AuditReadBudget?, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
+        if let error = budget?.overrun() { throw error }
+        try Task.checkCancellation()
+        interruption.store(false, ordering: .sequentiallyConsistent)
+        let done = JobDone()
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    defer { done.flag.store(true, ordering: .sequentiallyConsistent) }
+                    return try await self.perform(body)
+                }
+                group.addTask {
+                    while !done.flag.load(ordering: .sequentiallyConsistent) {
+                        guard Task.isCancelled || budget?.overrun() != nil else {
+                            try? await Task.sleep(for: Self.watchdogTick)
+                            continue
+                        }
+                        self.interrupt()
+                        // Again after a tick, in case the statement began just as the first one
+                        // landed; a cancelled task's `Task.sleep` returns at once, so the tick
+                        // is an event loop's timer.
+                        let loop = MultiThreadedEventLoopGroup.singleton.any()
+                        try? await loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.get()
+                    }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let result { return result }
+                }
+                throw CancellationError()
+            }
+        } catch let failure as Failure where failure.code == SQLITE_INTERRUPT {
+            throw budget?.overrun() ?? AuditTrailError(.cancelled, "the read was cancelled")
+        } catch is CancellationError {
+            throw budget?.overrun() ?? AuditTrailError(.cancelled, "the read was cancelled")
+        }
+    }
+
+    /// How often the watchdog of ``perform(within:_:)`` looks at the budget.
+    static let watchdogTick = Duration.milliseconds(10)
+
+    /// Stops the statement running on this connection, and any it starts before the next
+    /// ``perform(within:_:)``. Safe from any thread while the connection is checked out.
+    func interrupt() {
+        interruption.store(true, ordering: .sequentiallyConsistent)
+        if let handle { sqlite_nio_sqlite3_interrupt(handle) }
     }
 
     /// Closes the handle on its thread even when the calling task is cancelled (the `async`
@@ -147,6 +207,7 @@ final class SQLiteRawConnection: @unchecked Sendable {
         try bind(&binder)
         if let code = binder.failure { throw failure(code) }
         while true {
+            if interruption.load(ordering: .relaxed) { throw Failure(code: SQLITE_INTERRUPT, message: "interrupted") }
             let code = sqlite_nio_sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code) }
@@ -259,6 +320,11 @@ final class SQLiteRawConnection: @unchecked Sendable {
             return Array(UnsafeRawBufferPointer(start: pointer, count: count))
         }
     }
+}
+
+/// Whether the job of ``SQLiteRawConnection/perform(within:_:)`` has ended (its watchdog's cue to stop).
+private final class JobDone: Sendable {
+    let flag = Atomic<Bool>(false)
 }
 
 /// SQLite copies the bound value before the bind call returns.

@@ -8,7 +8,9 @@ extension SQLiteAuditStore {
     func search<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         do {
-            return try await searchers.withConnection { searcher in try await searcher.perform(body) }
+            let budget = AuditReadBudget.current
+            try budget?.check()
+            return try await searchers.withConnection { searcher in try await searcher.perform(within: budget, body) }
         } catch let error as AuditTrailError {
             throw error
         } catch {

@@ -30,6 +30,22 @@ extension SQLiteAuditStore {
         return out
     }
 
+    /// A page of the actions stored so far, in byte order (the table's key order), from the
+    /// per-action counts kept by `append`.
+    public func seenActions(after: String?, limit: Int) async throws -> [AuditStats.Group] {
+        guard limit > 0 else { return [] }
+        let rows = try await read("seen actions") {
+            try await $0.query(
+                "SELECT action, count FROM action_counts WHERE action > ? ORDER BY action LIMIT ?",
+                [.text(after ?? ""), .integer(limit)]
+            )
+        }
+        return rows.compactMap { row in
+            guard let action = row.text("action"), let count = row.int64("count") else { return nil }
+            return AuditStats.Group(value: action, count: count)
+        }
+    }
+
     /// The newest seq and its chain hash (seq 0 and the genesis hash for an empty log).
     public func head() async throws -> AuditChainHead {
         try await read("head") { try await Self.readHead($0) }.chainHead(.tampered)
@@ -59,22 +75,45 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// Runs `body` on a raw read-only handle on a reader thread (the verification scans),
-    /// turning driver errors into ``AuditTrailError``.
+    /// Runs `body` on a raw read-only handle on a reader thread (the verification scans, an
+    /// export's rows) within the current ``AuditReadBudget`` (interrupted when it runs out or the
+    /// task is cancelled), turning driver errors into ``AuditTrailError``.
     func scan<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (SQLiteRawConnection) throws -> T) async throws -> T {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         do {
-            return try await scanners.withConnection { scanner in try await scanner.perform(body) }
+            let budget = AuditReadBudget.current
+            try budget?.check()
+            return try await scanners.withConnection { scanner in try await scanner.perform(within: budget, body) }
+        } catch let error as AuditTrailError {
+            throw error
         } catch {
             throw storeFailure(operation, error)
         }
     }
 
-    /// Runs `body` on a reader connection, turning driver errors into ``AuditTrailError``.
+    /// Runs `body` on a reader connection, turning driver errors into ``AuditTrailError``. Its
+    /// statements are single-row lookups (SQLiteNIO offers no interrupt): the current
+    /// ``AuditReadBudget`` is checked before and after.
     func read<T>(_ operation: String, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        let budget = AuditReadBudget.current
+        try budget?.check()
+        let result: T
         do {
-            return try await readers.withConnection(body)
+            result = try await readers.withConnection(body)
+        } catch {
+            throw storeFailure(operation, error)
+        }
+        try budget?.check()
+        return result
+    }
+
+    /// Runs `body` on the key connection: authentication's own connection and thread, so that a
+    /// key lookup never waits behind the searches that fill the reader threads.
+    func onKeyConnection<T>(_ operation: String, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
+        do {
+            return try await keyReader.withConnection(body)
         } catch {
             throw storeFailure(operation, error)
         }

@@ -3,8 +3,8 @@ import SQLiteNIO
 
 extension SQLiteAuditStore {
     /// Stores a key record and its secret's hash. A second key with the same id or secret hash
-    /// throws ``AuditTrailError/Code/conflict``. Key writes use a reader connection (never the
-    /// append connection) and are single autocommit statements, so any process may write keys
+    /// throws ``AuditTrailError/Code/conflict``. Key reads and writes use the key connection (never
+    /// the append connection, never the readers) and are single autocommit statements, so any process may write keys
     /// while another appends.
     public func insertKey(_ key: AuditAPIKey, secretHash: String) async throws {
         let binds: [SQLiteData] = [
@@ -12,7 +12,7 @@ extension SQLiteAuditStore {
             .integer(Int(key.createdAt.milliseconds)), key.revokedAt.map { .integer(Int($0.milliseconds)) } ?? .null,
             .text(secretHash),
         ]
-        let inserted = try await read("key insert") { connection in
+        let inserted = try await onKeyConnection("key insert") { connection in
             try await connection.query(
                 """
                 INSERT INTO api_keys (id, name, role, subject, created_at, revoked_at, secret_hash)
@@ -26,7 +26,7 @@ extension SQLiteAuditStore {
 
     /// Every key, active and revoked, oldest first.
     public func keys() async throws -> [AuditAPIKey] {
-        let rows = try await read("key list") { connection in
+        let rows = try await onKeyConnection("key list") { connection in
             try await connection.query(
                 "SELECT id, name, role, subject, created_at, revoked_at FROM api_keys ORDER BY created_at, id"
             )
@@ -36,7 +36,7 @@ extension SQLiteAuditStore {
 
     /// Marks the key revoked at `time`; false when there is no such key or it is already revoked.
     public func revokeKey(id: String, at time: AuditTime) async throws -> Bool {
-        let rows = try await read("key revoke") { connection in
+        let rows = try await onKeyConnection("key revoke") { connection in
             try await connection.query(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
                 [.integer(Int(time.milliseconds)), .text(id)]
@@ -47,7 +47,7 @@ extension SQLiteAuditStore {
 
     /// The active (not revoked) key whose secret hashes to `secretHash`, or nil.
     public func key(secretHash: String) async throws -> AuditAPIKey? {
-        let rows = try await read("key lookup") { connection in
+        let rows = try await onKeyConnection("key lookup") { connection in
             try await connection.query(
                 "SELECT id, name, role, subject, created_at, revoked_at FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL",
                 [.text(secretHash)]

@@ -15,7 +15,8 @@ import Darwin
 #endif
 
 /// The embedded audit log: one SQLite database file in WAL mode, with one writer connection used
-/// only by ``append(_:)`` (appends run one at a time) and a small pool of reader connections.
+/// only by ``append(_:)`` (appends run one at a time), a small pool of reader connections, and
+/// one connection on its own thread for API keys (authentication never waits behind searches).
 ///
 /// The events table stores each event's canonical bytes and chain hash verbatim, plus the columns
 /// queries filter on; triggers make the database itself refuse `UPDATE` on it, and `DELETE` except
@@ -40,6 +41,11 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     /// One index merge at a time in this process (another process's merge conflicts and retries).
     let mergeGate = SQLiteSerialGate()
     let readers: SQLiteConnectionPool<SQLiteConnection>
+    /// The connection of key lookups and key writes, on its own thread (`keyThreadPool`): four
+    /// slow searches fill the reader threads, and every request with an uncached key would wait
+    /// behind them.
+    let keyReader: SQLiteConnectionPool<SQLiteConnection>
+    let keyThreadPool: NIOThreadPool
     /// Raw read-only handles (on the reader threads) for the scans that verification makes.
     let scanners: SQLiteConnectionPool<SQLiteRawConnection>
     /// Raw read-only handles on the events file with the index file attached (`ix`), for searches.
@@ -89,6 +95,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         logger: Logger,
         eventWriter: SQLiteRawConnection,
         readers: SQLiteConnectionPool<SQLiteConnection>,
+        keyReader: SQLiteConnectionPool<SQLiteConnection>,
+        keyThreadPool: NIOThreadPool,
         scanners: SQLiteConnectionPool<SQLiteRawConnection>,
         searchers: SQLiteConnectionPool<SQLiteRawConnection>,
         indexWriter: SQLiteRawConnection,
@@ -102,6 +110,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.logger = logger
         self.eventWriter = eventWriter
         self.readers = readers
+        self.keyReader = keyReader
+        self.keyThreadPool = keyThreadPool
         self.scanners = scanners
         self.searchers = searchers
         self.indexWriter = indexWriter
@@ -129,6 +139,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         readerPool.start()
         let maintenancePool = NIOThreadPool(numberOfThreads: 1)
         maintenancePool.start()
+        let keyPool = NIOThreadPool(numberOfThreads: 1)
+        keyPool.start()
+        var keyConnection: SQLiteConnection?
         var opened: [SQLiteConnection] = []
         var maintenance: SQLiteConnection?
         var scanners: [SQLiteRawConnection] = []
@@ -148,6 +161,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 opened.append(try await connect(path, readerPool, logger, configuration, cacheKiB: configuration.readerCacheKiB))
             }
             maintenance = try await connect(path, maintenancePool, logger, configuration, cacheKiB: configuration.readerCacheKiB)
+            keyConnection = try await connect(path, keyPool, logger, configuration, cacheKiB: 1024)
             try await lowerPriority(of: maintenancePool, to: configuration.maintenanceNice, logger: logger)
             opened.removeFirst()
             try await setup.closeToCompletion()
@@ -190,6 +204,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 logger: logger,
                 eventWriter: eventWriter!,
                 readers: SQLiteConnectionPool(connections: opened),
+                keyReader: SQLiteConnectionPool(connections: [keyConnection!]),
+                keyThreadPool: keyPool,
                 scanners: SQLiteConnectionPool(connections: scanners, close: { await $0.closeToCompletion() }),
                 searchers: SQLiteConnectionPool(connections: searchers, close: { await $0.closeToCompletion() }),
                 indexWriter: indexFile,
@@ -212,6 +228,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             for connection in opened { try? await connection.closeToCompletion() }
             try? await maintenance?.closeToCompletion()
             try? await maintenancePool.shutdownGracefully()
+            try? await keyConnection?.closeToCompletion()
+            try? await keyPool.shutdownGracefully()
             await eventWriter?.closeToCompletion()
             for scanner in scanners + searchers { await scanner.closeToCompletion() }
             await indexWriter?.closeToCompletion()
@@ -281,6 +299,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             do { try await step() } catch { failure = failure ?? error }
         }
         await attempt { try await readers.close() }
+        await attempt { try await keyReader.close() }
         await attempt { try await scanners.close() }
         await attempt { try await searchers.close() }
         await indexGate.withLock { await indexWriter.closeToCompletion(optimize: true) }
@@ -288,6 +307,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         await attempt { try await eventWriter.threadPool.shutdownGracefully() }
         await attempt { try await readerThreadPool.shutdownGracefully() }
         await attempt { try await maintenanceThreadPool.shutdownGracefully() }
+        await attempt { try await keyThreadPool.shutdownGracefully() }
         fileSync.closeFiles()
         if let failure { throw failure }
     }

@@ -81,7 +81,9 @@ struct AuditServer: Sendable {
         system.origin = configuration.logOrigin
         system.signingKeyFile = configuration.signingKeyFile
         system.retention = configuration.retention
-        system.validator = AuditEventValidator(configuration: .init(anonymizeIPs: configuration.anonymizeIPs))
+        var validation = AuditEventValidator.Configuration(anonymizeIPs: configuration.anonymizeIPs)
+        validation.maxPastSkewMilliseconds = configuration.maxEventAgeDays.map { Int64($0) * 86_400_000 }
+        system.validator = AuditEventValidator(configuration: validation)
         system.producer = .server
         return system
     }

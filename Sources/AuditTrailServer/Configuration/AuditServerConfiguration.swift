@@ -40,6 +40,15 @@ public struct AuditServerConfiguration: Sendable {
         /// disconnected, as is an upload that pauses this long. A response being written (an
         /// export, a `/v1/stream` tail) is never cut off by it.
         public var idleTimeout: Duration = .seconds(30)
+        /// How long one read of the log (a query, one event, stats, event types, a proof) may
+        /// spend in the store (`AUDITTRAIL_QUERY_TIMEOUT`). Default 10 seconds.
+        ///
+        /// Past it the statement under way is interrupted and the answer is a `422` problem of
+        /// type `query-timeout` with `Retry-After: 1`, so that a few expensive searches cannot
+        /// hold every reader connection. Verification and exports have no time budget (they
+        /// read the whole log by design); every read is also interrupted when its client
+        /// disconnects.
+        public var queryTimeout: Duration = .seconds(10)
         public init() {}
     }
 
@@ -67,6 +76,11 @@ public struct AuditServerConfiguration: Sendable {
     public var metricsKeyFile: String? = nil
     /// Store `actor.ip` truncated to /24 (IPv4) or /48 (IPv6). Default false.
     public var anonymizeIPs: Bool = false
+    /// The oldest event time accepted, in days before receipt (`AUDITTRAIL_MAX_EVENT_AGE`); nil
+    /// accepts any. Default 30: a producer cannot date events over decades (every reader's
+    /// histogram and time range would span them), while a client spool that was cut off from the
+    /// server for weeks still delivers. Events are never in the future by more than a day.
+    public var maxEventAgeDays: Int? = 30
     /// Give events posted without a `risk_score` one from ``AuditRiskScorer`` (default settings),
     /// with a `risk:<reason>` tag per reason (`AUDITTRAIL_RISK_SCORING`). Default false: the server
     /// stores what producers send unless told otherwise, and the scorer's memory (known IPs per

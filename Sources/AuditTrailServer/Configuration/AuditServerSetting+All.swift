@@ -5,9 +5,10 @@ import Logging
 extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
-        host, port, dataDirectory, portFile, anonymizeIPs, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
+        host, port, dataDirectory, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
+        storeReaders,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
-        idleTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
+        idleTimeout, queryTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
 
     /// `--host`, `AUDITTRAIL_HOST`.
@@ -162,6 +163,17 @@ extension AuditServerSetting {
         defaultText: "audittrail/<log id>"
     )
 
+    /// `--max-event-age`, `AUDITTRAIL_MAX_EVENT_AGE`.
+    package static let maxEventAge = AuditServerSetting(
+        flag: "max-event-age",
+        variable: "AUDITTRAIL_MAX_EVENT_AGE",
+        valueName: "days",
+        help:
+            "Refuse events whose time is more than this many days before their receipt (400 naming time); 0 or off accepts any past time (imports).",
+        rule: .daysOrOff,
+        keyPath: \.maxEventAgeDays
+    )
+
     /// `--retention-days`, `AUDITTRAIL_RETENTION_DAYS`.
     package static let retentionDays = AuditServerSetting(
         flag: "retention-days",
@@ -214,6 +226,17 @@ extension AuditServerSetting {
             "Close a connection that has not sent a complete request head within this time (from connecting, or from its previous response), or that pauses this long within a request body; a response being written is never cut off.",
         rule: .seconds,
         keyPath: \.options.idleTimeout
+    )
+
+    /// `--query-timeout`, `AUDITTRAIL_QUERY_TIMEOUT`.
+    package static let queryTimeout = AuditServerSetting(
+        flag: "query-timeout",
+        variable: "AUDITTRAIL_QUERY_TIMEOUT",
+        valueName: "seconds",
+        help:
+            "Time budget of one read (query, event, stats, event types, proof) in the store; past it the statement is interrupted and the answer is 422 query-timeout with Retry-After.",
+        rule: .seconds,
+        keyPath: \.options.queryTimeout
     )
 
     /// `AUDITTRAIL_ADMIN_KEY`: only from the environment (or a file, ``adminKeyFile``), so that it

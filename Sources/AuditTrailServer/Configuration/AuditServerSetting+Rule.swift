@@ -154,3 +154,19 @@ extension AuditServerSetting.Rule where Value == AuditRetentionWindow {
         )
     }
 }
+
+extension AuditServerSetting.Rule where Value == Int? {
+    /// Days from 1 to 36,500, or `0` or `off` (any case) for no limit.
+    package static var daysOrOff: Self {
+        .init(
+            text: "an integer from 1 to 36500, or 0 or off",
+            parse: { text in
+                if text.lowercased() == "off" || text == "0" { return .some(nil) }
+                guard text.utf8.count <= 5, text.utf8.allSatisfy({ (48...57).contains($0) }), let days = Int(text), (1...36_500).contains(days)
+                else { return nil }
+                return .some(days)
+            },
+            format: { $0.map(String.init) ?? "off" }
+        )
+    }
+}

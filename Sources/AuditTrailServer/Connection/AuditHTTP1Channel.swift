@@ -1,11 +1,13 @@
+import AuditTrail
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1.1 child channel with ``AuditLingeringCloseHandler`` added right after
-/// NIO's request decoder: what ``AuditServerConfiguration/httpServer()`` serves, plain or
-/// wrapped in TLS.
+/// NIO's request decoder, and every request handled within the connection's
+/// ``AuditReadBudget``, which ``AuditClientGoneHandler`` cancels when the client goes away: what
+/// ``AuditServerConfiguration/httpServer()`` serves, plain or wrapped in TLS.
 ///
 /// Everything else — the idle timeout, the decoder's limits, the request loop — is
 /// `HTTP1Channel`'s own.
@@ -31,6 +33,13 @@ struct AuditHTTP1Channel: ServerChildChannel {
     }
 
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        let budget = AuditReadBudget(limit: nil, parent: nil)
+        let channel = value.channel
+        _ = try? await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandler(AuditClientGoneHandler(budget: budget), position: .first)
+        }.get()
+        await AuditReadBudget.$current.withValue(budget) {
+            await base.handle(value: value, logger: logger)
+        }
     }
 }

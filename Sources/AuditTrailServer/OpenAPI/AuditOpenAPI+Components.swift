@@ -75,13 +75,31 @@ extension AuditOpenAPI {
         ]
     }
 
+    /// What a capped breakdown of `GET /v1/stats` left out.
+    static func omitted(_ field: String) -> JSONValue {
+        [
+            "type": "object", "additionalProperties": false,
+            "properties": ["values": integer, "count": integer],
+            "description": .string(
+                "Present when \(field) was cut to the limit values with the most events: how many values, and how many events, it leaves out"
+            ),
+        ]
+    }
+
     static var components: JSONValue {
         var responses: [String: JSONValue] = [:]
         let meanings: [(String, String)] = [
             ("400", "Invalid input: errors[] names each field or parameter"), ("401", "No key, or an unknown or revoked key"),
             ("403", "The key's role does not allow this"), ("404", "Not found"),
             ("409", "Conflicts with the log's state (an id another key stored; an export of an empty log)"), ("413", "Over a size limit"),
-            ("503", "Overloaded, shutting down or not ready; retry after Retry-After seconds"),
+            (
+                "422",
+                "query-timeout: the read ran past the server's query timeout (--query-timeout, default 10 s) and was interrupted; narrow the filters or the time range, or retry after Retry-After seconds"
+            ),
+            (
+                "503",
+                "Overloaded, shutting down or not ready (overloaded, shutting-down, not-ready); on reads also read-not-recorded (the read's audit record could not be stored durably, so no data is sent); retry after Retry-After seconds"
+            ),
         ]
         for (status, description) in meanings {
             responses["Problem\(status)"] = [
@@ -161,7 +179,7 @@ extension AuditOpenAPI {
             "time": nullable([
                 "type": "string", "format": "date-time",
                 "description": .string(
-                    "When it happened (default: when the server received it). At most \(limits.maxFutureSkewMilliseconds / 3_600_000) hours after the server's clock"
+                    "When it happened (default: when the server received it). At most \(limits.maxFutureSkewMilliseconds / 3_600_000) hours after the server's clock and, on the server, at most --max-event-age days (default 30; off for imports) before it: else a 400 naming time"
                 ),
             ]),
             "action": [
@@ -238,12 +256,23 @@ extension AuditOpenAPI {
                 "group_by": ["type": "string", "description": "With group_by: the field grouped"],
                 "groups": ["type": "array", "items": object(["value": string, "count": integer])],
                 "group_count": ["type": "integer", "description": "The distinct values of the field among the matching events"],
+                "by_action_other": omitted("by_action"), "by_category_other": omitted("by_category"),
+                "histogram_truncated": [
+                    "type": "boolean",
+                    "description": .string(
+                        "Present (true) when even by day the histogram would have more than \(AuditStats.Bucket.maxBins) bins over the data's extent: only the newest \(AuditStats.Bucket.maxBins) are given"
+                    ),
+                ],
             ]),
             "EventTypes": object([
                 "known": [
                     "type": "array", "items": object(["action": string, "category": string, "default_severity": string, "description": string]),
                 ],
-                "seen": ["type": "array", "items": object(["action": string, "count": integer])],
+                "seen": [
+                    "type": "array", "items": object(["action": string, "count": integer]),
+                    "description": "A page of the actions seen so far, in byte order (limit, after)",
+                ],
+                "next_cursor": ["type": ["string", "null"], "description": "The after of the next page; null on the last"],
             ]),
             "Severities": object(["severities": ["type": "array", "items": object(["name": string, "level": integer])]]),
             "KeyRequest": [

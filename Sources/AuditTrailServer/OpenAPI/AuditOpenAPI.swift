@@ -45,7 +45,7 @@ enum AuditOpenAPI {
                     roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters,
                     responses: ["200": response("One page", ref("EventPage"))],
-                    problems: ["400", "401", "403", "503"]
+                    problems: ["400", "401", "403", "422", "503"]
                 ),
             ],
             "/v1/events/batch": [
@@ -87,13 +87,13 @@ enum AuditOpenAPI {
                     roles: "admin, auditor, viewer (own subject; others are 404)",
                     parameters: [pathParameter("id", "The event id (a UUID)")],
                     responses: ["200": response("The event", ref("StoredEvent"))],
-                    problems: ["401", "403", "404", "503"]
+                    problems: ["401", "403", "422", "404", "503"]
                 )
             ],
             "/v1/stats": [
                 "get": operation(
                     "stats",
-                    "Aggregates over the filtered events (recorded as audit.query)",
+                    "Aggregates over the filtered events (recorded as audit.query). by_action and by_category hold the limit values with the most events (default 100, at most 1000; the rest summed in by_action_other / by_category_other); cursor and order are ignored. A since (with until, or now) spanning more than 10,000 days is a 400 naming since; over the data's own extent the histogram keeps its newest 10,000 bins (histogram_truncated)",
                     roles: "admin, auditor, viewer (own subject)",
                     parameters: filterParameters + pagingParameters + [
                         queryParameter(
@@ -113,7 +113,7 @@ enum AuditOpenAPI {
                         ),
                     ],
                     responses: ["200": response("Aggregates", ref("Stats"))],
-                    problems: ["400", "401", "403", "503"]
+                    problems: ["400", "401", "403", "422", "503"]
                 )
             ],
             "/v1/export": [
@@ -140,10 +140,18 @@ enum AuditOpenAPI {
             "/v1/event-types": [
                 "get": operation(
                     "eventTypes",
-                    "Known actions with category and default severity, and the actions seen so far",
+                    "Known actions with category and default severity, and a page of the actions seen so far in byte order (recorded as audit.query)",
                     roles: "admin, auditor, viewer",
+                    parameters: [
+                        queryParameter(
+                            "limit",
+                            "How many seen actions (default 100)",
+                            ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditQuery.maximumLimit))]
+                        ),
+                        queryParameter("after", "Only actions after this one (the next_cursor of the previous page)", string),
+                    ],
                     responses: ["200": response("Event types", ref("EventTypes"))],
-                    problems: ["400", "401", "403"]
+                    problems: ["400", "401", "403", "422", "503"]
                 )
             ],
             "/v1/severities": [
@@ -188,7 +196,7 @@ enum AuditOpenAPI {
                     "The newest signed tree head (C2SP tlog-checkpoint note; hashes are base64)",
                     roles: "admin, auditor, viewer",
                     responses: ["200": response("The checkpoint", ref("Checkpoint"))],
-                    problems: ["400", "401", "403", "404"]
+                    problems: ["400", "401", "403", "422", "404"]
                 )
             ],
             "/v1/proofs/inclusion": [
@@ -205,7 +213,7 @@ enum AuditOpenAPI {
                         ),
                     ],
                     responses: ["200": response("The proof", ref("InclusionProof"))],
-                    problems: ["400", "401", "403", "404"]
+                    problems: ["400", "401", "403", "422", "404"]
                 )
             ],
             "/v1/proofs/consistency": [
@@ -218,7 +226,7 @@ enum AuditOpenAPI {
                         requiredQueryParameter("to", "The newer tree size, at most the log's size (past it: 404)", seqSchema),
                     ],
                     responses: ["200": response("The proof", ref("ConsistencyProof"))],
-                    problems: ["400", "401", "403", "404"]
+                    problems: ["400", "401", "403", "422", "404"]
                 )
             ],
             "/v1/verify": [

@@ -69,21 +69,17 @@ struct AuditAPI: Sendable {
         AuditRequestInput.json(bytes, status: status)
     }
 
-    /// Queues an event about the log's own use (fire and forget; a full queue is a 503).
-    func recordOwnEvent(_ input: AuditEventInput) throws {
-        let prepared = try validator.prepare(input, producer: .server)
-        try writer.record(prepared)
-    }
-
     /// The read routes (API.md's readers' routes and `POST /v1/verify`), shared with apps that
-    /// embed them: keys and roles are checked by the hook; each read is recorded as `audit.query`.
+    /// embed them: keys and roles are checked by the hook; each read is recorded as `audit.query`,
+    /// durably before it answers (``AuditReadRoutes/record(_:)``, also what records an export).
     var readRoutes: AuditReadRoutes<AuditRequestContext> {
         AuditReadRoutes(
             store: store,
             publicKey: publicKey,
             catalog: validator.configuration.catalog,
             recorder: AuditWriterSink(writer: writer, validator: validator, producer: .server),
-            mountPath: "/v1"
+            mountPath: "/v1",
+            queryTimeout: options.queryTimeout
         ) { route, _, context in
             let principal = try context.requirePrincipal()
             let allowed = route.needsVerifyRight ? principal.role.canVerify : principal.role.canRead

@@ -92,15 +92,17 @@ struct ExportCLITests {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: Logger(label: "test"))
         let recorded = try await store.rows(after: 30, limit: 10).map { try $0.decoded() }
         try await store.close()
-        #expect(recorded.map(\.action) == ["audit.export"])
+        // Recorded before its first byte (started) and before its trailer (completed, with the count).
+        #expect(recorded.map(\.action) == ["audit.export", "audit.export"])
+        #expect(recorded.map { $0.metadata?["stage"] } == ["started", "completed"])
         let actorID = recorded.first?.actor?.id ?? ""
         #expect(actorID.hasPrefix("cli:"), "\(actorID)")
-        #expect(recorded.first?.metadata?["count"] == 30)
-        #expect(recorded.first?.metadata?["route"] == "audittrail export --data-dir")
+        #expect(recorded.last?.metadata?["count"] == 30)
+        #expect(recorded.last?.metadata?["route"] == "audittrail export --data-dir")
         let again = try runCLI(["export", "--data-dir", directory, "--output", file])
         #expect(again.status == 0, "\(again.output)")
         let verifiedAgain = try runCLI(["verify", "--export", file, "--public-key", publicKey])
-        #expect(verifiedAgain.output.contains("OK: 31 events"), "\(verifiedAgain.output)")
+        #expect(verifiedAgain.output.contains("OK: 32 events"), "\(verifiedAgain.output)")
 
         // Filtered, to standard output.
         let filtered = try runCLI(["export", "--data-dir", directory, "--actor", "u-1", "--action", "data.*"])

@@ -37,6 +37,8 @@ import Testing
         "AUDITTRAIL_TLS_KEY": (["/etc/audittrail/server.key", "server.key"], ["line\nbreak", "bell\u{07}"]),
         "AUDITTRAIL_ADMIN_KEY": (["a-long-enough-admin-key", "0123456789abcdef"], ["short-key", "with spaces but long enough", "0123456789abcde"]),
         "AUDITTRAIL_IDLE_TIMEOUT": (["0.5", "30", "86400"], ["0", "-1", "never", "86401"]),
+        "AUDITTRAIL_QUERY_TIMEOUT": (["0.5", "10", "86400"], ["0", "-1", "never", "86401"]),
+        "AUDITTRAIL_MAX_EVENT_AGE": (["1", "30", "36500", "0", "off", "OFF"], ["36501", "-5", "forever", " 30"]),
         "AUDITTRAIL_ADMIN_KEY_FILE": ([keyFile], ["line\nbreak", "del\u{7F}"]),
         "AUDITTRAIL_METRICS_KEY": (["a-long-enough-metrics-key"], ["short-key", "with spaces but long enough"]),
         "AUDITTRAIL_METRICS_KEY_FILE": ([keyFile], ["line\nbreak", "bell\u{07}"]),

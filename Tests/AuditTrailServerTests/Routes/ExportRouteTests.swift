@@ -141,8 +141,11 @@ import Testing
             // The writer commits in order: once this append is acknowledged, the export is stored.
             #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
             let recorded = try await api.send(.get, "/v1/events?action=audit.export&actor=\(auditor.id)")
+            // Recorded twice, newest first: when it completed (with the count), and when it started.
             let events = recorded.json["events"]?.arrayValue ?? []
-            #expect(events.count == 1, "\(recorded.text)")
+            #expect(events.count == 2, "\(recorded.text)")
+            #expect(events.map { $0["metadata"]?["stage"]?.stringValue } == ["completed", "started"])
+            #expect(events.last?["metadata"]?["count"] == nil)
             let metadata = try #require(events.first?["metadata"])
             #expect(metadata["filters"]?["actor"]?.stringValue == "u-2")
             #expect(metadata["count"]?.int64Value == 1)
