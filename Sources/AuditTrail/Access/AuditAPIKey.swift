@@ -45,7 +45,6 @@ public struct AuditAPIKey: Sendable, Hashable {
         if name.isEmpty || name.utf8.count > 128 { r.fail("name", "must be 1 to 128 bytes") }
         if role == .viewer, subject?.isEmpty ?? true { r.fail("subject", "is required for the viewer role (the actor.id it may read)") }
         if role != .viewer, subject != nil { r.fail("subject", "is only for the viewer role") }
-        if let subject, subject.utf8.count > 256 { r.fail("subject", "must be at most 256 bytes (an actor.id)") }
         if let subject, subject.utf8.count > 256 { r.fail("subject", "must be at most 256 bytes") }
         try r.throwIfFailed()
     }

@@ -30,6 +30,9 @@ public struct AuditServerConfiguration: Sendable {
         public var keyCacheMilliseconds: Int64 = 1000
         /// Reader connections of the SQLite store. Default 4.
         public var storeReaders = 4
+        /// Memory for the search index's decoded chunks, in MiB (`AUDITTRAIL_INDEX_CACHE_MIB`):
+        /// the largest part of the server's memory that grows with the log. Default 256.
+        public var indexCacheMiB = 256
         /// How long a connection may go without progress before the server closes it
         /// (`AUDITTRAIL_IDLE_TIMEOUT`). Default 30 seconds.
         ///

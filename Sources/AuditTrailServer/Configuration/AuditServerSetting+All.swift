@@ -7,6 +7,7 @@ extension AuditServerSetting {
     package static let all: [AuditServerSetting] = [
         host, port, dataDirectory, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
         storeReaders,
+        indexCacheMiB,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
         idleTimeout, queryTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
@@ -119,6 +120,16 @@ extension AuditServerSetting {
         help: "SQLite reader connections.",
         rule: .integer(1...64),
         keyPath: \.options.storeReaders
+    )
+
+    /// `--index-cache-mib`, `AUDITTRAIL_INDEX_CACHE_MIB`.
+    package static let indexCacheMiB = AuditServerSetting(
+        flag: "index-cache-mib",
+        variable: "AUDITTRAIL_INDEX_CACHE_MIB",
+        valueName: "MiB",
+        help: "Memory for the search index's decoded chunks, the part of the server's memory that grows with the log (0 disables the cache).",
+        rule: .integer(0...65_536),
+        keyPath: \.options.indexCacheMiB
     )
 
     /// `--checkpoint-events`, `AUDITTRAIL_CHECKPOINT_EVENTS`.

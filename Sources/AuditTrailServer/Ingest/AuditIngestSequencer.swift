@@ -139,7 +139,13 @@ final class AuditIngestSequencer: Sendable {
                     s.streams[stream] = known
                     return nil
                 }
-                if let now { continuation.resume(returning: now) }
+                if let now {
+                    continuation.resume(returning: now)
+                } else if Task.isCancelled {
+                    // Cancelled before the waiter was registered: onCancel (and the timer, which
+                    // ends at once when cancelled) found nothing to resume.
+                    resume(stream, waiter: id, with: false)
+                }
             }
         } onCancel: {
             resume(stream, waiter: id, with: false)

@@ -38,6 +38,12 @@ struct SoakBench: AsyncParsableCommand {
     @Option(help: "Where to write the samples.") var csv: String = "soak.csv"
     @Option(name: .customLong("data-dir"), help: "The server's data directory (default: a new temporary one, removed afterwards).")
     var dataDirectory: String?
+    @Option(
+        name: .customLong("server-option"),
+        parsing: .unconditionalSingleValue,
+        help: "An option for `audittrail serve` (repeat for several), e.g. --server-option=--index-cache-mib=32."
+    )
+    var serverOptions: [String] = []
 
     func validate() throws {
         if !(minutes > 0 && minutes <= 7 * 24 * 60) { throw ValidationError("--minutes: must be more than 0 and at most 10080") }
@@ -52,7 +58,7 @@ struct SoakBench: AsyncParsableCommand {
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: work) } }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let key = "soak-admin-" + AuditHex.string((0..<12).map { _ in UInt8.random(in: 0...255) })
-        let server = try SoakServer(directory: work, adminKey: key)
+        let server = try SoakServer(directory: work, adminKey: key, options: serverOptions)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         print("Server pid \(server.process.pid) on \(base), data in \(work)/data")
@@ -148,6 +154,16 @@ struct SoakBench: AsyncParsableCommand {
 
         func error() { state.withLock { $0.errors += 1 } }
 
+        /// Prints the first failures, so a soak's error count says what failed.
+        let reported = Mutex(0)
+        func report(_ what: String) {
+            let show = reported.withLock { count in
+                count += 1
+                return count <= 20
+            }
+            if show { FileHandle.standardError.write(Data("soak: \(what)\n".utf8)) }
+        }
+
         /// The interval's latencies (then cleared) and the running totals.
         func take() -> (writes: [Double], reads: [Double], stored: Int, errors: Int) {
             state.withLock { s in
@@ -176,9 +192,12 @@ struct SoakBench: AsyncParsableCommand {
                         guard due < end else { break }
                         if due > clock.now { try await Task.sleep(until: due, clock: clock) }
                         let sent = clock.now
-                        let ok =
-                            (try? await connection.post("/v1/events", body: Self.event(writer: writer, number: number, phase: "soak")))?.status == 201
+                        let response = await Self.attempt {
+                            try await connection.post("/v1/events", body: Self.event(writer: writer, number: number, phase: "soak"))
+                        }
+                        let ok = (try? response.get())?.status == 201
                         tally.write(seconds(clock.now - sent) * 1000, ok: ok)
+                        if !ok { tally.report("POST /v1/events: \(Self.describe(response))") }
                         number += writerCount
                     }
                     return []
@@ -195,8 +214,10 @@ struct SoakBench: AsyncParsableCommand {
                     var turn = 0
                     while clock.now < end {
                         let sent = clock.now
-                        let ok = (try? await connection.get(paths[turn % 2]))?.status == 200
+                        let response = await Self.attempt { try await connection.get(paths[turn % 2]) }
+                        let ok = (try? response.get())?.status == 200
                         tally.read(seconds(clock.now - sent) * 1000, ok: ok)
+                        if !ok { tally.report("GET \(paths[turn % 2]): \(Self.describe(response))") }
                         turn += 1
                         try await Task.sleep(for: .milliseconds(200))
                     }
@@ -209,8 +230,11 @@ struct SoakBench: AsyncParsableCommand {
                 while clock.now + .seconds(60) < end {
                     try await Task.sleep(for: .seconds(60))
                     var bytes = 0
-                    let response = try? await exporter.stream("/v1/export?hours=0.05") { bytes += $0.count }
-                    if response?.status != 200 || bytes == 0 { tally.error() }
+                    let response = await Self.attempt { try await exporter.stream("/v1/export?hours=0.05") { bytes += $0.count } }
+                    if (try? response.get())?.status != 200 || bytes == 0 {
+                        tally.error()
+                        tally.report("GET /v1/export (\(bytes) bytes): \(Self.describe(response))")
+                    }
                 }
                 return []
             }
@@ -224,9 +248,14 @@ struct SoakBench: AsyncParsableCommand {
                     let created = try? await admin.post("/v1/keys", body: Array(#"{"name":"soak-\#(made)","role":"writer"}"#.utf8))
                     guard created?.status == 201, let id = try? created?.json()["id"]?.stringValue else {
                         tally.error()
+                        tally.report("POST /v1/keys: \(created.map { "\($0.status) \($0.text.prefix(200))" } ?? "no answer")")
                         continue
                     }
-                    if (try? await admin.send("DELETE", "/v1/keys/\(id)", body: nil))?.status != 204 { tally.error() }
+                    let revoked = try? await admin.send("DELETE", "/v1/keys/\(id)", body: nil)
+                    if revoked?.status != 204 {
+                        tally.error()
+                        tally.report("DELETE /v1/keys: \(revoked.map { "\($0.status) \($0.text.prefix(200))" } ?? "no answer")")
+                    }
                 }
                 return []
             }
@@ -306,6 +335,19 @@ struct SoakBench: AsyncParsableCommand {
         )
     }
 
+    /// The outcome of `body`, error included.
+    static func attempt<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// A failed request in a line: its status and problem, or the transport error.
+    static func describe(_ result: Result<AuditServerResponse, any Error>) -> String {
+        switch result {
+        case .success(let response): "\(response.status) \(response.text.prefix(200))"
+        case .failure(let error): "\(error)"
+        }
+    }
+
     static func percentile(_ values: [Double], _ p: Double) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
@@ -330,7 +372,7 @@ struct SoakServer: Sendable {
     let port: Int
     let dataDirectory: String
 
-    init(directory: String, adminKey: String) throws {
+    init(directory: String, adminKey: String, options: [String]) throws {
         dataDirectory = directory + "/data"
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let log = directory + "/server.log"
@@ -338,7 +380,7 @@ struct SoakServer: Sendable {
         environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
         process = try ChildProcess(
             executable: executable,
-            arguments: ["serve", "--port", "0", "--data-dir", dataDirectory],
+            arguments: ["serve", "--port", "0", "--data-dir", dataDirectory] + options,
             environment: environment,
             outputPath: log
         )

@@ -51,25 +51,26 @@ import Testing
 
     @Test("Finding 5: a kept-alive connection is closed after the idle timeout once its response is sent", arguments: [false, true])
     func anIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout(tls: Bool) async throws {
-        // Three seconds: the server must read the request within them, and on a loaded machine
-        // (the whole suite, a debug build, a TLS handshake) that can take more than one.
-        try await withLiveServer(tls: tls, idleTimeout: .seconds(3)) { port, context in
-            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(20), readWhileSending: true) { write in
+        // Six seconds: the server must read the request within them, and on a loaded machine
+        // (the whole suite, a debug build, a TLS handshake, other builds) that took over three.
+        try await withLiveServer(tls: tls, idleTimeout: .seconds(6)) { port, context in
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(25), readWhileSending: true) { write in
                 try await write(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
             }
             #expect(outcome.text.hasPrefix("HTTP/1.1 200"), "\(outcome.text) \(outcome.readError ?? "")")
-            #expect(outcome.closed && outcome.elapsed < .seconds(15), "closed: \(outcome.closed) after \(outcome.elapsed)")
-            #expect(outcome.elapsed >= .milliseconds(2900), "closed after \(outcome.elapsed), before the timeout")
+            #expect(outcome.closed && outcome.elapsed < .seconds(18), "closed: \(outcome.closed) after \(outcome.elapsed)")
+            #expect(outcome.elapsed >= .milliseconds(5900), "closed after \(outcome.elapsed), before the timeout")
         }
     }
 
     @Test("Finding 5: a body over the limit sent with Connection: close gets its 413, then EOF", arguments: [false, true])
     func aBodyOverTheLimitWithConnectionCloseGets413ThenEOF(tls: Bool) async throws {
-        // 64 MiB against the 8 MiB batch limit: more than the socket buffers hold, so a server
-        // that stops reading leaves the sender blocked in write.
-        let bodySize = 64 << 20
+        // 32 MiB against the 8 MiB batch limit: more than the socket buffers hold, so a server
+        // that stops reading leaves the sender blocked in write. The bounds are loose: a debug
+        // build decrypting TLS while the whole suite runs on two shared cores is slow.
+        let bodySize = 32 << 20
         try await withLiveServer(tls: tls) { port, context in
-            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(30)) { write in
+            let outcome = try await RawConnection.exchange(port: port, tls: context, within: .seconds(120)) { write in
                 let head =
                     "POST /v1/events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(adminSecret)\r\n"
                     + "Content-Type: application/json\r\nContent-Length: \(bodySize)\r\nConnection: close\r\n\r\n"
@@ -80,7 +81,7 @@ import Testing
             #expect(outcome.sent, "the sender could not write its whole body: the server stopped reading or closed first")
             #expect(outcome.text.hasPrefix("HTTP/1.1 413"), "\(outcome.text.prefix(200))")
             #expect(outcome.closed, "the server did not close the connection")
-            #expect(outcome.elapsed < .seconds(25), "took \(outcome.elapsed)")
+            #expect(outcome.elapsed < .seconds(110), "took \(outcome.elapsed)")
         }
     }
 }

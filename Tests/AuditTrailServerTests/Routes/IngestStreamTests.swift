@@ -115,7 +115,9 @@ import Testing
     }
 
     @Test func aWaitingBatchGivesUpWhenItsRequestIsCancelled() async throws {
-        let sequencer = AuditIngestSequencer(configuration: .init(wait: .seconds(60)))
+        // The wait is an hour: only the cancellation can end it within the test's bound, which
+        // is loose because the whole suite on two shared cores can starve a task for seconds.
+        let sequencer = AuditIngestSequencer(configuration: .init(wait: .seconds(3600)))
         let stream = AuditIngestSequencer.StreamID(keyID: "k", token: "t")
         let clock = ContinuousClock()
         let start = clock.now
@@ -123,7 +125,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         waiting.cancel()
         #expect(await waiting.value == false)
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(300))
     }
 
     @Test func theSequencerForgetsTheLeastRecentlyUsedStreamWhenFull() async {

@@ -71,7 +71,8 @@ import Testing
             let event = Self.eventWithUnknownKeys(6_000)  // within the 64 KiB of one event
             let start = ContinuousClock.now
             let reply = try await api.ingest(event)
-            #expect(ContinuousClock.now - start < .seconds(1))
+            // 26 s of CPU before the fix; a generous bound, as the machine running the tests is shared.
+            #expect(ContinuousClock.now - start < .seconds(5))
             #expect(reply.status == .badRequest)
             #expect(reply.errorFields.count == AuditTrailError.maxFieldErrors)
         }
