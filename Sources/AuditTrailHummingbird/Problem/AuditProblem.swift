@@ -127,6 +127,15 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
             self.init(.serviceUnavailable, slug: "shutting-down", title: "Shutting down", detail: detail, headers: [.retryAfter: "1"])
         case .conflict:
             self.init(.conflict, slug: "conflict", title: "Conflict", detail: detail, errors: error.fieldErrors)
+        case .storeFull:
+            self.init(
+                .serviceUnavailable,
+                slug: "store-full",
+                title: "Store full",
+                detail:
+                    "the disk of the data directory is full (SQLITE_FULL / ENOSPC); nothing of this request was stored; retry once space is freed",
+                headers: [.retryAfter: "5"]
+            )
         case .tampered:
             self.init(.internalServerError, slug: "tampered", title: "Stored data does not verify", detail: detail)
         default:

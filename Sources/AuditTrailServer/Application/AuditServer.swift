@@ -76,6 +76,7 @@ struct AuditServer: Sendable {
     static func systemConfiguration(_ configuration: AuditServerConfiguration) -> AuditTrailSystem.Configuration {
         var system = AuditTrailSystem.Configuration(dataDirectory: configuration.dataDirectory)
         system.store.readerCount = configuration.options.storeReaders
+        system.store.indexChunkShift = configuration.options.indexChunkShift
         system.writer = configuration.writer
         system.checkpoint = configuration.checkpoint
         system.origin = configuration.logOrigin

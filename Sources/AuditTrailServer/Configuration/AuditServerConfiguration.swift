@@ -30,6 +30,9 @@ public struct AuditServerConfiguration: Sendable {
         public var keyCacheMilliseconds: Int64 = 1000
         /// Reader connections of the SQLite store. Default 4.
         public var storeReaders = 4
+        /// The search index's chunk size as a power of two (`AUDITTRAIL_INDEX_CHUNK_SHIFT`, 8…16):
+        /// each complete chunk is merged into the index file. Default 16 (65,536 seqs).
+        public var indexChunkShift = 16
         /// How long a connection may go without progress before the server closes it
         /// (`AUDITTRAIL_IDLE_TIMEOUT`). Default 30 seconds.
         ///

@@ -6,6 +6,7 @@ extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
         host, port, dataDirectory, portFile, anonymizeIPs, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic, storeReaders,
+        indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
         idleTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
@@ -118,6 +119,17 @@ extension AuditServerSetting {
         help: "SQLite reader connections.",
         rule: .integer(1...64),
         keyPath: \.options.storeReaders
+    )
+
+    /// `--index-chunk-shift`, `AUDITTRAIL_INDEX_CHUNK_SHIFT`.
+    package static let indexChunkShift = AuditServerSetting(
+        flag: "index-chunk-shift",
+        variable: "AUDITTRAIL_INDEX_CHUNK_SHIFT",
+        valueName: "n",
+        help:
+            "The search index's chunk holds 2^n seqs; a complete chunk is merged into the index file (a change rebuilds the index file on start; smaller chunks merge more often, as `bench crash` wants).",
+        rule: .integer(8...16),
+        keyPath: \.options.indexChunkShift
     )
 
     /// `--checkpoint-events`, `AUDITTRAIL_CHECKPOINT_EVENTS`.

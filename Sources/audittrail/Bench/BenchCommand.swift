@@ -15,6 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks (run a release build: swift run -c release audittrail bench ingest).",
         subcommands: [
             IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, LoggerBench.self, MiddlewareBench.self, ClientBench.self,
+            CrashBench.self, DiskFullBench.self,
         ]
     )
 }
