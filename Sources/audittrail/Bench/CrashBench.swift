@@ -70,7 +70,7 @@ struct CrashBench: AsyncParsableCommand {
         let work = directory + "/crash-bench"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let adminKey = "crash-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        print("bench crash: \(crashes) kills, \(writers) writers, seed \(seed), data \(directory), server log \(work)/server.log")
+        say("bench crash: \(crashes) kills, \(writers) writers, seed \(seed), data \(directory), server log \(work)/server.log")
 
         let ledger = CrashLedger()
         var tally = Tally()
@@ -103,7 +103,7 @@ struct CrashBench: AsyncParsableCommand {
                     aged = (aged.ids.union(more.ids), max(aged.through, more.through))
                 }
                 try tally.requireClean(ledger)
-                if crash % 10 == 0 || crash == crashes { print(tally.line(ledger, crashes: crash)) }
+                if crash % 10 == 0 || crash == crashes { say(tally.line(ledger, crashes: crash)) }
                 server = try CrashServer.start(directory: directory, work: work, adminKey: adminKey)
                 connection = try await server.waitUntilListening()
             }
@@ -119,15 +119,21 @@ struct CrashBench: AsyncParsableCommand {
             ledger.stop()
             server.kill()
             for task in writerTasks { await task.value }
-            print(tally.line(ledger, crashes: tally.kinds.values.reduce(0, +)))
-            print("bench crash FAILED: \(error) (data kept in \(directory))")
+            say(tally.line(ledger, crashes: tally.kinds.values.reduce(0, +)))
+            say("bench crash FAILED: \(error) (data kept in \(directory))")
             throw ExitCode.failure
         }
         ledger.stop()
         for task in writerTasks { await task.value }
-        print(tally.details(ledger))
-        print(tally.line(ledger, crashes: crashes))
+        say(tally.details(ledger))
+        say(tally.line(ledger, crashes: crashes))
         if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// One line to standard output, written at once (not held in a buffer when the output is a
+    /// file), so the progress of a long run shows as it comes.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// Lets the writers run until the moment of this kind's kill.
