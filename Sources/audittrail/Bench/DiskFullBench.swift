@@ -18,7 +18,7 @@ struct DiskFullBench: AsyncParsableCommand {
         discussion: """
             Needs root (or CAP_SYS_ADMIN): mounts a tmpfs of --size-mib under /tmp, starts this binary's `serve` \
             with its data directory there and --writers writers (the `bench crash` writers: client-chosen ids, a \
-            request re-sent until acknowledged), then fills the disk with a filler file that leaves --reserve-kib \
+            request re-sent until acknowledged), first fills the disk with a filler file that leaves --reserve-kib \
             free, so that the writers' own events fill the rest. Once a writer got a 503 `store-full` answer the \
             disk stays full for --full-seconds; then the filler is deleted and the time until the next \
             acknowledgement is measured (no restart). After --after-seconds more of load the server is stopped \
@@ -76,13 +76,14 @@ struct DiskFullBench: AsyncParsableCommand {
         let connection = try await server.waitUntilListening()
         let ledger = CrashLedger()
         let tasks = (0..<writers).map { index in Task { await ledger.runWriter(index, seed: seed, maxBatch: 20) } }
-        ledger.resume(with: connection)
         var tally = CrashBench.Tally()
         var figures = ""
         do {
-            try await Task.sleep(for: .seconds(1))
+            // The filler first: a release build's writers fill tens of MiB in a second, and a filler
+            // made after that would free nothing when deleted.
             let fillerBytes = try Self.writeFiller(filler, leaving: Int64(reserveKiB) * 1024)
             let filled = ContinuousClock.now
+            ledger.resume(with: connection)
             try await waitFor("a 503 store-full answer", timeout: 60) { ledger.state.withLock { $0.storeFull } > 0 }
             let full = ContinuousClock.now
             try await Task.sleep(for: .seconds(fullSeconds))
