@@ -14,7 +14,7 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, tampered, conflict, timedOut, cancelled
+            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, storeFull, tampered, conflict, timedOut, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -31,6 +31,10 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
         public static let shuttingDown = Code(.shuttingDown)
         /// The store failed; what the caller sent was not acknowledged.
         public static let storeFailure = Code(.storeFailure)
+        /// The store's disk is full (SQLite's `SQLITE_FULL`, the system's `ENOSPC`): what the caller
+        /// sent was not acknowledged, the store is unchanged, and the same request succeeds once
+        /// space is freed (no restart needed). Retry later.
+        public static let storeFull = Code(.storeFull)
         /// Stored data does not verify.
         public static let tampered = Code(.tampered)
         /// The request conflicts with stored state.

@@ -160,6 +160,15 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
             )
         case .cancelled:
             self.init(.serviceUnavailable, slug: "cancelled", title: "Cancelled", detail: detail)
+        case .storeFull:
+            self.init(
+                .serviceUnavailable,
+                slug: "store-full",
+                title: "Store full",
+                detail:
+                    "the disk of the data directory is full (SQLITE_FULL / ENOSPC); nothing of this request was stored; retry once space is freed",
+                headers: [.retryAfter: "5"]
+            )
         case .tampered:
             self.init(.internalServerError, slug: "tampered", title: "Stored data does not verify", detail: detail)
         default:

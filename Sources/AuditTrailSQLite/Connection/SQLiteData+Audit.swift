@@ -50,7 +50,30 @@ extension SQLiteConnection {
 
 /// Wraps a driver failure so that callers see an ``AuditTrailError`` whose message names the
 /// operation, never a bound value.
+///
+/// A full disk (`SQLITE_FULL`, or an I/O error whose system error is `ENOSPC`) becomes
+/// ``AuditTrailError/Code/storeFull``: SQLite rolled the statement back, the store is unchanged,
+/// and the same work succeeds once space is freed.
 func storeFailure(_ operation: String, _ error: any Error) -> AuditTrailError {
     if let error = error as? AuditTrailError { return error }
+    if isDiskFull(error) {
+        return AuditTrailError(
+            .storeFull,
+            "SQLite \(operation) failed: the disk of the data directory is full (SQLITE_FULL / ENOSPC)",
+            underlying: error
+        )
+    }
     return AuditTrailError(.storeFailure, "SQLite \(operation) failed", underlying: error)
+}
+
+/// Whether a driver failure means the disk is full.
+func isDiskFull(_ error: any Error) -> Bool {
+    switch error {
+    case let failure as SQLiteRawConnection.Failure:
+        return failure.isDiskFull
+    case let failure as SQLiteError:
+        return failure.reason == .full
+    default:
+        return false
+    }
 }

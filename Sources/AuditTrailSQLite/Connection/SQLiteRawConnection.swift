@@ -6,6 +6,12 @@ import Synchronization
 // the append path needs prepared statements that outlive one call, which SQLiteNIO does not offer.
 import VaporCSQLite
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A raw `sqlite3` handle whose statements are prepared once and reused. The store has one for
 /// appends (on a one-thread pool, used only under the append gate) and read-only ones for the
 /// verification scans (on the reader threads, one job at a time each, from a pool).
@@ -19,7 +25,14 @@ final class SQLiteRawConnection: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         var code: Int32
         var message: String
+        /// The system's `errno` of the failed call (`sqlite3_system_errno`), 0 when none.
+        var systemErrno: Int32 = 0
         var description: String { "SQLite error \(code): \(message)" }
+
+        /// `SQLITE_FULL` (any extended code), or an I/O error whose system error is `ENOSPC`.
+        var isDiskFull: Bool {
+            code & 0xFF == SQLITE_FULL || (code & 0xFF == SQLITE_IOERR && systemErrno == ENOSPC)
+        }
     }
 
     // Touched by one job at a time (the append gate, or the scanner pool's checkout).
@@ -234,7 +247,8 @@ final class SQLiteRawConnection: @unchecked Sendable {
 
     private func failure(_ code: Int32) -> Failure {
         let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "no message"
-        return Failure(code: code, message: message)
+        let systemErrno = handle.map { sqlite_nio_sqlite3_system_errno($0) } ?? 0
+        return Failure(code: code, message: message, systemErrno: systemErrno)
     }
 
     /// Binds values to a statement's placeholders (1-based); records the first failure.

@@ -77,6 +77,7 @@ struct AuditServer: Sendable {
         var system = AuditTrailSystem.Configuration(dataDirectory: configuration.dataDirectory)
         system.store.readerCount = configuration.options.storeReaders
         system.store.indexCacheMiB = configuration.options.indexCacheMiB
+        system.store.indexChunkShift = configuration.options.indexChunkShift
         system.writer = configuration.writer
         system.checkpoint = configuration.checkpoint
         system.origin = configuration.logOrigin

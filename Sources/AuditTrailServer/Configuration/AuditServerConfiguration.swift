@@ -33,6 +33,9 @@ public struct AuditServerConfiguration: Sendable {
         /// Memory for the search index's decoded chunks, in MiB (`AUDITTRAIL_INDEX_CACHE_MIB`):
         /// the largest part of the server's memory that grows with the log. Default 256.
         public var indexCacheMiB = 256
+        /// The search index's chunk size as a power of two (`AUDITTRAIL_INDEX_CHUNK_SHIFT`, 8…16):
+        /// each complete chunk is merged into the index file. Default 16 (65,536 seqs).
+        public var indexChunkShift = 16
         /// How long a connection may go without progress before the server closes it
         /// (`AUDITTRAIL_IDLE_TIMEOUT`). Default 30 seconds.
         ///

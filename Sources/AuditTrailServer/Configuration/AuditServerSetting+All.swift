@@ -8,6 +8,7 @@ extension AuditServerSetting {
         host, port, dataDirectory, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
         storeReaders,
         indexCacheMiB,
+        indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
         idleTimeout, queryTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
@@ -130,6 +131,17 @@ extension AuditServerSetting {
         help: "Memory for the search index's decoded chunks, the part of the server's memory that grows with the log (0 disables the cache).",
         rule: .integer(0...65_536),
         keyPath: \.options.indexCacheMiB
+    )
+
+    /// `--index-chunk-shift`, `AUDITTRAIL_INDEX_CHUNK_SHIFT`.
+    package static let indexChunkShift = AuditServerSetting(
+        flag: "index-chunk-shift",
+        variable: "AUDITTRAIL_INDEX_CHUNK_SHIFT",
+        valueName: "n",
+        help:
+            "The search index's chunk holds 2^n seqs; a complete chunk is merged into the index file (a change rebuilds the index file on start; smaller chunks merge more often, as `bench crash` wants).",
+        rule: .integer(8...16),
+        keyPath: \.options.indexChunkShift
     )
 
     /// `--checkpoint-events`, `AUDITTRAIL_CHECKPOINT_EVENTS`.

@@ -165,4 +165,13 @@ import Testing
         let unknown = AuditProblem(Opaque())
         #expect(unknown.status == .internalServerError)
     }
+
+    @Test func fullDiskMapsTo503NamingTheCause() {
+        let problem = AuditProblem(AuditTrailError(.storeFull, "SQLite append failed: the disk of the data directory is full"))
+        #expect(problem.status == .serviceUnavailable)
+        #expect(problem.slug == "store-full")
+        #expect(problem.headers[.retryAfter] == "5")
+        #expect(problem.detail.contains("full (SQLITE_FULL / ENOSPC)"))
+        #expect(problem.detail.contains("nothing of this request was stored"))
+    }
 }
