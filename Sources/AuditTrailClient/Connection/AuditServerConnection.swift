@@ -58,6 +58,10 @@ public final class AuditServerConnection: Sendable {
         client.tlsConfiguration = try configuration.trust.tlsConfiguration()
         client.timeout = .init(connect: TimeAmount(configuration.connectTimeout))
         client.redirectConfiguration = .disallow
+        // Drop an idle kept-alive connection before the server does (its --idle-timeout, 30 s by
+        // default): a request sent on a connection the server is closing at that moment fails
+        // with no answer, and a POST is not retried.
+        client.connectionPool.idleTimeout = .seconds(20)
         httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
     }
 
