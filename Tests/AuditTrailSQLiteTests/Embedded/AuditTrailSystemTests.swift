@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@Suite("AuditTrailSystem", .timeLimit(.minutes(1)))
+@Suite("AuditTrailSystem", .timeLimit(.minutes(3)))
 struct AuditTrailSystemTests {
     static func configuration(_ directory: TemporaryDirectory) -> AuditTrailSystem.Configuration {
         var configuration = AuditTrailSystem.Configuration(dataDirectory: directory.path)
