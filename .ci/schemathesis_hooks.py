@@ -3,7 +3,7 @@
 One rule of the API is relative to the server's clock, which JSON Schema cannot state: an event's
 `time` may be at most the configured skew away from the moment the server receives it (the OpenAPI
 document says so in the field's description). Generated events keep every other field as
-generated; a `time` that is a well-formed RFC 3339 date-time is replaced by the current time, so
+generated; a `time` that is a well-formed RFC 3339 date-time is replaced by the current time just before the request goes out, so
 a schema-valid event is not refused for a time decades away. A `time` that is not a well-formed
 date-time (a negative case) is left alone, so the server must still refuse it.
 """
@@ -26,7 +26,15 @@ def _fix(event):
 
 
 @schemathesis.hook
-def map_body(context, body):
-    if isinstance(body, list):
-        return [_fix(event) for event in body]
-    return _fix(body)
+def before_call(context, case, kwargs):
+    # Every phase goes through here (the coverage phase does not apply map_body).
+    # schemathesis 4.32.5 reports a POST /v1/verify sent without a body as "schema-violating
+    # request accepted" (its own report names the case "positive test case"; the body is
+    # optional). No body and {} are the same request to the server (ProofRouteTests sends both);
+    # such a case goes out as {}.
+    if type(case.body).__name__ == "NotSet" and case.operation.label == "POST /v1/verify":
+        case.body = {}
+    if isinstance(case.body, list):
+        case.body = [_fix(event) for event in case.body]
+    else:
+        case.body = _fix(case.body)

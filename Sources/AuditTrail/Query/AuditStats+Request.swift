@@ -57,17 +57,8 @@ public struct AuditStatsRequest: Sendable, Hashable {
             }
             top = number
         }
-        // A range the reader names must fit the histogram even by day; an unnamed one (the
-        // data's extent) is cut to its newest bins instead (``AuditStats/histogramTruncated``).
-        if let since = query.since {
-            let days = ((query.until ?? now).milliseconds - since.milliseconds) / AuditStats.Bucket.day.milliseconds
-            if days > AuditStats.Bucket.maxBins {
-                throw AuditTrailError.invalid(
-                    "since",
-                    "the range spans more than \(AuditStats.Bucket.maxBins) days: the histogram would have more than \(AuditStats.Bucket.maxBins) bins"
-                )
-            }
-        }
+        // Any range is accepted: the histogram holds only bins with events, at most
+        // ``AuditStats/Bucket/maxBins`` of them (the newest; ``AuditStats/histogramTruncated``).
         self.init(query: query, bucket: bucket, groupBy: groupBy, top: top)
     }
 }

@@ -104,7 +104,7 @@ extension AuditReadRoutes {
     static var defaultSeenLimit: Int { 100 }
 
     /// `limit` (1…``AuditQuery/maximumLimit``, default ``defaultSeenLimit``) and `after` (an
-    /// action) of `GET /event-types`; any other parameter is a 400.
+    /// action; empty means none) of `GET /event-types`; any other parameter is a 400.
     static func seenPage(_ parameters: [(String, String)]) throws -> (limit: Int, after: String?) {
         var limit = defaultSeenLimit
         var after: String?
@@ -126,11 +126,13 @@ extension AuditReadRoutes {
                 }
                 limit = number
             } else {
-                guard !value.isEmpty, value.utf8.count <= AuditQuery.maximumParameterBytes else {
-                    errors.append(.init(field: name, message: "must be an action of 1 to \(AuditQuery.maximumParameterBytes) bytes"))
+                // Empty is the first page (as an empty `cursor` is); the length is counted in
+                // characters (Unicode scalars), as the OpenAPI document's maxLength counts.
+                guard value.unicodeScalars.count <= AuditQuery.maximumParameterBytes else {
+                    errors.append(.init(field: name, message: "must be at most \(AuditQuery.maximumParameterBytes) characters"))
                     continue
                 }
-                after = value
+                after = value.isEmpty ? nil : value
             }
         }
         try AuditRequestInput.throwIfAny(errors)

@@ -148,7 +148,11 @@ enum AuditOpenAPI {
                             "How many seen actions (default 100)",
                             ["type": "integer", "minimum": 1, "maximum": .int(Int64(AuditQuery.maximumLimit))]
                         ),
-                        queryParameter("after", "Only actions after this one (the next_cursor of the previous page)", string),
+                        queryParameter(
+                            "after",
+                            "Only actions after this one in byte order (the next_cursor of the previous page; empty: from the first)",
+                            ["type": "string", "maxLength": .int(Int64(AuditQuery.maximumParameterBytes))]
+                        ),
                     ],
                     responses: ["200": response("Event types", ref("EventTypes"))],
                     problems: ["400", "401", "403", "422", "503"]
