@@ -18,7 +18,8 @@ def main(source: str, target: str) -> None:
         sys.exit(f"{source}: no samples")
     minutes = [float(r["elapsed_s"]) / 60 for r in rows]
     panels = [
-        ("RSS (MiB)", [("rss_mib", "server RSS")]),
+        ("RSS (MiB)", [(c, n) for c, n in (("rss_mib", "server RSS"), ("rss_anon_mib", "anonymous (heap, caches)"),
+                                           ("rss_file_mib", "file-backed (mapped database)")) if c in rows[0]]),
         ("open files", [("open_files", "server file descriptors")]),
         ("WAL (MiB)", [("wal_mib", "WAL files")]),
         ("latency (ms)", [("write_p99_ms", "write p99"), ("write_p50_ms", "write p50"), ("read_p99_ms", "read p99")]),

@@ -48,7 +48,7 @@ struct AuditClientDeliveryTests {
         // A client whose validator allows longer strings than the server (version skew): the
         // server refuses that one event with 400, and the batch it is in.
         let spool = temporaryDirectory("spool")
-        let client = try makeClient(server, spool: spool) { $0.validator.maxStringBytes = 16 * 1024 }
+        let client = try makeClient(server, spool: spool) { $0.validator.maxStringLength = 16 * 1024 }
         for index in 0..<40 {
             var event = probeEvent("p-\(index)")
             if index == 17 { event.description = String(repeating: "x", count: 9000) }
@@ -89,7 +89,7 @@ struct AuditClientDeliveryTests {
         let server = try ClientTestServer()
         try await server.start()
         let client = try makeClient(server) { configuration in
-            configuration.validator.maxStringBytes = 16 * 1024
+            configuration.validator.maxStringLength = 16 * 1024
             configuration.batchSize = 10
             configuration.maxBatchesInFlight = 4
         }

@@ -42,10 +42,10 @@ public struct AuditAPIKey: Sendable, Hashable {
     /// Checks the fields of a key request; errors name the field.
     public static func validate(name: String, role: AuditRole, subject: String?) throws(AuditTrailError) {
         var r = FieldReader(prefix: "")
-        if name.isEmpty || name.utf8.count > 128 { r.fail("name", "must be 1 to 128 bytes") }
+        if name.isEmpty || name.exceedsLength(128) { r.fail("name", "must be 1 to 128 characters") }
         if role == .viewer, subject?.isEmpty ?? true { r.fail("subject", "is required for the viewer role (the actor.id it may read)") }
         if role != .viewer, subject != nil { r.fail("subject", "is only for the viewer role") }
-        if let subject, subject.utf8.count > 256 { r.fail("subject", "must be at most 256 bytes") }
+        if let subject, subject.exceedsLength(256) { r.fail("subject", "must be at most 256 characters") }
         try r.throwIfFailed()
     }
 

@@ -21,8 +21,10 @@ public struct AuditEventValidator: Sendable {
     public struct Configuration: Sendable {
         /// Largest encoded event (API.md: 64 KiB).
         public var maxEventBytes = 64 * 1024
-        /// Longest string anywhere in an event, in UTF-8 bytes (API.md: 8 KiB).
-        public var maxStringBytes = 8 * 1024
+        /// Longest string or key anywhere in an event, in characters (Unicode code points, as
+        /// JSON Schema's `maxLength` counts; API.md: 8 Ki). The JSON reader refuses a string of
+        /// more than 4× as many UTF-8 bytes while it reads.
+        public var maxStringLength = 8 * 1024
         /// Most entries in `files`, `tags` or `compliance`, and in any array of free-form JSON
         /// (`metadata`, `changes`, `request.headers`), checked while the event is read.
         public var maxListCount = 1000
@@ -48,7 +50,7 @@ public struct AuditEventValidator: Sendable {
         public var jsonLimits: JSONParser.Limits {
             JSONParser.Limits(
                 maxValueBytes: maxEventBytes,
-                maxStringBytes: maxStringBytes,
+                maxStringBytes: auditMaxUTF8Bytes(forLength: maxStringLength),
                 maxObjectMembers: maxObjectMembers,
                 maxArrayElements: maxListCount
             )
@@ -111,28 +113,28 @@ public struct AuditEventValidator: Sendable {
     ) throws(AuditTrailError) -> AuditEvent {
         var r = FieldReader(prefix: prefix)
         var actorIP: AuditIPAddress?
-        let maxString = configuration.maxStringBytes
+        let maxString = configuration.maxStringLength
         // The field name is built only when a rule is broken (list entries would allocate one each).
-        func check(_ value: String?, _ field: @autoclosure () -> String, maxBytes: Int? = nil, nonEmpty: Bool = false) {
+        func check(_ value: String?, _ field: @autoclosure () -> String, maxLength: Int? = nil, nonEmpty: Bool = false) {
             guard let value else { return }
-            let limit = maxBytes ?? maxString
-            if value.utf8.count > limit { r.fail(field(), "must be at most \(limit) bytes") }
+            let limit = maxLength ?? maxString
+            if value.exceedsLength(limit) { r.fail(field(), "must be at most \(limit) characters") }
             if nonEmpty && value.isEmpty { r.fail(field(), "must not be empty") }
         }
         // action, category
         if input.action.isEmpty {
             r.fail("action", "is required")
-        } else if input.action.utf8.count > 128 {
-            r.fail("action", "must be at most 128 bytes")
+        } else if input.action.exceedsLength(128) {
+            r.fail("action", "must be at most 128 characters")
         } else if !Self.isDotted(input.action, minimumSegments: 2) {
             r.fail("action", "must be dotted lower case, <category>.<verb>[.<qualifier>] (a-z, 0-9, _)")
         } else if !producer.mayWriteReserved && AuditProducer.isReserved(input.action) {
             r.fail("action", "audit.* and security.alert are reserved for the records the log writes itself")
         }
         if let category = input.category,
-            category.isEmpty || category.utf8.count > 64 || !Self.isDotted(category, minimumSegments: 1) || category.contains(".")
+            category.isEmpty || category.exceedsLength(64) || !Self.isDotted(category, minimumSegments: 1) || category.contains(".")
         {
-            r.fail("category", "must be lower case a-z, 0-9 and _, at most 64 bytes")
+            r.fail("category", "must be lower case a-z, 0-9 and _, at most 64 characters")
         }
         var id = input.id
         if let given = input.id {
@@ -152,25 +154,25 @@ public struct AuditEventValidator: Sendable {
         check(input.description, "description")
         check(input.comment, "comment")
         if let actor = input.actor {
-            check(actor.id, "actor.id", maxBytes: 256, nonEmpty: true)
-            check(actor.name, "actor.name", maxBytes: 256)
-            check(actor.type, "actor.type", maxBytes: 64)
+            check(actor.id, "actor.id", maxLength: 256, nonEmpty: true)
+            check(actor.name, "actor.name", maxLength: 256)
+            check(actor.type, "actor.type", maxLength: 64)
             check(actor.userAgent, "actor.user_agent")
-            check(actor.sessionID, "actor.session_id", maxBytes: 256)
+            check(actor.sessionID, "actor.session_id", maxLength: 256)
             if let ip = actor.ip {
                 if let parsed = AuditIPAddress(ip) { actorIP = parsed } else { r.fail("actor.ip", "must be an IPv4 or IPv6 address") }
             }
         }
         if let resource = input.resource {
-            check(resource.type, "resource.type", maxBytes: 128, nonEmpty: true)
-            check(resource.id, "resource.id", maxBytes: 256, nonEmpty: true)
+            check(resource.type, "resource.type", maxLength: 128, nonEmpty: true)
+            check(resource.id, "resource.id", maxLength: 256, nonEmpty: true)
             check(resource.name, "resource.name")
-            check(resource.namespace, "resource.namespace", maxBytes: 256)
+            check(resource.namespace, "resource.namespace", maxLength: 256)
         }
         for (field, list) in [("files", input.files), ("tags", input.tags), ("compliance", input.compliance)] {
             if list.count > configuration.maxListCount { r.fail(field, "must have at most \(configuration.maxListCount) entries") }
             for (index, value) in list.enumerated() {
-                check(value, "\(field)[\(index)]", maxBytes: field == "files" ? maxString : 128, nonEmpty: true)
+                check(value, "\(field)[\(index)]", maxLength: field == "files" ? maxString : 128, nonEmpty: true)
             }
         }
         if let request = input.request {
@@ -184,7 +186,7 @@ public struct AuditEventValidator: Sendable {
             if let duration = request.durationMS, !(duration >= 0 && duration <= 86_400_000) {
                 r.fail("request.duration_ms", "must be between 0 and 86400000")
             }
-            check(request.correlationID, "request.correlation_id", maxBytes: 256, nonEmpty: true)
+            check(request.correlationID, "request.correlation_id", maxLength: 256, nonEmpty: true)
         }
         if let risk = input.riskScore, !(0...100).contains(risk) { r.fail("risk_score", "must be an integer from 0 to 100") }
         if let location = input.location {
@@ -193,8 +195,8 @@ public struct AuditEventValidator: Sendable {
             {
                 r.fail("location.country", "must be an ISO 3166-1 alpha-2 code such as DE")
             }
-            check(location.region, "location.region", maxBytes: 256)
-            check(location.city, "location.city", maxBytes: 256)
+            check(location.region, "location.region", maxLength: 256)
+            check(location.city, "location.city", maxLength: 256)
         }
         for (field, value) in [("metadata", input.metadata), ("changes.before", input.changes?.before), ("changes.after", input.changes?.after)] {
             if let value { checkStrings(value, field, maxString, &r) }
@@ -256,11 +258,11 @@ public struct AuditEventValidator: Sendable {
     /// values that break the limit.
     private func checkStrings(_ value: JSONValue, _ path: @autoclosure () -> String, _ limit: Int, _ r: inout FieldReader) {
         switch value {
-        case .string(let s) where s.utf8.count > limit: r.fail(path(), "strings must be at most \(limit) bytes")
+        case .string(let s) where s.exceedsLength(limit): r.fail(path(), "strings must be at most \(limit) characters")
         case .array(let a): for (i, v) in a.enumerated() { checkStrings(v, "\(path())[\(i)]", limit, &r) }
         case .object(let o):
             for (k, v) in o {
-                if k.utf8.count > limit { r.fail(path(), "keys must be at most \(limit) bytes") }
+                if k.exceedsLength(limit) { r.fail(path(), "keys must be at most \(limit) characters") }
                 checkStrings(v, "\(path()).\(k)", limit, &r)
             }
         default: break

@@ -63,9 +63,9 @@ public struct AuditQuery: Sendable, Hashable {
     public static let maximumLimit = 1000
     /// The longest look-back `hours` accepts: ten years.
     public static let maximumHours = 24 * 366 * 10
-    /// The longest value of any query parameter, in UTF-8 bytes (`q` included:
+    /// The longest value of any query parameter, in characters (Unicode code points; `q` included:
     /// ``AuditSearchParser/maximumLength``).
-    public static let maximumParameterBytes = 1024
+    public static let maximumParameterLength = 1024
 
     public init() {}
 }
@@ -103,8 +103,8 @@ extension AuditQuery {
                 r.fail(name, "must not be empty")
                 continue
             }
-            if value.utf8.count > Self.maximumParameterBytes {
-                r.fail(name, "must be at most \(Self.maximumParameterBytes) bytes")
+            if value.exceedsLength(Self.maximumParameterLength) {
+                r.fail(name, "must be at most \(Self.maximumParameterLength) characters")
                 continue
             }
             switch name {

@@ -1,7 +1,7 @@
 /// Parses the search language into an ``AuditSearchExpression``. A syntax error names the
 /// column (1-based) where it was found.
 ///
-/// A search is bounded — at most ``maximumLength`` bytes, ``maximumTerms`` terms and
+/// A search is bounded — at most ``maximumLength`` characters, ``maximumTerms`` terms and
 /// ``maximumNesting`` levels of parentheses — and checked while it is read, so no `q` can make a
 /// reader, a viewer included, cost the server more than the largest such search: past a limit
 /// it is refused with a 400 naming the limit. A chain of `-` is normalised as it is read (`--a`
@@ -18,8 +18,8 @@ public enum AuditSearchParser {
     ]
 
     /// The longest search, in UTF-8 bytes: that of every query parameter
-    /// (``AuditQuery/maximumParameterBytes``), so the web page's search box and the API agree.
-    public static let maximumLength = AuditQuery.maximumParameterBytes
+    /// (``AuditQuery/maximumParameterLength``), so the web page's search box and the API agree.
+    public static let maximumLength = AuditQuery.maximumParameterLength
     /// The most terms of one search: words, quoted phrases and `field:value` terms.
     public static let maximumTerms = 50
     /// The deepest nesting of parentheses.
@@ -27,7 +27,7 @@ public enum AuditSearchParser {
 
     /// Parses one search; a syntax error or a broken limit throws, naming `q`.
     public static func parse(_ text: String) throws(AuditTrailError) -> AuditSearchExpression {
-        guard text.utf8.count <= maximumLength else { throw AuditTrailError.invalid("q", "must be at most \(maximumLength) bytes") }
+        guard !text.exceedsLength(maximumLength) else { throw AuditTrailError.invalid("q", "must be at most \(maximumLength) characters") }
         let scalars = Array(text.unicodeScalars)
         var tokens = try tokenize(scalars)
         tokens.append(Token(kind: .end, column: scalars.count + 1))

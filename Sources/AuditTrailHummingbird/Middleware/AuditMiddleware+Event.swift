@@ -61,7 +61,7 @@ extension AuditMiddleware {
         if sensitive { severity = max(severity, configuration.sensitiveSeverity) }
         if code >= 500 { severity = max(severity, configuration.serverErrorSeverity) }
 
-        let maxString = configuration.limits.maxStringBytes
+        let maxString = configuration.limits.maxStringLength
         var actor = scopeActor ?? self.actor?(request, context) ?? AuditEvent.Actor()
         if actor.ip == nil {
             actor.ip = AuditClientAddress.resolve(
@@ -121,7 +121,7 @@ extension AuditMiddleware {
     /// and returns it redacted; nil for other media types, bodies without `Content-Length`, larger or
     /// unparsable bodies.
     func captureBody(of request: inout Request, _ capture: BodyCapture, context: Context) async -> JSONValue? {
-        let limit = min(capture.maxBytes, configuration.limits.maxStringBytes)
+        let limit = min(capture.maxBytes, configuration.limits.maxStringLength)
         guard let type = request.headers[.contentType],
             type.lowercased().hasPrefix("application/json")
                 || type.lowercased().contains("+json")

@@ -126,10 +126,9 @@ extension AuditReadRoutes {
                 }
                 limit = number
             } else {
-                // Empty is the first page (as an empty `cursor` is); the length is counted in
-                // characters (Unicode scalars), as the OpenAPI document's maxLength counts.
-                guard value.unicodeScalars.count <= AuditQuery.maximumParameterBytes else {
-                    errors.append(.init(field: name, message: "must be at most \(AuditQuery.maximumParameterBytes) characters"))
+                // Empty is the first page (as an empty `cursor` is).
+                guard !value.exceedsLength(AuditQuery.maximumParameterLength) else {
+                    errors.append(.init(field: name, message: "must be at most \(AuditQuery.maximumParameterLength) characters"))
                     continue
                 }
                 after = value.isEmpty ? nil : value

@@ -12,7 +12,7 @@ extension AuditOpenAPI {
     /// The filters of `GET /v1/events` and `/v1/stats` (``AuditQuery/filterParameters``).
     static var filterParameters: [JSONValue] {
         let value: (String?) -> JSONValue = { pattern in
-            var schema: [String: JSONValue] = ["type": "string", "minLength": 1, "maxLength": .int(Int64(AuditQuery.maximumParameterBytes))]
+            var schema: [String: JSONValue] = ["type": "string", "minLength": 1, "maxLength": .int(Int64(AuditQuery.maximumParameterLength))]
             if let pattern { schema["pattern"] = .string(pattern) }
             return .object(schema)
         }
@@ -53,7 +53,7 @@ extension AuditOpenAPI {
             queryParameter(
                 "q",
                 "The search language: action:user.login actor:alice -outcome:success \"free text\". At most "
-                    + "\(AuditSearchParser.maximumLength) bytes (UTF-8), \(AuditSearchParser.maximumTerms) terms and "
+                    + "\(AuditSearchParser.maximumLength) characters, \(AuditSearchParser.maximumTerms) terms and "
                     + "\(AuditSearchParser.maximumNesting) nested parentheses; words are runs of letters and digits of at most "
                     + "\(AuditTokenizer.maximumWordBytes) bytes; a term without such a word, an unknown field or a broken "
                     + "expression is a 400 naming the column",
@@ -124,13 +124,13 @@ extension AuditOpenAPI {
         return .object(schema)
     }
 
-    /// A string of at most `maxBytes` UTF-8 bytes. JSON Schema counts characters, so `maxLength`
-    /// is the byte limit (a character is at least one byte) and the description states the rule.
-    static func text(_ maxBytes: Int, nonEmpty: Bool = false, pattern: String? = nil, _ description: String? = nil) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "string", "maxLength": .int(Int64(maxBytes))]
+    /// A string of at most `maxLength` characters: Unicode code points, as both JSON Schema and
+    /// the server count them (``Swift/StringProtocol/exceedsLength(_:)``).
+    static func text(_ maxLength: Int, nonEmpty: Bool = false, pattern: String? = nil, _ description: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "string", "maxLength": .int(Int64(maxLength))]
         if nonEmpty { schema["minLength"] = 1 }
         if let pattern { schema["pattern"] = .string(pattern) }
-        let rule = "At most \(maxBytes) bytes (UTF-8)" + (nonEmpty ? ", not empty" : "")
+        let rule = "At most \(maxLength) characters (Unicode code points)" + (nonEmpty ? ", not empty" : "")
         schema["description"] = .string(description.map { "\($0). \(rule)" } ?? rule)
         return .object(schema)
     }
@@ -155,24 +155,24 @@ extension AuditOpenAPI {
     static let ipAddress: JSONValue = ["anyOf": [["type": "string", "format": "ipv4"], ["type": "string", "format": "ipv6"]]]
 
     /// The input event with every rule ``AuditEventValidator`` enforces that JSON Schema can state.
-    /// What it cannot state is in the descriptions: string limits are in UTF-8 bytes, the whole
+    /// What it cannot state is in the descriptions: string limits count Unicode code points, the whole
     /// event is at most `maxEventBytes` encoded, `time` lies within the configured skew of the
     /// time the server receives it, and JSON values in metadata, changes and headers are
     /// limited in depth, members and string size.
     static var eventProperties: [String: JSONValue] {
         let limits = AuditEventValidator.Configuration()
-        let long = limits.maxStringBytes
-        let list: (Int) -> JSONValue = { itemBytes in
-            ["type": ["array", "null"], "maxItems": .int(Int64(limits.maxListCount)), "items": text(itemBytes, nonEmpty: true)]
+        let long = limits.maxStringLength
+        let list: (Int) -> JSONValue = { itemLength in
+            ["type": ["array", "null"], "maxItems": .int(Int64(limits.maxListCount)), "items": text(itemLength, nonEmpty: true)]
         }
         let anyJSON: JSONValue = [
             "description": .string(
-                "Any JSON value: strings and keys at most \(long) bytes, objects at most \(limits.jsonLimits.maxObjectMembers) members, arrays at most \(limits.jsonLimits.maxArrayElements) elements"
+                "Any JSON value: strings and keys at most \(long) characters, objects at most \(limits.jsonLimits.maxObjectMembers) members, arrays at most \(limits.jsonLimits.maxArrayElements) elements"
             )
         ]
         let jsonObject: JSONValue = [
             "type": ["object", "null"], "maxProperties": .int(Int64(limits.jsonLimits.maxObjectMembers)),
-            "description": .string("A JSON object: strings and keys at most \(long) bytes"),
+            "description": .string("A JSON object: strings and keys at most \(long) characters"),
         ]
         return [
             "id": nullable(["type": "string", "format": "uuid", "description": "Client-chosen id: makes a re-send by the same key idempotent"]),

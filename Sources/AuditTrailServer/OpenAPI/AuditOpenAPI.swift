@@ -151,7 +151,7 @@ enum AuditOpenAPI {
                         queryParameter(
                             "after",
                             "Only actions after this one in byte order (the next_cursor of the previous page; empty: from the first)",
-                            ["type": "string", "maxLength": .int(Int64(AuditQuery.maximumParameterBytes))]
+                            ["type": "string", "maxLength": .int(Int64(AuditQuery.maximumParameterLength))]
                         ),
                     ],
                     responses: ["200": response("Event types", ref("EventTypes"))],

@@ -108,6 +108,11 @@ struct SoakBench: AsyncParsableCommand {
     struct Sample {
         var elapsed: Double
         var rssMiB: Double
+        /// Anonymous memory (heap, stacks, SQLite page caches): what a leak grows.
+        var rssAnonMiB: Double
+        /// File-backed pages (the binary, the readers' memory-mapped database): the kernel's
+        /// page cache, reclaimable, and growing with the database the reads touch.
+        var rssFileMiB: Double
         var openFiles: Int
         var walMiB: Double
         var writeP50: Double
@@ -117,12 +122,14 @@ struct SoakBench: AsyncParsableCommand {
         var errors: Int
         var serverAlive: Bool
 
-        static let header = "elapsed_s,rss_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
+        static let header = "elapsed_s,rss_mib,rss_anon_mib,rss_file_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
         var row: String {
             String(
-                format: "%.0f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",
+                format: "%.0f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",
                 elapsed,
                 rssMiB,
+                rssAnonMiB,
+                rssFileMiB,
                 openFiles,
                 walMiB,
                 writeP50,
@@ -269,9 +276,12 @@ struct SoakBench: AsyncParsableCommand {
                     next = min(next + .seconds(interval), end)
                     try await Task.sleep(until: next, clock: clock)
                     let taken = tally.take()
+                    let memory = server.residentKiB()
                     let sample = Sample(
                         elapsed: seconds(clock.now - start),
-                        rssMiB: Double(server.residentKiB()) / 1024,
+                        rssMiB: Double(memory.total) / 1024,
+                        rssAnonMiB: Double(memory.anonymous) / 1024,
+                        rssFileMiB: Double(memory.file) / 1024,
                         openFiles: server.openFiles(),
                         walMiB: Double(server.walBytes()) / 1_048_576,
                         writeP50: Self.percentile(taken.writes, 0.50),
@@ -303,6 +313,7 @@ struct SoakBench: AsyncParsableCommand {
         guard let last = samples.last else { throw ValidationError("no sample was taken") }
         let settled = Array(samples.dropFirst(samples.count / 5))
         let rss = settled.map(\.rssMiB)
+        let anonymous = settled.map(\.rssAnonMiB)
         let files = settled.map { Double($0.openFiles) }
         let p99s = samples.map(\.writeP99).sorted()
         func slopePerHour(_ values: [Double]) -> Double {
@@ -318,13 +329,16 @@ struct SoakBench: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "Soak: %.1f min, %d events stored, %d errors. After warm-up: RSS %.1f–%.1f MiB (trend %+.1f MiB/h), open files %.0f–%.0f (trend %+.1f/h), WAL ≤ %.1f MiB, write p99 median of intervals %.1f ms. Samples in %@",
+                    "Soak: %.1f min, %d events stored, %d errors. After warm-up: RSS %.1f–%.1f MiB (trend %+.1f MiB/h), of it anonymous %.1f–%.1f MiB (trend %+.1f MiB/h; the rest is file-backed: the mapped database), open files %.0f–%.0f (trend %+.1f/h), WAL ≤ %.1f MiB, write p99 median of intervals %.1f ms. Samples in %@",
                 last.elapsed / 60,
                 last.stored,
                 last.errors,
                 rss.min() ?? 0,
                 rss.max() ?? 0,
                 slopePerHour(rss),
+                anonymous.min() ?? 0,
+                anonymous.max() ?? 0,
+                slopePerHour(anonymous),
                 files.min() ?? 0,
                 files.max() ?? 0,
                 slopePerHour(files),
@@ -404,11 +418,15 @@ struct SoakServer: Sendable {
         process.wait()
     }
 
-    /// VmRSS of the server, in KiB.
-    func residentKiB() -> Int {
+    /// The server's resident memory in KiB (`/proc/PID/status`): VmRSS, and its anonymous and
+    /// file-backed parts (RssAnon, RssFile).
+    func residentKiB() -> (total: Int, anonymous: Int, file: Int) {
         let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        }
+        return (field("VmRSS"), field("RssAnon"), field("RssFile"))
     }
 
     /// The server's open file descriptors.

@@ -124,7 +124,7 @@ import Testing
                         + String(repeating: ")", count: AuditSearchParser.maximumNesting + 1),
                     "more than \(AuditSearchParser.maximumNesting) nested parentheses"
                 ),
-                (String(repeating: "-", count: 100_000) + "a", "at most \(AuditSearchParser.maximumLength) bytes"),
+                (String(repeating: "-", count: 100_000) + "a", "at most \(AuditSearchParser.maximumLength) characters"),
             ]
             for (q, rule) in cases {
                 let reply = try await api.send(.get, Self.query(q), key: viewer.secret)

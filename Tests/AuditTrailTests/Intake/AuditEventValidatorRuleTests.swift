@@ -102,14 +102,14 @@ struct AuditEventValidatorRuleTests {
     }
 
     @Test(
-        "strings over 8 KiB are rejected wherever they are",
+        "strings over 8,192 characters are rejected wherever they are",
         arguments: [
             "description", "comment", "actor.user_agent", "resource.name", "request.path", "files[0]",
             "metadata.a.b[1].c", "changes.before.deep", "changes.after[0]", "request.headers.x-long",
         ]
     )
     func rejectsLongStrings(field: String) throws {
-        let long = String(repeating: "é", count: 4097)  // 8194 bytes, 4097 characters
+        let long = String(repeating: "é", count: 8193)  // 8,193 characters (16,386 bytes)
         var input = AuditEventInput(action: "a.b")
         switch field {
         case "description": input.description = long

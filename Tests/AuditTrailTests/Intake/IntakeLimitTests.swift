@@ -100,22 +100,46 @@ import Testing
     }
 
     @Test func stringsPastTheLimitAreRefusedWhileReading() {
-        let limit = AuditEventValidator.Configuration().maxStringBytes
-        let long = String(repeating: "x", count: limit + 1)
+        // The reader's bound is in UTF-8 bytes: 4× the limit in characters (a code point takes
+        // at most 4 bytes), checked while reading, before anything grows.
+        let limit = AuditEventValidator.Configuration().maxStringLength
+        let bound = auditMaxUTF8Bytes(forLength: limit)
+        let long = String(repeating: "x", count: bound + 1)
         let cases: [(String, String)] = [
             (#"{"action":"doc.view","description":"\#(long)"}"#, "description"),
             (#"{"action":"doc.view","actor":{"user_agent":"\#(long)"}}"#, "actor.user_agent"),
             (#"{"action":"doc.view","metadata":{"\#(long)":1}}"#, "metadata"),
             (#"{"action":"doc.view","\#(long)":1}"#, "event"),
-            // Escapes count once unescaped: 8,193 × "\u0041" is over the limit, 8,192 is not.
-            (#"{"action":"doc.view","comment":"\#(String(repeating: #"\u0041"#, count: limit + 1))"}"#, "comment"),
+            // Escapes count once unescaped: bound + 1 × "\u0041" is over.
+            (#"{"action":"doc.view","comment":"\#(String(repeating: #"\u0041"#, count: bound + 1))"}"#, "comment"),
         ]
         for (text, field) in cases {
             let error = caughtError { () throws(AuditTrailError) in try AuditEventInput(jsonBytes: Array(text.utf8)) }
-            #expect(error?.fieldErrors == [.init(field: field, message: "strings and keys must be at most \(limit) bytes")])
+            #expect(error?.fieldErrors == [.init(field: field, message: "strings and keys must be at most \(bound) bytes")])
         }
-        let exact = #"{"action":"doc.view","comment":"\#(String(repeating: #"\u0041"#, count: limit))"}"#
+        // 10,000 escapes (60,000 bytes written, within the event's 64 KiB) read as 10,000 bytes.
+        let exact = #"{"action":"doc.view","comment":"\#(String(repeating: #"\u0041"#, count: 10_000))"}"#
         #expect(caughtError { () throws(AuditTrailError) in try AuditEventInput(jsonBytes: Array(exact.utf8)) } == nil)
+    }
+
+    @Test func stringLimitsCountCharactersAsJSONSchemaDoes() {
+        // Schemathesis sent an actor.type of 33 code points (each 4 UTF-8 bytes) against the
+        // document's maxLength 64: a limit counts code points, as JSON Schema's maxLength does.
+        let validator = AuditEventValidator()
+        let limit = validator.configuration.maxStringLength
+        func refusal(_ json: String) -> [AuditTrailError.FieldError]? {
+            caughtError { () throws(AuditTrailError) in _ = try validator.prepare(json: Array(json.utf8)) }?.fieldErrors
+        }
+        let fraktur = String(repeating: "𝕿", count: 64)  // 64 code points, 256 bytes
+        #expect(refusal(#"{"action":"doc.view","actor":{"type":"\#(fraktur)"}}"#) == nil)
+        #expect(refusal(#"{"action":"doc.view","actor":{"type":"\#(fraktur)x"}}"#) == [.init(field: "actor.type", message: "must be at most 64 characters")])
+        let longest = String(repeating: "é", count: limit)  // 2 bytes each
+        #expect(refusal(#"{"action":"doc.view","description":"\#(longest)"}"#) == nil)
+        #expect(
+            refusal(#"{"action":"doc.view","description":"\#(longest)e"}"#) == [.init(field: "description", message: "must be at most \(limit) characters")]
+        )
+        #expect(refusal(#"{"action":"doc.view","metadata":{"k":"\#(longest)e"}}"#) == [.init(field: "metadata.k", message: "strings must be at most \(limit) characters")])
+        #expect("𝕿𝕿".exceedsLength(1) && !"𝕿𝕿".exceedsLength(2) && !"ab".exceedsLength(2))
     }
 
     @Test func eventOfABatchPastTheEventSizeIsRefusedWhileReading() {

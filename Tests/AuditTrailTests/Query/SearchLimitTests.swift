@@ -40,7 +40,7 @@ import Testing
         let longest = "\"" + String(repeating: "abc ", count: (AuditSearchParser.maximumLength - 4) / 4) + "ab\""
         #expect(longest.utf8.count == AuditSearchParser.maximumLength)
         #expect(throws: Never.self) { try AuditSearchParser.parse(longest) }
-        #expect(refusal(longest + "a") == .init(field: "q", message: "must be at most \(AuditSearchParser.maximumLength) bytes"))
+        #expect(refusal(longest + "a") == .init(field: "q", message: "must be at most \(AuditSearchParser.maximumLength) characters"))
         // A million '-' signs are refused before they are read.
         let start = ContinuousClock.now
         #expect(refusal(String(repeating: "-", count: 1_000_000) + "a")?.message.contains("at most") == true)
