@@ -179,6 +179,23 @@ extension SQLiteRawConnection {
     static func corrupt(_ what: String) -> AuditTrailError {
         AuditTrailError(.storeFailure, "the search index is damaged (\(what)); delete audit-index.sqlite to rebuild it")
     }
+
+    // MARK: The index file's WAL (on the index writer)
+
+    /// A PASSIVE checkpoint of this connection's database; when the WAL then holds `resetFrames`
+    /// frames or more, a RESTART that waits at most `busyMilliseconds` for readers, so the next
+    /// write starts the WAL over instead of growing it. Returns the frames before and whether
+    /// the WAL was started over.
+    func checkpointWAL(resetFrames: Int, busyMilliseconds: Int, restoreBusyMilliseconds: Int) throws -> (frames: Int, reset: Bool) {
+        var frames = 0
+        try run("PRAGMA main.wal_checkpoint(PASSIVE)", keep: false, row: { frames = Int($0.integer(1) ?? 0) })
+        guard frames >= resetFrames else { return (frames, false) }
+        try execute("PRAGMA busy_timeout = \(max(0, busyMilliseconds))")
+        defer { try? execute("PRAGMA busy_timeout = \(max(0, restoreBusyMilliseconds))") }
+        var busy: Int64 = 1
+        try run("PRAGMA main.wal_checkpoint(RESTART)", keep: false, row: { busy = $0.integer(0) ?? 1 })
+        return (frames, busy == 0)
+    }
 }
 
 extension SQLiteRawConnection.Binder {

@@ -77,6 +77,8 @@ struct AuditServer: Sendable {
         var system = AuditTrailSystem.Configuration(dataDirectory: configuration.dataDirectory)
         system.store.readerCount = configuration.options.storeReaders
         system.store.indexCacheMiB = configuration.options.indexCacheMiB
+        system.store.writerCacheKiB = configuration.options.pageCacheMiB * 1024
+        system.store.readerCacheKiB = max(1024, configuration.options.pageCacheMiB * 256)
         system.store.indexChunkShift = configuration.options.indexChunkShift
         system.writer = configuration.writer
         system.checkpoint = configuration.checkpoint

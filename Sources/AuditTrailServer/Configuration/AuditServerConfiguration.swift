@@ -30,6 +30,10 @@ public struct AuditServerConfiguration: Sendable {
         public var keyCacheMilliseconds: Int64 = 1000
         /// Reader connections of the SQLite store. Default 4.
         public var storeReaders = 4
+        /// SQLite's page cache of the writer connection, in MiB (`AUDITTRAIL_PAGE_CACHE_MIB`); each
+        /// reader-side connection gets a quarter of it (at least 1 MiB). These caches fill as the
+        /// database grows and then stay at their size. Default 64.
+        public var pageCacheMiB = 64
         /// Memory for the search index's decoded chunks, in MiB (`AUDITTRAIL_INDEX_CACHE_MIB`):
         /// the largest part of the server's memory that grows with the log. Default 256.
         public var indexCacheMiB = 256

@@ -8,6 +8,7 @@ extension AuditServerSetting {
         host, port, dataDirectory, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
         storeReaders,
         indexCacheMiB,
+        pageCacheMiB,
         indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
         idleTimeout, queryTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
@@ -131,6 +132,16 @@ extension AuditServerSetting {
         help: "Memory for the search index's decoded chunks, the part of the server's memory that grows with the log (0 disables the cache).",
         rule: .integer(0...65_536),
         keyPath: \.options.indexCacheMiB
+    )
+
+    /// `--page-cache-mib`, `AUDITTRAIL_PAGE_CACHE_MIB`.
+    package static let pageCacheMiB = AuditServerSetting(
+        flag: "page-cache-mib",
+        variable: "AUDITTRAIL_PAGE_CACHE_MIB",
+        valueName: "MiB",
+        help: "SQLite's page cache of the writer connection; each reader connection gets a quarter of it (at least 1 MiB).",
+        rule: .integer(1...65_536),
+        keyPath: \.options.pageCacheMiB
     )
 
     /// `--index-chunk-shift`, `AUDITTRAIL_INDEX_CHUNK_SHIFT`.

@@ -316,8 +316,11 @@ struct SoakBench: AsyncParsableCommand {
         let anonymous = settled.map(\.rssAnonMiB)
         let files = settled.map { Double($0.openFiles) }
         let p99s = samples.map(\.writeP99).sorted()
-        func slopePerHour(_ values: [Double]) -> Double {
-            let xs = settled.map { $0.elapsed / 3600 }
+        // Caches fill and then stay: the trend over the last third says whether memory has
+        // stopped growing, where the trend since warm-up still carries the filling.
+        let lastThird = Array(samples.suffix(max(2, samples.count / 3)))
+        func slopePerHour(_ values: [Double], over rows: [Sample]? = nil) -> Double {
+            let xs = (rows ?? settled).map { $0.elapsed / 3600 }
             let n = Double(values.count)
             guard n > 1 else { return 0 }
             let mx = xs.reduce(0, +) / n
@@ -329,7 +332,7 @@ struct SoakBench: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "Soak: %.1f min, %d events stored, %d errors. After warm-up: RSS %.1f–%.1f MiB (trend %+.1f MiB/h), of it anonymous %.1f–%.1f MiB (trend %+.1f MiB/h; the rest is file-backed: the mapped database), open files %.0f–%.0f (trend %+.1f/h), WAL ≤ %.1f MiB, write p99 median of intervals %.1f ms. Samples in %@",
+                    "Soak: %.1f min, %d events stored, %d errors. After warm-up: RSS %.1f–%.1f MiB (trend %+.1f MiB/h), of it anonymous %.1f–%.1f MiB (trend %+.1f MiB/h; over the last third %+.1f MiB/h; the rest is file-backed: the binary and the mapped database), open files %.0f–%.0f (trend %+.1f/h), WAL ≤ %.1f MiB (last sample %.1f MiB), write p99 median of intervals %.1f ms. Samples in %@",
                 last.elapsed / 60,
                 last.stored,
                 last.errors,
@@ -339,10 +342,12 @@ struct SoakBench: AsyncParsableCommand {
                 anonymous.min() ?? 0,
                 anonymous.max() ?? 0,
                 slopePerHour(anonymous),
+                slopePerHour(lastThird.map(\.rssAnonMiB), over: lastThird),
                 files.min() ?? 0,
                 files.max() ?? 0,
                 slopePerHour(files),
                 samples.map(\.walMiB).max() ?? 0,
+                last.walMiB,
                 p99s[p99s.count / 2],
                 csv
             )

@@ -28,6 +28,7 @@ import Testing
         "AUDITTRAIL_METRICS_PUBLIC": (["TRUE", "0", "yes", "off"], ["public", "-1"]),
         "AUDITTRAIL_STORE_READERS": (["1", "4", "64"], ["0", "65", "four", "-4"]),
         "AUDITTRAIL_INDEX_CACHE_MIB": (["0", "256", "65536"], ["-1", "65537", "lots"]),
+        "AUDITTRAIL_PAGE_CACHE_MIB": (["1", "64", "65536"], ["0", "65537", "big"]),
         "AUDITTRAIL_INDEX_CHUNK_SHIFT": (["8", "12", "16"], ["7", "17", "0", "big"]),
         "AUDITTRAIL_CHECKPOINT_EVENTS": (["1", "50", "100000000"], ["0", "100000001", "many"]),
         "AUDITTRAIL_CHECKPOINT_SECONDS": (["0.01", "0.25", "10", "86400"], ["0", "-1", "soon", "100000", "0.001", "nan", "inf"]),
@@ -110,13 +111,14 @@ import Testing
     @Test func acceptedValuesLandInTheConfiguration() throws {
         let flagged = try fromFlags([
             "--host", "0.0.0.0", "--port", "0", "--port-file", "/tmp/p", "--anonymize-ips", "--log-level", "DEBUG",
-            "--writer-capacity", "5", "--writer-max-batch", "2", "--metrics-public", "--store-readers", "2", "--checkpoint-events", "7",
+            "--writer-capacity", "5", "--writer-max-batch", "2", "--metrics-public", "--store-readers", "2", "--page-cache-mib", "8", "--checkpoint-events", "7",
             "--checkpoint-seconds", "0.25", "--signing-key", "/k", "--log-origin", "o/1", "--retention-days", "off",
             "--retention-interval-seconds", "60", "--data-dir", "/d",
         ]).get()
         #expect(flagged.host == "0.0.0.0" && flagged.port == 0 && flagged.portFile == "/tmp/p" && flagged.dataDirectory == "/d")
         #expect(flagged.anonymizeIPs && flagged.options.metricsFromAnyPeer && flagged.logLevel == .debug)
         #expect(flagged.writer.capacity == 5 && flagged.writer.maxBatchEvents == 2 && flagged.options.storeReaders == 2)
+        #expect(flagged.options.pageCacheMiB == 8)
         #expect(flagged.checkpoint.events == 7 && flagged.checkpoint.interval == .milliseconds(250))
         #expect(flagged.signingKeyFile == "/k" && flagged.logOrigin == "o/1")
         #expect(flagged.retention.initialWindow == .off && flagged.retention.interval == .seconds(60))

@@ -1,4 +1,5 @@
 import AuditTrail
+import Foundation
 import AuditTrailTesting
 import InMemoryLogging
 import Logging
@@ -125,6 +126,35 @@ import Testing
         #expect(try await reopened.head().seq == 10)
         #expect(try await reopened.verifyChain().ok)
         try await reopened.close()
+    }
+
+    @Test func theIndexFilesWALIsCheckpointedAndStartedOver() async throws {
+        // The soak found audit-index.sqlite at 16 KiB beside a 140 MiB WAL: nothing but the
+        // writer's 1 GiB auto-checkpoint ever checkpointed it. Maintenance now does.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open {
+            $0.walResetFrames = 20
+            $0.indexChunkShift = 4
+        }
+        // 40 rounds of appends and indexing (what run() does), each complete chunk one index
+        // transaction rewriting the newest pages: many frames.
+        for round in 0..<40 {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 50, seed: UInt64(100 + round))))
+            _ = try await store.indexSnapshot()
+        }
+        let indexFile = directory.path + "/audit-index.sqlite"
+        func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        let first = try await store.checkpointIndexWAL()
+        #expect(first.frames >= 20, "40 index transactions write more than 20 frames: \(first)")
+        #expect(first.reset)
+        #expect(size(indexFile) > 64 * 1024, "the checkpoint copied the chunks into the file")
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 16, seed: 32)))
+        _ = try await store.indexSnapshot()
+        let next = try await store.checkpointIndexWAL()
+        #expect(next.frames < 20, "the chunk after a reset is written from the start of the WAL: \(next)")
+        #expect(try await store.verifyDerivedData().ok)
+        try await store.close()
     }
 
     @Test func walResetStartsTheLogOverAndKeepsEveryEvent() async throws {
