@@ -110,8 +110,12 @@ extension SQLiteAuditStore {
         return WALCheckpoint(frames: frames, reset: try await resetWAL())
     }
 
+    /// The most frames the index file's WAL grows to before a reset is tried: 1,024 (16 MiB of
+    /// 16 KiB pages), or `walResetFrames` when lower.
+    static let indexWALResetFrames = 1024
+
     /// The same for the index file (`audit-index.sqlite`): a PASSIVE checkpoint, and a reset past
-    /// `walResetFrames` that waits at most 20 ms for readers (retried next round). Its writer
+    /// ``indexWALResetFrames`` that waits at most 20 ms for readers (retried next round). Its writer
     /// commits a chunk at a time and would checkpoint by itself only past
     /// `writerAutoCheckpointPages` (1 GiB), and with readers always active the WAL then never
     /// starts over: the soak saw it grow to 140 MiB in 30 minutes with a 16 KiB database file.
@@ -119,7 +123,9 @@ extension SQLiteAuditStore {
     @discardableResult
     public func checkpointIndexWAL() async throws -> WALCheckpoint {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
-        let resetFrames = max(1, configuration.walResetFrames)
+        // A lower bar than the events' WAL: a reset here pauses no append, and with readers
+        // always active only a reset keeps the file from growing.
+        let resetFrames = max(1, min(configuration.walResetFrames, Self.indexWALResetFrames))
         let restore = configuration.busyTimeoutMilliseconds
         let result = try await indexGate.withLock {
             do {
