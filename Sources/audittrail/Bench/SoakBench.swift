@@ -122,7 +122,8 @@ struct SoakBench: AsyncParsableCommand {
         var errors: Int
         var serverAlive: Bool
 
-        static let header = "elapsed_s,rss_mib,rss_anon_mib,rss_file_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
+        static let header =
+            "elapsed_s,rss_mib,rss_anon_mib,rss_file_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
         var row: String {
             String(
                 format: "%.0f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",

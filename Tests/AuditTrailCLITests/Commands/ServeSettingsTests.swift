@@ -111,7 +111,8 @@ import Testing
     @Test func acceptedValuesLandInTheConfiguration() throws {
         let flagged = try fromFlags([
             "--host", "0.0.0.0", "--port", "0", "--port-file", "/tmp/p", "--anonymize-ips", "--log-level", "DEBUG",
-            "--writer-capacity", "5", "--writer-max-batch", "2", "--metrics-public", "--store-readers", "2", "--page-cache-mib", "8", "--checkpoint-events", "7",
+            "--writer-capacity", "5", "--writer-max-batch", "2", "--metrics-public", "--store-readers", "2", "--page-cache-mib", "8",
+            "--checkpoint-events", "7",
             "--checkpoint-seconds", "0.25", "--signing-key", "/k", "--log-origin", "o/1", "--retention-days", "off",
             "--retention-interval-seconds", "60", "--data-dir", "/d",
         ]).get()

@@ -1,6 +1,6 @@
 import AuditTrail
-import Foundation
 import AuditTrailTesting
+import Foundation
 import InMemoryLogging
 import Logging
 import SQLiteNIO

@@ -132,13 +132,23 @@ import Testing
         }
         let fraktur = String(repeating: "𝕿", count: 64)  // 64 code points, 256 bytes
         #expect(refusal(#"{"action":"doc.view","actor":{"type":"\#(fraktur)"}}"#) == nil)
-        #expect(refusal(#"{"action":"doc.view","actor":{"type":"\#(fraktur)x"}}"#) == [.init(field: "actor.type", message: "must be at most 64 characters")])
+        #expect(
+            refusal(#"{"action":"doc.view","actor":{"type":"\#(fraktur)x"}}"#) == [
+                .init(field: "actor.type", message: "must be at most 64 characters")
+            ]
+        )
         let longest = String(repeating: "é", count: limit)  // 2 bytes each
         #expect(refusal(#"{"action":"doc.view","description":"\#(longest)"}"#) == nil)
         #expect(
-            refusal(#"{"action":"doc.view","description":"\#(longest)e"}"#) == [.init(field: "description", message: "must be at most \(limit) characters")]
+            refusal(#"{"action":"doc.view","description":"\#(longest)e"}"#) == [
+                .init(field: "description", message: "must be at most \(limit) characters")
+            ]
         )
-        #expect(refusal(#"{"action":"doc.view","metadata":{"k":"\#(longest)e"}}"#) == [.init(field: "metadata.k", message: "strings must be at most \(limit) characters")])
+        #expect(
+            refusal(#"{"action":"doc.view","metadata":{"k":"\#(longest)e"}}"#) == [
+                .init(field: "metadata.k", message: "strings must be at most \(limit) characters")
+            ]
+        )
         #expect("𝕿𝕿".exceedsLength(1) && !"𝕿𝕿".exceedsLength(2) && !"ab".exceedsLength(2))
     }
 
