@@ -1,0 +1,71 @@
+import ArgumentParser
+import AuditTrail
+import AuditTrailClient
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `audittrail serve` as a child of the soak, and what /proc tells about it.
+struct SoakServer: Sendable {
+    let process: ChildProcess
+    let port: Int
+    let dataDirectory: String
+
+    init(directory: String, adminKey: String, options: [String]) throws {
+        dataDirectory = directory + "/data"
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let log = directory + "/server.log"
+        var environment = ProcessInfo.processInfo.environment
+        environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
+        process = try ChildProcess(
+            executable: executable,
+            arguments: ["serve", "--port", "0", "--data-dir", dataDirectory] + options,
+            environment: environment,
+            outputPath: log
+        )
+        // The server prints its address once it serves.
+        let prefix = "listening on http://127.0.0.1:"
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }), let port = Int(line.dropFirst(prefix.count)) {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { throw ValidationError("the server exited at start:\n\(text)") }
+            usleep(100_000)
+        }
+        process.signal(SIGKILL)
+        throw ValidationError("the server did not report its address within 60 s (see \(log))")
+    }
+
+    func stop() {
+        process.signal(SIGTERM)
+        process.wait()
+    }
+
+    /// The server's resident memory in KiB (`/proc/PID/status`): VmRSS, and its anonymous and
+    /// file-backed parts (RssAnon, RssFile).
+    func residentKiB() -> (total: Int, anonymous: Int, file: Int) {
+        let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        }
+        return (field("VmRSS"), field("RssAnon"), field("RssFile"))
+    }
+
+    /// The server's open file descriptors.
+    func openFiles() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []).count
+    }
+
+    /// The bytes of every `-wal` file in the data directory.
+    func walBytes() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
+        return names.filter { $0.hasSuffix("-wal") }.reduce(0) { total, name in
+            total + (((try? FileManager.default.attributesOfItem(atPath: dataDirectory + "/" + name))?[.size] as? Int) ?? 0)
+        }
+    }
+}
