@@ -23,6 +23,38 @@ struct AuditClientDeliveryTests {
         await reader.shutdown()
     }
 
+    @Test("a partial batch waits for the flush interval only while others are on the wire; a segment's last batch never waits")
+    func partialBatchesGoAtOnceWhenTheWireIsIdleOrTheSegmentIsFinished() async throws {
+        let server = try ClientTestServer()
+        try await server.start()
+        let reader = try ServerReader(server)
+        // A flush interval far longer than the test may take: any wait for it fails the test.
+        let client = try makeClient(server) {
+            $0.flushInterval = .seconds(30)
+            $0.batchSize = 100
+            $0.spoolSegmentBytes = 16 << 10
+        }
+        // 1,000 events over ~25 segments of 16 KiB: every segment ends in a batch of fewer than
+        // 100, which used to wait a flush interval for events that could never join it.
+        let count = 1000
+        for index in 0..<count { try client.enqueue(probeEvent("s-\(index)")) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withRunningClient(client) { client in
+            try await waitUntilDrained(client, seconds: 20)
+            // One event on an idle client goes at once, not after the flush interval.
+            let single = clock.now
+            try await client.write(probeEvent("single"))
+            try await waitUntilDrained(client, seconds: 20)
+            #expect(clock.now - single < .seconds(10))
+        }
+        #expect(clock.now - start < .seconds(25))
+        let stored = try await reader.events(resourceType: "probe")
+        #expect(stored.map(\.resource) == (0..<count).map { "s-\($0)" } + ["single"])
+        #expect(try await reader.verifies())
+        await reader.shutdown()
+    }
+
     @Test func clientStartedBeforeTheServerDeliversOnceItIsUp() async throws {
         let server = try ClientTestServer()
         let client = try makeClient(server)

@@ -53,7 +53,7 @@ extension AuditClient {
             while !Task.isCancelled {
                 do {
                     while window.count < configuration.maxBatchesInFlight,
-                        let batch = try await nextBatch(&cursor, partialSince: &partialSince, clock: clock)
+                        let batch = try await nextBatch(&cursor, partialSince: &partialSince, idle: window.isEmpty, clock: clock)
                     {
                         let index = nextIndex
                         nextIndex += 1
@@ -121,10 +121,17 @@ extension AuditClient {
     }
 
     /// The next batch to send from `cursor` (advanced past it), or nil when there is nothing to
-    /// send yet: nothing durable, or a partial batch younger than the flush interval.
+    /// send yet: nothing durable, or a partial batch younger than the flush interval while other
+    /// batches are on the wire.
+    ///
+    /// A partial batch waits to fill only while the wire is busy (`idle` false): with nothing in
+    /// flight it goes at once, so a quiet client adds no delay and a busy one still sends full
+    /// batches. A batch cut short by the end of a finished segment never fills and goes at once
+    /// too (waiting for it stalled the stream for a flush interval every 8 MiB).
     private func nextBatch(
         _ cursor: inout StreamCursor,
         partialSince: inout ContinuousClock.Instant?,
+        idle: Bool,
         clock: ContinuousClock
     ) async throws -> InFlight? {
         while true {
@@ -145,7 +152,7 @@ extension AuditClient {
                 partialSince = nil
                 return nil
             }
-            if batch.records.count < configuration.batchSize {
+            if batch.records.count < configuration.batchSize, !idle, batch.next.segment >= spool.lastSegment {
                 let since = partialSince ?? clock.now
                 partialSince = since
                 if clock.now - since < configuration.flushInterval { return nil }

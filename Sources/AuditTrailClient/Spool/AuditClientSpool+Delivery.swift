@@ -26,19 +26,34 @@ extension AuditClientSpool {
         defer { AuditSpoolFiles.closeDescriptor(fd) }
         let limit = position.segment == durableEnd.segment ? durableEnd.offset : try AuditSpoolFiles.size(fd, path: segmentPath)
         guard position.offset < limit else { return Batch(records: [], next: Position(segment: position.segment + 1, offset: 0)) }
-        let count = Int(min(Int64(max(maxBytes, 128 << 10)), limit - position.offset))
-        let bytes = try AuditSpoolFiles.read(fd, at: position.offset, count: count, path: segmentPath)
-        var records: [Record] = []
-        var start = 0
-        var next = position
-        for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
-            next = Position(segment: position.segment, offset: position.offset + Int64(index) + 1)
-            records.append(Record(line: bytes[start..<index], end: next))
-            start = index + 1
-            if records.count == maxRecords { break }
+        // Read in steps of `readStep` (not the whole window at once: the sender asks for a batch,
+        // usually far less than the window, while the spool may hold megabytes), until
+        // `maxRecords` lines are complete, the window is full or the durable end is reached.
+        let window = Int(min(Int64(max(maxBytes, 128 << 10)), limit - position.offset))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(window, Self.readStep))
+        var lineStarts: [Int] = [0]
+        var scanned = 0
+        while lineStarts.count <= maxRecords, bytes.count < window {
+            let step = min(Self.readStep, window - bytes.count)
+            try AuditSpoolFiles.read(fd, at: position.offset + Int64(bytes.count), count: step, appendingTo: &bytes, path: segmentPath)
+            guard bytes.count > scanned else { break }
+            while lineStarts.count <= maxRecords, let newline = bytes[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+                lineStarts.append(newline + 1)
+                scanned = newline + 1
+            }
+            if lineStarts.count <= maxRecords { scanned = bytes.count }
         }
-        return Batch(records: records, next: next)
+        var records: [Record] = []
+        records.reserveCapacity(lineStarts.count - 1)
+        for (start, end) in zip(lineStarts, lineStarts.dropFirst()) {
+            records.append(Record(line: bytes[start..<(end - 1)], end: Position(segment: position.segment, offset: position.offset + Int64(end))))
+        }
+        return Batch(records: records, next: records.last?.end ?? position)
     }
+
+    /// How much ``read(from:maxRecords:maxBytes:)`` reads at a time.
+    static let readStep = 256 << 10
 
     /// Records that the server has stored everything before `position`: replaces the
     /// acknowledgement file atomically and deletes the segments wholly before it.
@@ -109,6 +124,8 @@ extension AuditClientSpool {
         state.withLock { s in
             guard !s.closed else { return }
             s.closed = true
+            for retired in s.retired { AuditSpoolFiles.closeDescriptor(retired.fd) }
+            s.retired = []
             AuditSpoolFiles.closeDescriptor(s.fd)
             AuditSpoolFiles.closeDescriptor(s.lockFD)
             s.fd = -1

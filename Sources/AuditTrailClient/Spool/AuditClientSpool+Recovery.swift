@@ -24,8 +24,8 @@ extension AuditClientSpool {
     static let acknowledgementFileName = "ack"
 
     /// Locks the directory, reads the acknowledgement, deletes segments wholly before it (a crash
-    /// between writing it and deleting them), drops a torn last line, and opens the last segment
-    /// for appending.
+    /// between writing it and deleting them), drops a torn last line in every segment, and opens
+    /// the last segment for appending.
     static func recover(configuration: Configuration, logger: Logger) throws(AuditClientError) -> Recovered {
         let directory = configuration.directory
         do {
@@ -58,11 +58,16 @@ extension AuditClientSpool {
                 try AuditSpoolFiles.sync(fd, path: lastPath)
                 if segments.isEmpty { try AuditSpoolFiles.syncDirectory(directory) }
                 var pending: Int64 = size
+                // A rotation does not wait for the disk, so any segment not yet fsynced when the
+                // machine went down may end in a torn line, not only the last.
                 for segment in segments.dropLast() {
                     let path = directory + "/" + segmentName(segment)
-                    guard let reader = try AuditSpoolFiles.openForReading(path) else { continue }
-                    defer { AuditSpoolFiles.closeDescriptor(reader) }
-                    pending += try AuditSpoolFiles.size(reader, path: path)
+                    guard FileManager.default.fileExists(atPath: path) else { continue }
+                    let earlier = try AuditSpoolFiles.openForAppend(path)
+                    defer { AuditSpoolFiles.closeDescriptor(earlier) }
+                    let kept = try dropTornLine(earlier, path: path, logger: logger)
+                    try AuditSpoolFiles.sync(earlier, path: path)
+                    pending += kept
                 }
                 if acknowledged.segment == last { acknowledged.offset = min(acknowledged.offset, size) }
                 pending -= acknowledged.offset

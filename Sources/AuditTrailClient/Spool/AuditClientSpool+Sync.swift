@@ -16,7 +16,8 @@ extension AuditClientSpool {
     private enum Step {
         case done
         case wait
-        case sync(fd: Int32, target: UInt64, end: Position)
+        /// fsync the retired segments (in order), the directory when it changed, then `fd`.
+        case sync(retired: [(fd: Int32, segment: Int64)], directory: Bool, fd: Int32, target: UInt64, end: Position)
     }
 
     /// Returns once the line with `ticket` (from ``append(_:)``) is on disk.
@@ -28,9 +29,13 @@ extension AuditClientSpool {
                 if s.synced >= ticket { return .done }
                 if s.syncing { return .wait }
                 s.syncing = true
-                // A duplicate, so that a rotation closing the segment meanwhile cannot pull the
-                // descriptor from under the fsync.
-                return .sync(fd: dup(s.fd), target: s.appended, end: s.end)
+                defer {
+                    s.retired = []
+                    s.directoryChanged = false
+                }
+                // A duplicate, so that a close meanwhile cannot pull the descriptor from under
+                // the fsync.
+                return .sync(retired: s.retired, directory: s.directoryChanged, fd: dup(s.fd), target: s.appended, end: s.end)
             }
             switch step {
             case .done:
@@ -44,20 +49,32 @@ extension AuditClientSpool {
                     }
                     if now { continuation.resume() }
                 }
-            case .sync(let fd, let target, let end):
-                let failed: AuditClientError? =
-                    if fd < 0 {
-                        AuditSpoolFiles.failure("duplicate the descriptor of", path(end.segment))
-                    } else if fsync(fd) != 0 {
-                        AuditSpoolFiles.failure("fsync", path(end.segment))
-                    } else {
-                        nil
+            case .sync(let retired, let directory, let fd, let target, let end):
+                var failed: AuditClientError?
+                var synced = 0
+                do throws(AuditClientError) {
+                    for segment in retired {
+                        try await AuditSpoolFiles.syncOffCooperativePool(segment.fd, path: path(segment.segment))
+                        synced += 1
                     }
+                    if directory {
+                        try await AuditSpoolFiles.syncOffCooperativePool(path: configuration.directory)
+                    }
+                    guard fd >= 0 else { throw AuditSpoolFiles.failure("duplicate the descriptor of", path(end.segment)) }
+                    try await AuditSpoolFiles.syncOffCooperativePool(fd, path: path(end.segment))
+                } catch {
+                    failed = error
+                }
                 if fd >= 0 { AuditSpoolFiles.closeDescriptor(fd) }
+                for segment in retired.prefix(synced) { AuditSpoolFiles.closeDescriptor(segment.fd) }
                 let waiters = state.withLock { s in
                     if failed == nil {
                         s.synced = max(s.synced, target)
                         s.durableEnd = max(s.durableEnd, end)
+                    } else {
+                        // Tried again by the next group fsync.
+                        s.retired.insert(contentsOf: retired.dropFirst(synced), at: 0)
+                        s.directoryChanged = s.directoryChanged || directory
                     }
                     s.syncing = false
                     defer { s.waiters = [] }

@@ -52,6 +52,11 @@ public final class AuditClientSpool: Sendable {
         var synced: UInt64 = 0
         /// The end of what the last fsync covered: the sender reads no further.
         var durableEnd: Position
+        /// Segments finished since the last group fsync, still open: the next fsync covers them
+        /// first (a rotation does not fsync, so `append` never waits for the disk).
+        var retired: [(fd: Int32, segment: Int64)] = []
+        /// A segment file was created since the last group fsync: its directory entry needs one too.
+        var directoryChanged = false
         var syncing = false
         var waiters: [CheckedContinuation<Void, Never>] = []
         var pendingBytes: Int64
@@ -86,6 +91,7 @@ public final class AuditClientSpool: Sendable {
 
     deinit {
         state.withLock { s in
+            for retired in s.retired { AuditSpoolFiles.closeDescriptor(retired.fd) }
             if s.fd >= 0 { AuditSpoolFiles.closeDescriptor(s.fd) }
             if s.lockFD >= 0 { AuditSpoolFiles.closeDescriptor(s.lockFD) }
         }
@@ -105,8 +111,11 @@ public final class AuditClientSpool: Sendable {
     ///
     /// - Throws: `.overloaded` when the spool is full, `.shuttingDown` once closed,
     ///   `.storeFailure` when the write fails (nothing of the line is left behind).
-    public func append(_ line: [UInt8]) throws(AuditTrailError) -> UInt64 {
-        let size = Int64(line.count + 1)
+    public func append(_ line: consuming [UInt8]) throws(AuditTrailError) -> UInt64 {
+        // Consumed: a line made for the spool (the client's) gets its newline in place, without a copy.
+        var terminated = line
+        terminated.append(UInt8(ascii: "\n"))
+        let size = Int64(terminated.count)
         return try state.withLock { (s: inout State) throws(AuditTrailError) -> UInt64 in
             guard !s.closed else { throw AuditTrailError(.shuttingDown, "the client spool is closed") }
             guard s.pendingBytes + size <= configuration.maxBytes else {
@@ -117,7 +126,7 @@ public final class AuditClientSpool: Sendable {
             }
             do throws(AuditClientError) {
                 if s.end.offset > 0, s.end.offset + size > configuration.segmentBytes { try rotate(&s) }
-                try AuditSpoolFiles.writeAll(s.fd, line + [UInt8(ascii: "\n")], at: s.end.offset, path: path(s.end.segment))
+                try AuditSpoolFiles.writeAll(s.fd, terminated, at: s.end.offset, path: path(s.end.segment))
             } catch {
                 throw AuditTrailError(.storeFailure, "the client spool cannot be written: \(error.message)")
             }
@@ -128,22 +137,24 @@ public final class AuditClientSpool: Sendable {
         }
     }
 
-    /// Starts the next segment: fsyncs and closes the current one first, so that only the last
-    /// segment can ever end in a torn line.
+    /// Starts the next segment without waiting for the disk: the finished one stays open until
+    /// the next group fsync has synced it (before the new one, and the directory), so nothing
+    /// after a line is reported durable before that line is. A crash before that fsync can leave
+    /// a torn line at the end of any segment not yet synced; recovery drops it in each.
     private func rotate(_ s: inout State) throws(AuditClientError) {
-        try AuditSpoolFiles.sync(s.fd, path: path(s.end.segment))
         let next = Position(segment: s.end.segment + 1, offset: 0)
         let fd = try AuditSpoolFiles.openForAppend(path(next.segment))
-        try AuditSpoolFiles.syncDirectory(configuration.directory)
-        AuditSpoolFiles.closeDescriptor(s.fd)
+        s.retired.append((s.fd, s.end.segment))
+        s.directoryChanged = true
         s.fd = fd
         s.end = next
-        s.synced = s.appended
-        s.durableEnd = next
     }
 
     /// The path of segment `segment`.
     func path(_ segment: Int64) -> String { configuration.directory + "/" + Self.segmentName(segment) }
+
+    /// The number of the segment appends go to: every segment before it is finished.
+    var lastSegment: Int64 { state.withLock { $0.end.segment } }
 
     /// The ticket of the newest append: waiting for it makes everything appended so far durable.
     public var lastTicket: UInt64 { state.withLock { $0.appended } }

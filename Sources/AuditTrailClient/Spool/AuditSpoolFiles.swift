@@ -1,3 +1,5 @@
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -57,12 +59,33 @@ enum AuditSpoolFiles {
         guard fsync(fd) == 0 else { throw failure("fsync", path) }
     }
 
+    /// `fsync(fd)` on a thread of NIO's pool for blocking work. An fsync takes milliseconds (tens
+    /// while the disk is busy), and on Swift's cooperative pool — one thread per core, shared with
+    /// the app's request handlers — it would hold a core's worth of tasks up all that time.
+    static func syncOffCooperativePool(_ fd: Int32, path: String) async throws(AuditClientError) {
+        let code: Int32
+        do {
+            code = try await NIOThreadPool.singleton.runIfActive { fsync(fd) == 0 ? 0 : errno }
+        } catch {
+            throw AuditClientError(.spoolFailure, "cannot fsync \(path): \(error)")
+        }
+        guard code == 0 else { throw AuditClientError(.spoolFailure, "cannot fsync \(path): \(String(cString: strerror(code)))") }
+    }
+
     /// fsyncs the directory, so that files created, renamed or removed in it stay so after a crash.
     static func syncDirectory(_ path: String) throws(AuditClientError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw failure("open the directory", path) }
         defer { close(fd) }
         try sync(fd, path: path)
+    }
+
+    /// ``syncDirectory(_:)`` off the cooperative pool.
+    static func syncOffCooperativePool(path: String) async throws(AuditClientError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("open the directory", path) }
+        defer { close(fd) }
+        try await syncOffCooperativePool(fd, path: path)
     }
 
     /// The size of the file `fd`.
@@ -74,17 +97,28 @@ enum AuditSpoolFiles {
 
     /// Up to `count` bytes of `fd` from `offset` (fewer at the end of the file).
     static func read(_ fd: Int32, at offset: Int64, count: Int, path: String) throws(AuditClientError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
+        var buffer: [UInt8] = []
+        try read(fd, at: offset, count: count, appendingTo: &buffer, path: path)
+        return buffer
+    }
+
+    /// Reads up to `count` bytes at `offset` onto the end of `buffer` (fewer only at the end of the file).
+    static func read(_ fd: Int32, at offset: Int64, count: Int, appendingTo buffer: inout [UInt8], path: String) throws(AuditClientError) {
+        let start = buffer.count
         var filled = 0
+        var failed = false
+        buffer.append(contentsOf: repeatElement(0, count: count))
         while filled < count {
-            let n = buffer[filled...].withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset) + off_t(filled)) }
+            let n = buffer[(start + filled)...].withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset) + off_t(filled)) }
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw failure("read", path) }
-            if n == 0 { break }
+            guard n > 0 else {
+                failed = n < 0
+                break
+            }
             filled += n
         }
         buffer.removeLast(count - filled)
-        return buffer
+        if failed { throw failure("read", path) }
     }
 
     /// The whole file at `path`, or nil when it does not exist.

@@ -12,22 +12,41 @@ struct ClientBench: AsyncParsableCommand {
         commandName: "client",
         abstract: "Events/s through AuditClient (spool → HTTP batches) vs the server's HTTP batch ingest, alternately.",
         discussion: """
-            Starts the server in this process on loopback port 0 (as `bench ingest --http` does). Each round
-            first ships --events events through an AuditClient on a fresh spool (--in-flight batches on the
-            wire, one ordered stream) — `enqueue` for every event, timed until the server has acknowledged
-            the last one — then posts the same events (validated again, so with ids of their own: the server
-            stores them anew), pre-encoded, as NDJSON batches of --batch events straight to
-            POST /v1/events/batch: once back to back on one connection, once on --in-flight connections at
-            once (no order kept): the server's HTTP batch figures. Prints the rates and both ratios per
-            round, then the median ratios.
+            Starts the server on a free loopback port: by default as a process of its own (`audittrail serve`,
+            this binary, on a fresh data directory), as a client meets a server; with --server in-process
+            inside this process, where the server's request handling and the client share one thread pool.
+            Each round measures, alternately, on the same --events events (each side gives them ids of its
+            own, so the server stores every side's anew):
+              client end to end   AuditClient on a fresh spool (--in-flight batches on the wire, one ordered
+                                  stream): `enqueue` for every event (validation, redaction, encoding, spool
+                                  append) timed until the server has acknowledged the last one;
+              direct              what a producer without the client does: encode each event and post NDJSON
+                                  batches of --batch events to POST /v1/events/batch back to back on one
+                                  connection, the encoding inside the clock;
+              client backlog      a spool that already holds every event, fsynced (the backlog after an
+                                  outage), shipped until the last acknowledgement;
+              server, 1 / N       the same events pre-encoded before the clock, posted back to back on one
+                                  connection, and on --in-flight connections at once (no order kept): the
+                                  server's HTTP batch figures.
+            Prints the rates and the CPU time per event (client and server processes together) per round,
+            then the median ratios: end to end / direct, backlog / server on 1 connection, end to end /
+            server on 1 connection, and both client figures / server on N connections.
             """
     )
 
-    @Option(help: "Events per round and per side.") var events = 50_000
+    /// Where the bench runs the server.
+    enum Placement: String, ExpressibleByArgument, CaseIterable {
+        case child
+        case inProcess = "in-process"
+    }
+
+    @Option(help: "Events per round and per side (by default one search-index chunk: each side pays for one chunk build).")
+    var events = 65_536
     @Option(help: "Events per batch (the client's batch size and the reference's).") var batch = 500
     @Option(help: "Rounds (client, then reference, each round).") var rounds = 5
     @Option(name: .customLong("in-flight"), help: "The client's batches on the wire at once, and the second reference's connections.")
     var inFlight = 4
+    @Option(help: "Where the server runs: child (a process of its own) or in-process.") var server: Placement = .child
     @Option(name: .customLong("data-dir"), help: "Where to write (default: a new temporary directory, removed afterwards).")
     var dataDirectory: String?
 
@@ -44,55 +63,137 @@ struct ClientBench: AsyncParsableCommand {
         let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-client-\(UInt32.random(in: 0...UInt32.max))"
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        try await withBenchServer(directory: directory + "/server", adminKey: secret, logger: logger) { port in
-            let server = "http://127.0.0.1:\(port)"
-            print(
-                "AuditClient (\(inFlight) in flight) vs the server's HTTP batch ingest: \(events) events per side, batches of \(batch), \(rounds) rounds"
-            )
-            var serial: [Double] = []
-            var parallel: [Double] = []
-            for round in 1...rounds {
-                var generator = BenchEventGenerator(seed: UInt64(round))
-                let inputs = (0..<events).map { _ in generator.input() }
-                let client = try await clientRate(inputs, server: server, key: secret, spool: directory + "/spool-\(round)", logger: logger)
-                let one = try await referenceRate(inputs, server: server, key: secret, connections: 1)
-                let many = try await referenceRate(inputs, server: server, key: secret, connections: inFlight)
-                serial.append(client / one)
-                parallel.append(client / many)
-                print(
-                    "  round \(round): client \(Int(client)) events/s; server HTTP batch on 1 connection \(Int(one)) events/s (ratio \(String(format: "%.2f", client / one))), on \(inFlight) connections \(Int(many)) events/s (ratio \(String(format: "%.2f", client / many)))"
-                )
+        switch server {
+        case .inProcess:
+            try await withBenchServer(directory: directory + "/server", adminKey: secret, logger: logger) { port in
+                try await measure(port: port, serverCPU: { 0 }, directory: directory, key: secret, logger: logger)
             }
-            print("median ratio client / server HTTP batch on 1 connection: \(String(format: "%.2f", serial.sorted()[serial.count / 2]))")
-            print(
-                "median ratio client / server HTTP batch on \(inFlight) connections: \(String(format: "%.2f", parallel.sorted()[parallel.count / 2]))"
-            )
+        case .child:
+            try FileManager.default.createDirectory(atPath: directory + "/server", withIntermediateDirectories: true)
+            let child = try ChildServer(directory: directory + "/server", adminKey: secret, options: [])
+            defer { child.stop() }
+            try await measure(port: child.port, serverCPU: child.cpuSeconds, directory: directory, key: secret, logger: logger)
         }
     }
 
-    /// Events/s from the first `enqueue` to the server's acknowledgement of the last event.
-    private func clientRate(_ inputs: [AuditEventInput], server: String, key: String, spool: String, logger: Logger) async throws -> Double {
+    /// The rounds against the server on `port`; `serverCPU` is the server process's CPU seconds
+    /// so far (0 when it is this process, whose own time is counted anyway).
+    private func measure(port: Int, serverCPU: @escaping @Sendable () -> Double, directory: String, key: String, logger: Logger) async throws {
+        let server = "http://127.0.0.1:\(port)"
+        let placement = self.server == .child ? "in its own process" : "in this process"
+        print(
+            "AuditClient (\(inFlight) in flight) vs HTTP batch ingest: \(events) events per side, batches of \(batch), \(rounds) rounds, server \(placement)"
+        )
+        let cpuSeconds = { @Sendable in processCPUSeconds() + serverCPU() }
+        var ratios: [String: [Double]] = [:]
+        for round in 1...rounds {
+            var generator = BenchEventGenerator(seed: UInt64(round))
+            let inputs = (0..<events).map { _ in generator.input() }
+            let spool = directory + "/spool-\(round)"
+            // Each side starts with the server idle: what the previous side left to the store's
+            // background work (index chunks, checkpoints) is not charged to the next one.
+            let settle = { try await Self.settle(cpuSeconds) }
+            try await settle()
+            let endToEnd = try await clientRate(
+                inputs,
+                backlog: false,
+                server: server,
+                key: key,
+                spool: spool + "-e",
+                cpuSeconds: cpuSeconds,
+                logger: logger
+            )
+            try await settle()
+            let direct = try await referenceRate(inputs, server: server, key: key, connections: 1, encodeInClock: true, cpuSeconds: cpuSeconds)
+            try await settle()
+            let backlog = try await clientRate(
+                inputs,
+                backlog: true,
+                server: server,
+                key: key,
+                spool: spool + "-b",
+                cpuSeconds: cpuSeconds,
+                logger: logger
+            )
+            try await settle()
+            let one = try await referenceRate(inputs, server: server, key: key, connections: 1, encodeInClock: false, cpuSeconds: cpuSeconds)
+            try await settle()
+            let many = try await referenceRate(inputs, server: server, key: key, connections: inFlight, encodeInClock: false, cpuSeconds: cpuSeconds)
+            let pairs: [(String, Double)] = [
+                ("end to end / direct", endToEnd.rate / direct.rate),
+                ("backlog / server on 1 connection", backlog.rate / one.rate),
+                ("end to end / server on 1 connection", endToEnd.rate / one.rate),
+                ("end to end / server on \(inFlight) connections", endToEnd.rate / many.rate),
+                ("backlog / server on \(inFlight) connections", backlog.rate / many.rate),
+            ]
+            for (name, ratio) in pairs { ratios[name, default: []].append(ratio) }
+            func figure(_ name: String, _ measured: (rate: Double, cpu: Double)) -> String {
+                "\(name) \(Int(measured.rate))/s (\(String(format: "%.1f", measured.cpu * 1e6)) µs CPU)"
+            }
+            print(
+                "  round \(round): "
+                    + [
+                        figure("client end to end", endToEnd), figure("direct", direct), figure("client backlog", backlog),
+                        figure("server 1", one), figure("server \(inFlight)", many),
+                    ].joined(separator: ", ")
+            )
+            print("    " + pairs.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: "; "))
+        }
+        for name in ratios.keys.sorted() {
+            let values = ratios[name]!.sorted()
+            print("median ratio \(name): \(String(format: "%.2f", values[values.count / 2]))")
+        }
+    }
+
+    /// Waits (at most 30 s) until the processes measured use less than a tenth of a core.
+    private static func settle(_ cpuSeconds: @Sendable () -> Double) async throws {
+        for _ in 0..<150 {
+            let before = cpuSeconds()
+            try await Task.sleep(for: .milliseconds(200))
+            if cpuSeconds() - before < 0.02 { return }
+        }
+    }
+
+    /// Events/s through an ``AuditClient`` until the server has acknowledged the last event, and
+    /// the CPU seconds per event meanwhile (client and server together). End to end the clock
+    /// starts before the first `enqueue`; for a `backlog` every event is spooled and fsynced
+    /// first and the clock starts with the sender.
+    private func clientRate(
+        _ inputs: [AuditEventInput],
+        backlog: Bool,
+        server: String,
+        key: String,
+        spool: String,
+        cpuSeconds: @Sendable () -> Double,
+        logger: Logger
+    ) async throws -> (rate: Double, cpu: Double) {
         var configuration = AuditClient.Configuration(server: server, apiKey: key, spoolDirectory: spool)
         configuration.batchSize = batch
         configuration.maxBatchesInFlight = inFlight
         configuration.consistencyCheckInterval = nil
         let client = try AuditClient(configuration: configuration, logger: logger)
+        if backlog {
+            for input in inputs { try await Self.enqueue(input, into: client) }
+            try await client.spool.syncAll()
+        }
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = cpuSeconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
-            for input in inputs {
-                try await Self.enqueue(input, into: client)
+            if !backlog {
+                for input in inputs { try await Self.enqueue(input, into: client) }
             }
             while !client.spool.isDrained { try await Task.sleep(for: .milliseconds(2)) }
             group.cancelAll()
         }
         let elapsed = seconds(clock.now - start)
+        let cpu = (cpuSeconds() - cpuStart) / Double(inputs.count)
         guard client.status.delivered == inputs.count else {
             throw ValidationError("the client delivered \(client.status.delivered) of \(inputs.count) events (\(client.status))")
         }
         try? FileManager.default.removeItem(atPath: spool)
-        return Double(inputs.count) / elapsed
+        return (Double(inputs.count) / elapsed, cpu)
     }
 
     /// Enqueues `input`, waiting while the spool is full.
@@ -103,28 +204,44 @@ struct ClientBench: AsyncParsableCommand {
         }
     }
 
-    /// Events/s of the same events (validated here, with new ids) posted straight to `POST /v1/events/batch`, one
-    /// batch after another on each of `connections` connections (encoding done before the clock starts).
-    private func referenceRate(_ inputs: [AuditEventInput], server: String, key: String, connections: Int) async throws -> Double {
-        let validator = AuditEventValidator()
-        var bodies: [[UInt8]] = []
-        for start in stride(from: 0, to: inputs.count, by: batch) {
+    /// Events/s of the events posted straight to `POST /v1/events/batch` as NDJSON batches, one
+    /// after another on each of `connections` connections, and the CPU seconds per event. With
+    /// `encodeInClock` each batch is encoded as it is sent (the producer's own JSON, no client-side
+    /// validation: the server gives the ids); otherwise the events are validated (new ids) and
+    /// encoded before the clock starts.
+    private func referenceRate(
+        _ inputs: [AuditEventInput],
+        server: String,
+        key: String,
+        connections: Int,
+        encodeInClock: Bool,
+        cpuSeconds: @escaping @Sendable () -> Double
+    ) async throws -> (rate: Double, cpu: Double) {
+        let slices = stride(from: 0, to: inputs.count, by: batch).map { inputs[$0..<min($0 + batch, inputs.count)] }
+        let ndjson = { @Sendable (events: ArraySlice<AuditEventInput>) -> [UInt8] in
             var body: [UInt8] = []
-            for input in inputs[start..<min(start + batch, inputs.count)] {
-                body += AuditEventInput(try validator.validate(input)).jsonBytes
+            for input in events {
+                body += input.jsonBytes
                 body.append(UInt8(ascii: "\n"))
             }
-            bodies.append(body)
+            return body
         }
-        let shares = (0..<connections).map { worker in stride(from: worker, to: bodies.count, by: connections).map { bodies[$0] } }
+        var bodies: [[UInt8]] = []
+        if !encodeInClock {
+            let validator = AuditEventValidator()
+            for slice in slices { bodies.append(ndjson(try slice.map { AuditEventInput(try validator.validate($0)) }[...])) }
+        }
+        let shares = (0..<connections).map { worker in Array(stride(from: worker, to: slices.count, by: connections)) }
         let connection = try AuditServerConnection(configuration: .init(server: server, apiKey: key))
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = cpuSeconds()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for share in shares {
-                    group.addTask {
-                        for body in share {
+                    group.addTask { [bodies] in
+                        for index in share {
+                            let body = encodeInClock ? ndjson(slices[index]) : bodies[index]
                             try await connection.post("/v1/events/batch", body: body, contentType: "application/x-ndjson")
                                 .requireSuccess("POST /v1/events/batch")
                         }
@@ -137,7 +254,8 @@ struct ClientBench: AsyncParsableCommand {
             throw error
         }
         let elapsed = seconds(clock.now - start)
+        let cpu = (cpuSeconds() - cpuStart) / Double(inputs.count)
         try await connection.shutdown()
-        return Double(inputs.count) / elapsed
+        return (Double(inputs.count) / elapsed, cpu)
     }
 }

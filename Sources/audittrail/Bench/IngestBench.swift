@@ -260,6 +260,18 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
+/// This process's CPU time so far, user plus system, in seconds (`getrusage`).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    let time = { (t: timeval) in Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return time(usage.ru_utime) + time(usage.ru_stime)
+}
+
 /// Runs the server on `directory` (port 0, `adminKey` as the environment's admin key) until
 /// `body`, given the bound port, returns; then shuts it down gracefully.
 func withBenchServer(directory: String, adminKey: String, logger: Logger, _ body: (Int) async throws -> Void) async throws {

@@ -58,7 +58,7 @@ struct SoakBench: AsyncParsableCommand {
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: work) } }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let key = "soak-admin-" + AuditHex.string((0..<12).map { _ in UInt8.random(in: 0...255) })
-        let server = try SoakServer(directory: work, adminKey: key, options: serverOptions)
+        let server = try ChildServer(directory: work, adminKey: key, options: serverOptions)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         print("Server pid \(server.process.pid) on \(base), data in \(work)/data")
@@ -181,7 +181,7 @@ struct SoakBench: AsyncParsableCommand {
         }
     }
 
-    private func soak(_ connections: [AuditServerConnection], server: SoakServer, rate: Double) async throws -> [Sample] {
+    private func soak(_ connections: [AuditServerConnection], server: ChildServer, rate: Double) async throws -> [Sample] {
         let tally = Tally()
         let clock = ContinuousClock()
         let start = clock.now

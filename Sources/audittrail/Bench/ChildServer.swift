@@ -7,8 +7,9 @@ import Foundation
 import Glibc
 #endif
 
-/// `audittrail serve` as a child of the soak, and what /proc tells about it.
-struct SoakServer: Sendable {
+/// `audittrail serve` (this binary) as a child process of a benchmark — the soak, the client
+/// bench — on a free loopback port with its own data directory, and what /proc tells about it.
+struct ChildServer: Sendable {
     let process: ChildProcess
     let port: Int
     let dataDirectory: String
@@ -54,6 +55,16 @@ struct SoakServer: Sendable {
             return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
         }
         return (field("VmRSS"), field("RssAnon"), field("RssFile"))
+    }
+
+    /// The server's CPU time so far, user plus system, in seconds (`/proc/PID/stat`).
+    func cpuSeconds() -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8)) ?? ""
+        // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// The server's open file descriptors.
