@@ -7,14 +7,38 @@ import Testing
 /// The sender's reads: whole lines, in order, only what is durable, in batches of the size asked
 /// for whatever the lines' sizes (the reader reads the segment a step at a time).
 @Suite struct AuditClientSpoolReadTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    static func configuration(_ directory: String, segmentBytes: Int64) -> AuditClientSpool.Configuration {
+        var configuration = AuditClientSpool.Configuration(directory: directory)
+        configuration.segmentBytes = segmentBytes
+        return configuration
+    }
+
+    /// Every batch readable from `position` on, across segments, and where reading stopped.
+    static func readAll(
+        _ spool: AuditClientSpool,
+        from start: AuditClientSpool.Position,
+        maxRecords: Int
+    ) throws -> (batches: [AuditClientSpool.Batch], end: AuditClientSpool.Position) {
+        var batches: [AuditClientSpool.Batch] = []
+        var position = start
+        while true {
+            let batch = try spool.read(from: position, maxRecords: maxRecords)
+            if batch.records.isEmpty {
+                guard batch.next != position else { return (batches, position) }
+            } else {
+                batches.append(batch)
+            }
+            position = batch.next
+        }
+    }
+
     @Test("batches hold exactly the appended lines, across read steps and segments, up to the durable end")
     func batchesHoldTheAppendedLinesInOrder() async throws {
         let directory = temporaryDirectory("spool-read")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        var configuration = AuditClientSpool.Configuration(directory: directory)
-        configuration.segmentBytes = 3 << 20
-        let spool = try AuditClientSpool(configuration: configuration, logger: logger)
+        let spool = try AuditClientSpool(configuration: Self.configuration(directory, segmentBytes: 3 << 20), logger: Self.logger)
         defer { spool.close() }
         // Lines from 20 bytes to ~9 KiB: a 500-line batch spans several 256 KiB read steps and
         // lines straddle the steps' boundaries.
@@ -28,21 +52,10 @@ import Testing
         try await spool.syncAll()
         for line in lines[1_500...] { _ = try spool.append(line) }
 
-        var read: [[UInt8]] = []
-        var position = spool.acknowledged
-        var batchSizes: [Int] = []
-        while true {
-            let batch = try spool.read(from: position, maxRecords: 500)
-            if batch.records.isEmpty {
-                guard batch.next != position else { break }
-                position = batch.next
-                continue
-            }
-            batchSizes.append(batch.records.count)
-            read += batch.records.map { Array($0.line) }
-            #expect(batch.next == batch.records.last?.end)
-            position = batch.next
-        }
+        let (batches, position) = try Self.readAll(spool, from: spool.acknowledged, maxRecords: 500)
+        let read = batches.flatMap { $0.records.map { Array($0.line) } }
+        let batchSizes = batches.map(\.records.count)
+        for batch in batches { #expect(batch.next == batch.records.last?.end) }
         #expect(read == Array(lines[..<1_500]), "only the fsynced lines, each whole, in order")
         #expect(batchSizes.allSatisfy { $0 <= 500 })
         #expect(batchSizes.contains(500), "\(batchSizes)")
@@ -62,12 +75,10 @@ import Testing
     func recoveryDropsATornLineInAnEarlierSegment() async throws {
         let directory = temporaryDirectory("spool-torn")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        var configuration = AuditClientSpool.Configuration(directory: directory)
-        configuration.segmentBytes = 1 << 10
+        let configuration = Self.configuration(directory, segmentBytes: 1 << 10)
         let lines = (0..<200).map { Array(#"{"action":"doc.view","comment":"\#($0)"}"#.utf8) }
         do {
-            let spool = try AuditClientSpool(configuration: configuration, logger: logger)
+            let spool = try AuditClientSpool(configuration: configuration, logger: Self.logger)
             for line in lines { _ = try spool.append(line) }
             try await spool.syncAll()
             spool.close()
@@ -82,20 +93,9 @@ import Testing
         try handle.write(contentsOf: Array(#"{"action":"doc.vi"#.utf8))
         try handle.close()
 
-        let spool = try AuditClientSpool(configuration: configuration, logger: logger)
+        let spool = try AuditClientSpool(configuration: configuration, logger: Self.logger)
         defer { spool.close() }
-        var read: [[UInt8]] = []
-        var position = spool.acknowledged
-        while true {
-            let batch = try spool.read(from: position, maxRecords: 1_000)
-            if batch.records.isEmpty {
-                guard batch.next != position else { break }
-                position = batch.next
-                continue
-            }
-            read += batch.records.map { Array($0.line) }
-            position = batch.next
-        }
+        let read = try Self.readAll(spool, from: spool.acknowledged, maxRecords: 1_000).batches.flatMap { $0.records.map { Array($0.line) } }
         #expect(read == lines, "the torn line is gone and every whole line is read, in order")
     }
 }

@@ -40,36 +40,16 @@ package struct AuditEventCanonicalParts: Sendable, Hashable {
     init(_ event: AuditEvent, metadataJSON: [UInt8]?) {
         var w = KeyWriter(capacity: 256)
         w.string("action", event.action)
-        if let actor = event.actor {
-            w.object("actor") { o in
-                o.optional("id", actor.id)
-                o.optional("ip", actor.ip)
-                o.optional("name", actor.name)
-                o.optional("session_id", actor.sessionID)
-                o.optional("type", actor.type)
-                o.optional("user_agent", actor.userAgent)
-            }
-        }
+        w.actor(event.actor)
         w.string("category", event.category)
-        if let changes = event.changes {
-            w.object("changes") { o in
-                o.json("after", changes.after)
-                o.json("before", changes.before)
-            }
-        }
+        w.changes(event.changes)
         w.optional("comment", event.comment)
         w.list("compliance", event.compliance)
         w.optional("description", event.description)
         w.list("files", event.files)
         w.string("id", event.id)
         w.optional("ingested_by", event.ingestedBy)
-        if let location = event.location {
-            w.object("location") { o in
-                o.optional("city", location.city)
-                o.optional("country", location.country)
-                o.optional("region", location.region)
-            }
-        }
+        w.location(event.location)
         if let metadataJSON {
             w.key("metadata")
             w.out += metadataJSON
@@ -83,42 +63,14 @@ package struct AuditEventCanonicalParts: Sendable, Hashable {
         } else {
             CanonicalJSON.write(.array(event.redacted.map(JSONValue.string)), into: &w.out)
         }
-        if let request = event.request {
-            w.object("request") { o in
-                o.optional("correlation_id", request.correlationID)
-                if let d = request.durationMS {
-                    o.key("duration_ms")
-                    CanonicalJSON.writeDouble(d, into: &o.out)
-                }
-                o.json("headers", request.headers.map(JSONValue.object))
-                o.optional("method", request.method)
-                o.optional("path", request.path)
-                if let status = request.status {
-                    o.key("status")
-                    CanonicalJSON.writeInt(Int64(status), into: &o.out)
-                }
-            }
-        }
-        if let resource = event.resource {
-            w.object("resource") { o in
-                o.optional("id", resource.id)
-                o.optional("name", resource.name)
-                o.optional("namespace", resource.namespace)
-                o.optional("type", resource.type)
-            }
-        }
-        if let risk = event.riskScore {
-            w.key("risk_score")
-            CanonicalJSON.writeInt(Int64(risk), into: &w.out)
-        }
+        w.request(event.request)
+        w.resource(event.resource)
+        w.int("risk_score", event.riskScore)
         middle = w.out
         w = KeyWriter(first: false, capacity: 96)
         w.string("severity", event.severity.rawValue)
         w.list("tags", event.tags)
-        w.key("time")
-        w.out.append(UInt8(ascii: "\""))
-        event.time.write(into: &w.out)
-        w.out.append(UInt8(ascii: "\""))
+        w.time("time", event.time)
         w.out.append(UInt8(ascii: "}"))
         tail = w.out
     }
@@ -168,6 +120,77 @@ package struct AuditEventCanonicalParts: Sendable, Hashable {
                 CanonicalJSON.writeString(value, into: &out)
             }
             out.append(UInt8(ascii: "]"))
+        }
+
+        mutating func int(_ name: StaticString, _ value: Int?) {
+            guard let value else { return }
+            key(name)
+            CanonicalJSON.writeInt(Int64(value), into: &out)
+        }
+
+        mutating func time(_ name: StaticString, _ value: AuditTime?) {
+            guard let value else { return }
+            key(name)
+            out.append(UInt8(ascii: "\""))
+            value.write(into: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+
+        // The event's nested objects, each written where its key sorts (the canonical encoding
+        // and the API's JSON text of an input share them).
+
+        mutating func actor(_ actor: AuditEvent.Actor?) {
+            guard let actor else { return }
+            object("actor") { o in
+                o.optional("id", actor.id)
+                o.optional("ip", actor.ip)
+                o.optional("name", actor.name)
+                o.optional("session_id", actor.sessionID)
+                o.optional("type", actor.type)
+                o.optional("user_agent", actor.userAgent)
+            }
+        }
+
+        mutating func changes(_ changes: AuditEvent.Changes?) {
+            guard let changes else { return }
+            object("changes") { o in
+                o.json("after", changes.after)
+                o.json("before", changes.before)
+            }
+        }
+
+        mutating func location(_ location: AuditEvent.Location?) {
+            guard let location else { return }
+            object("location") { o in
+                o.optional("city", location.city)
+                o.optional("country", location.country)
+                o.optional("region", location.region)
+            }
+        }
+
+        mutating func request(_ request: AuditEvent.Request?) {
+            guard let request else { return }
+            object("request") { o in
+                o.optional("correlation_id", request.correlationID)
+                if let duration = request.durationMS {
+                    o.key("duration_ms")
+                    CanonicalJSON.writeDouble(duration, into: &o.out)
+                }
+                o.json("headers", request.headers.map(JSONValue.object))
+                o.optional("method", request.method)
+                o.optional("path", request.path)
+                o.int("status", request.status)
+            }
+        }
+
+        mutating func resource(_ resource: AuditEvent.Resource?) {
+            guard let resource else { return }
+            object("resource") { o in
+                o.optional("id", resource.id)
+                o.optional("name", resource.name)
+                o.optional("namespace", resource.namespace)
+                o.optional("type", resource.type)
+            }
         }
 
         /// A nested object, written in place.

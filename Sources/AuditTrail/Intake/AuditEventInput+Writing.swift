@@ -61,76 +61,25 @@ extension AuditEventInput {
     /// let line = AuditEventInput(action: "data.export").jsonBytes  // {"action":"data.export"}
     /// ```
     public var jsonBytes: [UInt8] {
-        typealias KeyWriter = AuditEventCanonicalParts.KeyWriter
-        var w = KeyWriter(capacity: 1024)
+        var w = AuditEventCanonicalParts.KeyWriter(capacity: 1024)
         w.string("action", action)
-        if let actor {
-            w.object("actor") { o in
-                o.optional("id", actor.id)
-                o.optional("ip", actor.ip)
-                o.optional("name", actor.name)
-                o.optional("session_id", actor.sessionID)
-                o.optional("type", actor.type)
-                o.optional("user_agent", actor.userAgent)
-            }
-        }
+        w.actor(actor)
         w.optional("category", category)
-        if let changes {
-            w.object("changes") { o in
-                o.json("after", changes.after)
-                o.json("before", changes.before)
-            }
-        }
+        w.changes(changes)
         w.optional("comment", comment)
         w.list("compliance", compliance)
         w.optional("description", description)
         w.list("files", files)
         w.optional("id", id)
-        if let location {
-            w.object("location") { o in
-                o.optional("city", location.city)
-                o.optional("country", location.country)
-                o.optional("region", location.region)
-            }
-        }
+        w.location(location)
         w.json("metadata", metadata)
         w.optional("outcome", outcome?.rawValue)
-        if let request {
-            w.object("request") { o in
-                o.optional("correlation_id", request.correlationID)
-                if let duration = request.durationMS {
-                    o.key("duration_ms")
-                    CanonicalJSON.writeDouble(duration, into: &o.out)
-                }
-                o.json("headers", request.headers.map(JSONValue.object))
-                o.optional("method", request.method)
-                o.optional("path", request.path)
-                if let status = request.status {
-                    o.key("status")
-                    CanonicalJSON.writeInt(Int64(status), into: &o.out)
-                }
-            }
-        }
-        if let resource {
-            w.object("resource") { o in
-                o.optional("id", resource.id)
-                o.optional("name", resource.name)
-                o.optional("namespace", resource.namespace)
-                o.optional("type", resource.type)
-            }
-        }
-        if let riskScore {
-            w.key("risk_score")
-            CanonicalJSON.writeInt(Int64(riskScore), into: &w.out)
-        }
+        w.request(request)
+        w.resource(resource)
+        w.int("risk_score", riskScore)
         w.optional("severity", severity?.rawValue)
         w.list("tags", tags)
-        if let time {
-            w.key("time")
-            w.out.append(UInt8(ascii: "\""))
-            time.write(into: &w.out)
-            w.out.append(UInt8(ascii: "\""))
-        }
+        w.time("time", time)
         w.out.append(UInt8(ascii: "}"))
         return w.out
     }

@@ -74,18 +74,22 @@ enum AuditSpoolFiles {
 
     /// fsyncs the directory, so that files created, renamed or removed in it stay so after a crash.
     static func syncDirectory(_ path: String) throws(AuditClientError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open the directory", path) }
+        let fd = try openDirectory(path)
         defer { close(fd) }
         try sync(fd, path: path)
     }
 
     /// ``syncDirectory(_:)`` off the cooperative pool.
     static func syncOffCooperativePool(path: String) async throws(AuditClientError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open the directory", path) }
+        let fd = try openDirectory(path)
         defer { close(fd) }
         try await syncOffCooperativePool(fd, path: path)
+    }
+
+    private static func openDirectory(_ path: String) throws(AuditClientError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("open the directory", path) }
+        return fd
     }
 
     /// The size of the file `fd`.
@@ -106,19 +110,20 @@ enum AuditSpoolFiles {
     static func read(_ fd: Int32, at offset: Int64, count: Int, appendingTo buffer: inout [UInt8], path: String) throws(AuditClientError) {
         let start = buffer.count
         var filled = 0
-        var failed = false
+        var failed: AuditClientError?
         buffer.append(contentsOf: repeatElement(0, count: count))
         while filled < count {
             let n = buffer[(start + filled)...].withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset) + off_t(filled)) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                failed = n < 0
+                // errno now, before anything else can change it.
+                if n < 0 { failed = failure("read", path) }
                 break
             }
             filled += n
         }
         buffer.removeLast(count - filled)
-        if failed { throw failure("read", path) }
+        if let failed { throw failed }
     }
 
     /// The whole file at `path`, or nil when it does not exist.

@@ -92,33 +92,34 @@ struct ClientBench: AsyncParsableCommand {
             let spool = directory + "/spool-\(round)"
             // Each side starts with the server idle: what the previous side left to the store's
             // background work (index chunks, checkpoints) is not charged to the next one.
-            let settle = { try await Self.settle(cpuSeconds) }
-            try await settle()
-            let endToEnd = try await clientRate(
-                inputs,
-                backlog: false,
-                server: server,
-                key: key,
-                spool: spool + "-e",
-                cpuSeconds: cpuSeconds,
-                logger: logger
-            )
-            try await settle()
-            let direct = try await referenceRate(inputs, server: server, key: key, connections: 1, encodeInClock: true, cpuSeconds: cpuSeconds)
-            try await settle()
-            let backlog = try await clientRate(
-                inputs,
-                backlog: true,
-                server: server,
-                key: key,
-                spool: spool + "-b",
-                cpuSeconds: cpuSeconds,
-                logger: logger
-            )
-            try await settle()
-            let one = try await referenceRate(inputs, server: server, key: key, connections: 1, encodeInClock: false, cpuSeconds: cpuSeconds)
-            try await settle()
-            let many = try await referenceRate(inputs, server: server, key: key, connections: inFlight, encodeInClock: false, cpuSeconds: cpuSeconds)
+            let client = { (backlog: Bool) in
+                try await Self.settle(cpuSeconds)
+                return try await clientRate(
+                    inputs,
+                    backlog: backlog,
+                    server: server,
+                    key: key,
+                    spool: spool + (backlog ? "-b" : "-e"),
+                    cpuSeconds: cpuSeconds,
+                    logger: logger
+                )
+            }
+            let reference = { (connections: Int, encodeInClock: Bool) in
+                try await Self.settle(cpuSeconds)
+                return try await referenceRate(
+                    inputs,
+                    server: server,
+                    key: key,
+                    connections: connections,
+                    encodeInClock: encodeInClock,
+                    cpuSeconds: cpuSeconds
+                )
+            }
+            let endToEnd = try await client(false)
+            let direct = try await reference(1, true)
+            let backlog = try await client(true)
+            let one = try await reference(1, false)
+            let many = try await reference(inFlight, false)
             let pairs: [(String, Double)] = [
                 ("end to end / direct", endToEnd.rate / direct.rate),
                 ("backlog / server on 1 connection", backlog.rate / one.rate),
