@@ -28,26 +28,42 @@ extension AuditClientSpool {
         guard position.offset < limit else { return Batch(records: [], next: Position(segment: position.segment + 1, offset: 0)) }
         // Read in steps of `readStep` (not the whole window at once: the sender asks for a batch,
         // usually far less than the window, while the spool may hold megabytes), until
-        // `maxRecords` lines are complete, the window is full or the durable end is reached.
+        // `maxRecords` lines are complete, the window is full or the durable end is reached. The
+        // window is allocated uninitialised: only the pages read into are ever touched.
         let window = Int(min(Int64(max(maxBytes, 128 << 10)), limit - position.offset))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(min(window, Self.readStep))
-        var lineStarts: [Int] = [0]
-        var scanned = 0
-        while lineStarts.count <= maxRecords, bytes.count < window {
-            let step = min(Self.readStep, window - bytes.count)
-            try AuditSpoolFiles.read(fd, at: position.offset + Int64(bytes.count), count: step, appendingTo: &bytes, path: segmentPath)
-            guard bytes.count > scanned else { break }
-            while lineStarts.count <= maxRecords, let newline = bytes[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
-                lineStarts.append(newline + 1)
-                scanned = newline + 1
+        var lineEnds: [Int] = []
+        lineEnds.reserveCapacity(min(maxRecords, 4096))
+        var failed: AuditClientError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: window) { buffer, filled in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            guard let base = raw.baseAddress else { return }
+            var scanned = 0
+            while lineEnds.count < maxRecords, filled < window {
+                let step = min(Self.readStep, window - filled)
+                let target = UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + step)])
+                let read: Int
+                do throws(AuditClientError) {
+                    read = try AuditSpoolFiles.read(fd, at: position.offset + Int64(filled), into: target, path: segmentPath)
+                } catch {
+                    failed = error
+                    return
+                }
+                filled += read
+                while lineEnds.count < maxRecords, scanned < filled, let newline = memchr(base + scanned, 0x0A, filled - scanned) {
+                    scanned = base.distance(to: newline) + 1
+                    lineEnds.append(scanned)
+                }
+                scanned = lineEnds.count < maxRecords ? filled : scanned
+                if read < step { break }
             }
-            if lineStarts.count <= maxRecords { scanned = bytes.count }
         }
+        if let failed { throw failed }
         var records: [Record] = []
-        records.reserveCapacity(lineStarts.count - 1)
-        for (start, end) in zip(lineStarts, lineStarts.dropFirst()) {
+        records.reserveCapacity(lineEnds.count)
+        var start = 0
+        for end in lineEnds {
             records.append(Record(line: bytes[start..<(end - 1)], end: Position(segment: position.segment, offset: position.offset + Int64(end))))
+            start = end
         }
         return Batch(records: records, next: records.last?.end ?? position)
     }

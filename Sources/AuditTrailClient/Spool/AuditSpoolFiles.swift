@@ -101,29 +101,33 @@ enum AuditSpoolFiles {
 
     /// Up to `count` bytes of `fd` from `offset` (fewer at the end of the file).
     static func read(_ fd: Int32, at offset: Int64, count: Int, path: String) throws(AuditClientError) -> [UInt8] {
-        var buffer: [UInt8] = []
-        try read(fd, at: offset, count: count, appendingTo: &buffer, path: path)
-        return buffer
+        var failed: AuditClientError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(AuditClientError) {
+                initialized = try read(fd, at: offset, into: UnsafeMutableRawBufferPointer(buffer), path: path)
+            } catch {
+                failed = error
+            }
+        }
+        if let failed { throw failed }
+        return bytes
     }
 
-    /// Reads up to `count` bytes at `offset` onto the end of `buffer` (fewer only at the end of the file).
-    static func read(_ fd: Int32, at offset: Int64, count: Int, appendingTo buffer: inout [UInt8], path: String) throws(AuditClientError) {
-        let start = buffer.count
+    /// Fills `buffer` from `offset` of `fd` and returns how many bytes it read: fewer than
+    /// `buffer.count` only at the end of the file. Nothing is zeroed or copied first (reading a
+    /// spool segment is the sender's hot path).
+    static func read(_ fd: Int32, at offset: Int64, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(AuditClientError) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
         var filled = 0
-        var failed: AuditClientError?
-        buffer.append(contentsOf: repeatElement(0, count: count))
-        while filled < count {
-            let n = buffer[(start + filled)...].withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset) + off_t(filled)) }
+        while filled < buffer.count {
+            let n = pread(fd, base + filled, buffer.count - filled, off_t(offset) + off_t(filled))
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                // errno now, before anything else can change it.
-                if n < 0 { failed = failure("read", path) }
-                break
-            }
+            // errno now, before anything else can change it.
+            if n < 0 { throw failure("read", path) }
+            if n == 0 { break }
             filled += n
         }
-        buffer.removeLast(count - filled)
-        if let failed { throw failed }
+        return filled
     }
 
     /// The whole file at `path`, or nil when it does not exist.

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// A client that speaks no HTTP: it sends the bytes a test gives it, over TCP or TLS, and
 /// reports what the server answered and whether (and when) the server closed the connection —
@@ -21,8 +22,13 @@ enum RawConnection {
         var received: [UInt8]
         /// Whether the server closed the connection (EOF or a reset) before the deadline.
         var closed: Bool
-        /// Time from connecting to the close (or to the deadline).
+        /// Time from connecting to the close (or to the deadline), as the test's task saw it.
         var elapsed: Duration
+        /// When the first byte of the answer and the close reached the connection's event loop,
+        /// from the connection becoming active there: the server's own timing, which a test task starved of threads by the
+        /// rest of a parallel suite sees only later (seconds later, on two loaded cores).
+        var firstByteAt: Duration?
+        var closedAt: Duration?
         /// Whether `send` wrote everything before the deadline (always false with
         /// `readWhileSending`).
         var sent: Bool
@@ -42,14 +48,17 @@ enum RawConnection {
         readWhileSending: Bool = false,
         send: @escaping @Sendable (_ write: @Sendable ([UInt8]) async throws -> Void) async throws -> Void
     ) async throws -> Outcome {
+        let timing = Timing()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                    try channel.pipeline.syncOperations.addHandler(TimingHandler(timing: timing))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let start = ContinuousClock.now
+        timing.start(at: start)
         return try await channel.executeThenClose { inbound, outbound in
             let sending: @Sendable () async throws -> Void = {
                 try await send { bytes in try await outbound.write(ByteBuffer(bytes: bytes)) }
@@ -67,7 +76,9 @@ enum RawConnection {
             guard readWhileSending else {
                 let sent = await within(deadline) { try await sending() } != nil
                 let read = await within(deadline - (.now - start)) { await reading() }
-                return Outcome(received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, sent: sent, readError: read?.1)
+                return Outcome(
+                    received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, firstByteAt: timing.firstByteAt,
+                    closedAt: timing.closedAt, sent: sent, readError: read?.1)
             }
             let read = await within(deadline) {
                 await withTaskGroup(of: ([UInt8], String?)?.self) { group in
@@ -85,7 +96,46 @@ enum RawConnection {
                     return result
                 }
             }
-            return Outcome(received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, sent: false, readError: read?.1)
+            return Outcome(
+                received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, firstByteAt: timing.firstByteAt,
+                closedAt: timing.closedAt, sent: false, readError: read?.1)
+        }
+    }
+
+    /// When the first answer byte and the close reached the event loop, from the connection
+    /// becoming active there.
+    final class Timing: Sendable {
+        private struct Marks {
+            var start: ContinuousClock.Instant?
+            var firstByte: ContinuousClock.Instant?
+            var closed: ContinuousClock.Instant?
+        }
+        private let marks = Mutex(Marks())
+
+        func start(at instant: ContinuousClock.Instant) { marks.withLock { $0.start = $0.start ?? instant } }
+        func markFirstByte() { marks.withLock { $0.firstByte = $0.firstByte ?? .now } }
+        func markClosed() { marks.withLock { $0.closed = $0.closed ?? .now } }
+        var firstByteAt: Duration? { marks.withLock { marks in marks.start.flatMap { start in marks.firstByte.map { $0 - start } } } }
+        var closedAt: Duration? { marks.withLock { marks in marks.start.flatMap { start in marks.closed.map { $0 - start } } } }
+    }
+
+    /// Stamps the first inbound bytes and the close on the event loop, as they happen.
+    final class TimingHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let timing: Timing
+        init(timing: Timing) { self.timing = timing }
+
+        func channelActive(context: ChannelHandlerContext) {
+            timing.start(at: .now)
+            context.fireChannelActive()
+        }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            timing.markFirstByte()
+            context.fireChannelRead(data)
+        }
+        func channelInactive(context: ChannelHandlerContext) {
+            timing.markClosed()
+            context.fireChannelInactive()
         }
     }
 
