@@ -77,8 +77,14 @@ enum RawConnection {
                 let sent = await within(deadline) { try await sending() } != nil
                 let read = await within(deadline - (.now - start)) { await reading() }
                 return Outcome(
-                    received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, firstByteAt: timing.firstByteAt,
-                    closedAt: timing.closedAt, sent: sent, readError: read?.1)
+                    received: read?.0 ?? [],
+                    closed: read != nil,
+                    elapsed: .now - start,
+                    firstByteAt: timing.firstByteAt,
+                    closedAt: timing.closedAt,
+                    sent: sent,
+                    readError: read?.1
+                )
             }
             let read = await within(deadline) {
                 await withTaskGroup(of: ([UInt8], String?)?.self) { group in
@@ -97,8 +103,14 @@ enum RawConnection {
                 }
             }
             return Outcome(
-                received: read?.0 ?? [], closed: read != nil, elapsed: .now - start, firstByteAt: timing.firstByteAt,
-                closedAt: timing.closedAt, sent: false, readError: read?.1)
+                received: read?.0 ?? [],
+                closed: read != nil,
+                elapsed: .now - start,
+                firstByteAt: timing.firstByteAt,
+                closedAt: timing.closedAt,
+                sent: false,
+                readError: read?.1
+            )
         }
     }
 
