@@ -35,6 +35,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CAuditSHA256"),
+        .target(name: "CAuditProcess"),
         .target(
             name: "AuditTrail",
             dependencies: [
@@ -79,6 +80,7 @@ let package = Package(
                 "AuditTrail",
                 "AuditTrailSQLite",
                 "AuditTrailHummingbird",
+                "CAuditProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -170,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailSQLiteTests",
             dependencies: [
-                "AuditTrailSQLite", "AuditTrailTesting", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                "AuditTrailSQLite", "AuditTrailTesting", "CAuditProcess", .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -19,7 +19,10 @@ def main(source: str, target: str) -> None:
     minutes = [float(r["elapsed_s"]) / 60 for r in rows]
     panels = [
         ("RSS (MiB)", [(c, n) for c, n in (("rss_mib", "server RSS"), ("rss_anon_mib", "anonymous (heap, caches)"),
-                                           ("rss_file_mib", "file-backed (mapped database)")) if c in rows[0]]),
+                                           ("rss_file_mib", "file-backed (mapped database)"),
+                                           ("heap_in_use_mib", "C heap in use"), ("heap_free_mib", "C heap free (fragmentation)"),
+                                           ("index_cache_mib", "index cache (in the heap in use)"))
+                             if c in rows[0]]),
         ("open files", [("open_files", "server file descriptors")]),
         ("WAL (MiB)", [("wal_mib", "WAL files")]),
         ("latency (ms)", [("write_p99_ms", "write p99"), ("write_p50_ms", "write p50"), ("read_p99_ms", "read p99")]),

@@ -232,4 +232,12 @@ public protocol AuditDerivedDataStore: Sendable {
     /// Checks every piece of derived data against the canonical bytes; the first disagreement
     /// names its seq. `progress` gets the events checked and the head seq.
     func verifyDerivedData(progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)?) async throws -> AuditIndexVerification
+
+    /// The memory the derived data's in-memory cache holds now, as counted against its budget
+    /// (nil: the store keeps none).
+    var derivedDataCacheBytes: Int? { get }
+}
+
+extension AuditDerivedDataStore {
+    public var derivedDataCacheBytes: Int? { nil }
 }

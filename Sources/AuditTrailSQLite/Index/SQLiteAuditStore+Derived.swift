@@ -2,6 +2,10 @@ import AuditTrail
 import Synchronization
 
 extension SQLiteAuditStore: AuditDerivedDataStore {
+    /// What the index cache holds (decoded sets, chunk heads, rollups, probes), against
+    /// ``Configuration/indexCacheMiB``.
+    public var derivedDataCacheBytes: Int? { indexCache.accountedBytes }
+
     /// Checks every piece of derived data against the canonical bytes, chunk by chunk in seq
     /// order (``AuditIndexCheck``):
     ///

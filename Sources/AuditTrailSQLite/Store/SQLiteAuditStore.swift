@@ -178,7 +178,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
                 path: configuration.indexPath,
                 configuration: configuration,
                 threadPool: maintenancePool,
-                create: true
+                create: true,
+                walResetFrames: min(configuration.walResetFrames, Self.indexWALResetFrames)
             )
             indexWriter = indexFile
             let stored = try await indexFile.perform { file in

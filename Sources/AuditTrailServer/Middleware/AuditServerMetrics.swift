@@ -1,4 +1,5 @@
 import AuditTrail
+import CAuditProcess
 import HTTPTypes
 import Hummingbird
 import Prometheus
@@ -9,7 +10,11 @@ import Synchronization
 ///
 /// Series: `audittrail_events_ingested_total`, `audittrail_commit_batch_events` (histogram),
 /// `audittrail_commit_duration_seconds` (histogram), `audittrail_writer_queue_depth` (gauge),
-/// `audittrail_log_head_seq` (gauge: the newest event's seq),
+/// `audittrail_log_head_seq` (gauge: the newest event's seq), `audittrail_heap_in_use_bytes` and
+/// `audittrail_heap_free_bytes` (gauges: the C heap in live allocations, and free but kept by
+/// the allocator — growth in the first is data held, in the second fragmentation),
+/// `audittrail_index_cache_bytes` (gauge: what the search index's cache holds, against
+/// `--index-cache-mib`),
 /// `audittrail_http_requests_total{route,method,status}`, `audittrail_http_request_duration_seconds{route,method}`.
 public final class AuditServerMetrics: Sendable {
     /// The registry `/metrics` emits.
@@ -19,6 +24,9 @@ public final class AuditServerMetrics: Sendable {
     let commitDurations: DurationHistogram
     let queueDepth: Gauge
     let headSeq: Gauge
+    let heapInUse: Gauge
+    let heapFree: Gauge
+    let indexCache: Gauge
     private let httpSeries = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     static let latencyBuckets: [Duration] = [
@@ -72,6 +80,30 @@ public final class AuditServerMetrics: Sendable {
                 helpText: "The seq of the newest event in the log (0: empty)."
             )
         )
+        heapInUse = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "heap_in_use",
+                unitName: "bytes",
+                helpText: "C heap in live allocations (glibc mallinfo2, read at each scrape)."
+            )
+        )
+        heapFree = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "heap_free",
+                unitName: "bytes",
+                helpText: "C heap the allocator holds free (fragmentation; glibc mallinfo2, read at each scrape)."
+            )
+        )
+        indexCache = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "index_cache",
+                unitName: "bytes",
+                helpText: "Memory the search index's cache holds (decoded sets, rollups), bounded by --index-cache-mib."
+            )
+        )
     }
 
     /// The writer observer that feeds the commit series.
@@ -117,11 +149,17 @@ public final class AuditServerMetrics: Sendable {
         return (counter, histogram)
     }
 
-    /// The Prometheus text exposition, with the queue depth and the head seq (when the store
-    /// answered) read fresh.
-    func exposition(queueDepth depth: Int, headSeq seq: Int64?) -> [UInt8] {
+    /// The Prometheus text exposition, with the queue depth, the head seq (when the store
+    /// answered), the index cache and the heap read fresh.
+    func exposition(queueDepth depth: Int, headSeq seq: Int64?, indexCacheBytes: Int?) -> [UInt8] {
         queueDepth.set(to: Double(depth))
         if let seq { headSeq.set(to: Double(seq)) }
+        if let indexCacheBytes { indexCache.set(to: Double(indexCacheBytes)) }
+        var heap = caudit_heap_stats()
+        if caudit_heap_stats_read(&heap) == 1 {
+            heapInUse.set(to: Double(heap.in_use))
+            heapFree.set(to: Double(heap.free))
+        }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)

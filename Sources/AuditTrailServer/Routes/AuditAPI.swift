@@ -134,7 +134,7 @@ extension AuditAPI {
     @Sendable func metricsText(_ request: Request, context: AuditRequestContext) async throws -> Response {
         if !options.metricsFromAnyPeer { try await authenticator.requireMetricsReader(request.headers) }
         let head = try? await store.head()
-        let text = metrics.exposition(queueDepth: writer.queueDepth, headSeq: head?.seq)
+        let text = metrics.exposition(queueDepth: writer.queueDepth, headSeq: head?.seq, indexCacheBytes: store.derivedDataCacheBytes)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

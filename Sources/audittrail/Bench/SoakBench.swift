@@ -113,6 +113,14 @@ struct SoakBench: AsyncParsableCommand {
         /// File-backed pages (the binary, the readers' memory-mapped database): the kernel's
         /// page cache, reclaimable, and growing with the database the reads touch.
         var rssFileMiB: Double
+        /// The C heap in live allocations and free but kept by the allocator (the server's
+        /// `/metrics`, glibc `mallinfo2`): growth in the first is data held, in the second
+        /// fragmentation; -1 when the server did not say.
+        var heapInUseMiB: Double
+        var heapFreeMiB: Double
+        /// What the search index's cache holds (`audittrail_index_cache_bytes`), part of the
+        /// heap in use, bounded by `--index-cache-mib`.
+        var indexCacheMiB: Double
         var openFiles: Int
         var walMiB: Double
         var writeP50: Double
@@ -123,14 +131,17 @@ struct SoakBench: AsyncParsableCommand {
         var serverAlive: Bool
 
         static let header =
-            "elapsed_s,rss_mib,rss_anon_mib,rss_file_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
+            "elapsed_s,rss_mib,rss_anon_mib,rss_file_mib,heap_in_use_mib,heap_free_mib,index_cache_mib,open_files,wal_mib,write_p50_ms,write_p99_ms,read_p99_ms,events_stored,errors"
         var row: String {
             String(
-                format: "%.0f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",
+                format: "%.0f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%d",
                 elapsed,
                 rssMiB,
                 rssAnonMiB,
                 rssFileMiB,
+                heapInUseMiB,
+                heapFreeMiB,
+                indexCacheMiB,
                 openFiles,
                 walMiB,
                 writeP50,
@@ -179,6 +190,18 @@ struct SoakBench: AsyncParsableCommand {
                 return (s.writes, s.reads, s.stored, s.errors)
             }
         }
+    }
+
+    /// The server's C heap and index cache in MiB from its `/metrics`
+    /// (`audittrail_heap_in_use_bytes`, `audittrail_heap_free_bytes`,
+    /// `audittrail_index_cache_bytes`); -1 for what it did not say.
+    static func heap(_ connection: AuditServerConnection) async -> (inUse: Double, free: Double, indexCache: Double) {
+        guard let response = try? await connection.get("/metrics"), response.status == 200 else { return (-1, -1, -1) }
+        func gauge(_ name: String) -> Double {
+            let line = response.text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            return line.flatMap { Double($0.dropFirst(name.count + 1)) }.map { $0 / 1_048_576 } ?? -1
+        }
+        return (gauge("audittrail_heap_in_use_bytes"), gauge("audittrail_heap_free_bytes"), gauge("audittrail_index_cache_bytes"))
     }
 
     private func soak(_ connections: [AuditServerConnection], server: ChildServer, rate: Double) async throws -> [Sample] {
@@ -268,6 +291,7 @@ struct SoakBench: AsyncParsableCommand {
                 return []
             }
             // The sampler.
+            let metricsReader = connections[writerCount + 3]
             let interval = self.interval
             let csv = self.csv
             group.addTask {
@@ -278,11 +302,15 @@ struct SoakBench: AsyncParsableCommand {
                     try await Task.sleep(until: next, clock: clock)
                     let taken = tally.take()
                     let memory = server.residentKiB()
+                    let heap = await Self.heap(metricsReader)
                     let sample = Sample(
                         elapsed: seconds(clock.now - start),
                         rssMiB: Double(memory.total) / 1024,
                         rssAnonMiB: Double(memory.anonymous) / 1024,
                         rssFileMiB: Double(memory.file) / 1024,
+                        heapInUseMiB: heap.inUse,
+                        heapFreeMiB: heap.free,
+                        indexCacheMiB: heap.indexCache,
                         openFiles: server.openFiles(),
                         walMiB: Double(server.walBytes()) / 1_048_576,
                         writeP50: Self.percentile(taken.writes, 0.50),

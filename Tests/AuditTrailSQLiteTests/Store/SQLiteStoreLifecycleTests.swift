@@ -157,6 +157,37 @@ import Testing
         try await store.close()
     }
 
+    @Test func aWALThatOutgrewItsResetSizeBehindAReaderIsCutBackAfterTheReset() async throws {
+        // The soak saw the WAL stay at its 561 MiB high-water mark for a 256 MiB reset size: a
+        // reader held the reset off while appends went on, and a reset keeps the file's size.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await directory.open {
+            $0.walResetFrames = 40
+            $0.pageSize = 4096
+        }
+        let walPath = directory.configuration.databasePath + "-wal"
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? Int) ?? 0 }
+        // A reader's snapshot pins the WAL: nothing after it can be reset.
+        let reader = try await directory.rawConnection()
+        _ = try await reader.query("BEGIN")
+        _ = try await reader.query("SELECT count(*) FROM events")
+        for round in 0..<20 {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 100, seed: UInt64(300 + round))))
+            #expect(try await !store.checkpointWAL().reset, "no reset past a reader's snapshot")
+        }
+        let grown = size()
+        #expect(grown > 4 * 40 * 4096, "2,000 events behind a reader: \(grown) bytes of WAL")
+        _ = try await reader.query("COMMIT")
+        try await reader.close()
+        #expect(try await store.checkpointWAL().reset)
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 1, seed: 320)))
+        #expect(size() <= 40 * 4096, "the first commit after the reset cuts the WAL back: \(size()) bytes, was \(grown)")
+        #expect(try await store.head().seq == 2001)
+        #expect(try await store.verifyChain().ok)
+        try await store.close()
+    }
+
     @Test func walResetStartsTheLogOverAndKeepsEveryEvent() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

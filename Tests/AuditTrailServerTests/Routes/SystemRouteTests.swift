@@ -33,6 +33,22 @@ import Testing
         }
     }
 
+    @Test func metricsTellTheHeapAndTheIndexCache() async throws {
+        try await withServer { _, api in
+            for index in 0..<3 { _ = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
+            _ = try await api.send(.get, "/v1/events?q=action:doc.view")
+            let text = try await api.send(.get, "/metrics").text
+            func gauge(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.dropFirst(name.count + 1)) }
+            }
+            let inUse = try #require(gauge("audittrail_heap_in_use_bytes"), "\(text)")
+            #expect(inUse > 1_000_000, "a running server holds more than a megabyte of heap")
+            #expect(try #require(gauge("audittrail_heap_free_bytes")) >= 0)
+            let cache = try #require(gauge("audittrail_index_cache_bytes"), "\(text)")
+            #expect(cache >= 0 && cache < inUse)
+        }
+    }
+
     @Test func openAPIDocumentMatchesTheRouter() async throws {
         try await withServer { server, api in
             let reply = try await api.send(.get, "/openapi.json", key: nil)

@@ -1,0 +1,21 @@
+#include "CAuditProcess.h"
+
+// Any C library header defines __GLIBC__ on glibc.
+#include <stdlib.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+int caudit_heap_stats_read(caudit_heap_stats *stats) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 info = mallinfo2();
+    stats->in_use = info.uordblks + info.hblkhd;
+    stats->free = info.fordblks;
+    return 1;
+#else
+    stats->in_use = 0;
+    stats->free = 0;
+    return 0;
+#endif
+}

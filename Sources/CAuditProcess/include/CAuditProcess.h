@@ -1,0 +1,26 @@
+// The process's heap as the C allocator sees it, for the server's /metrics and the soak: whether
+// memory that grows is held by live allocations or is free memory the allocator keeps.
+#ifndef CAUDIT_PROCESS_H
+#define CAUDIT_PROCESS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The C heap: bytes in live allocations (small and mmapped) and bytes the allocator holds free.
+typedef struct {
+    size_t in_use;
+    size_t free;
+} caudit_heap_stats;
+
+/// Fills `stats` (glibc's `mallinfo2`, which walks every arena under its lock: call it seldom)
+/// and returns 1; returns 0 with zeros where the C library does not tell.
+int caudit_heap_stats_read(caudit_heap_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
