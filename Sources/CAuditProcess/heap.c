@@ -19,3 +19,11 @@ int caudit_heap_stats_read(caudit_heap_stats *stats) {
     return 0;
 #endif
 }
+
+int caudit_heap_trim(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}

@@ -135,7 +135,7 @@ struct AuditServer: Sendable {
             router: router,
             server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [system],
+            services: [system, AuditHeapTrimmer(logger: logger)],
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,

@@ -19,6 +19,11 @@ typedef struct {
 /// and returns 1; returns 0 with zeros where the C library does not tell.
 int caudit_heap_stats_read(caudit_heap_stats *stats);
 
+/// Gives the free memory the allocator holds back to the system (glibc's `malloc_trim(0)`, which
+/// also releases free pages inside its arenas, not only at their tops). Returns 1 when memory was
+/// released; 0 when none was, or where the C library cannot.
+int caudit_heap_trim(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,9 +20,13 @@ struct ChildServer: Sendable {
         let log = directory + "/server.log"
         var environment = ProcessInfo.processInfo.environment
         environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
+        let arguments = ["serve", "--port", "0", "--data-dir", dataDirectory] + options
+        // `AUDITTRAIL_BENCH_SERVER_WRAPPER="heaptrack -o /tmp/server"` (or valgrind, perf record…)
+        // runs the server under that command: /proc figures then describe the wrapper.
+        let wrapper = (environment["AUDITTRAIL_BENCH_SERVER_WRAPPER"] ?? "").split(separator: " ").map(String.init)
         process = try ChildProcess(
-            executable: executable,
-            arguments: ["serve", "--port", "0", "--data-dir", dataDirectory] + options,
+            executable: wrapper.first.map { try Self.which($0) } ?? executable,
+            arguments: wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [executable] + arguments,
             environment: environment,
             outputPath: log
         )
@@ -39,6 +43,16 @@ struct ChildServer: Sendable {
         }
         process.signal(SIGKILL)
         throw ValidationError("the server did not report its address within 60 s (see \(log))")
+    }
+
+    /// The path of `command`: itself when it holds a slash, else the first match on `PATH`.
+    static func which(_ command: String) throws -> String {
+        guard !command.contains("/") else { return command }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
+            return "\(directory)/\(command)"
+        }
+        throw ValidationError("AUDITTRAIL_BENCH_SERVER_WRAPPER: \(command) is not on PATH")
     }
 
     func stop() {

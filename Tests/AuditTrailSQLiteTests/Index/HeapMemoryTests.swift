@@ -5,14 +5,15 @@ import Testing
 
 @testable import AuditTrailSQLite
 
-/// The index cache's budget is what it really holds: the C heap's growth while it fills agrees
-/// with what it counts. The soak found the count 3.7 times short for one-seq sets, so a 256 MiB
-/// budget held far more.
+/// The heap, measured: the index cache's budget is what it really holds (the C heap's growth while
+/// it fills agrees with what it counts; the soak found the count 3.7 times short for one-seq
+/// sets, so a 256 MiB budget held far more), and a trim gives a fragmented heap's free pages back
+/// (what the server's ``AuditHeapTrimmer`` does every 30 s).
 ///
 /// The heap is the process's, so this runs alone, in its own `swift test` (`.ci/run`):
-/// `AUDITTRAIL_HEAP_TESTS=1 swift test --skip-build --disable-xctest --filter SQLiteIndexCacheMemoryTests`.
+/// `AUDITTRAIL_HEAP_TESTS=1 swift test --skip-build --disable-xctest --filter HeapMemoryTests`.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["AUDITTRAIL_HEAP_TESTS"] == "1", "measures the process's heap: run alone"))
-struct SQLiteIndexCacheMemoryTests {
+struct HeapMemoryTests {
     func heapInUse() -> Int {
         var stats = caudit_heap_stats()
         _ = caudit_heap_stats_read(&stats)
@@ -52,5 +53,28 @@ struct SQLiteIndexCacheMemoryTests {
         }
         expectAgreement("100 kinds of 1,000 sets of \(seqs)", measured: heapInUse() - before, accounted: cache.accountedBytes)
         withExtendedLifetime(cache) {}
+    }
+
+    /// Anonymous resident memory of this process, in bytes (`/proc/self/status`).
+    func residentAnonymous() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") })
+        return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])) * 1024
+    }
+
+    @Test func aTrimGivesAFragmentedHeapsFreePagesBack() throws {
+        #if os(Linux)
+        // 96 MiB in 4 KiB blocks, then every block but one in 32 freed: the free memory lies
+        // between live blocks, where freeing alone never returns it.
+        var blocks = (0..<24_576).map { _ in UnsafeMutableRawPointer.allocate(byteCount: 4_096, alignment: 16) }
+        for block in blocks { block.initializeMemory(as: UInt8.self, repeating: 1, count: 4_096) }
+        for index in blocks.indices where index % 32 != 0 { blocks[index].deallocate() }
+        blocks = blocks.enumerated().filter { $0.offset % 32 == 0 }.map(\.element)
+        let before = try residentAnonymous()
+        _ = caudit_heap_trim()
+        let after = try residentAnonymous()
+        #expect(before - after > 48 << 20, "a trim released \(before - after) bytes of ~93 MiB free")
+        for block in blocks { block.deallocate() }
+        #endif
     }
 }
