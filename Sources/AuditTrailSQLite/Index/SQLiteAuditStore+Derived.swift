@@ -141,7 +141,7 @@ extension SQLiteAuditStore {
                     actions[event.action, default: 0] += 1
                 }
                 // Chunks from `memoryFrom` on are the in-memory tail's, written when complete.
-                if chunk < memoryFrom, indexGeometry.seqs(chunk).upperBound <= bounds.head { try await writeIndexChunk(index) }
+                if chunk < memoryFrom, indexGeometry.seqs(chunk).upperBound <= bounds.head { try await persistIndexChunk(index) }
                 progress?(min(indexGeometry.seqs(chunk).upperBound, bounds.head), bounds.head)
             }
         }

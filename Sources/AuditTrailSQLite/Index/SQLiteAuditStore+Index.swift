@@ -2,6 +2,46 @@ import AuditTrail
 import Logging
 import Synchronization
 
+extension SQLiteAuditStore: AuditIndexStorage {
+    package var indexLogger: Logger { logger }
+
+    package func indexBounds() async throws -> (head: Int64, removedThrough: Int64) {
+        try await search("index") { try $0.searchBounds() }
+    }
+
+    package func indexRows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
+        try await search("index") { try $0.rows(after: afterSeq, limit: limit) }
+    }
+
+    package func indexEvents(seqs: [Int64]) async throws -> [AuditStoredEvent] {
+        try await search("query") { try $0.events(seqs: seqs) }
+    }
+
+    package func storedChunks() async throws -> [Int64] {
+        try await search("index") { try $0.storedChunks() }
+    }
+
+    package func storedChunks(containing key: AuditIndexKey, among stored: [Int64]) async throws -> [Int64] {
+        try await search("index") { try $0.storedChunks(containing: key, among: stored) }
+    }
+
+    package func storedValues(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int, among stored: [Int64]) async throws -> [String] {
+        try await search("index") { try $0.storedValues(kind, prefix: prefix, limit: limit, among: stored) }
+    }
+
+    package func readStoredChunk(_ chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead? {
+        try await search("index") { try $0.readChunk(chunk, keys: keys, times: times) }
+    }
+
+    package func readStoredSets(_ chunk: Int64, kinds: [AuditIndexKey.Kind]) async throws -> [AuditIndexKey: AuditSeqSet] {
+        try await search("index") { try $0.readSets(chunk, kinds: kinds) }
+    }
+
+    package func readStoredRollup(_ key: AuditIndexCache.RollupKey) async throws -> AuditChunkRollup? {
+        try await search("index") { try $0.readRollup(key) }
+    }
+}
+
 extension SQLiteAuditStore {
     /// Runs `body` on a searcher: a raw read-only handle on the events file with the index file
     /// attached as `ix`, on a reader thread.
@@ -18,100 +58,16 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// The index as of now, for one search: this process's appends and other processes' rows
-    /// indexed, complete chunks written to the index file, and chunks the file lacks (an index
-    /// deleted or from an older release) built from the events first.
-    func indexSnapshot() async throws -> SQLiteIndexSnapshot {
+    /// The index as of now, for one search: chunks the index file lacks (an index deleted or from
+    /// an older release) built from the events first, then the tail caught up
+    /// (``AuditIndexTail/snapshot(of:)``).
+    func indexSnapshot() async throws -> AuditIndexSnapshot<SQLiteAuditStore> {
         try await buildMissingChunks()
-        return try await indexTail.gate.withLock {
-            // The chunks are moved out of the state (not copied), so that adding to them does not
-            // copy a whole chunk; they go back, with the new rows, before the gate opens.
-            var (chunks, memoryFrom, through, pending) = indexTail.state.withLock { state in
-                defer {
-                    state.pending = []
-                    state.chunks = [:]
-                }
-                return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
-            }
-            let startedFrom = memoryFrom
-            let geometry = indexGeometry
-            let bounds: (head: Int64, removedThrough: Int64)
-            do {
-                bounds = try await search("index") { try $0.searchBounds() }
-                func add(_ seq: Int64, _ event: AuditEvent) {
-                    let chunk = geometry.chunk(seq)
-                    if chunk >= memoryFrom {
-                        chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
-                    }
-                    through = seq
-                }
-                // Complete chunks go to the file as soon as they are complete, so that catching up
-                // on millions of rows (appended by another process, or with no search for a long
-                // time) holds one chunk in memory, not all of them; a failed write keeps them in
-                // memory for the next try.
-                var writeFailed = false
-                func flush() async {
-                    while !writeFailed, let index = chunks[memoryFrom], geometry.seqs(memoryFrom).upperBound <= through {
-                        do {
-                            try await writeIndexChunk(index)
-                            chunks[memoryFrom] = nil
-                            memoryFrom += 1
-                        } catch {
-                            logger.warning(
-                                "audit index chunk not written; will retry",
-                                metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"]
-                            )
-                            writeFailed = true
-                        }
-                    }
-                }
-                // Rows committed by another process (or before this one started) are read back.
-                func fill(through target: Int64) async throws {
-                    while through < target {
-                        let after = through
-                        let rows = try await search("index") { try $0.rows(after: after, limit: Int(min(10_000, target - after))) }
-                        for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
-                        if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
-                        await flush()
-                    }
-                }
-                for row in pending where row.seq > through {
-                    if row.seq > through + 1 { try await fill(through: row.seq - 1) }
-                    add(row.seq, row.prepared.event)
-                }
-                if bounds.head > through { try await fill(through: bounds.head) }
-                await flush()
-                if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
-            } catch {
-                // What was added is not known to be whole: the in-memory chunks are dropped and
-                // refilled from the events at the next catch-up.
-                indexTail.state.withLock { state in
-                    state.chunks = [:]
-                    state.memoryFrom = startedFrom
-                    state.indexedThrough = geometry.seqs(startedFrom).lowerBound - 1
-                }
-                throw error
-            }
-            indexTail.state.withLock { state in
-                state.chunks = chunks
-                state.memoryFrom = memoryFrom
-                state.indexedThrough = through
-            }
-            let stored = try await search("index") { try $0.storedChunks() }
-            return SQLiteIndexSnapshot(
-                stored: stored,
-                geometry: geometry,
-                store: self,
-                memory: chunks,
-                memoryFrom: memoryFrom,
-                head: through,
-                removedThrough: bounds.removedThrough
-            )
-        }
+        return try await indexTail.snapshot(of: self)
     }
 
     /// Writes a complete chunk to the index file.
-    func writeIndexChunk(_ index: AuditChunkIndex) async throws {
+    package func persistIndexChunk(_ index: AuditChunkIndex) async throws {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         try await indexGate.withLock {
             do {

@@ -14,7 +14,7 @@ import AuditTrail
 ///   another format is emptied and built again).
 ///
 /// Only complete chunks (every seq of the chunk committed) are written, each in one transaction;
-/// the newest chunk lives in memory (``SQLiteIndexTail``).
+/// the newest chunk lives in memory (``AuditIndexTail``).
 enum SQLiteIndexFile {
     /// The layout of the file's tables: 2 added rollups, 3 counts per actor in them, 4 the actor column,
     /// 5 spans.

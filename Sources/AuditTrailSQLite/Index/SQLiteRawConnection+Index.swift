@@ -76,7 +76,7 @@ extension SQLiteRawConnection {
     }
 
     /// One stored chunk's rollup or span's merged rollup, or nil when it is not stored.
-    func readRollup(_ key: SQLiteIndexCache.RollupKey) throws -> AuditChunkRollup? {
+    func readRollup(_ key: AuditIndexCache.RollupKey) throws -> AuditChunkRollup? {
         let (table, column, number) =
             switch key {
             case .chunk(let chunk): ("rollups", "chunk", chunk)

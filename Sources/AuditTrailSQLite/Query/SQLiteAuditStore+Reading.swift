@@ -8,7 +8,7 @@ extension SQLiteAuditStore {
     /// are appended.
     public func events(matching query: AuditQuery) async throws -> AuditEventPage {
         let snapshot = try await indexSnapshot()
-        return try await AuditIndexSearch.page(query, in: snapshot) { seqs in try await self.search("query") { try $0.events(seqs: seqs) } }
+        return try await AuditIndexSearch.page(query, in: snapshot) { try await self.indexEvents(seqs: $0) }
     }
 
     /// The event with this id, or nil.

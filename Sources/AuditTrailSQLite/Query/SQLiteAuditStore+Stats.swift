@@ -7,8 +7,6 @@ extension SQLiteAuditStore {
     /// epoch, which are UTC minute, hour and day starts.
     public func stats(_ request: AuditStatsRequest) async throws -> AuditStats {
         let snapshot = try await indexSnapshot()
-        return try await AuditIndexSearch.stats(request, in: snapshot) { seqs in
-            try await self.search("stats") { try $0.events(seqs: seqs) }
-        }
+        return try await AuditIndexSearch.stats(request, in: snapshot) { try await self.indexEvents(seqs: $0) }
     }
 }

@@ -52,7 +52,7 @@ extension SQLiteAuditStore {
             var bytes = 0
             for chunk in snapshot.stored.reversed() where !isClosed {
                 guard let rollup = try await snapshot.rollup(chunk: chunk) else { continue }
-                bytes += SQLiteIndexCache.size(rollup)
+                bytes += AuditIndexCache.size(rollup)
                 if bytes > indexCache.budget / 2 { break }
             }
         } catch {

@@ -23,7 +23,7 @@ import Darwin
 /// of rows at or below a recorded retention anchor (see `SQLiteAuditStore+Retention.swift`).
 /// The search index (``AuditIndexSearch`` over per-chunk sets, see `SQLiteIndexFile`) lives in
 /// `audit-index.sqlite`, derived from the events and rebuilt from them when missing; its newest
-/// chunk is kept in memory (``SQLiteIndexTail``). Everything works without ``run()`` (a CLI
+/// chunk is kept in memory (``AuditIndexTail``). Everything works without ``run()`` (a CLI
 /// opening the directory for one command); `run()` adds WAL checkpoints and keeps the index's
 /// memory small. Several processes may open one directory: one appends events, any may write keys.
 ///
@@ -37,9 +37,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let logger: Logger
     /// The append connection (its own one-thread pool); touched only under `appendGate`.
     let eventWriter: SQLiteRawConnection
-    let appendGate = SQLiteSerialGate()
+    let appendGate = AuditSerialGate()
     /// One index merge at a time in this process (another process's merge conflicts and retries).
-    let mergeGate = SQLiteSerialGate()
+    let mergeGate = AuditSerialGate()
     let readers: SQLiteConnectionPool<SQLiteConnection>
     /// The connection of key lookups and key writes, on its own thread (`keyThreadPool`): four
     /// slow searches fill the reader threads, and every request with an uncached key would wait
@@ -52,14 +52,14 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     let searchers: SQLiteConnectionPool<SQLiteRawConnection>
     /// The index file's writer (on the maintenance thread), used under `indexGate`.
     let indexWriter: SQLiteRawConnection
-    let indexGate = SQLiteSerialGate()
+    let indexGate = AuditSerialGate()
     /// The index's newest chunks, in memory.
-    let indexTail: SQLiteIndexTail
-    let indexGeometry: AuditIndexGeometry
+    package let indexTail: AuditIndexTail
+    package let indexGeometry: AuditIndexGeometry
     /// Set once every chunk below the in-memory ones is known to be in the index file.
     let indexBuilt = Mutex(false)
     /// Decoded sets of stored chunks (which never change).
-    let indexCache: SQLiteIndexCache
+    package let indexCache: AuditIndexCache
     let readerThreadPool: NIOThreadPool
     /// The connection of `run()`'s merges and checkpoints, on its own (lower priority) thread.
     let maintenance: SQLiteConnectionPool<SQLiteConnection>
@@ -100,7 +100,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         scanners: SQLiteConnectionPool<SQLiteRawConnection>,
         searchers: SQLiteConnectionPool<SQLiteRawConnection>,
         indexWriter: SQLiteRawConnection,
-        indexTail: SQLiteIndexTail,
+        indexTail: AuditIndexTail,
         readerThreadPool: NIOThreadPool,
         maintenance: SQLiteConnectionPool<SQLiteConnection>,
         maintenanceThreadPool: NIOThreadPool,
@@ -117,7 +117,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
         self.indexWriter = indexWriter
         self.indexTail = indexTail
         self.indexGeometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
-        self.indexCache = SQLiteIndexCache(budget: configuration.indexCacheMiB << 20)
+        self.indexCache = AuditIndexCache(budget: configuration.indexCacheMiB << 20)
         self.readerThreadPool = readerThreadPool
         self.maintenance = maintenance
         self.maintenanceThreadPool = maintenanceThreadPool
@@ -195,7 +195,7 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             // it that the file lacks are built from the events before the first search.
             let headChunk = head.seq == 0 ? 0 : geometry.chunk(head.seq)
             let headStored = head.seq > 0 && stored.contains(headChunk)
-            let tail = SQLiteIndexTail(
+            let tail = AuditIndexTail(
                 memoryFrom: headStored ? headChunk + 1 : headChunk,
                 indexedThrough: headStored ? head.seq : geometry.seqs(headChunk).lowerBound - 1
             )

@@ -29,7 +29,7 @@ struct HeapMemoryTests {
     func setsCountWhatTheyHold(seqs: Int, keyLength: Int) {
         let entries = seqs > 1_000 ? 2_000 : 100_000
         let offsets = (0..<seqs).map { UInt16(($0 * 3) % 65_536) }
-        let cache = SQLiteIndexCache(budget: 1 << 40)
+        let cache = AuditIndexCache(budget: 1 << 40)
         let before = heapInUse()
         for index in 0..<entries {
             // Made here, as a read from the file makes them: the cache holds the only copies.
@@ -44,7 +44,7 @@ struct HeapMemoryTests {
     @Test(arguments: [1, 20])
     func wholeKindsCountWhatTheyHold(seqs: Int) {
         let offsets = (0..<seqs).map { UInt16($0 * 3) }
-        let cache = SQLiteIndexCache(budget: 1 << 40)
+        let cache = AuditIndexCache(budget: 1 << 40)
         let before = heapInUse()
         for chunk in 0..<100 {
             var sets: [AuditIndexKey: AuditSeqSet] = [:]

@@ -116,7 +116,7 @@ extension SQLiteStoreIndexTests {
     /// The cache of stored sets answers what it holds, remembers absent keys, and stays within
     /// its budget by dropping its oldest entries.
     @Test func theSetCacheIsBounded() {
-        let cache = SQLiteIndexCache(budget: 40_000)
+        let cache = AuditIndexCache(budget: 40_000)
         let dense = AuditSeqSet(range: 0..<30_000)  // a bitmap: 8,193 bytes
         for chunk in Int64(0)..<10 {
             let key = AuditIndexKey(.action, "a")

@@ -1,11 +1,9 @@
-import AuditTrail
-import Logging
-import SQLiteNIO
 import Synchronization
 
 /// A first-in, first-out async lock: one holder at a time, across suspension points (an actor
-/// would let a second append interleave at every `await`).
-final class SQLiteSerialGate: Sendable {
+/// would let a second append interleave at every `await`). Stores serialise their appends and
+/// index writes with it.
+package final class AuditSerialGate: Sendable {
     private struct State {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -13,9 +11,9 @@ final class SQLiteSerialGate: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
-    func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
+    package func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
                 if !state.held {

@@ -1,14 +1,13 @@
-import AuditTrail
 import Synchronization
 
-/// Decoded sets of the chunks in the index file, kept in memory up to a byte budget: a stored
+/// Decoded sets of a store's persisted index chunks, kept in memory up to a byte budget: a stored
 /// chunk never changes (it is written once; a rebuild writes the same sets), so a set read once
 /// serves every later search without a read or a decode. Keys a chunk lacks are remembered too.
 /// When the budget is exceeded, the oldest half of the entries is dropped.
-final class SQLiteIndexCache: Sendable {
-    struct Key: Hashable, Sendable {
-        var chunk: Int64
-        var key: AuditIndexKey
+package final class AuditIndexCache: Sendable {
+    package struct Key: Hashable, Sendable {
+        package var chunk: Int64
+        package var key: AuditIndexKey
     }
 
     private struct State {
@@ -31,24 +30,24 @@ final class SQLiteIndexCache: Sendable {
         var probeBytes = 0
     }
 
-    struct Probed<Value: Sendable>: Sendable {
+    package struct Probed<Value: Sendable>: Sendable {
         /// Every stored chunk up to this one was probed.
-        var through: Int64
-        var value: Value
+        package var through: Int64
+        package var value: Value
     }
 
-    struct PrefixKey: Hashable, Sendable {
-        var kind: AuditIndexKey.Kind
-        var prefix: String
+    package struct PrefixKey: Hashable, Sendable {
+        package var kind: AuditIndexKey.Kind
+        package var prefix: String
     }
 
     /// The most probe results kept; past it (or a quarter of the budget) they are all dropped.
-    static let probeEntries = 20_000
+    package static let probeEntries = 20_000
 
     /// The stored chunks holding `key`, as probed up to a chunk, if cached.
-    func chunks(containing key: AuditIndexKey) -> Probed<[Int64]>? { state.withLock { $0.keyChunks[key] } }
+    package func chunks(containing key: AuditIndexKey) -> Probed<[Int64]>? { state.withLock { $0.keyChunks[key] } }
 
-    func store(chunks: [Int64], containing key: AuditIndexKey, through: Int64) {
+    package func store(chunks: [Int64], containing key: AuditIndexKey, through: Int64) {
         guard budget > 0 else { return }
         state.withLock { state in
             let cost = Self.entryOverhead + Self.heapBytes(key.value) + Self.heapBytes(payload: chunks.count * 8)
@@ -61,11 +60,11 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// The stored values of `kind` with `prefix`, as probed up to a chunk, if cached.
-    func values(_ kind: AuditIndexKey.Kind, prefix: String) -> Probed<Set<String>>? {
+    package func values(_ kind: AuditIndexKey.Kind, prefix: String) -> Probed<Set<String>>? {
         state.withLock { $0.prefixValues[PrefixKey(kind: kind, prefix: prefix)] }
     }
 
-    func store(values: Set<String>, _ kind: AuditIndexKey.Kind, prefix: String, through: Int64) {
+    package func store(values: Set<String>, _ kind: AuditIndexKey.Kind, prefix: String, through: Int64) {
         guard budget > 0 else { return }
         state.withLock { state in
             let key = PrefixKey(kind: kind, prefix: prefix)
@@ -88,24 +87,24 @@ final class SQLiteIndexCache: Sendable {
         state.probeBytes = 0
     }
 
-    struct KindKey: Hashable, Sendable {
-        var chunk: Int64
-        var kind: AuditIndexKey.Kind
+    package struct KindKey: Hashable, Sendable {
+        package var chunk: Int64
+        package var kind: AuditIndexKey.Kind
     }
 
     private let state = Mutex(State())
-    let budget: Int
+    package let budget: Int
 
     /// The memory the cache holds now, as counted against ``budget``.
-    var accountedBytes: Int { state.withLock { $0.bytes + $0.probeBytes } }
+    package var accountedBytes: Int { state.withLock { $0.bytes + $0.probeBytes } }
 
-    init(budget: Int) {
+    package init(budget: Int) {
         self.budget = budget
     }
 
     /// The cached sets of `keys` in `chunk` (an inner nil: known to be absent), and the keys not
     /// cached.
-    func sets(_ chunk: Int64, _ keys: [AuditIndexKey]) -> (found: [AuditIndexKey: AuditSeqSet?], missing: [AuditIndexKey]) {
+    package func sets(_ chunk: Int64, _ keys: [AuditIndexKey]) -> (found: [AuditIndexKey: AuditSeqSet?], missing: [AuditIndexKey]) {
         state.withLock { state in
             var found: [AuditIndexKey: AuditSeqSet?] = [:]
             var missing: [AuditIndexKey] = []
@@ -117,12 +116,12 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// Every cached set of `kind` in `chunk`, or nil when that kind was not read whole.
-    func sets(_ chunk: Int64, kind: AuditIndexKey.Kind) -> [AuditIndexKey: AuditSeqSet]? {
+    package func sets(_ chunk: Int64, kind: AuditIndexKey.Kind) -> [AuditIndexKey: AuditSeqSet]? {
         state.withLock { $0.kinds[KindKey(chunk: chunk, kind: kind)] }
     }
 
     /// Keeps every set of `kind` in `chunk`.
-    func store(chunk: Int64, kind: AuditIndexKey.Kind, sets: [AuditIndexKey: AuditSeqSet]) {
+    package func store(chunk: Int64, kind: AuditIndexKey.Kind, sets: [AuditIndexKey: AuditSeqSet]) {
         guard budget > 0 else { return }
         state.withLock { state in
             let entry = KindKey(chunk: chunk, kind: kind)
@@ -135,18 +134,18 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// Forgets everything (the index file was emptied).
-    func removeAll() { state.withLock { $0 = State() } }
+    package func removeAll() { state.withLock { $0 = State() } }
 
     /// A stored rollup: a chunk's or a span's.
-    enum RollupKey: Hashable, Sendable {
+    package enum RollupKey: Hashable, Sendable {
         case chunk(Int64)
         case span(Int64)
     }
 
     /// The cached rollup of a chunk or a span.
-    func rollup(_ key: RollupKey) -> AuditChunkRollup? { state.withLock { $0.rollups[key] } }
+    package func rollup(_ key: RollupKey) -> AuditChunkRollup? { state.withLock { $0.rollups[key] } }
 
-    func store(_ key: RollupKey, rollup: AuditChunkRollup) {
+    package func store(_ key: RollupKey, rollup: AuditChunkRollup) {
         guard budget > 0 else { return }
         state.withLock { state in
             guard state.rollups[key] == nil else { return }
@@ -157,9 +156,9 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// The cached head of `chunk` (present set, time bounds, time column when it was read).
-    func chunk(_ chunk: Int64) -> AuditChunkRead? { state.withLock { $0.chunks[chunk] } }
+    package func chunk(_ chunk: Int64) -> AuditChunkRead? { state.withLock { $0.chunks[chunk] } }
 
-    func store(chunk: Int64, read: AuditChunkRead, keys: [AuditIndexKey]) {
+    package func store(chunk: Int64, read: AuditChunkRead, keys: [AuditIndexKey]) {
         guard budget > 0 else { return }
         state.withLock { state in
             var head = read
@@ -202,35 +201,35 @@ final class SQLiteIndexCache: Sendable {
 
     /// A `sets` entry beside its key's and set's heap blocks: the dictionary's slots at its load
     /// factor and the `order` array's slot (152 bytes measured).
-    static let entryOverhead = 152
+    package static let entryOverhead = 152
     /// An entry of a whole kind's dictionary beside its heap blocks (66 bytes measured).
-    static let kindEntryOverhead = 66
+    package static let kindEntryOverhead = 66
 
     /// A heap block holding `payload` bytes: malloc's 16-byte granules, its header, and Swift's
     /// 32-byte object header.
-    static func heapBytes(payload: Int) -> Int { 48 + (payload + 15) & ~15 }
+    package static func heapBytes(payload: Int) -> Int { 48 + (payload + 15) & ~15 }
 
     /// The heap block of a string, none when it is short enough to be stored inline.
-    static func heapBytes(_ string: String) -> Int { string.utf8.count <= 15 ? 0 : heapBytes(payload: string.utf8.count + 1) }
+    package static func heapBytes(_ string: String) -> Int { string.utf8.count <= 15 ? 0 : heapBytes(payload: string.utf8.count + 1) }
 
     /// The heap blocks of one cached key and its set (none for a key known to be absent).
-    static func size(_ key: AuditIndexKey, _ set: AuditSeqSet?) -> Int {
+    package static func size(_ key: AuditIndexKey, _ set: AuditSeqSet?) -> Int {
         heapBytes(key.value) + (set.map { heapBytes(payload: $0.serializedCount) } ?? 0)
     }
 
     /// One whole kind's sets in one chunk.
-    static func size(kind sets: [AuditIndexKey: AuditSeqSet]) -> Int {
+    package static func size(kind sets: [AuditIndexKey: AuditSeqSet]) -> Int {
         sets.reduce(64) { $0 + kindEntryOverhead + size($1.key, $1.value) }
     }
 
     /// One prefix probe: its key and the values found.
-    static func size(_ key: PrefixKey, _ values: Set<String>) -> Int {
+    package static func size(_ key: PrefixKey, _ values: Set<String>) -> Int {
         values.reduce(entryOverhead + heapBytes(key.prefix)) { $0 + kindEntryOverhead + heapBytes($1) }
     }
 
     /// A rollup: its entry, its arrays' blocks, the counts' dictionary slots (as a kind's) and
     /// every heap-held string.
-    static func size(_ rollup: AuditChunkRollup) -> Int {
+    package static func size(_ rollup: AuditChunkRollup) -> Int {
         entryOverhead + heapBytes(payload: rollup.minutes.count * 16) + heapBytes(payload: rollup.actorColumn.count)
             + rollup.counts.keys.reduce(64) { $0 + kindEntryOverhead + heapBytes($1.value) }
             + heapBytes(payload: rollup.actors.count * MemoryLayout<AuditChunkRollup.Actor>.stride)
@@ -238,7 +237,7 @@ final class SQLiteIndexCache: Sendable {
     }
 
     /// A chunk head: its entry, its present set and its time column.
-    static func size(_ head: AuditChunkRead) -> Int {
+    package static func size(_ head: AuditChunkRead) -> Int {
         entryOverhead + heapBytes(payload: head.present.serializedCount) + heapBytes(payload: (head.times?.count ?? 0) * 8)
     }
 }
