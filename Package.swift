@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "AuditTrail", targets: ["AuditTrail"]),
         .library(name: "AuditTrailSQLite", targets: ["AuditTrailSQLite"]),
+        .library(name: "AuditTrailPostgres", targets: ["AuditTrailPostgres"]),
         .library(name: "AuditTrailTesting", targets: ["AuditTrailTesting"]),
         .library(name: "AuditTrailHummingbird", targets: ["AuditTrailHummingbird"]),
         .library(name: "AuditTrailServer", targets: ["AuditTrailServer"]),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -51,6 +53,18 @@ let package = Package(
             dependencies: [
                 "AuditTrail",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AuditTrailPostgres",
+            dependencies: [
+                "AuditTrail",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -177,6 +191,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailPostgresTests",
+            dependencies: [
+                "AuditTrailPostgres", "AuditTrailTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -34,6 +34,15 @@ package final class AuditIndexTail: Sendable {
     /// appended to without its maintenance service or a search).
     package static let pendingLimit = 131_072
 
+    /// Notes the events of an append that were stored (not those answered from an earlier
+    /// append of the same client id), from the sealer's results, in order.
+    package func appended(_ events: [PreparedAuditEvent], results: [AuditAppendResult]) {
+        var created: [(seq: Int64, prepared: PreparedAuditEvent)] = []
+        created.reserveCapacity(events.count)
+        for (event, result) in zip(events, results) where result.created { created.append((result.seq, event)) }
+        appended(created)
+    }
+
     /// Notes rows this process committed (their seqs ascending); indexed at the next catch-up.
     package func appended(_ rows: [(seq: Int64, prepared: PreparedAuditEvent)]) {
         guard !rows.isEmpty else { return }

@@ -18,3 +18,21 @@ public struct AuditMerkleNode: Sendable, Hashable {
         self.hash = hash
     }
 }
+
+extension Sequence<AuditMerkleNode> {
+    /// The hashes of `ids`, in that order, from these stored nodes (store-implementation API).
+    /// - Throws: `.notFound` naming the first id no node has.
+    package func hashes(of ids: [AuditMerkleNodeID]) throws(AuditTrailError) -> [AuditHash] {
+        var found: [AuditMerkleNodeID: AuditHash] = [:]
+        for node in self { found[node.id] = node.hash }
+        var out: [AuditHash] = []
+        out.reserveCapacity(ids.count)
+        for id in ids {
+            guard let hash = found[id] else {
+                throw AuditTrailError(.notFound, "no stored Merkle subtree at level \(id.level), index \(id.index)")
+            }
+            out.append(hash)
+        }
+        return out
+    }
+}

@@ -57,10 +57,7 @@ extension SQLiteAuditStore {
             cachedHead.withLock { $0 = sealer.head }
             merkleBuilder.withLock { $0 = sealer.tree }
             // The search index takes the new rows from here (no read back); it indexes them later.
-            var created: [(seq: Int64, prepared: PreparedAuditEvent)] = []
-            created.reserveCapacity(events.count)
-            for (event, result) in zip(events, sealer.results) where result.created { created.append((result.seq, event)) }
-            indexTail.appended(created)
+            indexTail.appended(events, results: sealer.results)
             return sealer.results
         }
     }

@@ -18,7 +18,7 @@ extension SQLiteAuditStore: AuditCheckpointStore {
     /// Throws `.notFound` naming the first subtree that is not stored, `.tampered` naming one
     /// whose stored hash is not 32 bytes.
     public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
-        var found: [AuditMerkleNodeID: AuditHash] = [:]
+        var found: [AuditMerkleNode] = []
         var start = 0
         while start < ids.count {
             let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)]
@@ -49,14 +49,9 @@ extension SQLiteAuditStore: AuditCheckpointStore {
                 )
                 return rows
             }
-            for row in rows { found[row.id] = row.hash }
+            found += rows
         }
-        return try ids.map { id in
-            guard let hash = found[id] else {
-                throw AuditTrailError(.notFound, "no stored Merkle subtree at level \(id.level), index \(id.index)")
-            }
-            return hash
-        }
+        return try found.hashes(of: ids)
     }
 
     /// The log's id from `log_info`.

@@ -1,0 +1,61 @@
+import AuditTrail
+import PostgresNIO
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension PostgresAuditStore: Service {
+    /// The store's upkeep while the server runs: every `interval`, the partitions of the coming
+    /// months exist and the search index catches up (complete chunks written, so searches on any
+    /// instance read them instead of rows). Failures are logged and retried the next round. Ends
+    /// at graceful shutdown or cancellation.
+    public func run() async throws {
+        try await run(interval: .seconds(30))
+    }
+
+    func run(interval: Duration) async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.maintain()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One round of upkeep: partitions ahead, the index caught up, and the index rows of chunks
+    /// whose every event retention removed deleted (derived data; the events are gone).
+    func maintain() async {
+        do {
+            try await ensurePartitions(covering: AuditTime.now().milliseconds)
+            let snapshot = try await indexTail.snapshot(of: self)
+            let firstKept = indexGeometry.chunk(snapshot.removedThrough + 1)
+            if let oldest = snapshot.stored.first, oldest < firstKept {
+                _ = try await transaction("index cleanup") { connection in
+                    try await connection.query("DELETE FROM \(unescaped: s).index_sets WHERE chunk < \(firstKept)", logger: logger)
+                    try await connection.query("DELETE FROM \(unescaped: s).index_chunks WHERE chunk < \(firstKept)", logger: logger)
+                    let firstSpan = firstKept / Int64(AuditIndexGeometry.spanChunks)
+                    try await connection.query("DELETE FROM \(unescaped: s).index_spans WHERE span < \(firstSpan)", logger: logger)
+                }
+            }
+        } catch {
+            logger.warning("audit store upkeep failed; retrying next round", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The host name and process id, for lease holder names.
+enum ProcessInfoName {
+    static var host: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static var pid: Int32 { getpid() }
+}

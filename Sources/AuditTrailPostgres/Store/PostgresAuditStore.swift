@@ -1,0 +1,229 @@
+import AuditTrail
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The audit log on a PostgreSQL server: the same events, chain, Merkle tree, checkpoints,
+/// search index and retention as ``SQLiteAuditStore``'s, in tables of one schema, so that several
+/// AuditTrail instances can serve one log.
+///
+/// - Appends from every instance serialise on the chain head's row (`SELECT … FOR UPDATE` in the
+///   transaction that inserts the batch), so seqs stay gap-free and the chain and tree single; the
+///   core's ``AuditSealer`` seals, as for SQLite. A batch is one multi-row `INSERT` per table.
+/// - Events are partitioned by month of receipt; retention drops whole partitions once the
+///   anchor covers them, and deletes rows below the anchor otherwise.
+/// - The search index is the core's (``AuditIndexSearch`` over per-chunk sets): complete chunks
+///   are rows of `index_chunks`/`index_sets`, the newest chunk is in each instance's memory and
+///   caught up from the rows any instance appended.
+///
+/// The connection pool runs while the store is open: open it with ``withStore(configuration:logger:_:)``,
+/// which runs the pool in a child task for the closure's lifetime (structured: nothing outlives it).
+///
+/// ```swift
+/// try await PostgresAuditStore.withStore(configuration: .init(url: url), logger: logger) { store in
+///     let writer = AuditWriter(store: store, logger: logger)
+///     try await ServiceGroup(services: [store, writer, server], logger: logger).run()
+/// }
+/// ```
+public final class PostgresAuditStore: Sendable {
+    let configuration: Configuration
+    let logger: Logger
+    let client: PostgresClient
+    /// The schema's name, checked to be a plain identifier (spliced into the SQL).
+    let s: String
+    /// One append at a time from this instance (other instances wait on the head row).
+    let appendGate = AuditSerialGate()
+    package let indexTail: AuditIndexTail
+    package let indexGeometry: AuditIndexGeometry
+    package let indexCache: AuditIndexCache
+    /// The tree at the head as this instance last appended it; rebuilt from the stored nodes
+    /// when another instance appended since.
+    let merkleBuilder = Mutex<AuditMerkleTreeBuilder?>(nil)
+    /// The end (ms, exclusive) of the newest partition known to exist.
+    let partitionsUntil = Atomic<Int64>(0)
+    let closed = Atomic<Bool>(false)
+    /// Says that ``runConnections()`` has started the pool, so that ``open()`` does not lease
+    /// from a pool that is not running yet.
+    let poolStarted: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(of: Void.self)
+
+    /// A store for `configuration`, not yet connected: run ``runConnections()`` in a task, then
+    /// ``open()``. ``withStore(configuration:logger:_:)`` does both for a closure's lifetime.
+    public init(configuration: Configuration, logger: Logger) throws(AuditTrailError) {
+        guard PostgresSchema.isIdentifier(configuration.schema) else {
+            throw AuditTrailError.invalid("schema", "must be a lower-case identifier (a-z, 0-9, _), at most 63 characters")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: logger)
+        self.s = configuration.schema
+        self.indexGeometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
+        self.indexCache = AuditIndexCache(budget: configuration.indexCacheMiB << 20)
+        self.indexTail = AuditIndexTail(memoryFrom: 0, indexedThrough: 0)
+    }
+
+    /// Runs the connection pool until the task is cancelled (or a graceful shutdown); the store is
+    /// usable only while it runs. Call it once.
+    public func runConnections() async {
+        poolStarted.continuation.yield()
+        poolStarted.continuation.finish()
+        await client.run()
+    }
+
+    /// Opens the log on the running pool: creates or upgrades the schema when
+    /// ``Configuration/migrate`` is set (else requires it current), makes the partitions ahead,
+    /// and places the search index's tail after the persisted chunks.
+    public func open() async throws {
+        for await _ in poolStarted.stream { break }
+        try await prepare()
+    }
+
+    /// Marks the store closed: later calls throw. The pool stops when ``runConnections()``'s task ends.
+    public func close() {
+        closed.store(true, ordering: .relaxed)
+    }
+
+    /// Opens the log, runs `body` with it while the connection pool runs in a child task, and
+    /// stops the pool when `body` returns or throws.
+    public static func withStore<T: Sendable>(
+        configuration: Configuration,
+        logger: Logger,
+        _ body: @Sendable (PostgresAuditStore) async throws -> T
+    ) async throws -> T {
+        let store = try PostgresAuditStore(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.runConnections() }
+            defer {
+                store.close()
+                group.cancelAll()
+            }
+            try await store.open()
+            return try await body(store)
+        }
+    }
+
+    static func clientConfiguration(_ configuration: Configuration) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch configuration.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var client = PostgresClient.Configuration(
+            host: configuration.host,
+            port: configuration.port,
+            username: configuration.username,
+            password: configuration.password,
+            database: configuration.database,
+            tls: tls
+        )
+        client.options.maximumConnections = max(2, configuration.maximumConnections)
+        client.options.connectTimeout = .seconds(10)
+        return client
+    }
+
+    /// Migrates (when allowed), checks the schema's version and the log's identity, makes the
+    /// partitions ahead, and sets the index tail after the persisted chunks.
+    func prepare() async throws {
+        if configuration.migrate {
+            try await PostgresSchema.migrate(client, schema: s, logger: logger)
+        } else {
+            try await PostgresSchema.requireCurrent(client, schema: s)
+        }
+        try await ensurePartitions(covering: AuditTime.now().milliseconds)
+        let stored = try await storedChunks()
+        let bounds = try await indexBounds()
+        var memoryFrom = (stored.last.map { $0 + 1 }) ?? 0
+        memoryFrom = max(memoryFrom, indexGeometry.chunk(bounds.removedThrough + 1))
+        let first = indexGeometry.seqs(memoryFrom).lowerBound - 1
+        indexTail.state.withLock { state in
+            state.memoryFrom = memoryFrom
+            state.indexedThrough = first
+        }
+    }
+
+    /// The instance name used in leases when none is configured: host, process id and a random part.
+    public static func defaultInstanceName() -> String {
+        var random = SystemRandomNumberGenerator()
+        let suffix = String(random.next() as UInt32, radix: 16)
+        return "\(ProcessInfoName.host)-\(ProcessInfoName.pid)-\(suffix)"
+    }
+
+    /// A driver or server error as the store's error, naming the operation; a PostgreSQL error
+    /// keeps its SQLSTATE and message (never the query's bound values).
+    func storeFailure(_ operation: String, _ error: any Error) -> AuditTrailError {
+        if let error = error as? AuditTrailError { return error }
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState], let message = error.serverInfo?[.message] {
+                let code: AuditTrailError.Code = state == "53100" ? .storeFull : .storeFailure
+                return AuditTrailError(code, "PostgreSQL \(operation) failed: \(message) (SQLSTATE \(state))", underlying: error)
+            }
+            return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error.code)", underlying: error)
+        }
+        return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error)", underlying: error)
+    }
+
+    /// Runs `body` on a pooled connection within the current ``AuditReadBudget`` (its deadline
+    /// becomes the statement timeout of the reads; a cancelled task cancels the query).
+    func read<T>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
+        let budget = AuditReadBudget.current
+        try budget?.check()
+        do {
+            let result = try await client.withConnection { try await body($0) }
+            try budget?.check()
+            return result
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+
+    /// Runs `body` in one transaction on a pooled connection.
+    func transaction<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+}
+
+extension PostgresAuditStore {
+    /// Drops a test's schema with everything in it (tests only: each check has its own schema).
+    package func dropSchemaForTests(_ schema: String) async throws {
+        guard PostgresSchema.isIdentifier(schema), schema.hasPrefix("test_") else { return }
+        try await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+    }
+}
+
+extension PostgresAuditStore {
+    /// Grants the application role what serving needs and nothing more (see
+    /// `PostgresSchema.grants`): run as the owner after ``open()``, once per schema and role.
+    public func grant(to role: String) async throws {
+        guard PostgresSchema.isIdentifier(role) else {
+            throw AuditTrailError.invalid("role", "must be a lower-case identifier (a-z, 0-9, _), at most 63 characters")
+        }
+        _ = try await transaction("grant") { connection in
+            for statement in PostgresSchema.grants(s, to: role) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+    }
+}
+
+extension PostgresAuditStore {
+    /// The schema that holds this log.
+    public var schemaName: String { s }
+}
