@@ -22,23 +22,33 @@ public enum AuditEventID {
 
     /// A random, time-ordered UUID (version 7): 48 bits of milliseconds, 74 random bits.
     public static func makeUUIDv7(at time: AuditTime) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
         let ms = UInt64(max(0, time.milliseconds))
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: ms >> (40 - 8 * UInt64(index))) }
         let (random, random2) = AuditRandomBytes.next()
-        for index in 6..<16 {
-            bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : random2) >> (8 * UInt64(index % 8)))
+        // Byte i of the 16: the 48-bit time big-endian, then random bytes, with the version (7)
+        // and variant (10) bits set.
+        func byte(_ index: Int) -> UInt8 {
+            switch index {
+            case 0..<6: return UInt8(truncatingIfNeeded: ms >> (40 - 8 * UInt64(index)))
+            case 6: return (UInt8(truncatingIfNeeded: random >> 48) & 0x0F) | 0x70
+            case 8: return (UInt8(truncatingIfNeeded: random) & 0x3F) | 0x80
+            default: return UInt8(truncatingIfNeeded: (index < 14 ? random : random2) >> (8 * UInt64(index % 8)))
+            }
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = AuditHex.digits
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+        // One allocation: the 36 characters are written straight into the string.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let hex = AuditHex.digits
+            var at = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[at] = UInt8(ascii: "-")
+                    at += 1
+                }
+                let value = byte(index)
+                out[at] = hex[Int(value >> 4)]
+                out[at + 1] = hex[Int(value & 0xF)]
+                at += 2
+            }
+            return at
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

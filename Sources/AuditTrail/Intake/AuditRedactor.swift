@@ -159,17 +159,22 @@ public struct AuditRedactor: Sendable {
     public func redactQuery(inPath path: String, at field: String, paths: inout [String]) -> String {
         guard let question = path.firstIndex(of: "?") else { return path }
         let query = path[path.index(after: question)...]
+        // Most paths hold no secret: look pair by pair first, and build a new path only for one.
+        guard hasSecretParameter(query) else { return path }
         var changed = false
-        let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
-            let name = String(pair[..<equals]).removingPercentEncodingLossy
-            guard isSecret(name) else { return String(pair) }
+        let parts = AuditQueryPairs(query).map { pair -> String in
+            guard pair.text.contains("="), isSecret(String(pair.name).removingPercentEncodingLossy) else { return String(pair.text) }
             changed = true
-            return pair[..<equals] + "=" + Self.marker
+            return pair.name + "=" + Self.marker
         }
         guard changed else { return path }
         paths.append(field)
         return path[..<question] + "?" + parts.joined(separator: "&")
+    }
+
+    /// Whether a parameter of `query` (`a=1&b=2`) has a secret name, without copying the pairs.
+    func hasSecretParameter(_ query: Substring) -> Bool {
+        AuditQueryPairs(query).contains { $0.text.contains("=") && isSecret(String($0.name).removingPercentEncodingLossy) }
     }
 }
 

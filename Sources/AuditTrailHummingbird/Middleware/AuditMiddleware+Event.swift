@@ -98,20 +98,21 @@ extension AuditMiddleware {
     /// The path with the values of secret query parameters replaced by `[REDACTED]`.
     func redactedPath(_ path: String, query: String?) -> String {
         guard let query, !query.isEmpty else { return path }
+        // Most queries hold no secret: the path and query are joined without a pair-by-pair copy.
+        guard AuditQueryPairs(query).contains(where: { secretParameters.contains($0.name.lowercased()) }) else { return path + "?" + query }
         var out = path
         out.reserveCapacity(path.utf8.count + query.utf8.count + 1)
         out.append("?")
         var first = true
-        for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
+        for pair in AuditQueryPairs(query) {
             if !first { out.append("&") }
             first = false
-            let name = pair.firstIndex(of: "=").map { pair[..<$0] } ?? pair
-            if secretParameters.contains(name.lowercased()) {
-                out.append(contentsOf: name)
+            if secretParameters.contains(pair.name.lowercased()) {
+                out.append(contentsOf: pair.name)
                 out.append("=")
                 out.append(AuditRedactor.marker)
             } else {
-                out.append(contentsOf: pair)
+                out.append(contentsOf: pair.text)
             }
         }
         return out

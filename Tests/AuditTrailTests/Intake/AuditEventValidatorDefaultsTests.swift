@@ -74,6 +74,27 @@ struct AuditEventValidatorDefaultsTests {
         let ids = (0..<200).map { AuditEventID.makeUUIDv7(at: AuditTime(milliseconds: 1_000_000 + Int64($0))) }
         #expect(Set(ids).count == ids.count)
         #expect(ids == ids.sorted())
+        // Canonical UUIDv7 text: 8-4-4-4-12 lower-case hex, version 7, variant 10, the time first.
+        for id in ids {
+            #expect(AuditEventID.normalizedUUID(id) == id)
+            let hex = Array(id.utf8)
+            #expect(hex[14] == UInt8(ascii: "7"))
+            #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(hex[19]))
+        }
+        #expect(AuditEventID.makeUUIDv7(at: AuditTime(milliseconds: 0x0193_F7E2_6C1A)).hasPrefix("0193f7e2-6c1a-7"))
+    }
+
+    @Test("query pairs are the slices between & signs, empty ones and a trailing one included, as split gives them")
+    func queryPairs() {
+        for query in ["", "a=1", "a=1&b", "a=1&&b=2", "a=1&", "&", "=x&y=", "k=v=w&z"] {
+            let pairs = Array(AuditQueryPairs(query))
+            let split = query.split(separator: "&", omittingEmptySubsequences: false)
+            #expect(pairs.map { String($0.text) } == split.map(String.init), "\(query)")
+            #expect(
+                pairs.map { String($0.name) } == split.map { String($0.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]) },
+                "\(query)"
+            )
+        }
     }
 
     @Test(
