@@ -152,16 +152,8 @@ extension PostgresTestServer {
     }
 
     static func rawClient(_ url: String) async throws -> RawClient {
-        let configuration = try PostgresAuditStore.Configuration(url: url)
         let client = PostgresClient(
-            configuration: .init(
-                host: configuration.host,
-                port: configuration.port,
-                username: configuration.username,
-                password: configuration.password,
-                database: configuration.database,
-                tls: .disable
-            ),
+            configuration: PostgresAuditStore.clientConfiguration(try PostgresAuditStore.Configuration(url: url)),
             backgroundLogger: {
                 var logger = Logger(label: "audittrail.test.postgres.raw")
                 logger.logLevel = .error  // not "run() hasn't been called yet": the test's own race

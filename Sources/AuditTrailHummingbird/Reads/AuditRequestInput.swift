@@ -13,11 +13,11 @@ package enum AuditRequestInput {
         var errors: [AuditTrailError.FieldError] = []
         for part in query.split(separator: "&", omittingEmptySubsequences: true) {
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = percentDecoded(pieces[0]) else {
+            guard let name = AuditPercentEncoding.decode(pieces[0], plusIsSpace: true) else {
                 errors.append(.init(field: "query", message: "is not valid percent-encoded UTF-8"))
                 continue
             }
-            guard let value = percentDecoded(pieces.count > 1 ? pieces[1] : "") else {
+            guard let value = AuditPercentEncoding.decode(pieces.count > 1 ? pieces[1] : "", plusIsSpace: true) else {
                 errors.append(.init(field: name, message: "is not valid percent-encoded UTF-8"))
                 continue
             }
@@ -25,26 +25,6 @@ package enum AuditRequestInput {
         }
         if !errors.isEmpty { throw AuditTrailError(.invalidInput, "the query string is malformed", fieldErrors: errors) }
         return pairs
-    }
-
-    /// Percent-decodes `text` (`+` is a space); nil when an escape is malformed or the result is
-    /// not UTF-8.
-    package static func percentDecoded(_ text: Substring) -> String? {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        func hex(_ byte: UInt8?) -> UInt8? { byte.flatMap(AuditHex.value(ofDigit:)) }
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 
     /// Reads exactly `names` from the query string as decimal integers: each is required, given

@@ -102,13 +102,29 @@ extension PostgresAuditStore {
                 port = value
             }
             guard !host.isEmpty else { throw bad("the host is missing") }
-            guard let username = Self.percentDecoded(user), !username.isEmpty else { throw bad("the user name is missing") }
-            guard let database = Self.percentDecoded(databaseText), !database.isEmpty else { throw bad("the database name is missing") }
-            self.init(host: String(host), port: port, username: username, password: password.flatMap(Self.percentDecoded), database: database)
-            for pair in query.split(separator: "&") where !pair.isEmpty {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let value = parts.count == 2 ? String(parts[1]) : ""
-                switch parts[0] {
+            guard let username = AuditPercentEncoding.decode(user, plusIsSpace: false), !username.isEmpty else {
+                throw bad("the user name is missing")
+            }
+            guard let database = AuditPercentEncoding.decode(databaseText, plusIsSpace: false), !database.isEmpty else {
+                throw bad("the database name is missing")
+            }
+            var decodedPassword: String?
+            if let password {
+                guard let decoded = AuditPercentEncoding.decode(password, plusIsSpace: false) else {
+                    throw bad("the password has a malformed %-escape")
+                }
+                decodedPassword = decoded
+            }
+            self.init(
+                host: String(host),
+                port: port,
+                username: username,
+                password: decodedPassword,
+                database: database
+            )
+            for pair in AuditQueryPairs(query) where !pair.text.isEmpty {
+                let value = String(pair.text.dropFirst(pair.name.count + 1))
+                switch pair.name {
                 case "sslmode":
                     switch value {
                     case "disable": tls = .disable
@@ -122,31 +138,8 @@ extension PostgresAuditStore {
                     }
                     schema = value
                 default:
-                    throw bad("unknown parameter \(parts[0]) (sslmode, schema)")
+                    throw bad("unknown parameter \(pair.name) (sslmode, schema)")
                 }
-            }
-        }
-
-        static func percentDecoded(_ text: Substring) -> String? {
-            var bytes: [UInt8] = []
-            var iterator = text.utf8.makeIterator()
-            while let byte = iterator.next() {
-                guard byte == UInt8(ascii: "%") else {
-                    bytes.append(byte)
-                    continue
-                }
-                guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            }
-            return String(validating: bytes, as: UTF8.self)
-        }
-
-        private static func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
             }
         }
     }

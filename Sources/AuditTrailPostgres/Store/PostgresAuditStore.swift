@@ -103,7 +103,8 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
-    static func clientConfiguration(_ configuration: Configuration) -> PostgresClient.Configuration {
+    /// The pool's settings for `configuration` (TLS per ``Configuration/TLSMode``).
+    package static func clientConfiguration(_ configuration: Configuration) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
             switch configuration.tls {
             case .disable: .disable
