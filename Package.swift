@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "AuditTrail",
                 "AuditTrailSQLite",
+                "AuditTrailPostgres",
                 "AuditTrailHummingbird",
                 "CAuditProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "audittrail",
             dependencies: [
-                "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailHummingbird", "AuditTrailClient",
+                "AuditTrail", "AuditTrailSQLite", "AuditTrailPostgres", "AuditTrailServer", "AuditTrailHummingbird", "AuditTrailClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -219,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailServerTests",
             dependencies: [
-                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite", "AuditTrailHummingbird",
+                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite", "AuditTrailPostgres", "AuditTrailHummingbird",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -247,7 +248,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailCLITests",
             dependencies: [
-                "audittrail", "AuditTrail", "AuditTrailSQLite", "AuditTrailServer", "AuditTrailClient",
+                "audittrail", "AuditTrail", "AuditTrailSQLite", "AuditTrailPostgres", "AuditTrailServer", "AuditTrailClient", "AuditTrailTesting",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

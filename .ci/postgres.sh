@@ -5,6 +5,7 @@
 #
 #   eval "$(bash .ci/postgres.sh start [DIR] [PORT])"   # exports AUDITTRAIL_TEST_POSTGRES(_APP)
 #   bash .ci/postgres.sh stop [DIR]
+#   bash .ci/postgres.sh resume [DIR]                    # starts a stopped server again, data kept
 set -euo pipefail
 command="${1:-start}"
 dir="${2:-/tmp/audittrail-postgres}"
@@ -61,8 +62,11 @@ SQL
 stop)
     if [ -d "$dir/data" ]; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true; fi
     ;;
+resume)
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    ;;
 *)
-    echo "usage: $0 start|stop [DIR] [PORT]" >&2
+    echo "usage: $0 start|stop|resume [DIR] [PORT]" >&2
     exit 2
     ;;
 esac

@@ -27,3 +27,12 @@ int caudit_heap_trim(void) {
     return 0;
 #endif
 }
+
+int caudit_heap_limit_arenas(int count) {
+#if defined(__GLIBC__)
+    return mallopt(M_ARENA_MAX, count);
+#else
+    (void)count;
+    return 0;
+#endif
+}

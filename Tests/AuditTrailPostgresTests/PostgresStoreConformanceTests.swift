@@ -11,53 +11,14 @@ import Testing
 import Glibc
 #endif
 
-/// The store contract on a real PostgreSQL server: `AUDITTRAIL_TEST_POSTGRES` names it
-/// (`postgres://user@127.0.0.1:5432/database`, a role that may create schemas). Without it, when
-/// PostgreSQL's programs are installed (Debian's `postgresql`), the tests start a throw-away
-/// server with `.ci/postgres.sh` (as `.ci/run` does); otherwise they are skipped, saying why.
-/// Each check gets a new schema, dropped when its store closes.
+/// The store contract on a real PostgreSQL server (``AuditTestPostgres``: `AUDITTRAIL_TEST_POSTGRES`,
+/// else a throw-away server started by `.ci/postgres.sh`, else skipped). Each check gets a new
+/// schema, dropped when its store closes.
 enum PostgresTestServer {
-    static let urls: (owner: String, app: String?)? = {
-        if let owner = Environment.value("AUDITTRAIL_TEST_POSTGRES") {
-            return (owner, Environment.value("AUDITTRAIL_TEST_POSTGRES_APP"))
-        }
-        return startLocalServer()
-    }()
-    static var url: String? { urls?.owner }
-    static var appURL: String? { urls?.app }
-    static var isAvailable: Bool { url != nil }
-
-    /// Runs `.ci/postgres.sh start` (it installs nothing when run from here: PostgreSQL must be
-    /// installed) and reads the URLs it prints.
-    static func startLocalServer() -> (owner: String, app: String?)? {
-        guard (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.isEmpty == false else { return nil }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent(".ci/postgres.sh").path
-        guard FileManager.default.fileExists(atPath: script) else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "start"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return nil
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        var found: [String: String] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            // export NAME='value'
-            guard line.hasPrefix("export "), let equals = line.firstIndex(of: "=") else { continue }
-            let name = String(line[line.index(line.startIndex, offsetBy: 7)..<equals])
-            found[name] = String(line[line.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
-        }
-        guard let owner = found["AUDITTRAIL_TEST_POSTGRES"] else { return nil }
-        return (owner, found["AUDITTRAIL_TEST_POSTGRES_APP"])
-    }
+    static var url: String? { AuditTestPostgres.url }
+    static var appURL: String? { AuditTestPostgres.appURL }
+    static var isAvailable: Bool { AuditTestPostgres.isAvailable }
+    static var unavailable: Comment { AuditTestPostgres.unavailable }
 
     /// Opens stores in fresh schemas, runs each one's pool in a task, and drops the schema when
     /// the store closes.
@@ -69,7 +30,7 @@ enum PostgresTestServer {
 
         func make() async throws -> PostgresAuditStore {
             var configuration = try PostgresAuditStore.Configuration(url: try #require(PostgresTestServer.url))
-            configuration.schema = "test_\(UInt64.random(in: 0...UInt64.max))"
+            configuration.schema = AuditTestPostgres.newSchema()
             configuration.maximumConnections = 4
             edit(&configuration)
             var logger = Logger(label: "audittrail.test.postgres")
@@ -93,19 +54,6 @@ enum PostgresTestServer {
             task.cancel()
             await task.value
         }
-    }
-}
-
-extension PostgresTestServer {
-    static let unavailable: Comment =
-        "no PostgreSQL: set AUDITTRAIL_TEST_POSTGRES to a server's URL, or install Debian's postgresql for the tests to start one"
-}
-
-enum Environment {
-    static func value(_ name: String) -> String? {
-        guard let pointer = getenv(name) else { return nil }
-        let text = String(cString: pointer)
-        return text.isEmpty ? nil : text
     }
 }
 

@@ -46,14 +46,22 @@ public final class AuditCheckpointer: Service, Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let state: Mutex<State>
+    /// Where several processes serving one log agree which of them signs (nil: this one always does).
+    private let leases: (any AuditLeaseStore)?
+    /// The lease a checkpointer signs under when several processes serve one log.
+    public static let leaseName = "checkpointer"
 
     /// - Parameters:
     ///   - origin: the checkpoint's origin line (the log's name), e.g. `audittrail/<log id>`.
+    ///   - leases: when several processes serve one log (PostgreSQL), only the holder of the
+    ///     ``leaseName`` lease signs; the others check again at each interval and take over when
+    ///     the holder stops renewing it. Every process must sign with the same key.
     public init(
         store: any AuditCheckpointStore,
         signer: AuditSigner,
         origin: String,
         configuration: Configuration = .init(),
+        leases: (any AuditLeaseStore)? = nil,
         logger: Logger
     ) throws(AuditTrailError) {
         guard AuditCheckpoint.isValidLine(origin) else {
@@ -65,6 +73,7 @@ public final class AuditCheckpointer: Service, Sendable {
         self.signer = signer
         self.origin = origin
         self.configuration = configuration
+        self.leases = leases
         self.logger = logger
         self.state = Mutex(State(lastAttempt: .now))
     }
@@ -90,6 +99,13 @@ public final class AuditCheckpointer: Service, Sendable {
             }
         }
         await checkpointLogged(final: true)
+        if let leases {
+            do {
+                try await leases.releaseLease(Self.leaseName)
+            } catch {
+                logger.warning("audit checkpointer could not give its lease up", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func isDue() -> Bool {
@@ -126,13 +142,19 @@ public final class AuditCheckpointer: Service, Sendable {
         }
     }
 
-    /// Signs and stores a checkpoint of the current tree if it grew since the last one.
+    /// Signs and stores a checkpoint of the current tree if it grew since the last one (and, with
+    /// leases, if this process holds the signing lease).
     ///
-    /// - Returns: the new checkpoint, or nil when the tree did not grow.
+    /// - Returns: the new checkpoint, or nil when the tree did not grow or another process signs.
     /// - Throws: `.tampered` when the stored tree is not an extension of the last checkpoint.
     @discardableResult
     public func checkpoint() async throws -> AuditStoredCheckpoint? {
         state.withLock { $0.lastAttempt = .now }
+        if let leases, try await !leases.acquireLease(Self.leaseName) {
+            // Another process signs: look again at the next interval, not at every commit.
+            state.withLock { $0.signedSize = max($0.signedSize, $0.committedSeq) }
+            return nil
+        }
         let latest = try await store.latestCheckpoint()
         let size = try await store.head().seq
         let signed = latest?.treeSize ?? 0

@@ -54,6 +54,10 @@ public final class AuditRetention: Service, Sendable {
     private let producer: AuditProducer
     private let configuration: Configuration
     private let logger: Logger
+    /// Where several processes serving one log agree which of them runs retention.
+    private let leases: (any AuditLeaseStore)?
+    /// The lease retention runs under when several processes serve one log.
+    public static let leaseName = "retention"
 
     /// - Parameters:
     ///   - store: the log to remove from; it also keeps the window.
@@ -61,6 +65,10 @@ public final class AuditRetention: Service, Sendable {
     ///     listed before this service so that it shuts down after it.
     ///   - validator: prepares the recorded events.
     ///   - producer: what the recorded events say wrote them (`server`, `cli:<user>`, `app`).
+    ///   - leases: when several processes serve one log (PostgreSQL), only the holder of the
+    ///     ``leaseName`` lease runs (each interval, the lease is taken or renewed first). Two runs
+    ///     that overlap anyway (a holder slower than its lease) remove nothing twice: each batch
+    ///     is one transaction that starts from the stored anchor.
     /// - Throws: `.invalidInput` naming `retention_interval` or `retention_batch`.
     public init(
         store: any AuditRetentionStore,
@@ -68,6 +76,7 @@ public final class AuditRetention: Service, Sendable {
         validator: AuditEventValidator,
         producer: AuditProducer = .application,
         configuration: Configuration = .init(),
+        leases: (any AuditLeaseStore)? = nil,
         logger: Logger
     ) throws(AuditTrailError) {
         guard configuration.interval > .zero else { throw AuditTrailError.invalid("retention_interval", "must be greater than 0") }
@@ -77,6 +86,7 @@ public final class AuditRetention: Service, Sendable {
         self.validator = validator
         self.producer = producer
         self.configuration = configuration
+        self.leases = leases
         self.logger = logger
     }
 
@@ -98,6 +108,7 @@ public final class AuditRetention: Service, Sendable {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: self.configuration.interval) } catch { return }
                 do {
+                    if let leases = self.leases, try await !leases.acquireLease(Self.leaseName) { continue }
                     _ = try await self.runOnce()
                 } catch {
                     self.logger.warning(
@@ -109,6 +120,7 @@ public final class AuditRetention: Service, Sendable {
                 }
             }
         }
+        try? await leases?.releaseLease(Self.leaseName)
     }
 
     /// One run now: removes, batch by batch, the events received before `now` minus the window

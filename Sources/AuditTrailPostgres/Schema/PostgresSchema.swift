@@ -345,18 +345,24 @@ extension PostgresSchema {
         }
     }
 
+    /// The schema's version; nil when the schema (or its version table) does not exist.
+    static func storedVersion(_ client: PostgresClient, schema s: String) async throws -> Int? {
+        let exists = try await client.query("SELECT to_regclass(\(s + ".schema_version")) IS NOT NULL").decode(Bool.self)
+        for try await found in exists where !found { return nil }
+        var version = 0
+        for try await value in try await client.query("SELECT version FROM \(unescaped: s).schema_version").decode(Int.self) { version = value }
+        return version
+    }
+
     /// Throws unless the schema exists at this build's version (a store opened without migrating).
     static func requireCurrent(_ client: PostgresClient, schema s: String) async throws {
-        var version: Int?
-        let exists = try await client.query("SELECT to_regclass(\(s + ".schema_version")) IS NOT NULL").decode(Bool.self)
-        for try await found in exists where !found {
+        guard let version = try await storedVersion(client, schema: s) else {
             throw AuditTrailError(.storeFailure, "the PostgreSQL schema \(s) is missing: run `audittrail migrate` as the owner role first")
         }
-        for try await value in try await client.query("SELECT version FROM \(unescaped: s).schema_version").decode(Int.self) { version = value }
         guard version == currentVersion else {
             throw AuditTrailError(
                 .storeFailure,
-                "the PostgreSQL schema \(s) has version \(version ?? 0); this build needs \(currentVersion): run `audittrail migrate` as the owner role"
+                "the PostgreSQL schema \(s) has version \(version); this build needs \(currentVersion): run `audittrail migrate` as the owner role"
             )
         }
     }

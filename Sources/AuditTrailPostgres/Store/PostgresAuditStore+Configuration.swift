@@ -49,7 +49,9 @@ extension PostgresAuditStore {
         }
 
         /// A configuration from `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require][&schema=name]`
-        /// (also `postgresql://`). Percent-escapes in the user, password and database are decoded.
+        /// (also `postgresql://`), with `connections=N` (``maximumConnections``) and
+        /// `lease_seconds=N` (``leaseSeconds``) as further parameters. Percent-escapes in the
+        /// user, password and database are decoded.
         public init(url: String) throws(AuditTrailError) {
             func bad(_ rule: String) -> AuditTrailError {
                 AuditTrailError.invalid("postgres", "must be postgres://user[:password]@host[:port]/database: \(rule)")
@@ -137,8 +139,14 @@ extension PostgresAuditStore {
                         throw bad("schema is a lower-case identifier (a-z, 0-9, _), at most 63 characters")
                     }
                     schema = value
+                case "connections":
+                    guard let count = Int(value), (2...1000).contains(count) else { throw bad("connections is 2 to 1000") }
+                    maximumConnections = count
+                case "lease_seconds":
+                    guard let seconds = Int(value), (1...3600).contains(seconds) else { throw bad("lease_seconds is 1 to 3600") }
+                    leaseSeconds = seconds
                 default:
-                    throw bad("unknown parameter \(pair.name) (sslmode, schema)")
+                    throw bad("unknown parameter \(pair.name) (sslmode, schema, connections, lease_seconds)")
                 }
             }
         }

@@ -76,7 +76,45 @@ public final class PostgresAuditStore: Sendable {
     /// and places the search index's tail after the persisted chunks.
     public func open() async throws {
         for await _ in poolStarted.stream { break }
-        try await prepare()
+        do {
+            // One direct connection first: the pool retries an unreachable server for minutes,
+            // a single attempt says at once (or after its connect timeout) why it cannot connect.
+            try await probe()
+            try await prepare()
+        } catch {
+            throw AuditTrailError(
+                .storeFailure,
+                "cannot open the PostgreSQL log at \(address): \(storeFailure("open", error).message)",
+                underlying: error
+            )
+        }
+    }
+
+    /// Connects once outside the pool, authenticates and closes: the reason a server cannot be
+    /// reached (refused, timed out, TLS, password) within the connect timeout.
+    func probe() async throws {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch configuration.tls {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var settings = PostgresConnection.Configuration(
+            host: configuration.host,
+            port: configuration.port,
+            username: configuration.username,
+            password: configuration.password,
+            database: configuration.database,
+            tls: tls
+        )
+        settings.options.connectTimeout = .seconds(10)
+        let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
+        try await connection.close()
+    }
+
+    /// Where the log lives, for messages: `user@host:port/database`, schema `s` (never the password).
+    public var address: String {
+        "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database), schema \(s)"
     }
 
     /// Marks the store closed: later calls throw. The pool stops when ``runConnections()``'s task ends.
@@ -86,10 +124,10 @@ public final class PostgresAuditStore: Sendable {
 
     /// Opens the log, runs `body` with it while the connection pool runs in a child task, and
     /// stops the pool when `body` returns or throws.
-    public static func withStore<T: Sendable>(
+    public static func withStore<T>(
         configuration: Configuration,
         logger: Logger,
-        _ body: @Sendable (PostgresAuditStore) async throws -> T
+        _ body: (PostgresAuditStore) async throws -> T
     ) async throws -> T {
         let store = try PostgresAuditStore(configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -127,8 +165,19 @@ public final class PostgresAuditStore: Sendable {
     /// Migrates (when allowed), checks the schema's version and the log's identity, makes the
     /// partitions ahead, and sets the index tail after the persisted chunks.
     func prepare() async throws {
-        if configuration.migrate {
-            try await PostgresSchema.migrate(client, schema: s, logger: logger)
+        // A current schema is not migrated at all: the application role may open with `migrate`
+        // on (creating a schema needs the owner's privileges even when it exists).
+        if configuration.migrate, try await PostgresSchema.storedVersion(client, schema: s) != PostgresSchema.currentVersion {
+            do {
+                try await PostgresSchema.migrate(client, schema: s, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" {
+                throw AuditTrailError(
+                    .storeFailure,
+                    "the PostgreSQL schema \(s) is missing or outdated, and \(configuration.username) may not create it: "
+                        + "run `audittrail migrate` as the owner role first",
+                    underlying: error
+                )
+            }
         } else {
             try await PostgresSchema.requireCurrent(client, schema: s)
         }
@@ -160,7 +209,9 @@ public final class PostgresAuditStore: Sendable {
                 let code: AuditTrailError.Code = state == "53100" ? .storeFull : .storeFailure
                 return AuditTrailError(code, "PostgreSQL \(operation) failed: \(message) (SQLSTATE \(state))", underlying: error)
             }
-            return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error.code)", underlying: error)
+            // A connection that failed says why in its underlying error (refused, timed out, TLS).
+            let cause = error.underlying.map { ": \($0)" } ?? ""
+            return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error.code)\(cause)", underlying: error)
         }
         return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error)", underlying: error)
     }

@@ -39,6 +39,18 @@ extension AuditTrailSystem {
             writer.fallback = .init(directory: Self.join(dataDirectory, "fallback"))
         }
 
+        /// The parts' settings (``AuditLogServices``): the default key file is made on first start.
+        public var services: AuditLogServices.Configuration {
+            var services = AuditLogServices.Configuration(signingKeyFile: resolvedSigningKeyFile, createsSigningKey: signingKeyFile == nil)
+            services.writer = writer
+            services.checkpoint = checkpoint
+            services.origin = origin
+            services.retention = retention
+            services.validator = validator
+            services.producer = producer
+            return services
+        }
+
         /// The signing key file in use.
         public var resolvedSigningKeyFile: String { signingKeyFile ?? Self.join(dataDirectory, "signing.key") }
 

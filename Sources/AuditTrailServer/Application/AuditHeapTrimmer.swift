@@ -30,3 +30,19 @@ struct AuditHeapTrimmer: Service {
         return caudit_heap_stats_read(&stats) == 1 ? stats.free : 0
     }
 }
+
+/// The process-wide allocator settings of `audittrail serve`.
+public enum AuditServerMemory {
+    /// Caps glibc's malloc arenas at `count` (default 2) unless `MALLOC_ARENA_MAX` is set (glibc
+    /// then reads it itself). By default glibc makes up to eight arenas per core as threads
+    /// contend; each keeps what its threads freed, so transient buffers (queries, stats, exports,
+    /// index merges) left free memory spread over a dozen arenas that `malloc_trim` could not return
+    /// while live blocks sat among it. Two arenas halved the free part in a 15-minute soak
+    /// (README, "Memory"). Call it first thing in `main`, before threads allocate.
+    /// - Returns: whether the cap was set here.
+    @discardableResult
+    public static func limitArenas(_ count: Int = 2, environment: [String: String]) -> Bool {
+        guard environment["MALLOC_ARENA_MAX"] == nil else { return false }
+        return caudit_heap_limit_arenas(Int32(count)) == 1
+    }
+}

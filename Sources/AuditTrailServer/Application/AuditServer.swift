@@ -1,18 +1,21 @@
 import AuditTrail
+import AuditTrailPostgres
 import AuditTrailSQLite
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Builds the whole service: the SQLite store, the batching writer and the HTTP application, all
-/// in one `ServiceGroup`-ready `Application`.
+/// Builds the whole service on the embedded SQLite store: the store, the batching writer and the
+/// HTTP application, all in one `ServiceGroup`-ready `Application`. A PostgreSQL log
+/// (``AuditServerConfiguration/database``) needs its connection pool running around the
+/// application: serve it with ``runAuditServer(configuration:logger:onListening:)``.
 ///
-/// The application's services are the ``AuditTrailSystem`` (the store's maintenance loop, the
-/// ``AuditCheckpointer``, the ``AuditWriter`` and the ``AuditRetention`` service, in a nested
-/// group) and the HTTP server. On SIGTERM the server stops first, then retention (between
-/// batches), then the writer commits everything it had queued, then the checkpointer signs the
-/// final tree, then the store closes.
+/// The application's services are the store's upkeep, the ``AuditCheckpointer``, the
+/// ``AuditWriter`` and the ``AuditRetention`` service (``AuditLogServices``, in a nested group)
+/// and the HTTP server. On SIGTERM the server stops first, then retention (between batches), then
+/// the writer commits everything it had queued, then the checkpointer signs the final tree, then
+/// the store closes.
 ///
 /// Once the server listens, the bound address is logged, written to
 /// ``AuditServerConfiguration/portFile`` when one is set, and then handed to `onListening` (with
@@ -30,22 +33,87 @@ import ServiceLifecycle
 ///   - logger: the logger of the server and its services.
 ///   - onListening: called once the server listens, with the address it is bound to and whether
 ///     an admin key still has to be created.
+/// - Throws: `.invalidInput` naming `database_url` when a PostgreSQL log is configured.
 public func buildAuditApplication(
     configuration: AuditServerConfiguration,
     logger: Logger,
     onListening: @escaping @Sendable (AuditServerStarted) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    try await AuditServer.make(configuration: configuration, logger: logger, onListening: onListening).application
+    guard configuration.database == nil else {
+        throw AuditTrailError.invalid("database_url", "a PostgreSQL log is served by runAuditServer, which runs its connection pool")
+    }
+    return try await AuditServer.make(configuration: configuration, logger: logger, onListening: onListening).application
+}
+
+/// Serves the configured log — SQLite in the data directory, or PostgreSQL when
+/// ``AuditServerConfiguration/database`` is set — until SIGTERM or SIGINT, then shuts down in
+/// order (see ``buildAuditApplication(configuration:logger:onListening:)``); a PostgreSQL
+/// connection pool stops last.
+///
+/// ```swift
+/// try await runAuditServer(configuration: try .fromEnvironment(ProcessInfo.processInfo.environment), logger: logger)
+/// ```
+public func runAuditServer(
+    configuration: AuditServerConfiguration,
+    logger: Logger,
+    onListening: @escaping @Sendable (AuditServerStarted) async -> Void = { _ in }
+) async throws {
+    try await AuditServer.withServer(configuration: configuration, logger: logger, onListening: onListening) { server in
+        try await server.application.runService()
+    }
 }
 
 /// The assembled server, for tests and embedding: the application and the parts behind it.
 struct AuditServer: Sendable {
     let application: Application<RouterResponder<AuditRequestContext>>
     let api: AuditAPI
-    let store: SQLiteAuditStore
+    let store: any AuditLogStore
     let routeTable: AuditRouteTable
     let checkpointer: AuditCheckpointer
 
+    /// Opens the configured store, builds the server on it and runs `body` with it; a PostgreSQL
+    /// store's connection pool runs until `body` returns. (The SQLite store is closed by the
+    /// application's services when they stop.)
+    static func withServer<T: Sendable>(
+        configuration: AuditServerConfiguration,
+        logger baseLogger: Logger,
+        onListening: @escaping @Sendable (AuditServerStarted) async -> Void = { _ in },
+        _ body: @Sendable (AuditServer) async throws -> T
+    ) async throws -> T {
+        guard var database = configuration.database else {
+            return try await body(make(configuration: configuration, logger: baseLogger, onListening: onListening))
+        }
+        var logger = baseLogger
+        logger.logLevel = configuration.logLevel
+        database.indexCacheMiB = configuration.options.indexCacheMiB
+        database.indexChunkShift = configuration.options.indexChunkShift
+        // The log is in the database; the data directory holds only the default signing key.
+        if configuration.signingKeyFile == nil { try AuditPrivateFiles.makeDirectory(configuration.dataDirectory, logger: logger) }
+        return try await PostgresAuditStore.withStore(configuration: database, logger: logger) { store in
+            let metrics = AuditServerMetrics()
+            let parts = try await AuditLogServices.assemble(
+                store: store,
+                configuration: servicesConfiguration(configuration),
+                observers: [metrics.writerObserver],
+                leases: store,
+                logger: logger
+            )
+            try await store.requireSigningKey(parts.signer.publicKey.text)
+            logger.notice("audit log in PostgreSQL", metadata: ["audit.database": "\(store.address)"])
+            let server = try await make(
+                configuration: configuration,
+                store: store,
+                parts: parts,
+                storeService: store,
+                metrics: metrics,
+                logger: logger,
+                onListening: onListening
+            )
+            return try await body(server)
+        }
+    }
+
+    /// The server on the SQLite store in ``AuditServerConfiguration/dataDirectory``.
     static func make(
         configuration: AuditServerConfiguration,
         logger baseLogger: Logger,
@@ -54,52 +122,66 @@ struct AuditServer: Sendable {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
         let metrics = AuditServerMetrics()
-        let system = try await AuditTrailSystem.open(
-            configuration: systemConfiguration(configuration),
-            logger: logger,
-            observers: [metrics.writerObserver]
-        )
+        var storeConfiguration = SQLiteAuditStore.Configuration(directory: configuration.dataDirectory)
+        storeConfiguration.readerCount = configuration.options.storeReaders
+        storeConfiguration.indexCacheMiB = configuration.options.indexCacheMiB
+        storeConfiguration.writerCacheKiB = configuration.options.pageCacheMiB * 1024
+        storeConfiguration.readerCacheKiB = max(1024, configuration.options.pageCacheMiB * 256)
+        storeConfiguration.indexChunkShift = configuration.options.indexChunkShift
+        let store = try await SQLiteAuditStore.open(configuration: storeConfiguration, logger: logger)
         do {
-            return try await make(configuration: configuration, system: system, metrics: metrics, logger: logger, onListening: onListening)
+            let parts = try await AuditLogServices.assemble(
+                store: store,
+                configuration: servicesConfiguration(configuration),
+                observers: [metrics.writerObserver],
+                logger: logger
+            )
+            return try await make(
+                configuration: configuration,
+                store: store,
+                parts: parts,
+                storeService: SQLiteStoreService(store: store, logger: logger),
+                metrics: metrics,
+                logger: logger,
+                onListening: onListening
+            )
         } catch {
-            try? await system.store.close()
+            try? await store.close()
             throw error
         }
     }
 
-    /// The embedded system the server runs: the store, signer, checkpointer, writer (no JSONL
+    /// The parts the server runs over its store: signer, checkpointer, writer (no JSONL
     /// fallback: a spilled event has no store seq to answer a POST with) and retention.
     ///
     /// The signing key is ``AuditServerConfiguration/signingKeyFile`` when set (it must exist),
     /// otherwise `signing.key` in the data directory, generated with mode 0600 on first start. The
     /// origin is ``AuditServerConfiguration/logOrigin`` or `audittrail/<log id>`.
-    static func systemConfiguration(_ configuration: AuditServerConfiguration) -> AuditTrailSystem.Configuration {
-        var system = AuditTrailSystem.Configuration(dataDirectory: configuration.dataDirectory)
-        system.store.readerCount = configuration.options.storeReaders
-        system.store.indexCacheMiB = configuration.options.indexCacheMiB
-        system.store.writerCacheKiB = configuration.options.pageCacheMiB * 1024
-        system.store.readerCacheKiB = max(1024, configuration.options.pageCacheMiB * 256)
-        system.store.indexChunkShift = configuration.options.indexChunkShift
-        system.writer = configuration.writer
-        system.checkpoint = configuration.checkpoint
-        system.origin = configuration.logOrigin
-        system.signingKeyFile = configuration.signingKeyFile
-        system.retention = configuration.retention
+    static func servicesConfiguration(_ configuration: AuditServerConfiguration) -> AuditLogServices.Configuration {
+        var services = AuditLogServices.Configuration(
+            signingKeyFile: configuration.resolvedSigningKeyFile,
+            createsSigningKey: configuration.signingKeyFile == nil
+        )
+        services.writer = configuration.writer
+        services.checkpoint = configuration.checkpoint
+        services.origin = configuration.logOrigin
+        services.retention = configuration.retention
         var validation = AuditEventValidator.Configuration(anonymizeIPs: configuration.anonymizeIPs)
         validation.maxPastSkewMilliseconds = configuration.maxEventAgeDays.map { Int64($0) * 86_400_000 }
-        system.validator = AuditEventValidator(configuration: validation)
-        system.producer = .server
-        return system
+        services.validator = AuditEventValidator(configuration: validation)
+        services.producer = .server
+        return services
     }
 
     private static func make(
         configuration: AuditServerConfiguration,
-        system: AuditTrailSystem,
+        store: any AuditLogStore,
+        parts: AuditLogServices,
+        storeService: any Service,
         metrics: AuditServerMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (AuditServerStarted) async -> Void
     ) async throws -> AuditServer {
-        let store = system.store
         let authenticator = AuditKeyAuthenticator(
             keys: store,
             environmentAdminKey: configuration.adminKey,
@@ -108,13 +190,13 @@ struct AuditServer: Sendable {
         )
         let api = AuditAPI(
             store: store,
-            writer: system.writer,
-            validator: system.configuration.validator,
+            writer: parts.writer,
+            validator: parts.sink.validator,
             authenticator: authenticator,
             metrics: metrics,
             options: configuration.options,
-            publicKey: system.signer.publicKey,
-            checkpointer: system.checkpointer,
+            publicKey: parts.signer.publicKey,
+            checkpointer: parts.checkpointer,
             retentionDefault: configuration.retention.initialWindow,
             riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             sequencer: AuditIngestSequencer(),
@@ -135,7 +217,7 @@ struct AuditServer: Sendable {
             router: router,
             server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [system, AuditHeapTrimmer(logger: logger)],
+            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)],
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,
@@ -163,7 +245,7 @@ struct AuditServer: Sendable {
             api: api,
             store: store,
             routeTable: routeTable,
-            checkpointer: system.checkpointer
+            checkpointer: parts.checkpointer
         )
     }
 
@@ -194,7 +276,8 @@ struct AuditServer: Sendable {
                 address: address,
                 dataDirectory: configuration.dataDirectory,
                 needsAdminKey: needsAdminKey,
-                usesTLS: configuration.usesTLS
+                usesTLS: configuration.usesTLS,
+                usesDatabase: configuration.database != nil
             )
         )
     }

@@ -18,12 +18,15 @@ public struct AuditServerStarted: Sendable, Hashable {
     public var needsAdminKey: Bool
     /// True when the server speaks HTTPS (`--tls-cert` and `--tls-key`).
     public var usesTLS: Bool
+    /// True when the log is in PostgreSQL (``AuditServerConfiguration/database``), not in the data directory.
+    public var usesDatabase: Bool
 
-    public init(address: AuditServerAddress, dataDirectory: String, needsAdminKey: Bool, usesTLS: Bool = false) {
+    public init(address: AuditServerAddress, dataDirectory: String, needsAdminKey: Bool, usesTLS: Bool = false, usesDatabase: Bool = false) {
         self.address = address
         self.dataDirectory = dataDirectory
         self.needsAdminKey = needsAdminKey
         self.usesTLS = usesTLS
+        self.usesDatabase = usesDatabase
     }
 
     /// `http://127.0.0.1:8080`, or `https://…` when the server speaks TLS.

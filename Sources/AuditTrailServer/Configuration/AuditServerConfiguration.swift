@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailPostgres
 import Logging
 
 /// Everything `audittrail serve` needs: where to listen, where the data lives, the bootstrap admin
@@ -70,8 +71,12 @@ public struct AuditServerConfiguration: Sendable {
     /// listens, atomically (`AUDITTRAIL_PORT_FILE`). Default nil: none. With port 0 it tells
     /// another process which port was picked.
     public var portFile: String? = nil
-    /// Directory of the SQLite store. Default `./audittrail-data`.
+    /// Directory of the SQLite store and of `signing.key`. Default `./audittrail-data`.
     public var dataDirectory: String = "./audittrail-data"
+    /// The PostgreSQL log to serve instead of the SQLite store (`--database-url`,
+    /// `AUDITTRAIL_DATABASE_URL`). Default nil: SQLite in ``dataDirectory``. Several servers may
+    /// serve one PostgreSQL log; they must share one signing key (``signingKeyFile``).
+    public var database: PostgresAuditStore.Configuration? = nil
     /// `AUDITTRAIL_ADMIN_KEY`: hashed at start, acts as an admin key whose id is `env-admin`.
     public var adminKey: String? = nil
     /// A file holding the admin key (`--admin-key-file`, `AUDITTRAIL_ADMIN_KEY_FILE`), read into

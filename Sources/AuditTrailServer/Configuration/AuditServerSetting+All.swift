@@ -1,11 +1,12 @@
 import AuditTrail
+import AuditTrailPostgres
 import Logging
 
 /// The settings of `audittrail serve`: each written here once, and nowhere else.
 extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
-        host, port, dataDirectory, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
+        host, port, dataDirectory, databaseURL, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
         storeReaders,
         indexCacheMiB,
         pageCacheMiB,
@@ -42,6 +43,19 @@ extension AuditServerSetting {
         help: "Data directory (the SQLite store and signing.key).",
         rule: .path,
         keyPath: \.dataDirectory
+    )
+
+    /// `--database-url`, `AUDITTRAIL_DATABASE_URL`.
+    package static let databaseURL = AuditServerSetting(
+        flag: "database-url",
+        variable: "AUDITTRAIL_DATABASE_URL",
+        valueName: "url",
+        help:
+            "Serve the log in PostgreSQL instead of SQLite; several servers may serve one. Prefer the variable: a flag's password shows in the process list.",
+        rule: Rule<PostgresAuditStore.Configuration>.databaseURL.optional,
+        keyPath: \.database,
+        defaultText: "none: SQLite in the data directory",
+        isSecret: true
     )
 
     /// `--port-file`, `AUDITTRAIL_PORT_FILE`.

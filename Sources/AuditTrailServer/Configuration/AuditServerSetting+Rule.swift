@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailPostgres
 import Logging
 
 extension AuditServerSetting {
@@ -167,6 +168,17 @@ extension AuditServerSetting.Rule where Value == Int? {
                 return .some(days)
             },
             format: { $0.map(String.init) ?? "off" }
+        )
+    }
+}
+
+extension AuditServerSetting.Rule where Value == PostgresAuditStore.Configuration {
+    /// A PostgreSQL URL (``PostgresAuditStore/Configuration/init(url:)``); printed without its password.
+    package static var databaseURL: Self {
+        .init(
+            text: "postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require][&schema=name][&connections=N][&lease_seconds=N]",
+            parse: { try? PostgresAuditStore.Configuration(url: $0) },
+            format: { "postgres://\($0.username)@\($0.host):\($0.port)/\($0.database)" }
         )
     }
 }

@@ -24,6 +24,11 @@ int caudit_heap_stats_read(caudit_heap_stats *stats);
 /// released; 0 when none was, or where the C library cannot.
 int caudit_heap_trim(void);
 
+/// Caps the number of glibc malloc arenas (`mallopt(M_ARENA_MAX, count)`); threads then share
+/// them instead of each keeping its own free memory. Call it before threads start allocating.
+/// Returns 1 when set; 0 where the C library cannot.
+int caudit_heap_limit_arenas(int count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailPostgres
 import AuditTrailSQLite
 import AuditTrailServer
 import Foundation
@@ -36,6 +37,14 @@ struct IngestBench: AsyncParsableCommand {
     var checkpointEvents = 1000
     @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
     var smallEvents = false
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "In-process: write to PostgreSQL (a role that may create schemas) instead of SQLite, in a new schema dropped afterwards.",
+            valueName: "url"
+        )
+    )
+    var databaseURL: String?
 
     func validate() throws {
         if events < 0 { throw ValidationError("--events: must be 0 or more") }
@@ -53,7 +62,9 @@ struct IngestBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-\(UInt32.random(in: 0...UInt32.max))"
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        if events > 0 {
+        if events > 0, let database = try databaseConfiguration(databaseURL) {
+            try await inPostgres(database, directory: directory + "/inproc", logger: logger)
+        } else if events > 0 {
             try await inProcess(directory: directory + "/inproc", logger: logger)
         }
         if http {
@@ -80,6 +91,37 @@ struct IngestBench: AsyncParsableCommand {
             "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
         )
         try await store.close()
+    }
+
+    /// The in-process run on PostgreSQL, in a schema of its own (`test_bench_…`) dropped afterwards.
+    private func inPostgres(_ database: PostgresAuditStore.Configuration, directory: String, logger: Logger) async throws {
+        var configuration = database
+        configuration.schema = "test_bench_\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
+        print("In-process writer → PostgreSQL (\(configuration.host):\(configuration.port)/\(configuration.database), schema \(configuration.schema)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        try await PostgresAuditStore.withStore(configuration: configuration, logger: logger) { store in
+            do {
+                let elapsed = try await benchIngest(
+                    into: store,
+                    directory: directory,
+                    events: events,
+                    batch: batch,
+                    producers: producers,
+                    checkpointEvents: checkpointEvents,
+                    smallEvents: smallEvents,
+                    logger: logger
+                )
+                let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
+                print(
+                    "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
+                )
+            } catch {
+                try? await store.dropSchemaForTests(configuration.schema)
+                throw error
+            }
+            try await store.dropSchemaForTests(configuration.schema)
+        }
     }
 
     private func overHTTP(directory: String, logger: Logger) async throws {
@@ -165,7 +207,7 @@ struct IngestBench: AsyncParsableCommand {
 /// that `audittrail verify --data-dir` and `serve` work on the benchmark's log) from `producers`
 /// tasks, printing the rate of every 100,000; returns the seconds taken until the last commit.
 func benchIngest(
-    into store: SQLiteAuditStore,
+    into store: some AuditStore & AuditCheckpointStore & Service,
     directory: String,
     events: Int,
     batch: Int,

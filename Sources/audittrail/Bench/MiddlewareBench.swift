@@ -20,8 +20,9 @@ struct MiddlewareBench: AsyncParsableCommand {
             A trivial route (POST /items/{id} → 201) is served by two routers, one without and one with \
             AuditMiddleware (fail-open, default configuration: risk scoring on, a new correlation id per \
             request). Each request is timed alone; rounds alternate between the two routers so that both see \
-            the same machine state. Two sinks are measured: one that only counts, and an AuditWriterSink \
-            (validation + the batching writer) over a SQLite store in a temporary directory.
+            the same machine state. Three sinks are measured: one that only counts; an AuditWriterSink \
+            (validation + the batching writer) over a store that keeps nothing; and one over a SQLite store \
+            in a temporary directory.
             """
     )
 
@@ -41,6 +42,17 @@ struct MiddlewareBench: AsyncParsableCommand {
         let counting = CountingSink()
         let countingResult = try await measure(sink: counting, logger: logger)
         report("sink counting only", countingResult, recorded: counting.count, refused: countingResult.refused)
+
+        // The writer's queue and wake-ups without a store's work: what the writer adds besides the
+        // CPU its commits take from the request on two cores.
+        let discarding = DiscardingAppender()
+        let queueOnly = AuditWriter(store: discarding, logger: logger)
+        let queueResult = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await queueOnly.run() }
+            defer { group.cancelAll() }
+            return try await measure(sink: AuditWriterSink(writer: queueOnly), logger: logger)
+        }
+        report("AuditWriterSink over a store that keeps nothing", queueResult, recorded: discarding.count, refused: queueResult.refused)
 
         let directory = NSTemporaryDirectory() + "audittrail-bench-middleware-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -132,6 +144,19 @@ struct BenchContext: RequestContext {
 
     var coreContext: CoreRequestContextStorage
     init(source: Source) { coreContext = .init(source: source) }
+}
+
+/// A store that answers every append and keeps nothing.
+final class DiscardingAppender: AuditStoreAppender {
+    private let counter = Atomic<Int>(0)
+    var count: Int { counter.load(ordering: .relaxed) }
+
+    func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
+        let first = counter.add(events.count, ordering: .relaxed).oldValue
+        return events.enumerated().map { offset, prepared in
+            AuditAppendResult(id: prepared.event.id, seq: Int64(first + offset + 1), hash: .zero, receivedAt: .now(), created: true)
+        }
+    }
 }
 
 /// A sink that counts and keeps nothing: the middleware's own cost.

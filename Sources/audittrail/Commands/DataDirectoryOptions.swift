@@ -1,14 +1,24 @@
 import ArgumentParser
 import AuditTrail
+import AuditTrailPostgres
 import AuditTrailSQLite
 import AuditTrailServer
 import Foundation
 import Logging
 
-/// `--data-dir`, shared by every command that opens the store directly.
+/// `--data-dir` and `--database-url`, shared by every command that opens the store directly.
 struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $AUDITTRAIL_DATA_DIR or ./audittrail-data).")
     var dataDirectory: String?
+
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "The PostgreSQL log to open instead of the data directory's SQLite (default: $AUDITTRAIL_DATABASE_URL; prefer the variable, a flag's password shows in the process list).",
+            valueName: "url"
+        )
+    )
+    var databaseURL: String?
 
     /// `--data-dir`, else `AUDITTRAIL_DATA_DIR` by serve's rule for it, else serve's default.
     func resolved() throws -> String {
@@ -16,20 +26,44 @@ struct DataDirectoryOptions: ParsableArguments {
         return try environmentSetting(.dataDirectory).dataDirectory
     }
 
+    /// `--database-url`, else `AUDITTRAIL_DATABASE_URL` by serve's rule for it; nil: SQLite.
+    func database() throws -> PostgresAuditStore.Configuration? { try databaseConfiguration(databaseURL) }
+
     /// Opens the store of an existing data directory (or creates it when `create` is set).
     func openStore(create: Bool = false) async throws -> SQLiteAuditStore {
         let path = try resolved()
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("--data-dir: \(path) does not exist (start the server once, or pass the right directory)")
         }
-        var logger = Logger(label: "audittrail.cli")
-        logger.logLevel = .warning
-        return try await SQLiteAuditStore.open(configuration: .init(directory: path), logger: logger)
+        return try await SQLiteAuditStore.open(configuration: .init(directory: path), logger: cliLogger())
     }
 }
 
-/// Runs `body` with an open store and closes it afterwards, also on error.
-func withStore<T>(_ options: DataDirectoryOptions, create: Bool = false, _ body: (SQLiteAuditStore) async throws -> T) async throws -> T {
+/// The PostgreSQL log named by `url` (a `--database-url`), else by `AUDITTRAIL_DATABASE_URL` (serve's
+/// rule for it); nil when neither is given.
+func databaseConfiguration(_ url: String?) throws -> PostgresAuditStore.Configuration? {
+    guard let url else { return try environmentSetting(.databaseURL).database }
+    do {
+        return try PostgresAuditStore.Configuration(url: url)
+    } catch {
+        throw ValidationError("--database-url: " + (error.fieldErrors.first?.message ?? error.message))
+    }
+}
+
+/// The logger of the commands that open a store: warnings and errors only.
+func cliLogger() -> Logger {
+    var logger = Logger(label: "audittrail.cli")
+    logger.logLevel = .warning
+    return logger
+}
+
+/// Runs `body` with the open store — PostgreSQL when `--database-url` (or
+/// `AUDITTRAIL_DATABASE_URL`) is given, else the data directory's SQLite (created when `create` is
+/// set) — and closes it afterwards, also on error.
+func withStore<T>(_ options: DataDirectoryOptions, create: Bool = false, _ body: (any AuditLogStore) async throws -> T) async throws -> T {
+    if let database = try options.database() {
+        return try await PostgresAuditStore.withStore(configuration: database, logger: cliLogger()) { try await body($0) }
+    }
     let store = try await options.openStore(create: create)
     do {
         let result = try await body(store)
@@ -68,7 +102,7 @@ func operatorProducer() -> AuditProducer { .cli(user: operatorName()) }
 
 /// Appends one event about an operator's change straight to the store (in its own transaction,
 /// after whatever a running server appended).
-func recordOperatorEvent(_ input: AuditEventInput, in store: SQLiteAuditStore) async throws {
+func recordOperatorEvent(_ input: AuditEventInput, in store: any AuditStore) async throws {
     _ = try await store.append([AuditEventValidator().prepare(input, producer: operatorProducer())])
 }
 

@@ -26,7 +26,10 @@ struct ReindexCommand: AsyncParsableCommand {
         let showProgress = !quiet && !json
         let clock = ContinuousClock()
         let start = clock.now
-        let (rebuild, check) = try await withStore(data) { store in
+        let (rebuild, check) = try await withStore(data) { opened in
+            guard let store = opened as? SQLiteAuditStore else {
+                throw ValidationError("--database-url: reindex rebuilds a SQLite data directory's index; a PostgreSQL log's is not rebuilt by it yet")
+            }
             let rebuild = try await store.rebuildDerivedData { done, head in
                 if showProgress, head > 0 {
                     FileHandleOutput.standardError("read \(done) of \(head) events (\(done * 100 / head)%)", terminator: "\r")

@@ -50,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AuditServerMemory.limitArenas(environment: ProcessInfo.processInfo.environment)
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
@@ -58,10 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "audittrail")
-        let app = try await buildAuditApplication(configuration: configuration, logger: logger) { started in
+        try await runAuditServer(configuration: configuration, logger: logger) { started in
             FileHandle.standardOutput.write(Data(Self.announcement(started).utf8))
         }
-        try await app.runService()
     }
 
     /// What serve prints on standard output once it listens: the address, and on a first start
@@ -72,7 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard started.needsAdminKey else { return text }
         var command = "\(invocation) keys create --role admin --name admin"
         let defaultDirectory = AuditServerConfiguration().dataDirectory  // ./audittrail-data
-        if ![defaultDirectory, String(defaultDirectory.dropFirst(2)), defaultDirectory + "/"].contains(started.dataDirectory) {
+        if started.usesDatabase {
+            command = "AUDITTRAIL_DATABASE_URL=<the server's URL> " + command
+        } else if ![defaultDirectory, String(defaultDirectory.dropFirst(2)), defaultDirectory + "/"].contains(started.dataDirectory) {
             command += " --data-dir " + CommandInvocation.shellWord(started.dataDirectory)
         }
         text += """

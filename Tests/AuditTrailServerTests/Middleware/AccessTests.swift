@@ -44,8 +44,8 @@ import Testing
         ]
     }
 
-    @Test func everyRoleGetsTheExpectedStatusOnEveryRoute() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func everyRoleGetsTheExpectedStatusOnEveryRoute(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             let event = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-1"}}"#)
             try await server.checkpointer.checkpoint()
             let eventID = try #require(event.json["id"]?.stringValue)
@@ -90,8 +90,8 @@ import Testing
         }
     }
 
-    @Test func revocationTakesEffectAtOnceDespiteTheCache() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func revocationTakesEffectAtOnceDespiteTheCache(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let writer = try await api.createKey(role: "writer")
             #expect(try await api.ingest(#"{"action":"doc.view"}"#, key: writer.secret).status == .created)
             #expect(try await api.send(.delete, "/v1/keys/\(writer.id)").status == .noContent)
@@ -100,8 +100,8 @@ import Testing
         }
     }
 
-    @Test func keysAreListedWithoutSecretsAndTheirLifecycleIsLogged() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func keysAreListedWithoutSecretsAndTheirLifecycleIsLogged(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let created = try await api.createKey(role: "viewer", subject: "u-9", name: "dash")
             #expect(try await api.send(.delete, "/v1/keys/\(created.id)").status == .noContent)
             let list = try await api.send(.get, "/v1/keys")

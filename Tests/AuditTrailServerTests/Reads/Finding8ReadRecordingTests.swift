@@ -20,7 +20,8 @@ import Testing
             let id = try #require(stored.json["id"]?.stringValue)
             // The store refuses every append from now on (a trigger on the append connection
             // only): the writer's commits fail, and so does every record of a read.
-            try await server.store.onAppendConnection("test") {
+            let sqlite = try #require(server.store as? SQLiteAuditStore)
+            try await sqlite.onAppendConnection("test") {
                 try $0.execute("CREATE TEMP TRIGGER refuse_appends BEFORE INSERT ON main.events BEGIN SELECT RAISE(ABORT, 'down for the test'); END")
             }
             for uri in Self.reads + ["/v1/events/\(id)"] {

@@ -53,8 +53,8 @@ import Testing
         }
     }
 
-    @Test func finding9_statsCapBreakdownsAndCountTheRest() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func finding9_statsCapBreakdownsAndCountTheRest(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             try await ingestFiveActions(api)
             let reply = try await api.send(.get, "/v1/stats?action=a.*&limit=2")
             #expect(reply.status == .ok)

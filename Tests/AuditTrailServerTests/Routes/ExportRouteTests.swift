@@ -23,8 +23,8 @@ import Testing
             .filter { $0["seq"]?.int64Value != nil }
     }
 
-    @Test func onlyAdminsAndAuditorsMayExport() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func onlyAdminsAndAuditorsMayExport(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             try await api.ingest(#"{"action":"doc.view"}"#)
             for role in ["viewer", "writer"] {
                 let key = try await api.createKey(role: role, subject: role == "viewer" ? "u-1" : nil, name: role).secret
@@ -39,8 +39,8 @@ import Testing
         }
     }
 
-    @Test func aContiguousExportSignsAFreshCheckpointAndVerifies() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func aContiguousExportSignsAFreshCheckpointAndVerifies(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             for index in 0..<12 { try await api.ingest(#"{"action":"doc.view","metadata":{"i":\#(index)}}"#) }
             try await server.checkpointer.checkpoint()
             let signed = try #require(try await server.store.latestCheckpoint()).treeSize

@@ -6,8 +6,8 @@ import Testing
 @testable import AuditTrailServer
 
 @Suite struct IngestRouteTests {
-    @Test func singleEventIsStoredAndAnsweredWith201() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func singleEventIsStoredAndAnsweredWith201(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let reply = try await api.ingest(#"{"action":"user.login","actor":{"id":"u-1","ip":"203.0.113.9"}}"#)
             #expect(reply.status == .created)
             #expect(reply.headers[.contentType] == "application/json")
@@ -25,8 +25,8 @@ import Testing
         }
     }
 
-    @Test func resendingAStoredIDAnswers200AndStoresOnce() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func resendingAStoredIDAnswers200AndStoresOnce(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let body = #"{"id":"0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f","action":"doc.view","actor":{"id":"u-1"}}"#
             let first = try await api.ingest(body)
             let second = try await api.ingest(body)
@@ -103,8 +103,8 @@ import Testing
         }
     }
 
-    @Test func batchAsJSONArrayIsStoredWithConsecutiveSeqs() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func batchAsJSONArrayIsStoredWithConsecutiveSeqs(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let reply = try await api.send(
                 .post,
                 "/v1/events/batch",
@@ -128,8 +128,8 @@ import Testing
         }
     }
 
-    @Test func batchWithBadEventsStoresNothingAndNamesEachIndex() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func batchWithBadEventsStoresNothingAndNamesEachIndex(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let body = #"[{"action":"doc.view"},{"action":"doc.view","actor":{"ip":"nope"}},{"action":"doc.view"},{"severity":"x"}]"#
             let reply = try await api.send(.post, "/v1/events/batch", body: body)
             #expect(reply.status == .badRequest)
@@ -177,8 +177,8 @@ import Testing
         }
     }
 
-    @Test func batchResendsAreNotCountedAsAccepted() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func batchResendsAreNotCountedAsAccepted(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let body = #"[{"id":"0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e7f","action":"doc.view"},{"action":"doc.edit"}]"#
             let first = try await api.send(.post, "/v1/events/batch", body: body)
             #expect(first.json["accepted"]?.int64Value == 2)

@@ -35,8 +35,8 @@ import Testing
         }
     }
 
-    @Test func everyEventNamesTheKeyThatIngestedItInItsCanonicalBytes() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func everyEventNamesTheKeyThatIngestedItInItsCanonicalBytes(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             let writer = try await api.createKey(role: "writer")
             let posted = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-1"}}"#, key: writer.secret)
             let id = try #require(posted.json["id"]?.stringValue)
@@ -69,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func anotherKeysEventWithAStoredIDIsRefusedWith409AndLearnsNothing() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func anotherKeysEventWithAStoredIDIsRefusedWith409AndLearnsNothing(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let a = try await api.createKey(role: "writer", name: "a")
             let b = try await api.createKey(role: "writer", name: "b")
             let id = "0193f7e2-6c1a-7b0e-9d3c-2a1b4c5d6e02"

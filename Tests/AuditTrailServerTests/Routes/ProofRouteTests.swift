@@ -27,8 +27,8 @@ import Testing
         try #require(value?.stringValue.flatMap { AuditHash(base64: $0) })
     }
 
-    @Test func latestCheckpointIsTheSignedTreeHead() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func latestCheckpointIsTheSignedTreeHead(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             let none = try await api.send(.get, "/v1/checkpoints/latest")
             #expect(none.status == .notFound)
             #expect(none.headers[.contentType] == AuditProblem.contentType)
@@ -54,8 +54,8 @@ import Testing
         }
     }
 
-    @Test func inclusionProofsVerifyAgainstTheCheckpointRoot() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func inclusionProofsVerifyAgainstTheCheckpointRoot(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             try await populate(server, api, count: 21)
             let checkpoint = try await api.send(.get, "/v1/checkpoints/latest")
             let size = try #require(checkpoint.json["tree_size"]?.int64Value)
@@ -79,8 +79,8 @@ import Testing
         }
     }
 
-    @Test func consistencyProofsLinkAnOlderCheckpointToTheNewer() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func consistencyProofsLinkAnOlderCheckpointToTheNewer(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             try await populate(server, api, count: 6)
             let old = try await api.send(.get, "/v1/checkpoints/latest")
             let oldSize = try #require(old.json["tree_size"]?.int64Value)
@@ -149,8 +149,8 @@ import Testing
         }
     }
 
-    @Test func verifyReportsAnIntactLogAndTakesNoParameters() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func verifyReportsAnIntactLogAndTakesNoParameters(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             try await populate(server, api, count: 9)
             for body in [nil, "{}"] as [String?] {
                 let reply = try await api.send(.post, "/v1/verify", body: body)

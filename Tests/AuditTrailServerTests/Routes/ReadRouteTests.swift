@@ -21,8 +21,8 @@ import Testing
         reply.json["events"]?.arrayValue?.compactMap { $0["seq"]?.int64Value } ?? []
     }
 
-    @Test func listFiltersAndPagesWithTheCursor() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func listFiltersAndPagesWithTheCursor(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             try await Self.seed(api)
             let first = try await api.send(.get, "/v1/events?action=doc.*&limit=2")
             #expect(first.status == .ok)
@@ -70,8 +70,8 @@ import Testing
         }
     }
 
-    @Test func getByIDReturnsTheStoredEventOr404() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func getByIDReturnsTheStoredEventOr404(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let created = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-1"}}"#)
             let id = try #require(created.json["id"]?.stringValue)
             let found = try await api.send(.get, "/v1/events/\(id.uppercased())")
@@ -83,8 +83,8 @@ import Testing
         }
     }
 
-    @Test func statsAggregateTheFilteredEvents() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func statsAggregateTheFilteredEvents(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             try await Self.seed(api)
             let reply = try await api.send(.get, "/v1/stats?action=doc.*&bucket=day")
             #expect(reply.status == .ok)
@@ -100,8 +100,8 @@ import Testing
         }
     }
 
-    @Test func eventTypesListTheCatalogAndTheSeenActions() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func eventTypesListTheCatalogAndTheSeenActions(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             try await Self.seed(api)
             let reply = try await api.send(.get, "/v1/event-types")
             #expect(reply.status == .ok)
@@ -123,8 +123,8 @@ import Testing
         }
     }
 
-    @Test func viewerSeesOnlyItsSubjectEverywhere() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func viewerSeesOnlyItsSubjectEverywhere(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             try await Self.seed(api)
             let viewer = try await api.createKey(role: "viewer", subject: "u-1")
             let list = try await api.send(.get, "/v1/events", key: viewer.secret)

@@ -31,8 +31,8 @@ import Testing
         }
     }
 
-    @Test func putChangesTheWindowAndIsRecorded() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func putChangesTheWindowAndIsRecorded(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             let reply = try await api.send(.put, "/v1/retention", body: #"{"days":30}"#)
             #expect(reply.status == .ok, "\(reply.text)")
             #expect(reply.json["days"] == .int(30))
@@ -92,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func afterARemovalVerifyPassesAndProofsStillVerify() async throws {
-        try await withServer { server, api in
+    @Test(arguments: TestStore.available) func afterARemovalVerifyPassesAndProofsStillVerify(_ store: TestStore) async throws {
+        try await withServer(on: store) { server, api in
             _ = try await ingestAndRemoveTheFirstTen(server, api)
             try await server.checkpointer.checkpoint()
 

@@ -7,8 +7,8 @@ import Testing
 @testable import AuditTrailServer
 
 @Suite struct SystemRouteTests {
-    @Test func healthAndReadinessAnswer() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func healthAndReadinessAnswer(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             let health = try await api.send(.get, "/healthz", key: nil)
             #expect(health.json["status"]?.stringValue == "ok")
             _ = try await api.ingest(#"{"action":"doc.view"}"#)
@@ -33,8 +33,8 @@ import Testing
         }
     }
 
-    @Test func metricsTellTheHeapAndTheIndexCache() async throws {
-        try await withServer { _, api in
+    @Test(arguments: TestStore.available) func metricsTellTheHeapAndTheIndexCache(_ store: TestStore) async throws {
+        try await withServer(on: store) { _, api in
             for index in 0..<3 { _ = try await api.ingest(#"{"action":"doc.view","actor":{"id":"u-\#(index)"}}"#) }
             _ = try await api.send(.get, "/v1/events?q=action:doc.view")
             let text = try await api.send(.get, "/metrics").text

@@ -1,5 +1,7 @@
 import AuditTrail
+import AuditTrailPostgres
 import AuditTrailSQLite
+import AuditTrailTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,10 +23,20 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     return try await body(path)
 }
 
-/// Builds the real server (real SQLite store in a fresh directory) and runs `body` against its
-/// router with the application's services running.
+/// The store a test server runs on.
+enum TestStore: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite, postgres
+    var description: String { rawValue }
+    /// Both stores when a PostgreSQL server is available (``AuditTestPostgres``), else SQLite alone.
+    static var available: [TestStore] { AuditTestPostgres.isAvailable ? allCases : [.sqlite] }
+}
+
+/// Builds the real server (a real SQLite store in a fresh directory, or a fresh schema of the
+/// test PostgreSQL server, dropped afterwards) and runs `body` against its router with the
+/// application's services running.
 func withServer<T: Sendable>(
     setup: TestingSetup = .router,
+    on store: TestStore = .sqlite,
     _ configure: (inout AuditServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (AuditServer, TestAPI) async throws -> T
 ) async throws -> T {
@@ -32,12 +44,40 @@ func withServer<T: Sendable>(
         var configuration = AuditServerConfiguration()
         configuration.dataDirectory = directory
         configuration.adminKey = adminSecret
+        if store == .postgres {
+            var database = try PostgresAuditStore.Configuration(url: try #require(AuditTestPostgres.url, AuditTestPostgres.unavailable))
+            database.schema = AuditTestPostgres.newSchema()
+            database.maximumConnections = 4
+            configuration.database = database
+        }
         configure(&configuration)
         let logger = Logger(label: "audittrail-test") { _ in SwiftLogNoOpLogHandler() }
-        let server = try await AuditServer.make(configuration: configuration, logger: logger)
-        return try await server.application.test(setup) { client in
-            try await body(server, TestAPI(client: client))
+        guard let database = configuration.database else {
+            let server = try await AuditServer.make(configuration: configuration, logger: logger)
+            return try await server.application.test(setup) { client in
+                try await body(server, TestAPI(client: client))
+            }
         }
+        do {
+            let result = try await AuditServer.withServer(configuration: configuration, logger: logger) { server in
+                try await server.application.test(setup) { client in
+                    try await body(server, TestAPI(client: client))
+                }
+            }
+            await dropTestSchema(database)
+            return result
+        } catch {
+            await dropTestSchema(database)
+            throw error
+        }
+    }
+}
+
+/// Drops a test's PostgreSQL schema (`test_…`) with everything in it.
+func dropTestSchema(_ database: PostgresAuditStore.Configuration) async {
+    let logger = Logger(label: "audittrail-test") { _ in SwiftLogNoOpLogHandler() }
+    try? await PostgresAuditStore.withStore(configuration: database, logger: logger) { store in
+        try await store.dropSchemaForTests(database.schema)
     }
 }
 

@@ -1,0 +1,124 @@
+import AuditTrail
+import AuditTrailPostgres
+import AuditTrailTesting
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import AuditTrailServer
+
+/// The server on a PostgreSQL log: several servers on one log, one signing key, one signer at a
+/// time, and a clear error when the database cannot be reached. (The routes themselves run on
+/// both stores in their own suites: `TestStore.available`.)
+@Suite(.enabled(if: AuditTestPostgres.isAvailable, AuditTestPostgres.unavailable))
+struct PostgresServerTests {
+    /// Two servers on one schema with one key file: events posted to both at once get one gap-free
+    /// sequence and one chain, each server reads the other's events, and only the lease holder
+    /// signs checkpoints, which verify with the shared key.
+    @Test func twoServersServeOneLog() async throws {
+        let schema = AuditTestPostgres.newSchema()
+        let keyFile = NSTemporaryDirectory() + "audittrail-shared-\(UUID().uuidString).key"
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let key = try AuditSigner.loadOrCreate(at: keyFile, name: "shared").publicKey
+        let onSchema: @Sendable (inout AuditServerConfiguration) -> Void = {
+            $0.database?.schema = schema
+            $0.signingKeyFile = keyFile
+        }
+        try await withServer(on: .postgres, onSchema) { first, firstAPI in
+            try await withServer(on: .postgres, onSchema) { second, secondAPI in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (index, api) in [firstAPI, secondAPI, firstAPI, secondAPI].enumerated() {
+                        group.addTask {
+                            for round in 0..<15 {
+                                let reply = try await api.ingest(#"{"action":"doc.view","actor":{"id":"w\#(index)-\#(round)"}}"#)
+                                #expect(reply.status == .created, "\(reply.text)")
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let head = try await second.store.head().seq
+                #expect(head == 60)
+                #expect(try await first.store.rows(after: 0, limit: 100).map(\.seq) == Array(1...60))
+                #expect(try await first.store.verifyChain().ok)
+                // Each reads the other's events, through the search index too.
+                let found = try await firstAPI.send(.get, "/v1/events?q=actor:w1-14")
+                #expect(found.json["events"]?.arrayValue?.count == 1, "\(found.text)")
+                let alsoFound = try await secondAPI.send(.get, "/v1/events?actor=w0-3")
+                #expect(alsoFound.json["events"]?.arrayValue?.count == 1, "\(alsoFound.text)")
+                // One signer: whichever took the lease first; the other signs nothing meanwhile.
+                let signedByFirst = try await first.checkpointer.checkpoint()
+                let signedBySecond = try await second.checkpointer.checkpoint()
+                #expect((signedByFirst == nil) != (signedBySecond == nil))
+                let latest = try await secondAPI.send(.get, "/v1/checkpoints/latest")
+                let note = try #require(latest.json["note"]?.stringValue)
+                #expect(try AuditCheckpoint(note: note, verifier: key).size >= 60)
+                let verify = try await firstAPI.send(.post, "/v1/verify", body: #"{"indexes":true}"#)
+                #expect(verify.status == .ok, "\(verify.text)")
+                #expect(verify.json["ok"] == .bool(true), "\(verify.text)")
+            }
+        }
+    }
+
+    /// A server whose signing key is not the one the log is signed with does not start.
+    @Test func aServerWithAnotherSigningKeyIsRefused() async throws {
+        let schema = AuditTestPostgres.newSchema()
+        try await withServer(on: .postgres, { $0.database?.schema = schema }) { (_, api) async throws -> Void in
+            let reply = try await api.ingest(#"{"action":"doc.view"}"#)
+            #expect(reply.status == .created)
+            do {
+                try await withServer(on: .postgres, { $0.database?.schema = schema }) { _, _ in }
+                Issue.record("a second server with another signing key started")
+            } catch let error as AuditTrailError {
+                #expect(error.fieldErrors.first?.field == "signing_key", "\(error)")
+            }
+        }
+    }
+
+    /// A database that cannot be reached stops the start soon, with an error naming where it looked.
+    @Test func anUnreachableDatabaseIsNamedInTheError() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: AuditTrailError.self) {
+            try await withServer(on: .postgres, { $0.database?.port = 1 }) { _, _ in }
+        }
+        #expect(error?.message.contains("127.0.0.1:1/") == true, "\(String(describing: error))")
+        #expect(clock.now - start < .seconds(30))
+    }
+}
+
+/// `/readyz` follows the database: a server of its own, stopped and started again under a
+/// running AuditTrail server.
+@Suite(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL is not installed"))
+struct PostgresReadinessTests {
+    @Test func readinessFollowsTheDatabase() async throws {
+        let directory = NSTemporaryDirectory() + "audittrail-pg-ready-\(UUID().uuidString)"
+        let port = Int.random(in: 54400...54900)
+        let started = try #require(AuditTestPostgres.script(["start", directory, String(port)]))
+        defer {
+            _ = AuditTestPostgres.script(["stop", directory])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let owner = try #require(AuditTestPostgres.urls(in: started)?.owner)
+        let database = try PostgresAuditStore.Configuration(url: owner)
+        try await withServer(on: .postgres, { $0.database = database }) { (_, api) async throws -> Void in
+            #expect(try await api.send(.get, "/readyz", key: nil).status == .ok)
+            _ = AuditTestPostgres.script(["stop", directory])
+            let clock = ContinuousClock()
+            let stoppedAt = clock.now
+            let down = try await api.send(.get, "/readyz", key: nil)
+            #expect(down.status == .serviceUnavailable, "\(down.text)")
+            #expect(down.headers[.retryAfter] == "1")
+            #expect(clock.now - stoppedAt < .seconds(5))
+            #expect(AuditTestPostgres.script(["resume", directory]) != nil)
+            var status = HTTPResponse.Status.serviceUnavailable
+            for _ in 0..<60 where status != .ok {
+                status = try await api.send(.get, "/readyz", key: nil).status
+                if status != .ok { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(status == .ok)
+        }
+    }
+}
