@@ -199,6 +199,7 @@ let package = Package(
             dependencies: [
                 "AuditTrailPostgres", "AuditTrailTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

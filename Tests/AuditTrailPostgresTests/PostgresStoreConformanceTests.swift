@@ -83,6 +83,19 @@ struct PostgresStoreConformanceTests {
         let stores = PostgresTestServer.Stores()
         try await AuditRetentionStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
+
+    @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
+    func postgresStoreVerifiesItsDerivedData(_ check: AuditDerivedDataStoreConformanceCheck) async throws {
+        let stores = PostgresTestServer.Stores()
+        try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+
+    /// Index chunks of 16 seqs: the check compares dozens of stored chunks and spans.
+    @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
+    func postgresStoreVerifiesItsDerivedDataWithSmallChunks(_ check: AuditDerivedDataStoreConformanceCheck) async throws {
+        let stores = PostgresTestServer.Stores { $0.indexChunkShift = 4 }
+        try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
 }
 
 extension PostgresTestServer {

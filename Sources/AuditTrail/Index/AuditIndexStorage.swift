@@ -38,4 +38,22 @@ package protocol AuditIndexStorage: Sendable {
     /// Persists a complete chunk (and its span's rollup once the span is complete). Writing the same
     /// chunk twice (another instance did) must leave it as it was.
     func persistIndexChunk(_ index: AuditChunkIndex) async throws
+
+    // MARK: Derived data as stored (what `verify --indexes` reads back, ``AuditIndexCheck/verify(_:progress:)``)
+
+    /// Up to `limit` stored rows with seq in `after…through`, in seq order, each with the copies
+    /// of its fields the store keeps beside its canonical bytes.
+    /// - Throws: `.tampered` naming the seq of a row that cannot be read as a stored event.
+    func indexRowsWithCopies(
+        after: Int64,
+        through: Int64,
+        limit: Int
+    ) async throws -> [(event: AuditStoredEvent, copies: AuditIndexCheck.RowCopies)]
+    /// One persisted chunk in its stored forms (bytes as stored, not decoded), nil when it is not
+    /// persisted.
+    func storedChunkForms(_ chunk: Int64) async throws -> AuditStoredChunk?
+    /// A persisted span's merged rollup as stored, nil when there is none.
+    func storedSpanRollupBytes(_ span: Int64) async throws -> [UInt8]?
+    /// The per-action counts as stored (what `GET /v1/event-types` answers from).
+    func storedActionCounts() async throws -> [String: Int64]
 }

@@ -6,100 +6,37 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
     /// ``Configuration/indexCacheMiB``.
     public var derivedDataCacheBytes: Int? { indexCache.accountedBytes }
 
-    /// Checks every piece of derived data against the canonical bytes, chunk by chunk in seq
-    /// order (``AuditIndexCheck``):
-    ///
-    /// - each row's copies of its fields (`id`, `time`, `received_at`, `action`, `category`,
-    ///   `severity`, `outcome`), which the id look-up, retention and action counts read;
-    /// - each stored index chunk — every key's set, the events present, the time column and
-    ///   bounds, the rollup — against the chunk built again from the rows;
-    /// - `action_counts` (`GET /v1/event-types`) against a recount.
+    /// Checks every piece of derived data against the canonical bytes with the core's
+    /// ``AuditIndexCheck/verify(_:progress:)``: the rows' copies of their fields, every stored
+    /// index chunk and span rollup, and `action_counts`.
     ///
     /// Complete chunks the index file lacks are built first (derived data that is missing is made
     /// again; derived data that is there must be right). The newest, incomplete chunk lives in
     /// memory only and is built from the rows at every start.
     public func verifyDerivedData(progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> AuditIndexVerification {
-        let snapshot = try await indexSnapshot()
-        let geometry = indexGeometry
-        let stored = Set(snapshot.stored)
-        let removedThrough = snapshot.removedThrough
-        let head = snapshot.head
-        var checked: Int64 = 0
-        var chunksChecked = 0
-        var actions: [String: Int64] = [:]
-        var firstOfAction: [String: Int64] = [:]
-        var spanParts: [AuditChunkRollup] = []
-        let spanSize = Int64(AuditIndexGeometry.spanChunks)
-        func result(_ problem: AuditChainVerifier.Problem?) -> AuditIndexVerification {
-            AuditIndexVerification(checkedEvents: checked, checkedChunks: chunksChecked, problem: problem)
-        }
-        if head > removedThrough {
-            for chunk in geometry.chunk(removedThrough + 1)...geometry.chunk(head) {
-                let seqs = geometry.seqs(chunk)
-                var rowProblem: AuditChainVerifier.Problem?
-                let index: AuditChunkIndex
-                do {
-                    index = try await rebuiltChunk(chunk, removedThrough: removedThrough, head: head, "verify") { stored, event, copies in
-                        checked += 1
-                        actions[event.action, default: 0] += 1
-                        if firstOfAction[event.action] == nil { firstOfAction[event.action] = stored.seq }
-                        guard rowProblem == nil else { return }
-                        let wrong = copies.differences(from: AuditIndexCheck.RowCopies(of: event))
-                        guard !wrong.isEmpty else { return }
-                        rowProblem = .init(
-                            seq: stored.seq,
-                            kind: .indexMismatch,
-                            detail: "the row's \(wrong.joined(separator: ", ")) \(wrong.count == 1 ? "column disagrees" : "columns disagree")"
-                                + " with its canonical bytes"
-                        )
-                    }
-                } catch let error as AuditTrailError where error.code == .tampered && error.seq != nil {
-                    return result(.init(seq: error.seq!, kind: .edited, detail: error.message))
-                }
-                progress?(checked, head)
-                let rollup = index.rollup
-                var chunkProblem: AuditChainVerifier.Problem?
-                if stored.contains(chunk), let forms = try await search("verify", { try $0.storedChunk(chunk) }) {
-                    chunkProblem = AuditIndexCheck.firstDisagreement(forms, rebuilt: index, rollup: rollup, removedThrough: removedThrough)
-                    chunksChecked += 1
-                } else if chunk < snapshot.memoryFrom {
-                    chunkProblem = .init(
-                        seq: max(seqs.lowerBound, removedThrough + 1),
-                        kind: .indexMismatch,
-                        detail: "the search index lacks chunk \(chunk), which is complete"
-                    )
-                }
-                // A span's merged rollup, against the merge of its chunks' rollups built again.
-                var spanProblem: AuditChainVerifier.Problem?
-                if chunk % spanSize == 0 { spanParts = [] }
-                spanParts.append(rollup)
-                let span = chunk / spanSize
-                let spanSeqs = geometry.seqs(span * spanSize).lowerBound...seqs.upperBound
-                if chunk % spanSize == spanSize - 1, spanParts.count == AuditIndexGeometry.spanChunks, spanSeqs.lowerBound > removedThrough,
-                    let bytes = try await search("verify", { try $0.storedSpanRollup(span) }),
-                    bytes != AuditChunkRollup(merging: spanParts).serialized
-                {
-                    spanProblem = .init(
-                        seq: spanSeqs.lowerBound,
-                        kind: .indexMismatch,
-                        detail:
-                            "the merged rollup of span \(span) (seqs \(spanSeqs.lowerBound)…\(spanSeqs.upperBound)) disagrees with its chunks' events"
-                    )
-                }
-                if let problem = [rowProblem, chunkProblem, spanProblem].compactMap({ $0 }).min(by: { $0.seq < $1.seq }) { return result(problem) }
-            }
-        }
-        let counted = try await search("verify") { try $0.actionCounts() }
-        for action in Set(counted.keys).union(actions.keys).sorted() where (counted[action] ?? 0) != (actions[action] ?? 0) {
-            return result(
-                .init(
-                    seq: firstOfAction[action] ?? max(1, head),
-                    kind: .indexMismatch,
-                    detail: "action_counts holds \(counted[action] ?? 0) events of \(action); the events table holds \(actions[action] ?? 0)"
-                )
-            )
-        }
-        return result(nil)
+        try await AuditIndexCheck.verify(try await indexSnapshot(), progress: progress)
+    }
+
+    // MARK: Derived data as stored (``AuditIndexStorage``'s reads for the check)
+
+    package func indexRowsWithCopies(
+        after: Int64,
+        through: Int64,
+        limit: Int
+    ) async throws -> [(event: AuditStoredEvent, copies: AuditIndexCheck.RowCopies)] {
+        try await search("index") { try $0.rowsWithCopies(after: after, through: through, limit: limit) }
+    }
+
+    package func storedChunkForms(_ chunk: Int64) async throws -> AuditStoredChunk? {
+        try await search("verify") { try $0.storedChunk(chunk) }
+    }
+
+    package func storedSpanRollupBytes(_ span: Int64) async throws -> [UInt8]? {
+        try await search("verify") { try $0.storedSpanRollup(span) }
+    }
+
+    package func storedActionCounts() async throws -> [String: Int64] {
+        try await search("verify") { try $0.actionCounts() }
     }
 }
 
@@ -135,7 +72,7 @@ extension SQLiteAuditStore {
         if bounds.head > bounds.removedThrough {
             for chunk in indexGeometry.chunk(bounds.removedThrough + 1)...indexGeometry.chunk(bounds.head) {
                 let removed = bounds.removedThrough
-                let index = try await rebuiltChunk(chunk, removedThrough: removed, head: bounds.head, "reindex") { stored, event, copies in
+                let index = try await rebuiltChunk(chunk, removedThrough: removed, head: bounds.head) { stored, event, copies in
                     let expected = AuditIndexCheck.RowCopies(of: event)
                     if copies != expected { repairs.append((stored.seq, expected)) }
                     actions[event.action, default: 0] += 1
@@ -196,8 +133,8 @@ extension SQLiteAuditStore {
 extension SQLiteRawConnection {
     /// Up to `limit` rows with seq in `after…through`, in seq order, with the copies of their
     /// fields kept beside the canonical bytes.
-    func rowsWithCopies(after: Int64, through: Int64, limit: Int) throws -> [(AuditStoredEvent, AuditIndexCheck.RowCopies)] {
-        var rows: [(AuditStoredEvent, AuditIndexCheck.RowCopies)] = []
+    func rowsWithCopies(after: Int64, through: Int64, limit: Int) throws -> [(event: AuditStoredEvent, copies: AuditIndexCheck.RowCopies)] {
+        var rows: [(event: AuditStoredEvent, copies: AuditIndexCheck.RowCopies)] = []
         try run(
             """
             SELECT seq, id, canonical, hash, time, received_at, action, category, severity, outcome

@@ -78,40 +78,6 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// `chunk`'s index built from the stored rows (those after `removedThrough`, up to `head`),
-    /// handing each row, decoded, with the copies of its fields kept beside it, to `row`: the one
-    /// walk that builds, checks (`verify --indexes`) and rebuilds (`reindex`) the index.
-    /// - Throws: `.tampered` naming the seq of a row whose bytes are not an event.
-    func rebuiltChunk(
-        _ chunk: Int64,
-        removedThrough: Int64,
-        head: Int64,
-        _ operation: String,
-        row: (AuditStoredEvent, AuditEvent, AuditIndexCheck.RowCopies) -> Void = { _, _, _ in }
-    ) async throws -> AuditChunkIndex {
-        let seqs = indexGeometry.seqs(chunk)
-        var index = AuditChunkIndex(chunk: chunk, geometry: indexGeometry)
-        var after = max(seqs.lowerBound - 1, removedThrough)
-        let through = min(seqs.upperBound, head)
-        while after < through {
-            let from = after
-            let rows = try await search(operation) { try $0.rowsWithCopies(after: from, through: through, limit: 10_000) }
-            guard let last = rows.last else { break }
-            for (stored, copies) in rows {
-                let event: AuditEvent
-                do {
-                    event = try stored.decoded()
-                } catch {
-                    throw AuditTrailError(.tampered, "the stored bytes are not an event: \(error.message)", seq: stored.seq)
-                }
-                row(stored, event, copies)
-                index.add(seq: stored.seq, event: event)
-            }
-            after = last.0.seq
-        }
-        return index
-    }
-
     /// Builds, from the events, every complete chunk below the in-memory ones that the index
     /// file lacks (after an upgrade or a deleted index file), newest first, logging progress.
     func buildMissingChunks() async throws {
@@ -128,7 +94,7 @@ extension SQLiteAuditStore {
             let clock = ContinuousClock()
             let start = clock.now
             for (done, chunk) in todo.enumerated() {
-                let built = try await rebuiltChunk(chunk, removedThrough: bounds.removedThrough, head: bounds.head, "index build")
+                let built = try await rebuiltChunk(chunk, removedThrough: bounds.removedThrough, head: bounds.head)
                 try await indexWriter.perform { try $0.writeChunk(built) }
                 if done % 16 == 15 {
                     logger.info("audit index: built \(done + 1) of \(todo.count) chunks", metadata: ["audit.index.chunk": "\(chunk)"])

@@ -75,3 +75,18 @@ import Testing
         try await AuditRetentionStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
 }
+
+@Suite struct SQLiteDerivedDataStoreConformanceTests {
+    @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
+    func sqliteStoreVerifiesItsDerivedData(_ check: AuditDerivedDataStoreConformanceCheck) async throws {
+        let stores = SQLiteStoreConformanceTests.Stores()
+        try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+
+    /// Index chunks of 16 seqs: the check compares dozens of stored chunks and spans.
+    @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
+    func sqliteStoreVerifiesItsDerivedDataWithSmallChunks(_ check: AuditDerivedDataStoreConformanceCheck) async throws {
+        let stores = SQLiteStoreConformanceTests.Stores { $0.indexChunkShift = 4 }
+        try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
+    }
+}

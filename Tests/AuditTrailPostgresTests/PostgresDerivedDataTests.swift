@@ -1,0 +1,202 @@
+import AuditTrail
+import AuditTrailPostgres
+import AuditTrailTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// What the PostgreSQL store derives from the canonical bytes — the rows' copies of their fields
+/// in `events` and `event_ids`, the index's chunks, sets, time columns and rollups in
+/// `index_chunks`/`index_sets`/`index_spans`, the counts in `action_counts` — is checked by the
+/// core's check (`verifyDerivedData`), the SQLite store's: an edit made with the owner's role is
+/// named by its first seq, while the chain (the canonical bytes) still verifies.
+@Suite(.enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.unavailable))
+struct PostgresDerivedDataTests {
+    static let shift = 5  // 32 seqs per chunk: 300 events make 9 stored chunks and an in-memory tail
+
+    /// One edit someone holding the owner's role could make, the seq it must be found at, and a
+    /// word the problem's detail names.
+    struct Tamper: CustomStringConvertible, Sendable {
+        var description: String
+        var seq: @Sendable (_ events: [AuditEvent]) -> Int64
+        var detail: String
+        var edit: @Sendable (_ client: PostgresClient, _ schema: String, _ events: [AuditEvent]) async throws -> Void
+    }
+
+    static func chunkOf(_ seq: Int64) -> Int64 { (seq - 1) >> Int64(shift) }
+    static func offsetOf(_ seq: Int64) -> Int { Int((seq - 1) & ((1 << Int64(shift)) - 1)) }
+
+    /// Replaces the function behind the triggers that refuse `UPDATE` of `events` (the owner may):
+    /// what an attacker with the owner's role does first.
+    static func liftRefusals(_ client: PostgresClient, _ schema: String) async throws {
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: "CREATE OR REPLACE FUNCTION \(schema).refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+            )
+        )
+    }
+
+    /// The one bytea value `query` returns.
+    static func bytes(_ client: PostgresClient, _ query: PostgresQuery) async throws -> [UInt8] {
+        for try await buffer in try await client.query(query).decode(ByteBuffer.self) { return Array(buffer.readableBytesView) }
+        throw AuditTrailError(.storeFailure, "no row")
+    }
+
+    static let tampers: [Tamper] = [
+        Tamper(
+            description: "a row's action column",
+            seq: { _ in 77 },
+            detail: "action",
+            edit: { client, s, _ in
+                try await liftRefusals(client, s)
+                try await client.query("UPDATE \(unescaped: s).events SET action = 'data.export' WHERE seq = 77")
+            }
+        ),
+        Tamper(
+            description: "a row's severity column",
+            seq: { _ in 120 },
+            detail: "severity",
+            edit: { client, s, _ in
+                try await liftRefusals(client, s)
+                try await client.query("UPDATE \(unescaped: s).events SET severity = severity + 1 WHERE seq = 120")
+            }
+        ),
+        Tamper(
+            description: "a row's id in event_ids (GET /v1/events/{id})",
+            seq: { _ in 100 },
+            detail: "id",
+            edit: { client, s, _ in
+                try await client.query("UPDATE \(unescaped: s).event_ids SET id = 'forged-id' WHERE seq = 100")
+            }
+        ),
+        Tamper(
+            description: "an event taken out of its action's set",
+            seq: { _ in 150 },
+            detail: "the set of",
+            edit: { client, s, events in
+                let event = events[149]
+                var set = AuditSeqSet()
+                for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
+                    set.append(UInt16(offsetOf(other.seq)))
+                }
+                try await client.query(
+                    """
+                    UPDATE \(unescaped: s).index_sets SET events = \(ByteBuffer(bytes: set.serialized))
+                    WHERE chunk = \(chunkOf(150)) AND kind = \(Int16(AuditIndexKey.Kind.action.rawValue)) AND key = \(event.action)
+                    """
+                )
+            }
+        ),
+        Tamper(
+            description: "an actor's set deleted from a chunk",
+            seq: { _ in 161 },
+            detail: "missing",
+            edit: { client, s, events in
+                try await client.query(
+                    """
+                    DELETE FROM \(unescaped: s).index_sets
+                    WHERE chunk = \(chunkOf(161)) AND kind = \(Int16(AuditIndexKey.Kind.actor.rawValue)) AND key = \(events[160].actor?.id ?? "")
+                    """
+                )
+            }
+        ),
+        Tamper(
+            description: "an event's time in the index's time column",
+            seq: { _ in 210 },
+            detail: "time",
+            edit: { client, s, _ in
+                let chunk = chunkOf(210)
+                let stored = try await bytes(client, "SELECT times FROM \(unescaped: s).index_chunks WHERE chunk = \(chunk)")
+                var times = try #require(AuditChunkIndex.times(serialized: stored))
+                times[offsetOf(210)] += 1
+                var writer = AuditBinaryWriter()
+                for time in times { writer.i64(time) }
+                try await client.query("UPDATE \(unescaped: s).index_chunks SET times = \(ByteBuffer(bytes: writer.bytes)) WHERE chunk = \(chunk)")
+            }
+        ),
+        Tamper(
+            description: "a chunk's rollup counting one more event of an action",
+            seq: { events in events.first { chunkOf($0.seq) == 7 && $0.action == events[229].action }!.seq },
+            detail: "rollup",
+            edit: { client, s, events in
+                let stored = try await bytes(client, "SELECT rollup FROM \(unescaped: s).index_chunks WHERE chunk = 7")
+                var rollup = try #require(AuditChunkRollup(serialized: stored))
+                rollup.counts[AuditIndexKey(.action, events[229].action), default: 0] += 1
+                try await client.query("UPDATE \(unescaped: s).index_chunks SET rollup = \(ByteBuffer(bytes: rollup.serialized)) WHERE chunk = 7")
+            }
+        ),
+        Tamper(
+            description: "action_counts (GET /v1/event-types)",
+            seq: { _ in 1 },
+            detail: "action_counts",
+            edit: { client, s, events in
+                try await client.query("UPDATE \(unescaped: s).action_counts SET count = count + 1 WHERE action = \(events[0].action)")
+            }
+        ),
+    ]
+
+    @Test(arguments: 0..<tampers.count)
+    func anEditOfDerivedDataIsNamedBySeq(case index: Int) async throws {
+        let tamper = Self.tampers[index]
+        let stores = PostgresTestServer.Stores { $0.indexChunkShift = Self.shift }
+        let store = try await stores.make()
+        do {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 41)))
+            let clean = try await store.verifyDerivedData()
+            #expect(clean.ok && clean.checkedEvents == 300 && clean.checkedChunks == 9, "\(clean)")
+            let events = try await store.rows(after: 0, limit: 1000).map { try $0.decoded() }
+
+            let owner = try await PostgresTestServer.rawClient(try #require(PostgresTestServer.url))
+            try await owner.run { client in try await tamper.edit(client, store.schemaName, events) }
+
+            #expect(try await store.verifyLog(publicKey: nil).ok, "\(tamper): the canonical bytes are untouched, so the chain verifies")
+            let found = try await store.verifyDerivedData()
+            #expect(found.problem?.seq == tamper.seq(events), "\(tamper): \(found.problem.map(String.init(describing:)) ?? "not found")")
+            #expect(found.problem?.kind == .indexMismatch, "\(tamper)")
+            #expect(found.problem?.detail.contains(tamper.detail) == true, "\(tamper): \(found.problem?.detail ?? "")")
+        } catch {
+            try? await stores.close(store)
+            throw error
+        }
+        try await stores.close(store)
+    }
+
+    /// Spans of 16 stored chunks keep a merged rollup that stats add whole: an edit of it in
+    /// `index_spans` changes stats, and the check names the span's first seq.
+    @Test func anEditedSpanRollupIsNamedBySeq() async throws {
+        let stores = PostgresTestServer.Stores { $0.indexChunkShift = 3 }  // 8 seqs per chunk: 300 events make 2 spans
+        let store = try await stores.make()
+        do {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 43)))
+            let events = try await store.rows(after: 0, limit: 1000).map { try $0.decoded() }
+            let clean = try await store.verifyDerivedData()
+            #expect(clean.ok && clean.checkedEvents == 300 && clean.checkedChunks == 37, "\(clean)")
+
+            let action = events[200].action
+            let owner = try await PostgresTestServer.rawClient(try #require(PostgresTestServer.url))
+            try await owner.run { client in
+                let s = store.schemaName
+                var spans: [Int64] = []
+                for try await span in try await client.query("SELECT span FROM \(unescaped: s).index_spans ORDER BY span").decode(Int64.self) {
+                    spans.append(span)
+                }
+                #expect(spans == [0, 1], "two complete spans of 16 chunks")
+                var rollup = try #require(
+                    AuditChunkRollup(serialized: try await Self.bytes(client, "SELECT rollup FROM \(unescaped: s).index_spans WHERE span = 1"))
+                )
+                rollup.counts[AuditIndexKey(.action, action), default: 0] += 5
+                try await client.query("UPDATE \(unescaped: s).index_spans SET rollup = \(ByteBuffer(bytes: rollup.serialized)) WHERE span = 1")
+            }
+
+            let stats = try await store.stats(AuditStatsRequest())
+            #expect(stats.byAction[action] == Int64(events.filter { $0.action == action }.count) + 5, "stats add the span's rollup")
+            let found = try await store.verifyDerivedData()
+            #expect(found.problem?.seq == 129 && found.problem?.detail.contains("span 1") == true, "\(found)")
+            #expect(found.problem?.kind == .indexMismatch)
+        } catch {
+            try? await stores.close(store)
+            throw error
+        }
+        try await stores.close(store)
+    }
+}
