@@ -62,20 +62,27 @@ public enum AuditTestPostgres {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = root.appendingPathComponent(".ci/postgres.sh").path
         guard FileManager.default.fileExists(atPath: script) else { return nil }
+        // Output to a file, not a pipe: a server the script starts inherits the descriptor, and a
+        // pipe would never reach its end while that server runs.
+        let outputPath = NSTemporaryDirectory() + "audittrail-postgres-script-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
+            return nil
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script] + arguments
-        let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
+            try? output.close()
             return nil
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        try? output.close()
+        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: outputPath) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 

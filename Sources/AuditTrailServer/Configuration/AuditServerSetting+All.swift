@@ -6,7 +6,8 @@ import Logging
 extension AuditServerSetting {
     /// Every setting, in the order of the help.
     package static let all: [AuditServerSetting] = [
-        host, port, dataDirectory, databaseURL, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch, metricsPublic,
+        host, port, dataDirectory, databaseURL, portFile, anonymizeIPs, maxEventAge, riskScoring, logLevel, writerCapacity, writerMaxBatch,
+        metricsPublic,
         storeReaders,
         indexCacheMiB,
         pageCacheMiB,

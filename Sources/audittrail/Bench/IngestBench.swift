@@ -99,7 +99,9 @@ struct IngestBench: AsyncParsableCommand {
         configuration.schema = "test_bench_\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
-        print("In-process writer → PostgreSQL (\(configuration.host):\(configuration.port)/\(configuration.database), schema \(configuration.schema)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        print(
+            "In-process writer → PostgreSQL (\(configuration.host):\(configuration.port)/\(configuration.database), schema \(configuration.schema)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)"
+        )
         try await PostgresAuditStore.withStore(configuration: configuration, logger: logger) { store in
             do {
                 let elapsed = try await benchIngest(

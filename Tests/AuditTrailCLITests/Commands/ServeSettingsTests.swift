@@ -19,6 +19,10 @@ import Testing
         ),
         "AUDITTRAIL_PORT": (["0", "1", "8080", "65535"], ["-1", "65536", "80.5", "http", " 80", "+80", "0x50"]),
         "AUDITTRAIL_DATA_DIR": (["/var/lib/audittrail", "./data", "a dir", "-data"], ["line\nbreak", "tab\tdir", "del\u{7F}"]),
+        "AUDITTRAIL_DATABASE_URL": (
+            ["postgres://app@db:5432/audit", "postgresql://app:pw@127.0.0.1/audit?sslmode=require&schema=log2&connections=8&lease_seconds=10"],
+            ["mysql://app@db/audit", "postgres://app@db", "postgres://app@db/audit?mode=x", "postgres://app@db/audit?lease_seconds=0"]
+        ),
         "AUDITTRAIL_PORT_FILE": (["/tmp/at.port", "at.port"], ["line\nbreak", "bell\u{07}"]),
         "AUDITTRAIL_ANONYMIZE_IPS": (["true", "false", "1", "0", "yes", "NO", "On", "off"], ["maybe", "2", "tru", " true"]),
         "AUDITTRAIL_RISK_SCORING": (["true", "false", "1", "0", "yes", "NO", "On", "off"], ["maybe", "2", "tru", " true"]),
