@@ -76,6 +76,12 @@ struct IngestBench: AsyncParsableCommand {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        try await measureInProcess(store, directory: directory, logger: logger)
+        try await store.close()
+    }
+
+    /// The in-process run into `store`, and its rate printed.
+    private func measureInProcess(_ store: some AuditStore & AuditCheckpointStore & Service, directory: String, logger: Logger) async throws {
         let elapsed = try await benchIngest(
             into: store,
             directory: directory,
@@ -90,7 +96,6 @@ struct IngestBench: AsyncParsableCommand {
         print(
             "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
         )
-        try await store.close()
     }
 
     /// The in-process run on PostgreSQL, in a schema of its own (`test_bench_…`) dropped afterwards.
@@ -104,20 +109,7 @@ struct IngestBench: AsyncParsableCommand {
         )
         try await PostgresAuditStore.withStore(configuration: configuration, logger: logger) { store in
             do {
-                let elapsed = try await benchIngest(
-                    into: store,
-                    directory: directory,
-                    events: events,
-                    batch: batch,
-                    producers: producers,
-                    checkpointEvents: checkpointEvents,
-                    smallEvents: smallEvents,
-                    logger: logger
-                )
-                let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
-                print(
-                    "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
-                )
+                try await measureInProcess(store, directory: directory, logger: logger)
             } catch {
                 try? await store.dropSchemaForTests(configuration.schema)
                 throw error
