@@ -107,7 +107,7 @@ public final class PostgresAuditStore: Sendable {
             database: configuration.database,
             tls: tls
         )
-        settings.options.connectTimeout = .seconds(10)
+        settings.options.connectTimeout = .seconds(Self.connectTimeoutSeconds)
         let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
         try await connection.close()
     }
@@ -141,6 +141,9 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
+    /// How long one connection attempt may take, the pool's and ``probe()``'s.
+    static let connectTimeoutSeconds: Int64 = 10
+
     /// The pool's settings for `configuration` (TLS per ``Configuration/TLSMode``).
     package static func clientConfiguration(_ configuration: Configuration) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
@@ -158,7 +161,7 @@ public final class PostgresAuditStore: Sendable {
             tls: tls
         )
         client.options.maximumConnections = max(2, configuration.maximumConnections)
-        client.options.connectTimeout = .seconds(10)
+        client.options.connectTimeout = .seconds(Self.connectTimeoutSeconds)
         return client
     }
 

@@ -19,7 +19,8 @@ struct IngestBench: AsyncParsableCommand {
             chain hashing, all indexes, synchronous=FULL), printing the rate of every 100,000 events so a
             slowdown as the store grows shows. With --http it then starts the server on loopback port 0
             (a free port the server picks) and runs `wrk` (Debian package) against POST /v1/events/batch
-            and POST /v1/events.
+            and POST /v1/events. With --database-url (a role that may create schemas) the in-process part \
+            writes to PostgreSQL instead, in a new schema dropped afterwards.
             """
     )
 
@@ -37,14 +38,7 @@ struct IngestBench: AsyncParsableCommand {
     var checkpointEvents = 1000
     @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
     var smallEvents = false
-    @Option(
-        name: .customLong("database-url"),
-        help: ArgumentHelp(
-            "In-process: write to PostgreSQL (a role that may create schemas) instead of SQLite, in a new schema dropped afterwards.",
-            valueName: "url"
-        )
-    )
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseURLOption
 
     func validate() throws {
         if events < 0 { throw ValidationError("--events: must be 0 or more") }
@@ -62,8 +56,8 @@ struct IngestBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-\(UInt32.random(in: 0...UInt32.max))"
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        if events > 0, let database = try databaseConfiguration(databaseURL) {
-            try await inPostgres(database, directory: directory + "/inproc", logger: logger)
+        if events > 0, let postgres = try database.configuration() {
+            try await inPostgres(postgres, directory: directory + "/inproc", logger: logger)
         } else if events > 0 {
             try await inProcess(directory: directory + "/inproc", logger: logger)
         }

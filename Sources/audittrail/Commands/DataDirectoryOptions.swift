@@ -11,23 +11,13 @@ struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $AUDITTRAIL_DATA_DIR or ./audittrail-data).")
     var dataDirectory: String?
 
-    @Option(
-        name: .customLong("database-url"),
-        help: ArgumentHelp(
-            "The PostgreSQL log to open instead of the data directory's SQLite (default: $AUDITTRAIL_DATABASE_URL; prefer the variable, a flag's password shows in the process list).",
-            valueName: "url"
-        )
-    )
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseURLOption
 
     /// `--data-dir`, else `AUDITTRAIL_DATA_DIR` by serve's rule for it, else serve's default.
     func resolved() throws -> String {
         if let dataDirectory { return dataDirectory }
         return try environmentSetting(.dataDirectory).dataDirectory
     }
-
-    /// `--database-url`, else `AUDITTRAIL_DATABASE_URL` by serve's rule for it; nil: SQLite.
-    func database() throws -> PostgresAuditStore.Configuration? { try databaseConfiguration(databaseURL) }
 
     /// Opens the store of an existing data directory (or creates it when `create` is set).
     func openStore(create: Bool = false) async throws -> SQLiteAuditStore {
@@ -39,14 +29,26 @@ struct DataDirectoryOptions: ParsableArguments {
     }
 }
 
-/// The PostgreSQL log named by `url` (a `--database-url`), else by `AUDITTRAIL_DATABASE_URL` (serve's
-/// rule for it); nil when neither is given.
-func databaseConfiguration(_ url: String?) throws -> PostgresAuditStore.Configuration? {
-    guard let url else { return try environmentSetting(.databaseURL).database }
-    do {
-        return try PostgresAuditStore.Configuration(url: url)
-    } catch {
-        throw ValidationError("--database-url: " + (error.fieldErrors.first?.message ?? error.message))
+/// `--database-url`, shared by every command that can work on a PostgreSQL log.
+struct DatabaseURLOption: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "The PostgreSQL log to use instead of the data directory's SQLite (default: $AUDITTRAIL_DATABASE_URL; prefer the variable, a flag's password shows in the process list).",
+            valueName: "url"
+        )
+    )
+    var url: String?
+
+    /// `--database-url`, else `AUDITTRAIL_DATABASE_URL` by serve's rule for it; nil when neither
+    /// is given (SQLite).
+    func configuration() throws -> PostgresAuditStore.Configuration? {
+        guard let url else { return try environmentSetting(.databaseURL).database }
+        do {
+            return try PostgresAuditStore.Configuration(url: url)
+        } catch {
+            throw ValidationError("--database-url: " + (error.fieldErrors.first?.message ?? error.message))
+        }
     }
 }
 
@@ -61,7 +63,7 @@ func cliLogger() -> Logger {
 /// `AUDITTRAIL_DATABASE_URL`) is given, else the data directory's SQLite (created when `create` is
 /// set) — and closes it afterwards, also on error.
 func withStore<T>(_ options: DataDirectoryOptions, create: Bool = false, _ body: (any AuditLogStore) async throws -> T) async throws -> T {
-    if let database = try options.database() {
+    if let database = try options.database.configuration() {
         return try await PostgresAuditStore.withStore(configuration: database, logger: cliLogger()) { try await body($0) }
     }
     let store = try await options.openStore(create: create)

@@ -19,14 +19,7 @@ struct MigrateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(
-        name: .customLong("database-url"),
-        help: ArgumentHelp(
-            "The owner role's URL (default: $AUDITTRAIL_DATABASE_URL; prefer the variable, a flag's password shows in the process list).",
-            valueName: "url"
-        )
-    )
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseURLOption
 
     @Option(help: ArgumentHelp("The application role to grant what serving needs.", valueName: "role"))
     var grant: String?
@@ -43,11 +36,11 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard var database = try databaseConfiguration(databaseURL) else {
+        guard var postgres = try database.configuration() else {
             throw ValidationError("--database-url: required (or AUDITTRAIL_DATABASE_URL): migrate works on a PostgreSQL log")
         }
-        database.migrate = true
-        try await PostgresAuditStore.withStore(configuration: database, logger: cliLogger()) { store in
+        postgres.migrate = true
+        try await PostgresAuditStore.withStore(configuration: postgres, logger: cliLogger()) { store in
             if let grant { try await store.grant(to: grant) }
             print("schema \(store.schemaName) is current (log \(try await store.logID()))" + (grant.map { "; granted \($0)" } ?? ""))
         }
