@@ -1,3 +1,4 @@
+import AuditTrail
 import Foundation
 import Testing
 
@@ -66,23 +67,15 @@ public enum AuditTestPostgres {
         // pipe would never reach its end while that server runs.
         let outputPath = NSTemporaryDirectory() + "audittrail-postgres-script-\(UUID().uuidString).out"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
-            return nil
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            try? output.close()
-            return nil
-        }
-        process.waitUntilExit()
-        try? output.close()
-        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: outputPath) else { return nil }
+        guard
+            let process = try? ChildProcess(
+                executable: "/bin/bash",
+                arguments: [script] + arguments,
+                environment: ProcessInfo.processInfo.environment,
+                outputPath: outputPath
+            )
+        else { return nil }
+        guard process.wait() == 0, let data = FileManager.default.contents(atPath: outputPath) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditTrail
 import AuditTrailClient
 import Foundation
 

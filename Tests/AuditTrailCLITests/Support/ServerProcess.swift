@@ -1,3 +1,4 @@
+import AuditTrail
 import AuditTrailClient
 import Foundation
 import Synchronization

@@ -6,20 +6,21 @@ import Glibc
 
 /// A child process started with `posix_spawn`, its output appended to a file.
 ///
-/// Used by `bench` (to run wrk) and by the tests (to run this binary) instead of Foundation's
-/// `Process`: on Linux its `run()` crashes now and then (a 256-byte over-read of `dirent.d_name`
+/// Used by `bench` (to run wrk and servers) and by the tests (to run the binary, `openssl` and
+/// `.ci/postgres.sh`) instead of Foundation's `Process`: on Linux its `run()` crashes now and then (a 256-byte over-read of `dirent.d_name`
 /// while it lists `/proc/self/fd`, swift-corelibs-foundation pull request 5472, not in the 6.3.1
-/// toolchain here), which made a clean-clone CI run fail.
-final class ChildProcess: @unchecked Sendable {
+/// toolchain here), which made a clean-clone CI run fail; and its `waitUntilExit()` hung a test
+/// process for good after `.ci/postgres.sh start` had exited, leaving the server it started.
+package final class ChildProcess: @unchecked Sendable {
     // @unchecked: `exitStatus` is only touched by the test that owns this value, sequentially.
-    let pid: pid_t
+    package let pid: pid_t
     private var exitStatus: Int32?
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
+    package init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -38,7 +39,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Whether the child has not exited yet (reaps it when it has).
-    var isRunning: Bool {
+    package var isRunning: Bool {
         guard exitStatus == nil else { return false }
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
@@ -49,7 +50,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the child and returns its exit status (128 + the signal when a signal ended it).
     @discardableResult
-    func wait() -> Int32 {
+    package func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -58,7 +59,7 @@ final class ChildProcess: @unchecked Sendable {
         return decoded
     }
 
-    func signal(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
+    package func signal(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
 
     private static func decode(_ status: Int32) -> Int32 {
         let signal = status & 0x7F
