@@ -20,9 +20,18 @@ public protocol AuditStoreReader: Sendable {
     func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent]
     /// Where the chain starts: seq 0 and the genesis hash, or a retention anchor.
     func chainStart() async throws -> AuditChainHead
+    /// Returns when the store can serve now, throws an ``AuditTrailError`` saying why not. It
+    /// backs `/readyz`, so it must answer promptly even when the store's server is gone: a store
+    /// whose reads can wait on the network answers from what it last saw.
+    func checkReadiness() async throws
 }
 
 extension AuditStoreReader {
+    /// Ready when ``head()`` answers: for stores whose reads are local.
+    public func checkReadiness() async throws {
+        _ = try await head()
+    }
+
     /// The page of ``seenActions()`` after `after`, for stores without a sorted table of them.
     public func seenActions(after: String?, limit: Int) async throws -> [AuditStats.Group] {
         AuditStats.Group.page(of: try await seenActions(), after: after, limit: limit)

@@ -37,6 +37,15 @@ public final class AuditWriter: Service, Sendable {
         public var commitRetries: Int = 2
         /// Where groups go when the store is down; nil (the default): nowhere, the callers get the error.
         public var fallback: Fallback?
+        /// How long an event queued with ``AuditWriter/record(_:)`` (fire and forget: nobody waits
+        /// for its commit) may wait for company before an idle writer is woken. Events recorded
+        /// within it share one wake-up and one commit, so the code that records (a request's
+        /// middleware) pays no thread wake-up per event. Awaited appends, and a queue of
+        /// ``lingerWakeEvents`` or more, wake the writer at once; `.zero` wakes it for every
+        /// record. Default 1 ms.
+        public var recordLinger: Duration = .milliseconds(1)
+        /// Queued events that end a linger at once. Default 512.
+        public var lingerWakeEvents: Int = 512
         /// The defaults above.
         public init() {}
     }
@@ -70,6 +79,10 @@ public final class AuditWriter: Service, Sendable {
         var queuedEvents = 0
         var inFlight = 0
         var waiter: CheckedContinuation<Void, Never>?
+        /// The linger timer's task, parked until a record needs it (``lingerLoop()``).
+        var lingerTimer: CheckedContinuation<Bool, Never>?
+        /// Whether the linger timer runs: the writer is woken when it ends.
+        var lingering = false
         var stopping = false
         var stopped = false
         /// Events committed since ``stop()`` (the drain), and the newest seq committed.
@@ -94,6 +107,9 @@ public final class AuditWriter: Service, Sendable {
 
     /// Events queued or committing right now.
     public var queueDepth: Int { state.withLock { $0.queuedEvents + $0.inFlight } }
+
+    /// Whether the writer waits for events (nothing queued, nothing committing).
+    package var isIdle: Bool { state.withLock { $0.waiter != nil } }
 
     /// Appends one event and returns after it is committed.
     public func append(_ event: PreparedAuditEvent) async throws -> AuditAppendResult {
@@ -123,14 +139,15 @@ public final class AuditWriter: Service, Sendable {
         }
     }
 
-    /// Queues an event without waiting for the commit (fire and forget). Throws only when the
-    /// queue is full or the writer has stopped; a later store failure is logged.
+    /// Queues an event without waiting for the commit (fire and forget): it is committed within
+    /// ``Configuration/recordLinger`` plus one commit, with whatever else was recorded meanwhile.
+    /// Throws only when the queue is full or the writer has stopped; a later store failure is logged.
     public func record(_ event: PreparedAuditEvent) throws(AuditTrailError) {
         if let error = enqueue(Pending(events: [event], continuation: nil)) { throw error }
     }
 
     func enqueue(_ pending: Pending) -> AuditTrailError? {
-        let (error, waiter) = state.withLock { state -> (AuditTrailError?, CheckedContinuation<Void, Never>?) in
+        let (error, wake) = state.withLock { state -> (AuditTrailError?, (() -> Void)?) in
             if state.stopping {
                 return (AuditTrailError(.shuttingDown, "the writer is shutting down"), nil)
             }
@@ -141,12 +158,46 @@ public final class AuditWriter: Service, Sendable {
             }
             state.queue.append(pending)
             state.queuedEvents += pending.events.count
-            let waiter = state.waiter
+            // A busy writer takes what is queued when its commit ends: nobody to wake.
+            guard let waiter = state.waiter else { return (nil, nil) }
+            if pending.continuation == nil, configuration.recordLinger > .zero, state.queuedEvents < configuration.lingerWakeEvents {
+                // Fire and forget: the linger timer wakes the writer; start it unless it runs.
+                if state.lingering { return (nil, nil) }
+                if let timer = state.lingerTimer {
+                    state.lingerTimer = nil
+                    state.lingering = true
+                    return (nil, { timer.resume(returning: true) })
+                }
+            }
             state.waiter = nil
-            return (nil, waiter)
+            return (nil, { waiter.resume() })
         }
-        waiter?.resume()
+        wake?()
         return error
+    }
+
+    /// The linger timer (see ``Configuration/recordLinger``): parked until a record into an idle
+    /// writer starts it, then wakes the writer `recordLinger` later. Returns once the writer stops.
+    func lingerLoop() async {
+        while true {
+            let started = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let stopping = state.withLock { state -> Bool in
+                    if state.stopping { return true }
+                    state.lingerTimer = continuation
+                    return false
+                }
+                if stopping { continuation.resume(returning: false) }
+            }
+            guard started else { return }
+            try? await Task.sleep(for: configuration.recordLinger)
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.lingering = false
+                guard !state.queue.isEmpty else { return nil }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
     }
 
     /// Takes the next group of pending appends, waiting for one; nil once stopped and drained.
@@ -201,8 +252,13 @@ public final class AuditWriter: Service, Sendable {
                 }
                 await withTaskGroup(of: Void.self) { tasks in
                     if let fallback { tasks.addTask { await self.replayLoop(fallback) } }
-                    while let group = await nextGroup() {
-                        await commit(group, fallback: fallback)
+                    await withTaskGroup(of: Void.self) { linger in
+                        linger.addTask { await self.lingerLoop() }
+                        while let group = await nextGroup() {
+                            await commit(group, fallback: fallback)
+                        }
+                        // Drained: a linger still running has nothing left to wake.
+                        linger.cancelAll()
                     }
                 }
                 let (drained, lastSeq) = state.withLock { state in
@@ -224,17 +280,20 @@ public final class AuditWriter: Service, Sendable {
 
     /// Stops taking new events; `run()` returns after committing what is queued.
     public func stop() {
-        let (waiter, first, queued) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool, Int) in
+        let (waiter, timer, first, queued) = state.withLock { state in
             let first = !state.stopping
             state.stopping = true
             let waiter = state.waiter
             state.waiter = nil
-            return (waiter, first, state.queuedEvents + state.inFlight)
+            let timer = state.lingerTimer
+            state.lingerTimer = nil
+            return (waiter, timer, first, state.queuedEvents + state.inFlight)
         }
         if first {
             logger.notice("audit writer stopping: committing what is queued", metadata: ["audit.writer.queued_events": "\(queued)"])
         }
         waiter?.resume()
+        timer?.resume(returning: false)
     }
 
     private func commit(_ group: [Pending], fallback: AuditWriterFallback?) async {

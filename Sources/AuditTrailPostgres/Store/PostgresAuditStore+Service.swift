@@ -13,17 +13,24 @@ import Darwin
 extension PostgresAuditStore: Service {
     /// The store's upkeep while the server runs: every `interval`, the partitions of the coming
     /// months exist and the search index catches up (complete chunks written, so searches on any
-    /// instance read them instead of rows). Failures are logged and retried the next round. Ends
-    /// at graceful shutdown or cancellation.
+    /// instance read them instead of rows); every second, a read of the chain head tells
+    /// ``checkReadiness()`` that the database answers. Failures are logged and retried the next
+    /// round. Ends at graceful shutdown or cancellation.
     public func run() async throws {
         try await run(interval: .seconds(30))
     }
 
     func run(interval: Duration) async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.maintain()
-                try? await Task.sleep(for: interval)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchContact(every: .seconds(1)) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        await self.maintain()
+                        try? await Task.sleep(for: interval)
+                    }
+                }
+                await group.waitForAll()
             }
         }
     }

@@ -44,6 +44,8 @@ public final class PostgresAuditStore: Sendable {
     /// The end (ms, exclusive) of the newest partition known to exist.
     let partitionsUntil = Atomic<Int64>(0)
     let closed = Atomic<Bool>(false)
+    /// When the database last answered (``checkReadiness()``).
+    let contact = Mutex(Contact())
     /// Says that ``runConnections()`` has started the pool, so that ``open()`` does not lease
     /// from a pool that is not running yet.
     let poolStarted: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(of: Void.self)

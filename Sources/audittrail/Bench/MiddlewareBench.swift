@@ -28,16 +28,21 @@ struct MiddlewareBench: AsyncParsableCommand {
 
     @Option(help: "Requests per round and per router.") var requests = 2000
     @Option(help: "Rounds (alternating without / with).") var rounds = 20
+    @Option(help: "The writers' record linger in microseconds (AuditWriter.Configuration.recordLinger; 0 wakes the writer for every event).")
+    var lingerMicroseconds = 1000
 
     func validate() throws {
         if !(100...1_000_000).contains(requests) { throw ValidationError("--requests: must be from 100 to 1000000") }
         if !(2...1000).contains(rounds) { throw ValidationError("--rounds: must be from 2 to 1000") }
+        if !(0...1_000_000).contains(lingerMicroseconds) { throw ValidationError("--linger-microseconds: must be from 0 to 1000000") }
     }
 
     func run() async throws {
         var logger = Logger(label: "audittrail.bench")
         logger.logLevel = .warning
-        print("AuditMiddleware overhead: \(rounds) rounds × \(requests) requests per router, alternating")
+        print("AuditMiddleware overhead: \(rounds) rounds × \(requests) requests per router, alternating; writer linger \(lingerMicroseconds) µs")
+        var writerConfiguration = AuditWriter.Configuration()
+        writerConfiguration.recordLinger = .microseconds(lingerMicroseconds)
 
         let counting = CountingSink()
         let countingResult = try await measure(sink: counting, logger: logger)
@@ -46,7 +51,7 @@ struct MiddlewareBench: AsyncParsableCommand {
         // The writer's queue and wake-ups without a store's work: what the writer adds besides the
         // CPU its commits take from the request on two cores.
         let discarding = DiscardingAppender()
-        let queueOnly = AuditWriter(store: discarding, logger: logger)
+        let queueOnly = AuditWriter(store: discarding, configuration: writerConfiguration, logger: logger)
         let queueResult = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await queueOnly.run() }
             defer { group.cancelAll() }
@@ -57,7 +62,7 @@ struct MiddlewareBench: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "audittrail-bench-middleware-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
-        let writer = AuditWriter(store: store, logger: logger)
+        let writer = AuditWriter(store: store, configuration: writerConfiguration, logger: logger)
         let writerResult = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await writer.run() }
             defer { group.cancelAll() }

@@ -90,4 +90,44 @@ struct PostgresServerTests {
         // A refused connection fails at once alone; under the whole suite's load it took up to 45 s.
         #expect(clock.now - start < .seconds(120))
     }
+
+    /// `/readyz` follows the database: ready while it runs, a 503 within seconds when it stops
+    /// (never a hung request), ready again once it is back. On a server of its own, stopped and
+    /// started by `.ci/postgres.sh`.
+    @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"))
+    func readinessFollowsTheDatabase() async throws {
+        let directory = NSTemporaryDirectory() + "audittrail-readyz-\(UUID().uuidString)"
+        let port = Int.random(in: 40_000...50_000)
+        let output = try #require(AuditTestPostgres.script(["start", directory, "\(port)"]), "could not start PostgreSQL on \(port)")
+        defer {
+            _ = AuditTestPostgres.script(["stop", directory])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let url = try #require(AuditTestPostgres.urls(in: output)?.owner)
+        let clock = ContinuousClock()
+        let onOwnServer: (inout AuditServerConfiguration) -> Void = { $0.database = try? .init(url: url) }
+        try await withServer(on: .postgres, onOwnServer) { _, api in
+            #expect(try await api.send(.get, "/readyz").status == .ok)
+            _ = try #require(AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
+            // Not ready within seconds, each answer quick.
+            let stopped = clock.now
+            var status = HTTPResponse.Status.ok
+            while status == .ok, clock.now - stopped < .seconds(15) {
+                let asked = clock.now
+                status = try await api.send(.get, "/readyz").status
+                #expect(clock.now - asked < .seconds(4), "a /readyz request took \(clock.now - asked)")
+                if status == .ok { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(status == .serviceUnavailable)
+            _ = try #require(AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
+            let resumed = clock.now
+            while status != .ok, clock.now - resumed < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(200))
+                status = try await api.send(.get, "/readyz").status
+            }
+            #expect(status == .ok, "not ready again 30 s after the database came back")
+            // And it writes again.
+            #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
+        }
+    }
 }

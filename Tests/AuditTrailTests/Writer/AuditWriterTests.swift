@@ -64,6 +64,39 @@ struct AuditWriterTests {
         #expect(writer.queueDepth == 0)
     }
 
+    @Test("recorded events wait out the linger together: one wake-up, one commit; an awaited append and a long queue do not wait")
+    func recordLinger() async throws {
+        let store = WriterTestStore()
+        var configuration = AuditWriter.Configuration()
+        configuration.recordLinger = .seconds(2)
+        configuration.lingerWakeEvents = 100
+        let writer = AuditWriter(store: store, configuration: configuration, logger: Self.logger)
+        let clock = ContinuousClock()
+        try await Self.withRunningWriter(writer) {
+            await Self.waitUntil { writer.isIdle }
+            let start = clock.now
+            for index in 0..<20 { try writer.record(Self.event(index)) }
+            await Self.waitUntil { await store.rows.count == 20 }
+            // Nothing woke the writer before the linger ended.
+            #expect(clock.now - start >= .milliseconds(1900))
+            #expect(await store.appendSizes == [20])
+            await Self.waitUntil { writer.isIdle }
+            // An awaited append is committed at once, with what was recorded before it.
+            let appending = clock.now
+            try writer.record(Self.event(20))
+            _ = try await writer.append(Self.event(21))
+            #expect(clock.now - appending < .milliseconds(1500))
+            #expect(await store.appendSizes == [20, 2])
+            // So is a queue that reaches lingerWakeEvents.
+            await Self.waitUntil { writer.isIdle }
+            let filling = clock.now
+            for index in 22..<122 { try writer.record(Self.event(index)) }
+            await Self.waitUntil { await store.rows.count == 122 }
+            #expect(clock.now - filling < .milliseconds(1500))
+        }
+        #expect(try await store.verifyChain().ok)
+    }
+
     @Test("a multi-event append gets one result per event, in order, with consecutive seqs")
     func resultsInOrder() async throws {
         let store = WriterTestStore()

@@ -1,0 +1,59 @@
+import AuditTrail
+import Synchronization
+
+extension PostgresAuditStore {
+    /// What the store last heard from the database, kept by ``watchContact(every:)``.
+    struct Contact {
+        /// Whether ``watchContact(every:)`` runs (the store runs as a `Service`).
+        var watching = false
+        /// When a read of the chain head last succeeded.
+        var lastAnswer = ContinuousClock.now
+        /// Why the last read failed, when it did.
+        var lastError: String?
+    }
+
+    /// The longest silence that still counts as ready: a few rounds of ``watchContact(every:)``.
+    static let readinessSilence: Duration = .seconds(5)
+
+    /// Ready while the database answered a read of the chain head in the last
+    /// ``readinessSilence``, told without waiting on the network: a database that went away (or
+    /// stopped answering) makes the pool wait for minutes, `/readyz` must not. When the store
+    /// does not run as a `Service`, it reads the head itself.
+    public func checkReadiness() async throws {
+        let contact = contact.withLock { $0 }
+        guard contact.watching else {
+            _ = try await head()
+            return
+        }
+        let silence = ContinuousClock.now - contact.lastAnswer
+        guard silence <= Self.readinessSilence else {
+            let seconds = silence.components.seconds
+            throw AuditTrailError(
+                .storeFailure,
+                "no answer from the PostgreSQL log at \(address) for \(seconds) s" + (contact.lastError.map { ": \($0)" } ?? "")
+            )
+        }
+    }
+
+    /// Reads the chain head every `interval` until cancelled, recording when it last answered.
+    func watchContact(every interval: Duration) async {
+        contact.withLock {
+            $0.watching = true
+            $0.lastAnswer = .now
+        }
+        while !Task.isCancelled {
+            do {
+                _ = try await head()
+                contact.withLock {
+                    $0.lastAnswer = .now
+                    $0.lastError = nil
+                }
+            } catch {
+                let message = (error as? AuditTrailError)?.message ?? "\(error)"
+                contact.withLock { $0.lastError = message }
+            }
+            try? await Task.sleep(for: interval)
+        }
+        contact.withLock { $0.watching = false }
+    }
+}
