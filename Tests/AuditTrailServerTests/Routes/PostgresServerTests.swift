@@ -91,43 +91,69 @@ struct PostgresServerTests {
         #expect(clock.now - start < .seconds(120))
     }
 
-    /// `/readyz` follows the database: ready while it runs, a 503 within seconds when it stops
-    /// (never a hung request), ready again once it is back. On a server of its own, stopped and
-    /// started by `.ci/postgres.sh`.
+    /// `/readyz` follows the database: ready while it answers; a 503 within seconds, never a hung
+    /// request, when it stops answering (every PostgreSQL process frozen with SIGSTOP, as a hung
+    /// host or a network partition looks) and when it is shut down; ready again once it is back.
+    /// On a server of its own, started and stopped by `.ci/postgres.sh`.
     @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"))
     func readinessFollowsTheDatabase() async throws {
         let directory = NSTemporaryDirectory() + "audittrail-readyz-\(UUID().uuidString)"
         let port = Int.random(in: 40_000...50_000)
         let output = try #require(AuditTestPostgres.script(["start", directory, "\(port)"]), "could not start PostgreSQL on \(port)")
         defer {
+            signalPostgres(in: directory, SIGCONT)
             _ = AuditTestPostgres.script(["stop", directory])
             try? FileManager.default.removeItem(atPath: directory)
         }
         let url = try #require(AuditTestPostgres.urls(in: output)?.owner)
-        let clock = ContinuousClock()
         let onOwnServer: (inout AuditServerConfiguration) -> Void = { $0.database = try? .init(url: url) }
         try await withServer(on: .postgres, onOwnServer) { _, api in
-            #expect(try await api.send(.get, "/readyz").status == .ok)
+            #expect(try await readiness(api, becomes: .ok, within: .seconds(5)))
+            // Frozen: connections stay open, nothing answers.
+            signalPostgres(in: directory, SIGSTOP)
+            #expect(try await readiness(api, becomes: .serviceUnavailable, within: .seconds(15)))
+            signalPostgres(in: directory, SIGCONT)
+            #expect(try await readiness(api, becomes: .ok, within: .seconds(30)))
+            // Shut down: connections refused.
             _ = try #require(AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
-            // Not ready within seconds, each answer quick.
-            let stopped = clock.now
-            var status = HTTPResponse.Status.ok
-            while status == .ok, clock.now - stopped < .seconds(15) {
-                let asked = clock.now
-                status = try await api.send(.get, "/readyz").status
-                #expect(clock.now - asked < .seconds(4), "a /readyz request took \(clock.now - asked)")
-                if status == .ok { try await Task.sleep(for: .milliseconds(200)) }
-            }
-            #expect(status == .serviceUnavailable)
+            #expect(try await readiness(api, becomes: .serviceUnavailable, within: .seconds(15)))
             _ = try #require(AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
-            let resumed = clock.now
-            while status != .ok, clock.now - resumed < .seconds(30) {
-                try await Task.sleep(for: .milliseconds(200))
-                status = try await api.send(.get, "/readyz").status
-            }
-            #expect(status == .ok, "not ready again 30 s after the database came back")
+            #expect(try await readiness(api, becomes: .ok, within: .seconds(30)))
             // And it writes again.
             #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
         }
     }
+}
+
+/// Asks `/readyz` until it answers `status` (true) or `limit` passes (false); every answer must
+/// come within 4 seconds.
+private func readiness(_ api: TestAPI, becomes status: HTTPResponse.Status, within limit: Duration) async throws -> Bool {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while clock.now - start < limit {
+        let asked = clock.now
+        let answer = try await api.send(.get, "/readyz").status
+        #expect(clock.now - asked < .seconds(4), "a /readyz request took \(clock.now - asked)")
+        if answer == status { return true }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    return false
+}
+
+/// Sends `signal` to the PostgreSQL server of `directory` (`.ci/postgres.sh`'s layout) and to
+/// every process it started.
+private func signalPostgres(in directory: String, _ signal: Int32) {
+    guard let pidFile = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
+        let first = pidFile.split(separator: "\n").first, let postmaster = Int32(first)
+    else { return }
+    var targets = [postmaster]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        // pid (comm) state ppid …
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, Int32(fields[1]) == postmaster { targets.append(pid) }
+    }
+    for pid in targets { kill(pid, signal) }
 }
