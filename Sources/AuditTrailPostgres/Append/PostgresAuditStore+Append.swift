@@ -23,7 +23,13 @@ extension PostgresAuditStore: AuditStoreAppender {
                     tree = try await self.merkleBuilder(size: head.chain.seq, on: connection)
                 }
                 let stored = try await self.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id), on: connection)
-                var sealer = try AuditSealer(head: head.chain, headReceivedAt: head.receivedAt, tree: tree, stored: stored)
+                var sealer = try AuditSealer(
+                    head: head.chain,
+                    headReceivedAt: head.receivedAt,
+                    tree: tree,
+                    stored: stored,
+                    now: self.configuration.receiptClock()
+                )
                 let rows = sealer.sealAll(events)
                 try sealer.requireNoConflict()
                 guard let last = rows.last else { return sealer }

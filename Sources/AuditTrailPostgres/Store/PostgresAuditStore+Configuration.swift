@@ -35,6 +35,9 @@ extension PostgresAuditStore {
         public var instance = PostgresAuditStore.defaultInstanceName()
         /// How long a lease lasts without renewal: another instance takes over after it.
         public var leaseSeconds = 30
+        /// The receipt clock of appends (`received_at`, which places an event in its month's
+        /// partition). Tests move it back to fill an old month; the store never does.
+        package var receiptClock: @Sendable () -> AuditTime = { .now() }
 
         public enum TLSMode: String, Sendable, CaseIterable {
             case disable, prefer, require
