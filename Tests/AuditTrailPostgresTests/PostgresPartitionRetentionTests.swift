@@ -33,7 +33,9 @@ struct PostgresPartitionRetentionTests {
             let url = try #require(PostgresTestServer.url)
             try await PostgresTestServer.rawClient(url).run { client in
                 _ = try await client.query(
-                    PostgresQuery(unsafeSQL: "CREATE TABLE \(schema).\(partition) PARTITION OF \(schema).events FOR VALUES FROM (\(startMS)) TO (\(endMS))")
+                    PostgresQuery(
+                        unsafeSQL: "CREATE TABLE \(schema).\(partition) PARTITION OF \(schema).events FOR VALUES FROM (\(startMS)) TO (\(endMS))"
+                    )
                 ).collect()
             }
 
@@ -43,7 +45,9 @@ struct PostgresPartitionRetentionTests {
             receipt.withLock { $0 = startMS + 86_400_000 }
             _ = try await store.append(old)
             receipt.withLock { $0 = nil }
-            _ = try await store.append((0..<20).map { try validator.prepare(AuditEventInput(action: "document.read", actor: .init(id: "new-\($0)"))) })
+            _ = try await store.append(
+                (0..<20).map { try validator.prepare(AuditEventInput(action: "document.read", actor: .init(id: "new-\($0)"))) }
+            )
             #expect(try await partitionExists(partition, in: schema, url))
 
             // A limit of 5 rows, but the whole month is expired: the anchor covers all of it.
