@@ -161,6 +161,44 @@ struct PostgresDerivedDataTests {
         try await stores.close(store)
     }
 
+    /// `audittrail reindex` on PostgreSQL: an edit of the index or of the counts is gone after the
+    /// rebuild (the check passes, searches and stats answer from the canonical bytes); an edited
+    /// row is left as it is, counted, and still named by the check — evidence, not derived data.
+    @Test(arguments: 0..<tampers.count)
+    func reindexRebuildsEditedDerivedDataAndLeavesEditedRows(case index: Int) async throws {
+        let tamper = Self.tampers[index]
+        let editsRow = tamper.description.hasPrefix("a row's")
+        let stores = PostgresTestServer.Stores { $0.indexChunkShift = Self.shift }
+        let store = try await stores.make()
+        do {
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 41)))
+            let events = try await store.rows(after: 0, limit: 1000).map { try $0.decoded() }
+            // The check catches the index up: the complete chunks are in the tables to edit.
+            #expect(try await store.verifyDerivedData().checkedChunks == 9)
+            let owner = try await PostgresTestServer.rawClient(try #require(PostgresTestServer.url))
+            try await owner.run { client in try await tamper.edit(client, store.schemaName, events) }
+
+            let rebuild = try await store.rebuildDerivedData()
+            #expect(rebuild.chunksBuilt == 9, "\(tamper): \(rebuild)")
+            #expect(rebuild.rowsRepaired == 0)
+            #expect(rebuild.rowsLeft == (editsRow ? 1 : 0), "\(tamper): \(rebuild)")
+            #expect(rebuild.actionCountsRepaired == (tamper.description.hasPrefix("action_counts") ? 1 : 0), "\(tamper): \(rebuild)")
+            let after = try await store.verifyDerivedData()
+            if editsRow {
+                #expect(after.problem?.seq == tamper.seq(events), "\(tamper): \(after)")
+            } else {
+                #expect(after.ok && after.checkedChunks == 9, "\(tamper): \(after)")
+                let stats = try await store.stats(AuditStatsRequest())
+                let action = events[0].action
+                #expect(stats.byAction[action] == Int64(events.filter { $0.action == action }.count), "\(tamper)")
+            }
+        } catch {
+            try? await stores.close(store)
+            throw error
+        }
+        try await stores.close(store)
+    }
+
     /// Spans of 16 stored chunks keep a merged rollup that stats add whole: an edit of it in
     /// `index_spans` changes stats, and the check names the span's first seq.
     @Test func anEditedSpanRollupIsNamedBySeq() async throws {

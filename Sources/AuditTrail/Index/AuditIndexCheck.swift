@@ -233,6 +233,11 @@ public protocol AuditDerivedDataStore: Sendable {
     /// names its seq. `progress` gets the events checked and the head seq.
     func verifyDerivedData(progress: (@Sendable (_ checked: Int64, _ headSeq: Int64) -> Void)?) async throws -> AuditIndexVerification
 
+    /// Builds the derived data again from the canonical bytes (`audittrail reindex`): the search
+    /// index with its rollups and the action counts, and the rows' copies of their fields where the
+    /// store lets them be rewritten. `progress` gets the events read and the head seq.
+    func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)?) async throws -> AuditDerivedDataRebuild
+
     /// The memory the derived data's in-memory cache holds now, as counted against its budget
     /// (nil: the store keeps none).
     var derivedDataCacheBytes: Int? { get }

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension AuditIndexStorage {
     /// `chunk`'s index built from the stored rows (those after `removedThrough`, up to `head`),
     /// handing each row, decoded, with the copies of its fields kept beside it, to `row`: the one
@@ -29,5 +31,31 @@ extension AuditIndexStorage {
             after = last.event.seq
         }
         return index
+    }
+
+    /// The one walk of a rebuild (`audittrail reindex`), after the store emptied its index: the
+    /// cache forgotten, every chunk after the removed events built again from the rows and the
+    /// complete ones below the tail's `memoryFrom` written (later ones are the in-memory tail's,
+    /// written when complete); returns the head it walked to, the rows whose copies of their
+    /// fields differ from their canonical bytes (with the right copies) and each action's count.
+    package func rebuildWalk(
+        progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)?
+    ) async throws -> (head: Int64, repairs: [(seq: Int64, copies: AuditIndexCheck.RowCopies)], actions: [String: Int64]) {
+        indexCache.removeAll()
+        let (head, removedThrough) = try await indexBounds()
+        let memoryFrom = indexTail.state.withLock { $0.memoryFrom }
+        var repairs: [(seq: Int64, copies: AuditIndexCheck.RowCopies)] = []
+        var actions: [String: Int64] = [:]
+        guard head > removedThrough else { return (head, repairs, actions) }
+        for chunk in indexGeometry.chunk(removedThrough + 1)...indexGeometry.chunk(head) {
+            let index = try await rebuiltChunk(chunk, removedThrough: removedThrough, head: head) { stored, event, copies in
+                let expected = AuditIndexCheck.RowCopies(of: event)
+                if copies != expected { repairs.append((stored.seq, expected)) }
+                actions[event.action, default: 0] += 1
+            }
+            if chunk < memoryFrom, indexGeometry.seqs(chunk).upperBound <= head { try await persistIndexChunk(index) }
+            progress?(min(indexGeometry.seqs(chunk).upperBound, head), head)
+        }
+        return (head, repairs, actions)
     }
 }

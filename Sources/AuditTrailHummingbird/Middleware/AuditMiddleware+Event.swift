@@ -70,7 +70,8 @@ extension AuditMiddleware {
                 trusted: configuration.trustedProxies
             )
         }
-        if actor.userAgent == nil { actor.userAgent = request.headers[.userAgent] }
+        // The first User-Agent field (there is one): the subscript would join them into a new string.
+        if actor.userAgent == nil { actor.userAgent = request.headers.first { $0.name == .userAgent }?.value }
         actor = AuditStringClipping.clip(actor, maxString: maxString)
 
         var input = AuditEventInput(

@@ -1,6 +1,7 @@
 import AuditTrail
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// `verify --indexes` on PostgreSQL: the core's ``AuditIndexCheck/verify(_:progress:)``, the
 /// same check as the SQLite store's, over the reads below.
@@ -104,5 +105,62 @@ extension PostgresAuditStore: AuditDerivedDataStore {
 
     package func storedActionCounts() async throws -> [String: Int64] {
         try await seenActions()
+    }
+}
+
+extension PostgresAuditStore {
+    /// Builds the derived data again from the canonical bytes (`audittrail reindex`): empties
+    /// `index_chunks`, `index_sets` and `index_spans` and writes every complete chunk again from
+    /// one walk over the rows (the core's ``AuditIndexStorage/rebuildWalk(progress:)``,
+    /// as for SQLite), and rewrites `action_counts` when a count is wrong.
+    ///
+    /// A row whose copies of its fields differ from its canonical bytes is left as it is and
+    /// counted (``AuditDerivedDataRebuild/rowsLeft``): the log's tables refuse every `UPDATE`, to
+    /// the owner too, so such a row was changed past the triggers — evidence that
+    /// `verify --indexes` then names, not derived data to overwrite. Stop the servers on the
+    /// schema first: each keeps its cache and its in-memory chunk until it restarts.
+    public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> AuditDerivedDataRebuild {
+        _ = try await transaction("reindex") { connection in
+            for table in ["index_sets", "index_chunks", "index_spans"] {
+                try await connection.query("DELETE FROM \(unescaped: s).\(unescaped: table)", logger: logger)
+            }
+        }
+        let (walked, repairs, actions) = try await rebuildWalk(progress: progress)
+        let counted = actions
+        let actionCountsRepaired = try await transaction("reindex action counts") { connection -> Int in
+            // The head's row held: no append can change the counts meanwhile.
+            let head = try await self.lockedHead(on: connection)
+            guard head.chain.seq == walked else {
+                throw AuditTrailError(
+                    .conflict,
+                    "the log grew during the reindex (seq \(walked) → \(head.chain.seq)): stop the servers on it and run it again"
+                )
+            }
+            var stored: [String: Int64] = [:]
+            for try await (action, count) in try await connection.query(
+                "SELECT action, count FROM \(unescaped: s).action_counts",
+                logger: logger
+            ).decode((String, Int64).self) {
+                stored[action] = count
+            }
+            let wrong = Set(stored.keys).union(counted.keys).filter { stored[$0] != counted[$0] }.count
+            guard wrong > 0 else { return 0 }
+            let names = counted.keys.sorted()
+            let counts = names.map { counted[$0]! }
+            try await connection.query("DELETE FROM \(unescaped: s).action_counts", logger: logger)
+            try await connection.query(
+                "INSERT INTO \(unescaped: s).action_counts (action, count) SELECT * FROM unnest(\(names)::text[], \(counts)::int8[])",
+                logger: logger
+            )
+            return wrong
+        }
+        // Complete chunks from `memoryFrom` on are the in-memory tail's: written as it catches up.
+        _ = try await indexTail.snapshot(of: self)
+        return AuditDerivedDataRebuild(
+            rowsRepaired: 0,
+            rowsLeft: repairs.count,
+            actionCountsRepaired: actionCountsRepaired,
+            chunksBuilt: try await storedChunks().count
+        )
     }
 }

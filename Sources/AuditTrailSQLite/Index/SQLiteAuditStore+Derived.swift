@@ -40,48 +40,21 @@ extension SQLiteAuditStore: AuditDerivedDataStore {
     }
 }
 
-/// What ``SQLiteAuditStore/rebuildDerivedData(progress:)`` did.
-public struct SQLiteRebuild: Sendable, Hashable {
-    /// Rows whose copies of their fields were rewritten from their canonical bytes.
-    public var rowsRepaired: Int
-    /// Actions whose count was corrected.
-    public var actionCountsRepaired: Int
-    /// Index chunks built from the events.
-    public var chunksBuilt: Int
-}
-
 extension SQLiteAuditStore {
     /// Rebuilds every piece of derived data from the canonical bytes (`audittrail reindex`):
     /// rewrites the rows' copies of their fields where they differ (the one `UPDATE` of events,
     /// with the append-only trigger lifted inside that transaction), recounts `action_counts`,
     /// and empties the search index and builds it again. Run it with no server on the directory:
     /// a running server keeps what it has cached until it restarts.
-    public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> SQLiteRebuild {
+    public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> AuditDerivedDataRebuild {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         // The search index is emptied and forgotten, then built again in the one walk over the
         // rows that also finds the copies to repair and recounts the actions.
         try await indexGate.withLock {
             try await indexWriter.perform { writer in try writer.immediateTransaction { try writer.emptyIndex() } }
         }
-        indexCache.removeAll()
         indexBuilt.withLock { $0 = false }
-        let bounds = try await search("reindex") { try $0.searchBounds() }
-        let memoryFrom = indexTail.state.withLock { $0.memoryFrom }
-        var repairs: [(seq: Int64, copies: AuditIndexCheck.RowCopies)] = []
-        var actions: [String: Int64] = [:]
-        if bounds.head > bounds.removedThrough {
-            for chunk in indexGeometry.chunk(bounds.removedThrough + 1)...indexGeometry.chunk(bounds.head) {
-                let removed = bounds.removedThrough
-                let index = try await rebuiltChunk(chunk, removedThrough: removed, head: bounds.head) { stored, event, copies in
-                    let expected = AuditIndexCheck.RowCopies(of: event)
-                    if copies != expected { repairs.append((stored.seq, expected)) }
-                    actions[event.action, default: 0] += 1
-                }
-                // Chunks from `memoryFrom` on are the in-memory tail's, written when complete.
-                if chunk < memoryFrom, indexGeometry.seqs(chunk).upperBound <= bounds.head { try await persistIndexChunk(index) }
-                progress?(min(indexGeometry.seqs(chunk).upperBound, bounds.head), bounds.head)
-            }
-        }
+        let (_, repairs, actions) = try await rebuildWalk(progress: progress)
         let repairing = repairs
         let counted = actions
         let actionCountsRepaired = try await appendGate.withLock {
@@ -126,7 +99,7 @@ extension SQLiteAuditStore {
         try await buildMissingChunks()
         _ = try await indexSnapshot()
         let chunks = try await search("reindex") { try $0.storedChunks() }.count
-        return SQLiteRebuild(rowsRepaired: repairs.count, actionCountsRepaired: actionCountsRepaired, chunksBuilt: chunks)
+        return AuditDerivedDataRebuild(rowsRepaired: repairs.count, actionCountsRepaired: actionCountsRepaired, chunksBuilt: chunks)
     }
 }
 

@@ -5,16 +5,18 @@ import Foundation
 
 /// `audittrail reindex`: rebuilds everything derived from the events' canonical bytes — the
 /// search index and its rollups, each row's copies of its fields, the action counts — then
-/// verifies them. Recorded in the log as `audit.reindex`.
+/// verifies them, on either store. Recorded in the log as `audit.reindex`.
 struct ReindexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         abstract: "Rebuild the search index, rollups, rows' copies of their fields and action counts from the events' canonical bytes.",
-        usage: "audittrail reindex [--data-dir DIR] [--json] [--quiet]",
+        usage: "audittrail reindex [--data-dir DIR | --database-url URL] [--json] [--quiet]",
         discussion: """
-            Stop the server on the directory first (a running server keeps what it cached until it restarts). \
+            Stop the servers on the log first (a running server keeps what it cached until it restarts). \
             The events' canonical bytes, the chain and the Merkle tree are read, never written: run \
-            `audittrail verify` to check those. Afterwards `audittrail verify --indexes` passes.
+            `audittrail verify` to check those. Afterwards `audittrail verify --indexes` passes. On \
+            PostgreSQL the rows' copies of their fields are not rewritten (the log's tables refuse every \
+            UPDATE): a row whose copies differ is counted as left and the check after the rebuild names it.
             """
     )
 
@@ -26,10 +28,7 @@ struct ReindexCommand: AsyncParsableCommand {
         let showProgress = !quiet && !json
         let clock = ContinuousClock()
         let start = clock.now
-        let (rebuild, check) = try await withStore(data) { opened in
-            guard let store = opened as? SQLiteAuditStore else {
-                throw ValidationError("--database-url: reindex rebuilds a SQLite data directory's index; a PostgreSQL log's is not rebuilt by it yet")
-            }
+        let (rebuild, check) = try await withStore(data) { store in
             let rebuild = try await store.rebuildDerivedData { done, head in
                 if showProgress, head > 0 {
                     FileHandleOutput.standardError("read \(done) of \(head) events (\(done * 100 / head)%)", terminator: "\r")
@@ -45,7 +44,7 @@ struct ReindexCommand: AsyncParsableCommand {
                     resource: .init(type: "audit_log", id: "audittrail reindex"),
                     metadata: .object([
                         "rows_repaired": .int(Int64(rebuild.rowsRepaired)), "action_counts_repaired": .int(Int64(rebuild.actionCountsRepaired)),
-                        "chunks_built": .int(Int64(rebuild.chunksBuilt)),
+                        "chunks_built": .int(Int64(rebuild.chunksBuilt)), "rows_left": .int(Int64(rebuild.rowsLeft)),
                     ])
                 ),
                 in: store
@@ -56,10 +55,11 @@ struct ReindexCommand: AsyncParsableCommand {
         if json {
             let bad = check.problem.map { String($0.seq) } ?? "null"
             print(
-                #"{"ok":\#(check.ok),"rows_repaired":\#(rebuild.rowsRepaired),"action_counts_repaired":\#(rebuild.actionCountsRepaired),"chunks_built":\#(rebuild.chunksBuilt),"checked_events":\#(check.checkedEvents),"first_bad_seq":\#(bad)}"#
+                #"{"ok":\#(check.ok),"rows_repaired":\#(rebuild.rowsRepaired),"rows_left":\#(rebuild.rowsLeft),"action_counts_repaired":\#(rebuild.actionCountsRepaired),"chunks_built":\#(rebuild.chunksBuilt),"checked_events":\#(check.checkedEvents),"first_bad_seq":\#(bad)}"#
             )
         } else if let problem = check.problem {
-            print("FAILED after the rebuild at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)")
+            let left = rebuild.rowsLeft > 0 ? " (\(rebuild.rowsLeft) rows' copies differ from their canonical bytes and were left as evidence)" : ""
+            print("FAILED after the rebuild at seq \(problem.seq): \(problem.kind.rawValue) — \(problem.detail)\(left)")
         } else {
             print(
                 "OK: rebuilt \(rebuild.chunksBuilt) index chunks, repaired \(rebuild.rowsRepaired) rows' copies and \(rebuild.actionCountsRepaired) action counts; "

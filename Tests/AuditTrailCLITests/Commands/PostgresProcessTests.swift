@@ -102,6 +102,10 @@ struct PostgresProcessTests {
         let verified = try runCLI(["verify", "--no-state", "--public-key", publicKey], environment: ["AUDITTRAIL_DATABASE_URL": app])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("OK"), "\(verified.output)")
+        // Both servers stopped: the index is rebuilt from the events, as the application role.
+        let reindexed = try runCLI(["reindex", "--json"], environment: ["AUDITTRAIL_DATABASE_URL": app])
+        #expect(reindexed.status == 0, "\(reindexed.output)")
+        #expect(reindexed.output.contains(#""ok":true"#) && reindexed.output.contains(#""rows_left":0"#), "\(reindexed.output)")
     }
 
     /// Drops the test's schema as the owner.
