@@ -97,7 +97,7 @@ extension AuditIndexCheck {
             }
         }
         let counted = try await storage.storedActionCounts()
-        for action in Set(counted.keys).union(actions.keys).sorted() where (counted[action] ?? 0) != (actions[action] ?? 0) {
+        for action in miscountedActions(stored: counted, counted: actions) {
             return result(
                 .init(
                     seq: firstOfAction[action] ?? max(1, head),
@@ -107,5 +107,13 @@ extension AuditIndexCheck {
             )
         }
         return result(nil)
+    }
+}
+
+extension AuditIndexCheck {
+    /// The actions whose stored count differs from the number of their events (a count that is
+    /// missing is 0), in byte order: what the check names and what a rebuild rewrites.
+    package static func miscountedActions(stored: [String: Int64], counted: [String: Int64]) -> [String] {
+        Set(stored.keys).union(counted.keys).sorted().filter { (stored[$0] ?? 0) != (counted[$0] ?? 0) }
     }
 }

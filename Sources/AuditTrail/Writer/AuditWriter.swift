@@ -146,8 +146,14 @@ public final class AuditWriter: Service, Sendable {
         if let error = enqueue(Pending(events: [event], continuation: nil)) { throw error }
     }
 
+    /// Who an enqueue wakes: the idle writer, or the linger timer that will wake it.
+    private enum Wake {
+        case writer(CheckedContinuation<Void, Never>)
+        case timer(CheckedContinuation<Bool, Never>)
+    }
+
     func enqueue(_ pending: Pending) -> AuditTrailError? {
-        let (error, wake) = state.withLock { state -> (AuditTrailError?, (() -> Void)?) in
+        let (error, wake) = state.withLock { state -> (AuditTrailError?, Wake?) in
             if state.stopping {
                 return (AuditTrailError(.shuttingDown, "the writer is shutting down"), nil)
             }
@@ -166,13 +172,17 @@ public final class AuditWriter: Service, Sendable {
                 if let timer = state.lingerTimer {
                     state.lingerTimer = nil
                     state.lingering = true
-                    return (nil, { timer.resume(returning: true) })
+                    return (nil, .timer(timer))
                 }
             }
             state.waiter = nil
-            return (nil, { waiter.resume() })
+            return (nil, .writer(waiter))
         }
-        wake?()
+        switch wake {
+        case .writer(let waiter): waiter.resume()
+        case .timer(let timer): timer.resume(returning: true)
+        case nil: break
+        }
         return error
     }
 

@@ -126,7 +126,6 @@ extension PostgresAuditStore {
             }
         }
         let (walked, repairs, actions) = try await rebuildWalk(progress: progress)
-        let counted = actions
         let actionCountsRepaired = try await transaction("reindex action counts") { connection -> Int in
             // The head's row held: no append can change the counts meanwhile.
             let head = try await self.lockedHead(on: connection)
@@ -136,22 +135,11 @@ extension PostgresAuditStore {
                     "the log grew during the reindex (seq \(walked) → \(head.chain.seq)): stop the servers on it and run it again"
                 )
             }
-            var stored: [String: Int64] = [:]
-            for try await (action, count) in try await connection.query(
-                "SELECT action, count FROM \(unescaped: s).action_counts",
-                logger: logger
-            ).decode((String, Int64).self) {
-                stored[action] = count
-            }
-            let wrong = Set(stored.keys).union(counted.keys).filter { stored[$0] != counted[$0] }.count
+            let stored = try await self.actionCounts(on: connection)
+            let wrong = AuditIndexCheck.miscountedActions(stored: stored, counted: actions).count
             guard wrong > 0 else { return 0 }
-            let names = counted.keys.sorted()
-            let counts = names.map { counted[$0]! }
             try await connection.query("DELETE FROM \(unescaped: s).action_counts", logger: logger)
-            try await connection.query(
-                "INSERT INTO \(unescaped: s).action_counts (action, count) SELECT * FROM unnest(\(names)::text[], \(counts)::int8[])",
-                logger: logger
-            )
+            try await self.addActionCounts(actions, on: connection)
             return wrong
         }
         // Complete chunks from `memoryFrom` on are the in-memory tail's: written as it catches up.

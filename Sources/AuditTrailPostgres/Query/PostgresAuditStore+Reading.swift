@@ -33,12 +33,15 @@ extension PostgresAuditStore: AuditStore {
 
     /// Every action stored so far with its count, from the counts kept by `append`.
     public func seenActions() async throws -> [String: Int64] {
-        try await read("seen actions") { connection in
-            var out: [String: Int64] = [:]
-            let rows = try await connection.query("SELECT action, count FROM \(unescaped: s).action_counts", logger: logger)
-            for try await (action, count) in rows.decode((String, Int64).self) { out[action] = count }
-            return out
-        }
+        try await read("seen actions") { try await actionCounts(on: $0) }
+    }
+
+    /// `action_counts` as stored, on `connection` (a rebuild reads it inside its transaction).
+    func actionCounts(on connection: PostgresConnection) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        let rows = try await connection.query("SELECT action, count FROM \(unescaped: s).action_counts", logger: logger)
+        for try await (action, count) in rows.decode((String, Int64).self) { out[action] = count }
+        return out
     }
 
     /// A page of the actions stored so far, in byte order.

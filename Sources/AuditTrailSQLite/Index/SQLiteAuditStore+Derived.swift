@@ -55,23 +55,21 @@ extension SQLiteAuditStore {
         }
         indexBuilt.withLock { $0 = false }
         let (_, repairs, actions) = try await rebuildWalk(progress: progress)
-        let repairing = repairs
-        let counted = actions
         let actionCountsRepaired = try await appendGate.withLock {
             try await eventWriter.perform { writer in
                 try writer.immediateTransaction {
                     let stored = try writer.actionCounts()
-                    let wrong = Set(stored.keys).union(counted.keys).filter { stored[$0] != counted[$0] }.count
-                    if !repairing.isEmpty {
+                    let wrong = AuditIndexCheck.miscountedActions(stored: stored, counted: actions).count
+                    if !repairs.isEmpty {
                         try writer.execute("DROP TRIGGER IF EXISTS events_refuse_update")
                         // Ids first moved out of the way, so that swapped ids never collide.
-                        for repair in repairing {
+                        for repair in repairs {
                             try writer.run("UPDATE events SET id = '#reindex-' || seq WHERE seq = ?", bind: { $0.integer(1, repair.seq) })
                         }
                         let update = try writer.prepared(
                             "UPDATE events SET id = ?, time = ?, received_at = ?, action = ?, category = ?, severity = ?, outcome = ? WHERE seq = ?"
                         )
-                        for repair in repairing {
+                        for repair in repairs {
                             try writer.run(
                                 update,
                                 bind: { b in
@@ -90,7 +88,7 @@ extension SQLiteAuditStore {
                     }
                     if wrong > 0 {
                         try writer.execute("DELETE FROM action_counts")
-                        try writer.addActionCounts(counted)
+                        try writer.addActionCounts(actions)
                     }
                     return wrong
                 }
