@@ -15,6 +15,8 @@ package final class ChildProcess: @unchecked Sendable {
     // @unchecked: `exitStatus` is only touched by the test that owns this value, sequentially.
     package let pid: pid_t
     private var exitStatus: Int32?
+    /// The CPU time the child used, user plus system, once ``wait()`` has reaped it (0 before).
+    package private(set) var cpuSeconds = 0.0
 
     package struct Failure: Error, CustomStringConvertible {
         package var description: String
@@ -53,7 +55,10 @@ package final class ChildProcess: @unchecked Sendable {
     package func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        let time = { (t: timeval) in Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        cpuSeconds = time(usage.ru_utime) + time(usage.ru_stime)
         let decoded = Self.decode(status)
         exitStatus = decoded
         return decoded

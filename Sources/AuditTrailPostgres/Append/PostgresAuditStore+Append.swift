@@ -14,7 +14,7 @@ extension PostgresAuditStore: AuditStoreAppender {
         guard !events.isEmpty else { return [] }
         return try await appendGate.withLock {
             let cachedTree = merkleBuilder.withLock { $0 }
-            let sealer = try await transaction("append") { connection -> AuditSealer in
+            let sealer = try await pipelinedTransaction("append") { connection -> (result: AuditSealer, last: PostgresQuery?) in
                 let head = try await self.lockedHead(on: connection)
                 let tree: AuditMerkleTreeBuilder
                 if let cachedTree, cachedTree.size == head.chain.seq {
@@ -32,21 +32,11 @@ extension PostgresAuditStore: AuditStoreAppender {
                 )
                 let rows = sealer.sealAll(events)
                 try sealer.requireNoConflict()
-                guard let last = rows.last else { return sealer }
+                guard let last = rows.last else { return (sealer, nil) }
                 if last.receivedAt.milliseconds >= self.partitionsUntil.load(ordering: .relaxed) {
                     try await self.ensurePartitions(covering: last.receivedAt.milliseconds, on: connection)
                 }
-                try await self.insert(rows, on: connection)
-                try await self.addActionCounts(sealer.actionCounts, on: connection)
-                let hash = ByteBuffer(bytes: last.hash.bytes)
-                try await connection.query(
-                    """
-                    UPDATE \(unescaped: self.s).chain_head SET seq = \(last.seq), hash = \(hash), received_at = \(last.receivedAt.milliseconds)
-                    WHERE id = 1
-                    """,
-                    logger: self.logger
-                )
-                return sealer
+                return (sealer, self.write(rows, actionCounts: sealer.actionCounts, head: last))
             }
             merkleBuilder.withLock { $0 = sealer.tree }
             // The search index takes the new rows from here (no read back); it indexes them later.
@@ -70,63 +60,41 @@ extension PostgresAuditStore: AuditStoreAppender {
         throw AuditTrailError(.storeFailure, "the chain head row is missing")
     }
 
-    /// Inserts the sealed rows, their ids and their Merkle nodes: three multi-row statements.
-    func insert(_ rows: [AuditSealedEvent], on connection: PostgresConnection) async throws {
-        var seqs: [Int64] = []
-        var received: [Int64] = []
-        var ids: [String] = []
-        var times: [Int64] = []
-        var actions: [String] = []
-        var categories: [String] = []
-        var severities: [Int16] = []
-        var outcomes: [Int16] = []
-        var canonicals: [ByteBuffer] = []
-        var hashes: [ByteBuffer] = []
-        var levels: [Int16] = []
-        var indices: [Int64] = []
-        var nodeHashes: [ByteBuffer] = []
-        for row in rows {
-            let event = row.prepared.event
-            seqs.append(row.seq)
-            received.append(row.receivedAt.milliseconds)
-            ids.append(event.id)
-            times.append(event.time.milliseconds)
-            actions.append(event.action)
-            categories.append(event.category)
-            severities.append(Int16(event.severity.level))
-            outcomes.append(Int16(event.outcome.code))
-            canonicals.append(ByteBuffer(bytes: row.canonical))
-            hashes.append(ByteBuffer(bytes: row.hash.bytes))
-            for node in row.merkleNodes {
-                levels.append(Int16(node.id.level))
-                indices.append(node.id.index)
-                nodeHashes.append(ByteBuffer(bytes: node.hash.bytes))
-            }
-        }
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: s).events (seq, received_at, id, time, action, category, severity, outcome, canonical, hash)
-            SELECT * FROM unnest(\(seqs)::int8[], \(received)::int8[], \(ids)::text[], \(times)::int8[], \(actions)::text[],
-                \(categories)::text[], \(severities)::int2[], \(outcomes)::int2[], \(canonicals)::bytea[], \(hashes)::bytea[])
-            """,
-            logger: logger
-        )
-        try await connection.query(
-            "INSERT INTO \(unescaped: s).event_ids (id, seq) SELECT * FROM unnest(\(ids)::text[], \(seqs)::int8[])",
-            logger: logger
-        )
-        if !levels.isEmpty {
-            try await connection.query(
-                """
+    /// The one statement that writes a sealed append (sent with the `COMMIT` behind it): the
+    /// rows, their ids, their Merkle nodes, the per-action counts and the head's new position
+    /// (data-modifying `WITH` parts; the ids come from the events part's `RETURNING`, so they are
+    /// sent once). The parameters are ``PostgresArrayBind``s, written straight from the rows.
+    func write(_ rows: [AuditSealedEvent], actionCounts: [String: Int64], head: AuditSealedEvent) -> PostgresQuery {
+        let nodes = rows.flatMap(\.merkleNodes)
+        let actions = Array(actionCounts)
+        let n = rows.count
+        return """
+            WITH e AS (
+                INSERT INTO \(unescaped: s).events (seq, received_at, id, time, action, category, severity, outcome, canonical, hash)
+                SELECT * FROM unnest(\(PostgresArrayBind.int8(n) { rows[$0].seq }), \(PostgresArrayBind.int8(n) { rows[$0].receivedAt.milliseconds }),
+                    \(PostgresArrayBind.text(n) { rows[$0].prepared.event.id }), \(PostgresArrayBind.int8(n) { rows[$0].prepared.event.time.milliseconds }),
+                    \(PostgresArrayBind.text(n) { rows[$0].prepared.event.action }), \(PostgresArrayBind.text(n) { rows[$0].prepared.event.category }),
+                    \(PostgresArrayBind.int2(n) { Int16(rows[$0].prepared.event.severity.level) }),
+                    \(PostgresArrayBind.int2(n) { Int16(rows[$0].prepared.event.outcome.code) }),
+                    \(PostgresArrayBind.bytea(n) { rows[$0].canonical }), \(PostgresArrayBind.hashes(n) { rows[$0].hash }))
+                RETURNING id, seq
+            ), i AS (
+                INSERT INTO \(unescaped: s).event_ids (id, seq) SELECT id, seq FROM e
+            ), m AS (
                 INSERT INTO \(unescaped: s).merkle_nodes (level, idx, hash)
-                SELECT * FROM unnest(\(levels)::int2[], \(indices)::int8[], \(nodeHashes)::bytea[])
-                """,
-                logger: logger
+                SELECT * FROM unnest(\(PostgresArrayBind.int2(nodes.count) { Int16(nodes[$0].id.level) }),
+                    \(PostgresArrayBind.int8(nodes.count) { nodes[$0].id.index }), \(PostgresArrayBind.hashes(nodes.count) { nodes[$0].hash }))
+            ), a AS (
+                INSERT INTO \(unescaped: s).action_counts (action, count)
+                SELECT * FROM unnest(\(PostgresArrayBind.text(actions.count) { actions[$0].key }), \(PostgresArrayBind.int8(actions.count) { actions[$0].value }))
+                ON CONFLICT (action) DO UPDATE SET count = action_counts.count + excluded.count
             )
-        }
+            UPDATE \(unescaped: s).chain_head SET seq = \(head.seq), hash = \(ByteBuffer(bytes: head.hash.bytes)), received_at = \(head.receivedAt.milliseconds)
+            WHERE id = 1
+            """
     }
 
-    /// Adds the append's per-action counts.
+    /// Adds per-action counts (the reindex's rewrite; an append adds its counts in ``write(_:actionCounts:head:)``).
     func addActionCounts(_ counts: [String: Int64], on connection: PostgresConnection) async throws {
         guard !counts.isEmpty else { return }
         let actions = Array(counts.keys)

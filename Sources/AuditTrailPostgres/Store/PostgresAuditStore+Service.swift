@@ -51,6 +51,8 @@ extension PostgresAuditStore: Service {
                 }
             }
         } catch {
+            // Shutdown cancels a round in flight: not a failure (the index catches up at the next start).
+            guard !Task.isCancelled else { return }
             logger.warning("audit store upkeep failed; retrying next round", metadata: ["error": "\(error)"])
         }
     }

@@ -236,6 +236,53 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
+    /// Runs `body` in one transaction whose statements around it do not wait for one another:
+    /// `BEGIN` is sent and not awaited (the body's first statement, queued behind it on the same
+    /// connection, answers after it), and the statement the body returns goes out with `COMMIT`
+    /// right behind it. Two waits instead of four: a lock the body takes (the chain head's row) is
+    /// held for PostgreSQL's round trips only, not also for this process's task switches between
+    /// them — on a busy server, each resumption waits behind the requests being served.
+    /// The body must run at least one statement (its first one proves that `BEGIN` succeeded).
+    func pipelinedTransaction<T: Sendable>(
+        _ operation: String,
+        _ body: (PostgresConnection) async throws -> (result: T, last: PostgresQuery?)
+    ) async throws -> T {
+        guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
+        do {
+            return try await client.withConnection { connection in
+                let begin = PendingFailure()
+                let begun: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
+                begun.whenFailure { begin.record($0) }
+                do {
+                    let (result, last) = try await body(connection)
+                    // BEGIN was answered before the body's first statement.
+                    if let failure = begin.failure { throw failure }
+                    let written: EventLoopFuture<PostgresQueryResult>? = last.map { connection.query($0, logger: logger) }
+                    let committed: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
+                    if let written {
+                        // A failed statement aborts the transaction: the COMMIT behind it rolls back.
+                        _ = try await written.and(committed).get()
+                    } else {
+                        _ = try await committed.get()
+                    }
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw storeFailure(operation, error)
+        }
+    }
+
+    /// The failure of a statement sent without waiting for it, once it has answered.
+    private final class PendingFailure: Sendable {
+        private let value = Mutex<(any Error)?>(nil)
+        func record(_ error: any Error) { value.withLock { $0 = error } }
+        var failure: (any Error)? { value.withLock { $0 } }
+    }
+
     /// Runs `body` in one transaction on a pooled connection.
     func transaction<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }

@@ -14,12 +14,15 @@ struct ChildServer: Sendable {
     let port: Int
     let dataDirectory: String
 
-    init(directory: String, adminKey: String, options: [String]) throws {
+    /// Starts the server in `directory` (its data directory and `server.log` go there) with
+    /// `options` after `serve`, and `environment` added to this process's own.
+    init(directory: String, adminKey: String, options: [String], environment extra: [String: String] = [:]) throws {
         dataDirectory = directory + "/data"
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let log = directory + "/server.log"
         var environment = ProcessInfo.processInfo.environment
         environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
+        environment.merge(extra) { _, new in new }
         let arguments = ["serve", "--port", "0", "--data-dir", dataDirectory] + options
         // `AUDITTRAIL_BENCH_SERVER_WRAPPER="heaptrack -o /tmp/server"` (or valgrind, perf record…)
         // runs the server under that command: /proc figures then describe the wrapper.

@@ -12,7 +12,7 @@ import Synchronization
 struct IngestBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Events/s into SQLite: the in-process writer, then HTTP batch and single POSTs with wrk.",
+        abstract: "Events/s into SQLite or PostgreSQL: the in-process writer, then HTTP batch and single POSTs with wrk.",
         discussion: """
             The in-process part appends --events events (default 1,000,000) in --batch sized appends from
             --producers concurrent tasks through AuditWriter (validation, redaction, canonical encoding,
@@ -20,7 +20,9 @@ struct IngestBench: AsyncParsableCommand {
             slowdown as the store grows shows. With --http it then starts the server on loopback port 0
             (a free port the server picks) and runs `wrk` (Debian package) against POST /v1/events/batch
             and POST /v1/events. With --database-url (a role that may create schemas) the in-process part \
-            writes to PostgreSQL instead, in a new schema dropped afterwards.
+            writes to PostgreSQL instead, in a new schema dropped afterwards; with --http too, the HTTP part then \
+            starts --instances `audittrail serve` processes on that schema (sharing one signing key) and \
+            spreads wrk's connections evenly over them, printing how busy the cores were.
             """
     )
 
@@ -34,6 +36,13 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "wrk connections for single POSTs.") var connections = 64
     @Option(name: .customLong("http-batch"), help: "Events per HTTP batch request.") var httpBatch = 1000
     @Option(name: .customLong("batch-connections"), help: "wrk connections for batch POSTs.") var batchConnections = 8
+    @Flag(
+        name: .customLong("keep-schema"),
+        help: "With --database-url: keep the in-process run's schema (its name is printed), e.g. for Benchmarks/postgres-copy-limit.sh."
+    )
+    var keepSchema = false
+    @Option(help: "With --http and --database-url: server processes on the one log, the connections spread over them.")
+    var instances = 1
     @Option(name: .customLong("checkpoint-events"), help: "In-process: sign a checkpoint every N events, as the server does (0: none).")
     var checkpointEvents = 1000
     @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
@@ -49,6 +58,10 @@ struct IngestBench: AsyncParsableCommand {
         if !(1...10_000).contains(httpBatch) { throw ValidationError("--http-batch: must be from 1 to 10000") }
         if !(1...256).contains(batchConnections) { throw ValidationError("--batch-connections: must be from 1 to 256") }
         if checkpointEvents < 0 { throw ValidationError("--checkpoint-events: must be 0 or more") }
+        if !(1...8).contains(instances) { throw ValidationError("--instances: must be from 1 to 8") }
+        if instances > 1, database.url == nil, ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] == nil {
+            throw ValidationError("--instances: more than one needs --database-url (the instances share one PostgreSQL log)")
+        }
     }
 
     func run() async throws {
@@ -76,6 +89,7 @@ struct IngestBench: AsyncParsableCommand {
 
     /// The in-process run into `store`, and its rate printed.
     private func measureInProcess(_ store: some AuditStore & AuditCheckpointStore & Service, directory: String, logger: Logger) async throws {
+        let cpuBefore = (this: processCPUSeconds(), postgres: postgresCPUSeconds())
         let elapsed = try await benchIngest(
             into: store,
             directory: directory,
@@ -89,6 +103,13 @@ struct IngestBench: AsyncParsableCommand {
         let checkpoints = try await store.checkpoints(after: 0, limit: 1_000_000).count
         print(
             "In-process: \(events) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(events) / elapsed)) events/s (durable, chain + Merkle tree + indexes, \(checkpoints) signed checkpoints)"
+        )
+        // Where the cores went: this process (writer, sealer, encoding) and, when it runs here, PostgreSQL.
+        let this = processCPUSeconds() - cpuBefore.this
+        let postgres = postgresCPUSeconds() - cpuBefore.postgres
+        print(
+            String(format: "  CPU: this process %.1f s (%.0f µs/event)", this, this / Double(events) * 1e6)
+                + (postgres > 0 ? String(format: ", PostgreSQL %.1f s (%.0f µs/event)", postgres, postgres / Double(events) * 1e6) : "")
         )
     }
 
@@ -108,7 +129,11 @@ struct IngestBench: AsyncParsableCommand {
                 try? await store.dropSchemaForTests(configuration.schema)
                 throw error
             }
-            try await store.dropSchemaForTests(configuration.schema)
+            if keepSchema {
+                print("  kept schema \(configuration.schema)")
+            } else {
+                try await store.dropSchemaForTests(configuration.schema)
+            }
         }
     }
 
@@ -117,46 +142,131 @@ struct IngestBench: AsyncParsableCommand {
             throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
         }
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        try await withBenchServer(directory: directory, adminKey: secret, logger: logger) { port in
-            var generator = BenchEventGenerator(seed: 42)
-            let single = generator.json()
-            let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
-            let scripts = NSTemporaryDirectory() + "audittrail-wrk-\(port)"
-            try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: scripts) }
-            func script(_ body: String) -> String {
-                let escaped = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-                return """
-                    wrk.method = "POST"
-                    wrk.body = '\(escaped)'
-                    wrk.headers["Content-Type"] = "application/json"
-                    wrk.headers["Authorization"] = "Bearer \(secret)"
-                    """
-            }
-            try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
-            try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
-
-            print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
-            let batchResult = try runWrk(
-                wrk,
-                [
-                    "-t1", "-c\(batchConnections)", "-d\(duration)s", "--latency", "-s", scripts + "/batch.lua",
-                    "http://127.0.0.1:\(port)/v1/events/batch",
-                ]
-            )
-            print(
-                "  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))"
-            )
-            print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
-            let singleResult = try runWrk(
-                wrk,
-                [
-                    "-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", scripts + "/single.lua",
-                    "http://127.0.0.1:\(port)/v1/events",
-                ]
-            )
-            print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
+        if let postgres = try database.configuration() {
+            try await overHTTPOnPostgres(postgres, wrk: wrk, secret: secret, directory: directory, logger: logger)
+            return
         }
+        try await withBenchServer(directory: directory, adminKey: secret, logger: logger) { port in
+            print("HTTP → one server on SQLite (\(directory))")
+            try runLoads(wrk: wrk, secret: secret, ports: [port], serverCPU: { processCPUSeconds() })
+        }
+    }
+
+    /// `--instances` servers (`audittrail serve`, child processes) on one PostgreSQL log in a new
+    /// schema (dropped afterwards), sharing one signing key as a deployment would; the loads are
+    /// spread evenly over them.
+    private func overHTTPOnPostgres(
+        _ postgres: PostgresAuditStore.Configuration,
+        wrk: String,
+        secret: String,
+        directory: String,
+        logger: Logger
+    ) async throws {
+        var configuration = postgres
+        configuration.schema = "test_bench_\(UInt32.random(in: 0...UInt32.max))"
+        guard let url = database.url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] else {
+            throw ValidationError("--database-url: missing")
+        }
+        let environment = ["AUDITTRAIL_DATABASE_URL": Self.url(url, schema: configuration.schema)]
+        let options = ["--signing-key", directory + "/shared.key"]
+        print(
+            "HTTP → \(instances) server\(instances == 1 ? "" : "s") on PostgreSQL (\(configuration.host):\(configuration.port)/\(configuration.database), schema \(configuration.schema))"
+        )
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try AuditSigner.loadOrCreate(at: directory + "/shared.key", name: "audittrail-bench")
+        var servers: [ChildServer] = []
+        var failure: (any Error)?
+        do {
+            // The first one migrates the schema; the others start after it.
+            for index in 0..<instances {
+                let path = directory + "/server-\(index + 1)"
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                servers.append(try ChildServer(directory: path, adminKey: secret, options: options, environment: environment))
+            }
+            let loaded = servers
+            try runLoads(wrk: wrk, secret: secret, ports: servers.map(\.port)) { loaded.reduce(0) { $0 + $1.cpuSeconds() } }
+        } catch {
+            failure = error
+        }
+        for server in servers { server.stop() }
+        try await PostgresAuditStore.withStore(configuration: configuration, logger: logger) { store in
+            if failure == nil { print("  the log holds \(try await store.head().seq) events") }
+            try await store.dropSchemaForTests(configuration.schema)
+        }
+        if let failure { throw failure }
+    }
+
+    /// `url` with its `schema` parameter set to `schema` (any other one removed).
+    static func url(_ url: String, schema: String) -> String {
+        let parts = url.split(separator: "?", maxSplits: 1)
+        let kept = (parts.count > 1 ? parts[1].split(separator: "&").filter { !$0.hasPrefix("schema=") } : []) + ["schema=\(schema)"]
+        return parts[0] + "?" + kept.joined(separator: "&")
+    }
+
+    /// Batch, then single-event POSTs with `wrk`, the connections spread evenly over `ports` (one
+    /// wrk process per port, all at once), printing the summed rates and, per run, how busy the
+    /// machine's cores were: the servers' CPU (`serverCPU`), PostgreSQL's and wrk's.
+    private func runLoads(wrk: String, secret: String, ports: [Int], serverCPU: () -> Double) throws {
+        var generator = BenchEventGenerator(seed: 42)
+        let single = generator.json()
+        let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
+        let scripts = NSTemporaryDirectory() + "audittrail-wrk-\(ports[0])"
+        try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scripts) }
+        func script(_ body: String) -> String {
+            let escaped = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            return """
+                wrk.method = "POST"
+                wrk.body = '\(escaped)'
+                wrk.headers["Content-Type"] = "application/json"
+                wrk.headers["Authorization"] = "Bearer \(secret)"
+                """
+        }
+        try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
+        try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
+
+        func load(connections total: Int, script: String, path: String) throws -> (WrkResult, String) {
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+            let before = (server: serverCPU(), postgres: postgresCPUSeconds(), wall: ContinuousClock.now)
+            let results = try runWrk(
+                wrk,
+                ports.enumerated().map { index, port in
+                    // The connections spread over the servers; any remainder goes to the first ones.
+                    let share = total / ports.count + (index < total % ports.count ? 1 : 0)
+                    return ["-t1", "-c\(max(1, share))", "-d\(duration)s", "--latency", "-s", script, "http://127.0.0.1:\(port)\(path)"]
+                }
+            )
+            let wall = seconds(ContinuousClock.now - before.wall)
+            let server = (serverCPU() - before.server) / wall
+            let postgres = (postgresCPUSeconds() - before.postgres) / wall
+            let load = results.reduce(0) { $0 + $1.cpuSeconds } / wall
+            let busy = String(
+                format: "CPU: servers %.2f, PostgreSQL %.2f, wrk %.2f of %.0f cores",
+                server,
+                postgres,
+                load,
+                cores
+            )
+            let summed = WrkResult(
+                requestsPerSecond: results.reduce(0) { $0 + $1.requestsPerSecond },
+                p50: results.map(\.p50).joined(separator: " / "),
+                p99: results.map(\.p99).joined(separator: " / "),
+                errors: results.reduce(0) { $0 + $1.errors },
+                cpuSeconds: 0
+            )
+            return (summed, busy)
+        }
+
+        print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
+        let (batchResult, batchBusy) = try load(connections: batchConnections, script: scripts + "/batch.lua", path: "/v1/events/batch")
+        print(
+            "  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))"
+        )
+        if ports.count > 1 || postgresCPUSeconds() > 0 { print("  " + batchBusy) }
+        print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
+        let (singleResult, singleBusy) = try load(connections: connections, script: scripts + "/single.lua", path: "/v1/events")
+        print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
+        if ports.count > 1 || postgresCPUSeconds() > 0 { print("  " + singleBusy) }
     }
 
     struct WrkResult {
@@ -164,29 +274,53 @@ struct IngestBench: AsyncParsableCommand {
         var p50: String
         var p99: String
         var errors: Int
+        /// The CPU time wrk itself used, user plus system.
+        var cpuSeconds: Double
     }
 
-    private func runWrk(_ wrk: String, _ arguments: [String]) throws -> WrkResult {
-        let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = try ChildProcess(
-            executable: wrk,
-            arguments: arguments,
-            environment: ProcessInfo.processInfo.environment,
-            outputPath: path
-        )
-        process.wait()
-        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        func field(_ prefix: String) -> String? {
-            output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .first { $0.hasPrefix(prefix) }
-                .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
+    /// Runs one `wrk` per argument list, all at once, and reads each one's figures.
+    private func runWrk(_ wrk: String, _ runs: [[String]]) throws -> [WrkResult] {
+        let started = try runs.map { arguments in
+            let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
+            let process = try ChildProcess(
+                executable: wrk,
+                arguments: arguments,
+                environment: ProcessInfo.processInfo.environment,
+                outputPath: path
+            )
+            return (process, path)
         }
-        guard let rps = field("Requests/sec:").flatMap(Double.init) else {
-            throw ValidationError("wrk printed no Requests/sec line:\n\(output)")
+        return try started.map { process, path in
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            process.wait()
+            let cpu = process.cpuSeconds
+            let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            func field(_ prefix: String) -> String? {
+                output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .first { $0.hasPrefix(prefix) }
+                    .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
+            }
+            guard let rps = field("Requests/sec:").flatMap(Double.init) else {
+                throw ValidationError("wrk printed no Requests/sec line:\n\(output)")
+            }
+            let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
+            return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors, cpuSeconds: cpu)
         }
-        let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
-        return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors)
+    }
+}
+
+/// The CPU time, user plus system, of every process on this machine named `postgres` (0 when
+/// there is none, or PostgreSQL runs elsewhere), from `/proc`.
+func postgresCPUSeconds() -> Double {
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { $0.allSatisfy(\.isNumber) } ?? []
+    return pids.reduce(0) { total, pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            stat.contains("(postgres)"), let close = stat.lastIndex(of: ")")
+        else { return total }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return total }
+        return total + (user + system) / ticks
     }
 }
 
