@@ -4,17 +4,22 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresAuditStore: AuditStoreAppender {
+    /// The most events one statement of an append writes (a larger append sends several, each
+    /// sealed while PostgreSQL writes the one before).
+    static let statementEvents = 2_000
+
     /// Appends in one transaction that holds the chain head's row (`FOR UPDATE`): every instance's
     /// appends queue on it, so seqs stay gap-free and there is one chain and one tree. Inside it:
     /// the head, the tree at the head (this instance's, or rebuilt from the stored right edge when
     /// another instance appended since), the client ids already stored; the core ``AuditSealer``
-    /// seals; one multi-row `INSERT` per table (events, ids, Merkle nodes, action counts) and the
-    /// head's update. On any failure nothing is stored and the head stays where it was.
+    /// seals; one statement per ``statementEvents`` rows writes them (``write(_:actionCounts:head:)``),
+    /// sent without waiting (``pipelinedTransaction(_:_:)``). On any failure nothing is stored and
+    /// the head stays where it was.
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         return try await appendGate.withLock {
             let cachedTree = merkleBuilder.withLock { $0 }
-            let sealer = try await pipelinedTransaction("append") { connection -> (result: AuditSealer, last: PostgresQuery?) in
+            let sealer = try await pipelinedTransaction("append") { connection, send -> AuditSealer in
                 let head = try await self.lockedHead(on: connection)
                 let tree: AuditMerkleTreeBuilder
                 if let cachedTree, cachedTree.size == head.chain.seq {
@@ -30,13 +35,18 @@ extension PostgresAuditStore: AuditStoreAppender {
                     stored: stored,
                     now: self.configuration.receiptClock()
                 )
-                let rows = sealer.sealAll(events)
-                try sealer.requireNoConflict()
-                guard let last = rows.last else { return (sealer, nil) }
-                if last.receivedAt.milliseconds >= self.partitionsUntil.load(ordering: .relaxed) {
-                    try await self.ensurePartitions(covering: last.receivedAt.milliseconds, on: connection)
+                // In statements of up to `statementEvents`: PostgreSQL writes one while the next is sealed.
+                while sealer.results.count < events.count {
+                    let rows = sealer.seal(events, limit: Self.statementEvents)
+                    try sealer.requireNoConflict()
+                    guard let last = rows.last else { continue }
+                    if last.receivedAt.milliseconds >= self.partitionsUntil.load(ordering: .relaxed) {
+                        try await self.ensurePartitions(covering: last.receivedAt.milliseconds, on: connection)
+                    }
+                    let done = sealer.results.count == events.count
+                    try send(self.write(rows, actionCounts: done ? sealer.actionCounts : [:], head: last))
                 }
-                return (sealer, self.write(rows, actionCounts: sealer.actionCounts, head: last))
+                return sealer
             }
             merkleBuilder.withLock { $0 = sealer.tree }
             // The search index takes the new rows from here (no read back); it indexes them later.
@@ -60,8 +70,8 @@ extension PostgresAuditStore: AuditStoreAppender {
         throw AuditTrailError(.storeFailure, "the chain head row is missing")
     }
 
-    /// The one statement that writes a sealed append (sent with the `COMMIT` behind it): the
-    /// rows, their ids, their Merkle nodes, the per-action counts and the head's new position
+    /// The statement that writes sealed rows of an append: the rows, their ids, their Merkle
+    /// nodes, the per-action counts (the whole append's, with its last rows) and the head's position
     /// (data-modifying `WITH` parts; the ids come from the events part's `RETURNING`, so they are
     /// sent once). The parameters are ``PostgresArrayBind``s, written straight from the rows.
     func write(_ rows: [AuditSealedEvent], actionCounts: [String: Int64], head: AuditSealedEvent) -> PostgresQuery {

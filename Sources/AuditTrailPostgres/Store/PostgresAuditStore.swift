@@ -236,16 +236,18 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
-    /// Runs `body` in one transaction whose statements around it do not wait for one another:
-    /// `BEGIN` is sent and not awaited (the body's first statement, queued behind it on the same
-    /// connection, answers after it), and the statement the body returns goes out with `COMMIT`
-    /// right behind it. Two waits instead of four: a lock the body takes (the chain head's row) is
-    /// held for PostgreSQL's round trips only, not also for this process's task switches between
-    /// them — on a busy server, each resumption waits behind the requests being served.
-    /// The body must run at least one statement (its first one proves that `BEGIN` succeeded).
+    /// Runs `body` in one transaction whose writes do not wait for one another: `BEGIN` is sent
+    /// and not awaited (the body's first statement, queued behind it on the same connection,
+    /// answers after it); the statements the body passes to `send` go out at once, in order, and
+    /// PostgreSQL runs each while the body prepares the next; `COMMIT` follows the last. Waits
+    /// are two however many statements are sent: a lock the body takes (the chain head's row) is
+    /// held for PostgreSQL's work, not also for this process's task switches between statements —
+    /// on a busy server, each resumption waits behind the requests being served. The body must
+    /// await a statement (the head's read) before its first `send`; a failed statement aborts
+    /// the transaction, and the `COMMIT` behind it then rolls back.
     func pipelinedTransaction<T: Sendable>(
         _ operation: String,
-        _ body: (PostgresConnection) async throws -> (result: T, last: PostgresQuery?)
+        _ body: (PostgresConnection, _ send: (PostgresQuery) throws -> Void) async throws -> T
     ) async throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
         do {
@@ -253,18 +255,16 @@ public final class PostgresAuditStore: Sendable {
                 let begin = PendingFailure()
                 let begun: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
                 begun.whenFailure { begin.record($0) }
+                var sent: [EventLoopFuture<PostgresQueryResult>] = []
                 do {
-                    let (result, last) = try await body(connection)
-                    // BEGIN was answered before the body's first statement.
-                    if let failure = begin.failure { throw failure }
-                    let written: EventLoopFuture<PostgresQueryResult>? = last.map { connection.query($0, logger: logger) }
-                    let committed: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
-                    if let written {
-                        // A failed statement aborts the transaction: the COMMIT behind it rolls back.
-                        _ = try await written.and(committed).get()
-                    } else {
-                        _ = try await committed.get()
+                    let result = try await body(connection) { statement in
+                        // BEGIN was answered before the body's first awaited statement.
+                        if let failure = begin.failure { throw failure }
+                        sent.append(connection.query(statement, logger: logger))
                     }
+                    if let failure = begin.failure { throw failure }
+                    sent.append(connection.query("COMMIT", logger: logger))
+                    try await EventLoopFuture.andAllSucceed(sent, on: connection.eventLoop).get()
                     return result
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: logger)

@@ -146,7 +146,10 @@ private func signalPostgres(in directory: String, _ signal: Int32) {
     guard let pidFile = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
         let first = pidFile.split(separator: "\n").first, let postmaster = Int32(first)
     else { return }
-    var targets = [postmaster]
+    // The postmaster first: stopped, it starts no backend after the scan below (one started
+    // between a scan and its stop would keep answering).
+    kill(postmaster, signal)
+    var targets: [Int32] = []
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
         guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
