@@ -1,9 +1,11 @@
 import ArgumentParser
 import AuditTrail
 import AuditTrailClient
+import AuditTrailPostgres
 import AuditTrailSQLite
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `audittrail bench query`: read latency per query class over a large log, in-process and over
 /// HTTP, each as a ratio to the unfiltered newest-100 page (the floor), measured in one run.
@@ -19,6 +21,10 @@ struct QueryBench: AsyncParsableCommand {
             over HTTP against the server on the same directory (one request per connection); p50 and p99 \
             are printed with the ratio of each p50 to the floor's. The HTTP pass first times one request \
             of each class right after the server starts (cold, the first seconds after a restart).
+
+            With --database-url the log is PostgreSQL's, in the URL's schema (default `bench_query`, kept \
+            and reused like --data-dir; the role must be allowed to create it), and the HTTP pass runs a \
+            server on it; --data-dir then only holds the signing key.
             """
     )
 
@@ -27,6 +33,7 @@ struct QueryBench: AsyncParsableCommand {
     var dataDirectory: String?
     @Option(help: "Timed runs per class (after one warm-up).") var runs = 9
     @Flag(name: .customLong("no-http"), help: "Only in-process.") var noHTTP = false
+    @OptionGroup var database: DatabaseURLOption
 
     func validate() throws {
         if !(1...100_000_000).contains(events) { throw ValidationError("--events: must be from 1 to 100000000") }
@@ -46,53 +53,39 @@ struct QueryBench: AsyncParsableCommand {
         let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-query-\(UInt32.random(in: 0...UInt32.max))"
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
-        var store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
-        let have = try await store.head().seq
-        if have < events {
-            print("Appending \(events - Int(have)) events to \(directory) (\(have) there)…")
-            let elapsed = try await benchIngest(
-                into: store,
-                directory: directory,
-                events: events - Int(have),
-                batch: 10_000,
-                producers: 2,
-                checkpointEvents: 1000,
-                logger: logger
-            )
-            print("  appended in \(String(format: "%.1f", elapsed)) s")
-            try await store.close()
-            store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
+        let postgres = try database.configuration().map { configuration in
+            var configuration = configuration
+            let url = database.url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] ?? ""
+            if !url.contains("schema=") { configuration.schema = "bench_query" }
+            return configuration
         }
-        let classes = try await Self.classes(from: store)
-        let head = try await store.head().seq
-        print("Log: \(head) events in \(directory)")
-
-        print("\nIn-process (store.events / store.stats), \(runs) runs each:")
-        var inProcess: [String: [Double]] = [:]
-        for queryClass in classes {
-            let query = try AuditQuery(parameters: queryClass.parameters, allowed: queryClass.stats ? ["bucket", "group_by", "top"] : [])
-            let statsRequest = queryClass.stats ? try AuditStatsRequest(parameters: queryClass.parameters) : AuditStatsRequest()
-            var times: [Double] = []
-            for run in 0...runs {
-                let start = ContinuousClock.now
-                if queryClass.stats {
-                    _ = try await store.stats(statsRequest)
-                } else {
-                    _ = try await store.events(matching: query)
-                }
-                if run > 0 { times.append(seconds(ContinuousClock.now - start)) }
+        let classes: [QueryClass]
+        if let postgres {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            classes = try await PostgresAuditStore.withStore(configuration: postgres, logger: logger) { store in
+                try await measureInProcess(
+                    store,
+                    at: "\(postgres.host):\(postgres.port)/\(postgres.database), schema \(postgres.schema)",
+                    directory: directory,
+                    logger: logger
+                )
             }
-            inProcess[queryClass.name] = times
+        } else {
+            var store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
+            if try await fill(store, directory: directory, logger: logger) {
+                try await store.close()
+                store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
+            }
+            classes = try await measureInProcess(store, at: directory, directory: directory, logger: logger)
+            try await store.close()
         }
-        try await store.close()
-        Self.printTable(classes, inProcess)
 
         guard !noHTTP else { return }
         let key = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         print("\nOver HTTP (127.0.0.1, one kept-alive connection), \(runs) runs each; cold = the first request right after the start:")
         var overHTTP: [String: [Double]] = [:]
         var cold: [String: Double] = [:]
-        try await withBenchServer(directory: directory, adminKey: key, logger: logger) { port in
+        try await withBenchServer(directory: directory, database: postgres, adminKey: key, logger: logger) { port in
             let started = ContinuousClock.now
             let connection = try AuditServerConnection(configuration: .init(server: "http://127.0.0.1:\(port)", apiKey: key))
             func get(_ queryClass: QueryClass) async throws -> Double {
@@ -125,8 +118,58 @@ struct QueryBench: AsyncParsableCommand {
         Self.printTable(classes, overHTTP, cold: cold)
     }
 
+    /// Appends benchmark events to `store` until it holds ``events``; whether it appended.
+    private func fill(_ store: some AuditStore & AuditCheckpointStore & Service, directory: String, logger: Logger) async throws -> Bool {
+        let have = try await store.head().seq
+        guard have < events else { return false }
+        print("Appending \(events - Int(have)) events (\(have) there)…")
+        let elapsed = try await benchIngest(
+            into: store,
+            directory: directory,
+            events: events - Int(have),
+            batch: 10_000,
+            producers: 2,
+            checkpointEvents: 1000,
+            logger: logger
+        )
+        print("  appended in \(String(format: "%.1f", elapsed)) s")
+        return true
+    }
+
+    /// Fills `store` when it holds too few events, then times each class in-process and prints the table.
+    /// Returns the classes (their values come from the log's newest event).
+    private func measureInProcess(
+        _ store: some AuditStore & AuditCheckpointStore & Service,
+        at place: String,
+        directory: String,
+        logger: Logger
+    ) async throws -> [QueryClass] {
+        _ = try await fill(store, directory: directory, logger: logger)
+        let classes = try await Self.classes(from: store)
+        print("Log: \(try await store.head().seq) events in \(place)")
+        print("\nIn-process (store.events / store.stats), \(runs) runs each:")
+        var inProcess: [String: [Double]] = [:]
+        for queryClass in classes {
+            let query = try AuditQuery(parameters: queryClass.parameters, allowed: queryClass.stats ? ["bucket", "group_by", "top"] : [])
+            let statsRequest = queryClass.stats ? try AuditStatsRequest(parameters: queryClass.parameters) : AuditStatsRequest()
+            var times: [Double] = []
+            for run in 0...runs {
+                let start = ContinuousClock.now
+                if queryClass.stats {
+                    _ = try await store.stats(statsRequest)
+                } else {
+                    _ = try await store.events(matching: query)
+                }
+                if run > 0 { times.append(seconds(ContinuousClock.now - start)) }
+            }
+            inProcess[queryClass.name] = times
+        }
+        Self.printTable(classes, inProcess)
+        return classes
+    }
+
     /// The classes of the read-path issue's table, with values from the newest event.
-    static func classes(from store: SQLiteAuditStore) async throws -> [QueryClass] {
+    static func classes(from store: some AuditStoreReader) async throws -> [QueryClass] {
         var newest = AuditQuery()
         newest.limit = 1
         newest.action = .prefix("data.")

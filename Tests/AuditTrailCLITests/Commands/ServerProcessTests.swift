@@ -194,6 +194,8 @@ struct ServerProcessTests {
         (["keys", "create", "--role", "root"], "--role"),
         (["keys", "create", "--role", "viewer"], "--subject"),
         (["bench", "ingest", "--batch", "0"], "--batch"),
+        (["bench", "ingest", "--instances", "0"], "--instances"),
+        (["bench", "ingest", "--instances", "2"], "--instances"),
         (["serve", "--checkpoint-events", "0"], "--checkpoint-events"),
         (["serve", "--checkpoint-seconds", "soon"], "--checkpoint-seconds"),
         (["serve", "--checkpoint-seconds", "0"], "--checkpoint-seconds"),
