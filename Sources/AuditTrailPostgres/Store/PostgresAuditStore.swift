@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// - Appends from every instance serialise on the chain head's row (`SELECT … FOR UPDATE` in the
 ///   transaction that inserts the batch), so seqs stay gap-free and the chain and tree single; the
-///   core's ``AuditSealer`` seals, as for SQLite. A batch is one multi-row `INSERT` per table.
+///   core's ``AuditSealer`` seals, as for SQLite. Up to 2,000 rows are written by one statement (``write(_:actionCounts:head:)``), sent without waiting (``pipelinedTransaction(_:_:)``).
 /// - Events are partitioned by month of receipt; retention drops whole partitions once the
 ///   anchor covers them, and deletes rows below the anchor otherwise.
 /// - The search index is the core's (``AuditIndexSearch`` over per-chunk sets): complete chunks
