@@ -14,7 +14,8 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, storeFull, tampered, conflict, timedOut, cancelled
+            case invalidInput, tooLarge, notFound, overloaded, shuttingDown, storeFailure, storeFull, unavailable, tampered, conflict,
+                timedOut, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -35,6 +36,9 @@ public struct AuditTrailError: Error, Sendable, CustomStringConvertible {
         /// sent was not acknowledged, the store is unchanged, and the same request succeeds once
         /// space is freed (no restart needed). Retry later.
         public static let storeFull = Code(.storeFull)
+        /// The store cannot be reached now (its database server is down, restarting or
+        /// unreachable): nothing was stored; the same request succeeds once it is back. Retry later.
+        public static let unavailable = Code(.unavailable)
         /// Stored data does not verify.
         public static let tampered = Code(.tampered)
         /// The request conflicts with stored state.

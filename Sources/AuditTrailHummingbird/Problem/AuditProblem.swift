@@ -169,6 +169,8 @@ public struct AuditProblem: Error, HTTPResponseError, Sendable {
                     "the disk of the data directory is full (SQLITE_FULL / ENOSPC); nothing of this request was stored; retry once space is freed",
                 headers: [.retryAfter: "5"]
             )
+        case .unavailable:
+            self.init(.serviceUnavailable, slug: "store-unavailable", title: "Store unavailable", detail: detail, headers: [.retryAfter: "2"])
         case .tampered:
             self.init(.internalServerError, slug: "tampered", title: "Stored data does not verify", detail: detail)
         default:

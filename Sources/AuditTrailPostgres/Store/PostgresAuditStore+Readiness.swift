@@ -1,4 +1,5 @@
 import AuditTrail
+import PostgresNIO
 import Synchronization
 
 extension PostgresAuditStore {
@@ -20,19 +21,25 @@ extension PostgresAuditStore {
     /// stopped answering) makes the pool wait for minutes, `/readyz` must not. When the store
     /// does not run as a `Service`, it reads the head itself.
     public func checkReadiness() async throws {
-        let contact = contact.withLock { $0 }
-        guard contact.watching else {
+        guard contact.withLock({ $0.watching }) else {
             _ = try await head()
             return
         }
+        if let away = databaseAway() { throw away }
+    }
+
+    /// Why the database counts as away — no answer to ``watchContact(every:)`` for longer than
+    /// ``readinessSilence`` — or nil (also when nothing watches). Requests then fail at once
+    /// (`.unavailable`, 503) instead of each waiting for a connection first.
+    func databaseAway() -> AuditTrailError? {
+        let contact = contact.withLock { $0 }
+        guard contact.watching else { return nil }
         let silence = ContinuousClock.now - contact.lastAnswer
-        guard silence <= Self.readinessSilence else {
-            let seconds = silence.components.seconds
-            throw AuditTrailError(
-                .storeFailure,
-                "no answer from the PostgreSQL log at \(address) for \(seconds) s" + (contact.lastError.map { ": \($0)" } ?? "")
-            )
-        }
+        guard silence > Self.readinessSilence else { return nil }
+        return AuditTrailError(
+            .unavailable,
+            "no answer from the PostgreSQL log at \(address) for \(silence.components.seconds) s" + (contact.lastError.map { ": \($0)" } ?? "")
+        )
     }
 
     /// Reads the chain head every `interval` until cancelled, recording when it last answered.
@@ -43,7 +50,9 @@ extension PostgresAuditStore {
         }
         while !Task.isCancelled {
             do {
-                _ = try await head()
+                // Straight to the pool, not through `read`: the watch is what ends an away spell,
+                // so ``databaseAway()`` must not refuse it, and it may wait for a connection.
+                for try await _ in try await client.query("SELECT seq FROM \(unescaped: s).chain_head WHERE id = 1", logger: logger) {}
                 contact.withLock {
                     $0.lastAnswer = .now
                     $0.lastError = nil

@@ -211,24 +211,27 @@ public final class PostgresAuditStore: Sendable {
         if let error = error as? AuditTrailError { return error }
         if let error = error as? PSQLError {
             if let state = error.serverInfo?[.sqlState], let message = error.serverInfo?[.message] {
-                let code: AuditTrailError.Code = state == "53100" ? .storeFull : .storeFailure
+                // 53100: disk full. Class 08 (connection exception) and 57P01–57P03 (shut down,
+                // crashed, starting up): the server is away, not the request wrong.
+                let away = state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+                let code: AuditTrailError.Code = state == "53100" ? .storeFull : away ? .unavailable : .storeFailure
                 return AuditTrailError(code, "PostgreSQL \(operation) failed: \(message) (SQLSTATE \(state))", underlying: error)
             }
             // A connection that failed says why in its underlying error (refused, timed out, TLS).
             let cause = error.underlying.map { ": \($0)" } ?? ""
-            return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error.code)\(cause)", underlying: error)
+            return AuditTrailError(.unavailable, "PostgreSQL \(operation) failed: \(error.code)\(cause)", underlying: error)
         }
         return AuditTrailError(.storeFailure, "PostgreSQL \(operation) failed: \(error)", underlying: error)
     }
 
     /// Runs `body` on a pooled connection within the current ``AuditReadBudget`` (its deadline
     /// becomes the statement timeout of the reads; a cancelled task cancels the query).
-    func read<T>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ operation: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
         let budget = AuditReadBudget.current
         try budget?.check()
         do {
-            let result = try await client.withConnection { try await body($0) }
+            let result = try await leased { try await body($0) }
             try budget?.check()
             return result
         } catch {
@@ -247,22 +250,22 @@ public final class PostgresAuditStore: Sendable {
     /// the transaction, and the `COMMIT` behind it then rolls back.
     func pipelinedTransaction<T: Sendable>(
         _ operation: String,
-        _ body: (PostgresConnection, _ send: (PostgresQuery) throws -> Void) async throws -> T
+        _ body: @Sendable (PostgresConnection, _ send: (PostgresQuery) throws -> Void) async throws -> T
     ) async throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
         do {
-            return try await client.withConnection { connection in
-                let begin = PendingFailure()
+            return try await leased { connection in
+                let beginFailure = Shared<(any Error)?>(nil)
                 let begun: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
-                begun.whenFailure { begin.record($0) }
+                begun.whenFailure { beginFailure.value = $0 }
                 var sent: [EventLoopFuture<PostgresQueryResult>] = []
                 do {
                     let result = try await body(connection) { statement in
                         // BEGIN was answered before the body's first awaited statement.
-                        if let failure = begin.failure { throw failure }
+                        if let failure = beginFailure.value { throw failure }
                         sent.append(connection.query(statement, logger: logger))
                     }
-                    if let failure = begin.failure { throw failure }
+                    if let failure = beginFailure.value { throw failure }
                     sent.append(connection.query("COMMIT", logger: logger))
                     try await EventLoopFuture.andAllSucceed(sent, on: connection.eventLoop).get()
                     return result
@@ -276,18 +279,63 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
-    /// The failure of a statement sent without waiting for it, once it has answered.
-    private final class PendingFailure: Sendable {
-        private let value = Mutex<(any Error)?>(nil)
-        func record(_ error: any Error) { value.withLock { $0 = error } }
-        var failure: (any Error)? { value.withLock { $0 } }
+    /// How long a request waits for a pooled connection before it is answered `.unavailable`.
+    static let leaseTimeout: Duration = .seconds(5)
+
+    /// A pooled connection for `body`, or `.unavailable` when the pool grants none within
+    /// ``leaseTimeout``. While the database is down, the pool keeps trying to connect and a lease
+    /// waits until it is back — minutes, or for ever; a request must be answered instead (503,
+    /// retry later; the writer retries, then fails the batch, and nothing is acknowledged).
+    /// Once granted, `body` runs for as long as it needs.
+    /// A database already known to be away fails at once (``databaseAway()``).
+    func leased<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        if let away = databaseAway() { throw away }
+        let granted = Shared(false)
+        return try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        granted.value = true
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.leaseTimeout)
+                    guard granted.value else {
+                        throw AuditTrailError(
+                            .unavailable,
+                            "no connection to the PostgreSQL log at \(self.address) within \(Self.leaseTimeout.components.seconds) s"
+                        )
+                    }
+                    return nil
+                }
+                while let result = try await group.next() {
+                    if let result {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// A value that tasks share: a statement's failure recorded by its callback, whether a lease
+    /// was granted.
+    final class Shared<Value: Sendable>: Sendable {
+        private let storage: Mutex<Value>
+        init(_ value: Value) { storage = Mutex(value) }
+        var value: Value {
+            get { storage.withLock { $0 } }
+            set { storage.withLock { $0 = newValue } }
+        }
     }
 
     /// Runs `body` in one transaction on a pooled connection.
-    func transaction<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ operation: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
         do {
-            return try await client.withConnection { connection in
+            return try await leased { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let result = try await body(connection)

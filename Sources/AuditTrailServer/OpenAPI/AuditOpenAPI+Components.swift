@@ -98,7 +98,7 @@ extension AuditOpenAPI {
             ),
             (
                 "503",
-                "Overloaded, shutting down or not ready (overloaded, shutting-down, not-ready); on reads also read-not-recorded (the read's audit record could not be stored durably, so no data is sent); retry after Retry-After seconds"
+                "Overloaded, shutting down, not ready, disk full or the database away (overloaded, shutting-down, not-ready, store-full, store-unavailable); on reads also read-not-recorded (the read's audit record could not be stored durably, so no data is sent); retry after Retry-After seconds"
             ),
         ]
         for (status, description) in meanings {

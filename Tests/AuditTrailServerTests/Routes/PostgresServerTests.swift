@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 
 @testable import AuditTrailServer
@@ -121,6 +122,105 @@ struct PostgresServerTests {
             #expect(try await readiness(api, becomes: .ok, within: .seconds(30)))
             // And it writes again.
             #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
+        }
+    }
+
+    /// PostgreSQL shut down for 10 s under load and started again: while it is down, every
+    /// request gets a 503 with `Retry-After` (never a 500, never a hung request); the server comes
+    /// back by itself; every acknowledged event is stored once and the log verifies. On a server
+    /// of its own, stopped and started by `.ci/postgres.sh`.
+    @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"))
+    func aDatabaseDownForTenSecondsLosesNoAcknowledgedEvent() async throws {
+        let directory = NSTemporaryDirectory() + "audittrail-failover-\(UUID().uuidString)"
+        let port = Int.random(in: 40_000...50_000)
+        let output = try #require(AuditTestPostgres.script(["start", directory, "\(port)"]), "could not start PostgreSQL on \(port)")
+        defer {
+            _ = AuditTestPostgres.script(["stop", directory])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let url = try #require(AuditTestPostgres.urls(in: output)?.owner)
+        let onOwnServer: (inout AuditServerConfiguration) -> Void = { $0.database = try? .init(url: url) }
+        try await withServer(on: .postgres, onOwnServer) { server, api in
+            let tally = FailoverTally()
+            let clock = ContinuousClock()
+            try await withThrowingTaskGroup(of: Void.self) { producers in
+                for producer in 0..<8 {
+                    producers.addTask {
+                        while !tally.stopped {
+                            let id = UUID().uuidString.lowercased()
+                            let sent = clock.now
+                            let reply = try await api.ingest(#"{"id":"\#(id)","action":"doc.edit","actor":{"id":"u-\#(producer)"}}"#)
+                            tally.record(id: id, reply: reply, took: clock.now - sent)
+                            if reply.status != .created { try await Task.sleep(for: .milliseconds(50)) }
+                        }
+                    }
+                }
+                // Load first: 50 acknowledged (within 60 s, the whole suite may be running).
+                let loaded = clock.now + .seconds(60)
+                while tally.acknowledgedCount < 50, clock.now < loaded { try await Task.sleep(for: .milliseconds(100)) }
+                let beforeStop = tally.acknowledgedCount
+                _ = try #require(AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
+                try await Task.sleep(for: .seconds(10))
+                let whileDown = tally.snapshot
+                _ = try #require(AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
+                let resumed = tally.acknowledgedCount
+                // Back by itself: acknowledgements again within 60 s, then 2 s more of load.
+                let deadline = clock.now + .seconds(60)
+                while tally.acknowledgedCount < resumed + 100, clock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+                try await Task.sleep(for: .seconds(2))
+                tally.stop()
+                try await producers.waitForAll()
+                #expect(beforeStop >= 50, "only \(beforeStop) events were acknowledged before the stop")
+                #expect(
+                    whileDown.unavailable > 0,
+                    "no 503 while the database was down (acknowledged meanwhile \(whileDown.acknowledged.count - beforeStop), slowest \(whileDown.slowest))"
+                )
+                #expect(tally.acknowledgedCount >= resumed + 100, "the server did not recover within 60 s")
+            }
+            let final = tally.snapshot
+            #expect(final.other.count == 0, "answers other than 200/201/503, the first: \(final.other.prefix(3))")
+            #expect(final.withoutRetryAfter == 0, "503s without Retry-After: \(final.withoutRetryAfter)")
+            #expect(final.slowest < .seconds(15), "a request took \(final.slowest)")
+            // Every acknowledged event is stored, once (ids are unique in the log), under its seq.
+            for (id, seq) in final.acknowledged {
+                let stored = try await server.store.event(id: id)
+                #expect(stored?.seq == seq, "\(id): acknowledged at seq \(seq), stored \(stored.map { "at \($0.seq)" } ?? "nowhere")")
+            }
+            let verify = try await api.send(.post, "/v1/verify", body: "{}")
+            #expect(verify.json["ok"] == .bool(true), "\(verify.text)")
+        }
+    }
+}
+
+/// What the failover test's producers saw.
+private final class FailoverTally: Sendable {
+    struct Seen {
+        var acknowledged: [String: Int64] = [:]
+        var unavailable = 0
+        var withoutRetryAfter = 0
+        var other: [String] = []
+        var slowest: Duration = .zero
+    }
+    private let seen = Mutex(Seen())
+    private let done = Mutex(false)
+
+    var stopped: Bool { done.withLock { $0 } }
+    func stop() { done.withLock { $0 = true } }
+    var snapshot: Seen { seen.withLock { $0 } }
+    var acknowledgedCount: Int { seen.withLock { $0.acknowledged.count } }
+
+    func record(id: String, reply: Reply, took: Duration) {
+        seen.withLock { seen in
+            seen.slowest = max(seen.slowest, took)
+            switch reply.status {
+            case .created, .ok:
+                seen.acknowledged[id] = reply.json["seq"]?.int64Value ?? -1
+            case .serviceUnavailable:
+                seen.unavailable += 1
+                if reply.headers[.retryAfter] == nil { seen.withoutRetryAfter += 1 }
+            default:
+                seen.other.append("\(reply.status.code) \(reply.text.prefix(200))")
+            }
         }
     }
 }
