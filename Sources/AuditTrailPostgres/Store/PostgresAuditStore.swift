@@ -279,49 +279,17 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
-    /// How long a request waits for a pooled connection before it is answered `.unavailable`.
-    static let leaseTimeout: Duration = .seconds(5)
-
-    /// A pooled connection for `body`, or `.unavailable` when the pool grants none within
-    /// ``leaseTimeout``. While the database is down, the pool keeps trying to connect and a lease
-    /// waits until it is back — minutes, or for ever; a request must be answered instead (503,
-    /// retry later; the writer retries, then fails the batch, and nothing is acknowledged).
-    /// Once granted, `body` runs for as long as it needs.
-    /// A database already known to be away fails at once (``databaseAway()``).
+    /// A pooled connection for `body`; a database already known to be away (``databaseAway()``:
+    /// the store's watch has had no answer for 5 s) fails at once with `.unavailable` (503,
+    /// retry later) instead of waiting for a connection. A lease is never cancelled: an earlier
+    /// version gave up on a lease after 5 s, and a clean-clone CI run then hung for good after a
+    /// database restart (a request never answered), which cancelled leases are the suspect of.
     func leased<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if let away = databaseAway() { throw away }
-        let granted = Shared(false)
-        return try await withoutActuallyEscaping(body) { body in
-            try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await self.client.withConnection { connection in
-                        granted.value = true
-                        return try await body(connection)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: Self.leaseTimeout)
-                    guard granted.value else {
-                        throw AuditTrailError(
-                            .unavailable,
-                            "no connection to the PostgreSQL log at \(self.address) within \(Self.leaseTimeout.components.seconds) s"
-                        )
-                    }
-                    return nil
-                }
-                while let result = try await group.next() {
-                    if let result {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-                throw CancellationError()
-            }
-        }
+        return try await client.withConnection { try await body($0) }
     }
 
-    /// A value that tasks share: a statement's failure recorded by its callback, whether a lease
-    /// was granted.
+    /// A value that tasks share: a statement's failure recorded by its callback.
     final class Shared<Value: Sendable>: Sendable {
         private let storage: Mutex<Value>
         init(_ value: Value) { storage = Mutex(value) }
