@@ -258,7 +258,8 @@ public final class PostgresAuditStore: Sendable {
                 let beginFailure = Shared<(any Error)?>(nil)
                 let begun: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
                 begun.whenFailure { beginFailure.value = $0 }
-                var sent: [EventLoopFuture<PostgresQueryResult>] = []
+                // BEGIN's answer is awaited with the rest: a body that sent nothing still learns it.
+                var sent = [begun]
                 do {
                     let result = try await body(connection) { statement in
                         // BEGIN was answered before the body's first awaited statement.
@@ -299,24 +300,10 @@ public final class PostgresAuditStore: Sendable {
         }
     }
 
-    /// Runs `body` in one transaction on a pooled connection.
+    /// Runs `body` in one transaction on a pooled connection (``pipelinedTransaction(_:_:)``
+    /// with nothing sent).
     func transaction<T: Sendable>(_ operation: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        guard !closed.load(ordering: .relaxed) else { throw AuditTrailError(.storeFailure, "the PostgreSQL store is closed") }
-        do {
-            return try await leased { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            }
-        } catch {
-            throw storeFailure(operation, error)
-        }
+        try await pipelinedTransaction(operation) { connection, _ in try await body(connection) }
     }
 }
 
