@@ -77,9 +77,33 @@ public enum CanonicalJSON {
     public static func writeDouble(_ value: Double, into out: inout [UInt8]) {
         if value.rounded() == value, abs(value) < 9.0e15 {
             writeInt(Int64(value), into: &out)
+        } else if let thousandths = exactThousandths(value) {
+            // The same bytes as `description` (see `exactThousandths`), without making a String:
+            // durations in milliseconds at microsecond precision are on every request's event.
+            if thousandths < 0 { out.append(UInt8(ascii: "-")) }
+            writeInt(Int64(thousandths.magnitude / 1000), into: &out)
+            out.append(UInt8(ascii: "."))
+            var fraction = thousandths.magnitude % 1000
+            var divisor: UInt64 = 100
+            while fraction > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+                fraction %= divisor
+                divisor /= 10
+            }
         } else {
             out.append(contentsOf: value.description.utf8)
         }
+    }
+
+    /// `value` × 1000 when `value` is below 10⁹ in magnitude and is the double nearest to a decimal
+    /// with at most three decimals (`12.345`). That decimal is then its shortest round-trip form —
+    /// any shorter decimal lies at least 0.001 away, far beyond a double's spacing there — so it is
+    /// what `description` prints.
+    static func exactThousandths(_ value: Double) -> Int64? {
+        guard abs(value) < 1e9 else { return nil }
+        let scaled = (value * 1000).rounded()
+        guard scaled / 1000 == value else { return nil }
+        return Int64(scaled)
     }
 
     private static var hexDigits: [UInt8] { AuditHex.digits }

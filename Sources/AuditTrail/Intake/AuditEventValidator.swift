@@ -169,12 +169,14 @@ public struct AuditEventValidator: Sendable {
             check(resource.name, "resource.name")
             check(resource.namespace, "resource.namespace", maxLength: 256)
         }
-        for (field, list) in [("files", input.files), ("tags", input.tags), ("compliance", input.compliance)] {
-            if list.count > configuration.maxListCount { r.fail(field, "must have at most \(configuration.maxListCount) entries") }
-            for (index, value) in list.enumerated() {
-                check(value, "\(field)[\(index)]", maxLength: field == "files" ? maxString : 128, nonEmpty: true)
-            }
+        // Field by field, not through an array of them: this runs for every event.
+        func checkList(_ field: StaticString, _ list: [String], maxLength: Int) {
+            if list.count > configuration.maxListCount { r.fail("\(field)", "must have at most \(configuration.maxListCount) entries") }
+            for (index, value) in list.enumerated() { check(value, "\(field)[\(index)]", maxLength: maxLength, nonEmpty: true) }
         }
+        checkList("files", input.files, maxLength: maxString)
+        checkList("tags", input.tags, maxLength: 128)
+        checkList("compliance", input.compliance, maxLength: 128)
         if let request = input.request {
             if let method = request.method,
                 method.isEmpty || method.utf8.count > 16 || !method.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || $0 == 45 })
@@ -198,9 +200,9 @@ public struct AuditEventValidator: Sendable {
             check(location.region, "location.region", maxLength: 256)
             check(location.city, "location.city", maxLength: 256)
         }
-        for (field, value) in [("metadata", input.metadata), ("changes.before", input.changes?.before), ("changes.after", input.changes?.after)] {
-            if let value { checkStrings(value, field, maxString, &r) }
-        }
+        if let metadata = input.metadata { checkStrings(metadata, "metadata", maxString, &r) }
+        if let before = input.changes?.before { checkStrings(before, "changes.before", maxString, &r) }
+        if let after = input.changes?.after { checkStrings(after, "changes.after", maxString, &r) }
         if let headers = input.request?.headers { checkStrings(.object(headers), "request.headers", maxString, &r) }
         try r.throwIfFailed()
 
@@ -224,10 +226,10 @@ public struct AuditEventValidator: Sendable {
             request?.headers = clean
         }
         if let path = request?.path { request?.path = redactor.redactQuery(inPath: path, at: "request.path", paths: &redacted) }
-        if let method = request?.method { request?.method = method.uppercased() }
+        if let method = request?.method, method.utf8.contains(where: { (97...122).contains($0) }) { request?.method = method.uppercased() }
         let metadata = input.metadata.map { redactor.redact($0, at: "metadata", paths: &redacted) }
         var location = input.location
-        if let country = location?.country { location?.country = country.uppercased() }
+        if let country = location?.country, country.utf8.contains(where: { (97...122).contains($0) }) { location?.country = country.uppercased() }
 
         return AuditEvent(
             id: id ?? AuditEventID.makeUUIDv7(at: receivedAt),

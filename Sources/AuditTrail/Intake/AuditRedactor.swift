@@ -52,30 +52,32 @@ public struct AuditRedactor: Sendable {
 
     /// Whether `key` names a secret.
     public func isSecret(_ key: String) -> Bool {
-        // Normalised on the stack: this runs for every key of every metadata object.
-        var key = key
-        return key.withUTF8 { raw in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, raw.count)) { buffer in
-                var count = 0
-                for byte in raw where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") && byte != UInt8(ascii: ".") {
-                    buffer[count] = (65...90).contains(byte) ? byte + 32 : byte
-                    count += 1
-                }
-                let normalized = UnsafeBufferPointer(rebasing: buffer[..<count])
-                for pattern in exact where pattern.count == count && pattern.elementsEqual(normalized) { return true }
-                for pattern in containing where pattern.count <= count {
-                    var start = 0
-                    while start + pattern.count <= count {
-                        if normalized[start] == pattern[0] {
-                            var offset = 1
-                            while offset < pattern.count, normalized[start + offset] == pattern[offset] { offset += 1 }
-                            if offset == pattern.count { return true }
-                        }
-                        start += 1
-                    }
-                }
-                return false
+        isSecret(bytes: key.utf8)
+    }
+
+    /// Whether the UTF-8 key names a secret. Normalised on the stack: this runs for every key of
+    /// every metadata object.
+    func isSecret(bytes key: some Collection<UInt8>) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, key.count)) { buffer in
+            var count = 0
+            for byte in key where byte != UInt8(ascii: "_") && byte != UInt8(ascii: "-") && byte != UInt8(ascii: ".") {
+                buffer[count] = (65...90).contains(byte) ? byte + 32 : byte
+                count += 1
             }
+            let normalized = UnsafeBufferPointer(rebasing: buffer[..<count])
+            for pattern in exact where pattern.count == count && pattern.elementsEqual(normalized) { return true }
+            for pattern in containing where pattern.count <= count {
+                var start = 0
+                while start + pattern.count <= count {
+                    if normalized[start] == pattern[0] {
+                        var offset = 1
+                        while offset < pattern.count, normalized[start + offset] == pattern[offset] { offset += 1 }
+                        if offset == pattern.count { return true }
+                    }
+                    start += 1
+                }
+            }
+            return false
         }
     }
 
@@ -157,13 +159,13 @@ public struct AuditRedactor: Sendable {
 
     /// Redacts the values of secret query parameters in a request path (`/cb?token=…`).
     public func redactQuery(inPath path: String, at field: String, paths: inout [String]) -> String {
-        guard let question = path.firstIndex(of: "?") else { return path }
-        let query = path[path.index(after: question)...]
+        guard let question = path.utf8.firstIndex(of: UInt8(ascii: "?")) else { return path }
+        let query = path[path.utf8.index(after: question)...]
         // Most paths hold no secret: look pair by pair first, and build a new path only for one.
         guard hasSecretParameter(query) else { return path }
         var changed = false
         let parts = AuditQueryPairs(query).map { pair -> String in
-            guard pair.text.contains("="), isSecret(String(pair.name).removingPercentEncodingLossy) else { return String(pair.text) }
+            guard pair.hasValue, isSecretParameter(pair.name) else { return String(pair.text) }
             changed = true
             return pair.name + "=" + Self.marker
         }
@@ -174,7 +176,12 @@ public struct AuditRedactor: Sendable {
 
     /// Whether a parameter of `query` (`a=1&b=2`) has a secret name, without copying the pairs.
     func hasSecretParameter(_ query: Substring) -> Bool {
-        AuditQueryPairs(query).contains { $0.text.contains("=") && isSecret(String($0.name).removingPercentEncodingLossy) }
+        AuditQueryPairs(query).contains { $0.hasValue && isSecretParameter($0.name) }
+    }
+
+    /// Whether a query parameter's name (percent-encoded) names a secret; copies it only to decode.
+    private func isSecretParameter(_ name: Substring) -> Bool {
+        name.utf8.contains(UInt8(ascii: "%")) ? isSecret(String(name).removingPercentEncodingLossy) : isSecret(bytes: name.utf8)
     }
 }
 

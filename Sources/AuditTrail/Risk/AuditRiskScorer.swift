@@ -27,10 +27,15 @@ public final class AuditRiskScorer: Sendable {
     /// The configuration it was made with.
     public let configuration: Configuration
     private let state: Mutex<State>
+    /// The path and action prefixes as UTF-8, compiled once: they are matched for every event.
+    private let pathPrefixes: [[UInt8]]
+    private let adminPrefixes: [[UInt8]]
 
     /// A scorer with this configuration (defaults: ``Configuration/init()``).
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
+        self.pathPrefixes = configuration.sensitivePathPrefixes.map { Array($0.utf8) }
+        self.adminPrefixes = configuration.adminActionPrefixes.map { Array($0.utf8) }
         self.state = Mutex(
             State(
                 actorIPs: AuditLRUCache(capacity: configuration.maxActors),
@@ -85,9 +90,9 @@ public final class AuditRiskScorer: Sendable {
     public func isSensitive(path: String?) -> Bool {
         guard let path else { return false }
         let bare = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { path.utf8[..<$0] } ?? path.utf8[...]
-        for prefix in configuration.sensitivePathPrefixes where bare.starts(with: prefix.utf8) {
-            let rest = bare.dropFirst(prefix.utf8.count)
-            if rest.isEmpty || rest.first == UInt8(ascii: "/") || prefix.utf8.last == UInt8(ascii: "/") { return true }
+        for prefix in pathPrefixes where bare.starts(with: prefix) {
+            let rest = bare.dropFirst(prefix.count)
+            if rest.isEmpty || rest.first == UInt8(ascii: "/") || prefix.last == UInt8(ascii: "/") { return true }
         }
         return false
     }
@@ -97,7 +102,7 @@ public final class AuditRiskScorer: Sendable {
     }
 
     private func isAdmin(action: String) -> Bool {
-        configuration.adminActionPrefixes.contains { action.utf8.starts(with: $0.utf8) }
+        adminPrefixes.contains { action.utf8.starts(with: $0) }
     }
 
     /// Whether the local time of `milliseconds` falls outside business hours or days.

@@ -59,8 +59,8 @@ extension AuditMiddleware {
         public var sensitiveSeverity = AuditSeverity.warning
         /// The least severity of an event whose status is 5xx. Default `.error`.
         public var serverErrorSeverity = AuditSeverity.error
-        /// Query parameters whose values are replaced by `[REDACTED]` in `request.path` (compared
-        /// case-insensitively). The validator's redactor also applies to every key that looks secret.
+        /// Query parameters whose values are replaced by `[REDACTED]` in `request.path` (ASCII letters
+        /// compared case-insensitively). The validator's redactor also applies to every key that looks secret.
         public var secretQueryParameters: Set<String> = [
             "token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key", "password", "passwd",
             "secret", "client_secret", "signature", "sig", "code", "session", "session_id", "jwt", "auth",

@@ -100,7 +100,7 @@ extension AuditMiddleware {
     func redactedPath(_ path: String, query: String?) -> String {
         guard let query, !query.isEmpty else { return path }
         // Most queries hold no secret: the path and query are joined without a pair-by-pair copy.
-        guard AuditQueryPairs(query).contains(where: { secretParameters.contains($0.name.lowercased()) }) else { return path + "?" + query }
+        guard AuditQueryPairs(query).contains(where: { isSecretParameter($0.name) }) else { return path + "?" + query }
         var out = path
         out.reserveCapacity(path.utf8.count + query.utf8.count + 1)
         out.append("?")
@@ -108,7 +108,7 @@ extension AuditMiddleware {
         for pair in AuditQueryPairs(query) {
             if !first { out.append("&") }
             first = false
-            if secretParameters.contains(pair.name.lowercased()) {
+            if isSecretParameter(pair.name) {
                 out.append(contentsOf: pair.name)
                 out.append("=")
                 out.append(AuditRedactor.marker)
@@ -117,6 +117,15 @@ extension AuditMiddleware {
             }
         }
         return out
+    }
+
+    /// Whether `name` is one of ``Configuration/secretQueryParameters`` (ASCII letters compared
+    /// case-insensitively), without copying it.
+    func isSecretParameter(_ name: Substring) -> Bool {
+        let bytes = name.utf8
+        return secretParameters.contains { secret in
+            secret.count == bytes.count && zip(secret, bytes).allSatisfy { $0 == ((65...90).contains($1) ? $1 + 32 : $1) }
+        }
     }
 
     /// Reads a JSON body of at most ``BodyCapture/maxBytes`` (leaving it readable for the handler)

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 
 /// Records one audit event per request: the action from the method and the matched route, the
-/// outcome from the status, the actor, the client IP, the request line, the duration, a
+/// outcome from the status, the actor, the client IP, the request line, the duration (milliseconds, to the microsecond), a
 /// correlation id (read and echoed in `X-Correlation-ID`) and a risk score with its reasons.
 ///
 /// | request | action | outcome |
@@ -41,8 +41,8 @@ public struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
     public let statistics = AuditMiddlewareStatistics()
     let actor: (@Sendable (Request, Context) -> AuditEvent.Actor?)?
     let logger: Logger
-    /// Secret query parameter names, lower-cased once.
-    let secretParameters: Set<String>
+    /// Secret query parameter names as lower-cased UTF-8, compared without copying a request's names.
+    let secretParameters: [[UInt8]]
 
     /// A middleware recording into `sink`.
     ///
@@ -71,7 +71,7 @@ public struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
         self.riskScorer = riskScorer
         self.logger = logger
         self.actor = actor
-        self.secretParameters = Set(configuration.secretQueryParameters.map { $0.lowercased() })
+        self.secretParameters = Set(configuration.secretQueryParameters.map { $0.lowercased() }).map { Array($0.utf8) }
     }
 
     /// Records the request (unless excluded), echoes the correlation id, and returns the handler's
@@ -106,7 +106,8 @@ public struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
             path: path,
             status: status,
             time: startTime,
-            durationMS: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            // Microsecond precision: finer digits are noise, and three decimals encode without formatting.
+            durationMS: (elapsed / .microseconds(1)).rounded() / 1000,
             correlationID: correlationID,
             body: body
         )

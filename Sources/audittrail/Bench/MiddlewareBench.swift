@@ -23,6 +23,12 @@ struct MiddlewareBench: AsyncParsableCommand {
             the same machine state. Three sinks are measured: one that only counts; an AuditWriterSink \
             (validation + the batching writer) over a store that keeps nothing; and one over a SQLite store \
             in a temporary directory.
+
+            By default requests follow each other back to back, so the events arrive as fast as one core \
+            can serve the route — about the in-process writer's own limit on two cores, whose commits then \
+            compete with the requests for CPU. --rate paces each round at that many requests per second \
+            (the loop spins until each request is due, so no wake-up is timed), which measures the latency \
+            added at a load the writer keeps up with.
             """
     )
 
@@ -30,17 +36,22 @@ struct MiddlewareBench: AsyncParsableCommand {
     @Option(help: "Rounds (alternating without / with).") var rounds = 20
     @Option(help: "The writers' record linger in microseconds (AuditWriter.Configuration.recordLinger; 0 wakes the writer for every event).")
     var lingerMicroseconds = 1000
+    @Option(help: "Requests per second in each round (0: back to back).") var rate = 0
 
     func validate() throws {
         if !(100...1_000_000).contains(requests) { throw ValidationError("--requests: must be from 100 to 1000000") }
         if !(2...1000).contains(rounds) { throw ValidationError("--rounds: must be from 2 to 1000") }
         if !(0...1_000_000).contains(lingerMicroseconds) { throw ValidationError("--linger-microseconds: must be from 0 to 1000000") }
+        if rate != 0 && !(100...1_000_000).contains(rate) { throw ValidationError("--rate: must be 0 (back to back) or from 100 to 1000000") }
     }
 
     func run() async throws {
         var logger = Logger(label: "audittrail.bench")
         logger.logLevel = .warning
-        print("AuditMiddleware overhead: \(rounds) rounds × \(requests) requests per router, alternating; writer linger \(lingerMicroseconds) µs")
+        print(
+            "AuditMiddleware overhead: \(rounds) rounds × \(requests) requests per router, alternating, "
+                + (rate == 0 ? "back to back" : "\(rate) requests/s") + "; writer linger \(lingerMicroseconds) µs"
+        )
         var writerConfiguration = AuditWriter.Configuration()
         writerConfiguration.recordLinger = .microseconds(lingerMicroseconds)
 
@@ -100,8 +111,13 @@ struct MiddlewareBench: AsyncParsableCommand {
         for round in -2..<(rounds * 2) {
             let withMiddleware = round % 2 != 0
             let responder = withMiddleware ? audited : plain
-            for _ in 0..<requests {
+            let roundStart = ContinuousClock.now
+            for index in 0..<requests {
                 let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
+                if rate > 0 {
+                    let due = roundStart + .nanoseconds(Int64(index) * 1_000_000_000 / Int64(rate))
+                    while ContinuousClock.now < due {}
+                }
                 let start = ContinuousClock.now
                 let response = try await responder.respond(to: request, context: BenchContext(source: source))
                 let elapsed = ContinuousClock.now - start

@@ -69,6 +69,8 @@ import Testing
         // Own list replaced, but the core's redactor still removes a secret-looking key.
         #expect(custom.event.request?.path == "/status/201?ticket=[REDACTED]&token=abc")
         #expect(try AuditEventValidator().validate(custom.event).request?.path == "/status/201?ticket=[REDACTED]&token=[REDACTED]")
+        let cased = try await post(uri: "/status/201?Ticket=t1&TICKETS=t2") { $0.secretQueryParameters = ["tICKET"] }
+        #expect(cased.event.request?.path == "/status/201?Ticket=[REDACTED]&TICKETS=t2")
     }
 
     @Test func userAgentAndDurationAreRecordedAndClipped() async throws {

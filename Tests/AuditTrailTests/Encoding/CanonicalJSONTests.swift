@@ -44,6 +44,28 @@ struct CanonicalJSONTests {
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 
+    @Test("writes non-integral doubles byte for byte as `description` does, three-decimal ones without formatting")
+    func writesDoublesAsDescriptionDoes() {
+        var values: [Double] = [
+            0.001, -0.001, 0.5, -0.25, 12.345, 0.12, 0.1, 0.07, 123.4, 999_999_999.999, -999_999_999.999, 86_399_999.999,
+            // Not three-decimal, or too large: the `description` path.
+            0.0123456, 1.0 / 3.0, 1e-7, 0.0005, 1_000_000_000.5, 2.5e12 + 0.125, 0.1 + 0.2,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            values.append(Double(Int64.random(in: -999_999_999_999...999_999_999_999, using: &generator)) / 1000)
+            values.append(Double(Int64.random(in: -100_000...100_000, using: &generator)) / 1000)
+            values.append(Double.random(in: -1000...1000, using: &generator))
+        }
+        for value in values where value.rounded() != value {
+            var out: [UInt8] = []
+            CanonicalJSON.writeDouble(value, into: &out)
+            let written = String(decoding: out, as: UTF8.self)
+            #expect(written == value.description, "\(value)")
+            if written != value.description { return }
+        }
+    }
+
     @Test(
         "writes huge and tiny doubles in a form that parses back to the same double",
         arguments: [
