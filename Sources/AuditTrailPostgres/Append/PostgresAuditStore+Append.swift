@@ -57,7 +57,7 @@ extension PostgresAuditStore: AuditStoreAppender {
 
     /// The chain head, locked until the transaction ends.
     func lockedHead(on connection: PostgresConnection) async throws -> (chain: AuditChainHead, receivedAt: AuditTime) {
-        let rows = try await connection.query(
+        let rows = try await connection.checkedQuery(
             "SELECT seq, hash, received_at FROM \(unescaped: s).chain_head WHERE id = 1 FOR UPDATE",
             logger: logger
         )
@@ -109,7 +109,7 @@ extension PostgresAuditStore: AuditStoreAppender {
         guard !counts.isEmpty else { return }
         let actions = Array(counts.keys)
         let values = actions.map { counts[$0]! }
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             INSERT INTO \(unescaped: s).action_counts (action, count) SELECT * FROM unnest(\(actions)::text[], \(values)::int8[])
             ON CONFLICT (action) DO UPDATE SET count = action_counts.count + excluded.count
@@ -124,7 +124,7 @@ extension PostgresAuditStore: AuditStoreAppender {
         let wanted = Array(Set(ids))
         guard !wanted.isEmpty else { return [:] }
         var found: [String: AuditAppendResult] = [:]
-        let rows = try await connection.query(
+        let rows = try await connection.checkedQuery(
             """
             SELECT i.id, e.seq, e.hash, e.received_at, e.canonical
             FROM \(unescaped: s).event_ids i JOIN \(unescaped: s).events e ON e.seq = i.seq
@@ -149,7 +149,7 @@ extension PostgresAuditStore: AuditStoreAppender {
         let until = Self.monthStart(after: milliseconds, months: configuration.partitionsAhead) - 1
         let query: PostgresQuery = "SELECT \(unescaped: s).ensure_partitions(\(until))"
         if let connection {
-            try await connection.query(query, logger: logger)
+            try await connection.checkedQuery(query, logger: logger)
         } else {
             do {
                 try await client.query(query, logger: logger)

@@ -31,7 +31,7 @@ extension PostgresAuditStore: AuditDerivedDataStore {
     ) async throws -> [(event: AuditStoredEvent, copies: AuditIndexCheck.RowCopies)] {
         guard limit > 0, after < through else { return [] }
         return try await read("verify") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT e.seq, e.id, e.canonical, e.hash, e.time, e.received_at, e.action, e.category, e.severity, e.outcome,
                     (SELECT count(*) = 1 AND bool_and(i.id = e.id) FROM \(unescaped: s).event_ids i WHERE i.seq = e.seq)
@@ -63,7 +63,7 @@ extension PostgresAuditStore: AuditDerivedDataStore {
     package func storedChunkForms(_ chunk: Int64) async throws -> AuditStoredChunk? {
         try await read("verify") { connection -> AuditStoredChunk? in
             var found: AuditStoredChunk?
-            let head = try await connection.query(
+            let head = try await connection.checkedQuery(
                 "SELECT events, min_time, max_time, present, times, rollup FROM \(unescaped: s).index_chunks WHERE chunk = \(chunk)",
                 logger: logger
             )
@@ -81,7 +81,7 @@ extension PostgresAuditStore: AuditDerivedDataStore {
                 )
             }
             guard var stored = found else { return nil }
-            let sets = try await connection.query(
+            let sets = try await connection.checkedQuery(
                 "SELECT kind, key, events FROM \(unescaped: s).index_sets WHERE chunk = \(chunk)",
                 logger: logger
             )
@@ -97,7 +97,7 @@ extension PostgresAuditStore: AuditDerivedDataStore {
 
     package func storedSpanRollupBytes(_ span: Int64) async throws -> [UInt8]? {
         try await read("verify") { connection -> [UInt8]? in
-            let rows = try await connection.query("SELECT rollup FROM \(unescaped: s).index_spans WHERE span = \(span)", logger: logger)
+            let rows = try await connection.checkedQuery("SELECT rollup FROM \(unescaped: s).index_spans WHERE span = \(span)", logger: logger)
             for try await bytes in rows.decode(ByteBuffer.self) { return Array(bytes.readableBytesView) }
             return nil
         }
@@ -122,7 +122,7 @@ extension PostgresAuditStore {
     public func rebuildDerivedData(progress: (@Sendable (_ done: Int64, _ headSeq: Int64) -> Void)? = nil) async throws -> AuditDerivedDataRebuild {
         _ = try await transaction("reindex") { connection in
             for table in ["index_sets", "index_chunks", "index_spans"] {
-                try await connection.query("DELETE FROM \(unescaped: s).\(unescaped: table)", logger: logger)
+                try await connection.checkedQuery("DELETE FROM \(unescaped: s).\(unescaped: table)", logger: logger)
             }
         }
         let (walked, repairs, actions) = try await rebuildWalk(progress: progress)
@@ -138,7 +138,7 @@ extension PostgresAuditStore {
             let stored = try await self.actionCounts(on: connection)
             let wrong = AuditIndexCheck.miscountedActions(stored: stored, counted: actions).count
             guard wrong > 0 else { return 0 }
-            try await connection.query("DELETE FROM \(unescaped: s).action_counts", logger: logger)
+            try await connection.checkedQuery("DELETE FROM \(unescaped: s).action_counts", logger: logger)
             try await self.addActionCounts(actions, on: connection)
             return wrong
         }

@@ -11,7 +11,7 @@ extension PostgresAuditStore: AuditIndexStorage {
 
     package func indexBounds() async throws -> (head: Int64, removedThrough: Int64) {
         try await read("index") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT (SELECT seq FROM \(unescaped: s).chain_head WHERE id = 1),
                     (SELECT coalesce(max(seq), 0) FROM \(unescaped: s).retention_anchors)
@@ -31,7 +31,7 @@ extension PostgresAuditStore: AuditIndexStorage {
         guard !seqs.isEmpty else { return [] }
         let found = try await read("query") { connection in
             try await Self.storedEvents(
-                connection.query(
+                connection.checkedQuery(
                     "SELECT seq, id, canonical, hash FROM \(unescaped: s).events WHERE seq = ANY(\(seqs)::int8[])",
                     logger: logger
                 )
@@ -45,7 +45,7 @@ extension PostgresAuditStore: AuditIndexStorage {
     package func storedChunks() async throws -> [Int64] {
         try await read("index") { connection in
             var chunks: [Int64] = []
-            for try await chunk in try await connection.query(
+            for try await chunk in try await connection.checkedQuery(
                 "SELECT chunk FROM \(unescaped: s).index_chunks ORDER BY chunk",
                 logger: logger
             ).decode(Int64.self) {
@@ -59,7 +59,7 @@ extension PostgresAuditStore: AuditIndexStorage {
         guard !stored.isEmpty else { return [] }
         return try await read("index") { connection in
             var chunks: [Int64] = []
-            for try await chunk in try await connection.query(
+            for try await chunk in try await connection.checkedQuery(
                 """
                 SELECT chunk FROM \(unescaped: s).index_sets
                 WHERE chunk = ANY(\(stored)::int8[]) AND kind = \(Int16(key.kind.rawValue)) AND key = \(key.value) ORDER BY chunk
@@ -77,7 +77,7 @@ extension PostgresAuditStore: AuditIndexStorage {
         return try await read("index") { connection in
             var values = Set<AuditIndexKey>()
             // One range of the primary key per chunk, each at most limit + 1 values.
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT v.key FROM unnest(\(stored)::int8[]) AS c(chunk), LATERAL (
                     SELECT key FROM \(unescaped: s).index_sets
@@ -97,7 +97,7 @@ extension PostgresAuditStore: AuditIndexStorage {
     package func readStoredChunk(_ chunk: Int64, keys: [AuditIndexKey], times: Bool) async throws -> AuditChunkRead? {
         try await read("index") { connection -> AuditChunkRead? in
             var read: AuditChunkRead?
-            let head = try await connection.query(
+            let head = try await connection.checkedQuery(
                 """
                 SELECT min_time, max_time, present, CASE WHEN \(times) THEN times ELSE NULL END
                 FROM \(unescaped: s).index_chunks WHERE chunk = \(chunk)
@@ -122,7 +122,7 @@ extension PostgresAuditStore: AuditIndexStorage {
             if !keys.isEmpty {
                 let kinds = keys.map { Int16($0.kind.rawValue) }
                 let values = keys.map(\.value)
-                let rows = try await connection.query(
+                let rows = try await connection.checkedQuery(
                     """
                     SELECT x.kind, x.key, x.events FROM unnest(\(kinds)::int2[], \(values)::text[]) AS w(kind, key)
                     JOIN \(unescaped: s).index_sets x ON x.chunk = \(chunk) AND x.kind = w.kind AND x.key = w.key
@@ -145,7 +145,7 @@ extension PostgresAuditStore: AuditIndexStorage {
         let numbers = kinds.map { Int16($0.rawValue) }
         return try await read("index") { connection in
             var sets: [AuditIndexKey: AuditSeqSet] = [:]
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT kind, key, events FROM \(unescaped: s).index_sets WHERE chunk = \(chunk) AND kind = ANY(\(numbers)::int2[])",
                 logger: logger
             )
@@ -164,9 +164,9 @@ extension PostgresAuditStore: AuditIndexStorage {
             let rows: PostgresRowSequence
             switch key {
             case .chunk(let chunk):
-                rows = try await connection.query("SELECT rollup FROM \(unescaped: s).index_chunks WHERE chunk = \(chunk)", logger: logger)
+                rows = try await connection.checkedQuery("SELECT rollup FROM \(unescaped: s).index_chunks WHERE chunk = \(chunk)", logger: logger)
             case .span(let span):
-                rows = try await connection.query("SELECT rollup FROM \(unescaped: s).index_spans WHERE span = \(span)", logger: logger)
+                rows = try await connection.checkedQuery("SELECT rollup FROM \(unescaped: s).index_spans WHERE span = \(span)", logger: logger)
             }
             for try await bytes in rows.decode(ByteBuffer.self) {
                 guard let rollup = AuditChunkRollup(serialized: bytes.readableBytesView) else { throw Self.corrupt("the rollup of \(key)") }
@@ -190,7 +190,7 @@ extension PostgresAuditStore: AuditIndexStorage {
         let rollup = ByteBuffer(bytes: index.rollup.serialized)
         let span = index.chunk / Int64(AuditIndexGeometry.spanChunks)
         try await transaction("index write") { connection in
-            let inserted = try await connection.query(
+            let inserted = try await connection.checkedQuery(
                 """
                 INSERT INTO \(unescaped: s).index_chunks (chunk, first_seq, last_seq, events, min_time, max_time, present, times, rollup)
                 VALUES (\(index.chunk), \(seqs.lowerBound), \(seqs.upperBound), \(Int32(index.present.count)),
@@ -201,7 +201,7 @@ extension PostgresAuditStore: AuditIndexStorage {
             ).collect()
             guard !inserted.isEmpty else { return }
             if !keys.isEmpty {
-                try await connection.query(
+                try await connection.checkedQuery(
                     """
                     INSERT INTO \(unescaped: s).index_sets (chunk, kind, key, events)
                     SELECT \(index.chunk), * FROM unnest(\(kinds)::int2[], \(values)::text[], \(sets)::bytea[])
@@ -211,7 +211,7 @@ extension PostgresAuditStore: AuditIndexStorage {
             }
             let chunks = AuditIndexGeometry.chunks(ofSpan: span)
             var parts: [AuditChunkRollup] = []
-            for try await bytes in try await connection.query(
+            for try await bytes in try await connection.checkedQuery(
                 """
                 SELECT rollup FROM \(unescaped: s).index_chunks WHERE chunk BETWEEN \(chunks.lowerBound) AND \(chunks.upperBound) ORDER BY chunk
                 """,
@@ -222,7 +222,7 @@ extension PostgresAuditStore: AuditIndexStorage {
             }
             guard parts.count == AuditIndexGeometry.spanChunks else { return }
             let merged = ByteBuffer(bytes: AuditChunkRollup(merging: parts).serialized)
-            try await connection.query(
+            try await connection.checkedQuery(
                 "INSERT INTO \(unescaped: s).index_spans (span, rollup) VALUES (\(span), \(merged)) ON CONFLICT (span) DO NOTHING",
                 logger: logger
             )

@@ -18,7 +18,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
         let levels = ids.map { Int16($0.level) }
         let indices = ids.map(\.index)
         return try await Self.nodes(
-            connection.query(
+            connection.checkedQuery(
                 """
                 SELECT m.level, m.idx, m.hash FROM unnest(\(levels)::int2[], \(indices)::int8[]) AS w(level, idx)
                 JOIN \(unescaped: s).merkle_nodes m ON m.level = w.level AND m.idx = w.idx
@@ -30,7 +30,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
 
     public func logID() async throws -> String {
         try await read("log id") { connection in
-            let rows = try await connection.query("SELECT value FROM \(unescaped: s).log_info WHERE name = 'log_id'", logger: logger)
+            let rows = try await connection.checkedQuery("SELECT value FROM \(unescaped: s).log_info WHERE name = 'log_id'", logger: logger)
             for try await id in rows.decode(String.self) where !id.isEmpty { return id }
             throw AuditTrailError(.storeFailure, "the store has no log id")
         }
@@ -38,7 +38,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
 
     public func merkleSize() async throws -> Int64 {
         try await read("merkle size") { connection in
-            let rows = try await connection.query("SELECT max(idx) FROM \(unescaped: s).merkle_nodes WHERE level = 0", logger: logger)
+            let rows = try await connection.checkedQuery("SELECT max(idx) FROM \(unescaped: s).merkle_nodes WHERE level = 0", logger: logger)
             for try await last in rows.decode(Int64?.self) { return last.map { $0 + 1 } ?? 0 }
             return 0
         }
@@ -50,7 +50,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
         for range in AuditStoredLevel.ranges(completedBy: leaves) {
             out += try await read("merkle nodes") { connection in
                 try await Self.nodes(
-                    connection.query(
+                    connection.checkedQuery(
                         """
                         SELECT level, idx, hash FROM \(unescaped: s).merkle_nodes
                         WHERE level = \(Int16(range.level)) AND idx BETWEEN \(range.indices.lowerBound) AND \(range.indices.upperBound)
@@ -68,7 +68,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
         guard checkpoint.treeSize >= 0 else { throw AuditTrailError.invalid("tree_size", "must not be negative") }
         let root = ByteBuffer(bytes: checkpoint.rootHash.bytes)
         return try await read("checkpoint insert") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 INSERT INTO \(unescaped: s).checkpoints (tree_size, root_hash, time, note)
                 VALUES (\(checkpoint.treeSize), \(root), \(checkpoint.time.milliseconds), \(checkpoint.note))
@@ -83,7 +83,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
     public func latestCheckpoint() async throws -> AuditStoredCheckpoint? {
         try await read("latest checkpoint") { connection in
             try await Self.checkpoints(
-                connection.query(
+                connection.checkedQuery(
                     "SELECT tree_size, root_hash, time, note FROM \(unescaped: s).checkpoints ORDER BY tree_size DESC LIMIT 1",
                     logger: logger
                 )
@@ -95,7 +95,7 @@ extension PostgresAuditStore: AuditCheckpointStore {
         guard limit > 0 else { return [] }
         return try await read("checkpoints") { connection in
             try await Self.checkpoints(
-                connection.query(
+                connection.checkedQuery(
                     """
                     SELECT tree_size, root_hash, time, note FROM \(unescaped: s).checkpoints
                     WHERE tree_size > \(treeSize) ORDER BY tree_size LIMIT \(limit)

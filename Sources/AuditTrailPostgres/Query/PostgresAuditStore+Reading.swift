@@ -20,7 +20,7 @@ extension PostgresAuditStore: AuditStore {
     public func event(id: String) async throws -> AuditStoredEvent? {
         let key = AuditEventID.normalizedUUID(id) ?? id
         return try await read("event lookup") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT e.seq, e.id, e.canonical, e.hash FROM \(unescaped: s).event_ids i
                 JOIN \(unescaped: s).events e ON e.seq = i.seq WHERE i.id = \(key)
@@ -39,7 +39,7 @@ extension PostgresAuditStore: AuditStore {
     /// `action_counts` as stored, on `connection` (a rebuild reads it inside its transaction).
     func actionCounts(on connection: PostgresConnection) async throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        let rows = try await connection.query("SELECT action, count FROM \(unescaped: s).action_counts", logger: logger)
+        let rows = try await connection.checkedQuery("SELECT action, count FROM \(unescaped: s).action_counts", logger: logger)
         for try await (action, count) in rows.decode((String, Int64).self) { out[action] = count }
         return out
     }
@@ -49,7 +49,7 @@ extension PostgresAuditStore: AuditStore {
         guard limit > 0 else { return [] }
         return try await read("seen actions") { connection in
             var out: [AuditStats.Group] = []
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT action, count FROM \(unescaped: s).action_counts WHERE action > \(after ?? "")
                 ORDER BY action LIMIT \(limit)
@@ -64,7 +64,7 @@ extension PostgresAuditStore: AuditStore {
     /// The newest seq and its chain hash (seq 0 and the genesis hash for an empty log).
     public func head() async throws -> AuditChainHead {
         try await read("head") { connection in
-            let rows = try await connection.query("SELECT seq, hash FROM \(unescaped: s).chain_head WHERE id = 1", logger: logger)
+            let rows = try await connection.checkedQuery("SELECT seq, hash FROM \(unescaped: s).chain_head WHERE id = 1", logger: logger)
             for try await (seq, hash) in rows.decode((Int64, ByteBuffer).self) {
                 guard let hash = AuditHash(bytes: hash.readableBytesView) else {
                     throw AuditTrailError(.tampered, "the chain head's hash is not 32 bytes", seq: seq)
@@ -79,7 +79,7 @@ extension PostgresAuditStore: AuditStore {
     public func rows(after afterSeq: Int64, limit: Int) async throws -> [AuditStoredEvent] {
         guard limit > 0 else { return [] }
         return try await read("rows") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT seq, id, canonical, hash FROM \(unescaped: s).events WHERE seq > \(afterSeq) ORDER BY seq LIMIT \(limit)",
                 logger: logger
             )

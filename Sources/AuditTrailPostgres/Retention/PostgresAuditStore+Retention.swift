@@ -7,7 +7,7 @@ extension PostgresAuditStore: AuditRetentionStore {
 
     public func retentionAnchor() async throws -> AuditRetentionAnchor? {
         try await read("retention anchor") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT seq, hash, received_at, subtree_hashes, removed_at FROM \(unescaped: s).retention_anchors ORDER BY seq DESC LIMIT 1",
                 logger: logger
             )
@@ -48,7 +48,7 @@ extension PostgresAuditStore: AuditRetentionStore {
         let anchor = try await transaction("retention") { connection -> AuditRetentionAnchor? in
             let head = try await self.lockedHead(on: connection)
             var previous: Int64 = 0
-            for try await value in try await connection.query(
+            for try await value in try await connection.checkedQuery(
                 "SELECT coalesce(max(seq), 0) FROM \(unescaped: s).retention_anchors",
                 logger: logger
             ).decode(Int64.self) {
@@ -64,7 +64,7 @@ extension PostgresAuditStore: AuditRetentionStore {
             }
             guard bound > previous else { return nil }
             var last: (seq: Int64, hash: ByteBuffer, receivedAt: Int64)?
-            for try await row in try await connection.query(
+            for try await row in try await connection.checkedQuery(
                 """
                 SELECT seq, hash, received_at FROM \(unescaped: s).events
                 WHERE seq > \(previous) AND seq <= \(bound) AND received_at < \(cutoff.milliseconds) ORDER BY seq DESC LIMIT 1
@@ -86,7 +86,7 @@ extension PostgresAuditStore: AuditRetentionStore {
                 removedAt: time
             )
             let packed = ByteBuffer(bytes: anchor.subtreeHashes.flatMap(\.bytes))
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 UPDATE \(unescaped: s).action_counts c SET count = c.count - r.n
                 FROM (SELECT action, count(*) AS n FROM \(unescaped: s).events WHERE seq > \(previous) AND seq <= \(anchor.seq) GROUP BY action) r
@@ -94,8 +94,8 @@ extension PostgresAuditStore: AuditRetentionStore {
                 """,
                 logger: logger
             )
-            try await connection.query("DELETE FROM \(unescaped: s).action_counts WHERE count <= 0", logger: logger)
-            try await connection.query(
+            try await connection.checkedQuery("DELETE FROM \(unescaped: s).action_counts WHERE count <= 0", logger: logger)
+            try await connection.checkedQuery(
                 """
                 INSERT INTO \(unescaped: s).retention_anchors (seq, hash, received_at, subtree_hashes, removed_at)
                 VALUES (\(anchor.seq), \(last.hash), \(anchor.receivedAt.milliseconds), \(packed), \(time.milliseconds))
@@ -103,8 +103,8 @@ extension PostgresAuditStore: AuditRetentionStore {
                 logger: logger
             )
             // Whole months first (a DROP), then the rows left below the anchor.
-            try await connection.query("SELECT \(unescaped: s).drop_removed_partitions()", logger: logger)
-            try await connection.query("SELECT \(unescaped: s).delete_removed_events(\(previous))", logger: logger)
+            try await connection.checkedQuery("SELECT \(unescaped: s).drop_removed_partitions()", logger: logger)
+            try await connection.checkedQuery("SELECT \(unescaped: s).delete_removed_events(\(previous))", logger: logger)
             return anchor
         }
         return anchor
@@ -115,7 +115,7 @@ extension PostgresAuditStore: AuditRetentionStore {
     /// of seqs). Both through the seq index and partition pruning.
     func oldestMonth(after previous: Int64, on connection: PostgresConnection) async throws -> (end: Int64, lastSeq: Int64)? {
         var first: Int64?
-        for try await received in try await connection.query(
+        for try await received in try await connection.checkedQuery(
             "SELECT received_at FROM \(unescaped: s).events WHERE seq > \(previous) ORDER BY seq LIMIT 1",
             logger: logger
         ).decode(Int64.self) {
@@ -123,7 +123,7 @@ extension PostgresAuditStore: AuditRetentionStore {
         }
         guard let first else { return nil }
         let end = Self.monthStart(after: first, months: 0)
-        for try await seq in try await connection.query(
+        for try await seq in try await connection.checkedQuery(
             "SELECT max(seq) FROM \(unescaped: s).events WHERE received_at < \(end)",
             logger: logger
         ).decode(Int64?.self) {
@@ -134,7 +134,7 @@ extension PostgresAuditStore: AuditRetentionStore {
 
     public func retentionWindow() async throws -> AuditRetentionWindow? {
         let text = try await read("retention window") { connection -> String? in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT value FROM \(unescaped: s).settings WHERE name = \(Self.retentionSettingName)",
                 logger: logger
             )
@@ -154,7 +154,7 @@ extension PostgresAuditStore: AuditRetentionStore {
         let value = String(window.days ?? 0)
         _ = try await read("retention window") { connection in
             if replacing {
-                try await connection.query(
+                try await connection.checkedQuery(
                     """
                     INSERT INTO \(unescaped: s).settings (name, value) VALUES (\(Self.retentionSettingName), \(value))
                     ON CONFLICT (name) DO UPDATE SET value = excluded.value
@@ -162,7 +162,7 @@ extension PostgresAuditStore: AuditRetentionStore {
                     logger: logger
                 )
             } else {
-                try await connection.query(
+                try await connection.checkedQuery(
                     "INSERT INTO \(unescaped: s).settings (name, value) VALUES (\(Self.retentionSettingName), \(value)) ON CONFLICT (name) DO NOTHING",
                     logger: logger
                 )

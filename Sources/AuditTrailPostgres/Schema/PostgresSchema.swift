@@ -285,13 +285,16 @@ extension PostgresSchema {
         var startVersion: Int?
         while true {
             let applied = try await client.withConnection { connection -> Int? in
-                try await connection.query("BEGIN", logger: logger)
+                try await connection.checkedQuery("BEGIN", logger: logger)
                 do {
-                    try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-                    try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)
-                    try await connection.query("CREATE TABLE IF NOT EXISTS \(unescaped: s).schema_version (version integer NOT NULL)", logger: logger)
+                    try await connection.checkedQuery("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+                    try await connection.checkedQuery("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)
+                    try await connection.checkedQuery(
+                        "CREATE TABLE IF NOT EXISTS \(unescaped: s).schema_version (version integer NOT NULL)",
+                        logger: logger
+                    )
                     var version = 0
-                    for try await value in try await connection.query("SELECT version FROM \(unescaped: s).schema_version", logger: logger)
+                    for try await value in try await connection.checkedQuery("SELECT version FROM \(unescaped: s).schema_version", logger: logger)
                         .decode(Int.self)
                     {
                         version = value
@@ -300,32 +303,32 @@ extension PostgresSchema {
                         throw AuditTrailError(.storeFailure, "the PostgreSQL schema \(s) has version \(version); this build knows \(currentVersion)")
                     }
                     if version == currentVersion {
-                        try await connection.query("COMMIT", logger: logger)
+                        try await connection.checkedQuery("COMMIT", logger: logger)
                         return nil
                     }
                     for statement in migrations(s)[version] {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await connection.checkedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     if version == 0 {
                         var random = SystemRandomNumberGenerator()
                         let logID = AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
                         let genesis = ByteBuffer(bytes: AuditChain.genesis.bytes)
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             "INSERT INTO \(unescaped: s).log_info (name, value) VALUES ('log_id', \(logID)), ('chain_format', '1')",
                             logger: logger
                         )
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             "INSERT INTO \(unescaped: s).chain_head (id, seq, hash, received_at) VALUES (1, 0, \(genesis), 0)",
                             logger: logger
                         )
-                        try await connection.query("INSERT INTO \(unescaped: s).schema_version (version) VALUES (1)", logger: logger)
+                        try await connection.checkedQuery("INSERT INTO \(unescaped: s).schema_version (version) VALUES (1)", logger: logger)
                     } else {
-                        try await connection.query("UPDATE \(unescaped: s).schema_version SET version = \(version + 1)", logger: logger)
+                        try await connection.checkedQuery("UPDATE \(unescaped: s).schema_version SET version = \(version + 1)", logger: logger)
                     }
-                    try await connection.query("COMMIT", logger: logger)
+                    try await connection.checkedQuery("COMMIT", logger: logger)
                     return version
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    _ = try? await connection.checkedQuery("ROLLBACK", logger: logger)
                     throw error
                 }
             }

@@ -6,7 +6,7 @@ extension PostgresAuditStore: AuditKeyStore {
     /// throws ``AuditTrailError/Code/conflict``.
     public func insertKey(_ key: AuditAPIKey, secretHash: String) async throws {
         let inserted = try await read("key insert") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 INSERT INTO \(unescaped: s).api_keys (id, name, role, subject, created_at, revoked_at, secret_hash)
                 VALUES (\(key.id), \(key.name), \(key.role.rawValue), \(key.subject), \(key.createdAt.milliseconds),
@@ -24,7 +24,7 @@ extension PostgresAuditStore: AuditKeyStore {
     public func keys() async throws -> [AuditAPIKey] {
         try await read("key list") { connection in
             try await Self.keys(
-                connection.query(
+                connection.checkedQuery(
                     "SELECT id, name, role, subject, created_at, revoked_at FROM \(unescaped: s).api_keys ORDER BY created_at, id",
                     logger: logger
                 )
@@ -35,7 +35,7 @@ extension PostgresAuditStore: AuditKeyStore {
     /// Marks the key revoked at `time`; false when there is no such key or it is already revoked.
     public func revokeKey(id: String, at time: AuditTime) async throws -> Bool {
         try await read("key revoke") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "UPDATE \(unescaped: s).api_keys SET revoked_at = \(time.milliseconds) WHERE id = \(id) AND revoked_at IS NULL RETURNING id",
                 logger: logger
             )
@@ -47,7 +47,7 @@ extension PostgresAuditStore: AuditKeyStore {
     public func key(secretHash: String) async throws -> AuditAPIKey? {
         try await read("key lookup") { connection in
             try await Self.keys(
-                connection.query(
+                connection.checkedQuery(
                     """
                     SELECT id, name, role, subject, created_at, revoked_at FROM \(unescaped: s).api_keys
                     WHERE secret_hash = \(secretHash) AND revoked_at IS NULL

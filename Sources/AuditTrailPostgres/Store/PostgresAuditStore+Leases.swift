@@ -9,7 +9,7 @@ extension PostgresAuditStore: AuditLeaseStore {
         let holder = configuration.instance
         let milliseconds = Int64(configuration.leaseSeconds) * 1000
         return try await read("lease") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 INSERT INTO \(unescaped: s).leases AS lease (name, holder, expires_at)
                 VALUES (\(name), \(holder), (extract(epoch FROM clock_timestamp()) * 1000)::bigint + \(milliseconds))
@@ -27,14 +27,14 @@ extension PostgresAuditStore: AuditLeaseStore {
     public func releaseLease(_ name: String) async throws {
         let holder = configuration.instance
         _ = try await read("lease") { connection in
-            try await connection.query("DELETE FROM \(unescaped: s).leases WHERE name = \(name) AND holder = \(holder)", logger: logger)
+            try await connection.checkedQuery("DELETE FROM \(unescaped: s).leases WHERE name = \(name) AND holder = \(holder)", logger: logger)
         }
     }
 
     /// Who holds the lease `name` now (nil: nobody, or it ran out).
     public func leaseHolder(_ name: String) async throws -> String? {
         try await read("lease") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 """
                 SELECT holder FROM \(unescaped: s).leases
                 WHERE name = \(name) AND expires_at >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint
@@ -56,11 +56,11 @@ extension PostgresAuditStore {
     /// the same key, or its checkpoints would not verify against the others'.
     public func requireSigningKey(_ publicKey: String) async throws {
         let stored = try await read("signing key") { connection -> String? in
-            try await connection.query(
+            try await connection.checkedQuery(
                 "INSERT INTO \(unescaped: s).settings (name, value) VALUES (\(Self.signingKeySettingName), \(publicKey)) ON CONFLICT (name) DO NOTHING",
                 logger: logger
             )
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT value FROM \(unescaped: s).settings WHERE name = \(Self.signingKeySettingName)",
                 logger: logger
             )

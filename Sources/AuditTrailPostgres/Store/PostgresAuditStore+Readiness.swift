@@ -42,6 +42,16 @@ extension PostgresAuditStore {
         )
     }
 
+    /// Every `interval` until cancelled: once the database counts as away, the requests waiting
+    /// for a pooled connection get ``databaseAway()``'s error (the watch's own read is blocked on
+    /// the pool then, so this runs beside it).
+    func abandonWaitsWhileAway(checkingEvery interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if let away = databaseAway() { leaseWaiters.abandonAll(away) }
+        }
+    }
+
     /// Reads the chain head every `interval` until cancelled, recording when it last answered.
     func watchContact(every interval: Duration) async {
         contact.withLock {

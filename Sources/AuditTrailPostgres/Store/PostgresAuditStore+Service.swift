@@ -14,8 +14,9 @@ extension PostgresAuditStore: Service {
     /// The store's upkeep while the server runs: every `interval`, the partitions of the coming
     /// months exist and the search index catches up (complete chunks written, so searches on any
     /// instance read them instead of rows); every second, a read of the chain head tells
-    /// ``checkReadiness()`` that the database answers. Failures are logged and retried the next
-    /// round. Ends at graceful shutdown or cancellation.
+    /// ``checkReadiness()`` that the database answers, and requests waiting for a connection stop
+    /// waiting once it counts as away. Failures are logged and retried the next round. Ends at
+    /// graceful shutdown or cancellation.
     public func run() async throws {
         try await run(interval: .seconds(30))
     }
@@ -24,6 +25,7 @@ extension PostgresAuditStore: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.watchContact(every: .seconds(1)) }
+                group.addTask { await self.abandonWaitsWhileAway(checkingEvery: .milliseconds(250)) }
                 group.addTask {
                     while !Task.isCancelled {
                         await self.maintain()
@@ -44,10 +46,10 @@ extension PostgresAuditStore: Service {
             let firstKept = indexGeometry.chunk(snapshot.removedThrough + 1)
             if let oldest = snapshot.stored.first, oldest < firstKept {
                 _ = try await transaction("index cleanup") { connection in
-                    try await connection.query("DELETE FROM \(unescaped: s).index_sets WHERE chunk < \(firstKept)", logger: logger)
-                    try await connection.query("DELETE FROM \(unescaped: s).index_chunks WHERE chunk < \(firstKept)", logger: logger)
+                    try await connection.checkedQuery("DELETE FROM \(unescaped: s).index_sets WHERE chunk < \(firstKept)", logger: logger)
+                    try await connection.checkedQuery("DELETE FROM \(unescaped: s).index_chunks WHERE chunk < \(firstKept)", logger: logger)
                     let firstSpan = firstKept / Int64(AuditIndexGeometry.spanChunks)
-                    try await connection.query("DELETE FROM \(unescaped: s).index_spans WHERE span < \(firstSpan)", logger: logger)
+                    try await connection.checkedQuery("DELETE FROM \(unescaped: s).index_spans WHERE span < \(firstSpan)", logger: logger)
                 }
             }
         } catch {

@@ -46,6 +46,8 @@ public final class PostgresAuditStore: Sendable {
     let closed = Atomic<Bool>(false)
     /// When the database last answered (``checkReadiness()``).
     let contact = Mutex(Contact())
+    /// Requests waiting for a pooled connection, abandoned when the database is away.
+    let leaseWaiters = PostgresLeaseWaiters()
     /// Says that ``runConnections()`` has started the pool, so that ``open()`` does not lease
     /// from a pool that is not running yet.
     let poolStarted: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(of: Void.self)
@@ -256,7 +258,7 @@ public final class PostgresAuditStore: Sendable {
         do {
             return try await leased { connection in
                 let beginFailure = Shared<(any Error)?>(nil)
-                let begun: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
+                let begun: EventLoopFuture<PostgresQueryResult> = connection.checkedQuery("BEGIN", logger: logger)
                 begun.whenFailure { beginFailure.value = $0 }
                 // BEGIN's answer is awaited with the rest: a body that sent nothing still learns it.
                 var sent = [begun]
@@ -264,14 +266,14 @@ public final class PostgresAuditStore: Sendable {
                     let result = try await body(connection) { statement in
                         // BEGIN was answered before the body's first awaited statement.
                         if let failure = beginFailure.value { throw failure }
-                        sent.append(connection.query(statement, logger: logger))
+                        sent.append(connection.checkedQuery(statement, logger: logger))
                     }
                     if let failure = beginFailure.value { throw failure }
-                    sent.append(connection.query("COMMIT", logger: logger))
+                    sent.append(connection.checkedQuery("COMMIT", logger: logger))
                     try await EventLoopFuture.andAllSucceed(sent, on: connection.eventLoop).get()
                     return result
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    await rollBack(connection, after: error)
                     throw error
                 }
             }
@@ -282,12 +284,12 @@ public final class PostgresAuditStore: Sendable {
 
     /// A pooled connection for `body`; a database already known to be away (``databaseAway()``:
     /// the store's watch has had no answer for 5 s) fails at once with `.unavailable` (503,
-    /// retry later) instead of waiting for a connection. A lease is never cancelled: an earlier
-    /// version gave up on a lease after 5 s, and a clean-clone CI run then hung for good after a
-    /// database restart (a request never answered), which cancelled leases are the suspect of.
+    /// retry later). A request already waiting for a connection when the database goes away
+    /// stops waiting with the same error once it counts as away (see ``PostgresLeaseHandoff``:
+    /// the lease itself is never cancelled).
     func leased<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if let away = databaseAway() { throw away }
-        return try await client.withConnection { try await body($0) }
+        return try await leaseWaiters.withConnection(from: client, body)
     }
 
     /// A value that tasks share: a statement's failure recorded by its callback.
@@ -324,7 +326,7 @@ extension PostgresAuditStore {
         }
         _ = try await transaction("grant") { connection in
             for statement in PostgresSchema.grants(s, to: role) {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.checkedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
     }
