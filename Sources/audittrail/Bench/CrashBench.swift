@@ -1,7 +1,9 @@
 import ArgumentParser
 import AuditTrail
 import AuditTrailClient
+import AuditTrailPostgres
 import Foundation
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -31,6 +33,12 @@ struct CrashBench: AsyncParsableCommand {
             (with --indexes once no aged event is left), remembering checkpoints across runs (--state); then the \
             server is restarted on the same directory. The summary line counts it all; the exit status is \
             non-zero on any loss, duplicate, verify failure, server error or failed restart.
+
+            With --database-url (a role that may create schemas) the server serves a PostgreSQL log in a new \
+            schema instead (dropped when the run passes, kept and named when it fails), and the kills take turns \
+            between a random moment and a checkpoint boundary (the retention and merge kinds age rows and read \
+            the index file of a SQLite data directory); the stored ids are read through the store, and \
+            `audittrail verify` runs on the schema.
             """
     )
 
@@ -42,6 +50,7 @@ struct CrashBench: AsyncParsableCommand {
     @Option(name: .customLong("max-delay"), help: "Longest time, in seconds, the writers run before a random kill.")
     var maxDelay = 2.0
     @Option(name: .customLong("max-batch"), help: "Most events in one batch request.") var maxBatch = 20
+    @OptionGroup var database: DatabaseURLOption
 
     func validate() throws {
         if !(1...100_000).contains(crashes) { throw ValidationError("--crashes: must be from 1 to 100000") }
@@ -70,19 +79,25 @@ struct CrashBench: AsyncParsableCommand {
         let work = directory + "/crash-bench"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let adminKey = "crash-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
-        say("bench crash: \(crashes) kills, \(writers) writers, seed \(seed), data \(directory), server log \(work)/server.log")
+        let log = try crashLog(directory: directory, seed: seed)
+        let kinds: [Kind] = if case .postgres = log { [.random, .checkpoint] } else { Kind.allCases }
+        var on = "data \(directory)"
+        if case .postgres(let configuration, _) = log {
+            on = "PostgreSQL \(configuration.host):\(configuration.port)/\(configuration.database), schema \(configuration.schema)"
+        }
+        say("bench crash: \(crashes) kills, \(writers) writers, seed \(seed), \(on), server log \(work)/server.log")
 
         let ledger = CrashLedger()
         var tally = Tally()
         let writerTasks = (0..<writers).map { index in
             Task { await ledger.runWriter(index, seed: seed, maxBatch: maxBatch) }
         }
-        var server = try CrashServer.start(directory: directory, work: work, adminKey: adminKey)
+        var server = try CrashServer.start(directory: directory, work: work, adminKey: adminKey, log: log)
         var connection = try await server.waitUntilListening()
         var aged: (ids: Set<String>, through: Int64) = ([], 0)
         do {
             for crash in 1...crashes {
-                let kind = Kind.allCases[(crash - 1) % Kind.allCases.count]
+                let kind = kinds[(crash - 1) % kinds.count]
                 tally.kinds[kind, default: 0] += 1
                 let before = ledger.state.withLock { $0.highestSeq }
                 ledger.resume(with: connection)
@@ -91,36 +106,42 @@ struct CrashBench: AsyncParsableCommand {
                 await ledger.pause()
                 try await connection.shutdown()
 
-                let check = try await CrashStoreCheck.read(directory)
+                let check = try await CrashStoreCheck.read(log)
                 tally.note(kind, check: check, before: before, aged: aged.through)
                 try await tally.compare(check, ledger: ledger, aged: aged.ids)
-                let indexes = check.removedThrough >= aged.through
-                try tally.verify(directory: directory, work: work, indexes: indexes)
+                // The derived indexes are checked on SQLite (PostgreSQL writes its chunks in the 30-s upkeep).
+                let indexes = check.removedThrough >= aged.through && kinds.count == Kind.allCases.count
+                try tally.verify(log, directory: directory, work: work, indexes: indexes)
                 if indexes { aged = ([], 0) }
-                let next = Kind.allCases[crash % Kind.allCases.count]
+                let next = kinds[crash % kinds.count]
                 if next == .retention, crash < crashes {
                     let more = try await CrashStoreCheck.age(directory)
                     aged = (aged.ids.union(more.ids), max(aged.through, more.through))
                 }
                 try tally.requireClean(ledger)
                 if crash % 10 == 0 || crash == crashes { say(tally.line(ledger, crashes: crash)) }
-                server = try CrashServer.start(directory: directory, work: work, adminKey: adminKey)
+                server = try CrashServer.start(directory: directory, work: work, adminKey: adminKey, log: log)
                 connection = try await server.waitUntilListening()
             }
             // The last restart is checked too: writers off, a graceful stop, then the same checks.
             let status = server.terminate()
             if status != 0 { tally.problems.append("the server exited \(status) after SIGTERM") }
             try await connection.shutdown()
-            let check = try await CrashStoreCheck.read(directory)
+            let check = try await CrashStoreCheck.read(log)
             try await tally.compare(check, ledger: ledger, aged: aged.ids)
-            try tally.verify(directory: directory, work: work, indexes: check.removedThrough >= aged.through)
+            try tally.verify(
+                log,
+                directory: directory,
+                work: work,
+                indexes: check.removedThrough >= aged.through && kinds.count == Kind.allCases.count
+            )
             try tally.requireClean(ledger)
         } catch {
             ledger.stop()
             server.kill()
             for task in writerTasks { await task.value }
             say(tally.line(ledger, crashes: tally.kinds.values.reduce(0, +)))
-            say("bench crash FAILED: \(error) (data kept in \(directory))")
+            say("bench crash FAILED: \(error) (data kept in \(directory)\(on.hasPrefix("PostgreSQL") ? "; " + on : ""))")
             throw ExitCode.failure
         }
         ledger.stop()
@@ -128,6 +149,22 @@ struct CrashBench: AsyncParsableCommand {
         say(tally.details(ledger))
         say(tally.line(ledger, crashes: crashes))
         if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) }
+        if case .postgres(let configuration, _) = log {
+            try await PostgresAuditStore.withStore(configuration: configuration, logger: Logger(label: "audittrail.bench.crash")) { store in
+                try await store.dropSchemaForTests(configuration.schema)
+            }
+        }
+    }
+
+    /// The log the server serves: SQLite in `directory`, or with --database-url a new PostgreSQL
+    /// schema (`test_bench_crash_…`).
+    private func crashLog(directory: String, seed: UInt64) throws -> CrashLog {
+        guard var configuration = try database.configuration() else { return .sqlite(directory: directory) }
+        guard let url = database.url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] else {
+            throw ValidationError("--database-url: missing")
+        }
+        configuration.schema = "test_bench_crash_\(seed)_\(UInt16.random(in: 0...UInt16.max))"
+        return .postgres(configuration, url: IngestBench.url(url, schema: configuration.schema))
     }
 
     /// One line to standard output, written at once (not held in a buffer when the output is a

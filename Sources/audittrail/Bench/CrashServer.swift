@@ -27,9 +27,16 @@ struct CrashServer {
         return environment
     }
 
-    /// Starts `serve` on `directory`, its output appended to `work/server.log`: a checkpoint every
+    /// Starts `serve` on `directory` (and on `log` when that is PostgreSQL), its output appended
+    /// to `work/server.log`: a checkpoint every
     /// 64 events, a 1,024-seq index chunk, a one-day retention window checked every 0.5 s.
-    static func start(directory: String, work: String, adminKey: String, arguments: [String]? = nil) throws -> CrashServer {
+    static func start(
+        directory: String,
+        work: String,
+        adminKey: String,
+        log: CrashLog? = nil,
+        arguments: [String]? = nil
+    ) throws -> CrashServer {
         let portFile = work + "/server.port"
         try? FileManager.default.removeItem(atPath: portFile)
         let settings =
@@ -40,7 +47,7 @@ struct CrashServer {
         let process = try ChildProcess(
             executable: executable,
             arguments: ["serve", "--port", "0", "--port-file", portFile, "--data-dir", directory, "--log-level", "warning"] + settings,
-            environment: environment(["AUDITTRAIL_ADMIN_KEY": adminKey]),
+            environment: environment(["AUDITTRAIL_ADMIN_KEY": adminKey].merging(log?.environment ?? [:]) { _, new in new }),
             outputPath: work + "/server.log"
         )
         return CrashServer(process: process, portFile: portFile, adminKey: adminKey)

@@ -1,12 +1,34 @@
 import AuditTrail
+import AuditTrailPostgres
 import AuditTrailSQLite
 import Foundation
+import Logging
 import SQLiteNIO
 import Synchronization
 
-/// What `bench crash` reads straight from the data directory's SQLite files while the server is
-/// down: the stored client ids (each with how often it is stored), the head, the newest signed
-/// checkpoint, the retention anchor and the index chunks merged into the index file.
+/// Where the killed server's log lives: the data directory's SQLite files, or a PostgreSQL schema.
+enum CrashLog {
+    case sqlite(directory: String)
+    case postgres(PostgresAuditStore.Configuration, url: String)
+
+    /// The environment that points `serve` and `verify` at a PostgreSQL log (the URL in a
+    /// variable, not in the process list).
+    var environment: [String: String] {
+        if case .postgres(_, let url) = self { return ["AUDITTRAIL_DATABASE_URL": url] }
+        return [:]
+    }
+
+    /// The arguments that point `verify` at the log (and, for PostgreSQL, at the key the server
+    /// made in its data directory).
+    func verifyArguments(directory: String) -> [String] {
+        if case .postgres = self { return ["--signing-key", directory + "/signing.key"] }
+        return ["--data-dir", directory]
+    }
+}
+
+/// What `bench crash` reads while the server is down: the stored client ids (each with how often
+/// it is stored), the head, the newest signed checkpoint, the retention anchor and (SQLite) the
+/// index chunks merged into the index file.
 struct CrashStoreCheck {
     var counts: [String: Int] = [:]
     var head: Int64 = 0
@@ -14,6 +36,34 @@ struct CrashStoreCheck {
     var removedThrough: Int64 = 0
     /// The newest chunk in the index file (-1: none).
     var mergedChunk: Int64 = -1
+
+    /// Reads the log: SQLite straight from its files, PostgreSQL through its store.
+    static func read(_ log: CrashLog) async throws -> CrashStoreCheck {
+        switch log {
+        case .sqlite(let directory):
+            return try await read(directory)
+        case .postgres(let configuration, _):
+            var logger = Logger(label: "audittrail.bench.crash")
+            logger.logLevel = .warning
+            return try await PostgresAuditStore.withStore(configuration: configuration, logger: logger) { try await read(store: $0) }
+        }
+    }
+
+    /// Reads a store through the store protocols: every stored row, a page at a time.
+    static func read(store: some AuditCheckpointStore) async throws -> CrashStoreCheck {
+        var check = CrashStoreCheck()
+        var after = try await store.chainStart().seq
+        while true {
+            let rows = try await store.rows(after: after, limit: 2000)
+            guard let last = rows.last else { break }
+            for row in rows { check.counts[row.id, default: 0] += 1 }
+            after = last.seq
+        }
+        check.head = try await store.head().seq
+        check.checkpointSize = try await store.latestCheckpoint()?.treeSize ?? 0
+        check.removedThrough = try await store.retentionAnchor()?.seq ?? 0
+        return check
+    }
 
     /// Reads `directory`; opening the file recovers its WAL, as a restarted server would.
     static func read(_ directory: String) async throws -> CrashStoreCheck {

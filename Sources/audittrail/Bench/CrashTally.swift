@@ -76,17 +76,17 @@ extension CrashBench {
             if let id = duplicates.first { problems.append("\(duplicates.count) ids stored more than once (first \(id))") }
         }
 
-        /// `audittrail verify --data-dir` as a child process; the state file remembers the newest
+        /// `audittrail verify` (`--data-dir`, or the PostgreSQL log) as a child process; the state file remembers the newest
         /// checkpoint across runs, so a log that lost a checkpointed tail fails.
-        mutating func verify(directory: String, work: String, indexes: Bool) throws {
+        mutating func verify(_ log: CrashLog, directory: String, work: String, indexes: Bool) throws {
             let output = work + "/verify.out"
             try? FileManager.default.removeItem(atPath: output)
-            var arguments = ["verify", "--data-dir", directory, "--state", work + "/verify-state.json", "--json", "--quiet"]
+            var arguments = ["verify"] + log.verifyArguments(directory: directory) + ["--state", work + "/verify-state.json", "--json", "--quiet"]
             if indexes { arguments.append("--indexes") }
             let process = try ChildProcess(
                 executable: CrashServer.executable,
                 arguments: arguments,
-                environment: CrashServer.environment([:]),
+                environment: CrashServer.environment(log.environment),
                 outputPath: output
             )
             let status = process.wait()

@@ -102,7 +102,7 @@ struct DiskFullBench: AsyncParsableCommand {
             if status != 0 { tally.problems.append("the server exited \(status) after SIGTERM") }
             let check = try await CrashStoreCheck.read(data)
             try await tally.compare(check, ledger: ledger, aged: [])
-            try tally.verify(directory: data, work: work, indexes: true)
+            try tally.verify(.sqlite(directory: data), directory: data, work: work, indexes: true)
             let state = ledger.state.withLock { $0 }
             if state.otherUnavailable > 0 { tally.problems.append("\(state.otherUnavailable) 503 answers did not name the full disk") }
             try tally.requireClean(ledger)

@@ -1,3 +1,4 @@
+import AuditTrailTesting
 import Foundation
 import Testing
 
@@ -21,6 +22,24 @@ struct ReliabilityCLITests {
         let acknowledged = summary.split(separator: ",").first { $0.hasPrefix(" acknowledged ") }.flatMap { Int($0.dropFirst(14)) }
         #expect((acknowledged ?? 0) > 0, "\(result.output)")
         #expect(result.output.contains("kills by kind: random moment 2, retention run 1, index merge 1, checkpoint 1"), "\(result.output)")
+    }
+
+    /// The same on a PostgreSQL log (a schema of its own, dropped when the run passes): four kills,
+    /// at random moments and at checkpoint boundaries, under 8 writers.
+    @Test(.enabled(if: AuditTestPostgres.isAvailable, AuditTestPostgres.unavailable))
+    func crashLoopOnPostgresKeepsEveryAcknowledgedEventOnce() throws {
+        let url = try #require(AuditTestPostgres.url)
+        let directory = "/tmp/crash-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runCLI(
+            ["bench", "crash", "--crashes", "4", "--writers", "8", "--seed", "13", "--max-delay", "1", "--data-dir", directory],
+            environment: ["AUDITTRAIL_DATABASE_URL": url]
+        )
+        #expect(result.status == 0, "\(result.output)")
+        let summary = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("crashes 4,") }, "\(result.output)")
+        #expect(summary.contains("duplicates 0, lost 0, verify passed 5 times"), "\(result.output)")
+        #expect(result.output.contains("kills by kind: random moment 2, retention run 0, index merge 0, checkpoint 2"), "\(result.output)")
+        #expect(result.output.contains("schema test_bench_crash_13_"), "\(result.output)")
     }
 
     /// The data directory on a full tmpfs: 503 `store-full` answers, no 500, no loss, and ingest
