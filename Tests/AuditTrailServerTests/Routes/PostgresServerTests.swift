@@ -128,7 +128,7 @@ struct PostgresServerTests {
     /// request gets a 503 with `Retry-After` (never a 500, never a hung request); the server comes
     /// back by itself; every acknowledged event is stored once and the log verifies. On a server
     /// of its own, stopped and started by `.ci/postgres.sh`.
-    @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"), .timeLimit(.minutes(10)))
     func aDatabaseDownForTenSecondsLosesNoAcknowledgedEvent() async throws {
         let directory = NSTemporaryDirectory() + "audittrail-failover-\(UUID().uuidString)"
         let output = try #require(startOwnPostgres(in: directory), "could not start PostgreSQL in \(directory)")
