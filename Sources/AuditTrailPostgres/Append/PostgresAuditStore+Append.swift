@@ -152,7 +152,7 @@ extension PostgresAuditStore: AuditStoreAppender {
             try await connection.checkedQuery(query, logger: logger)
         } else {
             do {
-                try await client.query(query, logger: logger)
+                _ = try await leased { try await $0.checkedQuery(query, logger: logger) }
             } catch {
                 throw storeFailure("partition creation", error)
             }

@@ -60,9 +60,11 @@ extension PostgresAuditStore {
         }
         while !Task.isCancelled {
             do {
-                // Straight to the pool, not through `read`: the watch is what ends an away spell,
-                // so ``databaseAway()`` must not refuse it, and it may wait for a connection.
-                for try await _ in try await client.query("SELECT seq FROM \(unescaped: s).chain_head WHERE id = 1", logger: logger) {}
+                // Not through `read`: the watch is what ends an away spell, so ``databaseAway()``
+                // must not refuse it; its wait for a connection is abandoned with the others.
+                try await leaseWaiters.withConnection(from: client) { connection in
+                    for try await _ in try await connection.checkedQuery("SELECT seq FROM \(unescaped: s).chain_head WHERE id = 1", logger: logger) {}
+                }
                 contact.withLock {
                     $0.lastAnswer = .now
                     $0.lastError = nil

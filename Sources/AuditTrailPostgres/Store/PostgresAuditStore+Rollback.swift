@@ -10,10 +10,10 @@ extension PostgresAuditStore {
     /// Ends a transaction that failed with `error`, so that its connection goes back to the pool
     /// clean — without ever waiting for good. A connection that failed or closed took its
     /// transaction with it (PostgreSQL rolls back a session that ends), so nothing is sent on it
-    /// (see `checkedQuery`). Otherwise `ROLLBACK` is sent, and a connection that does not answer
+    /// (`checkedQuery` refuses a closed one at once). Otherwise `ROLLBACK` is sent, and a connection that does not answer
     /// it within ``rollbackLimit`` is closed (the pool replaces it).
     func rollBack(_ connection: PostgresConnection, after error: any Error) async {
-        if connection.isClosed || Self.isConnectionLevel(error) { return }
+        if Self.isConnectionLevel(error) { return }
         let rollback: EventLoopFuture<PostgresQueryResult> = connection.checkedQuery("ROLLBACK", logger: logger)
         guard await Self.completes(rollback, within: Self.rollbackLimit) else {
             logger.warning("audit store: ROLLBACK unanswered; closing the connection", metadata: ["error": "\(error)"])

@@ -5,9 +5,10 @@ import Synchronization
 /// that the request can stop waiting without the lease being cancelled.
 ///
 /// PostgresNIO's pool answers a lease only once it has a connection: while the database is away
-/// it keeps waiting (for minutes). Cancelling such a lease is what a clean-clone CI run hung on
-/// for good after a database restart, so leases are never cancelled here. Instead a lease runs
-/// in a task of its own and offers its connection; the waiting request gives up when the store
+/// it keeps waiting (for minutes). Rather than cancel such a lease inside the pool (a CI run
+/// once hung after a database restart with leases cancelled; the cause found later was a
+/// statement PostgresNIO never answers, see `checkedQuery`, but no lease is cancelled since), a
+/// lease runs in a task of its own and offers its connection; the waiting request gives up when the store
 /// learns that the database is away (``PostgresLeaseWaiters/abandonAll(_:)``) or when its own
 /// task is cancelled, and a lease that is answered after that returns its connection unused.
 final class PostgresLeaseHandoff: Sendable {
@@ -105,8 +106,6 @@ final class PostgresLeaseHandoff: Sendable {
 /// all once the database counts as away, so none waits for the pool's own give-up.
 final class PostgresLeaseWaiters: Sendable {
     private let waiting = Mutex<[ObjectIdentifier: PostgresLeaseHandoff]>([:])
-
-    var count: Int { waiting.withLock { $0.count } }
 
     /// Runs `body` on a connection leased from `client` in a task of its own (see
     /// ``PostgresLeaseHandoff``); throws when the wait is abandoned or the lease fails.

@@ -160,9 +160,7 @@ struct CrashBench: AsyncParsableCommand {
     /// schema (`test_bench_crash_…`).
     private func crashLog(directory: String, seed: UInt64) throws -> CrashLog {
         guard var configuration = try database.configuration() else { return .sqlite(directory: directory) }
-        guard let url = database.url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] else {
-            throw ValidationError("--database-url: missing")
-        }
+        let url = try database.requiredURL()
         configuration.schema = "test_bench_crash_\(seed)_\(UInt16.random(in: 0...UInt16.max))"
         return .postgres(configuration, url: IngestBench.url(url, schema: configuration.schema))
     }

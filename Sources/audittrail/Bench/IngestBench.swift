@@ -164,9 +164,7 @@ struct IngestBench: AsyncParsableCommand {
     ) async throws {
         var configuration = postgres
         configuration.schema = "test_bench_\(UInt32.random(in: 0...UInt32.max))"
-        guard let url = database.url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] else {
-            throw ValidationError("--database-url: missing")
-        }
+        let url = try database.requiredURL()
         let environment = ["AUDITTRAIL_DATABASE_URL": Self.url(url, schema: configuration.schema)]
         let options = ["--signing-key", directory + "/shared.key"]
         print(

@@ -40,6 +40,15 @@ struct DatabaseURLOption: ParsableArguments {
     )
     var url: String?
 
+    /// The URL itself (`--database-url`, else `AUDITTRAIL_DATABASE_URL`), for the benches that
+    /// hand it to child processes with their own schema.
+    func requiredURL() throws -> String {
+        guard let url = url ?? ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] else {
+            throw ValidationError("--database-url: missing")
+        }
+        return url
+    }
+
     /// `--database-url`, else `AUDITTRAIL_DATABASE_URL` by serve's rule for it; nil when neither
     /// is given (SQLite).
     func configuration() throws -> PostgresAuditStore.Configuration? {
