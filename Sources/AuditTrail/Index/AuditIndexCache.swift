@@ -163,8 +163,12 @@ package final class AuditIndexCache: Sendable {
         state.withLock { state in
             var head = read
             head.sets = [:]
-            if let old = state.chunks[chunk], old.times != nil, head.times == nil { head.times = old.times }
-            if state.chunks[chunk] == nil { state.bytes += Self.size(head) }
+            let old = state.chunks[chunk]
+            if let old, old.times != nil, head.times == nil { head.times = old.times }
+            // A head read again with its time column (a search reads heads without it, stats
+            // with it) replaces the one counted: what it adds is counted too (the soak found
+            // 25 uncounted time columns, 13 MiB, in a cache that counted 4 MiB).
+            state.bytes += Self.size(head) - (old.map { Self.size($0) } ?? 0)
             state.chunks[chunk] = head
             for key in keys {
                 let entry = Key(chunk: chunk, key: key)

@@ -55,6 +55,20 @@ struct HeapMemoryTests {
         withExtendedLifetime(cache) {}
     }
 
+    /// Chunk heads, first without and then with their time columns (a search, then stats).
+    @Test func chunkHeadsCountWhatTheyHold() {
+        let cache = AuditIndexCache(budget: 1 << 40)
+        let before = heapInUse()
+        for chunk in 0..<60 {
+            let present = AuditSeqSet(offsets: (0..<1_000).map { UInt16($0 * 7) })
+            cache.store(chunk: Int64(chunk), read: AuditChunkRead(sets: [:], present: present, timeBounds: 0...1, times: nil), keys: [])
+            let times = (0..<65_536).map { Int64(chunk * 65_536 + $0) }
+            cache.store(chunk: Int64(chunk), read: AuditChunkRead(sets: [:], present: present, timeBounds: 0...1, times: times), keys: [])
+        }
+        expectAgreement("60 chunk heads with time columns", measured: heapInUse() - before, accounted: cache.accountedBytes)
+        withExtendedLifetime(cache) {}
+    }
+
     /// Anonymous resident memory of this process, in bytes (`/proc/self/status`).
     func residentAnonymous() throws -> Int {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)

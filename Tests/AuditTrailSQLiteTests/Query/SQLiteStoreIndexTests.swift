@@ -139,4 +139,25 @@ extension SQLiteStoreIndexTests {
         }
         #expect(cache.sets(3, kind: .actor) == nil && cache.sets(19, kind: .action) != nil)
     }
+
+    /// A chunk head read first without its time column (as a search reads it) and then with it
+    /// (as stats read it) is counted with the column: the soak found 25 such columns (13 MiB)
+    /// held by a cache that counted 4 MiB, so a 16 MiB budget never trimmed and the server grew.
+    @Test func aChunkHeadReadAgainWithItsTimeColumnCountsIt() {
+        let budget = 2 << 20
+        let cache = AuditIndexCache(budget: budget)
+        let present = AuditSeqSet(range: 0..<65_536)
+        let times = (0..<65_536).map { Int64($0) }
+        for chunk in Int64(0)..<40 {
+            cache.store(chunk: chunk, read: AuditChunkRead(sets: [:], present: present, timeBounds: 0...1, times: nil), keys: [])
+            let before = cache.accountedBytes
+            cache.store(chunk: chunk, read: AuditChunkRead(sets: [:], present: present, timeBounds: 0...1, times: times), keys: [])
+            // Counted when it came, or the cache was trimmed for it (a trim drops every head).
+            #expect(cache.accountedBytes >= before + 65_536 * 8 || cache.accountedBytes < before)
+            #expect(cache.accountedBytes <= budget)
+        }
+        // What it holds is within its budget: at most four 512 KiB time columns in 2 MiB.
+        let held = (Int64(0)..<40).filter { cache.chunk($0)?.times != nil }.count
+        #expect(held * 65_536 * 8 <= budget, "\(held) time columns of 512 KiB kept in a 2 MiB cache")
+    }
 }
