@@ -13,11 +13,18 @@ public struct AuditExport: Sendable {
     public let header: AuditExportHeader
     let query: AuditQuery
     let first: First
+    /// The format's writer (for `jsonl` the header, proof, checkpoint and trailer lines are added).
+    let encoder: AuditRecordEncoder
 
-    /// The file's name: `audittrail-export-<tree size>.jsonl`.
-    public var suggestedFileName: String { "audittrail-export-\(header.treeSize).jsonl" }
+    /// The format written.
+    public var encoding: AuditExportEncoding { encoder.encoding }
 
-    /// Writes the whole file to `sink` in chunks of a page. Before the first byte, `record` takes
+    /// The file's name: `audittrail-export-<tree size>.<format's extension>`.
+    public var suggestedFileName: String { "audittrail-export-\(header.treeSize).\(encoding.fileExtension)" }
+
+    /// Writes the whole file to `sink` in chunks of a page (for `jsonl` as described here; the other
+    /// formats have no header, proof, checkpoint or trailer lines, and their completion is
+    /// recorded before their last bytes). Before the first byte, `record` takes
     /// the export's start (an `audit.export` event with `"stage":"started"`: who, how, which
     /// filters, which tree size) and must return only once it is durable — an export the log keeps
     /// no trace of sends nothing (pass `startRecorded: true` when the caller recorded it with
@@ -45,7 +52,7 @@ public struct AuditExport: Sendable {
         var count: Int64 = 0
         var last: Int64?
         do {
-            try await sink(header.line)
+            try await sink(encoding.isVerifiable ? header.line : encoder.prefix)
             switch first {
             case .rows(let rows): try await streamContiguous(first: rows, to: sink, count: &count, last: &last)
             case .page(let page): try await streamFiltered(first: page, to: sink, count: &count, last: &last)
@@ -55,7 +62,7 @@ public struct AuditExport: Sendable {
             try? await record(recordInput(actor: actor, via: via, stage: .failed, count: count))
             throw error
         }
-        try await sink(AuditExportFormat.trailerLine(events: count, lastSeq: last))
+        try await sink(encoding.isVerifiable ? AuditExportFormat.trailerLine(events: count, lastSeq: last) : encoder.suffix)
         return count
     }
 
@@ -73,14 +80,16 @@ public struct AuditExport: Sendable {
         var rows = first
         var checkpoints = AuditCheckpointQueue(after: (first.first?.seq ?? 1) - 1, pageSize: AuditExporter.pageSize)
         while !rows.isEmpty {
-            try await checkpoints.fetch(through: min(size - 1, rows.last?.seq ?? 0), from: store)
+            if encoding.isVerifiable { try await checkpoints.fetch(through: min(size - 1, rows.last?.seq ?? 0), from: store) }
             var out: [UInt8] = []
             out.reserveCapacity(rows.reduce(0) { $0 + $1.canonical.count + 80 })
             for row in rows where row.seq <= size {
-                out += AuditExportFormat.eventLine(row)
+                out += try encoder.encode(row, index: count)
                 count += 1
                 last = row.seq
-                if let checkpoint = checkpoints.reached(row.seq), row.seq < size, exporter.isSignedByTheLogKey(checkpoint) {
+                if encoding.isVerifiable, let checkpoint = checkpoints.reached(row.seq), row.seq < size,
+                    exporter.isSignedByTheLogKey(checkpoint)
+                {
                     out += AuditExportFormat.checkpointLine(checkpoint)
                 }
             }
@@ -108,9 +117,11 @@ public struct AuditExport: Sendable {
                     try await sink(out)
                     return
                 }
-                let proof = try await store.inclusionProof(index: event.seq - 1, size: size)
-                out += AuditExportFormat.eventLine(event)
-                out += AuditExportFormat.proofLine(seq: event.seq, treeSize: size, hashes: proof)
+                out += try encoder.encode(event, index: count)
+                if encoding.isVerifiable {
+                    let proof = try await store.inclusionProof(index: event.seq - 1, size: size)
+                    out += AuditExportFormat.proofLine(seq: event.seq, treeSize: size, hashes: proof)
+                }
                 count += 1
                 last = event.seq
             }
@@ -135,7 +146,7 @@ public struct AuditExport: Sendable {
     /// the events are written (or the export failed), how many.
     public func recordInput(actor: AuditEvent.Actor, via: String, stage: Stage, count: Int64? = nil) -> AuditEventInput {
         var metadata: [String: JSONValue] = [
-            "route": .string(via), "format": .string(AuditExporter.format), "filters": .object(header.filters.mapValues(JSONValue.string)),
+            "route": .string(via), "format": .string(encoding.rawValue), "filters": .object(header.filters.mapValues(JSONValue.string)),
             "tree_size": .int(header.treeSize), "contiguous": .bool(header.contiguous), "stage": .string(stage.rawValue),
         ]
         if let count { metadata["count"] = .int(count) }

@@ -20,33 +20,48 @@
 public struct AuditExporter: Sendable {
     /// Events read from the store per page (and written at once).
     public static let pageSize = 1000
-    /// The one export format this build writes.
+    /// The format written when the request names none: the verifiable one.
     public static let format = "jsonl"
 
     let store: any AuditCheckpointStore
     let checkpointer: AuditCheckpointer
     let publicKey: AuditSignerPublicKey
+    /// The exporting host, as syslog and CEF name it.
+    let host: String
 
     /// - Parameters:
     ///   - checkpointer: signs a checkpoint for the export when the log's head is past the latest one.
     ///   - publicKey: the log's key; stored checkpoints signed by another key (before a key change)
     ///     are left out of exports, which are verified with this one.
-    public init(store: any AuditCheckpointStore, checkpointer: AuditCheckpointer, publicKey: AuditSignerPublicKey) {
+    ///   - host: the exporting host, as syslog's HOSTNAME and CEF's `dvchost` name it.
+    public init(
+        store: any AuditCheckpointStore,
+        checkpointer: AuditCheckpointer,
+        publicKey: AuditSignerPublicKey,
+        host: String = AuditRecordEncoder.localHostName
+    ) {
         self.store = store
         self.checkpointer = checkpointer
         self.publicKey = publicKey
+        self.host = host
     }
 
     /// The filters of an export from request parameters: those of ``AuditQuery`` without paging,
-    /// and `format` (`jsonl` only).
+    /// and `format` (``AuditExportEncoding``, default `jsonl`).
     /// - Throws: `.invalidInput` naming every refused parameter.
-    public static func query(parameters: [(String, String)]) throws(AuditTrailError) -> (query: AuditQuery, filters: [String: String]) {
+    public static func query(
+        parameters: [(String, String)]
+    ) throws(AuditTrailError) -> (query: AuditQuery, filters: [String: String], encoding: AuditExportEncoding) {
         var errors: [AuditTrailError.FieldError] = []
         for (name, _) in parameters where AuditQuery.pagingParameters.contains(name) {
             errors.append(.init(field: name, message: "is not accepted by export: it streams every matching event, oldest first"))
         }
-        if let format = parameters.first(where: { $0.0 == "format" })?.1, format != Self.format {
-            errors.append(.init(field: "format", message: "must be jsonl (the only export format this build writes)"))
+        let formats = parameters.filter { $0.0 == "format" }.map(\.1)
+        let encoding = formats.last.flatMap(AuditExportEncoding.init(rawValue:)) ?? .jsonl
+        if formats.count > 1 {
+            errors.append(.init(field: "format", message: "must be given once"))
+        } else if let format = formats.first, AuditExportEncoding(rawValue: format) == nil {
+            errors.append(.init(field: "format", message: "must be one of \(AuditExportEncoding.names)"))
         }
         if !errors.isEmpty { throw AuditTrailError(.invalidInput, "the export request is invalid", fieldErrors: errors) }
         var query = try AuditQuery(parameters: parameters, allowed: ["format"])
@@ -54,13 +69,13 @@ public struct AuditExporter: Sendable {
         query.limit = pageSize
         var filters: [String: String] = [:]
         for (name, value) in parameters where name != "format" { filters[name] = value }
-        return (query, filters)
+        return (query, filters, encoding)
     }
 
     /// Starts an export: validates the parameters, picks the checkpoint, builds the header and
     /// reads the first page — everything that can fail before the first byte is written.
     public func start(parameters: [(String, String)]) async throws -> AuditExport {
-        let (query, filters) = try Self.query(parameters: parameters)
+        let (query, filters, encoding) = try Self.query(parameters: parameters)
         let checkpoint = try await exportCheckpoint()
         let body = try AuditCheckpoint(body: try AuditSignedNote(parsing: checkpoint.note).text)
         let keyID = AuditSignerPublicKey.hex(publicKey.keyID)
@@ -86,9 +101,10 @@ public struct AuditExporter: Sendable {
             }
             header.chainStart = start
             header.frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: start.seq))
-            return AuditExport(exporter: self, header: header, query: query, first: .rows(rows))
+            return AuditExport(exporter: self, header: header, query: query, first: .rows(rows), encoder: AuditRecordEncoder(encoding, host: host))
         }
-        return AuditExport(exporter: self, header: header, query: query, first: .page(try await store.events(matching: query)))
+        let first = try await store.events(matching: query)
+        return AuditExport(exporter: self, header: header, query: query, first: .page(first), encoder: AuditRecordEncoder(encoding, host: host))
     }
 
     /// The checkpoint an export is checked against: the latest one, or — when the log's head is

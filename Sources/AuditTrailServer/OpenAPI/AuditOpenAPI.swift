@@ -119,18 +119,27 @@ enum AuditOpenAPI {
             "/v1/export": [
                 "get": operation(
                     "export",
-                    "Stream a verifiable export (AuditTrail export v1, JSON Lines), oldest first, up to a signed checkpoint made now if the head is past the latest one (recorded as audit.export). Line 1 is the header {\"audittrail_export\":{…}} with the signed checkpoint note; then one StoredEvent per line; with any filter each event is followed by {\"inclusion_proof\":{\"seq\",\"tree_size\",\"hashes\"}}; the last line is {\"audittrail_export_end\":{\"events\",\"last_seq\"}}. Hashes are lower-case hex. Without a filter the export is contiguous and carries chain_start and the Merkle frontier to rebuild the signed root. Verify offline with audittrail verify --export FILE --public-key KEY. limit, cursor and order are refused (400).",
+                    "Stream a verifiable export (AuditTrail export v1, JSON Lines), oldest first, up to a signed checkpoint made now if the head is past the latest one (recorded as audit.export). Line 1 is the header {\"audittrail_export\":{…}} with the signed checkpoint note; then one StoredEvent per line; with any filter each event is followed by {\"inclusion_proof\":{\"seq\",\"tree_size\",\"hashes\"}}; the last line is {\"audittrail_export_end\":{\"events\",\"last_seq\"}}. Hashes are lower-case hex. Without a filter the export is contiguous and carries chain_start and the Merkle frontier to rebuild the signed root. Verify offline with audittrail verify --export FILE --public-key KEY. Other formats (for SIEMs and spreadsheets) hold the same events up to the same checkpoint without header, proofs or trailer: json (one array of StoredEvent), csv (RFC 4180, a fixed documented column set, CRLF), cef (ArcSight CEF, one line per event), ocsf (OCSF 1.3.0 objects, one per line), syslog (RFC 5424 messages with an audittrail@32473 structured-data element, one per line). limit, cursor and order are refused (400).",
                     roles: "admin, auditor",
                     parameters: filterParameters + [
-                        queryParameter("format", "The export format; only jsonl (default)", ["type": "string", "enum": ["jsonl"]])
+                        queryParameter(
+                            "format",
+                            "The export format: jsonl (default, verifiable), json, csv, cef, ocsf or syslog",
+                            ["type": "string", "enum": .array(AuditExportEncoding.allCases.map { .string($0.rawValue) })]
+                        )
                     ],
                     responses: [
                         "200": [
                             "description": "The export, streamed",
                             "content": [
                                 "application/x-ndjson": [
-                                    "schema": ["type": "string", "description": "AuditTrail export v1: one JSON object per line"]
-                                ]
+                                    "schema": [
+                                        "type": "string", "description": "format=jsonl: AuditTrail export v1; format=ocsf: one OCSF object per line",
+                                    ]
+                                ],
+                                "application/json": ["schema": ["type": "array", "items": ref("StoredEvent")]],
+                                "text/csv": ["schema": ["type": "string", "description": "format=csv"]],
+                                "text/plain": ["schema": ["type": "string", "description": "format=cef or format=syslog: one record per line"]],
                             ],
                         ]
                     ],

@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /v1/export`: a verifiable export made by the core ``AuditExporter``, streamed in constant
-/// memory and checkable offline with ``AuditExportVerifier``.
+/// `GET /v1/export`: an export made by the core ``AuditExporter``, streamed in constant memory —
+/// verifiable offline with ``AuditExportVerifier`` (`format=jsonl`, the default), or in a SIEM's
+/// format (``AuditExportEncoding``).
 extension AuditAPI {
     /// The exporter over this server's store, checkpointer and key.
     var exporter: AuditExporter { AuditExporter(store: store, checkpointer: checkpointer, publicKey: publicKey) }
@@ -21,7 +22,7 @@ extension AuditAPI {
         let via = "GET /v1/export"
         try await reads.record(export.recordInput(actor: Self.actor(principal), via: via, stage: .started))
         let headers: HTTPFields = [
-            .contentType: AuditExportFormat.mediaType,
+            .contentType: export.encoding.mediaType,
             .contentDisposition: #"attachment; filename="\#(export.suggestedFileName)""#,
         ]
         let body = ResponseBody { writer in

@@ -8,7 +8,7 @@ import NIOCore
 /// where to go next — until the web explorer takes this path.
 extension AuditAPI {
     /// The product's version.
-    static let productVersion = "0.8.0"
+    static let productVersion = AuditTrailProduct.version
 
     /// The links the page offers, in order: (name, target, what it is).
     static let homeLinks: [(String, String, String)] = [

@@ -34,7 +34,7 @@ extension ExportCommand {
             let exporter = AuditExporter(store: store, checkpointer: checkpointer, publicKey: signer.publicKey)
             let export: AuditExport
             do {
-                export = try await exporter.start(parameters: filters.parameters)
+                export = try await exporter.start(parameters: parameters)
             } catch let error as AuditTrailError {
                 throw ValidationError(error.fieldErrors.isEmpty ? "--data-dir: \(error.message)" : cliMessage(error))
             }

@@ -8,13 +8,17 @@ import Foundation
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a verifiable export (AuditTrail export v1, JSON Lines) of a data directory or a running server.",
+        abstract: "Write an export of a data directory or a running server: verifiable (AuditTrail export v1, JSON Lines), or for a SIEM.",
         usage: """
-            audittrail export [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query] [--output FILE] [--quiet]
+            audittrail export [--format jsonl|json|csv|cef|ocsf|syslog] [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query]
+                              [--output FILE] [--quiet]
                               [--data-dir DIR [--signing-key FILE] | --server http://host:port [--api-key-file FILE]]
             """,
         discussion: """
-            The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
+            --format jsonl (the default) writes the verifiable export; json (one array), csv (RFC 4180, the columns \
+            listed in the README), cef (ArcSight CEF), ocsf (OCSF 1.3.0, one object per line) and syslog (RFC 5424, one \
+            message per line) hold the same events up to the same signed checkpoint, without proofs, for a SIEM or a \
+            spreadsheet. The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
             every event from the first one kept to a signed checkpoint, with what is needed to rebuild the signed Merkle \
             root; with filters, each event carries its inclusion proof. Check the file offline with \
             `audittrail verify --export FILE --public-key KEY`. With --output, the export goes to a new temporary file \
@@ -38,6 +42,12 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var filters: QueryFilterOptions
 
+    @Option(help: "The format: jsonl (default, verifiable), json, csv, cef, ocsf or syslog.")
+    var format: String?
+
+    /// The filters and the format, as request parameters.
+    var parameters: [(String, String)] { filters.parameters + (format.map { [("format", $0)] } ?? []) }
+
     @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write (default: standard output).")
     var output: String?
 
@@ -50,7 +60,7 @@ struct ExportCommand: AsyncParsableCommand {
             if signingKey != nil { throw ValidationError("--signing-key: only with --data-dir (a server signs with its own key)") }
         }
         do {
-            _ = try AuditExporter.query(parameters: filters.parameters)
+            _ = try AuditExporter.query(parameters: parameters)
         } catch {
             throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
         }
@@ -69,6 +79,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let destination = try ExportDestination(output: output)
+        destination.showsProgress = !quiet
         do {
             if remote.server != nil {
                 try await exportFromServer(to: destination)
@@ -87,7 +98,7 @@ struct ExportCommand: AsyncParsableCommand {
     /// to `--output`.
     func exportFromServer(to destination: ExportDestination) async throws {
         let apiKey = try remote.resolvedKey(role: "an admin or auditor key")
-        try await remote.stream(ServerOptions.path("/v1/export", filters.parameters), key: apiKey) { piece in
+        try await remote.stream(ServerOptions.path("/v1/export", parameters), key: apiKey) { piece in
             try destination.write(piece)
         }
     }

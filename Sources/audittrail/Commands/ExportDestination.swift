@@ -51,9 +51,16 @@ final class ExportDestination {
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
+    /// Whether to show how much was written (to a file, on a terminal, without `--quiet`).
+    var showsProgress = false
+
     func write(_ bytes: some DataProtocol) throws {
         try handle.write(contentsOf: bytes)
         written += Int64(bytes.count)
+        if showsProgress, output != nil {
+            let written = written
+            FileHandleOutput.progress("exported \(written >> 20) MiB to \(output ?? "")")
+        }
     }
 
     /// Closes the file and renames it over `--output` (atomically: FILE is the old file or the
@@ -67,6 +74,7 @@ final class ExportDestination {
             unlink(temporary)
             throw ValidationError("--output: cannot rename the export to \(output) (errno \(code))")
         }
+        if showsProgress { FileHandleOutput.endProgress() }
         if !quiet { FileHandleOutput.standardError("exported \(written) bytes to \(output)") }
     }
 

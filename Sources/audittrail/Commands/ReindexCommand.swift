@@ -31,10 +31,10 @@ struct ReindexCommand: AsyncParsableCommand {
         let (rebuild, check) = try await withStore(data) { store in
             let rebuild = try await store.rebuildDerivedData { done, head in
                 if showProgress, head > 0 {
-                    FileHandleOutput.standardError("read \(done) of \(head) events (\(done * 100 / head)%)", terminator: "\r")
+                    FileHandleOutput.progress("read \(done) of \(head) events (\(done * 100 / head)%)")
                 }
             }
-            if showProgress { FileHandleOutput.standardError("") }
+            if showProgress { FileHandleOutput.endProgress() }
             let check = try await store.verifyDerivedData(progress: nil)
             try await recordOperatorEvent(
                 AuditEventInput(

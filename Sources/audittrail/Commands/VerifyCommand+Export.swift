@@ -30,9 +30,9 @@ extension VerifyCommand {
             let percent = bytes * 100 / total
             guard percent != shownPercent else { return }
             shownPercent = percent
-            FileHandleOutput.standardError("verified \(events) events, \(bytes >> 20) of \(total >> 20) MiB (\(percent)%)", terminator: "\r")
+            FileHandleOutput.progress("verified \(events) events, \(bytes >> 20) of \(total >> 20) MiB (\(percent)%)")
         }
-        if showProgress { FileHandleOutput.standardError("") }
+        if showProgress { FileHandleOutput.endProgress() }
         let header = result.header
         let firstSeq = (header?.chainStart?.seq).map { $0 + 1 }
         if json {

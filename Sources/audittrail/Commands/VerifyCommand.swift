@@ -124,24 +124,21 @@ struct VerifyCommand: AsyncParsableCommand {
             let entry = saved?.logs[logID]
             let result = try await store.verifyLog(publicKey: key, pinned: entry?.pinned, pageSize: 20_000) { checked, head in
                 if showProgress, head > 0 {
-                    FileHandleOutput.standardError("verified \(checked) of \(head) events (\(checked * 100 / head)%)", terminator: "\r")
+                    FileHandleOutput.progress("verified \(checked) of \(head) events (\(checked * 100 / head)%)")
                 }
             }
             var derived: AuditIndexVerification?
             if indexes, result.ok {
-                if showProgress { FileHandleOutput.standardError("") }
+                if showProgress { FileHandleOutput.endProgress() }
                 derived = try await store.verifyDerivedData { checked, head in
                     if showProgress, head > 0 {
-                        FileHandleOutput.standardError(
-                            "checked the indexes of \(checked) of \(head) events (\(checked * 100 / head)%)",
-                            terminator: "\r"
-                        )
+                        FileHandleOutput.progress("checked the indexes of \(checked) of \(head) events (\(checked * 100 / head)%)")
                     }
                 }
             }
             return (result, derived, logID, key, entry?.publicKey)
         }
-        if showProgress { FileHandleOutput.standardError("") }
+        if showProgress { FileHandleOutput.endProgress() }
         var problem = result.problem ?? derived?.problem
         if problem == nil, let pinnedKey, pinnedKey != key?.text {
             problem = .init(

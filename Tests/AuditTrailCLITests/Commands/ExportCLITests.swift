@@ -110,6 +110,17 @@ struct ExportCLITests {
         try filtered.output.write(toFile: file, atomically: true, encoding: .utf8)
         let filteredVerified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(filteredVerified.output.contains("OK: 10 events"), "\(filteredVerified.output)")
+
+        // In a SIEM's format, filtered, to a file: one record per matching event.
+        let csv = try runCLI(["export", "--data-dir", directory, "--format", "csv", "--actor", "u-1", "--output", file])
+        #expect(csv.status == 0, "\(csv.output)")
+        let rows = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(rows.first == AuditCSVFormat.columns.joined(separator: ","))
+        #expect(rows.count == 11, "\(rows.count) rows")
+        let ocsf = try runCLI(["export", "--data-dir", directory, "--format", "ocsf", "--action", "data.*"])
+        #expect(ocsf.status == 0, "\(ocsf.output)")
+        let objects = ocsf.output.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.filter { $0["class_uid"] != nil }
+        #expect(objects.count == 30 && objects.allSatisfy { $0["metadata"]?["product"]?["name"] == "AuditTrail" })
     }
 
     @Test(arguments: [
@@ -120,6 +131,7 @@ struct ExportCLITests {
         (["export", "--limit", "5"], "--limit"),
         (["export", "--server", "ftp://x"], "--server"),
         (["export", "--server", "http://127.0.0.1:1", "--outcome", "maybe"], "--outcome"),
+        (["export", "--server", "http://127.0.0.1:1", "--format", "xml"], "--format"),
         (["export", "--server", "http://127.0.0.1:1", "--output", "/nonexistent-dir/x.jsonl"], "--output"),
         (["verify", "--export", "x.jsonl"], "--public-key"),
         (["verify", "--export", "x.jsonl", "--public-key", "not-a-key"], "--public-key"),
