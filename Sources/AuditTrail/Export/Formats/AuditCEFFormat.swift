@@ -81,28 +81,30 @@ public enum AuditCEFFormat {
 
     /// A header field: `\` and `|` escaped, CR and LF as spaces.
     static func header(_ value: String, into out: inout [UInt8]) {
-        for byte in value.utf8 {
+        AuditEscaping.append(value, to: &out) { byte, out in
             switch byte {
             case UInt8(ascii: "\\"), UInt8(ascii: "|"):
                 out.append(UInt8(ascii: "\\"))
                 out.append(byte)
             case 0x0A, 0x0D: out.append(UInt8(ascii: " "))
-            default: out.append(byte)
+            default: return false
             }
+            return true
         }
     }
 
     /// An extension value: `\`, `=` escaped, CR as `\r`, LF as `\n`.
     static func extensionValue(_ value: String, into out: inout [UInt8]) {
-        for byte in value.utf8 {
+        AuditEscaping.append(value, to: &out) { byte, out in
             switch byte {
             case UInt8(ascii: "\\"), UInt8(ascii: "="):
                 out.append(UInt8(ascii: "\\"))
                 out.append(byte)
             case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            default: out.append(byte)
+            default: return false
             }
+            return true
         }
     }
 }

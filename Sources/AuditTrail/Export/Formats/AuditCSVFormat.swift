@@ -92,17 +92,37 @@ public enum AuditCSVFormat {
 
     /// One field: quoted when it must be, a formula-starting text cell defused.
     static func field(_ value: String, text: Bool, into out: inout [UInt8]) {
-        let utf8 = value.utf8
-        let defuse = text && utf8.first.map { formulaStarts.contains($0) } == true
-        let quote = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-        if quote { out.append(UInt8(ascii: "\"")) }
-        if defuse { out.append(UInt8(ascii: "'")) }
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\"") { out.append(byte) }
-            out.append(byte)
+        var value = value
+        value.withUTF8 { bytes in
+            var quote = false
+            var quotes = false
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: ","), 0x0A, 0x0D: quote = true
+                case UInt8(ascii: "\""): quotes = true
+                default: continue
+                }
+            }
+            quote = quote || quotes
+            if quote { out.append(UInt8(ascii: "\"")) }
+            if text, let first = bytes.first, isFormulaStart(first) { out.append(UInt8(ascii: "'")) }
+            if quotes {
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") { out.append(byte) }
+                    out.append(byte)
+                }
+            } else {
+                out.append(contentsOf: bytes)
+            }
+            if quote { out.append(UInt8(ascii: "\"")) }
         }
-        if quote { out.append(UInt8(ascii: "\"")) }
     }
 
-    static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
+    /// `=`, `+`, `-`, `@`, tab, CR: what a spreadsheet runs as a formula.
+    static func isFormulaStart(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: true
+        default: false
+        }
+    }
 }

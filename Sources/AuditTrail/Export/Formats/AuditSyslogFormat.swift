@@ -44,9 +44,10 @@ public enum AuditSyslogFormat {
         func param(_ name: String, _ value: String?) {
             guard let value else { return }
             out += " \(name)=\"".utf8
-            for byte in value.utf8 {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") { out.append(UInt8(ascii: "\\")) }
-                out.append(byte)
+            AuditEscaping.append(value, to: &out) { byte, out in
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") else { return false }
+                out += [UInt8(ascii: "\\"), byte]
+                return true
             }
             out.append(UInt8(ascii: "\""))
         }
