@@ -26,4 +26,20 @@ import Testing
             for file in files { #expect(try Self.mode(directory + "/" + file) == 0o600, "\(file)") }
         }
     }
+
+    /// One client per spool: a second one on the same directory is refused (after waiting up to
+    /// two seconds for a lock that a forked child may hold for a moment), and the spool opens
+    /// again once the first is closed.
+    @Test func aSecondClientOnTheSameSpoolIsRefused() throws {
+        let directory = temporaryDirectory("spool-lock")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let first = try AuditClientSpool(configuration: .init(directory: directory), logger: logger)
+        let started = ContinuousClock.now
+        #expect(throws: AuditClientError.self) { try AuditClientSpool(configuration: .init(directory: directory), logger: logger) }
+        #expect(ContinuousClock.now - started >= .seconds(1.9))
+        first.close()
+        let again = try AuditClientSpool(configuration: .init(directory: directory), logger: logger)
+        again.close()
+    }
 }

@@ -158,12 +158,20 @@ enum AuditSpoolFiles {
     /// Takes an exclusive `flock` on `path` (created when missing) and keeps the descriptor open:
     /// a second client on the same spool fails here instead of interleaving lines. The kernel
     /// drops the lock when the process dies, even by SIGKILL.
-    static func lockExclusively(_ path: String) throws(AuditClientError) -> Int32 {
+    ///
+    /// A lock that is taken is tried again for up to `patience`: a child this process forks
+    /// (any thread's) shares the lock's open file until it execs, so a spool just closed can
+    /// look held for a moment (a test run that spawns servers met this).
+    static func lockExclusively(_ path: String, patience: Duration = .seconds(2)) throws(AuditClientError) -> Int32 {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("open", path) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw AuditClientError(.spoolFailure, "the spool \(path) is in use by another client (flock)")
+        let deadline = ContinuousClock.now + patience
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
+                close(fd)
+                throw AuditClientError(.spoolFailure, "the spool \(path) is in use by another client (flock)")
+            }
+            usleep(10_000)
         }
         return fd
     }

@@ -66,6 +66,20 @@ extension SQLiteAuditStore {
         return try await indexTail.snapshot(of: self)
     }
 
+    /// The snapshot a search or stats request reads; while missing chunks are being built (by
+    /// the store's service after a start) it does not wait behind them: it fails at once with
+    /// `.unavailable` (503 and Retry-After), and ingest, reads by id, proofs and contiguous
+    /// exports go on meanwhile.
+    func searchSnapshot() async throws -> AuditIndexSnapshot<SQLiteAuditStore> {
+        if let (done, of) = indexBuilding.withLock({ $0 }) {
+            throw AuditTrailError(
+                .unavailable,
+                "the search index is being built from the events after a start (\(done) of \(of) chunks done); searches and stats answer once it is complete"
+            )
+        }
+        return try await indexSnapshot()
+    }
+
     /// Writes a complete chunk to the index file.
     package func persistIndexChunk(_ index: AuditChunkIndex) async throws {
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
@@ -91,11 +105,14 @@ extension SQLiteAuditStore {
             let todo = (first..<missing).filter { !stored.contains($0) }.reversed()
             guard !todo.isEmpty else { return }
             logger.notice("audit index: building \(todo.count) chunks from the events", metadata: ["audit.index.chunks": "\(todo.count)"])
+            indexBuilding.withLock { $0 = (0, todo.count) }
+            defer { indexBuilding.withLock { $0 = nil } }
             let clock = ContinuousClock()
             let start = clock.now
             for (done, chunk) in todo.enumerated() {
                 let built = try await rebuiltChunk(chunk, removedThrough: bounds.removedThrough, head: bounds.head)
                 try await indexWriter.perform { try $0.writeChunk(built) }
+                indexBuilding.withLock { $0 = (done + 1, todo.count) }
                 if done % 16 == 15 {
                     logger.info("audit index: built \(done + 1) of \(todo.count) chunks", metadata: ["audit.index.chunk": "\(chunk)"])
                 }

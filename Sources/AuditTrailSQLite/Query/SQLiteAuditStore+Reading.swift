@@ -7,7 +7,7 @@ extension SQLiteAuditStore {
     /// is set when another page may follow; it is a seq bound, so pages stay stable while events
     /// are appended.
     public func events(matching query: AuditQuery) async throws -> AuditEventPage {
-        let snapshot = try await indexSnapshot()
+        let snapshot = try await searchSnapshot()
         return try await AuditIndexSearch.page(query, in: snapshot) { try await self.indexEvents(seqs: $0) }
     }
 

@@ -58,6 +58,9 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
     package let indexGeometry: AuditIndexGeometry
     /// Set once every chunk below the in-memory ones is known to be in the index file.
     let indexBuilt = Mutex(false)
+    /// While chunks the index file lacks are being built (after an upgrade, a deleted index file,
+    /// or a log written without its service): how many of how many are done.
+    let indexBuilding = Mutex<(done: Int, of: Int)?>(nil)
     /// Decoded sets of stored chunks (which never change).
     package let indexCache: AuditIndexCache
     let readerThreadPool: NIOThreadPool
@@ -218,8 +221,10 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             )
             do {
                 if let migrated { try await store.recordChainMigration(migrated) }
-                // The newest chunk is indexed now, so that the first search is as fast as any.
-                _ = try await store.indexSnapshot()
+                // Chunks the index file lacks are not built here: opening (and so ingest after a
+                // restart) never waits for derived data. The store's service builds them first
+                // thing (``run()``), and a search before that waits for them (the index gate); a
+                // store without its service (the CLI) builds them at its first search.
             } catch {
                 try? await store.close()
                 throw error

@@ -2,6 +2,7 @@ import AuditTrail
 import AuditTrailTesting
 import Foundation
 import SQLiteNIO
+import Synchronization
 import Testing
 
 @testable import AuditTrailSQLite
@@ -87,6 +88,40 @@ import Testing
         store = try await directory.open { $0.indexChunkShift = 3 }
         try await expectAgreement(store, "8 seqs per chunk")
         #expect(try await storedChunks(directory).chunks.count == 128)
+        try await store.close()
+    }
+
+    /// Opening a store never waits for derived data: without its index file the store opens with
+    /// nothing built (its service, or its first search, builds it), appends go on, and while a
+    /// build runs, searches and stats fail at once with `.unavailable` instead of queueing
+    /// behind it (a server on a million-event log written without its service listened only
+    /// after the 22-s build before).
+    @Test func openingDoesNotWaitForTheIndexAndSearchesDuringABuildAreUnavailable() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open { $0.indexChunkShift = 4 }
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 100, seed: 23)))
+        try await store.close()
+        try FileManager.default.removeItem(atPath: directory.path + "/audit-index.sqlite")
+        store = try await directory.open { $0.indexChunkShift = 4 }
+        #expect(try await storedChunks(directory).chunks.isEmpty, "open built the index")
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 24, start: 100)))
+        // A build under way (as the service runs it): searches and stats are refused at once.
+        store.indexBuilding.withLock { $0 = (2, 6) }
+        var everything = AuditQuery()
+        everything.limit = 1000
+        await #expect(throws: AuditTrailError.self) { try await store.events(matching: everything) }
+        do {
+            _ = try await store.stats(matching: everything, bucket: .hour)
+            Issue.record("stats answered during the build")
+        } catch let error as AuditTrailError {
+            #expect(error.code == .unavailable && error.message.contains("2 of 6 chunks"), "\(error)")
+        }
+        #expect(try await store.event(id: try #require(try await store.rows(after: 0, limit: 1).first).id) != nil)
+        store.indexBuilding.withLock { $0 = nil }
+        // Then the first search builds what is missing, and answers agree with the definition.
+        try await expectAgreement(store, "built at the first search")
+        #expect(try await storedChunks(directory).chunks == Array(0..<6))
         try await store.close()
     }
 
