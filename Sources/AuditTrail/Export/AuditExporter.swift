@@ -20,9 +20,6 @@
 public struct AuditExporter: Sendable {
     /// Events read from the store per page (and written at once).
     public static let pageSize = 1000
-    /// The format written when the request names none: the verifiable one.
-    public static let format = "jsonl"
-
     let store: any AuditCheckpointStore
     let checkpointer: AuditCheckpointer
     let publicKey: AuditSignerPublicKey
@@ -76,6 +73,7 @@ public struct AuditExporter: Sendable {
     /// reads the first page — everything that can fail before the first byte is written.
     public func start(parameters: [(String, String)]) async throws -> AuditExport {
         let (query, filters, encoding) = try Self.query(parameters: parameters)
+        let encoder = AuditRecordEncoder(encoding, host: host)
         let checkpoint = try await exportCheckpoint()
         let body = try AuditCheckpoint(body: try AuditSignedNote(parsing: checkpoint.note).text)
         let keyID = AuditSignerPublicKey.hex(publicKey.keyID)
@@ -101,10 +99,9 @@ public struct AuditExporter: Sendable {
             }
             header.chainStart = start
             header.frontier = try await store.hashes(AuditMerkleTreeBuilder.frontierNodes(size: start.seq))
-            return AuditExport(exporter: self, header: header, query: query, first: .rows(rows), encoder: AuditRecordEncoder(encoding, host: host))
+            return AuditExport(exporter: self, header: header, query: query, first: .rows(rows), encoder: encoder)
         }
-        let first = try await store.events(matching: query)
-        return AuditExport(exporter: self, header: header, query: query, first: .page(first), encoder: AuditRecordEncoder(encoding, host: host))
+        return AuditExport(exporter: self, header: header, query: query, first: .page(try await store.events(matching: query)), encoder: encoder)
     }
 
     /// The checkpoint an export is checked against: the latest one, or — when the log's head is

@@ -31,7 +31,7 @@ public enum AuditCEFFormat {
         out.reserveCapacity(512)
         out += "CEF:0|".utf8
         for value in [AuditTrailProduct.vendor, AuditTrailProduct.name, AuditTrailProduct.version, event.action, event.description ?? event.action] {
-            header(value, into: &out)
+            escape(value, header: true, into: &out)
             out.append(UInt8(ascii: "|"))
         }
         out += String(severity(event.severity)).utf8
@@ -43,7 +43,7 @@ public enum AuditCEFFormat {
             first = false
             out += key.utf8
             out.append(UInt8(ascii: "="))
-            extensionValue(value, into: &out)
+            escape(value, header: false, into: &out)
         }
         func labelled(_ key: String, _ label: String, _ value: String?) {
             guard value != nil else { return }
@@ -79,32 +79,18 @@ public enum AuditCEFFormat {
         return out
     }
 
-    /// A header field: `\` and `|` escaped, CR and LF as spaces.
-    static func header(_ value: String, into out: inout [UInt8]) {
-        AuditEscaping.append(value, to: &out) { byte, out in
+    /// A header field (`header`: `\` and `|` escaped, CR and LF as spaces) or an extension value
+    /// (`\` and `=` escaped, CR as `\r`, LF as `\n`).
+    static func escape(_ value: String, header: Bool, into out: inout [UInt8]) {
+        AuditEscaping.append(value, to: &out) { byte in
             switch byte {
-            case UInt8(ascii: "\\"), UInt8(ascii: "|"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0x0A, 0x0D: out.append(UInt8(ascii: " "))
-            default: return false
+            case UInt8(ascii: "\\"): .backslashed(byte)
+            case UInt8(ascii: "|"): header ? .backslashed(byte) : nil
+            case UInt8(ascii: "="): header ? nil : .backslashed(byte)
+            case 0x0A: header ? .byte(UInt8(ascii: " ")) : .backslashed(UInt8(ascii: "n"))
+            case 0x0D: header ? .byte(UInt8(ascii: " ")) : .backslashed(UInt8(ascii: "r"))
+            default: nil
             }
-            return true
-        }
-    }
-
-    /// An extension value: `\`, `=` escaped, CR as `\r`, LF as `\n`.
-    static func extensionValue(_ value: String, into out: inout [UInt8]) {
-        AuditEscaping.append(value, to: &out) { byte, out in
-            switch byte {
-            case UInt8(ascii: "\\"), UInt8(ascii: "="):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            default: return false
-            }
-            return true
         }
     }
 }

@@ -44,10 +44,8 @@ public enum AuditSyslogFormat {
         func param(_ name: String, _ value: String?) {
             guard let value else { return }
             out += " \(name)=\"".utf8
-            AuditEscaping.append(value, to: &out) { byte, out in
-                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") else { return false }
-                out += [UInt8(ascii: "\\"), byte]
-                return true
+            AuditEscaping.append(value, to: &out) { byte in
+                byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") ? .backslashed(byte) : nil
             }
             out.append(UInt8(ascii: "\""))
         }
