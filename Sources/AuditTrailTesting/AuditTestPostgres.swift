@@ -46,7 +46,7 @@ public enum AuditTestPostgres {
     /// Runs `.ci/postgres.sh start` (it installs nothing when run from here: PostgreSQL must be
     /// installed) and reads the URLs it prints.
     static func startLocalServer() -> (owner: String, app: String?)? {
-        guard let output = script(["start"]) else { return nil }
+        guard let output = scriptBlocking(["start"]) else { return nil }
         return urls(in: output)
     }
 
@@ -56,8 +56,31 @@ public enum AuditTestPostgres {
     }
 
     /// Runs `.ci/postgres.sh` with `arguments` (`start DIR PORT`, `stop DIR`, `resume DIR`) and
-    /// returns what it printed; nil when it failed or PostgreSQL is not installed.
-    public static func script(_ arguments: [String]) -> String? {
+    /// returns what it printed; nil when it failed or PostgreSQL is not installed. Waits without
+    /// holding one of the cooperative pool's threads (`initdb` takes seconds on a busy box).
+    public static func script(_ arguments: [String]) async -> String? {
+        guard let run = spawnScript(arguments) else { return nil }
+        return run.finish(status: await run.process.exit())
+    }
+
+    /// ``script(_:)`` for the one synchronous caller: the shared server's start, once per process.
+    static func scriptBlocking(_ arguments: [String]) -> String? {
+        guard let run = spawnScript(arguments) else { return nil }
+        return run.finish(status: run.process.wait())
+    }
+
+    private struct ScriptRun {
+        let process: ChildProcess
+        let outputPath: String
+
+        func finish(status: Int32) -> String? {
+            defer { try? FileManager.default.removeItem(atPath: outputPath) }
+            guard status == 0, let data = FileManager.default.contents(atPath: outputPath) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    private static func spawnScript(_ arguments: [String]) -> ScriptRun? {
         guard isInstalled else { return nil }
         // Sources/AuditTrailTesting/<this file> → the package root.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -66,7 +89,6 @@ public enum AuditTestPostgres {
         // Output to a file, not a pipe: a server the script starts inherits the descriptor, and a
         // pipe would never reach its end while that server runs.
         let outputPath = NSTemporaryDirectory() + "audittrail-postgres-script-\(UUID().uuidString).out"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
         guard
             let process = try? ChildProcess(
                 executable: "/bin/bash",
@@ -74,9 +96,11 @@ public enum AuditTestPostgres {
                 environment: ProcessInfo.processInfo.environment,
                 outputPath: outputPath
             )
-        else { return nil }
-        guard process.wait() == 0, let data = FileManager.default.contents(atPath: outputPath) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        else {
+            try? FileManager.default.removeItem(atPath: outputPath)
+            return nil
+        }
+        return ScriptRun(process: process, outputPath: outputPath)
     }
 
     /// The owner's and the application role's URLs in what `.ci/postgres.sh start` printed.

@@ -44,7 +44,7 @@ struct AuditClientConsistencyTests {
             #expect(try await client.verifyLog() != nil)
         }
         await originalReader.shutdown()
-        original.kill(signal: SIGTERM)
+        await original.kill(signal: SIGTERM)
 
         // Another log with the same origin, on the same port, grown past the size seen before.
         let replacement = try ClientTestServer(port: original.port, arguments: arguments)

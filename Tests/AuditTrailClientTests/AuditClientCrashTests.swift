@@ -27,7 +27,7 @@ struct AuditClientCrashTests {
             acknowledged = Self.acknowledgedIDs(first)
         }
         probe.signal(SIGKILL)
-        _ = probe.wait()
+        await probe.exit()
         acknowledged = Self.acknowledgedIDs(first)
         #expect(acknowledged.count >= 300)
 
@@ -38,7 +38,7 @@ struct AuditClientCrashTests {
             environment: ProcessInfo.processInfo.environment,
             outputPath: second
         )
-        #expect(drain.wait() == 0)
+        #expect(await drain.exit() == 0)
         #expect(((try? String(contentsOfFile: second, encoding: .utf8)) ?? "").contains("drained"))
 
         let reader = try ServerReader(server)
@@ -70,7 +70,7 @@ struct AuditClientCrashTests {
                 }
             }
             try await write(for: .seconds(2))
-            server.kill()
+            await server.kill()
             try await write(for: .seconds(30))
             #expect(client.status.lastError != nil)
             try await server.start()

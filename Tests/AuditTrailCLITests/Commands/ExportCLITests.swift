@@ -29,14 +29,14 @@ struct ExportCLITests {
         let server = try await serverWithThirtyEvents(directory, key: key)
         let address = "http://127.0.0.1:\(server.port)"
 
-        let exported = try runCLI(["export", "--server", address, "--api-key", key, "--output", file])
+        let exported = try await runCLI(["export", "--server", address, "--api-key", key, "--output", file])
         #expect(exported.status == 0, "\(exported.output)")
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
-        let printed = try runCLI(["keys", "public", "--data-dir", directory])
+        let printed = try await runCLI(["keys", "public", "--data-dir", directory])
         #expect(printed.status == 0, "\(printed.output)")
         let publicKey = try #require(printed.output.split(separator: "\n").last.map(String.init))
 
-        let verified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let verified = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("OK: 30 events"), "\(verified.output)")
 
@@ -44,27 +44,27 @@ struct ExportCLITests {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains(#""i":6}"#))
         try text.replacingOccurrences(of: #""i":6}"#, with: #""i":66}"#).write(toFile: file, atomically: true, encoding: .utf8)
-        let failed = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let failed = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(failed.status == 1, "\(failed.output)")
         #expect(failed.output.contains("FAILED at seq 7: edited"), "\(failed.output)")
-        let json = try runCLI(["verify", "--export", file, "--public-key", publicKey, "--json"])
+        let json = try await runCLI(["verify", "--export", file, "--public-key", publicKey, "--json"])
         #expect(json.status == 1)
         let result = try #require(json.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let object = try JSONParser.parse(String(result))
         #expect(object["ok"] == .bool(false) && object["first_bad_seq"] == .int(7) && object["kind"] == .string("edited"), "\(json.output)")
 
         // A filtered export to standard output, with the query's filter flags.
-        let filtered = try runCLI(["export", "--server", address, "--api-key", key, "--actor", "u-1", "--action", "data.*"])
+        let filtered = try await runCLI(["export", "--server", address, "--api-key", key, "--actor", "u-1", "--action", "data.*"])
         #expect(filtered.status == 0, "\(filtered.output)")
         try filtered.output.write(toFile: file, atomically: true, encoding: .utf8)
-        let filteredVerified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let filteredVerified = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(filteredVerified.status == 0, "\(filteredVerified.output)")
         #expect(filteredVerified.output.contains("OK: 10 events"), "\(filteredVerified.output)")
 
         // A bad filter is refused, naming the flag.
-        let refused = try runCLI(["export", "--server", address, "--api-key", key, "--resource-id", "x", "--since", "2026-13-01"])
+        let refused = try await runCLI(["export", "--server", address, "--api-key", key, "--resource-id", "x", "--since", "2026-13-01"])
         #expect(refused.status != 0 && refused.output.contains("--since"), "\(refused.output)")
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
     }
 
     @Test func anExportFromADataDirectoryVerifiesOfflineAndIsRecorded() async throws {
@@ -75,15 +75,15 @@ struct ExportCLITests {
         }
         let key = "k-" + UUID().uuidString
         let server = try await serverWithThirtyEvents(directory, key: key)
-        server.kill(signal: SIGTERM)
-        #expect(server.process.wait() == 0, "\(server.output)")
-        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init))
+        await server.stop(signal: SIGTERM)
+        #expect(await server.process.exit() == 0, "\(server.output)")
+        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init))
 
         // Contiguous, with no server: the whole log up to a checkpoint.
-        let exported = try runCLI(["export", "--data-dir", directory, "--output", file])
+        let exported = try await runCLI(["export", "--data-dir", directory, "--output", file])
         #expect(exported.status == 0, "\(exported.output)")
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
-        let verified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let verified = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("OK: 30 events"), "\(verified.output)")
 
@@ -99,25 +99,25 @@ struct ExportCLITests {
         #expect(actorID.hasPrefix("cli:"), "\(actorID)")
         #expect(recorded.last?.metadata?["count"] == 30)
         #expect(recorded.last?.metadata?["route"] == "audittrail export --data-dir")
-        let again = try runCLI(["export", "--data-dir", directory, "--output", file])
+        let again = try await runCLI(["export", "--data-dir", directory, "--output", file])
         #expect(again.status == 0, "\(again.output)")
-        let verifiedAgain = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let verifiedAgain = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(verifiedAgain.output.contains("OK: 32 events"), "\(verifiedAgain.output)")
 
         // Filtered, to standard output.
-        let filtered = try runCLI(["export", "--data-dir", directory, "--actor", "u-1", "--action", "data.*"])
+        let filtered = try await runCLI(["export", "--data-dir", directory, "--actor", "u-1", "--action", "data.*"])
         #expect(filtered.status == 0, "\(filtered.output)")
         try filtered.output.write(toFile: file, atomically: true, encoding: .utf8)
-        let filteredVerified = try runCLI(["verify", "--export", file, "--public-key", publicKey])
+        let filteredVerified = try await runCLI(["verify", "--export", file, "--public-key", publicKey])
         #expect(filteredVerified.output.contains("OK: 10 events"), "\(filteredVerified.output)")
 
         // In a SIEM's format, filtered, to a file: one record per matching event.
-        let csv = try runCLI(["export", "--data-dir", directory, "--format", "csv", "--actor", "u-1", "--output", file])
+        let csv = try await runCLI(["export", "--data-dir", directory, "--format", "csv", "--actor", "u-1", "--output", file])
         #expect(csv.status == 0, "\(csv.output)")
         let rows = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(rows.first == AuditCSVFormat.columns.joined(separator: ","))
         #expect(rows.count == 11, "\(rows.count) rows")
-        let ocsf = try runCLI(["export", "--data-dir", directory, "--format", "ocsf", "--action", "data.*"])
+        let ocsf = try await runCLI(["export", "--data-dir", directory, "--format", "ocsf", "--action", "data.*"])
         #expect(ocsf.status == 0, "\(ocsf.output)")
         let objects = ocsf.output.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.filter { $0["class_uid"] != nil }
         #expect(objects.count == 30 && objects.allSatisfy { $0["metadata"]?["product"]?["name"] == "AuditTrail" })
@@ -138,8 +138,8 @@ struct ExportCLITests {
         (["verify", "--export", "x.jsonl", "--server", "http://127.0.0.1:1"], "--export"),
         (["verify", "--export", "/nonexistent.jsonl", "--public-key", "a+01234567+AQ=="], "--public-key"),
     ])
-    func badArgumentsNameTheFlag(arguments: [String], expected: String) throws {
-        let result = try runCLI(arguments)
+    func badArgumentsNameTheFlag(arguments: [String], expected: String) async throws {
+        let result = try await runCLI(arguments)
         #expect(result.status != 0)
         #expect(result.output.contains(expected), "\(arguments): \(result.output)")
     }

@@ -55,7 +55,7 @@ struct HardeningCLITests {
             try "untouched\n".write(toFile: victim, atomically: true, encoding: .utf8)
             try FileManager.default.createSymbolicLink(atPath: file + ".partial", withDestinationPath: victim)
 
-            let exported = try runCLI(["export", "--server", "http://127.0.0.1:\(server.port)", "--api-key-file", keyFile, "-o", file])
+            let exported = try await runCLI(["export", "--server", "http://127.0.0.1:\(server.port)", "--api-key-file", keyFile, "-o", file])
             #expect(exported.status == 0, "\(exported.output)")
             #expect(try String(contentsOfFile: file, encoding: .utf8).contains("doc.view"))
             #expect(try Self.mode(file) == 0o600)
@@ -71,11 +71,11 @@ struct HardeningCLITests {
         try await withServer { server, key, keyFile in
             let query = ["query", "--server", "http://127.0.0.1:\(server.port)", "--format", "json"]
             for environment in [["AUDITTRAIL_API_KEY": key], ["AUDITTRAIL_API_KEY_FILE": keyFile]] {
-                let result = try runCLI(query, environment: environment)
+                let result = try await runCLI(query, environment: environment)
                 #expect(result.status == 0, "\(environment.keys): \(result.output)")
                 #expect(result.output.contains("doc.view"), "\(environment.keys): \(result.output)")
             }
-            #expect(try runCLI(query + ["--api-key-file", keyFile]).status == 0)
+            #expect(try await runCLI(query + ["--api-key-file", keyFile]).status == 0)
 
             let empty = server.dataDirectory + ".empty.key"
             try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
@@ -87,12 +87,12 @@ struct HardeningCLITests {
                 ([], ["AUDITTRAIL_API_KEY_FILE": NSTemporaryDirectory()], "AUDITTRAIL_API_KEY_FILE: cannot read"),
             ]
             for (arguments, environment, message) in cases {
-                let result = try runCLI(query + arguments, environment: environment)
+                let result = try await runCLI(query + arguments, environment: environment)
                 #expect(result.status == 64, "\(arguments) \(environment): \(result.output)")
                 #expect(result.output.contains(message), "\(arguments) \(environment): \(result.output)")
             }
         }
-        let help = try runCLI(["query", "--help"])
+        let help = try await runCLI(["query", "--help"])
         let unwrapped = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(unwrapped.contains("Visible to every user in `ps`"), "\(help.output)")
     }

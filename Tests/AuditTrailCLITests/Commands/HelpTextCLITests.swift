@@ -7,16 +7,16 @@ import Testing
 @Suite("audittrail help texts")
 struct HelpTextCLITests {
     @Test(arguments: ["verify", "export", "query", "stats", "tail", "keys", "retention", "serve", "bench"])
-    func helpHasNoStraySpaceBeforePunctuation(command: String) throws {
-        let result = try runCLI([command, "--help"])
+    func helpHasNoStraySpaceBeforePunctuation(command: String) async throws {
+        let result = try await runCLI([command, "--help"])
         #expect(result.status == 0, "\(result.output)")
         for bad in [" ,", " ;"] {
             #expect(!result.output.contains(bad), "\(command) --help holds '\(bad)': \(result.output)")
         }
     }
 
-    @Test func queryHelpWrapsWholeSentencesAndStatesEachDefaultOnce() throws {
-        let result = try runCLI(["query", "--help"])
+    @Test func queryHelpWrapsWholeSentencesAndStatesEachDefaultOnce() async throws {
+        let result = try await runCLI(["query", "--help"])
         #expect(result.status == 0)
         #expect(!result.output.contains("failure,\n--min-severity"), "\(result.output)")
         #expect(!result.output.contains("search\nlanguage"), "\(result.output)")

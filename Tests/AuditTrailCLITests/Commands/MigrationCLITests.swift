@@ -24,16 +24,16 @@ struct MigrationCLITests {
         return directory
     }
 
-    @Test func verifyMigratesAndVerifiesAnOldDataDirectory() throws {
+    @Test func verifyMigratesAndVerifiesAnOldDataDirectory() async throws {
         let directory = try copyOfTheFixture()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let verified = try runCLI(["verify", "--data-dir", directory, "--no-state"])
+        let verified = try await runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("OK: 22 events verified"), "\(verified.output)")
         #expect(verified.output.contains("5 checkpoints verified"), "\(verified.output)")
         // A rate over 22 events would measure start-up: only the time is printed.
         #expect(verified.output.contains("(in ") && !verified.output.contains("events/s"), "\(verified.output)")
-        let recorded = try runCLI(["query", "--data-dir", directory, "--action", "audit.store.migrated", "--format", "json"])
+        let recorded = try await runCLI(["query", "--data-dir", directory, "--action", "audit.store.migrated", "--format", "json"])
         #expect(recorded.status == 0, "\(recorded.output)")
         #expect(recorded.output.contains(#""events_rechained":21"#), "\(recorded.output)")
     }
@@ -50,7 +50,7 @@ struct MigrationCLITests {
         }
         try await connection.close()
         let before = try await state(of: directory)
-        let refused = try runCLI(["verify", "--data-dir", directory, "--no-state"])
+        let refused = try await runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(refused.status != 0)
         #expect(refused.output.contains("at seq 7") && refused.output.contains("not migrated"), "\(refused.output)")
         #expect(try await state(of: directory) == before, "nothing re-chained, the schema unchanged")

@@ -32,13 +32,13 @@ struct PostgresProcessTests {
 
     func scenario(owner: String, app: String, schema: String, directory: String) async throws {
         // The application role can neither create the schema nor serve before it exists.
-        let early = try runCLI(["keys", "list"], environment: ["AUDITTRAIL_DATABASE_URL": app])
+        let early = try await runCLI(["keys", "list"], environment: ["AUDITTRAIL_DATABASE_URL": app])
         #expect(early.status != 0)
         #expect(early.output.contains("audittrail migrate"), "\(early.output)")
-        let migrated = try runCLI(["migrate", "--grant", "audittrail_app"], environment: ["AUDITTRAIL_DATABASE_URL": owner])
+        let migrated = try await runCLI(["migrate", "--grant", "audittrail_app"], environment: ["AUDITTRAIL_DATABASE_URL": owner])
         #expect(migrated.status == 0, "\(migrated.output)")
         #expect(migrated.output.contains("schema \(schema) is current"), "\(migrated.output)")
-        let created = try runCLI(
+        let created = try await runCLI(
             ["keys", "create", "--role", "admin", "--name", "ops", "--secret-only"],
             environment: ["AUDITTRAIL_DATABASE_URL": app]
         )
@@ -76,7 +76,7 @@ struct PostgresProcessTests {
         #expect(acknowledged.count == 100)
         #expect(Set(acknowledged.map(\.1)).count == 100)
 
-        first.kill(signal: SIGKILL)
+        await first.stop(signal: SIGKILL)
         for round in 0..<10 {
             let response = try await second.request("POST", "/v1/events", key: admin, json: #"{"action":"data.read","metadata":{"n":\#(round)}}"#)
             #expect(response.status == 201)
@@ -98,12 +98,12 @@ struct PostgresProcessTests {
         }
         #expect(signed >= 110, "no checkpoint over the survivor's events:\n\(second.output)")
 
-        second.kill(signal: SIGTERM)
-        let verified = try runCLI(["verify", "--no-state", "--public-key", publicKey], environment: ["AUDITTRAIL_DATABASE_URL": app])
+        await second.stop(signal: SIGTERM)
+        let verified = try await runCLI(["verify", "--no-state", "--public-key", publicKey], environment: ["AUDITTRAIL_DATABASE_URL": app])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("OK"), "\(verified.output)")
         // Both servers stopped: the index is rebuilt from the events, as the application role.
-        let reindexed = try runCLI(["reindex", "--json"], environment: ["AUDITTRAIL_DATABASE_URL": app])
+        let reindexed = try await runCLI(["reindex", "--json"], environment: ["AUDITTRAIL_DATABASE_URL": app])
         #expect(reindexed.status == 0, "\(reindexed.output)")
         #expect(reindexed.output.contains(#""ok":true"#) && reindexed.output.contains(#""rows_left":0"#), "\(reindexed.output)")
     }

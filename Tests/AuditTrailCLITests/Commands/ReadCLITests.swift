@@ -33,8 +33,8 @@ struct ReadCLITests {
 
         // The same filters give the same events, byte for byte, both ways.
         let filters = ["--action", "user.*", "--outcome", "failure", "--format", "json"]
-        let fromServer = try runCLI(["query"] + filters + remote)
-        let fromDirectory = try runCLI(["query"] + filters + local)
+        let fromServer = try await runCLI(["query"] + filters + remote)
+        let fromDirectory = try await runCLI(["query"] + filters + local)
         #expect(fromServer.status == 0, "\(fromServer.output)")
         #expect(fromDirectory.status == 0, "\(fromDirectory.output)")
         let lines = fromServer.output.split(separator: "\n").filter { $0.hasPrefix("{") }
@@ -47,7 +47,7 @@ struct ReadCLITests {
         }
 
         // The table, from the server, with the key in the environment instead of a file.
-        let table = try runCLI(
+        let table = try await runCLI(
             ["query", "--actor", "u-2", "--server", "http://127.0.0.1:\(server.port)"],
             environment: ["AUDITTRAIL_API_KEY": key]
         )
@@ -59,21 +59,21 @@ struct ReadCLITests {
 
         // Stats: the body of GET /v1/stats, both ways; and a readable table.
         let statsFilters = ["stats", "--action", "user.login", "--bucket", "day", "--format", "json"]
-        let remoteStats = try runCLI(statsFilters + remote)
-        let localStats = try runCLI(statsFilters + local)
+        let remoteStats = try await runCLI(statsFilters + remote)
+        let localStats = try await runCLI(statsFilters + local)
         #expect(remoteStats.status == 0 && localStats.status == 0, "\(remoteStats.output) \(localStats.output)")
         #expect(remoteStats.output == localStats.output)
         let stats = try JSONParser.parse(remoteStats.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(stats["total"] == .int(7) && stats["failures"] == .int(3) && stats["unique_actors"] == .int(2), "\(remoteStats.output)")
         #expect(stats["bucket"] == .string("day") && stats["by_outcome"]?["success"] == .int(4))
-        let statsTable = try runCLI(["stats", "--action", "user.login", "--group-by", "outcome", "--top", "1"] + local)
+        let statsTable = try await runCLI(["stats", "--action", "user.login", "--group-by", "outcome", "--top", "1"] + local)
         #expect(statsTable.status == 0, "\(statsTable.output)")
         #expect(statsTable.output.contains("EVENTS  FAILURES  DENIED  UNIQUE ACTORS\n7       3         0       2"), "\(statsTable.output)")
         #expect(statsTable.output.contains("user.login  7") && statsTable.output.contains("failure  3"), "\(statsTable.output)")
         #expect(statsTable.output.contains("OUTCOME  COUNT\nsuccess  4\n\n2 distinct values of outcome"), "\(statsTable.output)")
 
         // Every read above is in the log: the server's as its key, the data directory's as the operator.
-        let reads = try runCLI(["query", "--action", "audit.query", "--limit", "1000", "--format", "json"] + local)
+        let reads = try await runCLI(["query", "--action", "audit.query", "--limit", "1000", "--format", "json"] + local)
         let recorded = try reads.output.split(separator: "\n").filter { $0.hasPrefix("{") }.map { try JSONParser.parse(String($0)) }
         func count(_ route: String) -> Int { recorded.filter { $0["resource"]?["id"]?.stringValue == route }.count }
         #expect(count("GET /v1/events") == 2 && count("GET /v1/stats") == 1, "\(reads.output)")
@@ -100,8 +100,8 @@ struct ReadCLITests {
         (["stats", "--group-by", "actor", "--top", "0"], "--top: must be an integer from 1 to 1000"),
         (["stats", "-q", "action:("], "-q:"),
     ])
-    func badArgumentsAreNamed(arguments: [String], message: String) throws {
-        let result = try runCLI(arguments)
+    func badArgumentsAreNamed(arguments: [String], message: String) async throws {
+        let result = try await runCLI(arguments)
         #expect(result.status == 64, "\(arguments): \(result.output)")
         #expect(result.output.contains(message), "\(arguments): \(result.output)")
     }
@@ -112,24 +112,24 @@ struct ReadCLITests {
         let server = try await serverWithLogins(directory, key: "k-" + UUID().uuidString)
         defer { server.kill(signal: SIGTERM) }
         for command in ["query", "stats"] {
-            let result = try runCLI([command, "--server", "http://127.0.0.1:\(server.port)", "--api-key", "wrong"])
+            let result = try await runCLI([command, "--server", "http://127.0.0.1:\(server.port)", "--api-key", "wrong"])
             #expect(result.status == 64, "\(result.output)")
             #expect(result.output.contains("answered 401"), "\(result.output)")
             #expect(!result.output.contains("Usage:"), "an error found while running is not a usage error: \(result.output)")
         }
     }
 
-    @Test func tailIsReservedAndSaysWhatToUseMeanwhile() throws {
-        let result = try runCLI(["tail", "--server", "http://127.0.0.1:1"])
+    @Test func tailIsReservedAndSaysWhatToUseMeanwhile() async throws {
+        let result = try await runCLI(["tail", "--server", "http://127.0.0.1:1"])
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains("not available yet") && result.output.contains("audittrail query --order asc"), "\(result.output)")
-        let help = try runCLI(["--help"])
+        let help = try await runCLI(["--help"])
         #expect(help.output.contains("tail") && help.output.contains("stats"), "\(help.output)")
     }
 
-    @Test func aBadFlagPrintsTheSubcommandsOwnUsage() throws {
+    @Test func aBadFlagPrintsTheSubcommandsOwnUsage() async throws {
         for command in ["query", "stats", "export", "verify"] {
-            let result = try runCLI([command, "--no-such-flag"])
+            let result = try await runCLI([command, "--no-such-flag"])
             #expect(result.status == 64, "\(result.output)")
             #expect(result.output.contains("Usage: audittrail \(command) ["), "\(command): \(result.output)")
             #expect(!result.output.contains("<options>") && !result.output.contains("audittrail <subcommand>"), "\(command): \(result.output)")

@@ -12,10 +12,10 @@ struct ReliabilityCLITests {
     /// Five kills (one of each kind: a random moment, a retention run, an index merge, a
     /// checkpoint, then a random one again) under 16 writers: nothing acknowledged is lost or
     /// stored twice, and the data directory verifies after every kill.
-    @Test func crashLoopKeepsEveryAcknowledgedEventOnce() throws {
+    @Test func crashLoopKeepsEveryAcknowledgedEventOnce() async throws {
         let directory = "/tmp/crash-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try runCLI(["bench", "crash", "--crashes", "5", "--writers", "16", "--seed", "12", "--max-delay", "1", "--data-dir", directory])
+        let result = try await runCLI(["bench", "crash", "--crashes", "5", "--writers", "16", "--seed", "12", "--max-delay", "1", "--data-dir", directory])
         #expect(result.status == 0, "\(result.output)")
         let summary = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("crashes 5,") }, "\(result.output)")
         #expect(summary.contains("duplicates 0, lost 0, verify passed 6 times"), "\(result.output)")
@@ -27,11 +27,11 @@ struct ReliabilityCLITests {
     /// The same on a PostgreSQL log (a schema of its own, dropped when the run passes): four kills,
     /// at random moments and at checkpoint boundaries, under 8 writers.
     @Test(.enabled(if: AuditTestPostgres.isAvailable, AuditTestPostgres.unavailable))
-    func crashLoopOnPostgresKeepsEveryAcknowledgedEventOnce() throws {
+    func crashLoopOnPostgresKeepsEveryAcknowledgedEventOnce() async throws {
         let url = try #require(AuditTestPostgres.url)
         let directory = "/tmp/crash-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try runCLI(
+        let result = try await runCLI(
             ["bench", "crash", "--crashes", "4", "--writers", "8", "--seed", "13", "--max-delay", "1", "--data-dir", directory],
             environment: ["AUDITTRAIL_DATABASE_URL": url]
         )
@@ -45,12 +45,12 @@ struct ReliabilityCLITests {
     /// The data directory on a full tmpfs: 503 `store-full` answers, no 500, no loss, and ingest
     /// resumes without a restart once the filler is deleted. Skipped (with the reason printed)
     /// where a tmpfs cannot be mounted.
-    @Test func fullDiskAnswers503AndIngestResumes() throws {
+    @Test func fullDiskAnswers503AndIngestResumes() async throws {
         if let reason = Self.cannotMount() {
             print("skipped fullDiskAnswers503AndIngestResumes: \(reason)")
             return
         }
-        let result = try runCLI(["bench", "diskfull", "--size-mib", "24", "--writers", "8", "--full-seconds", "2", "--after-seconds", "1"])
+        let result = try await runCLI(["bench", "diskfull", "--size-mib", "24", "--writers", "8", "--full-seconds", "2", "--after-seconds", "1"])
         #expect(result.status == 0, "\(result.output)")
         let figures = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("diskfull:") }, "\(result.output)")
         #expect(figures.contains("other 503 0, 500 0"), "\(figures)")

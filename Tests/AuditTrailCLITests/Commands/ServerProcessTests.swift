@@ -41,7 +41,7 @@ struct ServerProcessTests {
             let batch = "[" + (0..<500).map { #"{"action":"data.read","metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
             let batchResponse = try await server.request("POST", "/v1/events/batch", key: adminKey, json: batch)
             #expect(batchResponse.status == 201)
-            server.kill(signal: SIGKILL)
+            await server.stop(signal: SIGKILL)
             acknowledged = results.map { (id: $0.0, seq: $0.1, hash: $0.2) }
             #expect(acknowledged.count == 320)
             if case .object(let object)? = try? JSONParser.parse(batchResponse.body) {
@@ -58,8 +58,8 @@ struct ServerProcessTests {
                 #expect(object["hash"]?.stringValue == event.hash)
             }
         }
-        restarted.kill(signal: SIGTERM)
-        let verify = try runCLI(["verify", "--data-dir", directory, "--no-state"])
+        await restarted.stop(signal: SIGTERM)
+        let verify = try await runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains("OK: "))
     }
@@ -108,7 +108,7 @@ struct ServerProcessTests {
         }
         for event in stored { #expect(try await lookup(event.id) == 200) }
         for event in refused.prefix(50) { #expect(try await lookup(event.id) == 404) }
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
     }
 
     @Test func sigtermDrainsAndExitsCleanly() async throws {
@@ -120,9 +120,9 @@ struct ServerProcessTests {
             let response = try await server.request("POST", "/v1/events", key: adminKey, json: #"{"action":"user.login","metadata":{"n":\#(index)}}"#)
             #expect(response.status == 201)
         }
-        server.kill(signal: SIGTERM)
-        #expect(server.process.wait() == 0, "\(server.output)")
-        let query = try runCLI(["query", "--data-dir", directory, "--action", "user.login", "--format", "json", "--limit", "100"])
+        await server.stop(signal: SIGTERM)
+        #expect(await server.process.exit() == 0, "\(server.output)")
+        let query = try await runCLI(["query", "--data-dir", directory, "--action", "user.login", "--format", "json", "--limit", "100"])
         #expect(query.status == 0, "\(query.output)")
         #expect(query.output.split(separator: "\n").filter { $0.hasPrefix("{") }.count == 25)
     }
@@ -140,7 +140,7 @@ struct ServerProcessTests {
             "\(server.output)"
         )
         #expect(hint.contains("--data-dir \(directory)"), "\(hint)")
-        let created = try runShell(hint.trimmingCharacters(in: .whitespaces) + " --json")
+        let created = try await runShell(hint.trimmingCharacters(in: .whitespaces) + " --json")
         #expect(created.status == 0, "\(hint): \(created.output)")
         let json = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let object = try #require(try JSONParser.parse(String(json)).objectValue)
@@ -148,17 +148,17 @@ struct ServerProcessTests {
         let keyID = try #require(object["id"]?.stringValue)
         #expect(try await server.request("POST", "/v1/events", key: key, json: #"{"action":"user.login"}"#).status == 201)
         // A second start with an admin key prints no hint.
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
         let again = try ServerProcess(dataDirectory: directory)
         try await again.waitUntilHealthy()
         #expect(!again.output.contains("No admin key exists yet"), "\(again.output)")
         #expect(again.output.contains("listening on http://127.0.0.1:\(again.port)"), "\(again.output)")
 
-        let listed = try runCLI(["keys", "list", "--data-dir", directory])
+        let listed = try await runCLI(["keys", "list", "--data-dir", directory])
         #expect(listed.output.contains(keyID))
         #expect(!listed.output.contains(key), "secrets must never be listed")
 
-        #expect(try runCLI(["keys", "revoke", keyID, "--data-dir", directory]).status == 0)
+        #expect(try await runCLI(["keys", "revoke", keyID, "--data-dir", directory]).status == 0)
         var status = 0
         for _ in 0..<100 {  // the server caches key lookups for at most a few seconds
             status = try await again.request("GET", "/v1/events", key: key).status
@@ -169,16 +169,16 @@ struct ServerProcessTests {
 
         // Both key changes are in the log, by the operator, interleaved with the server's appends.
         for action in ["audit.key.created", "audit.key.revoked"] {
-            let logged = try runCLI(["query", "--data-dir", directory, "--action", action, "--format", "json"])
+            let logged = try await runCLI(["query", "--data-dir", directory, "--action", action, "--format", "json"])
             let lines = logged.output.split(separator: "\n").filter { $0.hasPrefix("{") }
             #expect(lines.count == 1, "\(action): \(logged.output)")
             let event = try #require(try JSONParser.parse(String(lines.first ?? "")).objectValue)
             #expect(event["actor"]?["type"]?.stringValue == "operator")
             #expect(event["resource"]?["id"]?.stringValue == keyID)
         }
-        let verified = try runCLI(["verify", "--no-state", "--data-dir", directory])
+        let verified = try await runCLI(["verify", "--no-state", "--data-dir", directory])
         #expect(verified.status == 0, "\(verified.output)")
-        again.kill(signal: SIGTERM)
+        await again.stop(signal: SIGTERM)
     }
 
     @Test(arguments: [
@@ -207,19 +207,19 @@ struct ServerProcessTests {
         (["verify", "--no-state", "--state", "s.json"], "--no-state"),
         (["keys", "public"], "--signing-key"),
     ])
-    func badArgumentsNameTheFlag(arguments: [String], expected: String) throws {
+    func badArgumentsNameTheFlag(arguments: [String], expected: String) async throws {
         let directory = temporaryDataDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let needsDir = arguments.first != "serve" && arguments.first != "bench"
-        let result = try runCLI(arguments + (needsDir ? ["--data-dir", directory] : []))
+        let result = try await runCLI(arguments + (needsDir ? ["--data-dir", directory] : []))
         #expect(result.status != 0)
         #expect(result.output.contains(expected), "\(result.output)")
     }
 
-    @Test func aBadVariableIsNamedWithoutItsValue() throws {
+    @Test func aBadVariableIsNamedWithoutItsValue() async throws {
         let secret = "short secret"
-        let result = try runCLI(["serve"], environment: ["AUDITTRAIL_WRITER_CAPACITY": "0", "AUDITTRAIL_ADMIN_KEY": secret])
+        let result = try await runCLI(["serve"], environment: ["AUDITTRAIL_WRITER_CAPACITY": "0", "AUDITTRAIL_ADMIN_KEY": secret])
         #expect(result.status != 0)
         #expect(result.output.contains("AUDITTRAIL_WRITER_CAPACITY: must be an integer from 1 to 100000000"), "\(result.output)")
         #expect(result.output.contains("AUDITTRAIL_ADMIN_KEY: must be"), "\(result.output)")
@@ -240,12 +240,12 @@ struct ServerProcessTests {
             if !printed { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(printed, "\(server.output)")
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
     }
 
-    @Test func helpIsAvailableEverywhere() throws {
+    @Test func helpIsAvailableEverywhere() async throws {
         for command in [[], ["serve"], ["keys"], ["keys", "create"], ["keys", "public"], ["query"], ["verify"], ["bench", "ingest"]] {
-            let result = try runCLI(command + ["--help"])
+            let result = try await runCLI(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.output.contains("USAGE"), "\(command)")
         }
@@ -262,7 +262,7 @@ struct VerifyCommandTests {
         let batch =
             "[" + (0..<count).map { #"{"action":"data.update","actor":{"id":"u-\#($0 % 3)"},"metadata":{"i":\#($0)}}"# }.joined(separator: ",") + "]"
         #expect(try await server.request("POST", "/v1/events/batch", key: key, json: batch).status == 201)
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
     }
 
     func tamper(_ directory: String, _ statements: [String]) async throws {
@@ -286,16 +286,16 @@ struct VerifyCommandTests {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await populate(directory, count: 20)
-        let clean = try runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
+        let clean = try await runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains(#""ok":true"#))
 
         try await tamper(directory, statements)
-        let result = try runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
+        let result = try await runCLI(["verify", "--data-dir", directory, "--no-state", "--json"])
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains(#""first_bad_seq":\#(seq)"#), "\(result.output)")
         #expect(result.output.contains(kind), "\(result.output)")
-        let text = try runCLI(["verify", "--data-dir", directory, "--no-state"])
+        let text = try await runCLI(["verify", "--data-dir", directory, "--no-state"])
         #expect(text.output.contains("FAILED at seq \(seq)"), "\(text.output)")
     }
 }

@@ -19,8 +19,8 @@ struct TamperCorpusTests {
         let key = "k-" + UUID().uuidString
         let server = try startServer(directory, key: key)
         try await append(batches: 4, after: 0, to: server, key: key)
-        server.kill(signal: SIGTERM)
-        #expect(server.process.wait() == 0, "\(server.output)")
+        await server.stop(signal: SIGTERM)
+        #expect(await server.process.exit() == 0, "\(server.output)")
     }
 
     /// A populated corpus directory and the path of its verify-state file.
@@ -196,17 +196,17 @@ struct TamperCorpusTests {
         let corpus = try await populatedCorpus()
         defer { corpus.remove() }
         let (directory, state) = (corpus.directory, corpus.state)
-        let clean = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
+        let clean = try await runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains(#""ok":true"#) && clean.output.contains(#""checkpoints_checked":4"#), "\(clean.output)")
         #expect(FileManager.default.fileExists(atPath: state))
 
         let (seq, kind) = try await tamper(tampering, directory)
-        let result = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
+        let result = try await runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
         #expect(result.status == 1, "\(tampering): \(result.output)")
         #expect(result.output.contains(#""first_bad_seq":\#(seq)"#), "\(tampering): \(result.output)")
         #expect(result.output.contains(#""kind":"\#(kind)""#), "\(tampering): \(result.output)")
-        let text = try runCLI(["verify", "--data-dir", directory, "--state", state])
+        let text = try await runCLI(["verify", "--data-dir", directory, "--state", state])
         #expect(text.status == 1)
         #expect(text.output.contains("FAILED at seq \(seq): \(kind)"), "\(tampering): \(text.output)")
     }
@@ -218,16 +218,16 @@ struct TamperCorpusTests {
         defer { corpus.remove() }
         let (directory, state) = (corpus.directory, corpus.state)
         try await run(directory, ["DROP TRIGGER events_refuse_update", "UPDATE events SET action = 'data.delete' WHERE seq = 7"])
-        let chain = try runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
+        let chain = try await runCLI(["verify", "--data-dir", directory, "--state", state, "--json"])
         #expect(chain.status == 0, "the canonical bytes are intact: \(chain.output)")
-        let caught = try runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes", "--json"])
+        let caught = try await runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes", "--json"])
         #expect(caught.status == 1 && caught.output.contains(#""first_bad_seq":7"#), "\(caught.output)")
         #expect(caught.output.contains(#""kind":"index_mismatch""#) && caught.output.contains("action column"), "\(caught.output)")
-        let reindex = try runCLI(["reindex", "--data-dir", directory])
+        let reindex = try await runCLI(["reindex", "--data-dir", directory])
         #expect(reindex.status == 0 && reindex.output.contains("repaired 1 rows' copies"), "\(reindex.output)")
-        let after = try runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes"])
+        let after = try await runCLI(["verify", "--data-dir", directory, "--state", state, "--indexes"])
         #expect(after.status == 0 && after.output.contains("Derived data verified"), "\(after.output)")
-        let bad = try runCLI(["verify", "--export", "x", "--public-key", "y", "--indexes"])
+        let bad = try await runCLI(["verify", "--export", "x", "--public-key", "y", "--indexes"])
         #expect(bad.status != 0 && bad.output.contains("--indexes"), "\(bad.output)")
     }
 
@@ -235,32 +235,32 @@ struct TamperCorpusTests {
         let corpus = try await populatedCorpus()
         defer { corpus.remove() }
         let (directory, state) = (corpus.directory, corpus.state)
-        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
         let key = "k-" + UUID().uuidString
         var server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
         let address = "http://127.0.0.1:\(server.port)"
-        func verify(_ extra: [String] = []) throws -> (status: Int32, output: String) {
-            try runCLI(["verify", "--server", address, "--api-key", key, "--state", state, "--json"] + extra)
+        func verify(_ extra: [String] = []) async throws -> (status: Int32, output: String) {
+            try await runCLI(["verify", "--server", address, "--api-key", key, "--state", state, "--json"] + extra)
         }
         // No key and no state file: a key trusted on first use would have nowhere to be pinned.
-        let noKey = try runCLI(["verify", "--server", address, "--api-key", key, "--no-state", "--json"])
+        let noKey = try await runCLI(["verify", "--server", address, "--api-key", key, "--no-state", "--json"])
         #expect(noKey.status != 0 && noKey.output.contains("--public-key"), "\(noKey.output)")
-        let first = try verify(["--public-key", publicKey])
+        let first = try await verify(["--public-key", publicKey])
         #expect(first.status == 0 && first.output.contains(#""tree_size":20"#), "\(first.output)")
 
         // More events: the next run proves the new tree extends the one kept (the key is pinned now).
         try await append(batches: 1, after: 20, to: server, key: key)
-        let second = try verify(["--full"])
+        let second = try await verify(["--full"])
         #expect(second.status == 0 && second.output.contains(#""tree_size":25"#), "\(second.output)")
         #expect(second.output.contains(#""server_checked":"#) && !second.output.contains(#""server_checked":null"#), "\(second.output)")
-        let indexes = try verify(["--indexes"])
+        let indexes = try await verify(["--indexes"])
         // 25 events and the server's own (audit.verify of the run before).
         #expect(indexes.status == 0 && indexes.output.contains(#""indexes_checked_events":2"#), "\(indexes.output)")
         #expect(!indexes.output.contains(#""indexes_checked_events":null"#), "\(indexes.output)")
-        let wrongKey = try verify(["--public-key", try AuditSigner.generate(name: "other").publicKey.text])
+        let wrongKey = try await verify(["--public-key", try AuditSigner.generate(name: "other").publicKey.text])
         #expect(wrongKey.status == 1 && wrongKey.output.contains(#""kind":"bad_signature""#), "\(wrongKey.output)")
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
 
         // Everything after seq 15 removed behind the server's back, checkpoints included: the log
         // the restarted server serves looks whole, but is not an extension of tree size 25.
@@ -274,12 +274,12 @@ struct TamperCorpusTests {
         )
         server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
-        let truncated = try runCLI(["verify", "--server", "http://127.0.0.1:\(server.port)", "--api-key", key, "--state", state, "--json"])
+        let truncated = try await runCLI(["verify", "--server", "http://127.0.0.1:\(server.port)", "--api-key", key, "--state", state, "--json"])
         #expect(truncated.status == 1, "\(truncated.output)")
         #expect(truncated.output.contains(#""first_bad_seq":16"#) && truncated.output.contains(#""kind":"truncated""#), "\(truncated.output)")
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
 
-        let badAddress = try runCLI(["verify", "--server", "127.0.0.1:1", "--api-key", key])
+        let badAddress = try await runCLI(["verify", "--server", "127.0.0.1:1", "--api-key", key])
         #expect(badAddress.status != 0 && badAddress.output.contains("--server"), "\(badAddress.output)")
     }
 
@@ -291,25 +291,25 @@ struct TamperCorpusTests {
             for path in [directory, state, otherKey] { try? FileManager.default.removeItem(atPath: path) }
         }
         try await populate(directory)
-        let publicKey = try #require(try runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
         let key = "k-" + UUID().uuidString
         var server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
         let keyFile = directory + "/api.key"
         try (key + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
-        func verify(_ port: Int, _ extra: [String] = []) throws -> (status: Int32, output: String) {
-            try runCLI(["verify", "--server", "http://127.0.0.1:\(port)", "--api-key-file", keyFile, "--state", state] + extra)
+        func verify(_ port: Int, _ extra: [String] = []) async throws -> (status: Int32, output: String) {
+            try await runCLI(["verify", "--server", "http://127.0.0.1:\(port)", "--api-key-file", keyFile, "--state", state] + extra)
         }
 
         // First use: the server's key is taken, said so, and pinned.
-        let first = try verify(server.port, ["--json"])
+        let first = try await verify(server.port, ["--json"])
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains(#""trusted_on_first_use":true"#) && first.output.contains(#""public_key":"\#(publicKey)""#), "\(first.output)")
         #expect(try String(contentsOfFile: state, encoding: .utf8).contains(publicKey))
-        let second = try verify(server.port)
+        let second = try await verify(server.port)
         #expect(second.status == 0, "\(second.output)")
         #expect(second.output.contains("extends tree size 20") && !second.output.contains("trusted on first use"), "\(second.output)")
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
 
         // The same log, now signed with another key: the pinned key catches it.
         _ = try AuditSigner.loadOrCreate(at: otherKey, name: "audittrail/replaced")
@@ -319,37 +319,37 @@ struct TamperCorpusTests {
             arguments: ["--checkpoint-events", "5", "--checkpoint-seconds", "3600", "--signing-key", otherKey]
         )
         try await append(batches: 1, after: 20, to: server, key: key)
-        let replaced = try verify(server.port, ["--json"])
+        let replaced = try await verify(server.port, ["--json"])
         #expect(replaced.status == 1, "\(replaced.output)")
         #expect(
             replaced.output.contains(#""kind":"bad_signature""#) && replaced.output.contains(#""trusted_on_first_use":false"#),
             "\(replaced.output)"
         )
-        server.kill(signal: SIGTERM)
+        await server.stop(signal: SIGTERM)
     }
 
     @Test func keysPublicPrintsTheKeyThatSignsTheCheckpoints() async throws {
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let missing = try runCLI(["keys", "public", "--data-dir", directory])
+        let missing = try await runCLI(["keys", "public", "--data-dir", directory])
         #expect(missing.status != 0)
         #expect(missing.output.contains("--signing-key"), "\(missing.output)")
 
         try await populate(directory)
-        let printed = try runCLI(["keys", "public", "--data-dir", directory])
+        let printed = try await runCLI(["keys", "public", "--data-dir", directory])
         #expect(printed.status == 0, "\(printed.output)")
         let text = try #require(printed.output.split(separator: "\n").first.map(String.init))
         let key = try AuditSignerPublicKey(text: text)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/signing.key")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         // Verifying with the published key alone (no access to the private key) works too.
-        let verified = try runCLI(["verify", "--data-dir", directory, "--public-key", text, "--no-state", "--json"])
+        let verified = try await runCLI(["verify", "--data-dir", directory, "--public-key", text, "--no-state", "--json"])
         #expect(verified.status == 0, "\(verified.output)")
         let other = try AuditSigner.generate(name: key.name).publicKey.text
-        let wrong = try runCLI(["verify", "--data-dir", directory, "--public-key", other, "--no-state", "--json"])
+        let wrong = try await runCLI(["verify", "--data-dir", directory, "--public-key", other, "--no-state", "--json"])
         #expect(wrong.status == 1)
         #expect(wrong.output.contains(#""kind":"bad_signature""#), "\(wrong.output)")
-        let bad = try runCLI(["verify", "--data-dir", directory, "--public-key", "not-a-key", "--no-state"])
+        let bad = try await runCLI(["verify", "--data-dir", directory, "--public-key", "not-a-key", "--no-state"])
         #expect(bad.status != 0)
         #expect(bad.output.contains("--public-key"), "\(bad.output)")
     }

@@ -6,7 +6,7 @@ import Testing
 /// `audittrail verify --jsonl DIR` on a daily JSONL log, untouched and with an edited line.
 @Suite("audittrail verify --jsonl")
 struct VerifyJSONLCLITests {
-    @Test func verifiesADailyLogAndNamesAnEditedLine() throws {
+    @Test func verifiesADailyLogAndNamesAnEditedLine() async throws {
         let directory = NSTemporaryDirectory() + "audittrail-cli-jsonl-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try AuditJSONLLog.open(
@@ -17,7 +17,7 @@ struct VerifyJSONLCLITests {
         _ = try log.appendSynchronously(events)
         log.close()
 
-        let good = try runCLI(["verify", "--jsonl", directory, "--json"])
+        let good = try await runCLI(["verify", "--jsonl", directory, "--json"])
         #expect(good.status == 0, "\(good.output)")
         #expect(good.output.contains(#""ok":true,"checked":5"#), "\(good.output)")
 
@@ -28,7 +28,7 @@ struct VerifyJSONLCLITests {
         lines[3] = lines[3].replacingOccurrences(of: "data.read", with: "data.wipe")
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 
-        let bad = try runCLI(["verify", "--jsonl", directory])
+        let bad = try await runCLI(["verify", "--jsonl", directory])
         #expect(bad.status == 1, "\(bad.output)")
         #expect(bad.output.contains("FAILED at seq 4: edited"), "\(bad.output)")
         #expect(bad.output.contains("\(name) line 4"), "\(bad.output)")

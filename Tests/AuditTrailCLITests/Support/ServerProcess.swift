@@ -80,9 +80,16 @@ final class ServerProcess: @unchecked Sendable {
         return try await connection.send(method, path, headers: headers, body: json.map { Array($0.utf8) })
     }
 
+    /// Signals the server and waits for it to exit (for `defer`, where nothing can be awaited).
     func kill(signal: Int32) {
         process.signal(signal)
         process.wait()
+    }
+
+    /// Signals the server and waits for it to exit without holding a cooperative thread.
+    func stop(signal: Int32) async {
+        process.signal(signal)
+        await process.exit()
     }
 
     deinit {
@@ -97,7 +104,7 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// Runs the binary with arguments to completion; returns exit status and combined output.
-func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
     let path = NSTemporaryDirectory() + "audittrail-cli-\(UUID().uuidString).log"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let process = try ChildProcess(
@@ -106,17 +113,17 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -
         environment: childEnvironment(environment),
         outputPath: path
     )
-    let status = process.wait()
+    let status = await process.exit()
     return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }
 
 /// Runs `command` with `/bin/sh -c` in this process's working directory (the package root under
 /// `swift test`), as a user types it; returns exit status and combined output.
-func runShell(_ command: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+func runShell(_ command: String, environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
     let path = NSTemporaryDirectory() + "audittrail-shell-\(UUID().uuidString).log"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", command], environment: childEnvironment(environment), outputPath: path)
-    let status = process.wait()
+    let status = await process.exit()
     return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }
 

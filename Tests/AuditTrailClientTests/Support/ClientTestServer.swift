@@ -61,9 +61,9 @@ final class ClientTestServer: @unchecked Sendable {
     }
 
     /// Stops the server with `signal` and waits for it.
-    func kill(signal: Int32 = SIGKILL) {
+    func kill(signal: Int32 = SIGKILL) async {
         process?.signal(signal)
-        _ = process?.wait()
+        await process?.exit()
         process = nil
     }
 

@@ -98,13 +98,12 @@ struct PostgresServerTests {
     /// On a server of its own, started and stopped by `.ci/postgres.sh`.
     @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"))
     func readinessFollowsTheDatabase() async throws {
-        let directory = NSTemporaryDirectory() + "audittrail-readyz-\(UUID().uuidString)"
-        let output = try #require(startOwnPostgres(in: directory), "could not start PostgreSQL in \(directory)")
-        defer {
-            signalPostgres(in: directory, SIGCONT)
-            _ = AuditTestPostgres.script(["stop", directory])
-            try? FileManager.default.removeItem(atPath: directory)
+        try await withOwnPostgres("readyz") { directory, output in
+            try await readinessFollows(directory: directory, output: output)
         }
+    }
+
+    private func readinessFollows(directory: String, output: String) async throws {
         let url = try #require(AuditTestPostgres.urls(in: output)?.owner)
         let onOwnServer: (inout AuditServerConfiguration) -> Void = { $0.database = try? .init(url: url) }
         try await withServer(on: .postgres, onOwnServer) { _, api in
@@ -115,9 +114,9 @@ struct PostgresServerTests {
             signalPostgres(in: directory, SIGCONT)
             #expect(try await readiness(api, becomes: .ok, within: .seconds(30)))
             // Shut down: connections refused.
-            _ = try #require(AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
+            _ = try #require(await AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
             #expect(try await readiness(api, becomes: .serviceUnavailable, within: .seconds(15)))
-            _ = try #require(AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
+            _ = try #require(await AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
             #expect(try await readiness(api, becomes: .ok, within: .seconds(30)))
             // And it writes again.
             #expect(try await api.ingest(#"{"action":"doc.view"}"#).status == .created)
@@ -130,12 +129,12 @@ struct PostgresServerTests {
     /// of its own, stopped and started by `.ci/postgres.sh`.
     @Test(.enabled(if: AuditTestPostgres.isInstalled, "PostgreSQL's programs are not installed"), .timeLimit(.minutes(10)))
     func aDatabaseDownForTenSecondsLosesNoAcknowledgedEvent() async throws {
-        let directory = NSTemporaryDirectory() + "audittrail-failover-\(UUID().uuidString)"
-        let output = try #require(startOwnPostgres(in: directory), "could not start PostgreSQL in \(directory)")
-        defer {
-            _ = AuditTestPostgres.script(["stop", directory])
-            try? FileManager.default.removeItem(atPath: directory)
+        try await withOwnPostgres("failover") { directory, output in
+            try await survivesADatabaseOutage(directory: directory, output: output)
         }
+    }
+
+    private func survivesADatabaseOutage(directory: String, output: String) async throws {
         let url = try #require(AuditTestPostgres.urls(in: output)?.owner)
         let onOwnServer: (inout AuditServerConfiguration) -> Void = { $0.database = try? .init(url: url) }
         try await withServer(on: .postgres, onOwnServer) { server, api in
@@ -157,10 +156,10 @@ struct PostgresServerTests {
                 let loaded = clock.now + .seconds(60)
                 while tally.acknowledgedCount < 50, clock.now < loaded { try await Task.sleep(for: .milliseconds(100)) }
                 let beforeStop = tally.acknowledgedCount
-                _ = try #require(AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
+                _ = try #require(await AuditTestPostgres.script(["stop", directory]), "could not stop PostgreSQL")
                 try await Task.sleep(for: .seconds(10))
                 let whileDown = tally.snapshot
-                _ = try #require(AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
+                _ = try #require(await AuditTestPostgres.script(["resume", directory]), "could not start PostgreSQL again")
                 let resumed = tally.acknowledgedCount
                 // Back by itself: acknowledgements again within 60 s, then 2 s more of load.
                 let deadline = clock.now + .seconds(60)
@@ -223,12 +222,25 @@ private final class FailoverTally: Sendable {
     }
 }
 
+/// Runs `body` with a PostgreSQL server of its own in a new directory (`.ci/postgres.sh start`,
+/// the script's output passed on), stopped and removed afterwards, whatever `body` did.
+private func withOwnPostgres(_ name: String, _ body: (String, String) async throws -> Void) async throws {
+    let directory = NSTemporaryDirectory() + "audittrail-\(name)-\(UUID().uuidString)"
+    let output = try #require(await startOwnPostgres(in: directory), "could not start PostgreSQL in \(directory)")
+    let result: Result<Void, any Error>
+    do { result = .success(try await body(directory, output)) } catch { result = .failure(error) }
+    signalPostgres(in: directory, SIGCONT)
+    _ = await AuditTestPostgres.script(["stop", directory])
+    try? FileManager.default.removeItem(atPath: directory)
+    try result.get()
+}
+
 /// Starts a PostgreSQL server of its own in `directory` (`.ci/postgres.sh start`) on a random
 /// port, trying another port when one is taken; returns the script's output.
-private func startOwnPostgres(in directory: String) -> String? {
+private func startOwnPostgres(in directory: String) async -> String? {
     for _ in 0..<5 {
-        if let output = AuditTestPostgres.script(["start", directory, "\(Int.random(in: 40_000...50_000))"]) { return output }
-        _ = AuditTestPostgres.script(["stop", directory])
+        if let output = await AuditTestPostgres.script(["start", directory, "\(Int.random(in: 40_000...50_000))"]) { return output }
+        _ = await AuditTestPostgres.script(["stop", directory])
         try? FileManager.default.removeItem(atPath: directory)
     }
     return nil
