@@ -77,7 +77,9 @@ struct ExportCLITests {
         let server = try await serverWithThirtyEvents(directory, key: key)
         await server.stop(signal: SIGTERM)
         #expect(await server.process.exit() == 0, "\(server.output)")
-        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init))
+        let publicKey = try #require(
+            try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").last.map(String.init)
+        )
 
         // Contiguous, with no server: the whole log up to a checkpoint.
         let exported = try await runCLI(["export", "--data-dir", directory, "--output", file])

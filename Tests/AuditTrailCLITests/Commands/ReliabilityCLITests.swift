@@ -15,7 +15,9 @@ struct ReliabilityCLITests {
     @Test func crashLoopKeepsEveryAcknowledgedEventOnce() async throws {
         let directory = "/tmp/crash-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try await runCLI(["bench", "crash", "--crashes", "5", "--writers", "16", "--seed", "12", "--max-delay", "1", "--data-dir", directory])
+        let result = try await runCLI([
+            "bench", "crash", "--crashes", "5", "--writers", "16", "--seed", "12", "--max-delay", "1", "--data-dir", directory,
+        ])
         #expect(result.status == 0, "\(result.output)")
         let summary = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("crashes 5,") }, "\(result.output)")
         #expect(summary.contains("duplicates 0, lost 0, verify passed 6 times"), "\(result.output)")

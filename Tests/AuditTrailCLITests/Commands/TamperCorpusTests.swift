@@ -235,7 +235,9 @@ struct TamperCorpusTests {
         let corpus = try await populatedCorpus()
         defer { corpus.remove() }
         let (directory, state) = (corpus.directory, corpus.state)
-        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let publicKey = try #require(
+            try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init)
+        )
         let key = "k-" + UUID().uuidString
         var server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
@@ -291,7 +293,9 @@ struct TamperCorpusTests {
             for path in [directory, state, otherKey] { try? FileManager.default.removeItem(atPath: path) }
         }
         try await populate(directory)
-        let publicKey = try #require(try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init))
+        let publicKey = try #require(
+            try await runCLI(["keys", "public", "--data-dir", directory]).output.split(separator: "\n").first.map(String.init)
+        )
         let key = "k-" + UUID().uuidString
         var server = try startServer(directory, key: key)
         try await server.waitUntilHealthy()
