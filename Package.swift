@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailServerTests",
             dependencies: [
-                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite", "AuditTrailPostgres", "AuditTrailHummingbird",
+                "AuditTrailServer", "AuditTrailTesting", "AuditTrailSQLite", "AuditTrailPostgres", "AuditTrailHummingbird", "AuditTrailClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -174,4 +174,36 @@ extension AuditStoreConformance {
             }
         }
     }
+
+    func following(_ store: Store) async throws {
+        try await append(AuditFixtures.events(count: 120, seed: 91), to: store)
+        for filtered in [false, true] {
+            var query = AuditQuery()
+            if filtered { query.outcome = .failure }
+            let start = try await store.head().seq - 90
+            var follower = AuditFollower(store: store, query: query, after: start, pageSize: 25)
+            var seen: [Int64] = []
+            var caughtUp = 0
+            for round in 0..<40 {
+                let read = try await follower.next()
+                #expect(read.events.count <= 25)
+                #expect(read.events.allSatisfy { $0.seq <= read.head })
+                seen += read.events.map(\.seq)
+                if read.caughtUp {
+                    #expect(follower.position == read.head, "caught up: the position is the head read")
+                    caughtUp += 1
+                }
+                if round.isMultiple(of: 3) { try await append(AuditFixtures.events(count: 11, seed: 92, start: round * 11), to: store) }
+            }
+            while true {
+                let read = try await follower.next()
+                seen += read.events.map(\.seq)
+                if read.caughtUp, read.events.isEmpty { break }
+            }
+            let expected = try await allEvents(store).filter { $0.seq > start && (!filtered || $0.outcome == .failure) }.map(\.seq)
+            #expect(seen == expected, "filtered=\(filtered): every match once, in order")
+            #expect(caughtUp > 0)
+            #expect(try await follower.next().events.isEmpty)
+        }
+    }
 }

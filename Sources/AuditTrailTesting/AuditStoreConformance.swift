@@ -18,6 +18,9 @@ public enum AuditStoreConformanceCheck: String, Sendable, CaseIterable, CustomSt
     case searchLanguage
     /// Cursor pages in both orders with appends between pages: no duplicates, no gaps.
     case pagination
+    /// An ``AuditFollower`` (what live tails read) with appends between its reads: every match
+    /// once, in seq order, pages of at most its size, its position the head once caught up.
+    case following
     /// Totals, breakdowns and the histogram for each bucket size.
     case stats
     /// Per-action counts.
@@ -62,6 +65,7 @@ public struct AuditStoreConformance<Store: AuditStore & AuditKeyStore>: Sendable
         case .filters: try await withStore(filters)
         case .searchLanguage: try await withStore(searchLanguage)
         case .pagination: try await withStore(pagination)
+        case .following: try await withStore(following)
         case .stats: try await withStore(stats)
         case .seenActions: try await withStore(seenActions)
         case .keys: try await withStore(keys)

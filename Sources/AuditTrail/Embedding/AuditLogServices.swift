@@ -48,6 +48,8 @@ public struct AuditLogServices: Sendable {
     public let signer: AuditSigner
     /// The retention service, when configured.
     public let retention: AuditRetention?
+    /// Told of every commit of ``writer``: wakes what follows the log (live tails, streams).
+    public let commits: AuditCommitSignal
 
     /// Loads (or makes) the signing key, names the origin after the store's log id unless one is
     /// configured, and builds the parts over `store`; nothing runs yet. A configured retention
@@ -83,11 +85,12 @@ public struct AuditLogServices: Sendable {
             "audit checkpoints signed",
             metadata: ["audit.checkpoint.origin": "\(origin)", "audit.checkpoint.key": "\(signer.publicKey.text)"]
         )
+        let commits = AuditCommitSignal()
         let writer = AuditWriter(
             store: store,
             configuration: configuration.writer,
             logger: logger,
-            observers: observers + [checkpointer.writerObserver]
+            observers: observers + [checkpointer.writerObserver, commits.observer]
         )
         var retention: AuditRetention?
         if let settings = configuration.retention {
@@ -107,7 +110,8 @@ public struct AuditLogServices: Sendable {
             sink: AuditWriterSink(writer: writer, validator: configuration.validator, producer: configuration.producer),
             checkpointer: checkpointer,
             signer: signer,
-            retention: retention
+            retention: retention,
+            commits: commits
         )
     }
 

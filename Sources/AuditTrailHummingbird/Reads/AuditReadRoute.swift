@@ -18,6 +18,8 @@ public enum AuditReadRoute: String, Sendable, CaseIterable {
     case event
     /// `GET /stats`: aggregates.
     case stats
+    /// `GET /stream`: the live tail (Server-Sent Events).
+    case stream
     /// `GET /event-types`: the catalog and the actions seen.
     case eventTypes
     /// `GET /severities`: the five levels.
@@ -37,6 +39,7 @@ public enum AuditReadRoute: String, Sendable, CaseIterable {
         case .events: ("GET", "/events")
         case .event: ("GET", "/events/{id}")
         case .stats: ("GET", "/stats")
+        case .stream: ("GET", "/stream")
         case .eventTypes: ("GET", "/event-types")
         case .severities: ("GET", "/severities")
         case .checkpoint: ("GET", "/checkpoints/latest")
@@ -49,7 +52,7 @@ public enum AuditReadRoute: String, Sendable, CaseIterable {
     /// What the route does, for a 403's detail: `read events`, `read proofs`, `verify the log`.
     public var activity: String {
         switch self {
-        case .events, .event, .stats, .eventTypes, .severities: "read events"
+        case .events, .event, .stats, .stream, .eventTypes, .severities: "read events"
         case .checkpoint: "read checkpoints"
         case .inclusionProof, .consistencyProof: "read proofs"
         case .verify: "verify the log"

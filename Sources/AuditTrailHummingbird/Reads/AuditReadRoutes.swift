@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The read side of the AuditTrail API as routes an app mounts behind its own admin
-/// authentication: query, one event, stats, event types, severities, the latest checkpoint,
+/// authentication: query, one event, stats, the live tail, event types, severities, the latest checkpoint,
 /// inclusion and consistency proofs, and verification — with the server's parameters, limits,
 /// JSON shapes and RFC 9457 problems (``AuditProblem``). The AuditTrail server mounts these same
 /// routes under `/v1`.
@@ -35,6 +35,10 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
     let mountPath: String
     /// The time budget of each read but verification (``AuditReadBudget``); nil: none.
     let queryTimeout: Duration?
+    /// Wakes live tails on each commit; a signal nobody reports to when the app gave none.
+    let commits: AuditCommitSignal
+    /// How live tails behave.
+    let tail: AuditTailOptions
     let authorize: Authorize
 
     /// Largest body of `POST /verify`.
@@ -51,7 +55,10 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
     ///     (`GET /v1/events`).
     ///   - queryTimeout: how long each read (all but `POST /verify`) may take in the store before
     ///     its statement is interrupted and the answer is a 422 `query-timeout` problem; nil
-    ///     (the default): no limit.
+    ///     (the default): no limit. A live tail has it per page it reads.
+    ///   - commits: the signal the app's ``AuditWriter`` reports commits to (its ``AuditCommitSignal/observer``),
+    ///     which wakes live tails at once; nil: tails look every ``AuditTailOptions/poll``.
+    ///   - tail: how live tails behave (heartbeat, poll, slow consumers, how many at once).
     ///   - authorize: called first on every request; throws to refuse.
     public init(
         store: Store,
@@ -60,6 +67,8 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         recorder: (any AuditEventSink)?,
         mountPath: String = "",
         queryTimeout: Duration? = nil,
+        commits: AuditCommitSignal? = nil,
+        tail: AuditTailOptions = .init(),
         authorize: @escaping Authorize
     ) {
         self.store = store
@@ -68,6 +77,8 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         self.recorder = recorder
         self.mountPath = mountPath
         self.queryTimeout = queryTimeout
+        self.commits = commits ?? AuditCommitSignal()
+        self.tail = tail
         self.authorize = authorize
     }
 
@@ -83,6 +94,8 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
         router.get("/events", use: problems(budgeted(listEvents)))
         router.get("/events/{id}", use: problems(budgeted(getEvent)))
         router.get("/stats", use: problems(budgeted(stats)))
+        // A live tail runs for as long as its client stays: each page it reads has the budget.
+        router.get("/stream", use: problems(stream))
         router.get("/event-types", use: problems(budgeted(eventTypes)))
         router.get("/severities", use: problems(severities))
         router.get("/checkpoints/latest", use: problems(budgeted(latestCheckpoint)))

@@ -200,6 +200,7 @@ struct AuditServer: Sendable {
             retentionDefault: configuration.retention.initialWindow,
             riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             sequencer: AuditIngestSequencer(),
+            commits: parts.commits,
             logger: logger
         )
 

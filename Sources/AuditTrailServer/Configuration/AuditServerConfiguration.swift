@@ -1,4 +1,5 @@
 import AuditTrail
+import AuditTrailHummingbird
 import AuditTrailPostgres
 import Logging
 
@@ -60,6 +61,8 @@ public struct AuditServerConfiguration: Sendable {
         /// read the whole log by design); every read is also interrupted when its client
         /// disconnects.
         public var queryTimeout: Duration = .seconds(10)
+        /// How live tails (`GET /v1/stream`) behave: heartbeat, poll, slow consumers, how many.
+        public var tail = AuditTailOptions()
         public init() {}
     }
 

@@ -13,7 +13,7 @@ extension AuditServerSetting {
         pageCacheMiB,
         indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
-        idleTimeout, queryTimeout, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
+        idleTimeout, queryTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
     ]
 
     /// `--host`, `AUDITTRAIL_HOST`.

@@ -27,6 +27,7 @@ public final class AuditServerMetrics: Sendable {
     let heapInUse: Gauge
     let heapFree: Gauge
     let indexCache: Gauge
+    let liveTails: Gauge
     private let httpSeries = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     static let latencyBuckets: [Duration] = [
@@ -104,6 +105,13 @@ public final class AuditServerMetrics: Sendable {
                 helpText: "Memory the search index's cache holds (decoded sets, rollups), bounded by --index-cache-mib."
             )
         )
+        liveTails = registry.makeGauge(
+            descriptor: .init(
+                namespace: "audittrail",
+                metricName: "live_tails",
+                helpText: "Live tails (GET /v1/stream) open now, bounded by --tail-max-streams."
+            )
+        )
     }
 
     /// The writer observer that feeds the commit series.
@@ -151,8 +159,9 @@ public final class AuditServerMetrics: Sendable {
 
     /// The Prometheus text exposition, with the queue depth, the head seq (when the store
     /// answered), the index cache and the heap read fresh.
-    func exposition(queueDepth depth: Int, headSeq seq: Int64?, indexCacheBytes: Int?) -> [UInt8] {
+    func exposition(queueDepth depth: Int, headSeq seq: Int64?, indexCacheBytes: Int?, liveTails tails: Int) -> [UInt8] {
         queueDepth.set(to: Double(depth))
+        liveTails.set(to: Double(tails))
         if let seq { headSeq.set(to: Double(seq)) }
         if let indexCacheBytes { indexCache.set(to: Double(indexCacheBytes)) }
         var heap = caudit_heap_stats()

@@ -20,7 +20,7 @@ enum AuditOpenAPI {
                     "A tamper-evident audit log. Every /v1/ route needs a key: Authorization: Bearer <key> or X-API-Key: <key>. Errors are RFC 9457 problem details (application/problem+json).",
             ],
             "security": [["bearer": []], ["apiKey": []]],
-            "paths": .object(paths),
+            "paths": .object(paths.merging(streamPaths) { first, _ in first }),
             "components": components,
         ]
     }

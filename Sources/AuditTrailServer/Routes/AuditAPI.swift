@@ -24,6 +24,8 @@ struct AuditAPI: Sendable {
     let riskScorer: AuditRiskScorer?
     /// Keeps each producer's ordered stream (`Audit-Batch-Stream`) in order across concurrent batches.
     let sequencer: AuditIngestSequencer
+    /// Wakes live tails (`GET /v1/stream`) on every commit of ``writer``.
+    let commits: AuditCommitSignal
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -79,7 +81,9 @@ struct AuditAPI: Sendable {
             catalog: validator.configuration.catalog,
             recorder: AuditWriterSink(writer: writer, validator: validator, producer: .server),
             mountPath: "/v1",
-            queryTimeout: options.queryTimeout
+            queryTimeout: options.queryTimeout,
+            commits: commits,
+            tail: options.tail
         ) { route, _, context in
             let principal = try context.requirePrincipal()
             let allowed = route.needsVerifyRight ? principal.role.canVerify : principal.role.canRead
@@ -138,7 +142,12 @@ extension AuditAPI {
     @Sendable func metricsText(_ request: Request, context: AuditRequestContext) async throws -> Response {
         if !options.metricsFromAnyPeer { try await authenticator.requireMetricsReader(request.headers) }
         let head = try? await store.head()
-        let text = metrics.exposition(queueDepth: writer.queueDepth, headSeq: head?.seq, indexCacheBytes: store.derivedDataCacheBytes)
+        let text = metrics.exposition(
+            queueDepth: writer.queueDepth,
+            headSeq: head?.seq,
+            indexCacheBytes: store.derivedDataCacheBytes,
+            liveTails: commits.subscriberCount
+        )
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -155,23 +155,6 @@ struct ServerOptions: ParsableArguments {
 
     /// `path` with `parameters` as its percent-encoded query.
     static func path(_ path: String, _ parameters: [(String, String)]) -> String {
-        let query = parameters.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
-        return path + (query.isEmpty ? "" : "?" + query)
-    }
-
-    /// A query parameter value, percent-encoded (RFC 3986 unreserved characters kept).
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
+        AuditServerConnection.path(path, parameters)
     }
 }

@@ -4,8 +4,14 @@ import AuditTrailSQLite
 import Foundation
 import Synchronization
 
-/// Writes to standard error.
+/// Writes to standard error (and, unbuffered, to standard output).
 enum FileHandleOutput {
+    /// A line on standard output, written at once (not held in a buffer until exit): what a
+    /// follower such as `tail` prints as each event arrives, also into a pipe.
+    static func standardOutputLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func standardError(_ text: String, terminator: String = "\n") {
         FileHandle.standardError.write(Data((text + terminator).utf8))
     }

@@ -119,14 +119,6 @@ struct ReadCLITests {
         }
     }
 
-    @Test func tailIsReservedAndSaysWhatToUseMeanwhile() async throws {
-        let result = try await runCLI(["tail", "--server", "http://127.0.0.1:1"])
-        #expect(result.status == 2, "\(result.output)")
-        #expect(result.output.contains("not available yet") && result.output.contains("audittrail query --order asc"), "\(result.output)")
-        let help = try await runCLI(["--help"])
-        #expect(help.output.contains("tail") && help.output.contains("stats"), "\(help.output)")
-    }
-
     @Test func aBadFlagPrintsTheSubcommandsOwnUsage() async throws {
         for command in ["query", "stats", "export", "verify"] {
             let result = try await runCLI([command, "--no-such-flag"])

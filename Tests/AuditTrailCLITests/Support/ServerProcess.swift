@@ -32,9 +32,9 @@ final class ServerProcess: @unchecked Sendable {
         return executable.deletingLastPathComponent().appendingPathComponent("audittrail").path
     }
 
-    /// Starts `serve` on port 0 with a port file of its own (a restart on the same data directory
-    /// gets a new one, so a stale file is never read).
-    init(dataDirectory: String, environment: [String: String] = [:], arguments: [String] = []) throws {
+    /// Starts `serve` on `port` (0 by default: a free one) with a port file of its own (a
+    /// restart on the same data directory gets a new one, so a stale file is never read).
+    init(dataDirectory: String, port: Int = 0, environment: [String: String] = [:], arguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         let run = dataDirectory + ".server-\(UUID().uuidString)"
         logPath = run + ".log"
@@ -42,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = try ChildProcess(
             executable: Self.binary,
-            arguments: ["serve", "--port", "0", "--port-file", portFile, "--data-dir", dataDirectory] + arguments,
+            arguments: ["serve", "--port", String(port), "--port-file", portFile, "--data-dir", dataDirectory] + arguments,
             environment: childEnvironment(environment),
             outputPath: logPath
         )

@@ -1,0 +1,47 @@
+import AuditTrail
+import AuditTrailHummingbird
+
+/// The live tail's settings (`GET /v1/stream`, ``AuditTailOptions``).
+extension AuditServerSetting {
+    /// `--tail-heartbeat`, `AUDITTRAIL_TAIL_HEARTBEAT`.
+    package static let tailHeartbeat = AuditServerSetting(
+        flag: "tail-heartbeat",
+        variable: "AUDITTRAIL_TAIL_HEARTBEAT",
+        valueName: "seconds",
+        help: "A live tail (/v1/stream) with nothing to send sends a heartbeat comment with its position this often, so proxies keep it open.",
+        rule: .seconds,
+        keyPath: \.options.tail.heartbeat
+    )
+
+    /// `--tail-poll`, `AUDITTRAIL_TAIL_POLL`.
+    package static let tailPoll = AuditServerSetting(
+        flag: "tail-poll",
+        variable: "AUDITTRAIL_TAIL_POLL",
+        valueName: "seconds",
+        help:
+            "How often a waiting live tail looks for events no commit of this server woke it for (those other servers append to a shared PostgreSQL log).",
+        rule: .seconds,
+        keyPath: \.options.tail.poll
+    )
+
+    /// `--tail-max-lag`, `AUDITTRAIL_TAIL_MAX_LAG`.
+    package static let tailMaxLag = AuditServerSetting(
+        flag: "tail-max-lag",
+        variable: "AUDITTRAIL_TAIL_MAX_LAG",
+        valueName: "seconds",
+        help:
+            "A live tail that had caught up and then falls further behind than this is told so in a final disconnect event and closed (it resumes with Last-Event-ID).",
+        rule: .seconds,
+        keyPath: \.options.tail.maxLag
+    )
+
+    /// `--tail-max-streams`, `AUDITTRAIL_TAIL_MAX_STREAMS`.
+    package static let tailMaxStreams = AuditServerSetting(
+        flag: "tail-max-streams",
+        variable: "AUDITTRAIL_TAIL_MAX_STREAMS",
+        valueName: "n",
+        help: "Most live tails at once; one more is answered 503 with Retry-After.",
+        rule: .integer(1...100_000),
+        keyPath: \.options.tail.maxStreams
+    )
+}
