@@ -18,6 +18,8 @@ public enum AuditCheckpointStoreConformanceCheck: String, Sendable, CaseIterable
     case checkpointsAndLogID
     /// An intact log with signed checkpoints verifies, and a wrong key is named.
     case verifyLog
+    /// A stream's batches (exports of a seq range) verify alone, meet exactly, and show tampering.
+    case streamBatches
 
     public var description: String { rawValue }
 }
@@ -56,6 +58,7 @@ public struct AuditCheckpointStoreConformance<Store: AuditStore & AuditCheckpoin
             case .failedAppendLeavesTheTree: try await failedAppendLeavesTheTree(store)
             case .checkpointsAndLogID: try await checkpointsAndLogID(store)
             case .verifyLog: try await verifyLog(store)
+            case .streamBatches: try await streamBatches(store)
             }
         }
     }

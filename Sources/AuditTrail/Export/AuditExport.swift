@@ -75,7 +75,7 @@ public struct AuditExport: Sendable {
         count: inout Int64,
         last: inout Int64?
     ) async throws {
-        let size = header.treeSize
+        let size = header.lastCoveredSeq
         let store = exporter.store
         var rows = first
         var checkpoints = AuditCheckpointQueue(after: (first.first?.seq ?? 1) - 1, pageSize: AuditExporter.pageSize)
@@ -113,7 +113,7 @@ public struct AuditExport: Sendable {
         while true {
             var out: [UInt8] = []
             for event in page.events {
-                guard event.seq <= size else {
+                guard event.seq <= header.lastCoveredSeq else {
                     try await sink(out)
                     return
                 }

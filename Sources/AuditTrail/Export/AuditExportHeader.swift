@@ -38,6 +38,34 @@ public struct AuditExportHeader: Sendable, Hashable {
     /// For a contiguous export, the right edge of the tree of `chainStart.seq` leaves, left first.
     public var frontier: [AuditHash]
 
+    /// A batch of a stream (``AuditExporter/startBatch(parameters:after:maxEvents:)``): only the
+    /// events with `after < seq ≤ through` are in the file, checked against the signed tree of
+    /// ``treeSize`` leaves; for a contiguous batch `after` is `chain_start.seq`, and when `through`
+    /// is short of the tree size, ``consistency`` proves the tree of `through` leaves (rebuilt
+    /// from the frontier and the batch's events) a prefix of the signed one. Nil: a whole export.
+    public var range: Range?
+
+    /// The seq range of a stream batch, and the consistency proof from its end to the signed tree.
+    public struct Range: Sendable, Hashable {
+        /// The events are those after this seq…
+        public var after: Int64
+        /// …up to and including this one.
+        public var through: Int64
+        /// RFC 6962 consistency proof from a tree of `through` leaves to the signed tree (empty
+        /// when `through` is the tree size, and in a filtered batch, whose events carry inclusion
+        /// proofs).
+        public var consistency: [AuditHash]
+
+        public init(after: Int64, through: Int64, consistency: [AuditHash]) {
+            self.after = after
+            self.through = through
+            self.consistency = consistency
+        }
+    }
+
+    /// The last seq the file may hold: the range's end, else the tree size.
+    public var lastCoveredSeq: Int64 { range?.through ?? treeSize }
+
     /// The stored format of the events' chain hashes (``AuditChain/Format``): `chain_format` in the
     /// header, absent — format 0 — in files written before format v1.
     public var chainFormat: AuditChain.Format = .current
@@ -77,6 +105,11 @@ public struct AuditExportHeader: Sendable, Hashable {
         if let chainStart {
             body["chain_start"] = ["seq": .int(chainStart.seq), "hash": .string(chainStart.hash.hex)]
             body["frontier"] = .array(frontier.map { .string($0.hex) })
+        }
+        if let range {
+            body["range"] = [
+                "after": .int(range.after), "through": .int(range.through), "consistency": .array(range.consistency.map { .string($0.hex) }),
+            ]
         }
         var out = CanonicalJSON.encode([AuditExportFormat.headerKey: .object(body)])
         out.append(0x0A)
@@ -135,6 +168,23 @@ public struct AuditExportHeader: Sendable, Hashable {
                 throw AuditTrailError.invalid("chain_start", "must be null (with frontier) in a filtered export")
             }
         }
+        var range: Range?
+        if let value = body["range"], value != .null {
+            guard case .object(let members) = value, let after = members["after"]?.int64Value, let through = members["through"]?.int64Value,
+                after >= 0, after <= through, through <= size, let proof = members["consistency"]?.arrayValue
+            else {
+                throw AuditTrailError.invalid("range", "must be {\"after\", \"through\", \"consistency\"} with 0 ≤ after ≤ through ≤ tree_size")
+            }
+            var consistency: [AuditHash] = []
+            for value in proof {
+                guard let hash = AuditExportFormat.hash(hex: value) else {
+                    throw AuditTrailError.invalid("range.consistency", "every hash must be 64 lower-case hex digits")
+                }
+                consistency.append(hash)
+            }
+            if let start, start.seq != after { throw AuditTrailError.invalid("range.after", "must be chain_start.seq in a contiguous batch") }
+            range = Range(after: after, through: through, consistency: consistency)
+        }
         self.init(
             origin: origin,
             treeSize: size,
@@ -146,5 +196,6 @@ public struct AuditExportHeader: Sendable, Hashable {
             frontier: frontier
         )
         self.chainFormat = chainFormat
+        self.range = range
     }
 }

@@ -26,4 +26,7 @@ public struct AuditExportVerification: Sendable, Hashable {
     public var problem: AuditChainVerifier.Problem?
     /// The line the problem is on, when it concerns one line.
     public var problemLine: Int?
+    /// A contiguous export's chain head after its last event: where the next batch of a stream
+    /// must start (its `chain_start`). Nil for a filtered export.
+    public var chainEnd: AuditChainHead?
 }

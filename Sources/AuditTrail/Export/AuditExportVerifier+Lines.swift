@@ -84,12 +84,14 @@ extension AuditExportVerifier {
             }
             return fail(problem.kind, seq: problem.seq, line: lineNumber, "line \(lineNumber): \(problem.detail)")
         }
-        guard seq <= header.treeSize else {
+        guard seq <= header.lastCoveredSeq else {
             return fail(
                 .inserted,
                 seq: seq,
                 line: lineNumber,
-                "line \(lineNumber) holds seq \(seq), beyond the signed tree size \(header.treeSize)"
+                header.range == nil
+                    ? "line \(lineNumber) holds seq \(seq), beyond the signed tree size \(header.treeSize)"
+                    : "line \(lineNumber) holds seq \(seq), beyond the batch's range, which ends at seq \(header.lastCoveredSeq)"
             )
         }
         tree.append(leafHash: leaf)
@@ -97,6 +99,26 @@ extension AuditExportVerifier {
         self.tree = tree
         events += 1
         lastSeq = seq
+        if let range = header.range, seq == range.through, seq < header.treeSize {
+            do {
+                try AuditMerkle.verifyConsistency(
+                    from: seq,
+                    to: header.treeSize,
+                    oldRoot: tree.root,
+                    newRoot: header.rootHash,
+                    proof: range.consistency
+                )
+            } catch {
+                fail(
+                    .edited,
+                    seq: vouched + 1,
+                    line: lineNumber,
+                    "events \(vouched + 1)…\(seq) are not a prefix of the tree signed at size \(header.treeSize) "
+                        + "(an event edited, inserted or removed, a forged frontier, or a bad consistency proof)"
+                )
+            }
+            return
+        }
         if seq == header.treeSize, tree.root != header.rootHash {
             fail(
                 .edited,
@@ -163,12 +185,13 @@ extension AuditExportVerifier {
                 ? fail(.inserted, seq: seq, line: lineNumber, "line \(lineNumber) repeats seq \(seq)")
                 : fail(.reordered, seq: seq, line: lineNumber, "line \(lineNumber) holds seq \(seq) after seq \(last)")
         }
-        guard seq >= 1, seq <= header.treeSize else {
+        guard seq >= 1, seq <= header.lastCoveredSeq, seq > (header.range?.after ?? 0) else {
             return fail(
                 .inserted,
                 seq: seq,
                 line: lineNumber,
-                "line \(lineNumber) holds seq \(seq), outside the signed tree of size \(header.treeSize)"
+                header.range.map { "line \(lineNumber) holds seq \(seq), outside the batch's range \($0.after + 1)…\($0.through)" }
+                    ?? "line \(lineNumber) holds seq \(seq), outside the signed tree of size \(header.treeSize)"
             )
         }
         awaitingProof = (seq: seq, leaf: AuditMerkle.leafHash(canonical))
@@ -259,12 +282,12 @@ extension AuditExportVerifier {
         if let pending = awaitingProof {
             return fail(.truncated, seq: pending.seq, line: nil, "the file ends before the inclusion proof of seq \(pending.seq)")
         }
-        if header.contiguous, (lastSeq ?? header.chainStart?.seq ?? 0) < header.treeSize {
+        if header.contiguous, (lastSeq ?? header.chainStart?.seq ?? 0) < header.lastCoveredSeq {
             return fail(
                 .truncated,
                 seq: nextSeq,
                 line: nil,
-                "events \(nextSeq)…\(header.treeSize) of the signed tree are not in the file"
+                "events \(nextSeq)…\(header.lastCoveredSeq) of the signed tree are not in the file"
             )
         }
         guard let trailer else {

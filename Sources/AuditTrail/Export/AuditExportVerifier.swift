@@ -145,7 +145,8 @@ public struct AuditExportVerifier: Sendable {
             lastSeq: lastSeq,
             checkpointsChecked: checkpointsChecked,
             problem: problem,
-            problemLine: problemLine
+            problemLine: problemLine,
+            chainEnd: chain?.head
         )
     }
 

@@ -71,7 +71,22 @@ public struct AuditExporter: Sendable {
 
     /// Starts an export: validates the parameters, picks the checkpoint, builds the header and
     /// reads the first page — everything that can fail before the first byte is written.
+    ///
+    /// With `after=<seq>` the export is incremental: the events after that seq up to the
+    /// checkpoint, with the header's range (``startBatch(parameters:after:maxEvents:)``), so that
+    /// `audittrail verify --stream-batch` proves consecutive incremental exports meet.
     public func start(parameters: [(String, String)]) async throws -> AuditExport {
+        let afters = parameters.filter { $0.0 == "after" }.map(\.1)
+        if !afters.isEmpty {
+            guard afters.count == 1, let text = afters.first, text.utf8.count <= 19, text.utf8.allSatisfy({ (48...57).contains($0) }),
+                let after = Int64(text)
+            else { throw AuditTrailError.invalid("after", "must be a seq, an integer from 0, given once") }
+            switch try await startBatch(parameters: parameters.filter { $0.0 != "after" }, after: after, maxEvents: nil) {
+            case .batch(let export): return export
+            case .nothing(let through):
+                throw AuditTrailError(.conflict, "nothing to export after seq \(after): the log's signed checkpoint ends at seq \(through)")
+            }
+        }
         let (query, filters, encoding) = try Self.query(parameters: parameters)
         let encoder = AuditRecordEncoder(encoding, host: host)
         let checkpoint = try await exportCheckpoint()

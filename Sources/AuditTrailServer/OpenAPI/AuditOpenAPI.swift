@@ -126,7 +126,12 @@ enum AuditOpenAPI {
                             "format",
                             "The export format: jsonl (default, verifiable), json, csv, cef, ocsf or syslog",
                             ["type": "string", "enum": .array(AuditExportEncoding.allCases.map { .string($0.rawValue) })]
-                        )
+                        ),
+                        queryParameter(
+                            "after",
+                            "An incremental export: only the events after this seq (the header's range says which; 409 when none is signed yet)",
+                            ["type": "string", "pattern": "^[0-9]{1,19}$"]
+                        ),
                     ],
                     responses: [
                         "200": [

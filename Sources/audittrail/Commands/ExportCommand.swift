@@ -11,7 +11,7 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Write an export of a data directory or a running server: verifiable (AuditTrail export v1, JSON Lines), or for a SIEM.",
         usage: """
             audittrail export [--format jsonl|json|csv|cef|ocsf|syslog] [--action A] [--actor ID] [--since T] [-q EXPR] [the other filters of query]
-                              [--output FILE] [--quiet]
+                              [--after SEQ] [--output FILE] [--quiet]
                               [--data-dir DIR [--signing-key FILE] | --server http://host:port [--api-key-file FILE]]
             """,
         discussion: """
@@ -21,7 +21,10 @@ struct ExportCommand: AsyncParsableCommand {
             spreadsheet. The filters are those of `audittrail query` and GET /v1/events. Without a filter the export is contiguous: \
             every event from the first one kept to a signed checkpoint, with what is needed to rebuild the signed Merkle \
             root; with filters, each event carries its inclusion proof. Check the file offline with \
-            `audittrail verify --export FILE --public-key KEY`. With --output, the export goes to a new temporary file \
+            `audittrail verify --export FILE --public-key KEY`. --after SEQ exports only the events after that seq \
+            (an incremental export: pass the last seq of the previous one); the file's header carries the range, and \
+            `audittrail verify --stream-batch OLD --stream-batch NEW --public-key KEY` proves the two meet with no gap \
+            and, without filters, an unbroken chain. With --output, the export goes to a new temporary file \
             beside FILE (mode 0600, an unpredictable name) and is \
             renamed to FILE only when it is complete. With --server it needs an admin or auditor key; from a data \
             directory it signs a checkpoint of the current head when the latest one is older, with the log's signing \
@@ -45,8 +48,13 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "The format: jsonl (default, verifiable), json, csv, cef, ocsf or syslog.")
     var format: String?
 
-    /// The filters and the format, as request parameters.
-    var parameters: [(String, String)] { filters.parameters + (format.map { [("format", $0)] } ?? []) }
+    @Option(help: "Export only the events after this seq (an incremental export; see verify --stream-batch).")
+    var after: String?
+
+    /// The filters, the format and the start, as request parameters.
+    var parameters: [(String, String)] {
+        filters.parameters + (format.map { [("format", $0)] } ?? []) + (after.map { [("after", $0)] } ?? [])
+    }
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write (default: standard output).")
     var output: String?
@@ -59,8 +67,11 @@ struct ExportCommand: AsyncParsableCommand {
             if data.dataDirectory != nil { throw ValidationError("--data-dir: give either --data-dir or --server, not both") }
             if signingKey != nil { throw ValidationError("--signing-key: only with --data-dir (a server signs with its own key)") }
         }
+        if let after, after.utf8.count > 19 || !after.utf8.allSatisfy({ (48...57).contains($0) }) || Int64(after) == nil {
+            throw ValidationError("--after: must be a seq, an integer from 0")
+        }
         do {
-            _ = try AuditExporter.query(parameters: parameters)
+            _ = try AuditExporter.query(parameters: parameters.filter { $0.0 != "after" })
         } catch {
             throw ValidationError(cliMessage(error).replacingOccurrences(of: "--q:", with: "-q:"))
         }

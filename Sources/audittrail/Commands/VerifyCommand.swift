@@ -15,6 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
             audittrail verify [--data-dir DIR] [--indexes] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
             audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--indexes] [--state PATH | --no-state] [--json]
             audittrail verify --export FILE --public-key KEY|FILE [--json] [--quiet]
+            audittrail verify --stream-batch FILE [--stream-batch FILE …] --public-key KEY|FILE [--json]
             audittrail verify --jsonl DIR [--json]
             """,
         discussion: """
@@ -28,7 +29,9 @@ struct VerifyCommand: AsyncParsableCommand {
             still extend the checkpoint verified last time from this machine (a consistency proof); --full \
             also has the server re-hash every stored event. With --export FILE, an export file is checked offline \
             against --public-key: its signed checkpoint, every event's bytes, the chain and the rebuilt Merkle root \
-            (contiguous) or each inclusion proof (filtered), and that the file is complete. \
+            (contiguous) or each inclusion proof (filtered), and that the file is complete. With --stream-batch \
+            (repeatable), the batches a stream delivered are checked the same way, each alone, and together: in seq \
+            order each must start where the one before ended, its chain continuing the previous batch's. \
             --indexes also checks everything derived from the events' canonical bytes — the search index's sets, time \
             columns and rollups, each row's copies of its fields (id, time, action, …) and the action counts — naming \
             the first seq where they disagree; `audittrail reindex` rebuilds them. \
@@ -69,6 +72,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Verify an export file (from `audittrail export`) offline with --public-key: no server, no data directory.")
     var export: String?
 
+    @Option(
+        name: .customLong("stream-batch"),
+        help: "Verify a batch a stream delivered (repeat for several: they must meet) offline with --public-key."
+    )
+    var streamBatches: [String] = []
+
     @Option(help: "Verify a daily JSONL log directory (events-YYYY-MM-DD.jsonl files) offline: no server, no data directory.")
     var jsonl: String?
 
@@ -82,19 +91,23 @@ struct VerifyCommand: AsyncParsableCommand {
                 throw ValidationError("--jsonl: combines only with --json and --quiet (the files carry no checkpoint, key or index)")
             }
         }
-        if export != nil {
+        if !streamBatches.isEmpty, export != nil || jsonl != nil {
+            throw ValidationError("--stream-batch: cannot be combined with --export or --jsonl")
+        }
+        if export != nil || !streamBatches.isEmpty {
+            let flag = export != nil ? "--export" : "--stream-batch"
             if remote.server != nil || remote.apiKey != nil || remote.apiKeyFile != nil || full || data.dataDirectory != nil || signingKey != nil
                 || state != nil || noState
             {
                 throw ValidationError(
-                    "--export: cannot be combined with --server, --api-key, --api-key-file, --full, --data-dir, --signing-key, --state or --no-state"
+                    "\(flag): cannot be combined with --server, --api-key, --api-key-file, --full, --data-dir, --signing-key, --state or --no-state"
                 )
             }
             if indexes {
                 throw ValidationError("--indexes: an export file has no index; use it with --data-dir or --server")
             }
             guard publicKey != nil else {
-                throw ValidationError("--public-key: required with --export (the key `audittrail keys public` prints)")
+                throw ValidationError("--public-key: required with \(flag) (the key `audittrail keys public` prints)")
             }
         }
         if noState, state != nil { throw ValidationError("--no-state: cannot be combined with --state") }
@@ -107,6 +120,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         if remote.server != nil { return try await runRemote() }
         if let export { return try runExport(export) }
+        if !streamBatches.isEmpty { return try runStreamBatches(streamBatches) }
         if let jsonl { return try runJSONL(jsonl) }
         let showProgress = !quiet && !json
         let statePath = noState ? nil : state ?? ProcessInfo.processInfo.environment["AUDITTRAIL_VERIFY_STATE"] ?? VerifyState.defaultPath
