@@ -15,7 +15,8 @@ extension AuditServerConfiguration {
     /// head (from connecting or from the previous response) or between two reads of a request
     /// body (Hummingbird's `HTTP1Channel` idle timeout; a response being written is never cut
     /// off), and a `Connection: close` request answered before its body was read is read to its
-    /// end and then closed (``AuditLingeringCloseHandler``).
+    /// end and then closed (``AuditLingeringCloseHandler``); a response its client takes none of
+    /// for ``Options/writeTimeout`` is ended by closing the connection (``AuditStalledWriteHandler``).
     ///
     /// ```swift
     /// configuration.tlsCertificateFile = "/etc/audittrail/server.pem"
@@ -51,6 +52,9 @@ extension AuditServerConfiguration {
     /// The HTTP/1.1 server without TLS: ``AuditHTTP1Channel`` with the idle timeout.
     private var plainServer: HTTPServerBuilder {
         let channel = HTTP1Channel.Configuration(idleTimeout: TimeAmount(options.idleTimeout))
-        return HTTPServerBuilder { responder in AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: channel)) }
+        let writeTimeout = TimeAmount(options.writeTimeout)
+        return HTTPServerBuilder { responder in
+            AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: channel), writeTimeout: writeTimeout)
+        }
     }
 }

@@ -61,6 +61,11 @@ public struct AuditServerConfiguration: Sendable {
         /// read the whole log by design); every read is also interrupted when its client
         /// disconnects.
         public var queryTimeout: Duration = .seconds(10)
+        /// How long a response may wait for its client to take any of it (`AUDITTRAIL_WRITE_TIMEOUT`):
+        /// a connection whose socket stays full this long — a live tail or an export to a client
+        /// that stopped reading — is closed. A client that reads, however slowly, restarts the
+        /// clock. Default 60 seconds.
+        public var writeTimeout: Duration = .seconds(60)
         /// How live tails (`GET /v1/stream`) behave: heartbeat, poll, slow consumers, how many.
         public var tail = AuditTailOptions()
         public init() {}

@@ -13,7 +13,8 @@ extension AuditServerSetting {
         pageCacheMiB,
         indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
-        idleTimeout, queryTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, adminKey, adminKeyFile, metricsKey, metricsKeyFile,
+        idleTimeout, queryTimeout, writeTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, adminKey, adminKeyFile, metricsKey,
+        metricsKeyFile,
     ]
 
     /// `--host`, `AUDITTRAIL_HOST`.

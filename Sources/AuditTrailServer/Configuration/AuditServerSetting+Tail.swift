@@ -1,8 +1,20 @@
 import AuditTrail
 import AuditTrailHummingbird
 
-/// The live tail's settings (`GET /v1/stream`, ``AuditTailOptions``).
+/// The live tail's settings (`GET /v1/stream`, ``AuditTailOptions``), and the write timeout that
+/// ends any response a client stopped taking.
 extension AuditServerSetting {
+    /// `--write-timeout`, `AUDITTRAIL_WRITE_TIMEOUT`.
+    package static let writeTimeout = AuditServerSetting(
+        flag: "write-timeout",
+        variable: "AUDITTRAIL_WRITE_TIMEOUT",
+        valueName: "seconds",
+        help:
+            "Close a connection whose client takes none of its response for this long (a live tail or an export to a client that stopped reading); reading slowly restarts the clock.",
+        rule: .seconds,
+        keyPath: \.options.writeTimeout
+    )
+
     /// `--tail-heartbeat`, `AUDITTRAIL_TAIL_HEARTBEAT`.
     package static let tailHeartbeat = AuditServerSetting(
         flag: "tail-heartbeat",

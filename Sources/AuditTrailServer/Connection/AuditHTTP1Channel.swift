@@ -5,7 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1.1 child channel with ``AuditLingeringCloseHandler`` added right after
-/// NIO's request decoder, and every request handled within the connection's
+/// NIO's request decoder, ``AuditStalledWriteHandler`` closing a connection whose client stopped
+/// taking its response for `writeTimeout`, and every request handled within the connection's
 /// ``AuditReadBudget``, which ``AuditClientGoneHandler`` cancels when the client goes away: what
 /// ``AuditServerConfiguration/httpServer()`` serves, plain or wrapped in TLS.
 ///
@@ -14,7 +15,8 @@ import NIOHTTP1
 ///
 /// ```swift
 /// let server = HTTPServerBuilder { responder in
-///     AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))))
+///     AuditHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))),
+///                       writeTimeout: .seconds(60))
 /// }
 /// ```
 struct AuditHTTP1Channel: ServerChildChannel {
@@ -22,12 +24,15 @@ struct AuditHTTP1Channel: ServerChildChannel {
 
     /// The channel whose pipeline and request handling this one uses.
     let base: HTTP1Channel
+    /// How long a response may wait for its client to take any of it.
+    let writeTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(AuditLingeringCloseHandler(), position: .after(decoder))
+            try pipeline.addHandler(AuditStalledWriteHandler(timeout: writeTimeout), position: .first)
             return value
         }
     }

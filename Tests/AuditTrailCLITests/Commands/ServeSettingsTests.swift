@@ -45,6 +45,7 @@ import Testing
         "AUDITTRAIL_ADMIN_KEY": (["a-long-enough-admin-key", "0123456789abcdef"], ["short-key", "with spaces but long enough", "0123456789abcde"]),
         "AUDITTRAIL_IDLE_TIMEOUT": (["0.5", "30", "86400"], ["0", "-1", "never", "86401"]),
         "AUDITTRAIL_QUERY_TIMEOUT": (["0.5", "10", "86400"], ["0", "-1", "never", "86401"]),
+        "AUDITTRAIL_WRITE_TIMEOUT": (["0.5", "60", "86400"], ["0", "-1", "never", "86401"]),
         "AUDITTRAIL_TAIL_HEARTBEAT": (["0.5", "15", "86400"], ["0", "-1", "never", "86401"]),
         "AUDITTRAIL_TAIL_POLL": (["0.05", "1", "60"], ["0", "-1", "often", "86401"]),
         "AUDITTRAIL_TAIL_MAX_LAG": (["1", "60", "3600"], ["0", "-5", "long", "86401"]),

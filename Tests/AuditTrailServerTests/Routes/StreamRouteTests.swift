@@ -212,6 +212,32 @@ import Testing
             await resumed.stop()
         }
     }
+
+    /// A client that opens a tail and then reads nothing while ~19 MB of events are committed:
+    /// once the socket stays full for --write-timeout the server closes the connection (the
+    /// client, reading at last, gets what was sent and then the end), instead of keeping it.
+    @Test("a client that stops reading is disconnected after --write-timeout")
+    func aClientThatStopsReadingIsDisconnected() async throws {
+        let configure: (inout AuditServerConfiguration) -> Void = { $0.options.writeTimeout = .seconds(1) }
+        try await withServer(setup: .live, configure) { _, api in
+            let port = try #require(api.client.port)
+            let request = "GET /v1/stream?action=doc.* HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(adminSecret)\r\n\r\n"
+            let outcome = try await RawConnection.exchange(port: port, tls: nil, within: .seconds(90)) { write in
+                try await write(Array(request.utf8))
+                try await Task.sleep(for: .milliseconds(300))
+                let filler = String(repeating: "x", count: 8000)
+                for _ in 0..<24 {
+                    let events = (0..<50).map { _ in #"{"action":"doc.view","metadata":{"a":"\#(filler)","b":"\#(filler)"}}"# }
+                    _ = try await api.send(.post, "/v1/events/batch", body: "[" + events.joined(separator: ",") + "]")
+                }
+                // Not reading for well past the write timeout.
+                try await Task.sleep(for: .seconds(4))
+            }
+            #expect(outcome.closed, "the server kept a connection whose client read nothing")
+            #expect(outcome.text.hasPrefix("HTTP/1.1 200"))
+            #expect(outcome.received.count < 19_000_000, "everything was sent: the socket never filled")
+        }
+    }
 }
 
 /// A flag a test flips while a reader's pause polls it.
