@@ -78,9 +78,9 @@ public struct AuditExporter: Sendable {
     public func start(parameters: [(String, String)]) async throws -> AuditExport {
         let afters = parameters.filter { $0.0 == "after" }.map(\.1)
         if !afters.isEmpty {
-            guard afters.count == 1, let text = afters.first, text.utf8.count <= 19, text.utf8.allSatisfy({ (48...57).contains($0) }),
-                let after = Int64(text)
-            else { throw AuditTrailError.invalid("after", "must be a seq, an integer from 0, given once") }
+            guard afters.count == 1, let after = afters.first.flatMap({ AuditCursor.seq(decimal: $0) }) else {
+                throw AuditTrailError.invalid("after", "must be a seq, an integer from 0, given once")
+            }
             switch try await startBatch(parameters: parameters.filter { $0.0 != "after" }, after: after, maxEvents: nil) {
             case .batch(let export): return export
             case .nothing(let through):

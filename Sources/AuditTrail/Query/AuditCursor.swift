@@ -20,4 +20,11 @@ public struct AuditCursor: Sendable, Hashable {
         else { return nil }
         self.afterSeq = Int64(token.dropFirst(), radix: 36) ?? .max
     }
+
+    /// A seq written in decimal, as `after=` and `Last-Event-ID` take it: 1 to 19 digits, no
+    /// sign, at most `Int64.max`; nil otherwise.
+    public static func seq(decimal text: String) -> Int64? {
+        guard (1...19).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return Int64(text)
+    }
 }

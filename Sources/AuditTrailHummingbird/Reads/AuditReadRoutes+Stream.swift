@@ -81,7 +81,7 @@ extension AuditReadRoutes {
         var filters: [(String, String)] = []
         var after: Int64?
         func seq(_ text: String, _ field: String) -> Int64? {
-            guard !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int64(text) else {
+            guard let value = AuditCursor.seq(decimal: text) else {
                 errors.append(.init(field: field, message: "must be a seq: an integer from 0 to \(Int64.max)"))
                 return nil
             }

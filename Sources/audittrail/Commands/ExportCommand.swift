@@ -67,7 +67,7 @@ struct ExportCommand: AsyncParsableCommand {
             if data.dataDirectory != nil { throw ValidationError("--data-dir: give either --data-dir or --server, not both") }
             if signingKey != nil { throw ValidationError("--signing-key: only with --data-dir (a server signs with its own key)") }
         }
-        if let after, after.utf8.count > 19 || !after.utf8.allSatisfy({ (48...57).contains($0) }) || Int64(after) == nil {
+        if let after, AuditCursor.seq(decimal: after) == nil {
             throw ValidationError("--after: must be a seq, an integer from 0")
         }
         do {

@@ -39,7 +39,7 @@ struct TailCommand: AsyncParsableCommand {
             throw ValidationError("--server: required: tail follows a running server's GET /v1/stream (start one with audittrail serve)")
         }
         if let count, count < 1 { throw ValidationError("--count: must be at least 1") }
-        if let after, Int64(after).map({ $0 >= 0 }) != true { throw ValidationError("--after: must be a seq: an integer from 0") }
+        if let after, AuditCursor.seq(decimal: after) == nil { throw ValidationError("--after: must be a seq: an integer from 0") }
         do {
             _ = try AuditQuery(parameters: filters.parameters)
         } catch {
@@ -50,7 +50,7 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws {
         let key = try remote.resolvedKey(role: "any key that may read events")
         let connection = try remote.connection(key: key)
-        var tail = AuditLiveTail(parameters: filters.parameters, after: after.flatMap { Int64($0) })
+        var tail = AuditLiveTail(parameters: filters.parameters, after: after.flatMap { AuditCursor.seq(decimal: $0) })
         tail.reconnects = !noReconnect
         var printed = 0
         let format = format
