@@ -98,9 +98,11 @@ extension PostgresAuditStore: AuditStoreAppender {
                 INSERT INTO \(unescaped: s).action_counts (action, count)
                 SELECT * FROM unnest(\(PostgresArrayBind.text(actions.count) { actions[$0].key }), \(PostgresArrayBind.int8(actions.count) { actions[$0].value }))
                 ON CONFLICT (action) DO UPDATE SET count = action_counts.count + excluded.count
+            ), n AS (
+                SELECT pg_notify(\(commitChannel), \(String(head.seq)))
             )
             UPDATE \(unescaped: s).chain_head SET seq = \(head.seq), hash = \(ByteBuffer(bytes: head.hash.bytes)), received_at = \(head.receivedAt.milliseconds)
-            WHERE id = 1
+            WHERE id = 1 AND EXISTS (SELECT 1 FROM n)
             """
     }
 

@@ -97,6 +97,12 @@ public final class PostgresAuditStore: Sendable {
     /// Connects once outside the pool, authenticates and closes: the reason a server cannot be
     /// reached (refused, timed out, TLS, password) within the connect timeout.
     func probe() async throws {
+        let connection = try await PostgresConnection.connect(configuration: try directConnection(), id: 0, logger: logger)
+        try await connection.close()
+    }
+
+    /// The settings of a connection of its own, outside the pool (``probe()``, ``followCommits(_:)``).
+    func directConnection() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             switch configuration.tls {
             case .disable: .disable
@@ -112,8 +118,7 @@ public final class PostgresAuditStore: Sendable {
             tls: tls
         )
         settings.options.connectTimeout = .seconds(Self.connectTimeoutSeconds)
-        let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
-        try await connection.close()
+        return settings
     }
 
     /// Where the log lives, for messages: `user@host:port/database`, schema `s` (never the password).

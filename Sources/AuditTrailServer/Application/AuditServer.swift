@@ -105,6 +105,7 @@ struct AuditServer: Sendable {
                 store: store,
                 parts: parts,
                 storeService: store,
+                extraServices: [AuditPostgresCommitListener(store: store, commits: parts.commits)],
                 metrics: metrics,
                 logger: logger,
                 onListening: onListening
@@ -178,6 +179,7 @@ struct AuditServer: Sendable {
         store: any AuditLogStore,
         parts: AuditLogServices,
         storeService: any Service,
+        extraServices: [any Service] = [],
         metrics: AuditServerMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (AuditServerStarted) async -> Void
@@ -218,7 +220,7 @@ struct AuditServer: Sendable {
             router: router,
             server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)],
+            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)] + extraServices,
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,
