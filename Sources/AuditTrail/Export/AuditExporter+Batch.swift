@@ -34,17 +34,7 @@ extension AuditExporter {
         let checkpoint = try await exportCheckpoint()
         let size = checkpoint.treeSize
         guard size > after else { return .nothing(through: after) }
-        let body = try AuditCheckpoint(body: try AuditSignedNote(parsing: checkpoint.note).text)
-        var header = AuditExportHeader(
-            origin: body.origin,
-            treeSize: size,
-            rootHash: checkpoint.rootHash,
-            checkpoint: checkpoint.note,
-            keyID: AuditSignerPublicKey.hex(publicKey.keyID),
-            filters: filters,
-            chainStart: nil,
-            frontier: []
-        )
+        var header = try header(for: checkpoint, filters: filters)
         let encoder = AuditRecordEncoder(encoding, host: host)
         let limit = max(1, min(maxEvents ?? Int.max, Self.pageSize))
         if filters.isEmpty {

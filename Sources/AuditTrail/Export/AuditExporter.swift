@@ -89,19 +89,7 @@ public struct AuditExporter: Sendable {
         }
         let (query, filters, encoding) = try Self.query(parameters: parameters)
         let encoder = AuditRecordEncoder(encoding, host: host)
-        let checkpoint = try await exportCheckpoint()
-        let body = try AuditCheckpoint(body: try AuditSignedNote(parsing: checkpoint.note).text)
-        let keyID = AuditSignerPublicKey.hex(publicKey.keyID)
-        var header = AuditExportHeader(
-            origin: body.origin,
-            treeSize: checkpoint.treeSize,
-            rootHash: checkpoint.rootHash,
-            checkpoint: checkpoint.note,
-            keyID: keyID,
-            filters: filters,
-            chainStart: nil,
-            frontier: []
-        )
+        var header = try header(for: try await exportCheckpoint(), filters: filters)
         if filters.isEmpty {
             let start = try await store.chainStart()
             let rows = try await store.rows(after: start.seq, limit: Self.pageSize)
@@ -117,6 +105,22 @@ public struct AuditExporter: Sendable {
             return AuditExport(exporter: self, header: header, query: query, first: .rows(rows), encoder: encoder)
         }
         return AuditExport(exporter: self, header: header, query: query, first: .page(try await store.events(matching: query)), encoder: encoder)
+    }
+
+    /// The header of an export checked against `checkpoint`, made with `filters`; the chain start,
+    /// frontier and range are the caller's to add.
+    func header(for checkpoint: AuditStoredCheckpoint, filters: [String: String]) throws -> AuditExportHeader {
+        let body = try AuditCheckpoint(body: try AuditSignedNote(parsing: checkpoint.note).text)
+        return AuditExportHeader(
+            origin: body.origin,
+            treeSize: checkpoint.treeSize,
+            rootHash: checkpoint.rootHash,
+            checkpoint: checkpoint.note,
+            keyID: AuditSignerPublicKey.hex(publicKey.keyID),
+            filters: filters,
+            chainStart: nil,
+            frontier: []
+        )
     }
 
     /// The checkpoint an export is checked against: the latest one, or — when the log's head is

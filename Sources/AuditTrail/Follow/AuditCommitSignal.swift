@@ -94,12 +94,18 @@ public final class AuditCommitSignal: Sendable {
         /// Returns once a seq beyond `seq` has been signalled (at once if it already was),
         /// `timeout` has passed, the subscription is stopped, or the task is cancelled.
         public func wait(beyond seq: Int64, timeout: Duration) async {
+            // A commit already past `seq` (a busy log) or a stop: no timer task to start.
+            guard !isDue(beyond: seq) else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.waitForCommit(beyond: seq) }
                 group.addTask { try? await Task.sleep(for: timeout) }
                 await group.next()
                 group.cancelAll()
             }
+        }
+
+        private func isDue(beyond seq: Int64) -> Bool {
+            signal.state.withLock { $0.latest > seq || $0.stopped.contains(id) }
         }
 
         private func waitForCommit(beyond seq: Int64) async {

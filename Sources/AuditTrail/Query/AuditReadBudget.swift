@@ -56,6 +56,13 @@ public final class AuditReadBudget: Sendable {
         return nil
     }
 
+    /// Runs `operation` within a budget of `limit` inside the current one (a route's query
+    /// timeout, a live tail's page); nil runs it within the current budget as it is.
+    public static func within<T>(_ limit: Duration?, _ operation: () async throws -> T) async rethrows -> T {
+        guard let limit else { return try await operation() }
+        return try await $current.withValue(AuditReadBudget(limit: limit), operation: operation)
+    }
+
     /// Throws ``overrun(now:)``'s error, if any.
     public func check() throws(AuditTrailError) {
         if let error = overrun() { throw error }

@@ -36,7 +36,7 @@ extension AuditReadRoutes {
             )
         }
         let start: Int64
-        if let after { start = after } else { start = try await budgeted { try await store.head().seq } }
+        if let after { start = after } else { start = try await AuditReadBudget.within(queryTimeout) { try await store.head().seq } }
         let route = routeName(.stream)
         if let actor = access.actor {
             try await record(
@@ -116,11 +116,5 @@ extension AuditReadRoutes {
         }
         try AuditRequestInput.throwIfAny(errors)
         return (query ?? AuditQuery(), after)
-    }
-
-    /// `operation` within the read budget of ``queryTimeout``.
-    func budgeted<T: Sendable>(_ operation: () async throws -> T) async throws -> T {
-        guard let queryTimeout else { return try await operation() }
-        return try await AuditReadBudget.$current.withValue(AuditReadBudget(limit: queryTimeout), operation: operation)
     }
 }

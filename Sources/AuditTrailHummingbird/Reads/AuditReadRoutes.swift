@@ -127,9 +127,7 @@ public struct AuditReadRoutes<Context: RequestContext>: Sendable {
     ) -> @Sendable (Request, Context) async throws -> Response {
         guard let queryTimeout else { return handler }
         return { request, context in
-            try await AuditReadBudget.$current.withValue(AuditReadBudget(limit: queryTimeout)) {
-                try await handler(request, context)
-            }
+            try await AuditReadBudget.within(queryTimeout) { try await handler(request, context) }
         }
     }
 

@@ -68,7 +68,7 @@ struct AuditTailSession: Sendable {
             if subscription.isStopped { return (.shutdown, "the server is shutting down; reconnect with Last-Event-ID to resume") }
             let read: AuditFollower.Read
             do {
-                read = try await readPage()
+                read = try await AuditReadBudget.within(budget) { try await follower.next() }
             } catch let error as AuditTrailError where error.code == .cancelled {
                 return (.clientGone, "")
             } catch let error as AuditTrailError where Self.isTransient(error) {
@@ -108,15 +108,6 @@ struct AuditTailSession: Sendable {
             let untilHeartbeat = options.heartbeat - (clock.now - lastWrite)
             await subscription.wait(beyond: follower.position, timeout: max(.milliseconds(1), min(options.poll, untilHeartbeat)))
         }
-    }
-
-    /// The next page, within the query timeout.
-    private mutating func readPage() async throws -> AuditFollower.Read {
-        guard let budget else { return try await follower.next() }
-        var follower = follower
-        let read = try await AuditReadBudget.$current.withValue(AuditReadBudget(limit: budget)) { try await follower.next() }
-        self.follower = follower
-        return read
     }
 
     /// How long ago `event` was received, when it can be told.

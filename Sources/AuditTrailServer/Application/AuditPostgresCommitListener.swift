@@ -11,9 +11,7 @@ struct AuditPostgresCommitListener: Service {
     let commits: AuditCommitSignal
 
     func run() async throws {
-        let commits = commits
-        let store = store
-        await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown { [store, commits] in
             await store.followCommits { seq in commits.committed(through: seq) }
         }
     }

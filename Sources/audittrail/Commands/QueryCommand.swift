@@ -95,16 +95,20 @@ struct QueryCommand: AsyncParsableCommand {
     /// The events as a text table, one row each (the description cut at 60 characters).
     static func table(_ events: [AuditStoredEvent]) throws -> String {
         var rows: [[String]] = []
-        for stored in events {
-            let event = try stored.decoded()
-            let resource = [event.resource?.type, event.resource?.id].compactMap { $0 }.joined(separator: "/")
-            rows.append([
-                String(event.seq), event.time.rfc3339, event.action, event.outcome.rawValue, event.severity.rawValue,
-                event.actor?.id ?? event.actor?.name ?? "-", resource.isEmpty ? "-" : resource,
-                String((event.description ?? "").prefix(60)),
-            ])
-        }
+        for stored in events { rows.append(cells(try stored.decoded(), descriptionLimit: 60)) }
         let table = renderTable(header: ["SEQ", "TIME", "ACTION", "OUTCOME", "SEVERITY", "ACTOR", "RESOURCE", "DESCRIPTION"], rows: rows)
         return events.isEmpty ? table + "\n(no events)" : table
+    }
+
+    /// An event's row of the table (and of `tail`'s lines): seq, time, action, outcome, severity,
+    /// actor, resource, and the description cut at `descriptionLimit` characters when one is given.
+    static func cells(_ event: AuditEvent, descriptionLimit: Int?) -> [String] {
+        let resource = [event.resource?.type, event.resource?.id].compactMap { $0 }.joined(separator: "/")
+        let description = event.description ?? ""
+        return [
+            String(event.seq), event.time.rfc3339, event.action, event.outcome.rawValue, event.severity.rawValue,
+            event.actor?.id ?? event.actor?.name ?? "-", resource.isEmpty ? "-" : resource,
+            descriptionLimit.map { String(description.prefix($0)) } ?? description,
+        ]
     }
 }

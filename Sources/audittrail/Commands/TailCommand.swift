@@ -57,16 +57,13 @@ struct TailCommand: AsyncParsableCommand {
         let count = count
         do {
             try await tail.run(on: connection, notice: Self.report) { event in
-                FileHandleOutput.standardOutputLine(format == "json" ? String(decoding: event.json, as: UTF8.self) : try Self.line(event))
+                FileHandleOutput.standardOutputLine(format == "json" ? String(decoding: event.json, as: UTF8.self) : Self.line(event))
                 printed += 1
                 return count.map { printed < $0 } ?? true
             }
         } catch let error as AuditClientError {
             try? await connection.shutdown()
-            throw ValidationError(
-                error.status.map { _ in error.message.replacingOccurrences(of: "GET /v1/stream answered", with: "--server: GET /v1/stream answered") }
-                    ?? "--server: \(error.message)"
-            )
+            throw ValidationError("--server: \(error.message)")
         }
         try? await connection.shutdown()
         if noReconnect, count.map({ printed < $0 }) ?? true { throw ExitCode(3) }
@@ -85,13 +82,9 @@ struct TailCommand: AsyncParsableCommand {
     }
 
     /// One event as a line: seq, time, action, outcome, severity, actor, resource, description.
-    static func line(_ event: AuditLiveTail.Event) throws -> String {
+    static func line(_ event: AuditLiveTail.Event) -> String {
         guard let value = try? JSONParser.parse(event.json), let stored = try? AuditStoredEvent(response: value), let decoded = try? stored.decoded()
         else { return String(decoding: event.json, as: UTF8.self) }
-        let resource = [decoded.resource?.type, decoded.resource?.id].compactMap { $0 }.joined(separator: "/")
-        return [
-            String(event.seq), decoded.time.rfc3339, decoded.action, decoded.outcome.rawValue, decoded.severity.rawValue,
-            decoded.actor?.id ?? decoded.actor?.name ?? "-", resource.isEmpty ? "-" : resource, decoded.description ?? "",
-        ].joined(separator: "  ")
+        return QueryCommand.cells(decoded, descriptionLimit: nil).joined(separator: "  ")
     }
 }
