@@ -96,6 +96,8 @@ let package = Package(
                 "AuditTrailPostgres",
                 "AuditTrailHummingbird",
                 "CAuditProcess",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -152,5 +152,8 @@ public struct AuditActionCatalog: Sendable {
         .init("audit.retention.run", "audit", .info, "Old events were removed by retention"),
         .init("audit.store.migrated", "audit", .warning, "The stored format of the log was migrated"),
         .init("audit.reindex", "audit", .warning, "Data derived from the events (search index, rollups, counts) was rebuilt"),
+        .init("audit.stream.created", "audit", .warning, "A stream of the audit log to another system was created"),
+        .init("audit.stream.deleted", "audit", .warning, "A stream of the audit log to another system was deleted"),
+        .init("audit.stream.recovered", "audit", .info, "A failing stream delivered again"),
     ])
 }

@@ -1,7 +1,7 @@
 /// Batches of a stream: "AuditTrail export v1" files of the events after a position, each
 /// verifiable alone against a signed checkpoint and chained to the batch before it.
 extension AuditExporter {
-    /// What ``startBatch(parameters:after:maxEvents:)`` found.
+    /// What ``startBatch(parameters:after:maxEvents:freshBeyond:)`` found.
     public enum BatchStart: Sendable {
         /// A batch to deliver: its header's ``AuditExportHeader/range`` says which seqs it covers.
         case batch(AuditExport)
@@ -27,11 +27,26 @@ extension AuditExporter {
     ///   delivered (the stream must move past the gap knowingly).
     ///
     /// `maxEvents` nil: every event up to the checkpoint (an incremental export, `export --after`).
-    public func startBatch(parameters: [(String, String)], after: Int64, maxEvents: Int?) async throws -> BatchStart {
+    ///
+    /// `freshBeyond`: a stream's scan position — the latest stored checkpoint is used as it is
+    /// when it covers a seq beyond it (a backfill reads on without signing at every batch), and a
+    /// new one is signed only when it does not. Nil (an export): one is signed whenever the head
+    /// is past the latest.
+    public func startBatch(
+        parameters: [(String, String)],
+        after: Int64,
+        maxEvents: Int?,
+        freshBeyond: Int64? = nil
+    ) async throws -> BatchStart {
         let (query, filters, encoding) = try Self.query(parameters: parameters)
         let head = try await store.head().seq
         guard head > after else { return .nothing(through: max(after, head)) }
-        let checkpoint = try await exportCheckpoint()
+        let checkpoint: AuditStoredCheckpoint
+        if let freshBeyond, let latest = try await store.latestCheckpoint(), latest.treeSize > freshBeyond {
+            checkpoint = latest
+        } else {
+            checkpoint = try await exportCheckpoint()
+        }
         let size = checkpoint.treeSize
         guard size > after else { return .nothing(through: after) }
         var header = try header(for: checkpoint, filters: filters)

@@ -30,7 +30,8 @@ public final class AuditCommitSignal: Sendable {
 
     /// The newest seq committed and signalled (0 before the first).
     public var latestSeq: Int64 { state.withLock { $0.latest } }
-    /// Subscriptions alive now (the live tails and other followers of this process).
+    /// Counted subscriptions alive now (the live tails of this process; streams and alert rules
+    /// subscribe uncounted).
     public var subscriberCount: Int { state.withLock { $0.subscribers } }
 
     /// The writer's observer: signals every commit that stored something.
@@ -50,14 +51,16 @@ public final class AuditCommitSignal: Sendable {
         for waiter in woken { waiter.resume() }
     }
 
-    /// A new subscription: a follower's handle to wait with.
-    public func subscribe() -> Subscription {
+    /// A new subscription: a follower's handle to wait with. `counted`: whether
+    /// ``subscriberCount`` includes it (the live tails, which it limits; not the server's own
+    /// followers).
+    public func subscribe(counted: Bool = true) -> Subscription {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
-            state.subscribers += 1
+            if counted { state.subscribers += 1 }
             return state.nextID
         }
-        return Subscription(signal: self, id: id)
+        return Subscription(signal: self, id: id, counted: counted)
     }
 
     /// One follower's handle on the signal. ``stop()`` ends its wait at once, and every later one
@@ -65,15 +68,17 @@ public final class AuditCommitSignal: Sendable {
     public final class Subscription: Sendable {
         let signal: AuditCommitSignal
         let id: Int
+        let counted: Bool
 
-        init(signal: AuditCommitSignal, id: Int) {
+        init(signal: AuditCommitSignal, id: Int, counted: Bool) {
             self.signal = signal
             self.id = id
+            self.counted = counted
         }
 
         deinit {
             signal.state.withLock { state in
-                state.subscribers -= 1
+                if counted { state.subscribers -= 1 }
                 state.stopped.remove(id)
                 state.waiters.removeValue(forKey: id)?.resume()
             }

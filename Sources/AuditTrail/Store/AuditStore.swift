@@ -13,4 +13,4 @@ public protocol AuditStore: AuditStoreReader, AuditStoreAppender {}
 /// Everything a served log needs from its store: appending and reading, keys, checkpoints and
 /// retention, and the check of its derived data. The SQLite and the PostgreSQL store are both one;
 /// the server and the CLI work on either through it.
-public typealias AuditLogStore = AuditStore & AuditKeyStore & AuditRetentionStore & AuditDerivedDataStore
+public typealias AuditLogStore = AuditStore & AuditKeyStore & AuditRetentionStore & AuditDerivedDataStore & AuditSettingsStore

@@ -106,6 +106,7 @@ struct AuditServer: Sendable {
                 parts: parts,
                 storeService: store,
                 extraServices: [AuditPostgresCommitListener(store: store, commits: parts.commits)],
+                leases: store,
                 metrics: metrics,
                 logger: logger,
                 onListening: onListening
@@ -180,6 +181,7 @@ struct AuditServer: Sendable {
         parts: AuditLogServices,
         storeService: any Service,
         extraServices: [any Service] = [],
+        leases: (any AuditLeaseStore)? = nil,
         metrics: AuditServerMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (AuditServerStarted) async -> Void
@@ -189,6 +191,16 @@ struct AuditServer: Sendable {
             environmentAdminKey: configuration.adminKey,
             metricsKey: configuration.metricsKey,
             cacheMilliseconds: configuration.options.keyCacheMilliseconds
+        )
+        let streams = try AuditStreams(
+            store: store,
+            exporter: AuditExporter(store: store, checkpointer: parts.checkpointer, publicKey: parts.signer.publicKey),
+            commits: parts.commits,
+            recorder: AuditWriterSink(writer: parts.writer, validator: parts.sink.validator, producer: .server),
+            leases: leases,
+            options: configuration.options,
+            dataDirectory: configuration.dataDirectory,
+            logger: logger
         )
         let api = AuditAPI(
             store: store,
@@ -203,6 +215,7 @@ struct AuditServer: Sendable {
             riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             sequencer: AuditIngestSequencer(),
             commits: parts.commits,
+            streams: streams,
             logger: logger
         )
 
@@ -220,7 +233,8 @@ struct AuditServer: Sendable {
             router: router,
             server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)] + extraServices,
+            // Stopped in reverse: the server, the streams (their alerts go through the writer), then the log's parts.
+            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)] + extraServices + [streams],
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,

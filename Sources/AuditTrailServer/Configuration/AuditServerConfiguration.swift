@@ -68,6 +68,14 @@ public struct AuditServerConfiguration: Sendable {
         public var writeTimeout: Duration = .seconds(60)
         /// How live tails (`GET /v1/stream`) behave: heartbeat, poll, slow consumers, how many.
         public var tail = AuditTailOptions()
+        /// How streams (`/v1/streams`) retry and when a failing one raises an alert.
+        public var streams = AuditStreamRunner.Configuration()
+        /// Where a files stream's `directory` is resolved (`AUDITTRAIL_STREAM_FILES_DIR`).
+        /// Default nil: `streams` in the data directory.
+        public var streamFilesRoot: String?
+        /// A PEM file of certificate authorities that webhook (HTTPS) and syslog (TLS) receivers
+        /// are trusted by, besides the system's roots (`AUDITTRAIL_STREAM_CA_FILE`).
+        public var streamCAFile: String?
         public init() {}
     }
 

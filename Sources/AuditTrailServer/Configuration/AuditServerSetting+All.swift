@@ -13,7 +13,8 @@ extension AuditServerSetting {
         pageCacheMiB,
         indexChunkShift,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
-        idleTimeout, queryTimeout, writeTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, adminKey, adminKeyFile, metricsKey,
+        idleTimeout, queryTimeout, writeTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, streamFilesDir, streamCAFile,
+        streamAlertAfter, streamMaxBackoff, adminKey, adminKeyFile, metricsKey,
         metricsKeyFile,
     ]
 

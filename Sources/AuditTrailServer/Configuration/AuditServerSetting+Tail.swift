@@ -57,3 +57,48 @@ extension AuditServerSetting {
         keyPath: \.options.tail.maxStreams
     )
 }
+
+/// The streams' settings (`/v1/streams`, ``AuditStreamRunner``).
+extension AuditServerSetting {
+    /// `--stream-files-dir`, `AUDITTRAIL_STREAM_FILES_DIR`.
+    package static let streamFilesDir = AuditServerSetting(
+        flag: "stream-files-dir",
+        variable: "AUDITTRAIL_STREAM_FILES_DIR",
+        valueName: "path",
+        help: "The directory a files stream's directory is made in (a stream cannot write outside it).",
+        rule: Rule<String>.path.optional,
+        keyPath: \.options.streamFilesRoot,
+        defaultText: "streams in the data directory"
+    )
+
+    /// `--stream-ca-file`, `AUDITTRAIL_STREAM_CA_FILE`.
+    package static let streamCAFile = AuditServerSetting(
+        flag: "stream-ca-file",
+        variable: "AUDITTRAIL_STREAM_CA_FILE",
+        valueName: "path",
+        help: "Also trust the certificate authorities in this PEM file for HTTPS webhooks and syslog over TLS.",
+        rule: Rule<String>.path.optional,
+        keyPath: \.options.streamCAFile,
+        defaultText: "the system's roots only"
+    )
+
+    /// `--stream-alert-after`, `AUDITTRAIL_STREAM_ALERT_AFTER`.
+    package static let streamAlertAfter = AuditServerSetting(
+        flag: "stream-alert-after",
+        variable: "AUDITTRAIL_STREAM_ALERT_AFTER",
+        valueName: "seconds",
+        help: "A stream whose deliveries fail for this long records a security.alert event (once, until it delivers again).",
+        rule: .seconds,
+        keyPath: \.options.streams.alertAfter
+    )
+
+    /// `--stream-max-backoff`, `AUDITTRAIL_STREAM_MAX_BACKOFF`.
+    package static let streamMaxBackoff = AuditServerSetting(
+        flag: "stream-max-backoff",
+        variable: "AUDITTRAIL_STREAM_MAX_BACKOFF",
+        valueName: "seconds",
+        help: "The longest wait between two delivery attempts of a failing stream (the wait doubles from 0.25 s).",
+        rule: .seconds,
+        keyPath: \.options.streams.maxBackoff
+    )
+}

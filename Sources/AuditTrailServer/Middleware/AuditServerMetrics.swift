@@ -15,7 +15,10 @@ import Synchronization
 /// the allocator — growth in the first is data held, in the second fragmentation),
 /// `audittrail_index_cache_bytes` (gauge: what the search index's cache holds, against
 /// `--index-cache-mib`),
-/// `audittrail_http_requests_total{route,method,status}`, `audittrail_http_request_duration_seconds{route,method}`.
+/// `audittrail_http_requests_total{route,method,status}`, `audittrail_http_request_duration_seconds{route,method}`,
+/// and for each stream this process delivers `audittrail_stream_lag_events{stream}`,
+/// `audittrail_stream_failing{stream}` (1 while its deliveries fail) and
+/// `audittrail_stream_delivered_seq{stream}`.
 public final class AuditServerMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry: PrometheusCollectorRegistry
@@ -29,6 +32,8 @@ public final class AuditServerMetrics: Sendable {
     let indexCache: Gauge
     let liveTails: Gauge
     private let httpSeries = Mutex<[String: (Counter, DurationHistogram)]>([:])
+    /// Per stream this process delivers: lag in events, failing (0/1), delivered-through seq.
+    private let streamSeries = Mutex<[String: (lag: Gauge, failing: Gauge, delivered: Gauge)]>([:])
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -155,6 +160,40 @@ public final class AuditServerMetrics: Sendable {
         )
         httpSeries.withLock { $0[key] = (counter, histogram) }
         return (counter, histogram)
+    }
+
+    /// Sets the stream series from the positions of the streams this process delivers (by id),
+    /// and drops the series of those it no longer does.
+    func updateStreams(_ positions: [String: AuditStreamPosition], headSeq: Int64?) {
+        streamSeries.withLock { series in
+            for (id, gauges) in series where positions[id] == nil {
+                registry.unregisterGauge(gauges.lag)
+                registry.unregisterGauge(gauges.failing)
+                registry.unregisterGauge(gauges.delivered)
+                series[id] = nil
+            }
+            for (id, position) in positions {
+                let gauges = series[id] ?? makeStreamSeries(id)
+                series[id] = gauges
+                gauges.lag.set(to: Double(max(0, (headSeq ?? position.scannedThrough) - position.scannedThrough)))
+                gauges.failing.set(to: position.failingSince == nil ? 0 : 1)
+                gauges.delivered.set(to: Double(position.deliveredThrough))
+            }
+        }
+    }
+
+    private func makeStreamSeries(_ id: String) -> (lag: Gauge, failing: Gauge, delivered: Gauge) {
+        func gauge(_ name: String, _ unit: String?, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: .init(namespace: "audittrail", metricName: name, unitName: unit, helpText: help),
+                labels: [("stream", id)]
+            )
+        }
+        return (
+            gauge("stream_lag", "events", "Events committed after the stream's scan position (0: caught up)."),
+            gauge("stream_failing", nil, "1 while the stream's deliveries fail."),
+            gauge("stream_delivered", "seq", "Every matching event up to this seq was acknowledged by the stream's destination.")
+        )
     }
 
     /// The Prometheus text exposition, with the queue depth, the head seq (when the store

@@ -1,8 +1,12 @@
 import AuditTrail
 
-/// `GET /v1/stream` in the OpenAPI document.
+/// `GET /v1/stream` and `/v1/streams` in the OpenAPI document.
 extension AuditOpenAPI {
     static var streamPaths: [String: JSONValue] {
+        tailPaths.merging(streamsPaths) { first, _ in first }
+    }
+
+    static var tailPaths: [String: JSONValue] {
         [
             "/v1/stream": [
                 "get": operation(
@@ -35,5 +39,101 @@ extension AuditOpenAPI {
                 )
             ]
         ]
+    }
+}
+
+extension AuditOpenAPI {
+    static var streamsPaths: [String: JSONValue] {
+        [
+            "/v1/streams": [
+                "post": operation(
+                    "createStream",
+                    "Create a stream: the events matching filters, in a format, pushed in batches to a webhook (signed POSTs), syslog (RFC 5425 over TCP or TLS) or a directory of files; at least once, in seq order, from a position kept in the store, with backfill. Each jsonl batch is an AuditTrail export v1 batch (its seq range, the chain hash before it, a signed checkpoint) that `audittrail verify --stream-batch` checks. Recorded as audit.stream.created. At most 64 streams (409 beyond).",
+                    roles: "admin",
+                    body: requestBody(streamRequestSchema, limit: "16 KiB"),
+                    responses: ["201": response("The stream, its status and (webhook only, this once) its secret", streamSchema(withSecret: true))],
+                    problems: ["400", "401", "403", "409", "413"]
+                ),
+                "get": operation(
+                    "listStreams",
+                    "Every stream with its status: state (caught_up, behind, failing), delivered and scanned seqs, lag in events, counts, the last failure",
+                    roles: "admin",
+                    responses: [
+                        "200": response(
+                            "The streams, oldest first",
+                            object(["streams": ["type": "array", "items": streamSchema(withSecret: false)]], required: ["streams"])
+                        )
+                    ],
+                    problems: ["400", "401", "403"]
+                ),
+            ],
+            "/v1/streams/{id}": [
+                "delete": operation(
+                    "deleteStream",
+                    "Delete a stream: it stops on every server (recorded as audit.stream.deleted)",
+                    roles: "admin",
+                    parameters: [pathParameter("id", "The stream id")],
+                    responses: ["204": ["description": "Deleted"]],
+                    problems: ["401", "403", "404"]
+                )
+            ],
+        ]
+    }
+
+    static var streamRequestSchema: JSONValue {
+        let text: (Int) -> JSONValue = { ["type": "string", "minLength": 1, "maxLength": .int(Int64($0))] }
+        let webhook = object(
+            [
+                "type": ["const": "webhook"], "url": text(2048), "secret": ["type": "string", "minLength": 16, "maxLength": 256],
+                "timeout_seconds": ["type": "integer", "minimum": 1, "maximum": 120],
+            ],
+            required: ["type", "url"]
+        )
+        let syslog = object(
+            [
+                "type": ["const": "syslog"], "host": text(253), "port": ["type": "integer", "minimum": 1, "maximum": 65535],
+                "transport": ["enum": ["tcp", "tls"]],
+            ],
+            required: ["type", "host"]
+        )
+        let files = object(
+            ["type": ["const": "files"], "directory": text(255), "keep": ["type": "integer", "minimum": 0, "maximum": 1_000_000]],
+            required: ["type", "directory"]
+        )
+        return object(
+            [
+                "name": text(128),
+                "filters": [
+                    "type": "object", "maxProperties": 32, "additionalProperties": ["type": "string"],
+                    "description": "The filters of GET /v1/export (action, actor.id, q, since, …), by name",
+                ],
+                "format": ["enum": .array(AuditExportEncoding.allCases.map { .string($0.rawValue) })],
+                "destination": ["oneOf": [webhook, syslog, files]],
+                "batch_events": ["type": "integer", "minimum": 1, "maximum": 10000],
+                "linger_ms": ["type": "integer", "minimum": 0, "maximum": 60000],
+                "start": ["enum": ["beginning", "now"]],
+            ],
+            required: ["name", "destination"]
+        )
+    }
+
+    static func streamSchema(withSecret: Bool) -> JSONValue {
+        var properties: [String: JSONValue] = [
+            "id": ["type": "string"], "name": ["type": "string"], "filters": ["type": "object", "additionalProperties": ["type": "string"]],
+            "format": ["type": "string"], "destination": ["type": "object"], "batch_events": ["type": "integer"],
+            "linger_ms": ["type": "integer"], "start_after": ["type": "integer"], "created_at": ["type": "string"],
+            "created_by": ["type": "string"],
+            "status": object(
+                [
+                    "state": ["enum": ["caught_up", "behind", "failing"]], "delivered_through": ["type": "integer"],
+                    "scanned_through": ["type": "integer"], "lag_events": ["type": "integer"], "batches": ["type": "integer"],
+                    "events": ["type": "integer"], "delivered_at": ["type": ["string", "null"]], "failing_since": ["type": ["string", "null"]],
+                    "failures": ["type": "integer"], "last_error": ["type": ["string", "null"]], "alerted": ["type": "boolean"],
+                ],
+                required: ["state", "delivered_through", "lag_events"]
+            ),
+        ]
+        if withSecret { properties["secret"] = ["type": "string"] }
+        return object(properties, required: ["id", "name", "format", "destination", "status"])
     }
 }

@@ -26,6 +26,8 @@ struct AuditAPI: Sendable {
     let sequencer: AuditIngestSequencer
     /// Wakes live tails (`GET /v1/stream`) on every commit of ``writer``.
     let commits: AuditCommitSignal
+    /// The streams to other systems (`/v1/streams`) and their delivery loops.
+    let streams: AuditStreams
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -53,6 +55,9 @@ struct AuditAPI: Sendable {
         v1.delete("/keys/{id}", use: revokeKey)
         v1.get("/retention", use: getRetention)
         v1.put("/retention", use: putRetention)
+        v1.post("/streams", use: createStream)
+        v1.get("/streams", use: listStreams)
+        v1.delete("/streams/{id}", use: deleteStream)
     }
 
     // MARK: Shared helpers
@@ -142,6 +147,7 @@ extension AuditAPI {
     @Sendable func metricsText(_ request: Request, context: AuditRequestContext) async throws -> Response {
         if !options.metricsFromAnyPeer { try await authenticator.requireMetricsReader(request.headers) }
         let head = try? await store.head()
+        metrics.updateStreams(streams.runner.positions, headSeq: head?.seq)
         let text = metrics.exposition(
             queueDepth: writer.queueDepth,
             headSeq: head?.seq,

@@ -6,63 +6,53 @@ import Foundation
 /// (each an "AuditTrail export v1" file of a seq range), checked offline: each alone against its
 /// signed checkpoint, then together — in seq order, each must start where the one before ended
 /// (its range's `after` the previous `through`; for unfiltered batches its chain start the
-/// previous batch's last chain hash), so a missing, repeated or altered batch is named.
+/// previous batch's last chain hash), so a missing, repeated or altered batch is named. A
+/// directory stands for its `audittrail-*.jsonl` files (what a files stream writes).
 extension VerifyCommand {
+    /// `paths` with each directory replaced by its batch files, in name (= seq) order.
+    static func expandingDirectories(_ paths: [String]) throws -> [String] {
+        try paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+            let files = try AuditStreamFiles.batchFiles(in: path).filter { $0.hasSuffix(".jsonl") }
+            guard !files.isEmpty else { throw ValidationError("--stream-batch: \(path) holds no audittrail-*.jsonl batch file") }
+            return files.map { path + "/" + $0 }
+        }
+    }
+
     func runStreamBatches(_ paths: [String]) throws {
         guard let key = try resolveKey(hasCheckpoints: true, allowSigningKey: false) else {
             throw ValidationError("--public-key: required with --stream-batch (the key `audittrail keys public` prints)")
         }
-        var batches: [(path: String, result: AuditExportVerification, range: AuditExportHeader.Range)] = []
-        var problem: String?
-        for path in paths {
+        var batches: [AuditStreamBatchChain.Batch] = []
+        for path in try Self.expandingDirectories(paths) {
             let result = try verifyFile(path, flag: "--stream-batch", key: key)
-            if let failure = result.problem {
-                let line = result.problemLine.map { " (line \($0))" } ?? ""
-                problem = "\(path): seq \(failure.seq): \(failure.kind.rawValue) — \(failure.detail)\(line)"
-                break
-            }
-            guard let range = result.header?.range else {
-                problem = "\(path): not a stream batch (its header has no range: an export; check it with --export)"
-                break
-            }
-            batches.append((path, result, range))
+            batches.append((path, result))
+            // A broken batch is named at once; the rest need not be read.
+            if result.problem != nil { break }
         }
-        batches.sort { $0.range.after < $1.range.after }
-        if problem == nil {
-            for (previous, next) in zip(batches, batches.dropFirst()) {
-                if next.range.after != previous.range.through {
-                    problem =
-                        next.range.after > previous.range.through
-                        ? "seqs \(previous.range.through + 1)…\(next.range.after) are in no batch: \(previous.path) ends at seq \(previous.range.through), \(next.path) starts after seq \(next.range.after)"
-                        : "\(next.path) starts after seq \(next.range.after), inside \(previous.path), which ends at seq \(previous.range.through) (a repeated or overlapping batch)"
-                    break
-                }
-                if let end = previous.result.chainEnd, let start = next.result.header?.chainStart, end != start {
-                    problem =
-                        "\(next.path) does not continue \(previous.path): its chain starts at \(start.hash.hex) for seq \(start.seq), the batch before ends at \(end.hash.hex)"
-                    break
-                }
-                if (previous.result.header?.filters ?? [:]) != (next.result.header?.filters ?? [:]) {
-                    problem = "\(next.path) was made with other filters than \(previous.path): not one stream"
-                    break
-                }
-            }
+        let problem = AuditStreamBatchChain.problem(batches)
+        let ranges = AuditStreamBatchChain.ranges(batches)
+        var counted = Set<String>()
+        let events = batches.reduce(Int64(0)) { total, batch in
+            guard let range = batch.result.header?.range, counted.insert("\(range.after)-\(range.through)").inserted else { return total }
+            return total + batch.result.events
         }
-        let first = batches.first?.range.after
-        let last = batches.last?.range.through
-        let events = batches.reduce(Int64(0)) { $0 + $1.result.events }
+        let first = ranges.first?.after
+        let last = ranges.last?.through
         let contiguous = batches.first?.result.header?.contiguous ?? false
+        let count = ranges.count
         if json {
             func number(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
             let text = problem.map { "\"\(jsonEscaped($0))\"" } ?? "null"
             print(
-                #"{"ok":\#(problem == nil),"batches":\#(batches.count),"events":\#(events),"after":\#(number(first)),"through":\#(number(last)),"contiguous":\#(contiguous),"problem":\#(text)}"#
+                #"{"ok":\#(problem == nil),"batches":\#(count),"events":\#(events),"after":\#(number(first)),"through":\#(number(last)),"contiguous":\#(contiguous),"problem":\#(text)}"#
             )
         } else if let problem {
             print("FAILED: \(problem)")
         } else if let first, let last {
             print(
-                "OK: \(batches.count) batches, \(events) events after seq \(first) through seq \(last), each verified against its checkpoint signed by \(key.text)."
+                "OK: \(count) batches, \(events) events after seq \(first) through seq \(last), each verified against its checkpoint signed by \(key.text)."
             )
             print(
                 contiguous

@@ -15,7 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
             audittrail verify [--data-dir DIR] [--indexes] [--public-key KEY|FILE] [--signing-key FILE] [--state PATH | --no-state] [--json] [--quiet]
             audittrail verify --server http://host:port [--api-key-file FILE] [--public-key KEY|FILE] [--full] [--indexes] [--state PATH | --no-state] [--json]
             audittrail verify --export FILE --public-key KEY|FILE [--json] [--quiet]
-            audittrail verify --stream-batch FILE [--stream-batch FILE …] --public-key KEY|FILE [--json]
+            audittrail verify --stream-batch FILE|DIR [--stream-batch FILE …] --public-key KEY|FILE [--json]
             audittrail verify --jsonl DIR [--json]
             """,
         discussion: """
@@ -74,7 +74,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("stream-batch"),
-        help: "Verify a batch a stream delivered (repeat for several: they must meet) offline with --public-key."
+        help: "Verify a batch a stream delivered (repeat for several: they must meet), or every batch file of a directory, offline with --public-key."
     )
     var streamBatches: [String] = []
 
