@@ -27,6 +27,9 @@ public enum AuditStoreConformanceCheck: String, Sendable, CaseIterable, CustomSt
     case seenActions
     /// Insert, list, revoke and look up API keys.
     case keys
+    /// Settings by exact prefix, replaced in place (``AuditSettingsStore``), and a stream's
+    /// definition, position and tombstone through ``AuditStreamCatalog``.
+    case settings
 
     public var description: String { rawValue }
 }
@@ -69,6 +72,7 @@ public struct AuditStoreConformance<Store: AuditStore & AuditKeyStore>: Sendable
         case .stats: try await withStore(stats)
         case .seenActions: try await withStore(seenActions)
         case .keys: try await withStore(keys)
+        case .settings: try await withStore(settings)
         }
     }
 

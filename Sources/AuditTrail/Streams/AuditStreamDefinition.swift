@@ -64,6 +64,32 @@ public struct AuditStreamDefinition: Sendable, Hashable {
     /// The key that created it.
     public var createdBy: String
 
+    public init(
+        id: String,
+        name: String,
+        filters: [String: String],
+        format: AuditExportEncoding,
+        destination: Destination,
+        secret: String?,
+        batchEvents: Int,
+        lingerMilliseconds: Int,
+        startAfter: Int64,
+        createdAt: AuditTime,
+        createdBy: String
+    ) {
+        self.id = id
+        self.name = name
+        self.filters = filters
+        self.format = format
+        self.destination = destination
+        self.secret = secret
+        self.batchEvents = batchEvents
+        self.lingerMilliseconds = lingerMilliseconds
+        self.startAfter = startAfter
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
     /// The filter parameters, for ``AuditExporter/startBatch(parameters:after:maxEvents:signing:)``.
     public var parameters: [(String, String)] {
         filters.keys.sorted().map { ($0, filters[$0]!) } + [("format", format.rawValue)]

@@ -32,11 +32,12 @@ enum TestStore: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// Builds the real server (a real SQLite store in a fresh directory, or a fresh schema of the
-/// test PostgreSQL server, dropped afterwards) and runs `body` against its router with the
+/// test PostgreSQL server, dropped afterwards unless `keepsSchema`: another server on it goes on) and runs `body` against its router with the
 /// application's services running.
 func withServer<T: Sendable>(
     setup: TestingSetup = .router,
     on store: TestStore = .sqlite,
+    keepsSchema: Bool = false,
     _ configure: (inout AuditServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (AuditServer, TestAPI) async throws -> T
 ) async throws -> T {
@@ -64,10 +65,10 @@ func withServer<T: Sendable>(
                     try await body(server, TestAPI(client: client))
                 }
             }
-            await dropTestSchema(database)
+            if !keepsSchema { await dropTestSchema(database) }
             return result
         } catch {
-            await dropTestSchema(database)
+            if !keepsSchema { await dropTestSchema(database) }
             throw error
         }
     }
