@@ -9,7 +9,7 @@ struct AuditTrailCommand: AsyncParsableCommand {
         abstract: "A tamper-evident audit log: server, keys, queries and verification.",
         subcommands: [
             ServeCommand.self, KeysCommand.self, QueryCommand.self, StatsCommand.self, TailCommand.self, ExportCommand.self, VerifyCommand.self,
-            StreamsCommand.self, RetentionCommand.self, ReindexCommand.self, MigrateCommand.self, BenchCommand.self,
+            StreamsCommand.self, AlertsCommand.self, RetentionCommand.self, ReindexCommand.self, MigrateCommand.self, BenchCommand.self,
         ]
     )
 

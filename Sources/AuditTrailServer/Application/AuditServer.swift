@@ -192,11 +192,10 @@ struct AuditServer: Sendable {
             metricsKey: configuration.metricsKey,
             cacheMilliseconds: configuration.options.keyCacheMilliseconds
         )
-        let streams = try AuditStreams(
+        let outbound = try AuditOutbound(
             store: store,
             exporter: AuditExporter(store: store, checkpointer: parts.checkpointer, publicKey: parts.signer.publicKey),
-            commits: parts.commits,
-            recorder: AuditWriterSink(writer: parts.writer, validator: parts.sink.validator, producer: .server),
+            parts: parts,
             leases: leases,
             options: configuration.options,
             dataDirectory: configuration.dataDirectory,
@@ -215,7 +214,7 @@ struct AuditServer: Sendable {
             riskScorer: configuration.riskScoring ? AuditRiskScorer() : nil,
             sequencer: AuditIngestSequencer(),
             commits: parts.commits,
-            streams: streams,
+            outbound: outbound,
             logger: logger
         )
 
@@ -233,8 +232,8 @@ struct AuditServer: Sendable {
             router: router,
             server: try configuration.httpServer(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "audittrail"),
-            // Stopped in reverse: the server, the streams (their alerts go through the writer), then the log's parts.
-            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)] + extraServices + [streams],
+            // Stopped in reverse: the server, streams and alert rules (their alerts go through the writer), then the log's parts.
+            services: [parts.service(after: storeService, logger: logger), AuditHeapTrimmer(logger: logger)] + extraServices + [outbound],
             onServerRunning: { channel in
                 await announce(
                     channel.localAddress,

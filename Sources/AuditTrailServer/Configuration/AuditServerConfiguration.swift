@@ -70,6 +70,8 @@ public struct AuditServerConfiguration: Sendable {
         public var tail = AuditTailOptions()
         /// How streams (`/v1/streams`) retry and when a failing one raises an alert.
         public var streams = AuditStreamRunner.Configuration()
+        /// How alert rules (`/v1/alert-rules`) are evaluated and their webhooks retried.
+        public var alerts = AuditAlertRunner.Configuration()
         /// Where a files stream's `directory` is resolved (`AUDITTRAIL_STREAM_FILES_DIR`).
         /// Default nil: `streams` in the data directory.
         public var streamFilesRoot: String?

@@ -10,6 +10,8 @@ import Synchronization
 struct AuditKeyMiddleware: RouterMiddleware {
     typealias Context = AuditRequestContext
     let authenticator: AuditKeyAuthenticator
+    /// Told of each authenticated request's key and address (the built-in rule `builtin.key-new-ip`).
+    let keyAddresses: AuditKeyAddressWatch?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = AuditKeyAuthenticator.presentedKey(in: request.headers) else {
@@ -17,6 +19,9 @@ struct AuditKeyMiddleware: RouterMiddleware {
         }
         guard let principal = try await authenticator.principal(forSecret: secret) else {
             throw AuditProblem.unauthorized("the API key is unknown or revoked")
+        }
+        if let keyAddresses, let address = context.remoteAddress?.ipAddress {
+            keyAddresses.used(keyID: principal.keyID, keyName: principal.name, address: address)
         }
         var context = context
         context.principal = principal

@@ -114,6 +114,7 @@ public final class AuditServerMetrics: Sendable {
             descriptor: .init(
                 namespace: "audittrail",
                 metricName: "live_tails",
+                unitName: "",
                 helpText: "Live tails (GET /v1/stream) open now, bounded by --tail-max-streams."
             )
         )
@@ -183,7 +184,7 @@ public final class AuditServerMetrics: Sendable {
     }
 
     private func makeStreamSeries(_ id: String) -> (lag: Gauge, failing: Gauge, delivered: Gauge) {
-        func gauge(_ name: String, _ unit: String?, _ help: String) -> Gauge {
+        func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
             registry.makeGauge(
                 descriptor: .init(namespace: "audittrail", metricName: name, unitName: unit, helpText: help),
                 labels: [("stream", id)]
@@ -191,7 +192,7 @@ public final class AuditServerMetrics: Sendable {
         }
         return (
             gauge("stream_lag", "events", "Events committed after the stream's scan position (0: caught up)."),
-            gauge("stream_failing", nil, "1 while the stream's deliveries fail."),
+            gauge("stream_failing", "", "1 while the stream's deliveries fail."),
             gauge("stream_delivered", "seq", "Every matching event up to this seq was acknowledged by the stream's destination.")
         )
     }

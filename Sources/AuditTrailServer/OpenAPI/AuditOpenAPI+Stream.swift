@@ -3,7 +3,7 @@ import AuditTrail
 /// `GET /v1/stream` and `/v1/streams` in the OpenAPI document.
 extension AuditOpenAPI {
     static var streamPaths: [String: JSONValue] {
-        tailPaths.merging(streamsPaths) { first, _ in first }
+        tailPaths.merging(streamsPaths) { first, _ in first }.merging(alertPaths) { first, _ in first }
     }
 
     static var tailPaths: [String: JSONValue] {

@@ -21,7 +21,7 @@ extension AuditAPI {
             createdAt: .now(),
             createdBy: principal.keyID
         )
-        guard try await streams.catalog.streams().count < Self.maxStreams else {
+        guard try await outbound.streamCatalog.streams().count < Self.maxStreams else {
             throw AuditProblem(
                 .conflict,
                 slug: "too-many-streams",
@@ -31,7 +31,7 @@ extension AuditAPI {
         }
         let head = try await store.head().seq
         definition.startAfter = start == .now ? head : try await store.chainStart().seq
-        try await streams.catalog.create(definition)
+        try await outbound.streamCatalog.create(definition)
         do {
             let event = AuditEventInput(
                 action: "audit.stream.created",
@@ -42,10 +42,10 @@ extension AuditAPI {
             _ = try await writer.append(validator.prepare(event, producer: .server))
         } catch {
             // A stream whose creation is not in the log must not send anything.
-            _ = try? await streams.catalog.delete(id: definition.id, by: principal.keyID)
+            _ = try? await outbound.streamCatalog.delete(id: definition.id, by: principal.keyID)
             throw error
         }
-        streams.runner.reload()
+        outbound.streams.reload()
         var object = definition.publicJSON.objectValue ?? [:]
         object["status"] = AuditStreamPosition(startingAfter: definition.startAfter).statusJSON(headSeq: head)
         if let secret = definition.secret { object["secret"] = .string(secret) }
@@ -59,8 +59,8 @@ extension AuditAPI {
         _ = try require(context, "manage streams") { $0.canAdminister }
         _ = try AuditQuery(parameters: try AuditRequestInput.queryParameters(request), allowed: [])
         let head = try await store.head().seq
-        let live = streams.runner.positions
-        let list = try await streams.catalog.streams()
+        let live = outbound.streams.positions
+        let list = try await outbound.streamCatalog.streams()
         let items: [JSONValue] = list.map { definition, stored in
             var object = definition.publicJSON.objectValue ?? [:]
             let position = live[definition.id] ?? stored ?? AuditStreamPosition(startingAfter: definition.startAfter)
@@ -76,10 +76,10 @@ extension AuditAPI {
     @Sendable func deleteStream(_ request: Request, context: AuditRequestContext) async throws -> Response {
         let principal = try require(context, "manage streams") { $0.canAdminister }
         let id = context.parameters.get("id") ?? ""
-        guard !id.isEmpty, id.utf8.count <= 64, let deleted = try await streams.catalog.delete(id: id, by: principal.keyID) else {
+        guard !id.isEmpty, id.utf8.count <= 64, let deleted = try await outbound.streamCatalog.delete(id: id, by: principal.keyID) else {
             throw AuditProblem.notFound("no stream with this id")
         }
-        streams.runner.reload()
+        outbound.streams.reload()
         let event = AuditEventInput(
             action: "audit.stream.deleted",
             actor: Self.actor(principal),

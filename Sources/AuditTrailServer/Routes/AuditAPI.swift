@@ -26,8 +26,8 @@ struct AuditAPI: Sendable {
     let sequencer: AuditIngestSequencer
     /// Wakes live tails (`GET /v1/stream`) on every commit of ``writer``.
     let commits: AuditCommitSignal
-    /// The streams to other systems (`/v1/streams`) and their delivery loops.
-    let streams: AuditStreams
+    /// Streams to other systems (`/v1/streams`) and alert rules (`/v1/alert-rules`), running.
+    let outbound: AuditOutbound
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -45,7 +45,7 @@ struct AuditAPI: Sendable {
         router.get("/metrics", use: metricsText)
         router.get("/openapi.json", use: openAPIDocument)
 
-        let v1 = router.group("/v1").add(middleware: AuditKeyMiddleware(authenticator: authenticator))
+        let v1 = router.group("/v1").add(middleware: AuditKeyMiddleware(authenticator: authenticator, keyAddresses: outbound.keyAddresses))
         v1.post("/events", use: ingestOne)
         v1.post("/events/batch", use: ingestBatch)
         readRoutes.addRoutes(to: v1)
@@ -58,6 +58,10 @@ struct AuditAPI: Sendable {
         v1.post("/streams", use: createStream)
         v1.get("/streams", use: listStreams)
         v1.delete("/streams/{id}", use: deleteStream)
+        v1.post("/alert-rules", use: createAlertRule)
+        v1.get("/alert-rules", use: listAlertRules)
+        v1.patch("/alert-rules/{id}", use: switchAlertRule)
+        v1.delete("/alert-rules/{id}", use: deleteAlertRule)
     }
 
     // MARK: Shared helpers
@@ -147,7 +151,7 @@ extension AuditAPI {
     @Sendable func metricsText(_ request: Request, context: AuditRequestContext) async throws -> Response {
         if !options.metricsFromAnyPeer { try await authenticator.requireMetricsReader(request.headers) }
         let head = try? await store.head()
-        metrics.updateStreams(streams.runner.positions, headSeq: head?.seq)
+        metrics.updateStreams(outbound.streams.positions, headSeq: head?.seq)
         let text = metrics.exposition(
             queueDepth: writer.queueDepth,
             headSeq: head?.seq,

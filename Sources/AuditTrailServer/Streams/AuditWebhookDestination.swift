@@ -23,20 +23,29 @@ struct AuditWebhookDestination: AuditStreamDestination {
     let timeout: Duration
 
     func deliver(_ batch: AuditStreamBatch) async throws {
+        try await post(
+            batch.bytes,
+            mediaType: batch.encoding.mediaType,
+            headers: [
+                ("AuditTrail-Stream", batch.streamID), ("AuditTrail-Batch", "\(batch.after + 1)-\(batch.through)"),
+                ("AuditTrail-Events", String(batch.count)), ("Idempotency-Key", batch.idempotencyKey),
+            ]
+        )
+    }
+
+    /// One signed `POST` of `body`; throws unless the answer is a 2xx within the timeout.
+    func post(_ body: [UInt8], mediaType: String, headers: [(String, String)]) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         let timestamp = AuditTime.now().milliseconds / 1000
-        request.headers.add(name: "Content-Type", value: batch.encoding.mediaType)
+        request.headers.add(name: "Content-Type", value: mediaType)
         request.headers.add(
             name: AuditStreamSignature.headerName,
-            value: AuditStreamSignature.header(secret: secret, timestamp: timestamp, body: batch.bytes)
+            value: AuditStreamSignature.header(secret: secret, timestamp: timestamp, body: body)
         )
-        request.headers.add(name: "AuditTrail-Stream", value: batch.streamID)
-        request.headers.add(name: "AuditTrail-Batch", value: "\(batch.after + 1)-\(batch.through)")
-        request.headers.add(name: "AuditTrail-Events", value: String(batch.count))
-        request.headers.add(name: "Idempotency-Key", value: batch.idempotencyKey)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "audittrail/\(AuditTrailProduct.version)")
-        request.body = .bytes(ByteBuffer(bytes: batch.bytes))
+        request.body = .bytes(ByteBuffer(bytes: body))
         let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
         let response: HTTPClientResponse
         do {
@@ -45,9 +54,9 @@ struct AuditWebhookDestination: AuditStreamDestination {
             throw AuditTrailError(.storeFailure, "webhook \(url): \(Self.describe(error))")
         }
         // The answer's body is read (bounded) so the connection can be reused; only its start is kept.
-        let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
+        let answer = (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
         guard (200..<300).contains(response.status.code) else {
-            let text = String(decoding: body.readableBytesView.prefix(200), as: UTF8.self)
+            let text = String(decoding: answer.readableBytesView.prefix(200), as: UTF8.self)
             throw AuditTrailError(.storeFailure, "webhook \(url) answered \(response.status.code)\(text.isEmpty ? "" : ": \(text)")")
         }
     }

@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, LoggerBench.self, MiddlewareBench.self, ClientBench.self,
             SoakBench.self,
-            CrashBench.self, DiskFullBench.self,
+            StreamBench.self, CrashBench.self, DiskFullBench.self,
         ]
     )
 }

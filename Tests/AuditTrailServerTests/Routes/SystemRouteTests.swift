@@ -61,7 +61,7 @@ import Testing
             }
             let routed = Set(server.routeTable.routes.map { "\($0.method.rawValue) \($0.template)" })
             #expect(documented == routed)
-            #expect(routed.count == 23)
+            #expect(routed.count == 30)
 
             let listParameters = paths["/v1/events"]?["get"]?["parameters"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(listParameters) == Set(AuditQuery.filterParameters + AuditQuery.pagingParameters))

@@ -34,8 +34,11 @@ import Testing
                 receiver.signal(SIGKILL)
                 receiver.wait()
             }
-            try await StreamDeliveryTests.waitUntil("the receiver to listen", limit: .seconds(20)) {
-                FileManager.default.fileExists(atPath: portFile)
+            try await StreamDeliveryTests.waitUntil("the receiver to listen", limit: .seconds(90)) {
+                guard receiver.isRunning else {
+                    throw TestFailure("the receiver exited: \((try? String(contentsOfFile: directory + "/receiver.out", encoding: .utf8)) ?? "")")
+                }
+                return FileManager.default.fileExists(atPath: portFile)
             }
             let port = try #require(Int(try String(contentsOfFile: portFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             try await withServer(setup: .live, StreamDeliveryTests.configure) { server, api in

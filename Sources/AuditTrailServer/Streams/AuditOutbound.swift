@@ -6,13 +6,18 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 
-/// The server's streams (`/v1/streams`): the ``AuditStreamRunner`` over the log, with the
-/// destinations a definition names — webhooks through one HTTP client, syslog over TCP or TLS,
-/// files under ``AuditServerConfiguration/Options/streamFilesRoot``. Runs as a service that
-/// stops before the writer (its alerts are recorded through it) and then shuts the HTTP client down.
-final class AuditStreams: Service, Sendable {
-    let runner: AuditStreamRunner
-    let catalog: AuditStreamCatalog
+/// What the server sends out and watches: the streams (`/v1/streams`, ``AuditStreamRunner``)
+/// with the destinations a definition names — webhooks through one HTTP client, syslog over TCP
+/// or TLS, files under ``AuditServerConfiguration/Options/streamFilesRoot`` — and the alert rules
+/// (`/v1/alert-rules`, ``AuditAlertRunner``, ``AuditKeyAddressWatch``) with their webhooks. Runs
+/// as one service that stops before the writer (alerts are recorded through it), then shuts the
+/// HTTP client down.
+final class AuditOutbound: Service, Sendable {
+    let streams: AuditStreamRunner
+    let streamCatalog: AuditStreamCatalog
+    let alerts: AuditAlertRunner
+    let alertCatalog: AuditAlertCatalog
+    let keyAddresses: AuditKeyAddressWatch
     /// Where a files destination's relative directory is resolved.
     let filesRoot: String
     private let client: HTTPClient
@@ -20,8 +25,7 @@ final class AuditStreams: Service, Sendable {
     init(
         store: any AuditLogStore,
         exporter: AuditExporter,
-        commits: AuditCommitSignal,
-        recorder: any AuditEventSink,
+        parts: AuditLogServices,
         leases: (any AuditLeaseStore)?,
         options: AuditServerConfiguration.Options,
         dataDirectory: String,
@@ -35,13 +39,15 @@ final class AuditStreams: Service, Sendable {
         configuration.timeout.connect = .seconds(10)
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         let filesRoot = options.streamFilesRoot ?? dataDirectory + "/streams"
+        let recorder = AuditWriterSink(writer: parts.writer, validator: parts.sink.validator, producer: .server)
         self.client = client
         self.filesRoot = filesRoot
-        self.catalog = AuditStreamCatalog(store: store)
-        self.runner = AuditStreamRunner(
-            catalog: catalog,
+        self.streamCatalog = AuditStreamCatalog(store: store)
+        self.alertCatalog = AuditAlertCatalog(store: store)
+        self.streams = AuditStreamRunner(
+            catalog: streamCatalog,
             exporter: exporter,
-            commits: commits,
+            commits: parts.commits,
             recorder: recorder,
             leases: leases,
             configuration: options.streams,
@@ -57,11 +63,33 @@ final class AuditStreams: Service, Sendable {
             },
             logger: logger
         )
+        self.alerts = AuditAlertRunner(
+            store: store,
+            writer: parts.writer,
+            validator: parts.sink.validator,
+            producer: .server,
+            commits: parts.commits,
+            leases: leases,
+            configuration: options.alerts,
+            notify: { url, secret, body in
+                try await AuditWebhookDestination(client: client, url: url, secret: secret, timeout: .seconds(10)).post(
+                    body,
+                    mediaType: "application/json",
+                    headers: []
+                )
+            },
+            logger: logger
+        )
+        self.keyAddresses = AuditKeyAddressWatch(settings: store, recorder: recorder, logger: logger)
     }
 
     func run() async throws {
         do {
-            try await runner.run()
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.streams.run() }
+                group.addTask { try await self.alerts.run() }
+                group.addTask { try await self.keyAddresses.run() }
+            }
         } catch {
             try? await client.shutdown()
             throw error

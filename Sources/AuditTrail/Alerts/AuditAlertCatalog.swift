@@ -1,0 +1,117 @@
+/// The alert rules of a log — the built-in ones (``AuditAlertRule/builtIn``) and those admins
+/// made — kept in the store's settings (``AuditSettingsStore``): `alert_rule.<id>` holds a rule
+/// (with its webhook secret; a deleted one becomes a tombstone without it), `alert_switch.<id>`
+/// whether a rule is on (`on`/`off`, overriding its `enabled`), `alert_state.<id>` how far it
+/// evaluated the log and which groups fired lately (``AuditAlertState``).
+public struct AuditAlertCatalog: Sendable {
+    let store: any AuditSettingsStore
+
+    public init(store: any AuditSettingsStore) {
+        self.store = store
+    }
+
+    static let rulePrefix = "alert_rule."
+    static let switchPrefix = "alert_switch."
+    static let statePrefix = "alert_state."
+
+    /// Every rule, built-in ones first, then the others oldest first, each with its switch applied.
+    public func rules() async throws -> [AuditAlertRule] {
+        let stored = try await store.settings(prefix: Self.rulePrefix)
+        let switches = try await store.settings(prefix: Self.switchPrefix)
+        var custom: [AuditAlertRule] = []
+        for (_, value) in stored {
+            guard let parsed = try? JSONParser.parse(value), let rule = AuditAlertRule(stored: parsed) else { continue }
+            custom.append(rule)
+        }
+        custom.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        return (AuditAlertRule.builtIn + custom).map { rule in
+            var rule = rule
+            if let flag = switches[Self.switchPrefix + rule.id] { rule.enabled = flag == "on" }
+            return rule
+        }
+    }
+
+    public func rule(id: String) async throws -> AuditAlertRule? {
+        try await rules().first { $0.id == id }
+    }
+
+    public func create(_ rule: AuditAlertRule) async throws {
+        try await store.setSetting(Self.rulePrefix + rule.id, to: String(decoding: CanonicalJSON.encode(rule.stored), as: UTF8.self))
+    }
+
+    /// Switches a rule on or off; false when there is no such rule.
+    @discardableResult
+    public func setEnabled(_ enabled: Bool, id: String) async throws -> Bool {
+        guard try await rule(id: id) != nil else { return false }
+        try await store.setSetting(Self.switchPrefix + id, to: enabled ? "on" : "off")
+        return true
+    }
+
+    /// Replaces a rule made by an admin with a tombstone (a built-in rule is switched off
+    /// instead); returns the rule deleted, nil when there is none.
+    public func delete(id: String, by keyID: String, at time: AuditTime = .now()) async throws -> AuditAlertRule? {
+        guard let rule = try await rule(id: id), !rule.isBuiltIn else { return nil }
+        var tombstone = rule
+        tombstone.secret = nil
+        guard case .object(var stored) = tombstone.stored else { return nil }
+        stored["deleted_at"] = .int(time.milliseconds)
+        stored["deleted_by"] = .string(keyID)
+        try await store.setSetting(Self.rulePrefix + id, to: String(decoding: CanonicalJSON.encode(.object(stored)), as: UTF8.self))
+        return rule
+    }
+
+    public func state(of id: String) async throws -> AuditAlertState? {
+        let name = Self.statePrefix + id
+        guard let text = try await store.settings(prefix: name)[name], let parsed = try? JSONParser.parse(text) else { return nil }
+        return AuditAlertState(json: parsed)
+    }
+
+    public func save(_ state: AuditAlertState, of id: String) async throws {
+        try await store.setSetting(Self.statePrefix + id, to: String(decoding: CanonicalJSON.encode(state.json), as: UTF8.self))
+    }
+
+    /// A new rule id: `alr_` and 16 random hex digits.
+    public static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "alr_" + AuditHex.string((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}
+
+/// How far a rule evaluated the log, which groups fired within its window (so a restart does not
+/// fire them again), and how often it fired.
+public struct AuditAlertState: Sendable, Hashable {
+    /// Every event up to this seq was evaluated.
+    public var evaluatedThrough: Int64
+    /// Per group, when it last fired (milliseconds), within the window.
+    public var firings: [String: Int64] = [:]
+    /// Firings since the rule was made.
+    public var fired: Int64 = 0
+    public var lastFiredAt: AuditTime?
+
+    public init(evaluatedThrough: Int64) {
+        self.evaluatedThrough = evaluatedThrough
+    }
+
+    var json: JSONValue {
+        .object([
+            "evaluated_through": .int(evaluatedThrough), "firings": .object(firings.mapValues(JSONValue.int)), "fired": .int(fired),
+            "last_fired_at": lastFiredAt.map { .int($0.milliseconds) } ?? .null,
+        ])
+    }
+
+    init?(json value: JSONValue) {
+        guard let object = value.objectValue, let through = object["evaluated_through"]?.int64Value else { return nil }
+        evaluatedThrough = through
+        firings = (object["firings"]?.objectValue ?? [:]).compactMapValues(\.int64Value)
+        fired = object["fired"]?.int64Value ?? 0
+        lastFiredAt = object["last_fired_at"]?.int64Value.map(AuditTime.init(milliseconds:))
+    }
+
+    /// What `GET /v1/alert-rules` shows of it.
+    public var statusJSON: JSONValue {
+        .object([
+            "evaluated_through": .int(evaluatedThrough), "fired": .int(fired),
+            "last_fired_at": lastFiredAt.map { .string($0.rfc3339) } ?? .null,
+        ])
+    }
+}
