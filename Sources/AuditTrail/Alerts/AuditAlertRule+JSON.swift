@@ -37,7 +37,7 @@ extension AuditAlertRule {
         if secret != nil, url == nil { r.fail("secret", "is only for a rule with a webhook_url") }
         if url != nil, secret == nil { secret = AuditStreamSignature.generateSecret() }
         var enabled = true
-        if let member = object["enabled"], member != .null {
+        if let member = object["enabled"] {
             if case .bool(let flag) = member { enabled = flag } else { r.fail("enabled", "must be true or false") }
         }
         try r.throwIfFailed()

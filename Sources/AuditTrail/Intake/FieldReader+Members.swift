@@ -7,12 +7,16 @@ extension FieldReader {
     }
 
     /// A string member of 1…`maxLength` characters without control characters; nil when absent.
+    /// An optional member is left out, never null.
     mutating func text(_ object: [String: JSONValue], _ key: String, required: Bool, maxLength: Int = 1000) -> String? {
-        guard let value = object[key], value != .null else {
+        guard let value = object[key] else {
             if required { fail(key, "is required") }
             return nil
         }
-        guard let text = string(value, key) else { return nil }
+        guard case .string(let text) = value else {
+            fail(key, "must be a string, not \(value.typeName)")
+            return nil
+        }
         guard !text.isEmpty, !text.exceedsLength(maxLength), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else {
             fail(key, "must be 1 to \(maxLength) characters without control characters")
@@ -24,7 +28,7 @@ extension FieldReader {
     /// An integer member in `range` (JSON Schema's integer: a number without a fraction part);
     /// `value` when absent or broken.
     mutating func integer(_ object: [String: JSONValue], _ key: String, in range: ClosedRange<Int64>, default value: Int64) -> Int64 {
-        guard let member = object[key], member != .null else { return value }
+        guard let member = object[key] else { return value }
         guard let parsed = member.int64Value, range.contains(parsed) else {
             fail(key, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
             return value
@@ -32,21 +36,26 @@ extension FieldReader {
         return parsed
     }
 
-    /// An object member whose values are all strings (filters), in name order.
-    mutating func stringMap(_ object: [String: JSONValue], _ key: String, maxCount: Int) -> [(String, String)] {
-        guard let member = object[key], member != .null else { return [] }
-        guard let members = self.object(member, key) else { return [] }
+    /// An object member whose values are all strings (filters), in name order — but for those
+    /// named in `numeric`, which are numbers (kept as their decimal text).
+    mutating func stringMap(_ object: [String: JSONValue], _ key: String, maxCount: Int, numeric: Set<String> = []) -> [(String, String)] {
+        guard let member = object[key] else { return [] }
+        guard case .object(let members) = member else {
+            fail(key, "must be an object of strings, not \(member.typeName)")
+            return []
+        }
         guard members.count <= maxCount else {
             fail(key, "must have at most \(maxCount) members")
             return []
         }
         var pairs: [(String, String)] = []
         for name in members.keys.sorted() {
-            guard case .string(let text)? = members[name] else {
-                fail("\(key).\(name)", "must be a string")
-                continue
+            switch members[name] {
+            case .string(let text)? where !numeric.contains(name): pairs.append((name, text))
+            case .int(let number)? where numeric.contains(name): pairs.append((name, String(number)))
+            case .double(let number)? where numeric.contains(name): pairs.append((name, String(number)))
+            default: fail("\(key).\(name)", numeric.contains(name) ? "must be a number" : "must be a string")
             }
-            pairs.append((name, text))
         }
         return pairs
     }

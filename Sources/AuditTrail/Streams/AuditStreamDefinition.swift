@@ -123,7 +123,7 @@ extension AuditStreamDefinition {
         let fields: Set<String> = ["name", "filters", "format", "destination", "batch_events", "linger_ms", "start"]
         r.refuseUnknown(object, allowed: fields)
         let name = r.text(object, "name", required: true, maxLength: 128)
-        let filters = r.stringMap(object, "filters", maxCount: maxFilters)
+        let filters = r.stringMap(object, "filters", maxCount: maxFilters, numeric: ["hours"])
         for (filter, _) in filters where ["format", "after"].contains(filter) {
             r.fail("filters.\(filter)", "is not a filter (the stream's format and position are its own fields)")
         }
@@ -151,11 +151,13 @@ extension AuditStreamDefinition {
         let linger = r.integer(object, "linger_ms", in: 0...60_000, default: 1000)
         var destination: Destination?
         var secret: String?
-        if let member = object["destination"], member != .null {
-            if let nested = r.object(member, "destination") {
+        if let member = object["destination"] {
+            if case .object(let nested) = member {
                 var sub = r.nested("destination")
                 (destination, secret) = parseDestination(nested, format: format, reader: &sub)
                 r.merge(sub)
+            } else {
+                r.fail("destination", "must be a JSON object, not \(member.typeName)")
             }
         } else {
             r.fail("destination", "is required")
@@ -178,6 +180,11 @@ extension AuditStreamDefinition {
         return (definition, start)
     }
 
+    /// A letter or digit of ASCII, `.`, `-`, `:` or `_` (a host name or an IP address).
+    static func isHostScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-:_".unicodeScalars.contains(scalar))
+    }
+
     /// The `destination` object; errors are named `destination.<member>`.
     static func parseDestination(
         _ object: [String: JSONValue],
@@ -198,7 +205,7 @@ extension AuditStreamDefinition {
         case "syslog":
             r.refuseUnknown(object, allowed: ["type", "host", "port", "transport"])
             let host = r.text(object, "host", required: true, maxLength: 253)
-            if let host, !host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:_".contains($0) }) {
+            if let host, !host.unicodeScalars.allSatisfy(isHostScalar) {
                 r.fail("host", "must be a host name or an IP address")
             }
             let port = r.integer(object, "port", in: 1...65_535, default: 6514)

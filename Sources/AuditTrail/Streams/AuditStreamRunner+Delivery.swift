@@ -40,7 +40,15 @@ extension AuditStreamRunner {
                 guard var current = position else { continue }
                 let target = try destination ?? makeDestination(definition)
                 destination = target
-                let delivered = try await step(definition, position: &current, to: target)
+                guard await beginDelivery() else { break }
+                let delivered: Bool
+                do {
+                    delivered = try await step(definition, position: &current, to: target)
+                    endDelivery()
+                } catch {
+                    endDelivery()
+                    throw error
+                }
                 position = current
                 publish(id, current)
                 backoff = configuration.minBackoff

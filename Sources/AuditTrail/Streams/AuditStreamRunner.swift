@@ -39,6 +39,9 @@ public final class AuditStreamRunner: Service, Sendable {
         public var minBackoff: Duration = .milliseconds(250)
         /// The longest delay between retries. Default 30 s.
         public var maxBackoff: Duration = .seconds(30)
+        /// Most streams reading and delivering a batch at once (the others wait their turn), so
+        /// that many streams backfilling together do not starve the server's readers. Default 4.
+        public var concurrentDeliveries = 4
         public init() {}
     }
 
@@ -54,6 +57,8 @@ public final class AuditStreamRunner: Service, Sendable {
         var positions: [String: AuditStreamPosition] = [:]
         var wake: CheckedContinuation<Void, Never>?
         var woken = false
+        /// Streams reading or delivering a batch now (at most ``Configuration/concurrentDeliveries``).
+        var delivering = 0
     }
 
     let catalog: AuditStreamCatalog
@@ -158,6 +163,22 @@ public final class AuditStreamRunner: Service, Sendable {
         }
         state.withLock { $0.woken = false }
     }
+
+    /// Waits for a delivery slot (false: cancelled meanwhile); give it back with ``endDelivery()``.
+    func beginDelivery() async -> Bool {
+        while !Task.isCancelled {
+            let taken = state.withLock { state in
+                guard state.delivering < max(1, configuration.concurrentDeliveries) else { return false }
+                state.delivering += 1
+                return true
+            }
+            if taken { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    func endDelivery() { state.withLock { $0.delivering -= 1 } }
 
     func isDefined(_ id: String) -> Bool { state.withLock { $0.defined.contains(id) } }
 

@@ -50,20 +50,31 @@ extension AuditOpenAPI {
 
     static var alertRuleRequestSchema: JSONValue {
         let fields: JSONValue = ["enum": .array(AuditAlertField.allCases.map { .string($0.rawValue) })]
-        return object(
-            [
-                "name": ["type": "string", "minLength": 1, "maxLength": 128],
-                "query": ["type": "string", "minLength": 1, "maxLength": 4096, "description": "A search-language expression (as q)"],
-                "kind": ["enum": ["threshold", "new_value"]],
-                "threshold": ["type": "integer", "minimum": 1, "maximum": 10000],
-                "window_seconds": ["type": "integer", "minimum": 1, "maximum": 86400],
-                "group_by": fields, "value_field": fields,
-                "webhook_url": ["type": "string", "minLength": 1, "maxLength": 2048],
-                "secret": ["type": "string", "minLength": 16, "maxLength": 256],
-                "enabled": ["type": "boolean"],
-            ],
-            required: ["name", "query"]
-        )
+        guard
+            case .object(var schema) = object(
+                [
+                    "name": ["type": "string", "minLength": 1, "maxLength": 128, "pattern": #"^[^\x00-\x1f\x7f]+$"#],
+                    "query": [
+                        "type": "string", "minLength": 1, "maxLength": 4096, "pattern": #"^[^\x00-\x1f\x7f]+$"#,
+                        "description": "A search-language expression (as q)",
+                    ],
+                    "kind": ["enum": ["threshold", "new_value"]],
+                    "threshold": ["type": "integer", "minimum": 1, "maximum": 10000],
+                    "window_seconds": ["type": "integer", "minimum": 1, "maximum": 86400],
+                    "group_by": fields, "value_field": fields,
+                    "webhook_url": webhookURLSchema,
+                    "secret": secretSchema,
+                    "enabled": ["type": "boolean"],
+                ],
+                required: ["name", "query"]
+            )
+        else { return [:] }
+        // value_field with kind new_value only (and then required); a secret only with a webhook.
+        schema["if"] = ["properties": ["kind": ["const": "new_value"]], "required": ["kind"]]
+        schema["then"] = ["required": ["value_field"]]
+        schema["else"] = ["not": ["required": ["value_field"]]]
+        schema["dependentRequired"] = ["secret": ["webhook_url"]]
+        return .object(schema)
     }
 
     static func alertRuleSchema(withSecret: Bool) -> JSONValue {

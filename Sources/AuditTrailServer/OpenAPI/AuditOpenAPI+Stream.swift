@@ -81,40 +81,75 @@ extension AuditOpenAPI {
     }
 
     static var streamRequestSchema: JSONValue {
-        let text: (Int) -> JSONValue = { ["type": "string", "minLength": 1, "maxLength": .int(Int64($0))] }
+        let text: (Int) -> JSONValue = { ["type": "string", "minLength": 1, "maxLength": .int(Int64($0)), "pattern": #"^[^\x00-\x1f\x7f]+$"#] }
         let webhook = object(
             [
-                "type": ["const": "webhook"], "url": text(2048), "secret": ["type": "string", "minLength": 16, "maxLength": 256],
+                "type": ["const": "webhook"], "url": webhookURLSchema, "secret": secretSchema,
                 "timeout_seconds": ["type": "integer", "minimum": 1, "maximum": 120],
             ],
             required: ["type", "url"]
         )
         let syslog = object(
             [
-                "type": ["const": "syslog"], "host": text(253), "port": ["type": "integer", "minimum": 1, "maximum": 65535],
+                "type": ["const": "syslog"], "host": ["type": "string", "minLength": 1, "maxLength": 253, "pattern": "^[A-Za-z0-9.:_-]+$"],
+                "port": ["type": "integer", "minimum": 1, "maximum": 65535],
                 "transport": ["enum": ["tcp", "tls"]],
             ],
             required: ["type", "host"]
         )
         let files = object(
-            ["type": ["const": "files"], "directory": text(255), "keep": ["type": "integer", "minimum": 0, "maximum": 1_000_000]],
+            [
+                "type": ["const": "files"],
+                "directory": [
+                    "type": "string", "minLength": 1, "maxLength": 255,
+                    "pattern": #"^(?!\.\.?(/|$))(?!.*/\.\.?(/|$))[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"#,
+                ], "keep": ["type": "integer", "minimum": 0, "maximum": 1_000_000],
+            ],
             required: ["type", "directory"]
         )
-        return object(
-            [
-                "name": text(128),
-                "filters": [
-                    "type": "object", "maxProperties": 32, "additionalProperties": ["type": "string"],
-                    "description": "The filters of GET /v1/export (action, actor.id, q, since, …), by name",
+        guard
+            case .object(var schema) = object(
+                [
+                    "name": text(128),
+                    "filters": filtersSchema,
+                    "format": ["enum": .array(AuditExportEncoding.allCases.map { .string($0.rawValue) })],
+                    "destination": ["oneOf": [webhook, syslog, files]],
+                    "batch_events": ["type": "integer", "minimum": 1, "maximum": 10000],
+                    "linger_ms": ["type": "integer", "minimum": 0, "maximum": 60000],
+                    "start": ["enum": ["beginning", "now"]],
                 ],
-                "format": ["enum": .array(AuditExportEncoding.allCases.map { .string($0.rawValue) })],
-                "destination": ["oneOf": [webhook, syslog, files]],
-                "batch_events": ["type": "integer", "minimum": 1, "maximum": 10000],
-                "linger_ms": ["type": "integer", "minimum": 0, "maximum": 60000],
-                "start": ["enum": ["beginning", "now"]],
-            ],
-            required: ["name", "destination"]
-        )
+                required: ["name", "destination"]
+            )
+        else { return [:] }
+        // Syslog carries one record per line.
+        schema["if"] = [
+            "properties": ["destination": ["properties": ["type": ["const": "syslog"]], "required": ["type"]]], "required": ["destination"],
+        ]
+        schema["then"] = ["properties": ["format": ["enum": ["jsonl", "ocsf", "cef", "syslog"]]]]
+        return .object(schema)
+    }
+
+    /// A webhook's HMAC secret.
+    static let secretSchema: JSONValue = ["type": "string", "minLength": 16, "maxLength": 256, "pattern": #"^[^\x00-\x1f\x7f]+$"#]
+
+    /// `https://` with a host (no user info, fragment or spaces), or `http://` to a loopback host.
+    static let webhookURLSchema: JSONValue = [
+        "type": "string", "minLength": 9, "maxLength": 2048,
+        "pattern":
+            #"^(https://[^\s/?#@:\x00-\x1f\x7f][^\s/?#@\x00-\x1f\x7f]*|http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]{1,5})?)([/?][^\s#\x00-\x1f\x7f]*)?$"#,
+    ]
+
+    /// The filters of `GET /v1/export`, each with its query parameter's schema.
+    static var filtersSchema: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for parameter in filterParameters {
+            // Each as its query parameter: a string, but `hours`, a number.
+            if let name = parameter["name"]?.stringValue, let schema = parameter["schema"] { properties[name] = schema }
+        }
+        return [
+            "type": "object", "properties": .object(properties), "additionalProperties": false,
+            "description": "The filters of GET /v1/export (action, actor, q, since, …), by name",
+        ]
     }
 
     static func streamSchema(withSecret: Bool) -> JSONValue {

@@ -92,9 +92,15 @@ struct StreamsCommand: AsyncParsableCommand {
             } else {
                 destination = ["type": "files", "directory": .string(files ?? ""), "keep": .int(Int64(keep))]
             }
+            var filterValues: [String: JSONValue] = [:]
+            for (name, value) in filters.parameters {
+                // `hours` is a number in a stream's filters; a value that is none goes as given, for the server to name.
+                let number = name == "hours" ? Double(value).flatMap { $0.isFinite ? JSONValue.double($0) : nil } : nil
+                filterValues[name] = number ?? .string(value)
+            }
             let body: JSONValue = .object([
                 "name": .string(name), "format": .string(format), "destination": .object(destination),
-                "filters": .object(Dictionary(filters.parameters, uniquingKeysWith: { _, last in last }).mapValues(JSONValue.string)),
+                "filters": .object(filterValues),
                 "batch_events": .int(Int64(batchEvents)), "linger_ms": .int(Int64(lingerMs)), "start": .string(start),
             ])
             let key = try remote.resolvedKey(role: "an admin key")
