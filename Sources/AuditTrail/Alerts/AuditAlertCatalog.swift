@@ -16,13 +16,8 @@ public struct AuditAlertCatalog: Sendable {
 
     /// Every rule, built-in ones first, then the others oldest first, each with its switch applied.
     public func rules() async throws -> [AuditAlertRule] {
-        let stored = try await store.settings(prefix: Self.rulePrefix)
         let switches = try await store.settings(prefix: Self.switchPrefix)
-        var custom: [AuditAlertRule] = []
-        for (_, value) in stored {
-            guard let parsed = try? JSONParser.parse(value), let rule = AuditAlertRule(stored: parsed) else { continue }
-            custom.append(rule)
-        }
+        var custom = try await store.jsonSettings(prefix: Self.rulePrefix).values.compactMap(AuditAlertRule.init(stored:))
         custom.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         return (AuditAlertRule.builtIn + custom).map { rule in
             var rule = rule
@@ -36,7 +31,7 @@ public struct AuditAlertCatalog: Sendable {
     }
 
     public func create(_ rule: AuditAlertRule) async throws {
-        try await store.setSetting(Self.rulePrefix + rule.id, to: String(decoding: CanonicalJSON.encode(rule.stored), as: UTF8.self))
+        try await store.setJSON(Self.rulePrefix + rule.id, rule.stored)
     }
 
     /// Switches a rule on or off; false when there is no such rule.
@@ -51,23 +46,17 @@ public struct AuditAlertCatalog: Sendable {
     /// instead); returns the rule deleted, nil when there is none.
     public func delete(id: String, by keyID: String, at time: AuditTime = .now()) async throws -> AuditAlertRule? {
         guard let rule = try await rule(id: id), !rule.isBuiltIn else { return nil }
-        var tombstone = rule
-        tombstone.secret = nil
-        guard case .object(var stored) = tombstone.stored else { return nil }
-        stored["deleted_at"] = .int(time.milliseconds)
-        stored["deleted_by"] = .string(keyID)
-        try await store.setSetting(Self.rulePrefix + id, to: String(decoding: CanonicalJSON.encode(.object(stored)), as: UTF8.self))
+        try await store.bury(Self.rulePrefix + id, publicJSON: rule.publicJSON, by: keyID, at: time)
         return rule
     }
 
     public func state(of id: String) async throws -> AuditAlertState? {
         let name = Self.statePrefix + id
-        guard let text = try await store.settings(prefix: name)[name], let parsed = try? JSONParser.parse(text) else { return nil }
-        return AuditAlertState(json: parsed)
+        return try await store.jsonSettings(prefix: name)[name].flatMap(AuditAlertState.init(json:))
     }
 
     public func save(_ state: AuditAlertState, of id: String) async throws {
-        try await store.setSetting(Self.statePrefix + id, to: String(decoding: CanonicalJSON.encode(state.json), as: UTF8.self))
+        try await store.setJSON(Self.statePrefix + id, state.json)
     }
 
     /// A new rule id: `alr_` and 16 random hex digits.

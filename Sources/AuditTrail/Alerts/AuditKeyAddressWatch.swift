@@ -54,18 +54,14 @@ public final class AuditKeyAddressWatch: Service, Sendable {
         let pair = keyID + " " + address
         guard !known.withLock({ $0.contains(pair) }) else { return }
         let name = Self.prefix + keyID
-        let stored = try await settings.settings(prefix: name)[name]
-        var addresses = stored.flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue) ?? []
+        var addresses = try await settings.jsonSettings(prefix: name)[name]?.arrayValue?.compactMap(\.stringValue) ?? []
         if !addresses.contains(address) {
             if !addresses.isEmpty, let rule = try await catalog.rule(id: AuditAlertRule.keyNewAddressID), rule.enabled {
                 try await recorder.write(alert(rule, keyID: keyID, keyName: keyName, address: address, known: addresses))
             }
             if addresses.count < Self.maxAddresses {
                 addresses.append(address)
-                try await settings.setSetting(
-                    name,
-                    to: String(decoding: CanonicalJSON.encode(.array(addresses.map(JSONValue.string))), as: UTF8.self)
-                )
+                try await settings.setJSON(name, .array(addresses.map(JSONValue.string)))
             }
         }
         known.withLock { known in

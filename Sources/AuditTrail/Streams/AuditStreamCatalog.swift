@@ -20,12 +20,11 @@ public struct AuditStreamCatalog: Sendable {
 
     /// The streams not deleted, oldest first, each with its position (nil before its first save).
     public func streams() async throws -> [(definition: AuditStreamDefinition, position: AuditStreamPosition?)] {
-        let settings = try await store.settings(prefix: Self.prefix)
+        let settings = try await store.jsonSettings(prefix: Self.prefix)
         var found: [(AuditStreamDefinition, AuditStreamPosition?)] = []
         for (name, value) in settings where !name.hasSuffix(Self.positionSuffix) {
-            guard let parsed = try? JSONParser.parse(value), let definition = AuditStreamDefinition(stored: parsed) else { continue }
-            let position = settings[name + Self.positionSuffix].flatMap { try? JSONParser.parse($0) }.flatMap(AuditStreamPosition.init(json:))
-            found.append((definition, position))
+            guard let definition = AuditStreamDefinition(stored: value) else { continue }
+            found.append((definition, settings[name + Self.positionSuffix].flatMap(AuditStreamPosition.init(json:))))
         }
         return found.sorted { ($0.0.createdAt, $0.0.id) < ($1.0.createdAt, $1.0.id) }
     }
@@ -38,32 +37,26 @@ public struct AuditStreamCatalog: Sendable {
     /// Stores a new stream and its starting position.
     public func create(_ definition: AuditStreamDefinition) async throws {
         try await save(AuditStreamPosition(startingAfter: definition.startAfter), of: definition.id)
-        try await store.setSetting(Self.prefix + definition.id, to: String(decoding: CanonicalJSON.encode(definition.stored), as: UTF8.self))
+        try await store.setJSON(Self.prefix + definition.id, definition.stored)
     }
 
     /// Replaces the stream's definition with a tombstone; returns what was deleted (nil: no such stream).
     @discardableResult
     public func delete(id: String, by keyID: String, at time: AuditTime = .now()) async throws -> AuditStreamDefinition? {
         guard let (definition, _) = try await stream(id: id) else { return nil }
-        var tombstone = definition
-        tombstone.secret = nil
-        guard case .object(var stored) = tombstone.stored else { return nil }
-        stored["deleted_at"] = .int(time.milliseconds)
-        stored["deleted_by"] = .string(keyID)
-        try await store.setSetting(Self.prefix + id, to: String(decoding: CanonicalJSON.encode(.object(stored)), as: UTF8.self))
+        try await store.bury(Self.prefix + id, publicJSON: definition.publicJSON, by: keyID, at: time)
         return definition
     }
 
     /// The stored position of a stream.
     public func position(of id: String) async throws -> AuditStreamPosition? {
         let name = Self.prefix + id + Self.positionSuffix
-        guard let text = try await store.settings(prefix: name)[name], let parsed = try? JSONParser.parse(text) else { return nil }
-        return AuditStreamPosition(json: parsed)
+        return try await store.jsonSettings(prefix: name)[name].flatMap(AuditStreamPosition.init(json:))
     }
 
     /// Stores a stream's position.
     public func save(_ position: AuditStreamPosition, of id: String) async throws {
-        try await store.setSetting(Self.prefix + id + Self.positionSuffix, to: String(decoding: CanonicalJSON.encode(position.json), as: UTF8.self))
+        try await store.setJSON(Self.prefix + id + Self.positionSuffix, position.json)
     }
 
     /// A new stream id: `str_` and 16 random hex digits.

@@ -22,12 +22,7 @@ extension AuditStreamDefinition {
     }
 
     /// The stored form: ``publicJSON`` with the secret and the creation time in milliseconds.
-    var stored: JSONValue {
-        guard case .object(var object) = publicJSON else { return publicJSON }
-        object["created_at"] = .int(createdAt.milliseconds)
-        object["secret"] = secret.map(JSONValue.string) ?? .null
-        return .object(object)
-    }
+    var stored: JSONValue { storedDefinition(publicJSON, createdAt: createdAt, secret: secret) }
 
     /// Reads the stored form; nil for a tombstone or anything else.
     init?(stored value: JSONValue) {

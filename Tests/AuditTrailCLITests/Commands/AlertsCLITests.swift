@@ -74,13 +74,4 @@ struct AlertsCLITests {
         #expect(builtIn.status != 0 && builtIn.output.contains("409"), "\(builtIn.output)")
         await server.stop(signal: SIGTERM)
     }
-
-    func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 }

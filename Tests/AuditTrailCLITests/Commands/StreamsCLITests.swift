@@ -84,13 +84,4 @@ struct StreamsCLITests {
         let edited = try await runCLI(["verify", "--public-key", publicKey, "--stream-batch", files])
         #expect(edited.status == 1 && edited.output.contains("FAILED"), "\(edited.output)")
     }
-
-    func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 }

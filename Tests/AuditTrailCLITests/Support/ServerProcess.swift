@@ -145,3 +145,13 @@ struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Waits until `condition` holds (checked every 200 ms), at most `limit`.
+func waitFor(_ what: String, limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    throw TestFailure("timed out waiting for \(what)")
+}
