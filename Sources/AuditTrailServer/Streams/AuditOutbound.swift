@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 
 /// What the server sends out and watches: the streams (`/v1/streams`, ``AuditStreamRunner``)
 /// with the destinations a definition names — webhooks through one HTTP client, syslog over TCP
@@ -33,7 +34,8 @@ final class AuditOutbound: Service, Sendable {
     ) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.streamCAFile { tls.additionalTrustRoots = [.file(caFile)] }
-        let context = try NIOSSLContext(configuration: tls)
+        // Made at the first syslog-over-TLS destination, not at every start (it loads the trust roots).
+        let contexts = LazyTLSContext(configuration: tls)
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(10)
@@ -56,7 +58,7 @@ final class AuditOutbound: Service, Sendable {
                 case .webhook(let url, let timeout):
                     return AuditWebhookDestination(client: client, url: url, secret: definition.secret ?? "", timeout: .seconds(timeout))
                 case .syslog(let host, let port, let useTLS):
-                    return AuditSyslogDestination(host: host, port: port, tls: useTLS ? context : nil, timeout: .seconds(10))
+                    return AuditSyslogDestination(host: host, port: port, tls: useTLS ? try contexts.context() : nil, timeout: .seconds(10))
                 case .files(let directory, let keep):
                     return AuditStreamFiles(directory: filesRoot + "/" + directory, keep: keep)
                 }
@@ -81,6 +83,23 @@ final class AuditOutbound: Service, Sendable {
             logger: logger
         )
         self.keyAddresses = AuditKeyAddressWatch(settings: store, recorder: recorder, logger: logger)
+    }
+
+    /// A client TLS context made once, when first needed.
+    final class LazyTLSContext: Sendable {
+        let configuration: TLSConfiguration
+        private let made = Mutex<NIOSSLContext?>(nil)
+
+        init(configuration: TLSConfiguration) { self.configuration = configuration }
+
+        func context() throws -> NIOSSLContext {
+            try made.withLock { made in
+                if let made { return made }
+                let context = try NIOSSLContext(configuration: configuration)
+                made = context
+                return context
+            }
+        }
     }
 
     func run() async throws {

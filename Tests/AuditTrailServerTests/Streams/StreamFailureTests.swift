@@ -36,6 +36,9 @@ import Testing
             try await StreamDeliveryTests.waitUntil("the alert") { try await !Self.events(api, "security.alert").isEmpty }
             let status = try await StreamDeliveryTests.status(api, id)
             #expect(status["state"] == "failing" && status["alerted"] == .bool(true), "\(status)")
+            let metrics = try await api.send(.get, "/metrics").text
+            #expect(metrics.contains(#"audittrail_stream_failing{stream="\#(id)"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"audittrail_stream_lag_events{stream="\#(id)"}"#))
             #expect(status["last_error"]?.stringValue?.contains("503") == true, "\(status)")
             #expect((status["failures"]?.int64Value ?? 0) >= 3, "retried: \(status)")
             // Failing on: still one alert.
