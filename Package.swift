@@ -96,6 +96,7 @@ let package = Package(
                 "AuditTrailPostgres",
                 "AuditTrailHummingbird",
                 "CAuditProcess",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -110,6 +111,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Explorer/Assets")],
             swiftSettings: swiftSettings
         ),
         .target(

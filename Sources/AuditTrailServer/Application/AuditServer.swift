@@ -201,6 +201,10 @@ struct AuditServer: Sendable {
             dataDirectory: configuration.dataDirectory,
             logger: logger
         )
+        let explorer = AuditExplorer.load()
+        if explorer == nil {
+            logger.warning("the web explorer's files are not next to the executable (audittrail_AuditTrailServer.resources): GET / is a plain page")
+        }
         let api = AuditAPI(
             store: store,
             writer: parts.writer,
@@ -215,6 +219,7 @@ struct AuditServer: Sendable {
             sequencer: AuditIngestSequencer(),
             commits: parts.commits,
             outbound: outbound,
+            explorer: explorer,
             logger: logger
         )
 

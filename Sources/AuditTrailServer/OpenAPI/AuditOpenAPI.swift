@@ -280,7 +280,7 @@ enum AuditOpenAPI {
             "/": [
                 "get": operation(
                     "home",
-                    "The product, its version and links (/openapi.json, /healthz, /readyz, the README's walk-through): HTML, or JSON for Accept: application/json",
+                    "The web explorer (HTML; it asks for a key and uses the /v1/ routes), or the product, its version and links (/openapi.json, /healthz, /readyz, the README's walk-through) as JSON for Accept: application/json",
                     roles: nil,
                     responses: [
                         "200": [
@@ -301,6 +301,21 @@ enum AuditOpenAPI {
                         ]
                     ],
                     problems: []
+                )
+            ],
+            "/assets/{name}": [
+                "get": operation(
+                    "explorerAsset",
+                    "One of the web explorer's files by its content-hashed name (as the page links it), cached for a year",
+                    roles: nil,
+                    parameters: [pathParameter("name", "The file's hashed name, e.g. explorer.0123456789abcdef.js")],
+                    responses: [
+                        "200": [
+                            "description": "The file",
+                            "content": ["text/javascript": ["schema": ["type": "string"]], "text/css": ["schema": ["type": "string"]]],
+                        ]
+                    ],
+                    problems: ["404"]
                 )
             ],
             "/healthz": [

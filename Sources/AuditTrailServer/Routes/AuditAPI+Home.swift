@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /`: what a newcomer who opens the server's address sees — the product, its version and
-/// where to go next — until the web explorer takes this path.
+/// `GET /`: what a newcomer who opens the server's address sees — the web explorer
+/// (``AuditExplorer``) in a browser; the product, its version and where to go next as JSON (or as a
+/// plain page when the explorer's files are not installed next to the executable).
 extension AuditAPI {
     /// The product's version.
     static let productVersion = AuditTrailProduct.version
@@ -33,6 +34,7 @@ extension AuditAPI {
             }
             return json(w.bytes)
         }
+        if let explorer { return Self.explorerResponse(explorer.page, mediaType: "text/html; charset=utf-8", cache: "no-cache") }
         let items = Self.homeLinks.map { name, target, text in
             #"<li><a href="\#(target)">\#(name)</a> — \#(text)</li>"#
         }.joined(separator: "\n")
@@ -56,6 +58,30 @@ extension AuditAPI {
                 .init("X-Content-Type-Options")!: "nosniff",
             ],
             body: .init(byteBuffer: ByteBuffer(string: page))
+        )
+    }
+
+    /// `GET /assets/{name}` (no key): one of the explorer's files by its hashed name, cached for a
+    /// year (its name changes with its content); 404 otherwise.
+    @Sendable func explorerAsset(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        guard let name = context.parameters.get("name"), let asset = explorer?.assets[name] else {
+            throw AuditProblem.notFound("no such asset")
+        }
+        return Self.explorerResponse(asset.bytes, mediaType: asset.mediaType, cache: "public, max-age=31536000, immutable")
+    }
+
+    /// A response of the explorer: its Content-Security-Policy, `nosniff`, no referrer, the cache rule.
+    static func explorerResponse(_ bytes: [UInt8], mediaType: String, cache: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: mediaType,
+                .contentSecurityPolicy: AuditExplorer.contentSecurityPolicy,
+                .init("X-Content-Type-Options")!: "nosniff",
+                .init("Referrer-Policy")!: "no-referrer",
+                .cacheControl: cache,
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
         )
     }
 }

@@ -28,6 +28,8 @@ struct AuditAPI: Sendable {
     let commits: AuditCommitSignal
     /// Streams to other systems (`/v1/streams`) and alert rules (`/v1/alert-rules`), running.
     let outbound: AuditOutbound
+    /// The web explorer's files; nil when they are not installed (`GET /` is then a plain page).
+    let explorer: AuditExplorer?
     let logger: Logger
 
     /// Largest batch body (API.md: 8 MiB).
@@ -40,6 +42,7 @@ struct AuditAPI: Sendable {
     /// Adds every route to `router`: the public ones, then the `/v1/` group behind the key middleware.
     func addRoutes(to router: Router<AuditRequestContext>) {
         router.get("/", use: home)
+        router.get("/assets/{name}", use: explorerAsset)
         router.get("/healthz", use: healthz)
         router.get("/readyz", use: readyz)
         router.get("/metrics", use: metricsText)

@@ -61,7 +61,7 @@ import Testing
             }
             let routed = Set(server.routeTable.routes.map { "\($0.method.rawValue) \($0.template)" })
             #expect(documented == routed)
-            #expect(routed.count == 30)
+            #expect(routed.count == 31)
 
             let listParameters = paths["/v1/events"]?["get"]?["parameters"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(listParameters) == Set(AuditQuery.filterParameters + AuditQuery.pagingParameters))
@@ -93,14 +93,24 @@ import Testing
 
     @Test func theRootNamesTheProductAndLinksOnAsHTMLOrJSON() async throws {
         try await withServer { _, api in
+            // In a browser: the explorer, its scripts and styles from this origin only, no inline code.
             let page = try await api.send(.get, "/", key: nil)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
-            #expect(page.headers[.contentSecurityPolicy] == "default-src 'none'")
-            for text in ["AuditTrail \(AuditAPI.productVersion)", #"href="/openapi.json""#, #"href="/healthz""#, "README.md#walk-through"] {
-                #expect(page.text.contains(text), "missing \(text)")
+            #expect(page.headers[.contentSecurityPolicy] == AuditExplorer.contentSecurityPolicy)
+            #expect(page.headers[.cacheControl] == "no-cache" && page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            let links = page.text.matches(of: /\/assets\/(explorer\.[0-9a-f]{16}\.(js|css))/).map { String($0.1) }
+            #expect(Set(links.map { $0.hasSuffix(".js") }) == [true, false], "\(page.text)")
+            #expect(page.text.matches(of: /<script(?![^>]*\ssrc=)/).isEmpty, "no inline script")
+            #expect(!page.text.contains("style="), "no inline style")
+            for name in links {
+                let asset = try await api.send(.get, "/assets/\(name)", key: nil)
+                #expect(asset.status == .ok)
+                #expect(asset.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                #expect(asset.headers[.contentType]?.hasPrefix(name.hasSuffix(".js") ? "text/javascript" : "text/css") == true)
             }
-            #expect(!page.text.contains("<script"))
+            #expect(try await api.send(.get, "/assets/explorer.0000000000000000.js", key: nil).status == .notFound)
+            #expect(try await api.send(.get, "/assets/..%2FPackage.swift", key: nil).status == .notFound)
             let json = try await api.send(.get, "/", key: nil, headers: [.accept: "application/json"])
             #expect(json.status == .ok)
             #expect(json.json["name"] == "AuditTrail")

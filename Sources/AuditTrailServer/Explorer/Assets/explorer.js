@@ -1,0 +1,220 @@
+// The AuditTrail explorer: search the log with the server's public API and read its events.
+// The key is asked for once and kept in sessionStorage (this tab only), sent as a header; the
+// search, not the key, is in the URL, so a view can be shared.
+const keyName = "audittrail.key";
+const $ = (id) => document.getElementById(id);
+const state = { cursor: null, rows: [], selected: -1 };
+
+function apiKey() { return sessionStorage.getItem(keyName); }
+
+/** GET `path` with the key; the parsed JSON, or an Error carrying the status and the problem. */
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: "Bearer " + apiKey(), Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error((body && body.detail) || response.statusText || "the server answered " + response.status);
+    error.status = response.status;
+    error.problem = body;
+    throw error;
+  }
+  return body;
+}
+
+function show(signedIn) {
+  $("login").hidden = signedIn;
+  $("app").hidden = !signedIn;
+  $("signout").hidden = !signedIn;
+  $("who").textContent = signedIn ? "key …" + apiKey().slice(-4) : "";
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(keyName);
+  show(false);
+  $("login-error").textContent = message || "";
+  $("key").focus();
+}
+
+/** The search error under the column the server points to ("… at column 8"). */
+function showSearchError(message) {
+  $("search-error").textContent = message;
+  const column = /at column (\d+)/.exec(message);
+  $("caret").textContent = column ? " ".repeat(Math.max(0, Number(column[1]) - 1)) + "^" : "";
+}
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text == null ? "" : String(text);
+  if (className) td.className = className;
+  return td;
+}
+
+function row(event, index) {
+  const tr = document.createElement("tr");
+  tr.tabIndex = 0;
+  tr.dataset.index = String(index);
+  const actor = event.actor || {};
+  const resource = event.resource || {};
+  tr.append(
+    cell(event.time),
+    cell(actor.name || actor.id),
+    cell(event.action),
+    cell([resource.type, resource.id].filter(Boolean).join(":")),
+    cell(event.outcome, "outcome-" + event.outcome),
+    cell(event.severity, "severity-" + event.severity),
+    cell(actor.ip),
+  );
+  return tr;
+}
+
+async function search(append) {
+  const q = $("q").value.trim();
+  const parameters = new URLSearchParams({ limit: "50" });
+  if (q) parameters.set("q", q);
+  if (append && state.cursor) parameters.set("cursor", state.cursor);
+  if (!append) history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
+  try {
+    const page = await api("/v1/events?" + parameters);
+    const body = $("results").tBodies[0];
+    if (!append) {
+      body.replaceChildren();
+      state.rows = [];
+      closeDetail();
+    }
+    for (const event of page.events) {
+      body.append(row(event, state.rows.length));
+      state.rows.push(event);
+    }
+    if (!append) await overview(q);
+    state.cursor = page.next_cursor;
+    $("more").hidden = !state.cursor;
+    $("summary").textContent = state.rows.length + (state.cursor ? "+" : "") + " events, newest first";
+    showSearchError("");
+  } catch (error) {
+    if (error.status === 401) return signOut(error.message);
+    showSearchError(error.message);
+  }
+}
+
+/** The overview of the current search: counts, the histogram (SVG drawn here), top actions and
+ * actors — from `GET /v1/stats` with `group_by=actor`. */
+async function overview(q) {
+  const parameters = new URLSearchParams({ group_by: "actor", top: "5" });
+  if (q) parameters.set("q", q);
+  const stats = await api("/v1/stats?" + parameters);
+  $("total").textContent = String(stats.total);
+  $("failures").textContent = String(stats.failures);
+  $("denied").textContent = String(stats.denied);
+  $("actors").textContent = String(stats.unique_actors);
+  const svg = $("histogram");
+  const bins = stats.histogram || [];
+  const highest = Math.max(1, ...bins.map((bin) => bin.count));
+  svg.setAttribute("viewBox", "0 0 " + Math.max(1, bins.length) + " 100");
+  svg.replaceChildren(...bins.map((bin, index) => {
+    const bar = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    const height = (bin.count / highest) * 100;
+    bar.setAttribute("x", String(index + 0.1));
+    bar.setAttribute("width", "0.8");
+    bar.setAttribute("y", String(100 - height));
+    bar.setAttribute("height", String(height));
+    const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+    title.textContent = bin.start + ": " + bin.count;
+    bar.append(title);
+    return bar;
+  }));
+  const list = (id, entries, field) => $(id).replaceChildren(...entries.map(([value, count]) => {
+    const item = document.createElement("li");
+    item.append(related(value, term(field, value)), " " + count);
+    return item;
+  }));
+  const actions = Object.entries(stats.by_action || {}).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  list("top-actions", actions, "action");
+  list("top-actors", (stats.groups || []).map((group) => [group.value, group.count]), "actor");
+}
+
+function related(label, query) {
+  const link = document.createElement("a");
+  link.href = "?q=" + encodeURIComponent(query);
+  link.textContent = label;
+  link.addEventListener("click", (click) => {
+    click.preventDefault();
+    $("q").value = query;
+    search(false);
+  });
+  return link;
+}
+
+/** A value as the search language writes it: quoted when it holds a space or a quote. */
+function term(field, value) {
+  const text = String(value);
+  return field + ":" + (/[\s"()]/.test(text) ? JSON.stringify(text) : text);
+}
+
+function openDetail(index) {
+  const event = state.rows[index];
+  if (!event) return;
+  state.selected = index;
+  for (const tr of $("results").tBodies[0].rows) tr.setAttribute("aria-selected", String(Number(tr.dataset.index) === index));
+  $("detail-title").textContent = "Event " + event.seq + " — " + event.action;
+  const fields = $("fields");
+  fields.replaceChildren();
+  for (const [name, value] of Object.entries(event)) {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
+    fields.append(dt, dd);
+  }
+  const links = [];
+  if (event.actor && event.actor.id) links.push(related("same actor", term("actor", event.actor.id)));
+  if (event.actor && event.actor.ip) links.push(related("same IP", term("ip", event.actor.ip)));
+  if (event.resource && event.resource.id) links.push(related("same resource", term("resource.id", event.resource.id)));
+  if (event.request && event.request.correlation_id) links.push(related("same correlation id", term("correlation_id", event.request.correlation_id)));
+  $("related").replaceChildren(...links);
+  $("raw").textContent = JSON.stringify(event, null, 2);
+  $("detail").hidden = false;
+}
+
+function closeDetail() {
+  state.selected = -1;
+  $("detail").hidden = true;
+}
+
+function start() {
+  $("login").addEventListener("submit", async (submit) => {
+    submit.preventDefault();
+    sessionStorage.setItem(keyName, $("key").value.trim());
+    $("key").value = "";
+    show(true);
+    await search(false);
+  });
+  $("signout").addEventListener("click", () => signOut(""));
+  $("search").addEventListener("submit", (submit) => {
+    submit.preventDefault();
+    search(false);
+  });
+  $("more").addEventListener("click", () => search(true));
+  $("close").addEventListener("click", closeDetail);
+  const body = $("results").tBodies[0];
+  body.addEventListener("click", (click) => {
+    const tr = click.target.closest("tr");
+    if (tr) openDetail(Number(tr.dataset.index));
+  });
+  body.addEventListener("keydown", (key) => {
+    const tr = key.target.closest("tr");
+    if (!tr) return;
+    const index = Number(tr.dataset.index);
+    if (key.key === "Enter") openDetail(index);
+    if (key.key === "ArrowDown" && tr.nextElementSibling) tr.nextElementSibling.focus();
+    if (key.key === "ArrowUp" && tr.previousElementSibling) tr.previousElementSibling.focus();
+  });
+  $("q").value = new URLSearchParams(location.search).get("q") || "";
+  if (apiKey()) {
+    show(true);
+    search(false);
+  } else {
+    show(false);
+    $("key").focus();
+  }
+}
+
+start();
