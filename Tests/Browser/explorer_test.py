@@ -6,7 +6,7 @@ Usage: python3 Tests/Browser/explorer_test.py URL ADMIN_KEY SCREENSHOT_DIR
 (.ci/explorer.sh starts a fresh server, seeds it and runs this.) Each failing test saves a
 screenshot in SCREENSHOT_DIR.
 """
-import json, os, sys, unittest, urllib.request
+import json, os, sys, time, unittest, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -141,9 +141,27 @@ class Explorer(unittest.TestCase):
         first = self.rows()[0]
         first.send_keys("\ue015")  # ArrowDown
         focused = self.driver.switch_to.active_element
-        self.assertEqual(focused.get_attribute("data-index"), "1")
+        self.assertEqual(focused.get_attribute("data-seq"), self.rows()[1].get_attribute("data-seq"))
         focused.send_keys("\ue007")  # Enter
         self.wait.until(ready.visibility_of_element_located((By.ID, "detail")))
+
+    def test_live_tail_puts_a_new_event_at_the_top_and_pauses(self):
+        self.sign_in()
+        self.search("action:deploy.*")
+        self.wait.until(lambda d: "0 events" in d.find_element(By.ID, "summary").text)
+        self.driver.find_element(By.ID, "live").click()
+        self.wait.until(lambda d: "waiting" in d.find_element(By.ID, "live-status").text)
+        post("/v1/events", {"action": "deploy.finished", "actor": {"id": "ci"}})
+        post("/v1/events", {"action": "doc.view", "actor": {"id": "ci"}})
+        self.wait.until(lambda d: len(self.rows()) == 1 and "deploy.finished" in self.rows()[0].text)
+        self.assertIn("events/s", self.driver.find_element(By.ID, "live-status").text)
+        self.assertEqual(self.driver.find_element(By.ID, "live").get_attribute("aria-pressed"), "true")
+        self.driver.find_element(By.ID, "live").click()
+        self.wait.until(lambda d: "paused" in d.find_element(By.ID, "live-status").text)
+        post("/v1/events", {"action": "deploy.started", "actor": {"id": "ci"}})
+        time.sleep(1)
+        self.assertEqual(len(self.rows()), 1)
+        self.assertEqual(self.severe_logs(), [])
 
     def test_a_wrong_key_is_refused_and_asked_for_again(self):
         self.wait.until(ready.visibility_of_element_located((By.ID, "key"))).send_keys("not-a-key-0123456789")

@@ -3,7 +3,7 @@
 // search, not the key, is in the URL, so a view can be shared.
 const keyName = "audittrail.key";
 const $ = (id) => document.getElementById(id);
-const state = { cursor: null, rows: [], selected: -1 };
+const state = { cursor: null, rows: [], selected: -1, live: null };
 
 function apiKey() { return sessionStorage.getItem(keyName); }
 
@@ -48,10 +48,10 @@ function cell(text, className) {
   return td;
 }
 
-function row(event, index) {
+function row(event) {
   const tr = document.createElement("tr");
   tr.tabIndex = 0;
-  tr.dataset.index = String(index);
+  tr.dataset.seq = String(event.seq);
   const actor = event.actor || {};
   const resource = event.resource || {};
   tr.append(
@@ -67,6 +67,7 @@ function row(event, index) {
 }
 
 async function search(append) {
+  if (!append && state.live) state.live.abort();
   const q = $("q").value.trim();
   const parameters = new URLSearchParams({ limit: "50" });
   if (q) parameters.set("q", q);
@@ -81,7 +82,7 @@ async function search(append) {
       closeDetail();
     }
     for (const event of page.events) {
-      body.append(row(event, state.rows.length));
+      body.append(row(event));
       state.rows.push(event);
     }
     if (!append) await overview(q);
@@ -149,11 +150,11 @@ function term(field, value) {
   return field + ":" + (/[\s"()]/.test(text) ? JSON.stringify(text) : text);
 }
 
-function openDetail(index) {
-  const event = state.rows[index];
+function openDetail(seq) {
+  const event = state.rows.find((candidate) => candidate.seq === seq);
   if (!event) return;
-  state.selected = index;
-  for (const tr of $("results").tBodies[0].rows) tr.setAttribute("aria-selected", String(Number(tr.dataset.index) === index));
+  state.selected = seq;
+  for (const tr of $("results").tBodies[0].rows) tr.setAttribute("aria-selected", String(Number(tr.dataset.seq) === seq));
   $("detail-title").textContent = "Event " + event.seq + " — " + event.action;
   const fields = $("fields");
   fields.replaceChildren();
@@ -172,6 +173,66 @@ function openDetail(index) {
   $("related").replaceChildren(...links);
   $("raw").textContent = JSON.stringify(event, null, 2);
   $("detail").hidden = false;
+}
+
+/** Live tail: the events committed from now on that match the search, read from
+ * `GET /v1/stream` (Server-Sent Events through fetch, so the key stays in a header) and put at the
+ * top of the table, with the rate; the button pauses it. */
+async function toggleLive() {
+  if (state.live) {
+    state.live.abort();
+    return;
+  }
+  const controller = new AbortController();
+  state.live = controller;
+  $("live").setAttribute("aria-pressed", "true");
+  $("live").textContent = "Pause";
+  const status = $("live-status");
+  status.hidden = false;
+  status.textContent = "Live: connecting…";
+  const q = $("q").value.trim();
+  const arrivals = [];
+  try {
+    const response = await fetch("/v1/stream" + (q ? "?q=" + encodeURIComponent(q) : ""), {
+      headers: { Authorization: "Bearer " + apiKey(), Accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => null);
+      throw new Error((problem && problem.detail) || "the live tail answered " + response.status);
+    }
+    status.textContent = "Live: waiting for events…";
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split("\n");
+        const data = lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+        if (!data) continue;
+        if (lines.includes("event: disconnect")) throw new Error("the server ended the live tail: " + JSON.parse(data).detail);
+        const event = JSON.parse(data);
+        state.rows.unshift(event);
+        $("results").tBodies[0].prepend(row(event));
+        const now = Date.now();
+        arrivals.push(now);
+        while (arrivals.length && now - arrivals[0] > 10000) arrivals.shift();
+        status.textContent = "Live: " + (arrivals.length / 10).toFixed(1) + " events/s (last 10 s), newest seq " + event.seq;
+      }
+    }
+  } catch (error) {
+    if (error.name !== "AbortError") status.textContent = "Live tail stopped: " + error.message;
+  } finally {
+    state.live = null;
+    $("live").setAttribute("aria-pressed", "false");
+    $("live").textContent = "Live";
+    if (controller.signal.aborted) status.textContent = "Live tail paused.";
+  }
 }
 
 function closeDetail() {
@@ -193,17 +254,17 @@ function start() {
     search(false);
   });
   $("more").addEventListener("click", () => search(true));
+  $("live").addEventListener("click", toggleLive);
   $("close").addEventListener("click", closeDetail);
   const body = $("results").tBodies[0];
   body.addEventListener("click", (click) => {
     const tr = click.target.closest("tr");
-    if (tr) openDetail(Number(tr.dataset.index));
+    if (tr) openDetail(Number(tr.dataset.seq));
   });
   body.addEventListener("keydown", (key) => {
     const tr = key.target.closest("tr");
     if (!tr) return;
-    const index = Number(tr.dataset.index);
-    if (key.key === "Enter") openDetail(index);
+    if (key.key === "Enter") openDetail(Number(tr.dataset.seq));
     if (key.key === "ArrowDown" && tr.nextElementSibling) tr.nextElementSibling.focus();
     if (key.key === "ArrowUp" && tr.previousElementSibling) tr.previousElementSibling.focus();
   });
