@@ -2,18 +2,18 @@
 """The web explorer in a real headless Chromium (Debian's chromium and chromedriver, driven by
 Selenium from PyPI), against a real server with seeded events.
 
-Usage: python3 Tests/Browser/explorer_test.py URL ADMIN_KEY SCREENSHOT_DIR
+Usage: python3 Tests/Browser/explorer_test.py URL ADMIN_KEY SCREENSHOT_DIR DATA_DIR
 (.ci/explorer.sh starts a fresh server, seeds it and runs this.) Each failing test saves a
 screenshot in SCREENSHOT_DIR.
 """
-import json, os, sys, time, unittest, urllib.request
+import json, os, subprocess, sys, time, unittest, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-URL, KEY, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
+URL, KEY, SHOTS, DATA = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
 
 def post(path, body):
@@ -162,6 +162,37 @@ class Explorer(unittest.TestCase):
         time.sleep(1)
         self.assertEqual(len(self.rows()), 1)
         self.assertEqual(self.severe_logs(), [])
+
+    def verify(self):
+        """Clicks Verify until the event is covered by a signed checkpoint; the result's class and text."""
+        for _ in range(20):
+            self.driver.find_element(By.ID, "verify").click()
+            self.wait.until(lambda d: d.find_element(By.ID, "verify-result").text not in ("", "Verifying…"))
+            result = self.driver.find_element(By.ID, "verify-result")
+            if "newer than the latest signed checkpoint" not in result.text:
+                return result.get_attribute("class"), result.text
+            time.sleep(0.5)
+        self.fail("no checkpoint covered the event")
+
+    def test_verify_proves_an_intact_event_and_fails_an_edited_one(self):
+        self.sign_in()
+        self.search("action:doc.view actor:carol")
+        self.wait.until(lambda d: len(self.rows()) == 1)
+        seq = int(self.rows()[0].get_attribute("data-seq"))
+        self.rows()[0].click()
+        outcome, text = self.verify()
+        self.assertEqual(outcome, "verified", text)
+        self.assertIn("leads, through", text)
+        self.assertIn("signed (Ed25519)", text)
+        # The event's stored bytes edited behind the server's back.
+        edited = subprocess.run(["sqlite3", os.path.join(DATA, "audit.sqlite"),
+                        "DROP TRIGGER IF EXISTS events_refuse_update; "
+                        "UPDATE events SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"d-0\"', '\"d-7\"') AS BLOB) "
+                        "WHERE seq = %d; SELECT changes();" % seq], check=True, capture_output=True, text=True)
+        self.assertEqual(edited.stdout.strip(), "1", edited.stderr)
+        outcome, text = self.verify()
+        self.assertEqual(outcome, "failed", text)
+        self.assertIn("not the one the log signed", text)
 
     def test_a_wrong_key_is_refused_and_asked_for_again(self):
         self.wait.until(ready.visibility_of_element_located((By.ID, "key"))).send_keys("not-a-key-0123456789")

@@ -25,8 +25,11 @@ struct AuditExplorer: Sendable {
     static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+    /// The assets, each after those it imports: an asset's references to earlier ones
+    /// (`./proof.js`) are rewritten to their hashed names before its own hash is taken.
     static let assetNames: [(name: String, mediaType: String)] = [
-        ("explorer.js", "text/javascript; charset=utf-8"), ("explorer.css", "text/css; charset=utf-8"),
+        ("proof.js", "text/javascript; charset=utf-8"), ("explorer.js", "text/javascript; charset=utf-8"),
+        ("explorer.css", "text/css; charset=utf-8"),
     ]
 
     /// The explorer from the package's resources; nil (and `GET /` stays the plain start page)
@@ -37,13 +40,17 @@ struct AuditExplorer: Sendable {
         else { return nil }
         var page = String(decoding: index, as: UTF8.self)
         var assets: [String: Asset] = [:]
+        var hashedNames: [(String, String)] = []
         for (name, mediaType) in assetNames {
             guard let data = try? Data(contentsOf: directory.appendingPathComponent(name)) else { return nil }
-            let bytes = [UInt8](data)
+            var text = String(decoding: data, as: UTF8.self)
+            for (plain, hashed) in hashedNames { text = text.replacingOccurrences(of: "./\(plain)", with: "./\(hashed)") }
+            let bytes = Array(text.utf8)
             let digest = AuditHex.string(SHA256.hash(data: bytes).prefix(8))
             let dot = name.lastIndex(of: ".")!
             let hashed = "\(name[..<dot]).\(digest)\(name[dot...])"
             assets[hashed] = Asset(bytes: bytes, mediaType: mediaType)
+            hashedNames.append((name, hashed))
             page = page.replacingOccurrences(of: "/assets/\(name)", with: "/assets/\(hashed)")
         }
         return AuditExplorer(page: Array(page.utf8), assets: assets)

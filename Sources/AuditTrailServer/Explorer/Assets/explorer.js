@@ -1,15 +1,19 @@
 // The AuditTrail explorer: search the log with the server's public API and read its events.
 // The key is asked for once and kept in sessionStorage (this tab only), sent as a header; the
 // search, not the key, is in the URL, so a view can be shared.
+import { verifyEvent } from "./proof.js";
+
 const keyName = "audittrail.key";
 const $ = (id) => document.getElementById(id);
 const state = { cursor: null, rows: [], selected: -1, live: null };
 
 function apiKey() { return sessionStorage.getItem(keyName); }
 
-/** GET `path` with the key; the parsed JSON, or an Error carrying the status and the problem. */
-async function api(path) {
+/** GET `path` with the key; the parsed JSON (the bytes when `raw`), or an Error carrying the
+ * status and the problem. */
+async function api(path, raw) {
   const response = await fetch(path, { headers: { Authorization: "Bearer " + apiKey(), Accept: "application/json" } });
+  if (raw && response.ok) return response.arrayBuffer();
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const error = new Error((body && body.detail) || response.statusText || "the server answered " + response.status);
@@ -172,6 +176,8 @@ function openDetail(seq) {
   if (event.request && event.request.correlation_id) links.push(related("same correlation id", term("correlation_id", event.request.correlation_id)));
   $("related").replaceChildren(...links);
   $("raw").textContent = JSON.stringify(event, null, 2);
+  $("verify-result").replaceChildren();
+  $("verify-result").className = "";
   $("detail").hidden = false;
 }
 
@@ -235,6 +241,22 @@ async function toggleLive() {
   }
 }
 
+async function verifySelected() {
+  const event = state.rows.find((candidate) => candidate.seq === state.selected);
+  if (!event) return;
+  const result = $("verify-result");
+  result.className = "";
+  result.textContent = "Verifying…";
+  try {
+    const { ok, lines } = await verifyEvent(api, event.id, event.seq);
+    result.className = ok === true ? "verified" : ok === false ? "failed" : "";
+    result.replaceChildren(...lines.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
+  } catch (error) {
+    result.className = "failed";
+    result.textContent = "FAILED: " + error.message;
+  }
+}
+
 function closeDetail() {
   state.selected = -1;
   $("detail").hidden = true;
@@ -256,6 +278,7 @@ function start() {
   $("more").addEventListener("click", () => search(true));
   $("live").addEventListener("click", toggleLive);
   $("close").addEventListener("click", closeDetail);
+  $("verify").addEventListener("click", verifySelected);
   const body = $("results").tBodies[0];
   body.addEventListener("click", (click) => {
     const tr = click.target.closest("tr");
