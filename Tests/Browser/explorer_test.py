@@ -130,8 +130,6 @@ class Explorer(unittest.TestCase):
         self.assertEqual(raw["action"], "user.login_failed")
         self.assertEqual(len(raw["hash"]), 64)
         self.assertIn("Event %d" % raw["seq"], detail.text)
-        self.driver.execute_script("document.getElementById('detail').scrollIntoView()")
-        self.shot("explorer-detail.png")
         detail.find_element(By.LINK_TEXT, "same IP").click()
         self.wait.until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == "ip:" + raw["actor"]["ip"])
         self.wait.until(lambda d: len(self.rows()) == 4)
@@ -184,6 +182,8 @@ class Explorer(unittest.TestCase):
         self.assertEqual(outcome, "verified", text)
         self.assertIn("leads, through", text)
         self.assertIn("signed (Ed25519)", text)
+        self.driver.execute_script("document.getElementById('detail').scrollIntoView()")
+        self.shot("explorer-detail.png")
         # The event's stored bytes edited behind the server's back.
         edited = subprocess.run(["sqlite3", os.path.join(DATA, "audit.sqlite"),
                         "DROP TRIGGER IF EXISTS events_refuse_update; "
