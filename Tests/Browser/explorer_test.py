@@ -194,6 +194,40 @@ class Explorer(unittest.TestCase):
         self.assertEqual(outcome, "failed", text)
         self.assertIn("not the one the log signed", text)
 
+    def test_an_admin_gets_the_admin_views_and_a_viewer_only_its_own_events(self):
+        self.sign_in()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "admin")))
+        self.wait.until(lambda d: "admin" in d.find_element(By.ID, "who").text)
+        self.driver.find_element(By.ID, "key-name").send_keys("carol's view")
+        self.driver.find_element(By.CSS_SELECTOR, "#key-role option[value=viewer], #key-role").send_keys("viewer")
+        self.driver.find_element(By.ID, "key-subject").send_keys("carol")
+        self.driver.find_element(By.CSS_SELECTOR, "#new-key button[type=submit]").click()
+        created = self.wait.until(lambda d: d.find_element(By.ID, "new-secret").text or None)
+        self.assertIn("shown once: ", created)
+        secret = created.split("shown once: ")[1].strip()
+        self.wait.until(lambda d: any("carol's view" in row.text for row in d.find_elements(By.CSS_SELECTOR, "#keys tbody tr")))
+        self.driver.find_element(By.ID, "signout").click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "key"))).send_keys(secret)
+        self.driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+        self.wait.until(lambda d: "viewer" in d.find_element(By.ID, "who").text)
+        self.wait.until(lambda d: len(self.rows()) > 0)
+        self.assertTrue(all("carol" in row.text for row in self.rows()), [row.text for row in self.rows()])
+        self.assertEqual(len(self.rows()), 3)
+        self.assertFalse(self.driver.find_element(By.ID, "admin").is_displayed())
+        self.assertFalse(self.driver.find_element(By.ID, "export").is_displayed())
+        self.assertEqual(self.severe_logs(), [])
+
+    def test_the_search_exports_in_each_format(self):
+        self.sign_in()
+        self.search("action:doc.delete")
+        self.wait.until(lambda d: len(self.rows()) == 3)
+        for format in ("jsonl", "csv", "cef"):
+            self.driver.find_element(By.CSS_SELECTOR, "#format option[value=%s]" % format).click()
+            self.driver.find_element(By.CSS_SELECTOR, "#export button[type=submit]").click()
+            self.wait.until(lambda d: d.find_element(By.ID, "export-status").text.startswith("Exported "))
+            self.driver.execute_script("document.getElementById('export-status').textContent = ''")
+        self.assertEqual(self.severe_logs(), [])
+
     def test_a_wrong_key_is_refused_and_asked_for_again(self):
         self.wait.until(ready.visibility_of_element_located((By.ID, "key"))).send_keys("not-a-key-0123456789")
         self.driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()

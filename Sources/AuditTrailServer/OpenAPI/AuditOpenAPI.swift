@@ -181,6 +181,26 @@ enum AuditOpenAPI {
                     problems: ["401", "403"]
                 )
             ],
+            "/v1/me": [
+                "get": operation(
+                    "me",
+                    "The calling key's own public record: id, name, role and (viewers) subject",
+                    roles: "any key",
+                    responses: [
+                        "200": response(
+                            "The key",
+                            object(
+                                [
+                                    "id": ["type": "string"], "name": ["type": "string"],
+                                    "role": ["enum": ["admin", "auditor", "writer", "viewer"]], "subject": ["type": ["string", "null"]],
+                                ],
+                                required: ["id", "name", "role", "subject"]
+                            )
+                        )
+                    ],
+                    problems: ["400", "401"]
+                )
+            ],
             "/v1/keys": [
                 "post": operation(
                     "createKey",

@@ -31,6 +31,21 @@ extension AuditAPI {
         return json(w.bytes, status: .created)
     }
 
+    /// `GET /v1/me` (any key): the key's own public record, `{"id","name","role","subject"}` — what
+    /// a client such as the web explorer shows, and which views it offers.
+    @Sendable func me(_ request: Request, context: AuditRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        _ = try AuditQuery(parameters: try AuditRequestInput.queryParameters(request), allowed: [])
+        var w = AuditJSONWriter()
+        w.object { o in
+            o.string("id", principal.keyID)
+            o.string("name", principal.name)
+            o.string("role", principal.role.rawValue)
+            o.string("subject", principal.subject)
+        }
+        return json(w.bytes)
+    }
+
     /// `GET /v1/keys` (admin): every key's public record, never a secret.
     @Sendable func listKeys(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "manage keys") { $0.canAdminister }

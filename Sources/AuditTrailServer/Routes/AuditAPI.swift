@@ -53,6 +53,7 @@ struct AuditAPI: Sendable {
         v1.post("/events/batch", use: ingestBatch)
         readRoutes.addRoutes(to: v1)
         v1.get("/export", use: export)
+        v1.get("/me", use: me)
         v1.post("/keys", use: createKey)
         v1.get("/keys", use: listKeys)
         v1.delete("/keys/{id}", use: revokeKey)

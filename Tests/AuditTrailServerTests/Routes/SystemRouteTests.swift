@@ -61,7 +61,7 @@ import Testing
             }
             let routed = Set(server.routeTable.routes.map { "\($0.method.rawValue) \($0.template)" })
             #expect(documented == routed)
-            #expect(routed.count == 31)
+            #expect(routed.count == 32)
 
             let listParameters = paths["/v1/events"]?["get"]?["parameters"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(listParameters) == Set(AuditQuery.filterParameters + AuditQuery.pagingParameters))
@@ -88,6 +88,18 @@ import Testing
             let wrongOnTemplate = try await api.send(.put, "/v1/keys/key_123")
             #expect(wrongOnTemplate.status == .methodNotAllowed)
             #expect(wrongOnTemplate.headers[.allow] == "DELETE")
+        }
+    }
+
+    @Test func meNamesTheCallingKey() async throws {
+        try await withServer { _, api in
+            let admin = try await api.send(.get, "/v1/me")
+            #expect(admin.status == .ok && admin.json["role"] == "admin" && admin.json["subject"] == .null, "\(admin.text)")
+            let viewer = try await api.createKey(role: "viewer", subject: "u-7", name: "alice")
+            let me = try await api.send(.get, "/v1/me", key: viewer.secret)
+            #expect(me.json == ["id": .string(viewer.id), "name": "alice", "role": "viewer", "subject": "u-7"], "\(me.text)")
+            #expect(try await api.send(.get, "/v1/me", key: nil).status == .unauthorized)
+            #expect(try await api.send(.get, "/v1/me?x=1").status == .badRequest)
         }
     }
 

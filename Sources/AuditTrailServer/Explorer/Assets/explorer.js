@@ -9,10 +9,13 @@ const state = { cursor: null, rows: [], selected: -1, live: null };
 
 function apiKey() { return sessionStorage.getItem(keyName); }
 
-/** GET `path` with the key; the parsed JSON (the bytes when `raw`), or an Error carrying the
- * status and the problem. */
-async function api(path, raw) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + apiKey(), Accept: "application/json" } });
+/** A request to `path` with the key (GET unless `init` says otherwise); the parsed JSON (the bytes
+ * when `raw`), or an Error carrying the status and the problem. */
+async function api(path, raw, init = {}) {
+  const headers = { Authorization: "Bearer " + apiKey(), Accept: "application/json" };
+  if (init.body) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { ...init, headers });
+  if (response.status === 204) return null;
   if (raw && response.ok) return response.arrayBuffer();
   const body = await response.json().catch(() => null);
   if (!response.ok) {
@@ -28,7 +31,93 @@ function show(signedIn) {
   $("login").hidden = signedIn;
   $("app").hidden = !signedIn;
   $("signout").hidden = !signedIn;
-  $("who").textContent = signedIn ? "key …" + apiKey().slice(-4) : "";
+  $("who").textContent = "";
+  $("admin").hidden = true;
+}
+
+/** Who the key is (`GET /v1/me`): the header names it, and an admin gets the admin views. */
+async function whoAmI() {
+  const me = await api("/v1/me");
+  $("who").textContent = me.name + " (" + me.role + (me.subject ? ", sees " + me.subject : "") + ")";
+  $("export").hidden = !(me.role === "admin" || me.role === "auditor");
+  if (me.role === "admin") {
+    $("admin").hidden = false;
+    await loadAdmin();
+  }
+}
+
+function text(tag, value) {
+  const element = document.createElement(tag);
+  element.textContent = value == null ? "" : String(value);
+  return element;
+}
+
+async function loadAdmin() {
+  const keys = await api("/v1/keys");
+  $("keys").tBodies[0].replaceChildren(...keys.keys.map((key) => {
+    const tr = document.createElement("tr");
+    tr.append(text("td", key.id), text("td", key.name), text("td", key.role), text("td", key.subject), text("td", key.created_at), text("td", key.revoked_at));
+    const action = document.createElement("td");
+    if (!key.revoked_at) {
+      const revoke = text("button", "Revoke");
+      revoke.type = "button";
+      revoke.addEventListener("click", async () => {
+        if (!confirm("Revoke " + key.name + " (" + key.id + ")? It stops working at once.")) return;
+        await api("/v1/keys/" + encodeURIComponent(key.id), false, { method: "DELETE" });
+        await loadAdmin();
+      });
+      action.append(revoke);
+    }
+    tr.append(action);
+    return tr;
+  }));
+  const streams = await api("/v1/streams");
+  $("streams").replaceChildren(...streams.streams.map((stream) =>
+    text("li", stream.name + " — " + stream.format + " to " + stream.destination.type + ": " + stream.status.state + ", delivered through " + stream.status.delivered_through + ", lag " + stream.status.lag_events)));
+  const rules = await api("/v1/alert-rules");
+  $("rules").replaceChildren(...rules.rules.map((rule) =>
+    text("li", rule.name + " (" + (rule.enabled ? "on" : "off") + ") — " + rule.query + (rule.status ? ", fired " + rule.status.fired + "×" : ""))));
+}
+
+async function createKey(submit) {
+  submit.preventDefault();
+  const body = { name: $("key-name").value.trim(), role: $("key-role").value };
+  if ($("key-subject").value.trim()) body.subject = $("key-subject").value.trim();
+  try {
+    const made = await api("/v1/keys", false, { method: "POST", body: JSON.stringify(body) });
+    $("new-secret").textContent = "Key " + made.id + " created; its secret, shown once: " + made.key;
+    $("key-name").value = "";
+    $("key-subject").value = "";
+    await loadAdmin();
+  } catch (error) {
+    $("new-secret").textContent = "Not created: " + error.message;
+  }
+}
+
+/** Downloads the current search in the chosen format (`GET /v1/export`, the key in a header). */
+async function exportSearch(submit) {
+  submit.preventDefault();
+  const q = $("q").value.trim();
+  const format = $("format").value;
+  const parameters = new URLSearchParams({ format });
+  if (q) parameters.set("q", q);
+  $("export-status").textContent = "Exporting…";
+  try {
+    const response = await fetch("/v1/export?" + parameters, { headers: { Authorization: "Bearer " + apiKey() } });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => null);
+      throw new Error((problem && problem.detail) || "the export answered " + response.status);
+    }
+    const blob = await response.blob();
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "audittrail-export." + ({ ocsf: "ocsf.jsonl", syslog: "log" }[format] || format);
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    $("export-status").textContent = "Exported " + blob.size + " bytes.";
+  } catch (error) {
+    $("export-status").textContent = "Export failed: " + error.message;
+  }
 }
 
 function signOut(message) {
@@ -269,7 +358,10 @@ function start() {
     $("key").value = "";
     show(true);
     await search(false);
+    if (apiKey()) await whoAmI().catch(() => {});
   });
+  $("new-key").addEventListener("submit", createKey);
+  $("export").addEventListener("submit", exportSearch);
   $("signout").addEventListener("click", () => signOut(""));
   $("search").addEventListener("submit", (submit) => {
     submit.preventDefault();
@@ -295,6 +387,7 @@ function start() {
   if (apiKey()) {
     show(true);
     search(false);
+    whoAmI().catch(() => {});
   } else {
     show(false);
     $("key").focus();
