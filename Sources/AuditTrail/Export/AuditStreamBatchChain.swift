@@ -13,9 +13,13 @@ public enum AuditStreamBatchChain {
     /// One verified batch: its name (a file, a request) and the verifier's result.
     public typealias Batch = (name: String, result: AuditExportVerification)
 
-    /// The first problem, or nil when every batch verified and they meet; `batches` in any
-    /// order (they are sorted by range). A batch that repeats a range already seen (a redelivery)
-    /// must be identical in range to be dropped; anything else overlapping is a problem.
+    /// The first problem, or nil when every batch verified and together they cover one range
+    /// with no gap; `batches` in any order (they are sorted by range). Delivery is at least once, so
+    /// a batch may come again — the same range, or a longer one from the same start after a
+    /// failure — and batches may overlap: each is proven alone against its signed checkpoint to be
+    /// exactly the log's events of its range, so an overlap repeats events, it cannot change them.
+    /// Where one batch starts exactly where the furthest-reaching one before it ends, a contiguous
+    /// batch's chain must continue that one's last hash.
     public static func problem(_ batches: [Batch]) -> String? {
         var ranged: [(name: String, result: AuditExportVerification, range: AuditExportHeader.Range)] = []
         for batch in batches {
@@ -29,24 +33,24 @@ public enum AuditStreamBatchChain {
             ranged.append((batch.name, batch.result, range))
         }
         ranged.sort { ($0.range.after, $0.range.through) < ($1.range.after, $1.range.through) }
-        // At least once: a batch delivered twice has the same range; keep one.
-        var unique: [(name: String, result: AuditExportVerification, range: AuditExportHeader.Range)] = []
-        for batch in ranged where unique.last.map({ $0.range.after != batch.range.after || $0.range.through != batch.range.through }) ?? true {
-            unique.append(batch)
-        }
-        for (previous, next) in zip(unique, unique.dropFirst()) {
-            if next.range.after != previous.range.through {
-                return next.range.after > previous.range.through
-                    ? "seqs \(previous.range.through + 1)…\(next.range.after) are in no batch: \(previous.name) ends at seq \(previous.range.through), \(next.name) starts after seq \(next.range.after)"
-                    : "\(next.name) starts after seq \(next.range.after), inside \(previous.name), which ends at seq \(previous.range.through) (an overlapping batch)"
+        guard var furthest = ranged.first else { return nil }
+        for next in ranged.dropFirst() {
+            if (furthest.result.header?.filters ?? [:]) != (next.result.header?.filters ?? [:]) {
+                return "\(next.name) was made with other filters than \(furthest.name): not one stream"
             }
-            if let end = previous.result.chainEnd, let start = next.result.header?.chainStart, end != start {
+            if next.range.after > furthest.range.through {
                 return
-                    "\(next.name) does not continue \(previous.name): its chain starts at \(start.hash.hex) for seq \(start.seq), the batch before ends at \(end.hash.hex)"
+                    "seqs \(furthest.range.through + 1)…\(next.range.after) are in no batch: \(furthest.name) ends at seq \(furthest.range.through), \(next.name) starts after seq \(next.range.after)"
             }
-            if (previous.result.header?.filters ?? [:]) != (next.result.header?.filters ?? [:]) {
-                return "\(next.name) was made with other filters than \(previous.name): not one stream"
+            // Within what is covered already: a redelivery.
+            if next.range.through <= furthest.range.through { continue }
+            if next.range.after == furthest.range.through, let end = furthest.result.chainEnd, let start = next.result.header?.chainStart,
+                end != start
+            {
+                return
+                    "\(next.name) does not continue \(furthest.name): its chain starts at \(start.hash.hex) for seq \(start.seq), the batch before ends at \(end.hash.hex)"
             }
+            furthest = next
         }
         return nil
     }
