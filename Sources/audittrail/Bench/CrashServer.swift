@@ -13,6 +13,8 @@ struct CrashServer {
     let process: ChildProcess
     let portFile: String
     let adminKey: String
+    /// Where its output goes (appended across restarts).
+    let logFile: String
 
     /// This running executable.
     static var executable: String {
@@ -50,7 +52,7 @@ struct CrashServer {
             environment: environment(["AUDITTRAIL_ADMIN_KEY": adminKey].merging(log?.environment ?? [:]) { _, new in new }),
             outputPath: work + "/server.log"
         )
-        return CrashServer(process: process, portFile: portFile, adminKey: adminKey)
+        return CrashServer(process: process, portFile: portFile, adminKey: adminKey, logFile: work + "/server.log")
     }
 
     /// Waits until the port file names the bound address and `/healthz` answers 200; returns a
@@ -59,7 +61,12 @@ struct CrashServer {
         let deadline = ContinuousClock.now + .seconds(120)
         var connection: AuditServerConnection?
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw ValidationError("the server exited while starting (see its log)") }
+            guard process.isRunning else {
+                // The log's end says why; the caller may remove the directory it is in.
+                let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+                let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
+                throw ValidationError("the server exited while starting; the end of its log:\n\(tail)")
+            }
             if connection == nil, let text = try? String(contentsOfFile: portFile, encoding: .utf8), text.hasSuffix("\n") {
                 var configuration = AuditServerConnection.Configuration(server: "http://" + text.dropLast(), apiKey: adminKey)
                 configuration.requestTimeout = .seconds(20)
