@@ -55,6 +55,15 @@ public struct AuditAlertCatalog: Sendable {
         return try await store.jsonSettings(prefix: name)[name].flatMap(AuditAlertState.init(json:))
     }
 
+    /// Every rule's stored state, by rule id (one read).
+    public func states() async throws -> [String: AuditAlertState] {
+        var found: [String: AuditAlertState] = [:]
+        for (name, value) in try await store.jsonSettings(prefix: Self.statePrefix) {
+            found[String(name.dropFirst(Self.statePrefix.count))] = AuditAlertState(json: value)
+        }
+        return found
+    }
+
     public func save(_ state: AuditAlertState, of id: String) async throws {
         try await store.setJSON(Self.statePrefix + id, state.json)
     }

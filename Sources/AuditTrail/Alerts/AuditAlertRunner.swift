@@ -85,6 +85,8 @@ public final class AuditAlertRunner: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
+                    // Taken before the read, so a reload() during it is not missed.
+                    let seen = self.wake.latestSeq
                     do {
                         let rules = try await self.catalog.rules().filter { $0.enabled && $0.id != AuditAlertRule.keyNewAddressID }
                         let started = self.state.withLock { state in
@@ -98,7 +100,6 @@ public final class AuditAlertRunner: Service, Sendable {
                         if Task.isCancelled { break }
                         self.logger.warning("audit alerts: could not read the rules", metadata: ["audit.error": "\(error)"])
                     }
-                    let seen = self.wake.latestSeq
                     await reloads.wait(beyond: seen, timeout: self.configuration.reload)
                 }
                 reloads.stop()

@@ -55,8 +55,6 @@ public final class AuditStreamRunner: Service, Sendable {
         var running: Set<String> = []
         /// The positions of the streams this process delivers now.
         var positions: [String: AuditStreamPosition] = [:]
-        var wake: CheckedContinuation<Void, Never>?
-        var woken = false
         /// Streams reading or delivering a batch now (at most ``Configuration/concurrentDeliveries``).
         var delivering = 0
     }
@@ -70,6 +68,8 @@ public final class AuditStreamRunner: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let state = Mutex(State())
+    /// Signalled by ``reload()``: the definitions' loop waits on it (the one wake-up mechanism).
+    let reloads = AuditCommitSignal()
 
     /// - Parameters:
     ///   - recorder: records `security.alert` and `audit.stream.recovered` (the server's sink).
@@ -102,20 +102,16 @@ public final class AuditStreamRunner: Service, Sendable {
     public var positions: [String: AuditStreamPosition] { state.withLock { $0.positions } }
 
     /// Re-reads the definitions now (after a stream was created or deleted here).
-    public func reload() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.woken = true
-            defer { state.wake = nil }
-            return state.wake
-        }
-        waiter?.resume()
-    }
+    public func reload() { reloads.committed(through: reloads.latestSeq + 1) }
 
     /// Starts and stops stream loops as definitions come and go, until graceful shutdown.
     public func run() async throws {
+        let wake = reloads.subscribe(counted: false)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
+                    // Taken before the read, so a reload() during it is not missed.
+                    let seen = self.reloads.latestSeq
                     do {
                         let streams = try await self.catalog.streams()
                         let started = self.state.withLock { state in
@@ -131,37 +127,12 @@ public final class AuditStreamRunner: Service, Sendable {
                         if Task.isCancelled { break }
                         self.logger.warning("audit streams: could not read the definitions", metadata: ["audit.error": "\(error)"])
                     }
-                    await self.sleepUntilReload()
+                    await wake.wait(beyond: seen, timeout: self.configuration.reload)
                 }
+                wake.stop()
                 group.cancelAll()
             }
         }
-    }
-
-    private func sleepUntilReload() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                        let parked = self.state.withLock { state in
-                            guard !state.woken, !Task.isCancelled else { return false }
-                            state.wake = continuation
-                            return true
-                        }
-                        if !parked { continuation.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { state in
-                        defer { state.wake = nil }
-                        return state.wake
-                    }?.resume()
-                }
-            }
-            group.addTask { try? await Task.sleep(for: self.configuration.reload) }
-            await group.next()
-            group.cancelAll()
-        }
-        state.withLock { $0.woken = false }
     }
 
     /// Waits for a delivery slot (false: cancelled meanwhile); give it back with ``endDelivery()``.

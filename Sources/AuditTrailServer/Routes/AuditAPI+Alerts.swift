@@ -48,14 +48,11 @@ extension AuditAPI {
     @Sendable func listAlertRules(_ request: Request, context: AuditRequestContext) async throws -> Response {
         _ = try require(context, "manage alert rules") { $0.canAdminister }
         _ = try AuditQuery(parameters: try AuditRequestInput.queryParameters(request), allowed: [])
-        let live = outbound.alerts.states
-        var items: [JSONValue] = []
-        for rule in try await outbound.alertCatalog.rules() {
+        let states = try await outbound.alertCatalog.states().merging(outbound.alerts.states) { _, live in live }
+        let items: [JSONValue] = try await outbound.alertCatalog.rules().map { rule in
             var object = rule.publicJSON.objectValue ?? [:]
-            var state = live[rule.id]
-            if state == nil { state = try await outbound.alertCatalog.state(of: rule.id) }
-            object["status"] = state?.statusJSON ?? .null
-            items.append(.object(object))
+            object["status"] = states[rule.id]?.statusJSON ?? .null
+            return .object(object)
         }
         return json(CanonicalJSON.encode(.object(["rules": .array(items)])))
     }
