@@ -62,6 +62,7 @@ public enum AuditReferenceMatcher {
         case .tag: event.tags
         case .compliance: event.compliance
         case .riskScore: event.riskScore.map { [String($0)] } ?? []
+        case .ip: event.actor?.ip.flatMap(AuditIPAddress.init).map { [AuditIPAddress(unmapping: $0.mapped).description] } ?? []
         }
     }
 }

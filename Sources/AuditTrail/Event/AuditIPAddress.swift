@@ -29,6 +29,14 @@ public struct AuditIPAddress: Sendable, Hashable, CustomStringConvertible {
         isIPv4 ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + bytes : bytes
     }
 
+    /// The address from its mapped form (``mapped``): IPv4 when it lies in `::ffff:0:0/96`, so an
+    /// IPv4 address and its mapped IPv6 spelling come out as one address.
+    public init(unmapping mapped: [UInt8]) {
+        precondition(mapped.count == 16)
+        let address = AuditIPAddress(bytes: mapped)
+        self = address.isIPv4Mapped ? AuditIPAddress(bytes: Array(mapped[12...])) : address
+    }
+
     /// Whether this is an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2).
     var isIPv4Mapped: Bool {
         bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF

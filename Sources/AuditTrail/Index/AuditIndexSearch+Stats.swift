@@ -115,7 +115,9 @@ extension AuditIndexSearch {
                 for (key, count) in rollup.counts where key.kind == field.kind { groups[key.value, default: 0] += count }
             } else {
                 for chunk in chunks {
-                    for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) { groups[key.value, default: 0] += Int64(set.count) }
+                    for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) {
+                        if let value = field.value(of: key) { groups[value, default: 0] += Int64(set.count) }
+                    }
                 }
             }
         }
@@ -151,11 +153,11 @@ extension AuditIndexSearch {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
                     let count = Int64(set.intersectionCount(words: matchedWords))
                     guard count > 0 else { continue }
-                    if kind == groupBy?.kind {
+                    if let field = groupBy, kind == field.kind {
                         if kind == .actor {
                             actorGroups.add(AuditChunkRollup.actorHash(key.value), key.value, count)
-                        } else {
-                            groups[key.value, default: 0] += count
+                        } else if let value = field.value(of: key) {
+                            groups[value, default: 0] += count
                         }
                     }
                     if kind == .actor {

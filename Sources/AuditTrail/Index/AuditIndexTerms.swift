@@ -124,6 +124,28 @@ public enum AuditIndexTerms {
         }
     }
 
+    /// The whole address an `ip` key of all 128 bits names (IPv4 written as IPv4), or nil for a
+    /// key of a shorter prefix: the values that `group_by=ip` counts.
+    public static func address(ofIPKey key: String) -> String? {
+        let utf8 = Array(key.utf8)
+        guard utf8.count == 4 + 32, utf8[0..<4].elementsEqual("128:".utf8) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for index in stride(from: 4, to: utf8.count, by: 2) {
+            guard let high = hexValue(utf8[index]), let low = hexValue(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return AuditIPAddress(unmapping: bytes).description
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
     static func key(bits: Int, bytes: ArraySlice<UInt8>) -> String {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

@@ -35,8 +35,8 @@ public struct AuditStats: Sendable, Hashable {
         }
     }
 
-    /// The fields `group_by` accepts: every indexed field with a value per event (not words or
-    /// address prefixes).
+    /// The fields `group_by` accepts: every indexed field with a value per event (not words);
+    /// `ip` counts whole addresses (an IPv4 address and its `::ffff:` spelling as one).
     public enum GroupField: String, Sendable, CaseIterable {
         case action, category, outcome, severity, actor
         case actorName = "actor_name"
@@ -46,6 +46,7 @@ public struct AuditStats: Sendable, Hashable {
         case correlationID = "correlation_id"
         case country, tag, compliance
         case riskScore = "risk_score"
+        case ip
 
         /// The index kind whose keys are this field's values.
         public var kind: AuditIndexKey.Kind {
@@ -64,7 +65,14 @@ public struct AuditStats: Sendable, Hashable {
             case .tag: .tag
             case .compliance: .compliance
             case .riskScore: .risk
+            case .ip: .ip
             }
+        }
+
+        /// The value an index key of ``kind`` counts as, or nil when it counts as none (an `ip`
+        /// key of a prefix shorter than a whole address).
+        public func value(of key: AuditIndexKey) -> String? {
+            self == .ip ? AuditIndexTerms.address(ofIPKey: key.value) : key.value
         }
     }
 

@@ -76,4 +76,15 @@ struct AuditIndexTermsTests {
             }
         }
     }
+
+    /// `group_by=ip` reads whole addresses back from the 128-bit keys, and only from them.
+    @Test func wholeAddressKeysReadBackAsTheAddress() throws {
+        for (text, expected) in [("10.1.2.3", "10.1.2.3"), ("::ffff:10.1.2.3", "10.1.2.3"), ("2001:db8::7", "2001:db8::7"), ("::1", "::1")] {
+            let keys = AuditIndexTerms.ipKeys(try #require(AuditIPAddress(text)))
+            #expect(keys.compactMap(AuditIndexTerms.address(ofIPKey:)) == [expected], "\(text)")
+        }
+        for bad in ["", "128:", "128:zz000000000000000000000000000000", "96:00000000000000000000ffff", "128:0000000000000000000000000000000"] {
+            #expect(AuditIndexTerms.address(ofIPKey: bad) == nil, "\(bad)")
+        }
+    }
 }
