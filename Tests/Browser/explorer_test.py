@@ -6,12 +6,14 @@ Usage: python3 Tests/Browser/explorer_test.py URL ADMIN_KEY SCREENSHOT_DIR DATA_
 (.ci/explorer.sh starts a fresh server, seeds it and runs this.) Each failing test saves a
 screenshot in SCREENSHOT_DIR.
 """
-import json, os, subprocess, sys, time, unittest, urllib.request
+import datetime, json, os, subprocess, sys, time, unittest, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL, KEY, SHOTS, DATA = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
@@ -40,6 +42,8 @@ class Explorer(unittest.TestCase):
         cls.driver.quit()
 
     def setUp(self):
+        self.driver.set_window_size(1280, 900)
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
         self.driver.get(URL + "/")
         self.driver.execute_script("sessionStorage.clear()")
         self.driver.get(URL + "/")
@@ -182,8 +186,6 @@ class Explorer(unittest.TestCase):
         self.assertEqual(outcome, "verified", text)
         self.assertIn("leads, through", text)
         self.assertIn("signed (Ed25519)", text)
-        self.driver.execute_script("document.getElementById('detail').scrollIntoView()")
-        self.shot("explorer-detail.png")
         # The event's stored bytes edited behind the server's back.
         edited = subprocess.run(["sqlite3", os.path.join(DATA, "audit.sqlite"),
                         "DROP TRIGGER IF EXISTS events_refuse_update; "
@@ -236,6 +238,173 @@ class Explorer(unittest.TestCase):
         self.assertIsNone(self.driver.execute_script("return sessionStorage.getItem('audittrail.key')"))
         self.assertFalse(self.driver.find_element(By.ID, "app").is_displayed())
 
+    def test_completion_offers_field_names_and_known_actions(self):
+        self.sign_in()
+        box = self.driver.find_element(By.ID, "q")
+        box.clear()
+        box.send_keys("act")
+        options = lambda d: [option.text for option in d.find_elements(By.CSS_SELECTOR, "#completions li")]
+        self.wait.until(lambda d: options(d) == ["action:", "actor:", "actor.id:", "actor.name:", "actor.type:"])
+        box.send_keys("i")
+        self.wait.until(lambda d: options(d) == ["action:"])
+        self.assertEqual(box.get_attribute("aria-expanded"), "true")
+        box.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
+        self.assertEqual(box.get_attribute("value"), "action:")
+        # The known actions (catalog) and those seen follow the field, at most 8 at a time.
+        self.wait.until(lambda d: len(options(d)) == 8 and all(option.startswith("action:") for option in options(d)))
+        box.send_keys("report.")
+        self.wait.until(lambda d: options(d) == ["action:report.archived", "action:report.viewed"])
+        box.send_keys(Keys.BACKSPACE * 7, "user.login_f")
+        self.wait.until(lambda d: options(d) == ["action:user.login_failed"])
+        box.send_keys(Keys.ARROW_DOWN)
+        self.assertEqual(box.get_attribute("aria-activedescendant"), "completion-0")
+        box.send_keys(Keys.TAB)
+        self.assertEqual(box.get_attribute("value"), "action:user.login_failed ")
+        self.assertFalse(self.driver.find_element(By.ID, "completions").is_displayed())
+        box.send_keys("outcome:fa")
+        self.wait.until(lambda d: options(d) == ["outcome:failure"])
+        box.send_keys(Keys.ESCAPE)
+        self.assertFalse(self.driver.find_element(By.ID, "completions").is_displayed())
+        box.send_keys("ilure", Keys.ENTER)
+        self.wait.until(lambda d: len(self.rows()) == 3 and d.find_element(By.ID, "total").text == "3")
+        self.assertEqual(self.severe_logs(), [])
+
+    def test_chips_write_their_terms_into_the_search(self):
+        self.sign_in()
+        self.search("actor:mallory")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "3")
+        Select(self.driver.find_element(By.ID, "chip-outcome")).select_by_value("success")
+        self.wait.until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == "actor:mallory outcome:success")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "0")
+        Select(self.driver.find_element(By.ID, "chip-outcome")).select_by_value("failure")
+        self.wait.until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == "actor:mallory outcome:failure")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "3")
+        Select(self.driver.find_element(By.ID, "chip-severity")).select_by_value(">=error")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "0")
+        Select(self.driver.find_element(By.ID, "chip-severity")).select_by_value("")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "3")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chip-category option[value=authentication]")) == 1)
+        Select(self.driver.find_element(By.ID, "chip-category")).select_by_value("authentication")
+        self.wait.until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == "actor:mallory outcome:failure category:authentication")
+        Select(self.driver.find_element(By.ID, "chip-time")).select_by_value("1h")
+        self.wait.until(lambda d: "time:>=" in d.find_element(By.ID, "q").get_attribute("value"))
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "3")
+        self.assertEqual(Select(self.driver.find_element(By.ID, "chip-time")).first_selected_option.get_attribute("value"), "custom")
+        # A search typed in the box sets the chips; the URL holds the search.
+        self.search("outcome:denied action:doc.*")
+        self.wait.until(lambda d: Select(d.find_element(By.ID, "chip-outcome")).first_selected_option.get_attribute("value") == "denied")
+        self.assertEqual(Select(self.driver.find_element(By.ID, "chip-time")).first_selected_option.get_attribute("value"), "")
+        self.assertIn("q=outcome%3Adenied", self.driver.current_url)
+        self.assertEqual(self.severe_logs(), [])
+
+    def test_the_histogram_brushes_a_time_range_and_top_ips_follow(self):
+        self.sign_in()
+        self.search("ip:192.0.2.0/24")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "2")
+        self.assertEqual([item.text for item in self.driver.find_elements(By.CSS_SELECTOR, "#top-ips li")], ["192.0.2.5 2"])
+        self.assertIn("per hour", self.driver.find_element(By.ID, "histogram-range").text)
+        svg = self.driver.find_element(By.ID, "histogram")
+        width = svg.size["width"]
+        # Press and release on the last slot: the newest hour only.
+        ActionChains(self.driver).move_to_element_with_offset(svg, width // 2 - 2, 0).click().perform()
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "1")
+        query = self.driver.find_element(By.ID, "q").get_attribute("value")
+        self.assertRegex(query, r"^ip:192\.0\.2\.0/24 time:>=\S+ time:<\S+$")
+        self.assertEqual([row.text.split()[2] for row in self.rows()], ["report.viewed"])
+        # Drag across the whole chart: both events again (the box's range replaced, not added).
+        self.search("ip:192.0.2.0/24")
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "2")
+        ActionChains(self.driver).move_to_element_with_offset(svg, -width // 2 + 2, 0).click_and_hold() \
+            .move_to_element_with_offset(svg, width // 2 - 2, 0).release().perform()
+        self.wait.until(lambda d: "time:<" in d.find_element(By.ID, "q").get_attribute("value"))
+        self.wait.until(lambda d: d.find_element(By.ID, "total").text == "2" and len(self.rows()) == 2)
+        self.assertEqual(self.severe_logs(), [])
+
+    def test_the_detail_shows_before_and_after_as_a_diff(self):
+        self.sign_in()
+        self.search("action:user.role_changed")
+        self.wait.until(lambda d: len(self.rows()) == 1)
+        self.rows()[0].click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "changes")))
+        rows = [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+                for row in self.driver.find_elements(By.CSS_SELECTOR, "#diff tbody tr")]
+        self.assertEqual(rows, [["−", "mfa", "false", ""], ["~", "role", "viewer", "admin"], ["+", "teams[0]", "", "ops"]])
+        self.assertEqual(self.driver.find_element(By.ID, "diff-summary").text, "3 changed fields, 1 unchanged")
+        fields = self.driver.find_element(By.ID, "fields").text
+        self.assertIn("actor.id", fields)
+        self.assertNotIn("changes", fields)
+        outcome, text = self.verify()
+        self.assertEqual(outcome, "verified", text)
+        self.driver.execute_script("document.getElementById('detail').scrollIntoView()")
+        self.shot("explorer-detail.png")
+        # An event without changes has no diff.
+        self.search("action:doc.view actor:carol")
+        self.wait.until(lambda d: len(self.rows()) == 1)
+        self.rows()[0].click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "detail")))
+        self.assertFalse(self.driver.find_element(By.ID, "changes").is_displayed())
+
+    def readability_problems(self):
+        """Visible text under WCAG AA contrast against what is behind it, and controls without a
+        name (label, aria-label or text) — as the page stands."""
+        return self.driver.execute_script(CHECKS)
+
+    def test_narrow_screens_and_both_colour_schemes_stay_usable_and_readable(self):
+        self.sign_in()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "admin")))
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#rules tbody tr")) >= 3)
+        self.rows()[0].click()
+        self.wait.until(ready.visibility_of_element_located((By.ID, "detail")))
+        for scheme in ("light", "dark"):
+            self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            self.assertEqual(self.readability_problems(), [], scheme)
+        self.driver.set_window_size(390, 844)
+        self.wait.until(lambda d: d.execute_script("return window.innerWidth") <= 400)
+        wide = self.driver.execute_script("return [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.getClientRects().length && ![...document.querySelectorAll('.results, .scroll, pre')].some((c) => c !== e && c.contains(e))).slice(0, 8).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))")
+        self.assertLessEqual(self.driver.execute_script("return document.documentElement.scrollWidth"),
+                             self.driver.execute_script("return document.documentElement.clientWidth"), "the page scrolls sideways: %s" % wide)
+        for id in ("q", "results", "detail", "live"):
+            element = self.driver.find_element(By.ID, id)
+            self.assertTrue(element.is_displayed(), id)
+            self.assertLessEqual(element.rect["x"] + element.rect["width"], 390, id)
+        # Time, actor, action and outcome stay in the table.
+        headers = [th.text for th in self.driver.find_elements(By.CSS_SELECTOR, "#results th") if th.is_displayed()]
+        self.assertEqual(headers, ["Time", "Actor", "Action", "Outcome"])
+        self.assertEqual(self.driver.execute_script("return document.querySelectorAll('[tabindex]:not([tabindex=\"0\"]):not([tabindex=\"-1\"])').length"), 0)
+        self.assertEqual(self.severe_logs(), [])
+
+
+CHECKS = """
+const luminance = (rgb) => rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+const parse = (color) => { const [r, g, b, a = 1] = color.match(/[\d.]+/g).map(Number); return { rgb: [r, g, b], a }; };
+const behind = (element) => {
+  for (let at = element; at; at = at.parentElement) {
+    const color = parse(getComputedStyle(at).backgroundColor);
+    if (color.a > 0.5) return color.rgb;
+  }
+  return parse(getComputedStyle(document.documentElement).backgroundColor).a > 0.5
+    ? parse(getComputedStyle(document.documentElement).backgroundColor).rgb : [255, 255, 255];
+};
+const problems = [];
+for (const element of document.querySelectorAll("body *")) {
+  const own = [...element.childNodes].some((node) => node.nodeType === 3 && node.textContent.trim());
+  if (!own || !element.getClientRects().length || getComputedStyle(element).visibility === "hidden") continue;
+  if (element.closest(".visually-hidden, [hidden], svg")) continue;
+  const style = getComputedStyle(element);
+  const fg = luminance(parse(style.color).rgb), bg = luminance(behind(element));
+  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) problems.push(element.tagName + "#" + element.id + "." + element.className + " '" + element.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2));
+}
+for (const control of document.querySelectorAll("input, select, button, textarea")) {
+  if (!control.getClientRects().length) continue;
+  const named = control.labels?.length || control.getAttribute("aria-label") || control.getAttribute("aria-labelledby") || control.textContent.trim();
+  if (!named) problems.push("unnamed " + control.tagName + "#" + control.id);
+}
+return problems;
+"""
+
 
 def seed():
     events = []
@@ -246,6 +415,12 @@ def seed():
         events.append({"action": "doc.delete", "actor": {"id": "carol", "ip": "198.51.100.2"}, "resource": {"type": "doc", "id": "d-%d" % index}})
     events.append({"action": "doc.delete", "actor": {"id": "dave", "ip": "198.51.100.3"}, "resource": {"type": "doc", "id": "d-9"}})
     events.append({"action": "doc.view", "actor": {"id": "carol", "ip": "198.51.100.2"}, "resource": {"type": "doc", "id": "d-0"}})
+    events.append({"action": "user.role_changed", "actor": {"id": "root"}, "resource": {"type": "user", "id": "u-7"},
+                   "changes": {"before": {"role": "viewer", "email": "u7@example.com", "mfa": False},
+                               "after": {"role": "admin", "email": "u7@example.com", "teams": ["ops"]}}})
+    two_days_ago = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    events.append({"action": "report.archived", "time": two_days_ago, "actor": {"id": "archivist", "ip": "192.0.2.5"}})
+    events.append({"action": "report.viewed", "actor": {"id": "archivist", "ip": "192.0.2.5"}})
     post("/v1/events/batch", events)
 
 

@@ -3,7 +3,7 @@ import Crypto
 // Bundle.module: the explorer's files are resources of this package (Explorer/Assets).
 import Foundation
 
-/// The web explorer's files (`Explorer/Assets`: hand-written HTML, CSS and one ES module, no
+/// The web explorer's files (`Explorer/Assets`: hand-written HTML, CSS and ES modules, no
 /// build step): the page at `GET /` and its assets at `GET /assets/<name>.<content hash>.<ext>`.
 ///
 /// Loaded once at start. Each asset's URL carries the first 16 hex digits of its SHA-256, so it is
@@ -27,9 +27,11 @@ struct AuditExplorer: Sendable {
 
     /// The assets, each after those it imports: an asset's references to earlier ones
     /// (`./proof.js`) are rewritten to their hashed names before its own hash is taken.
+    private static let script = "text/javascript; charset=utf-8"
+
     static let assetNames: [(name: String, mediaType: String)] = [
-        ("proof.js", "text/javascript; charset=utf-8"), ("explorer.js", "text/javascript; charset=utf-8"),
-        ("explorer.css", "text/css; charset=utf-8"),
+        ("proof.js", script), ("api.js", script), ("query.js", script), ("overview.js", script), ("detail.js", script),
+        ("admin.js", script), ("explorer.js", script), ("explorer.css", "text/css; charset=utf-8"),
     ]
 
     /// The explorer from the package's resources; nil (and `GET /` stays the plain start page)

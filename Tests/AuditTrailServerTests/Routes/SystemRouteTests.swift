@@ -134,6 +134,33 @@ import Testing
         }
     }
 
+    /// The explorer's modules import each other by hashed name, every import is served, the whole
+    /// page weighs under 100 KB, and the search box completes the fields the parser knows.
+    @Test func theExplorersModulesResolveAndStaySmall() async throws {
+        try await withServer { _, api in
+            let page = try await api.send(.get, "/", key: nil)
+            var weight = page.body.count
+            var pending = page.text.matches(of: /\/assets\/([a-z]+\.[0-9a-f]{16}\.(?:js|css))/).map { String($0.1) }
+            var seen: Set<String> = []
+            var sources: [String: String] = [:]
+            while let name = pending.popLast() {
+                guard seen.insert(name).inserted else { continue }
+                let asset = try await api.send(.get, "/assets/\(name)", key: nil)
+                #expect(asset.status == .ok, "\(name)")
+                weight += asset.body.count
+                sources[String(name.prefix { $0 != "." })] = asset.text
+                let imports = asset.text.matches(of: /from "\.\/([^"]+)"/).map { String($0.1) }
+                #expect(imports.allSatisfy { $0.wholeMatch(of: /[a-z]+\.[0-9a-f]{16}\.js/) != nil }, "\(name) imports \(imports)")
+                pending += imports
+            }
+            #expect(Set(sources.keys) == ["explorer", "api", "query", "overview", "detail", "admin", "proof"])
+            #expect(weight < 100_000, "the page and its assets weigh \(weight) bytes")
+            let list = try #require(sources["query"]?.firstMatch(of: /export const fields = \[([^\]]*)\]/)?.1)
+            let fields = list.matches(of: /"([^"]+)"/).map { String($0.1) }
+            #expect(fields == AuditSearchParser.fields)
+        }
+    }
+
     @Test func metricsExposeTheSeriesWhenOpened() async throws {
         let configure: (inout AuditServerConfiguration) -> Void = { $0.options.metricsFromAnyPeer = true }
         try await withServer(configure) { _, api in

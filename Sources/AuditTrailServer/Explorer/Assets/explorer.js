@@ -1,31 +1,15 @@
 // The AuditTrail explorer: search the log with the server's public API and read its events.
 // The key is asked for once and kept in sessionStorage (this tab only), sent as a header; the
 // search, not the key, is in the URL, so a view can be shared.
+import { $, api, apiKey, forgetKey, setKey } from "./api.js";
+import { loadAdmin, wireAdmin } from "./admin.js";
+import { showDetail } from "./detail.js";
+import { overview, wireBrush } from "./overview.js";
 import { verifyEvent } from "./proof.js";
+import { fillChips, loadCatalog, syncChips, wireChips, wireCompletion } from "./query.js";
 
-const keyName = "audittrail.key";
-const $ = (id) => document.getElementById(id);
-const state = { cursor: null, rows: [], selected: -1, live: null };
-
-function apiKey() { return sessionStorage.getItem(keyName); }
-
-/** A request to `path` with the key (GET unless `init` says otherwise); the parsed JSON (the bytes
- * when `raw`), or an Error carrying the status and the problem. */
-async function api(path, raw, init = {}) {
-  const headers = { Authorization: "Bearer " + apiKey(), Accept: "application/json" };
-  if (init.body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { ...init, headers });
-  if (response.status === 204) return null;
-  if (raw && response.ok) return response.arrayBuffer();
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error((body && body.detail) || response.statusText || "the server answered " + response.status);
-    error.status = response.status;
-    error.problem = body;
-    throw error;
-  }
-  return body;
-}
+const state = { cursor: null, rows: [], selected: -1, live: null, loading: false };
+let closeCompletion = () => {};
 
 function show(signedIn) {
   $("login").hidden = signedIn;
@@ -43,54 +27,6 @@ async function whoAmI() {
   if (me.role === "admin") {
     $("admin").hidden = false;
     await loadAdmin();
-  }
-}
-
-function text(tag, value) {
-  const element = document.createElement(tag);
-  element.textContent = value == null ? "" : String(value);
-  return element;
-}
-
-async function loadAdmin() {
-  const keys = await api("/v1/keys");
-  $("keys").tBodies[0].replaceChildren(...keys.keys.map((key) => {
-    const tr = document.createElement("tr");
-    tr.append(text("td", key.id), text("td", key.name), text("td", key.role), text("td", key.subject), text("td", key.created_at), text("td", key.revoked_at));
-    const action = document.createElement("td");
-    if (!key.revoked_at) {
-      const revoke = text("button", "Revoke");
-      revoke.type = "button";
-      revoke.addEventListener("click", async () => {
-        if (!confirm("Revoke " + key.name + " (" + key.id + ")? It stops working at once.")) return;
-        await api("/v1/keys/" + encodeURIComponent(key.id), false, { method: "DELETE" });
-        await loadAdmin();
-      });
-      action.append(revoke);
-    }
-    tr.append(action);
-    return tr;
-  }));
-  const streams = await api("/v1/streams");
-  $("streams").replaceChildren(...streams.streams.map((stream) =>
-    text("li", stream.name + " — " + stream.format + " to " + stream.destination.type + ": " + stream.status.state + ", delivered through " + stream.status.delivered_through + ", lag " + stream.status.lag_events)));
-  const rules = await api("/v1/alert-rules");
-  $("rules").replaceChildren(...rules.rules.map((rule) =>
-    text("li", rule.name + " (" + (rule.enabled ? "on" : "off") + ") — " + rule.query + (rule.status ? ", fired " + rule.status.fired + "×" : ""))));
-}
-
-async function createKey(submit) {
-  submit.preventDefault();
-  const body = { name: $("key-name").value.trim(), role: $("key-role").value };
-  if ($("key-subject").value.trim()) body.subject = $("key-subject").value.trim();
-  try {
-    const made = await api("/v1/keys", false, { method: "POST", body: JSON.stringify(body) });
-    $("new-secret").textContent = "Key " + made.id + " created; its secret, shown once: " + made.key;
-    $("key-name").value = "";
-    $("key-subject").value = "";
-    await loadAdmin();
-  } catch (error) {
-    $("new-secret").textContent = "Not created: " + error.message;
   }
 }
 
@@ -121,7 +57,7 @@ async function exportSearch(submit) {
 }
 
 function signOut(message) {
-  sessionStorage.removeItem(keyName);
+  forgetKey();
   show(false);
   $("login-error").textContent = message || "";
   $("key").focus();
@@ -134,9 +70,9 @@ function showSearchError(message) {
   $("caret").textContent = column ? " ".repeat(Math.max(0, Number(column[1]) - 1)) + "^" : "";
 }
 
-function cell(text, className) {
+function cell(value, className) {
   const td = document.createElement("td");
-  td.textContent = text == null ? "" : String(text);
+  td.textContent = value == null ? "" : String(value);
   if (className) td.className = className;
   return td;
 }
@@ -159,13 +95,26 @@ function row(event) {
   return tr;
 }
 
+/** Runs `query` as the search (a related link, a chip, the brush). */
+function go(query) {
+  $("q").value = query;
+  search(false);
+}
+
+/** The first page of the search in the box (and its overview), or with `append` the next page. */
 async function search(append) {
+  if (append && (state.loading || !state.cursor)) return;
   if (!append && state.live) state.live.abort();
+  closeCompletion();
   const q = $("q").value.trim();
   const parameters = new URLSearchParams({ limit: "50" });
   if (q) parameters.set("q", q);
-  if (append && state.cursor) parameters.set("cursor", state.cursor);
-  if (!append) history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
+  if (append) parameters.set("cursor", state.cursor);
+  if (!append) {
+    history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
+    syncChips(q);
+  }
+  state.loading = true;
   try {
     const page = await api("/v1/events?" + parameters);
     const body = $("results").tBodies[0];
@@ -174,100 +123,19 @@ async function search(append) {
       state.rows = [];
       closeDetail();
     }
-    for (const event of page.events) {
-      body.append(row(event));
-      state.rows.push(event);
-    }
-    if (!append) await overview(q);
+    body.append(...page.events.map(row));
+    state.rows.push(...page.events);
     state.cursor = page.next_cursor;
     $("more").hidden = !state.cursor;
     $("summary").textContent = state.rows.length + (state.cursor ? "+" : "") + " events, newest first";
     showSearchError("");
+    if (!append) await overview(q, go);
   } catch (error) {
     if (error.status === 401) return signOut(error.message);
     showSearchError(error.message);
+  } finally {
+    state.loading = false;
   }
-}
-
-/** The overview of the current search: counts, the histogram (SVG drawn here), top actions and
- * actors — from `GET /v1/stats` with `group_by=actor`. */
-async function overview(q) {
-  const parameters = new URLSearchParams({ group_by: "actor", top: "5" });
-  if (q) parameters.set("q", q);
-  const stats = await api("/v1/stats?" + parameters);
-  $("total").textContent = String(stats.total);
-  $("failures").textContent = String(stats.failures);
-  $("denied").textContent = String(stats.denied);
-  $("actors").textContent = String(stats.unique_actors);
-  const svg = $("histogram");
-  const bins = stats.histogram || [];
-  const highest = Math.max(1, ...bins.map((bin) => bin.count));
-  svg.setAttribute("viewBox", "0 0 " + Math.max(1, bins.length) + " 100");
-  svg.replaceChildren(...bins.map((bin, index) => {
-    const bar = document.createElementNS("http://www.w3.org/2000/svg", "rect");
-    const height = (bin.count / highest) * 100;
-    bar.setAttribute("x", String(index + 0.1));
-    bar.setAttribute("width", "0.8");
-    bar.setAttribute("y", String(100 - height));
-    bar.setAttribute("height", String(height));
-    const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
-    title.textContent = bin.start + ": " + bin.count;
-    bar.append(title);
-    return bar;
-  }));
-  const list = (id, entries, field) => $(id).replaceChildren(...entries.map(([value, count]) => {
-    const item = document.createElement("li");
-    item.append(related(value, term(field, value)), " " + count);
-    return item;
-  }));
-  const actions = Object.entries(stats.by_action || {}).sort((a, b) => b[1] - a[1]).slice(0, 5);
-  list("top-actions", actions, "action");
-  list("top-actors", (stats.groups || []).map((group) => [group.value, group.count]), "actor");
-}
-
-function related(label, query) {
-  const link = document.createElement("a");
-  link.href = "?q=" + encodeURIComponent(query);
-  link.textContent = label;
-  link.addEventListener("click", (click) => {
-    click.preventDefault();
-    $("q").value = query;
-    search(false);
-  });
-  return link;
-}
-
-/** A value as the search language writes it: quoted when it holds a space or a quote. */
-function term(field, value) {
-  const text = String(value);
-  return field + ":" + (/[\s"()]/.test(text) ? JSON.stringify(text) : text);
-}
-
-function openDetail(seq) {
-  const event = state.rows.find((candidate) => candidate.seq === seq);
-  if (!event) return;
-  state.selected = seq;
-  for (const tr of $("results").tBodies[0].rows) tr.setAttribute("aria-selected", String(Number(tr.dataset.seq) === seq));
-  $("detail-title").textContent = "Event " + event.seq + " — " + event.action;
-  const fields = $("fields");
-  fields.replaceChildren();
-  for (const [name, value] of Object.entries(event)) {
-    const dt = document.createElement("dt");
-    dt.textContent = name;
-    const dd = document.createElement("dd");
-    dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
-    fields.append(dt, dd);
-  }
-  const links = [];
-  if (event.actor && event.actor.id) links.push(related("same actor", term("actor", event.actor.id)));
-  if (event.actor && event.actor.ip) links.push(related("same IP", term("ip", event.actor.ip)));
-  if (event.resource && event.resource.id) links.push(related("same resource", term("resource.id", event.resource.id)));
-  if (event.request && event.request.correlation_id) links.push(related("same correlation id", term("correlation_id", event.request.correlation_id)));
-  $("related").replaceChildren(...links);
-  $("raw").textContent = JSON.stringify(event, null, 2);
-  $("verify-result").replaceChildren();
-  $("verify-result").className = "";
-  $("detail").hidden = false;
 }
 
 /** Live tail: the events committed from now on that match the search, read from
@@ -346,21 +214,39 @@ async function verifySelected() {
   }
 }
 
+function openDetail(seq) {
+  const event = state.rows.find((candidate) => candidate.seq === seq);
+  if (!event) return;
+  state.selected = seq;
+  for (const tr of $("results").tBodies[0].rows) tr.setAttribute("aria-selected", String(Number(tr.dataset.seq) === seq));
+  showDetail(event, go);
+}
+
 function closeDetail() {
   state.selected = -1;
   $("detail").hidden = true;
 }
 
+async function open() {
+  show(true);
+  await search(false);
+  if (!apiKey()) return;
+  await Promise.all([whoAmI(), loadCatalog()]).catch(() => {});
+  syncChips($("q").value.trim());
+}
+
 function start() {
-  $("login").addEventListener("submit", async (submit) => {
+  fillChips();
+  wireChips(() => search(false));
+  wireBrush();
+  wireAdmin();
+  closeCompletion = wireCompletion();
+  $("login").addEventListener("submit", (submit) => {
     submit.preventDefault();
-    sessionStorage.setItem(keyName, $("key").value.trim());
+    setKey($("key").value.trim());
     $("key").value = "";
-    show(true);
-    await search(false);
-    if (apiKey()) await whoAmI().catch(() => {});
+    open();
   });
-  $("new-key").addEventListener("submit", createKey);
   $("export").addEventListener("submit", exportSearch);
   $("signout").addEventListener("click", () => signOut(""));
   $("search").addEventListener("submit", (submit) => {
@@ -368,6 +254,10 @@ function start() {
     search(false);
   });
   $("more").addEventListener("click", () => search(true));
+  // Cursor paging as you scroll: the next page loads when "Load more" comes into view.
+  new IntersectionObserver((seen) => {
+    if (seen.some((entry) => entry.isIntersecting)) search(true);
+  }).observe($("more"));
   $("live").addEventListener("click", toggleLive);
   $("close").addEventListener("click", closeDetail);
   $("verify").addEventListener("click", verifySelected);
@@ -385,9 +275,7 @@ function start() {
   });
   $("q").value = new URLSearchParams(location.search).get("q") || "";
   if (apiKey()) {
-    show(true);
-    search(false);
-    whoAmI().catch(() => {});
+    open();
   } else {
     show(false);
     $("key").focus();
