@@ -290,11 +290,13 @@ struct AuditHashCounts {
     }
 
     /// The `limit` names with the largest counts, in the order of ``AuditStats/groups``, as a
-    /// dictionary.
-    func top(_ limit: Int) -> [String: Int64] {
+    /// dictionary; with `shownAs`, each name is shown as that value (ranked by it on equal counts),
+    /// which is worked out only for names that may rank.
+    func top(_ limit: Int, shownAs show: (String) -> String = { $0 }) -> [String: Int64] {
         var best: [AuditStats.Group] = []
         for slot in used.indices where used[slot] {
-            let entry = AuditStats.Group(value: names[slot], count: counts[slot])
+            if best.count == limit, let last = best.last, counts[slot] < last.count { continue }
+            let entry = AuditStats.Group(value: show(names[slot]), count: counts[slot])
             if best.count == limit, let last = best.last, !AuditStats.Group.ranksBefore(entry, last) { continue }
             best.insert(entry, at: best.firstIndex { AuditStats.Group.ranksBefore(entry, $0) } ?? best.count)
             if best.count > limit { best.removeLast() }

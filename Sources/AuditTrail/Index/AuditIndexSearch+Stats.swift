@@ -101,6 +101,18 @@ extension AuditIndexSearch {
         var groups: [String: Int64] = [:]
         /// `group_by=actor`, by hash (no string hashing per chunk).
         var actorGroups = AuditHashCounts()
+        /// `group_by=ip`, by the hash of the whole-address key (only the top ones are written as
+        /// addresses).
+        var addressGroups = AuditHashCounts()
+
+        /// Adds `count` events of `key` (of the grouped field's kind) to its group.
+        mutating func addGroup(_ key: AuditIndexKey, _ count: Int64) {
+            switch key.kind {
+            case .actor: actorGroups.add(AuditChunkRollup.actorHash(key.value), key.value, count)
+            case .ip: addressGroups.add(AuditChunkRollup.actorHash(key.value), key.value, count)
+            default: groups[key.value, default: 0] += count
+            }
+        }
 
         /// Chunks covered whole, from their (merged) rollup.
         mutating func add(_ rollup: AuditChunkRollup, chunks: [Int64], groupBy: AuditStats.GroupField?, source: some AuditIndexSource) async throws {
@@ -115,8 +127,8 @@ extension AuditIndexSearch {
                 for (key, count) in rollup.counts where key.kind == field.kind { groups[key.value, default: 0] += count }
             } else {
                 for chunk in chunks {
-                    for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) {
-                        if let value = field.value(of: key) { groups[value, default: 0] += Int64(set.count) }
+                    for (key, set) in try await source.sets(chunk: chunk, kinds: [field.kind]) where field.counts(key) {
+                        addGroup(key, Int64(set.count))
                     }
                 }
             }
@@ -151,15 +163,11 @@ extension AuditIndexSearch {
             let matchedWords = matched.words
             for kind in kinds {
                 for (key, set) in try await source.sets(chunk: chunk, kinds: [kind]) {
+                    // (ip keys are read only to group by whole addresses)
+                    if kind == .ip, groupBy?.counts(key) == false { continue }
                     let count = Int64(set.intersectionCount(words: matchedWords))
                     guard count > 0 else { continue }
-                    if let field = groupBy, kind == field.kind {
-                        if kind == .actor {
-                            actorGroups.add(AuditChunkRollup.actorHash(key.value), key.value, count)
-                        } else if let value = field.value(of: key) {
-                            groups[value, default: 0] += count
-                        }
-                    }
+                    if kind == groupBy?.kind { addGroup(key, count) }
                     if kind == .actor {
                         actors.insert(AuditChunkRollup.actorHash(key.value))
                     } else if AuditChunkRollup.countedKinds.contains(kind) {
@@ -193,10 +201,12 @@ extension AuditIndexSearch {
             stats.uniqueActors = Int64(actors.count)
             stats.setHistogram(minutes: minutes, requested: request.bucket, since: request.query.since, until: request.query.until)
             if let field = request.groupBy {
-                if field == .actor {
-                    stats.setGroups(actorGroups.top(request.top), field: field, top: request.top, distinct: actorGroups.count)
-                } else {
-                    stats.setGroups(groups, field: field, top: request.top)
+                switch field {
+                case .actor: stats.setGroups(actorGroups.top(request.top), field: field, top: request.top, distinct: actorGroups.count)
+                case .ip:
+                    let top = addressGroups.top(request.top, shownAs: field.value(ofKey:))
+                    stats.setGroups(top, field: field, top: request.top, distinct: addressGroups.count)
+                default: stats.setGroups(groups, field: field, top: request.top)
                 }
             }
             return stats

@@ -127,8 +127,8 @@ public enum AuditIndexTerms {
     /// The whole address an `ip` key of all 128 bits names (IPv4 written as IPv4), or nil for a
     /// key of a shorter prefix: the values that `group_by=ip` counts.
     public static func address(ofIPKey key: String) -> String? {
+        guard isWholeAddressKey(key) else { return nil }
         let utf8 = Array(key.utf8)
-        guard utf8.count == 4 + 32, utf8[0..<4].elementsEqual("128:".utf8) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for index in stride(from: 4, to: utf8.count, by: 2) {
@@ -136,6 +136,11 @@ public enum AuditIndexTerms {
             bytes.append(high << 4 | low)
         }
         return AuditIPAddress(unmapping: bytes).description
+    }
+
+    /// Whether an `ip` key names all 128 bits (a whole address), without reading its digits.
+    public static func isWholeAddressKey(_ key: String) -> Bool {
+        key.utf8.count == 4 + 32 && key.utf8.starts(with: "128:".utf8)
     }
 
     private static func hexValue(_ digit: UInt8) -> UInt8? {

@@ -69,10 +69,16 @@ public struct AuditStats: Sendable, Hashable {
             }
         }
 
-        /// The value an index key of ``kind`` counts as, or nil when it counts as none (an `ip`
-        /// key of a prefix shorter than a whole address).
-        public func value(of key: AuditIndexKey) -> String? {
-            self == .ip ? AuditIndexTerms.address(ofIPKey: key.value) : key.value
+        /// Whether an index key of ``kind`` is one of this field's values (an `ip` key only when it
+        /// holds a whole address, not a shorter prefix). Counted under the key's value; ``value(ofKey:)``
+        /// turns that into the value shown, once per distinct value.
+        public func counts(_ key: AuditIndexKey) -> Bool {
+            self != .ip || AuditIndexTerms.isWholeAddressKey(key.value)
+        }
+
+        /// The value shown for a counted key's value: the address for `ip`, else the value itself.
+        public func value(ofKey value: String) -> String {
+            self == .ip ? AuditIndexTerms.address(ofIPKey: value) ?? value : value
         }
     }
 

@@ -98,9 +98,35 @@ export function wireBrush() {
   });
 }
 
-/** Fills the overview for the search `q`; `go(query)` runs another search (a link, the brush). */
-export async function overview(q, go) {
-  const [byActor, byIP] = await Promise.all([stats(q, "actor"), stats(q, "ip")]);
+/** The overview's numbers for the search `q` (started with the search's first page, drawn after
+ * it). */
+export function fetchOverview(q) {
+  return stats(q, "actor");
+}
+
+function list(id, entries, field, go) {
+  $(id).replaceChildren(...entries.map(([value, count]) => {
+    const item = document.createElement("li");
+    item.append(related(value, term(field, value), go), " " + count);
+    return item;
+  }));
+}
+
+/** The top addresses of the search `q`, asked for after the rest is drawn: counting whole
+ * addresses reads each chunk's address sets, which costs more than the rest of the overview. */
+export async function drawTopAddresses(q, go) {
+  $("top-ips").replaceChildren(text("li", "counting…", "note"));
+  try {
+    const byIP = await stats(q, "ip");
+    if (brush.q !== q) return;
+    list("top-ips", (byIP.groups || []).map((group) => [group.value, group.count]), "ip", go);
+  } catch (error) {
+    $("top-ips").replaceChildren(text("li", "not counted: " + error.message, "note"));
+  }
+}
+
+/** Draws the overview fetched for `q`; `go(query)` runs another search (a link, the brush). */
+export function drawOverview(byActor, q, go) {
   brush.q = q;
   brush.go = go;
   $("total").textContent = String(byActor.total);
@@ -108,14 +134,7 @@ export async function overview(q, go) {
   $("denied").textContent = String(byActor.denied);
   $("actors").textContent = String(byActor.unique_actors);
   drawHistogram(byActor);
-  const list = (id, entries, field) => $(id).replaceChildren(...entries.map(([value, count]) => {
-    const item = document.createElement("li");
-    item.append(related(value, term(field, value), go), " " + count);
-    return item;
-  }));
   const actions = Object.entries(byActor.by_action || {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
-  list("top-actions", actions, "action");
-  list("top-actors", (byActor.groups || []).map((group) => [group.value, group.count]), "actor");
-  list("top-ips", (byIP.groups || []).map((group) => [group.value, group.count]), "ip");
-  return byActor;
+  list("top-actions", actions, "action", go);
+  list("top-actors", (byActor.groups || []).map((group) => [group.value, group.count]), "actor", go);
 }
