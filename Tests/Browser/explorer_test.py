@@ -344,6 +344,26 @@ class Explorer(unittest.TestCase):
         self.wait.until(ready.visibility_of_element_located((By.ID, "detail")))
         self.assertFalse(self.driver.find_element(By.ID, "changes").is_displayed())
 
+    def test_opening_hides_the_logs_own_reads_and_scrolling_loads_the_next_page(self):
+        post("/v1/events/batch", [{"action": "bulk.item", "actor": {"id": "loader"}, "metadata": {"n": n}} for n in range(60)])
+        self.sign_in()
+        self.assertEqual(self.driver.find_element(By.ID, "q").get_attribute("value"), "-action:audit.query")
+        self.assertTrue(all("audit.query" not in row.text for row in self.rows()))
+        self.search("action:bulk.item")
+        self.wait.until(lambda d: len(self.rows()) == 50 and "50+ events" in d.find_element(By.ID, "summary").text)
+        self.driver.execute_script("document.getElementById('more').scrollIntoView()")
+        self.wait.until(lambda d: len(self.rows()) == 60 and d.find_element(By.ID, "summary").text.startswith("60 events"))
+        self.assertFalse(self.driver.find_element(By.ID, "more").is_displayed())
+        self.assertEqual(len({row.get_attribute("data-seq") for row in self.rows()}), 60)
+        # An empty search is shared as such: opening its URL shows everything, reads included.
+        self.search("")
+        self.wait.until(lambda d: d.current_url.endswith("/?q="))
+        self.driver.get(self.driver.current_url)
+        self.wait.until(lambda d: len(self.rows()) > 0)
+        self.assertEqual(self.driver.find_element(By.ID, "q").get_attribute("value"), "")
+        self.assertIn("audit.query", [row.text.split()[2] for row in self.rows()])
+        self.assertEqual(self.severe_logs(), [])
+
     def readability_problems(self):
         """Visible text under WCAG AA contrast against what is behind it, and controls without a
         name (label, aria-label or text) — as the page stands."""

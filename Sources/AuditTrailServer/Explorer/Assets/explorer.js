@@ -9,6 +9,10 @@ import { verifyEvent } from "./proof.js";
 import { fillChips, loadCatalog, syncChips, wireChips, wireCompletion } from "./query.js";
 
 const state = { cursor: null, rows: [], selected: -1, live: null, loading: false };
+/** The search a page opened without one starts with: every search here records `audit.query`
+ * events (the log keeps who read it), which would otherwise fill the top of the table. It is in
+ * the box, so it is seen and can be cleared; an empty search is kept in the URL as `?q=`. */
+const defaultSearch = "-action:audit.query";
 let closeCompletion = () => {};
 
 function show(signedIn) {
@@ -111,7 +115,7 @@ async function search(append) {
   if (q) parameters.set("q", q);
   if (append) parameters.set("cursor", state.cursor);
   if (!append) {
-    history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
+    history.replaceState(null, "", "?q=" + encodeURIComponent(q));
     syncChips(q);
   }
   state.loading = true;
@@ -285,7 +289,8 @@ function start() {
     if (key.key === "ArrowDown" && tr.nextElementSibling) tr.nextElementSibling.focus();
     if (key.key === "ArrowUp" && tr.previousElementSibling) tr.previousElementSibling.focus();
   });
-  $("q").value = new URLSearchParams(location.search).get("q") || "";
+  const shared = new URLSearchParams(location.search);
+  $("q").value = shared.has("q") ? shared.get("q") : defaultSearch;
   if (apiKey()) {
     open();
   } else {
