@@ -208,6 +208,23 @@ class Explorer(unittest.TestCase):
         self.assertIn("shown once: ", created)
         secret = created.split("shown once: ")[1].strip()
         self.wait.until(lambda d: any("carol's view" in row.text for row in d.find_elements(By.CSS_SELECTOR, "#keys tbody tr")))
+        # Retention is shown and set; a rule is switched off and on again.
+        self.wait.until(lambda d: "older than 90 days" in d.find_element(By.ID, "retention-status").text)
+        days = self.driver.find_element(By.ID, "retention-days")
+        days.clear()
+        days.send_keys("365")
+        self.driver.find_element(By.CSS_SELECTOR, "#retention button[type=submit]").click()
+        self.wait.until(lambda d: "older than 365 days" in d.find_element(By.ID, "retention-status").text)
+        def rule(driver):
+            """The denied-burst rule's cells (read again after each change: the table is redrawn)."""
+            return driver.execute_script("return [...document.querySelectorAll('#rules tbody tr')]"
+                                         ".map((tr) => [...tr.cells].map((td) => td.textContent))"
+                                         ".find((cells) => cells[0].startsWith('Denied-access burst'))")
+        self.assertEqual(rule(self.driver)[2], "on")
+        self.driver.find_element(By.CSS_SELECTOR, "#rules button[aria-label='Switch off Denied-access burst by one actor']").click()
+        self.wait.until(lambda d: rule(d)[2] == "off")
+        self.driver.find_element(By.CSS_SELECTOR, "#rules button[aria-label='Switch on Denied-access burst by one actor']").click()
+        self.wait.until(lambda d: rule(d)[2] == "on")
         self.driver.find_element(By.ID, "signout").click()
         self.wait.until(ready.visibility_of_element_located((By.ID, "key"))).send_keys(secret)
         self.driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
