@@ -83,12 +83,31 @@ struct IngestBench: AsyncParsableCommand {
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
-        try await measureInProcess(store, directory: directory, logger: logger)
+        let rate = try await measureInProcess(store, directory: directory, logger: logger)
+        // The reference, in the same run: SQLite's own append of as many rows of the stored size.
+        var stored = 0
+        var sampled = 0
+        var after: Int64 = 0
+        while sampled < 10_000 {
+            let rows = try await store.rows(after: after, limit: 1_000)
+            guard let last = rows.last else { break }
+            stored += rows.reduce(0) { $0 + $1.canonical.count }
+            sampled += rows.count
+            after = last.seq
+        }
         try await store.close()
+        let bytes = max(1, stored / max(1, sampled))
+        let limit = try await SQLiteAppendLimit.measure(path: directory + "/append-limit.sqlite", rows: events, bytesPerRow: bytes)
+        print(
+            "SQLite's append limit, same run: \(events) rows of \(bytes) bytes (the stored events' mean) in 10,000-row transactions with the store's pragmas, no index: \(Int(limit)) rows/s"
+        )
+        print(String(format: "  in-process ingest / append limit: %.2f×", rate / limit))
     }
 
-    /// The in-process run into `store`, and its rate printed.
-    private func measureInProcess(_ store: some AuditStore & AuditCheckpointStore & Service, directory: String, logger: Logger) async throws {
+    /// The in-process run into `store`, its rate printed and returned (events/s).
+    @discardableResult
+    private func measureInProcess(_ store: some AuditStore & AuditCheckpointStore & Service, directory: String, logger: Logger) async throws -> Double
+    {
         let cpuBefore = (this: processCPUSeconds(), postgres: postgresCPUSeconds())
         let elapsed = try await benchIngest(
             into: store,
@@ -111,6 +130,7 @@ struct IngestBench: AsyncParsableCommand {
             String(format: "  CPU: this process %.1f s (%.0f µs/event)", this, this / Double(events) * 1e6)
                 + (postgres > 0 ? String(format: ", PostgreSQL %.1f s (%.0f µs/event)", postgres, postgres / Double(events) * 1e6) : "")
         )
+        return Double(events) / elapsed
     }
 
     /// The in-process run on PostgreSQL, in a schema of its own (`test_bench_…`) dropped afterwards.
