@@ -36,3 +36,13 @@ int caudit_heap_limit_arenas(int count) {
     return 0;
 #endif
 }
+
+int caudit_heap_keep_free(size_t trim_threshold, size_t mmap_threshold) {
+#if defined(__GLIBC__)
+    return mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1 && mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1;
+#else
+    (void)trim_threshold;
+    (void)mmap_threshold;
+    return 0;
+#endif
+}

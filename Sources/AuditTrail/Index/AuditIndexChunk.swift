@@ -99,7 +99,38 @@ public struct AuditChunkIndex: Sendable, Hashable {
     }
 
     /// The keys, in ``AuditIndexKey`` order (how a store writes them).
-    public var sortedKeys: [AuditIndexKey] { kinds.flatMap(\.keys).sorted() }
+    public var sortedKeys: [AuditIndexKey] { sortedSets.map(\.key) }
+
+    /// Every key with its set, in ``AuditIndexKey`` order: how a store writes a chunk. Sorted a
+    /// kind at a time (the kinds are held by raw value, so in order), by each value's first eight
+    /// bytes as one integer and the rest only on a tie, without hashing a key again; a chunk holds
+    /// ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of writing it.
+    public var sortedSets: [(key: AuditIndexKey, set: AuditSeqSet)] {
+        var out: [(key: AuditIndexKey, set: AuditSeqSet)] = []
+        out.reserveCapacity(kinds.reduce(0) { $0 + $1.count })
+        for sets in kinds where !sets.isEmpty {
+            let entries = Array(sets)
+            var order = entries.indices.map { (prefix: Self.prefix(entries[$0].key.value), index: $0) }
+            order.sort { a, b in
+                a.prefix != b.prefix
+                    ? a.prefix < b.prefix
+                    : AuditIndexKey.compareBytes(entries[a.index].key.value, entries[b.index].key.value) < 0
+            }
+            for item in order { out.append((entries[item.index].key, entries[item.index].value)) }
+        }
+        return out
+    }
+
+    /// The first eight UTF-8 bytes of `value`, big-endian, zero-padded: ordered as the bytes are
+    /// (equal prefixes are compared in full).
+    static func prefix(_ value: String) -> UInt64 {
+        var value = value
+        return value.withUTF8 { bytes in
+            var prefix: UInt64 = 0
+            for index in 0..<8 { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
+            return prefix
+        }
+    }
 
     /// The time column as stored: 8 bytes little-endian per offset up to the last present one.
     public var serializedTimes: [UInt8] {

@@ -180,10 +180,10 @@ extension PostgresAuditStore: AuditIndexStorage {
     /// as it is (both were built from the same rows). Writes the span's merged rollup once all its
     /// chunks are stored.
     package func persistIndexChunk(_ index: AuditChunkIndex) async throws {
-        let keys = index.sortedKeys
-        let kinds = keys.map { Int16($0.kind.rawValue) }
-        let values = keys.map(\.value)
-        let sets = keys.map { ByteBuffer(bytes: index.set($0)!.serialized) }
+        let sorted = index.sortedSets
+        let kinds = sorted.map { Int16($0.key.kind.rawValue) }
+        let values = sorted.map(\.key.value)
+        let sets = sorted.map { ByteBuffer(bytes: $0.set.serialized) }
         let seqs = index.geometry.seqs(index.chunk)
         let present = ByteBuffer(bytes: index.present.serialized)
         let times = ByteBuffer(bytes: index.serializedTimes)
@@ -200,7 +200,7 @@ extension PostgresAuditStore: AuditIndexStorage {
                 logger: logger
             ).collect()
             guard !inserted.isEmpty else { return }
-            if !keys.isEmpty {
+            if !sorted.isEmpty {
                 try await connection.checkedQuery(
                     """
                     INSERT INTO \(unescaped: s).index_sets (chunk, kind, key, events)

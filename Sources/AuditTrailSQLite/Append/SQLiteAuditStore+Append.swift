@@ -22,6 +22,8 @@ extension SQLiteAuditStore {
     ///
     /// An append of up to `rowsPerInsert` events is one job on the writer thread, sealing included;
     /// a larger one seals the next chunk on this task while the writer thread inserts the current one.
+    /// The search index takes the new rows from the append (no read back) right after the commit,
+    /// on the writer's thread, and indexes them later.
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
@@ -32,8 +34,8 @@ extension SQLiteAuditStore {
             let sealer: AuditSealer
             do {
                 if events.count <= chunk {
-                    sealer = try await eventWriter.perform { writer in
-                        try writer.immediateTransaction {
+                    sealer = try await eventWriter.perform { [indexTail] writer in
+                        let sealer = try writer.immediateTransaction {
                             var sealer = try writer.sealer(for: events, tree: tree)
                             let rows = sealer.sealAll(events)
                             try sealer.requireNoConflict()
@@ -41,6 +43,11 @@ extension SQLiteAuditStore {
                             try writer.addActionCounts(sealer.actionCounts)
                             return sealer
                         }
+                        // Right after the commit, on the writer's thread: a search that reads the new
+                        // head a moment later finds these rows in the tail, not only in the table
+                        // (reading them back would decode each one).
+                        indexTail.appended(events, results: sealer.results)
+                        return sealer
                     }
                 } else {
                     sealer = try await appendPipelined(events, chunk: chunk, tree: tree)
@@ -56,8 +63,6 @@ extension SQLiteAuditStore {
             }
             cachedHead.withLock { $0 = sealer.head }
             merkleBuilder.withLock { $0 = sealer.tree }
-            // The search index takes the new rows from here (no read back); it indexes them later.
-            indexTail.appended(events, results: sealer.results)
             return sealer.results
         }
     }
@@ -84,10 +89,12 @@ extension SQLiteAuditStore {
             try sealer.requireNoConflict()
             let last = rows
             let counts = sealer.actionCounts
-            try await eventWriter.perform { writer in
+            let results = sealer.results
+            try await eventWriter.perform { [indexTail] writer in
                 try writer.insert(last)
                 try writer.addActionCounts(counts)
                 try writer.execute("COMMIT")
+                indexTail.appended(events, results: results)
             }
             return sealer
         } catch {

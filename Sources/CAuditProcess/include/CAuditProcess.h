@@ -29,6 +29,13 @@ int caudit_heap_trim(void);
 /// Returns 1 when set; 0 where the C library cannot.
 int caudit_heap_limit_arenas(int count);
 
+/// Lets the allocator keep up to `trim_threshold` bytes free at an arena's top instead of giving
+/// them back at every `free` (`mallopt(M_TRIM_THRESHOLD)`), and serves allocations below
+/// `mmap_threshold` from the arenas (`mallopt(M_MMAP_THRESHOLD)`), so that memory a bulk ingest
+/// frees and allocates again every batch is not faulted in and zeroed by the kernel each time.
+/// Returns 1 when both were set; 0 where the C library cannot.
+int caudit_heap_keep_free(size_t trim_threshold, size_t mmap_threshold);
+
 #ifdef __cplusplus
 }
 #endif

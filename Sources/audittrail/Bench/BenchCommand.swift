@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks (run a release build: swift run -c release audittrail bench ingest).",
         subcommands: [
             IngestBench.self, PrepareBench.self, VerifyBench.self, QueryBench.self, LoggerBench.self, MiddlewareBench.self, ClientBench.self,
-            SoakBench.self,
+            SoakBench.self, StagesBench.self, HTTPBench.self, FloorServerBench.self,
             StreamBench.self, CrashBench.self, DiskFullBench.self,
         ]
     )

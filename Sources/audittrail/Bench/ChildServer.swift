@@ -15,15 +15,23 @@ struct ChildServer: Sendable {
     let dataDirectory: String
 
     /// Starts the server in `directory` (its data directory and `server.log` go there) with
-    /// `options` after `serve`, and `environment` added to this process's own.
-    init(directory: String, adminKey: String, options: [String], environment extra: [String: String] = [:]) throws {
+    /// `options` after `serve`, and `environment` added to this process's own. With `command`, runs
+    /// that subcommand of this binary instead of `serve` (one that prints the same "listening on"
+    /// line: `bench floor-server`).
+    init(
+        directory: String,
+        adminKey: String,
+        options: [String],
+        environment extra: [String: String] = [:],
+        command: [String]? = nil
+    ) throws {
         dataDirectory = directory + "/data"
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let log = directory + "/server.log"
         var environment = ProcessInfo.processInfo.environment
         environment["AUDITTRAIL_ADMIN_KEY"] = adminKey
         environment.merge(extra) { _, new in new }
-        let arguments = ["serve", "--port", "0", "--data-dir", dataDirectory] + options
+        let arguments = command ?? ["serve", "--port", "0", "--data-dir", dataDirectory] + options
         // `AUDITTRAIL_BENCH_SERVER_WRAPPER="heaptrack -o /tmp/server"` (or valgrind, perf record…)
         // runs the server under that command: /proc figures then describe the wrapper.
         let wrapper = (environment["AUDITTRAIL_BENCH_SERVER_WRAPPER"] ?? "").split(separator: " ").map(String.init)

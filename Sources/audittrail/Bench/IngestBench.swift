@@ -47,6 +47,14 @@ struct IngestBench: AsyncParsableCommand {
     var checkpointEvents = 1000
     @Flag(name: .customLong("small-events"), help: "In-process: write minimal events (~280 bytes stored) instead of ~720-byte ones.")
     var smallEvents = false
+    @Flag(
+        name: .customLong("default-allocator"),
+        help: """
+            In-process: leave glibc's allocator thresholds as they are (by default the run keeps freed memory for the next \
+            batch, as an app that ingests in bulk should: AuditServerMemory.keepFreeForBulkIngest).
+            """
+    )
+    var defaultAllocator = false
     @OptionGroup var database: DatabaseURLOption
 
     func validate() throws {
@@ -69,20 +77,32 @@ struct IngestBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = dataDirectory ?? NSTemporaryDirectory() + "audittrail-bench-\(UInt32.random(in: 0...UInt32.max))"
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        var inProcessRate: Double?
         if events > 0, let postgres = try database.configuration() {
             try await inPostgres(postgres, directory: directory + "/inproc", logger: logger)
         } else if events > 0 {
-            try await inProcess(directory: directory + "/inproc", logger: logger)
+            inProcessRate = try await inProcess(directory: directory + "/inproc", logger: logger)
         }
         if http {
-            try await overHTTP(directory: directory + "/http", logger: logger)
+            let batchRate = try await overHTTP(directory: directory + "/http", logger: logger)
+            if let inProcessRate, let batchRate {
+                print(String(format: "HTTP batch POSTs / in-process ingest, same run: %.2f×", batchRate / inProcessRate))
+            }
         }
     }
 
-    private func inProcess(directory: String, logger: Logger) async throws {
+    /// The in-process run and SQLite's append limit after it; returns the run's events/s.
+    private func inProcess(directory: String, logger: Logger) async throws -> Double {
+        let environment = ProcessInfo.processInfo.environment
+        let tuned = !defaultAllocator && AuditServerMemory.keepFreeForBulkIngest(environment: environment)
+        // The HTTP part that may follow measures the server as `serve` runs it: glibc's defaults.
+        defer { if tuned { AuditServerMemory.keepFreeForBulkIngest(false, environment: environment) } }
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
-        print("In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label)")
+        print(
+            "In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label), "
+                + (tuned ? "allocator keeping freed memory for the next batch" : "glibc's allocator defaults")
+        )
         let rate = try await measureInProcess(store, directory: directory, logger: logger)
         // The reference, in the same run: SQLite's own append of as many rows of the stored size.
         var stored = 0
@@ -99,9 +119,10 @@ struct IngestBench: AsyncParsableCommand {
         let bytes = max(1, stored / max(1, sampled))
         let limit = try await SQLiteAppendLimit.measure(path: directory + "/append-limit.sqlite", rows: events, bytesPerRow: bytes)
         print(
-            "SQLite's append limit, same run: \(events) rows of \(bytes) bytes (the stored events' mean) in 10,000-row transactions with the store's pragmas, no index: \(Int(limit)) rows/s"
+            "SQLite's append limit, same run: \(events) rows of \(bytes) bytes (the stored events' mean) in 10,000-row transactions, the store's pragmas with SQLite's default checkpointing, no index: \(Int(limit)) rows/s"
         )
         print(String(format: "  in-process ingest / append limit: %.2f×", rate / limit))
+        return rate
     }
 
     /// The in-process run into `store`, its rate printed and returned (events/s).
@@ -157,19 +178,20 @@ struct IngestBench: AsyncParsableCommand {
         }
     }
 
-    private func overHTTP(directory: String, logger: Logger) async throws {
-        guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw ValidationError("--http: wrk is not installed (apt-get install wrk)")
-        }
+    /// The HTTP loads; returns the batch POSTs' events/s on SQLite (nil on PostgreSQL).
+    private func overHTTP(directory: String, logger: Logger) async throws -> Double? {
+        let wrk = try BenchWrk.executable()
         let secret = "bench-" + AuditHex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         if let postgres = try database.configuration() {
             try await overHTTPOnPostgres(postgres, wrk: wrk, secret: secret, directory: directory, logger: logger)
-            return
+            return nil
         }
+        var batchRate: Double?
         try await withBenchServer(directory: directory, adminKey: secret, logger: logger) { port in
             print("HTTP → one server on SQLite (\(directory))")
-            try runLoads(wrk: wrk, secret: secret, ports: [port], serverCPU: { processCPUSeconds() })
+            batchRate = try runLoads(wrk: wrk, secret: secret, ports: [port], serverCPU: { processCPUSeconds() })
         }
+        return batchRate
     }
 
     /// `--instances` servers (`audittrail serve`, child processes) on one PostgreSQL log in a new
@@ -202,7 +224,7 @@ struct IngestBench: AsyncParsableCommand {
                 servers.append(try ChildServer(directory: path, adminKey: secret, options: options, environment: environment))
             }
             let loaded = servers
-            try runLoads(wrk: wrk, secret: secret, ports: servers.map(\.port)) { loaded.reduce(0) { $0 + $1.cpuSeconds() } }
+            _ = try runLoads(wrk: wrk, secret: secret, ports: servers.map(\.port)) { loaded.reduce(0) { $0 + $1.cpuSeconds() } }
         } catch {
             failure = error
         }
@@ -224,29 +246,22 @@ struct IngestBench: AsyncParsableCommand {
     /// Batch, then single-event POSTs with `wrk`, the connections spread evenly over `ports` (one
     /// wrk process per port, all at once), printing the summed rates and, per run, how busy the
     /// machine's cores were: the servers' CPU (`serverCPU`), PostgreSQL's and wrk's.
-    private func runLoads(wrk: String, secret: String, ports: [Int], serverCPU: () -> Double) throws {
+    /// Returns the batch POSTs' events/s.
+    private func runLoads(wrk: String, secret: String, ports: [Int], serverCPU: () -> Double) throws -> Double {
         var generator = BenchEventGenerator(seed: 42)
         let single = generator.json()
         let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
         let scripts = NSTemporaryDirectory() + "audittrail-wrk-\(ports[0])"
         try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scripts) }
-        func script(_ body: String) -> String {
-            let escaped = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-            return """
-                wrk.method = "POST"
-                wrk.body = '\(escaped)'
-                wrk.headers["Content-Type"] = "application/json"
-                wrk.headers["Authorization"] = "Bearer \(secret)"
-                """
-        }
+        func script(_ body: String) -> String { BenchWrk.postScript(body: body, secret: secret) }
         try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
         try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
 
-        func load(connections total: Int, script: String, path: String) throws -> (WrkResult, String) {
+        func load(connections total: Int, script: String, path: String) throws -> (BenchWrk.Result, String) {
             let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
             let before = (server: serverCPU(), postgres: postgresCPUSeconds(), wall: ContinuousClock.now)
-            let results = try runWrk(
+            let results = try BenchWrk.run(
                 wrk,
                 ports.enumerated().map { index, port in
                     // The connections spread over the servers; any remainder goes to the first ones.
@@ -265,7 +280,7 @@ struct IngestBench: AsyncParsableCommand {
                 load,
                 cores
             )
-            let summed = WrkResult(
+            let summed = BenchWrk.Result(
                 requestsPerSecond: results.reduce(0) { $0 + $1.requestsPerSecond },
                 p50: results.map(\.p50).joined(separator: " / "),
                 p99: results.map(\.p99).joined(separator: " / "),
@@ -285,44 +300,6 @@ struct IngestBench: AsyncParsableCommand {
         let (singleResult, singleBusy) = try load(connections: connections, script: scripts + "/single.lua", path: "/v1/events")
         print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
         if ports.count > 1 || postgresCPUSeconds() > 0 { print("  " + singleBusy) }
-    }
-
-    struct WrkResult {
-        var requestsPerSecond: Double
-        var p50: String
-        var p99: String
-        var errors: Int
-        /// The CPU time wrk itself used, user plus system.
-        var cpuSeconds: Double
-    }
-
-    /// Runs one `wrk` per argument list, all at once, and reads each one's figures.
-    private func runWrk(_ wrk: String, _ runs: [[String]]) throws -> [WrkResult] {
-        let started = try runs.map { arguments in
-            let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
-            let process = try ChildProcess(
-                executable: wrk,
-                arguments: arguments,
-                environment: ProcessInfo.processInfo.environment,
-                outputPath: path
-            )
-            return (process, path)
-        }
-        return try started.map { process, path in
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            process.wait()
-            let cpu = process.cpuSeconds
-            let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            func field(_ prefix: String) -> String? {
-                output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .first { $0.hasPrefix(prefix) }
-                    .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
-            }
-            guard let rps = field("Requests/sec:").flatMap(Double.init) else {
-                throw ValidationError("wrk printed no Requests/sec line:\n\(output)")
-            }
-            let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
-            return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors, cpuSeconds: cpu)
-        }
+        return batchResult.requestsPerSecond * Double(httpBatch)
     }
 }

@@ -53,11 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         AuditServerMemory.limitArenas(environment: ProcessInfo.processInfo.environment)
         let configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LazyMetadataLogHandler(label: label, level: level) }
         let logger = Logger(label: "audittrail")
         try await runAuditServer(configuration: configuration, logger: logger) { started in
             FileHandle.standardOutput.write(Data(Self.announcement(started).utf8))
