@@ -54,7 +54,7 @@ public enum AuditServerMemory {
     /// index keys was faulted in and zeroed again by the kernel: 10 % of the CPU of a 1M-event run
     /// (`perf`), 1.04–1.20× the ingest rate without it (README, "Where the write path's time goes").
     /// `serve` does not call it: its groups are small, and its trimmer already returns free memory
-    /// every 30 s. Call it first thing in `main`.
+    /// every 30 s. Call it before the bulk ingest starts.
     /// With `enabled` false, puts glibc's initial values back (128 KiB each; its dynamic mmap
     /// threshold stays off).
     /// - Returns: whether the settings were made here.

@@ -86,12 +86,6 @@ struct HTTPBench: AsyncParsableCommand {
                 + (tail.isEmpty ? "" : ", p99 \(String(format: "%.2f", median(tail)))× the floor's p99")
         )
     }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
 }
 
 /// `audittrail bench floor-server`: the reference of `bench http` — Hummingbird 2 with the

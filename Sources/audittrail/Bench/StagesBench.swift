@@ -43,19 +43,19 @@ struct StagesBench: AsyncParsableCommand {
         var generator = BenchEventGenerator(seed: 11)
         var inputs: [AuditEventInput] = []
         inputs.reserveCapacity(events)
-        table.time("input (the app builds it: the benchmark's generator)") {
+        await table.time("input (the app builds it: the benchmark's generator)") {
             for _ in 0..<events { inputs.append(generator.input()) }
         }
         let validator = AuditEventValidator()
         var prepared: [PreparedAuditEvent] = []
         prepared.reserveCapacity(events)
-        try table.time("prepare: validate, redact, canonical parts") {
+        try await table.time("prepare: validate, redact, canonical parts") {
             for input in inputs { prepared.append(try validator.prepare(input)) }
         }
         inputs = []
         var jsonGenerator = BenchEventGenerator(seed: 11)
         let bodies = (0..<1_000).map { _ in Array(jsonGenerator.json().utf8) }
-        try table.time("prepare from JSON bytes (a POST's body instead of the input)", counted: false) {
+        try await table.time("prepare from JSON bytes (a POST's body instead of the input)", counted: false) {
             for index in 0..<events { _ = try validator.prepare(json: bodies[index % bodies.count]) }
         }
         var sealer = try AuditSealer(
@@ -65,7 +65,7 @@ struct StagesBench: AsyncParsableCommand {
             stored: [:]
         )
         var sealedBytes = 0
-        let sealSeconds = table.time("seal: seq, canonical bytes, leaf + chain hash, Merkle nodes") {
+        let sealSeconds = await table.time("seal: seq, canonical bytes, leaf + chain hash, Merkle nodes") {
             for start in stride(from: 0, to: events, by: batch) {
                 let rows = sealer.seal(prepared, limit: min(batch, events - start))
                 sealedBytes += rows.reduce(0) { $0 + $1.canonical.count }
@@ -74,7 +74,7 @@ struct StagesBench: AsyncParsableCommand {
 
         let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory + "/store"), logger: logger)
         do {
-            let appendSeconds = try await table.timeAsync(
+            let appendSeconds = try await table.time(
                 "store append: SQLite rows, id index, Merkle nodes, counts, commit + fsync (seal subtracted)"
             ) {
                 for start in stride(from: 0, to: events, by: batch) {
@@ -82,12 +82,12 @@ struct StagesBench: AsyncParsableCommand {
                 }
             }
             table.adjust(last: appendSeconds - sealSeconds)
-            try await table.timeAsync("WAL checkpoint: the appended pages copied into the database file") {
+            try await table.time("WAL checkpoint: the appended pages copied into the database file") {
                 try await store.checkpointWAL()
             }
             let geometry = AuditIndexGeometry.standard
             var chunks: [AuditChunkIndex] = []
-            table.time("search index: each event's keys added to its chunk") {
+            await table.time("search index: each event's keys added to its chunk") {
                 for (index, event) in prepared.enumerated() {
                     let seq = Int64(index + 1)
                     let chunk = geometry.chunk(seq)
@@ -96,7 +96,7 @@ struct StagesBench: AsyncParsableCommand {
                 }
             }
             let complete = chunks.filter { geometry.seqs($0.chunk).upperBound <= Int64(events) }
-            try await table.timeAsync("search index: complete chunks written (\(complete.count) of 65,536 events)") {
+            try await table.time("search index: complete chunks written (\(complete.count) of 65,536 events)") {
                 for chunk in complete { try await store.persistIndexChunk(chunk) }
             }
             try await store.close()
@@ -106,7 +106,7 @@ struct StagesBench: AsyncParsableCommand {
         }
         let signer = try AuditSigner(name: "audittrail/bench", seed: (0..<32).map { UInt8($0) })
         let note = Array("audittrail/bench\n1000\nq2FhZ2VuZXJpYy1yb290LWhhc2gtb2YtMzItYnl0ZXM=\n".utf8)
-        try table.time("checkpoint signature (one per 1,000 events)") {
+        try await table.time("checkpoint signature (one per 1,000 events)") {
             for _ in 0..<max(1, events / 1_000) { _ = try signer.signature(for: note) }
         }
 
@@ -124,20 +124,11 @@ private struct StageTable {
     init(events: Int) { self.events = events }
 
     @discardableResult
-    mutating func time(_ name: String, counted: Bool = true, _ body: () throws -> Void) rethrows -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let elapsed = seconds(ContinuousClock.now - start)
-        rows.append((name, elapsed, counted))
-        return elapsed
-    }
-
-    @discardableResult
-    mutating func timeAsync(_ name: String, _ body: () async throws -> Void) async rethrows -> Double {
+    mutating func time(_ name: String, counted: Bool = true, _ body: () async throws -> Void) async rethrows -> Double {
         let start = ContinuousClock.now
         try await body()
         let elapsed = seconds(ContinuousClock.now - start)
-        rows.append((name, elapsed, true))
+        rows.append((name, elapsed, counted))
         return elapsed
     }
 

@@ -121,11 +121,6 @@ struct StreamBench: AsyncParsableCommand {
         _ = try await connection.send("DELETE", "/v1/streams/\(id)", body: nil)
         return (elapsed, Int(through))
     }
-
-    func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
 }
 
 /// A webhook receiver that counts what it is sent and answers 200.
