@@ -90,6 +90,15 @@ struct PostgresStoreConformanceTests {
         try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
 
+    /// The index's lag bound: appends wait for the index past it (the SQLite store's check).
+    @Test func postgresAppendsWaitForTheIndexPastTheLagLimit() async throws {
+        let stores = PostgresTestServer.Stores {
+            $0.indexLagLimit = 50
+            $0.indexChunkShift = 4
+        }
+        try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).run()
+    }
+
     /// Index chunks of 16 seqs: the check compares dozens of stored chunks and spans.
     @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
     func postgresStoreVerifiesItsDerivedDataWithSmallChunks(_ check: AuditDerivedDataStoreConformanceCheck) async throws {

@@ -124,8 +124,7 @@ public struct AuditChunkIndex: Sendable, Hashable {
     /// The first eight UTF-8 bytes of `value`, big-endian, zero-padded: ordered as the bytes are
     /// (equal prefixes are compared in full).
     static func prefix(_ value: String) -> UInt64 {
-        var value = value
-        return value.withUTF8 { bytes in
+        AuditIndexKey.withBytes(value) { bytes in
             var prefix: UInt64 = 0
             for index in 0..<8 { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
             return prefix

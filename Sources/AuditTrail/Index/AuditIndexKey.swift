@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One posting list of the search index: a field (``Kind``) and a value. The set of events with
 /// that value is kept per chunk as an ``AuditSeqSet``.
 ///
@@ -48,8 +56,7 @@ public struct AuditIndexKey: Sendable, Hashable, Comparable, CustomStringConvert
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(kind)
-        var value = value
-        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        Self.withBytes(value) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// By kind, then by the value's UTF-8 bytes (SQLite's BINARY order).
@@ -57,17 +64,28 @@ public struct AuditIndexKey: Sendable, Hashable, Comparable, CustomStringConvert
         a.kind != b.kind ? a.kind < b.kind : compareBytes(a.value, b.value) < 0
     }
 
-    /// The order of two strings' UTF-8 bytes: negative, zero or positive.
+    /// The order of two strings' UTF-8 bytes: negative, zero or positive. Native strings are read
+    /// in place (no copy, no retain: this runs for every probe of a chunk's key table and every
+    /// tie of its sort).
     static func compareBytes(_ a: String, _ b: String) -> Int {
-        var a = a
-        var b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        withBytes(a) { x in
+            withBytes(b) { y in
                 let shared = min(x.count, y.count)
-                for index in 0..<shared where x[index] != y[index] { return Int(x[index]) - Int(y[index]) }
+                if shared > 0, let p = x.baseAddress, let q = y.baseAddress {
+                    let order = memcmp(p, q, shared)
+                    if order != 0 { return Int(order) }
+                }
                 return x.count - y.count
             }
         }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of `text`: in place for a native string, else from a copy.
+    @inline(__always)
+    static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
     }
 
     public var description: String { "\(kind)=\(value)" }

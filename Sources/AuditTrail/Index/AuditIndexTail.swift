@@ -24,15 +24,38 @@ package final class AuditIndexTail: Sendable {
     package let rollups = Mutex<[Int64: (lastSeq: Int64?, rollup: AuditChunkRollup)]>([:])
     /// One catch-up at a time.
     package let gate = AuditSerialGate()
+    /// The upkeep loops running (``rounds(every:_:)``): while one runs, ``makeRoom(in:)`` leaves
+    /// the catch-up to it.
+    let upkeeps = Atomic<Int>(0)
 
-    package init(memoryFrom: Int64, indexedThrough: Int64) {
-        state = Mutex(State(memoryFrom: memoryFrom, indexedThrough: indexedThrough))
-    }
+    /// How far this process's appends may run ahead of the index: with this many committed
+    /// events waiting to be indexed, the next append first waits for a catch-up
+    /// (``makeRoom(in:)``). Back-pressure: ingest runs no faster than the index is built, so a
+    /// search waits for at most about twice this many events to be indexed (a catch-up in
+    /// progress, then what waits) before it answers, at any ingest rate (without it, a search
+    /// after 20 s of full-speed ingest waited 9 s).
+    package let lagLimit: Int
+
+    /// The default ``lagLimit``: half a chunk, ~0.25 s of one core's indexing.
+    package static let defaultLagLimit = 32_768
+
+    /// From this many waiting events (a quarter of ``lagLimit``) the store's upkeep catches up at
+    /// once rather than at its next round (``rounds(every:_:)``), so that appends seldom
+    /// wait: the index is built on the other core while they go on.
+    package var wakeAt: Int { max(1, lagLimit / 4) }
 
     /// The most rows kept for the next catch-up; past it they are dropped and read back from
-    /// the stored rows instead, so that memory stays bounded when nothing catches up (a store
-    /// appended to without its maintenance service or a search).
-    package static let pendingLimit = 131_072
+    /// the stored rows instead. Reached only when catch-ups keep failing (``makeRoom(in:)``
+    /// bounds the rest): memory stays bounded even then.
+    package var pendingLimit: Int { 4 * lagLimit }
+
+    package init(memoryFrom: Int64, indexedThrough: Int64, lagLimit: Int = AuditIndexTail.defaultLagLimit) {
+        state = Mutex(State(memoryFrom: memoryFrom, indexedThrough: indexedThrough))
+        self.lagLimit = max(1, lagLimit)
+    }
+
+    /// Committed events of this process's appends not indexed yet.
+    package var waiting: Int { state.withLock { $0.pending.count } }
 
     /// Notes the events of an append that were stored (not those answered from an earlier
     /// append of the same client id), from the sealer's results, in order.
@@ -47,7 +70,7 @@ package final class AuditIndexTail: Sendable {
     package func appended(_ rows: [(seq: Int64, prepared: PreparedAuditEvent)]) {
         guard !rows.isEmpty else { return }
         state.withLock { state in
-            if state.pending.count + rows.count > Self.pendingLimit {
+            if state.pending.count + rows.count > pendingLimit {
                 state.pending = []
             } else {
                 state.pending.append(contentsOf: rows)
@@ -57,83 +80,63 @@ package final class AuditIndexTail: Sendable {
 }
 
 extension AuditIndexTail {
+    /// Called by a store's append before it appends, under its append gate: when ``lagLimit``
+    /// or more committed events wait to be indexed, waits until the store's upkeep has taken them
+    /// (or, with no upkeep running, catches the index up itself): the back-pressure of
+    /// ``lagLimit``. A search therefore indexes at most ``lagLimit`` events (plus one append's)
+    /// itself, after a catch-up in progress. A failed catch-up is logged and the append goes on (the
+    /// index is derived data; the rows wait in ``State/pending`` up to ``pendingLimit``).
+    package func makeRoom<Storage: AuditIndexStorage>(in storage: Storage) async {
+        guard waiting >= lagLimit else { return }
+        if upkeeps.load(ordering: .relaxed) > 0 {
+            // The upkeep (woken by these rows) takes them at the start of its next round and
+            // indexes them while appends go on: the append waits only for that, so that indexing
+            // and appending use both cores. A stuck upkeep is waited for at most 5 s.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while waiting >= lagLimit, ContinuousClock.now < deadline {
+                do { try await Task.sleep(for: .milliseconds(1)) } catch { return }
+            }
+            if waiting < lagLimit { return }
+        }
+        do {
+            _ = try await catchUp(storage)
+        } catch {
+            if Task.isCancelled { return }
+            storage.indexLogger.warning("audit index catch-up before an append failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A store's upkeep loop, until the task is cancelled: `round` (which catches the index up
+    /// and does the store's other upkeep) after `interval`, or sooner as soon as ``wakeAt`` or
+    /// more events wait to be indexed; then again. (The store runs its first round before.)
+    package func rounds(every interval: Duration, _ round: () async -> Void) async {
+        upkeeps.add(1, ordering: .relaxed)
+        defer { upkeeps.subtract(1, ordering: .relaxed) }
+        while !Task.isCancelled {
+            do { try await waitForWork(atMost: interval) } catch { return }
+            await round()
+        }
+    }
+
+    /// Whether a store's upkeep loop (``rounds(every:_:)``) runs.
+    package var upkeepRuns: Bool { upkeeps.load(ordering: .relaxed) > 0 }
+
+    /// Returns after `interval`, or as soon as ``wakeAt`` or more events wait to be indexed
+    /// (checked every 10 ms).
+    /// - Throws: `CancellationError` when the task is cancelled.
+    func waitForWork(atMost interval: Duration) async throws {
+        let deadline = ContinuousClock.now + interval
+        while ContinuousClock.now < deadline {
+            if waiting >= wakeAt { return }
+            try await Task.sleep(for: min(.milliseconds(10), deadline - ContinuousClock.now))
+        }
+    }
+
     /// The index as of now, for one search: this process's appends and other processes' rows
     /// indexed, and complete chunks persisted.
     package func snapshot<Storage: AuditIndexStorage>(of storage: Storage) async throws -> AuditIndexSnapshot<Storage> {
         try await gate.withLock {
-            // The chunks are moved out of the state (not copied), so that adding to them does not
-            // copy a whole chunk; they go back, with the new rows, before the gate opens.
-            var (chunks, memoryFrom, through, pending) = state.withLock { state in
-                defer {
-                    state.pending = []
-                    state.chunks = [:]
-                }
-                return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
-            }
-            let startedFrom = memoryFrom
-            let geometry = storage.indexGeometry
-            let bounds: (head: Int64, removedThrough: Int64)
-            do {
-                bounds = try await storage.indexBounds()
-                func add(_ seq: Int64, _ event: AuditEvent) {
-                    let chunk = geometry.chunk(seq)
-                    if chunk >= memoryFrom {
-                        chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
-                    }
-                    through = seq
-                }
-                // Complete chunks are persisted as soon as they are complete, so that catching up
-                // on millions of rows (appended by another process, or with no search for a long
-                // time) holds one chunk in memory, not all of them; a failed write keeps them in
-                // memory for the next try.
-                var writeFailed = false
-                func flush() async {
-                    while !writeFailed, let index = chunks[memoryFrom], geometry.seqs(memoryFrom).upperBound <= through {
-                        do {
-                            try await storage.persistIndexChunk(index)
-                            chunks[memoryFrom] = nil
-                            memoryFrom += 1
-                        } catch {
-                            storage.indexLogger.warning(
-                                "audit index chunk not written; will retry",
-                                metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"]
-                            )
-                            writeFailed = true
-                        }
-                    }
-                }
-                // Rows committed by another process (or before this one started) are read back.
-                func fill(through target: Int64) async throws {
-                    while through < target {
-                        let after = through
-                        let rows = try await storage.indexRows(after: after, limit: Int(min(10_000, target - after)))
-                        for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
-                        if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
-                        await flush()
-                    }
-                }
-                for row in pending where row.seq > through {
-                    if row.seq > through + 1 { try await fill(through: row.seq - 1) }
-                    add(row.seq, row.prepared.event)
-                }
-                if bounds.head > through { try await fill(through: bounds.head) }
-                await flush()
-                if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
-            } catch {
-                // What was added is not known to be whole: the in-memory chunks are dropped and
-                // refilled from the stored rows at the next catch-up.
-                state.withLock { state in
-                    state.chunks = [:]
-                    state.memoryFrom = startedFrom
-                    state.indexedThrough = geometry.seqs(startedFrom).lowerBound - 1
-                }
-                throw error
-            }
-            state.withLock { state in
-                state.chunks = chunks
-                state.memoryFrom = memoryFrom
-                state.indexedThrough = through
-            }
+            let (chunks, memoryFrom, through, removedThrough) = try await caughtUp(storage)
             // A chunk another process persisted while this one still holds it in memory is read
             // from memory only (listing it twice would answer its events twice).
             return AuditIndexSnapshot(
@@ -142,8 +145,95 @@ extension AuditIndexTail {
                 memory: chunks,
                 memoryFrom: memoryFrom,
                 head: through,
-                removedThrough: bounds.removedThrough
+                removedThrough: removedThrough
             )
         }
+    }
+
+    /// Catches up without a snapshot (``makeRoom(in:)``).
+    private func catchUp<Storage: AuditIndexStorage>(_ storage: Storage) async throws {
+        try await gate.withLock { _ = try await caughtUp(storage) }
+    }
+
+    /// The catch-up itself, under ``gate``: this process's appends and other processes' rows
+    /// indexed, complete chunks persisted; returns the in-memory chunks, the first of them, the
+    /// seq indexed through and the newest seq retention removed.
+    private func caughtUp<Storage: AuditIndexStorage>(
+        _ storage: Storage
+    ) async throws -> (chunks: [Int64: AuditChunkIndex], memoryFrom: Int64, through: Int64, removedThrough: Int64) {
+        // The chunks are moved out of the state (not copied), so that adding to them does not
+        // copy a whole chunk; they go back, with the new rows, before the gate opens.
+        var (chunks, memoryFrom, through, pending) = state.withLock { state in
+            defer {
+                state.pending = []
+                state.chunks = [:]
+            }
+            return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
+        }
+        let startedFrom = memoryFrom
+        let geometry = storage.indexGeometry
+        let bounds: (head: Int64, removedThrough: Int64)
+        do {
+            bounds = try await storage.indexBounds()
+            func add(_ seq: Int64, _ event: AuditEvent) {
+                let chunk = geometry.chunk(seq)
+                if chunk >= memoryFrom {
+                    chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
+                }
+                through = seq
+            }
+            // Complete chunks are persisted as soon as they are complete, so that catching up
+            // on millions of rows (appended by another process, or with no search for a long
+            // time) holds one chunk in memory, not all of them; a failed write keeps them in
+            // memory for the next try.
+            var writeFailed = false
+            func flush() async {
+                while !writeFailed, let index = chunks[memoryFrom], geometry.seqs(memoryFrom).upperBound <= through {
+                    do {
+                        try await storage.persistIndexChunk(index)
+                        chunks[memoryFrom] = nil
+                        memoryFrom += 1
+                    } catch {
+                        storage.indexLogger.warning(
+                            "audit index chunk not written; will retry",
+                            metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"]
+                        )
+                        writeFailed = true
+                    }
+                }
+            }
+            // Rows committed by another process (or before this one started) are read back.
+            func fill(through target: Int64) async throws {
+                while through < target {
+                    let after = through
+                    let rows = try await storage.indexRows(after: after, limit: Int(min(10_000, target - after)))
+                    for row in rows where row.seq <= target { add(row.seq, try row.decoded()) }
+                    if rows.isEmpty || rows.last!.seq >= target { through = max(through, target) }
+                    await flush()
+                }
+            }
+            for row in pending where row.seq > through {
+                if row.seq > through + 1 { try await fill(through: row.seq - 1) }
+                add(row.seq, row.prepared.event)
+            }
+            if bounds.head > through { try await fill(through: bounds.head) }
+            await flush()
+            if chunks.isEmpty { memoryFrom = max(memoryFrom, geometry.chunk(through + 1)) }
+        } catch {
+            // What was added is not known to be whole: the in-memory chunks are dropped and
+            // refilled from the stored rows at the next catch-up.
+            state.withLock { state in
+                state.chunks = [:]
+                state.memoryFrom = startedFrom
+                state.indexedThrough = geometry.seqs(startedFrom).lowerBound - 1
+            }
+            throw error
+        }
+        state.withLock { state in
+            state.chunks = chunks
+            state.memoryFrom = memoryFrom
+            state.indexedThrough = through
+        }
+        return (chunks, memoryFrom, through, bounds.removedThrough)
     }
 }

@@ -14,10 +14,12 @@ extension PostgresAuditStore: AuditStoreAppender {
     /// another instance appended since), the client ids already stored; the core ``AuditSealer``
     /// seals; one statement per ``statementEvents`` rows writes them (``write(_:actionCounts:head:)``),
     /// sent without waiting (``pipelinedTransaction(_:_:)``). On any failure nothing is stored and
-    /// the head stays where it was.
+    /// the head stays where it was. When the search index is its lag limit behind this instance's
+    /// appends, the append first waits for it (``AuditIndexTail/makeRoom(in:)``).
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         return try await appendGate.withLock {
+            await indexTail.makeRoom(in: self)
             let cachedTree = merkleBuilder.withLock { $0 }
             let sealer = try await pipelinedTransaction("append") { connection, send -> AuditSealer in
                 let head = try await self.lockedHead(on: connection)

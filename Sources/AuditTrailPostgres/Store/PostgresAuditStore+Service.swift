@@ -11,8 +11,9 @@ import Darwin
 #endif
 
 extension PostgresAuditStore: Service {
-    /// The store's upkeep while the server runs: every `interval`, the partitions of the coming
-    /// months exist and the search index catches up (complete chunks written, so searches on any
+    /// The store's upkeep while the server runs: every `interval` (or at once when a quarter of
+    /// the index's lag limit waits, ``AuditIndexTail/rounds(every:_:)``), the partitions of the
+    /// coming months exist and the search index catches up (complete chunks written, so searches on any
     /// instance read them instead of rows); every second, a read of the chain head tells
     /// ``checkReadiness()`` that the database answers, and requests waiting for a connection stop
     /// waiting once it counts as away. Failures are logged and retried the next round. Ends at
@@ -27,10 +28,8 @@ extension PostgresAuditStore: Service {
                 group.addTask { await self.watchContact(every: .seconds(1)) }
                 group.addTask { await self.abandonWaitsWhileAway(checkingEvery: .milliseconds(250)) }
                 group.addTask {
-                    while !Task.isCancelled {
-                        await self.maintain()
-                        try? await Task.sleep(for: interval)
-                    }
+                    await self.maintain()
+                    await self.indexTail.rounds(every: interval) { await self.maintain() }
                 }
                 await group.waitForAll()
             }

@@ -64,7 +64,7 @@ public final class PostgresAuditStore: Sendable {
         self.s = configuration.schema
         self.indexGeometry = AuditIndexGeometry(shift: configuration.indexChunkShift)
         self.indexCache = AuditIndexCache(budget: configuration.indexCacheMiB << 20)
-        self.indexTail = AuditIndexTail(memoryFrom: 0, indexedThrough: 0)
+        self.indexTail = AuditIndexTail(memoryFrom: 0, indexedThrough: 0, lagLimit: configuration.indexLagLimit)
     }
 
     /// Runs the connection pool until the task is cancelled (or a graceful shutdown); the store is

@@ -23,12 +23,14 @@ extension SQLiteAuditStore {
     /// An append of up to `rowsPerInsert` events is one job on the writer thread, sealing included;
     /// a larger one seals the next chunk on this task while the writer thread inserts the current one.
     /// The search index takes the new rows from the append (no read back) right after the commit,
-    /// on the writer's thread, and indexes them later.
+    /// on the writer's thread, and indexes them later; an append first waits for it when it is
+    /// its lag limit behind (``AuditIndexTail/makeRoom(in:)``).
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         let chunk = max(1, configuration.rowsPerInsert)
         return try await appendGate.withLock {
+            await indexTail.makeRoom(in: self)
             let cached = cachedHead.withLock { $0 }
             let tree = merkleBuilder.withLock { $0 }
             let sealer: AuditSealer

@@ -1,3 +1,5 @@
+import AuditTrail
+
 extension SQLiteAuditStore {
     /// Where the store keeps its files and how it talks to SQLite.
     ///
@@ -58,6 +60,10 @@ extension SQLiteAuditStore {
         /// with the chunk's distinct actors), so a large log needs the budget to hold them all.
         /// Default 256; 0 disables the cache.
         public var indexCacheMiB: Int = 256
+        /// How many events this process's appends may commit ahead of the search index before an
+        /// append waits for it to catch up (back-pressure: a search then never indexes more than
+        /// this many events before it answers, at any ingest rate). Default 32,768.
+        public var indexLagLimit: Int = AuditIndexTail.defaultLagLimit
 
         public init(directory: String) { self.directory = directory }
 

@@ -15,29 +15,31 @@ import Darwin
 
 extension SQLiteAuditStore {
     /// Background maintenance until graceful shutdown, on its own connection and thread (nice
-    /// ``Configuration/maintenanceNice``): every `checkpointIntervalMilliseconds` a PASSIVE WAL
-    /// checkpoint (each copies little), a WAL reset when it has grown past `walResetFrames`, and
-    /// every `maintenanceIntervalMilliseconds` the search index catches up with the appends and
-    /// writes its complete chunks (first building any chunk the index file lacks). The writer
-    /// therefore never checkpoints by itself under load.
+    /// ``Configuration/maintenanceNice``), in two loops: every `checkpointIntervalMilliseconds` a
+    /// PASSIVE WAL checkpoint (each copies little) and a WAL reset when it has grown past
+    /// `walResetFrames`; and every `maintenanceIntervalMilliseconds`, or at once when a quarter of
+    /// the index's lag limit waits (``AuditIndexTail/rounds(every:_:)``), the search index catches
+    /// up with the appends and writes its complete chunks (first building any chunk the index
+    /// file lacks). The writer therefore never checkpoints by itself under load, and appends
+    /// wait for the index only when it falls a whole lag limit behind.
     public func run() async throws {
         let checkpointEvery = Duration.milliseconds(max(10, configuration.checkpointIntervalMilliseconds))
         let indexEvery = Duration.milliseconds(max(10, configuration.maintenanceIntervalMilliseconds))
         await cancelWhenGracefulShutdown {
-            var nextIndex = ContinuousClock.now
-            var warmed = false
-            while !Task.isCancelled {
-                if ContinuousClock.now >= nextIndex {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
                     await self.indexInBackground()
-                    nextIndex = ContinuousClock.now + indexEvery
-                }
-                if !warmed {
                     // Right after a start, stats would read every chunk's rollup from the file.
                     await self.warmRollups()
-                    warmed = true
+                    await self.indexTail.rounds(every: indexEvery) { await self.indexInBackground() }
                 }
-                do { try await Task.sleep(for: checkpointEvery) } catch { break }
-                await self.checkpoint()
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: checkpointEvery) } catch { break }
+                        await self.checkpoint()
+                    }
+                }
+                await group.waitForAll()
             }
         }
     }

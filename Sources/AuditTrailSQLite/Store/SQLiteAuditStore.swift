@@ -200,7 +200,8 @@ public final class SQLiteAuditStore: AuditStore, AuditKeyStore, Service, Sendabl
             let headStored = head.seq > 0 && stored.contains(headChunk)
             let tail = AuditIndexTail(
                 memoryFrom: headStored ? headChunk + 1 : headChunk,
-                indexedThrough: headStored ? head.seq : geometry.seqs(headChunk).lowerBound - 1
+                indexedThrough: headStored ? head.seq : geometry.seqs(headChunk).lowerBound - 1,
+                lagLimit: configuration.indexLagLimit
             )
             logger.debug("audit store opened", metadata: ["audit.store.path": "\(path)", "audit.chain.seq": "\(head.seq)"])
             let store = SQLiteAuditStore(

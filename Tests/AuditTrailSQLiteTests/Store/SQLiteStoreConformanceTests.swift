@@ -90,3 +90,42 @@ import Testing
         try await AuditDerivedDataStoreConformance(makeStore: stores.make, closeStore: stores.close).run(check)
     }
 }
+
+/// The index's lag bound (``AuditIndexTail/lagLimit``): appends wait for the index past it, and
+/// the upkeep catches up as soon as a quarter of it waits, not only at its next round.
+@Suite struct SQLiteIndexLagTests {
+    @Test(arguments: [4, 16])
+    func appendsWaitForTheIndexPastTheLagLimit(shift: Int) async throws {
+        let stores = SQLiteStoreConformanceTests.Stores {
+            $0.indexLagLimit = 50
+            $0.indexChunkShift = shift
+        }
+        try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).run()
+    }
+
+    @Test func theUpkeepCatchesUpWhenAQuarterOfTheLimitWaits() async throws {
+        let stores = SQLiteStoreConformanceTests.Stores {
+            $0.indexLagLimit = 400
+            $0.maintenanceIntervalMilliseconds = 600_000
+        }
+        let store = try await stores.make()
+        let upkeep = Task { try await store.run() }
+        defer { upkeep.cancel() }
+        let validator = AuditEventValidator()
+        // Its first round (at the start) done, the upkeep waits.
+        while !store.indexTail.upkeepRuns { try await Task.sleep(for: .milliseconds(5)) }
+        // Below a quarter (100), nothing wakes the upkeep before its round in ten minutes.
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 60, seed: 1), validator: validator))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(store.indexTail.waiting == 60)
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 60, seed: 2, start: 60), validator: validator))
+        let deadline = ContinuousClock.now + .seconds(10)
+        func indexed() -> Int64 { store.indexTail.state.withLock { $0.indexedThrough } }
+        while indexed() < 120, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(indexed() == 120)
+        #expect(store.indexTail.waiting == 0)
+        upkeep.cancel()
+        _ = await upkeep.result
+        try await stores.close(store)
+    }
+}
