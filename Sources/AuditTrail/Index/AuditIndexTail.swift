@@ -36,8 +36,9 @@ package final class AuditIndexTail: Sendable {
     /// after 20 s of full-speed ingest waited 9 s).
     package let lagLimit: Int
 
-    /// The default ``lagLimit``: half a chunk, ~0.25 s of one core's indexing.
-    package static let defaultLagLimit = 32_768
+    /// The default ``lagLimit``: one chunk, ~0.5 s of one core's indexing (16,384, 32,768, 65,536
+    /// and 131,072 measured with `bench ingest --index-lag-limit`: this one was the fastest).
+    package static let defaultLagLimit = 65_536
 
     /// From this many waiting events (a quarter of ``lagLimit``) the store's upkeep catches up at
     /// once rather than at its next round (``rounds(every:_:)``), so that appends seldom

@@ -30,7 +30,7 @@ extension PostgresAuditStore {
         /// The search index's chunk size, 2^shift events (the SQLite store's default).
         public var indexChunkShift = AuditIndexGeometry.standard.shift
         /// How many events this instance's appends may commit ahead of its search index before an
-        /// append waits for it to catch up (as the SQLite store's). Default 32,768.
+        /// append waits for it to catch up (as the SQLite store's). Default 65,536.
         public var indexLagLimit = AuditIndexTail.defaultLagLimit
         /// How many months of event partitions exist ahead of the current one.
         public var partitionsAhead = 2

@@ -61,8 +61,8 @@ extension SQLiteAuditStore {
         /// Default 256; 0 disables the cache.
         public var indexCacheMiB: Int = 256
         /// How many events this process's appends may commit ahead of the search index before an
-        /// append waits for it to catch up (back-pressure: a search then never indexes more than
-        /// this many events before it answers, at any ingest rate). Default 32,768.
+        /// append waits for it to catch up (back-pressure: a search then waits for at most about
+        /// twice this many events to be indexed, at any ingest rate). Default 65,536.
         public var indexLagLimit: Int = AuditIndexTail.defaultLagLimit
 
         public init(directory: String) { self.directory = directory }

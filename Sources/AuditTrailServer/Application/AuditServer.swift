@@ -86,6 +86,7 @@ struct AuditServer: Sendable {
         var logger = baseLogger
         logger.logLevel = configuration.logLevel
         database.indexCacheMiB = configuration.options.indexCacheMiB
+        database.indexLagLimit = configuration.options.indexLagLimit
         database.indexChunkShift = configuration.options.indexChunkShift
         // The log is in the database; the data directory holds only the default signing key.
         if configuration.signingKeyFile == nil { try AuditPrivateFiles.makeDirectory(configuration.dataDirectory, logger: logger) }
@@ -127,6 +128,7 @@ struct AuditServer: Sendable {
         var storeConfiguration = SQLiteAuditStore.Configuration(directory: configuration.dataDirectory)
         storeConfiguration.readerCount = configuration.options.storeReaders
         storeConfiguration.indexCacheMiB = configuration.options.indexCacheMiB
+        storeConfiguration.indexLagLimit = configuration.options.indexLagLimit
         storeConfiguration.writerCacheKiB = configuration.options.pageCacheMiB * 1024
         storeConfiguration.readerCacheKiB = max(1024, configuration.options.pageCacheMiB * 256)
         storeConfiguration.indexChunkShift = configuration.options.indexChunkShift

@@ -42,6 +42,10 @@ public struct AuditServerConfiguration: Sendable {
         /// The search index's chunk size as a power of two (`AUDITTRAIL_INDEX_CHUNK_SHIFT`, 8…16):
         /// each complete chunk is merged into the index file. Default 16 (65,536 seqs).
         public var indexChunkShift = 16
+        /// Committed events ingest may run ahead of the search index before appends wait for it
+        /// (`AUDITTRAIL_INDEX_LAG_LIMIT`): a search then waits for at most about twice this many
+        /// to be indexed, at any ingest rate. Default 65,536.
+        public var indexLagLimit = 65_536
         /// How long a connection may go without progress before the server closes it
         /// (`AUDITTRAIL_IDLE_TIMEOUT`). Default 30 seconds.
         ///

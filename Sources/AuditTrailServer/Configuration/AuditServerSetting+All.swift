@@ -12,6 +12,7 @@ extension AuditServerSetting {
         indexCacheMiB,
         pageCacheMiB,
         indexChunkShift,
+        indexLagLimit,
         checkpointEvents, checkpointSeconds, signingKey, logOrigin, retentionDays, retentionIntervalSeconds, tlsCertificate, tlsKey,
         idleTimeout, queryTimeout, writeTimeout, tailHeartbeat, tailPoll, tailMaxLag, tailMaxStreams, streamFilesDir, streamCAFile,
         streamAlertAfter, streamMaxBackoff, adminKey, adminKeyFile, metricsKey,
@@ -149,6 +150,17 @@ extension AuditServerSetting {
         help: "Memory for the search index's decoded chunks, the part of the server's memory that grows with the log (0 disables the cache).",
         rule: .integer(0...65_536),
         keyPath: \.options.indexCacheMiB
+    )
+
+    /// `--index-lag-limit`, `AUDITTRAIL_INDEX_LAG_LIMIT`.
+    package static let indexLagLimit = AuditServerSetting(
+        flag: "index-lag-limit",
+        variable: "AUDITTRAIL_INDEX_LAG_LIMIT",
+        valueName: "events",
+        help:
+            "Committed events ingest may run ahead of the search index before appends wait for it (a search then waits for at most about twice this many to be indexed).",
+        rule: .integer(1_024...10_000_000),
+        keyPath: \.options.indexLagLimit
     )
 
     /// `--page-cache-mib`, `AUDITTRAIL_PAGE_CACHE_MIB`.

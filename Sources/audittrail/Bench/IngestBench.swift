@@ -55,6 +55,11 @@ struct IngestBench: AsyncParsableCommand {
             """
     )
     var defaultAllocator = false
+    @Option(
+        name: .customLong("index-lag-limit"),
+        help: "In-process: committed events the appends may run ahead of the search index before they wait for it (the store's indexLagLimit)."
+    )
+    var indexLagLimit = 65_536
     @OptionGroup var database: DatabaseURLOption
 
     func validate() throws {
@@ -66,6 +71,7 @@ struct IngestBench: AsyncParsableCommand {
         if !(1...10_000).contains(httpBatch) { throw ValidationError("--http-batch: must be from 1 to 10000") }
         if !(1...256).contains(batchConnections) { throw ValidationError("--batch-connections: must be from 1 to 256") }
         if checkpointEvents < 0 { throw ValidationError("--checkpoint-events: must be 0 or more") }
+        if !(1...10_000_000).contains(indexLagLimit) { throw ValidationError("--index-lag-limit: must be from 1 to 10000000") }
         if !(1...8).contains(instances) { throw ValidationError("--instances: must be from 1 to 8") }
         if instances > 1, database.url == nil, ProcessInfo.processInfo.environment["AUDITTRAIL_DATABASE_URL"] == nil {
             throw ValidationError("--instances: more than one needs --database-url (the instances share one PostgreSQL log)")
@@ -97,7 +103,9 @@ struct IngestBench: AsyncParsableCommand {
         let tuned = !defaultAllocator && AuditServerMemory.keepFreeForBulkIngest(environment: environment)
         // The HTTP part that may follow measures the server as `serve` runs it: glibc's defaults.
         defer { if tuned { AuditServerMemory.keepFreeForBulkIngest(false, environment: environment) } }
-        let store = try await SQLiteAuditStore.open(configuration: .init(directory: directory), logger: logger)
+        var storeConfiguration = SQLiteAuditStore.Configuration(directory: directory)
+        storeConfiguration.indexLagLimit = indexLagLimit
+        let store = try await SQLiteAuditStore.open(configuration: storeConfiguration, logger: logger)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print(
             "In-process writer → SQLite (\(directory)): \(events) events, \(producers) producers × \(batch)-event appends, \(label), "
@@ -183,6 +191,7 @@ struct IngestBench: AsyncParsableCommand {
     private func inPostgres(_ database: PostgresAuditStore.Configuration, directory: String, logger: Logger) async throws {
         var configuration = database
         configuration.schema = "test_bench_\(UInt32.random(in: 0...UInt32.max))"
+        configuration.indexLagLimit = indexLagLimit
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let label = checkpointEvents > 0 ? "signed checkpoint every \(checkpointEvents) events" : "no checkpoints"
         print(

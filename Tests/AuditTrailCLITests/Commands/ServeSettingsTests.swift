@@ -34,6 +34,7 @@ import Testing
         "AUDITTRAIL_INDEX_CACHE_MIB": (["0", "256", "65536"], ["-1", "65537", "lots"]),
         "AUDITTRAIL_PAGE_CACHE_MIB": (["1", "64", "65536"], ["0", "65537", "big"]),
         "AUDITTRAIL_INDEX_CHUNK_SHIFT": (["8", "12", "16"], ["7", "17", "0", "big"]),
+        "AUDITTRAIL_INDEX_LAG_LIMIT": (["1024", "65536", "10000000"], ["1023", "10000001", "0", "-5", "many"]),
         "AUDITTRAIL_CHECKPOINT_EVENTS": (["1", "50", "100000000"], ["0", "100000001", "many"]),
         "AUDITTRAIL_CHECKPOINT_SECONDS": (["0.01", "0.25", "10", "86400"], ["0", "-1", "soon", "100000", "0.001", "nan", "inf"]),
         "AUDITTRAIL_SIGNING_KEY_FILE": (["/etc/audittrail/signing.key", "k.key"], ["line\nbreak", "del\u{7F}"]),
