@@ -102,32 +102,65 @@ public struct AuditChunkIndex: Sendable, Hashable {
     public var sortedKeys: [AuditIndexKey] { sortedSets.map(\.key) }
 
     /// Every key with its set, in ``AuditIndexKey`` order: how a store writes a chunk. Sorted a
-    /// kind at a time (the kinds are held by raw value, so in order), by each value's first eight
-    /// bytes as one integer and the rest only on a tie, without hashing a key again; a chunk holds
-    /// ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of writing it.
+    /// kind at a time (the kinds are held by raw value, so in order) by eight bytes of the value
+    /// at a time as one integer — the first eight, then, within a run that ties, the next eight,
+    /// and so on — so that the sort compares integers only, never strings, and no key is hashed
+    /// again; a chunk holds ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of
+    /// writing it (address keys share their first 28 bytes).
     public var sortedSets: [(key: AuditIndexKey, set: AuditSeqSet)] {
         var out: [(key: AuditIndexKey, set: AuditSeqSet)] = []
         out.reserveCapacity(kinds.reduce(0) { $0 + $1.count })
         for sets in kinds where !sets.isEmpty {
             let entries = Array(sets)
-            var order = entries.indices.map { (prefix: Self.prefix(entries[$0].key.value), index: $0) }
-            order.sort { a, b in
-                a.prefix != b.prefix
-                    ? a.prefix < b.prefix
-                    : AuditIndexKey.compareBytes(entries[a.index].key.value, entries[b.index].key.value) < 0
-            }
-            for item in order { out.append((entries[item.index].key, entries[item.index].value)) }
+            var order = entries.indices.map { SortItem(entries[$0].key.value, window: 0, index: $0) }
+            Self.sort(&order, 0..<order.count, window: 0) { entries[$0].key.value }
+            for item in order { out.append((entries[Int(item.index)].key, entries[Int(item.index)].value)) }
         }
         return out
     }
 
-    /// The first eight UTF-8 bytes of `value`, big-endian, zero-padded: ordered as the bytes are
-    /// (equal prefixes are compared in full).
-    static func prefix(_ value: String) -> UInt64 {
+    /// A key in ``sortedSets``'s sort: eight bytes of its value at one window, and how many of
+    /// its bytes lie in the window (9: more follow).
+    struct SortItem {
+        var prefix: UInt64
+        var rest: UInt8
+        var index: Int32
+
+        init(_ value: String, window: Int, index: Int) {
+            (prefix, rest) = AuditChunkIndex.prefix(value, at: window * 8)
+            self.index = Int32(index)
+        }
+
+        /// Byte order within the window: a value that ends in it comes before one that goes on
+        /// with zero bytes (equal prefix and rest below 9 means equal values, which a kind's keys
+        /// never are).
+        static func precedes(_ a: SortItem, _ b: SortItem) -> Bool { a.prefix != b.prefix ? a.prefix < b.prefix : a.rest < b.rest }
+    }
+
+    /// Sorts `range` of `order` by the window, then each run that ties and goes on by the next.
+    static func sort(_ order: inout [SortItem], _ range: Range<Int>, window: Int, value: (Int) -> String) {
+        order[range].sort(by: SortItem.precedes)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = start + 1
+            while end < range.upperBound, order[end].prefix == order[start].prefix, order[end].rest == order[start].rest { end += 1 }
+            if end - start > 1, order[start].rest == 9 {
+                for position in start..<end {
+                    order[position] = SortItem(value(Int(order[position].index)), window: window + 1, index: Int(order[position].index))
+                }
+                sort(&order, start..<end, window: window + 1, value: value)
+            }
+            start = end
+        }
+    }
+
+    /// The eight UTF-8 bytes of `value` from `offset`, big-endian, zero-padded: ordered as the
+    /// bytes are; and how many of them the value has (9 when more follow).
+    static func prefix(_ value: String, at offset: Int) -> (prefix: UInt64, rest: UInt8) {
         AuditIndexKey.withBytes(value) { bytes in
             var prefix: UInt64 = 0
-            for index in 0..<8 { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
-            return prefix
+            for index in offset..<(offset + 8) { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
+            return (prefix, UInt8(max(0, min(9, bytes.count - offset))))
         }
     }
 

@@ -176,7 +176,7 @@ extension AuditIndexTail {
         let bounds: (head: Int64, removedThrough: Int64)
         do {
             bounds = try await storage.indexBounds()
-            func add(_ seq: Int64, _ event: AuditEvent) {
+            func add(_ seq: Int64, _ event: borrowing AuditEvent) {
                 let chunk = geometry.chunk(seq)
                 if chunk >= memoryFrom {
                     chunks[chunk, default: AuditChunkIndex(chunk: chunk, geometry: geometry)].add(seq: seq, event: event)
@@ -213,9 +213,12 @@ extension AuditIndexTail {
                     await flush()
                 }
             }
-            for row in pending where row.seq > through {
-                if row.seq > through + 1 { try await fill(through: row.seq - 1) }
-                add(row.seq, row.prepared.event)
+            for index in pending.indices where pending[index].seq > through {
+                let seq = pending[index].seq
+                if seq > through + 1 { try await fill(through: seq - 1) }
+                // Read through the shared event, not a copy of it (a copy retains every field).
+                let prepared = pending[index].prepared
+                add(seq, prepared.event)
             }
             if bounds.head > through { try await fill(through: bounds.head) }
             await flush()
