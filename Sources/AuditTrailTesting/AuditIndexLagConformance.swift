@@ -63,4 +63,37 @@ package struct AuditIndexLagConformance<Store: AuditStore & AuditIndexStorage>: 
             #expect(tail.waiting == 0)
         }
     }
+
+    /// Searches running all the time while 3,000 events are appended, 20 at a time (as the alert
+    /// rules' followers search at every commit): the index takes every appended row from its
+    /// append, none is read back from the store.
+    package func runReadBack() async throws {
+        try await harness.withStore { store in
+            let flag = AuditDoneFlag()
+            var search = AuditQuery()
+            search.search = try AuditSearchParser.parse("outcome:denied")
+            search.limit = 10
+            let query = search
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        while !flag.done.load(ordering: .relaxed) { _ = try await store.events(matching: query) }
+                    }
+                }
+                group.addTask {
+                    defer { flag.done.store(true, ordering: .relaxed) }
+                    for round in 0..<150 { try await harness.append(20, seed: UInt64(round), to: store) }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await store.events(matching: query)
+            #expect(store.indexTail.state.withLock { $0.indexedThrough } == 3_000)
+            #expect(store.indexTail.rowsReadBack == 0, "rows this process appended were read back")
+        }
+    }
+}
+
+/// A flag set once, read by other tasks.
+final class AuditDoneFlag: Sendable {
+    let done = Atomic<Bool>(false)
 }

@@ -99,6 +99,12 @@ struct PostgresStoreConformanceTests {
         try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).run()
     }
 
+    /// Searches running all the time while events are appended: none is read back.
+    @Test func postgresAppendedRowsAreNeverReadBackBySearches() async throws {
+        let stores = PostgresTestServer.Stores()
+        try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).runReadBack()
+    }
+
     /// Index chunks of 16 seqs: the check compares dozens of stored chunks and spans.
     @Test(arguments: AuditDerivedDataStoreConformanceCheck.allCases)
     func postgresStoreVerifiesItsDerivedDataWithSmallChunks(_ check: AuditDerivedDataStoreConformanceCheck) async throws {

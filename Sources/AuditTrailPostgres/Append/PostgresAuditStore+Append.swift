@@ -21,39 +21,51 @@ extension PostgresAuditStore: AuditStoreAppender {
         return try await appendGate.withLock {
             await indexTail.makeRoom(in: self)
             let cachedTree = merkleBuilder.withLock { $0 }
-            let sealer = try await pipelinedTransaction("append") { connection, send -> AuditSealer in
-                let head = try await self.lockedHead(on: connection)
-                let tree: AuditMerkleTreeBuilder
-                if let cachedTree, cachedTree.size == head.chain.seq {
-                    tree = cachedTree
-                } else {
-                    tree = try await self.merkleBuilder(size: head.chain.seq, on: connection)
-                }
-                let stored = try await self.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id), on: connection)
-                var sealer = try AuditSealer(
-                    head: head.chain,
-                    headReceivedAt: head.receivedAt,
-                    tree: tree,
-                    stored: stored,
-                    now: self.configuration.receiptClock()
-                )
-                // In statements of up to `statementEvents`: PostgreSQL writes one while the next is sealed.
-                while sealer.results.count < events.count {
-                    let rows = sealer.seal(events, limit: Self.statementEvents)
-                    try sealer.requireNoConflict()
-                    guard let last = rows.last else { continue }
-                    if last.receivedAt.milliseconds >= self.partitionsUntil.load(ordering: .relaxed) {
-                        try await self.ensurePartitions(covering: last.receivedAt.milliseconds, on: connection)
-                    }
-                    let done = sealer.results.count == events.count
-                    try send(self.write(rows, actionCounts: done ? sealer.actionCounts : [:], head: last))
-                }
-                return sealer
+            indexTail.willAppend(after: cachedTree?.size ?? 0)
+            let sealer: AuditSealer
+            do {
+                sealer = try await appendTransaction(events, cachedTree: cachedTree)
+            } catch {
+                indexTail.appendFailed()
+                throw error
             }
             merkleBuilder.withLock { $0 = sealer.tree }
             // The search index takes the new rows from here (no read back); it indexes them later.
             indexTail.appended(events, results: sealer.results)
             return sealer.results
+        }
+    }
+
+    /// The transaction of ``append(_:)``.
+    private func appendTransaction(_ events: [PreparedAuditEvent], cachedTree: AuditMerkleTreeBuilder?) async throws -> AuditSealer {
+        try await pipelinedTransaction("append") { connection, send -> AuditSealer in
+            let head = try await self.lockedHead(on: connection)
+            let tree: AuditMerkleTreeBuilder
+            if let cachedTree, cachedTree.size == head.chain.seq {
+                tree = cachedTree
+            } else {
+                tree = try await self.merkleBuilder(size: head.chain.seq, on: connection)
+            }
+            let stored = try await self.storedResults(ids: events.lazy.filter(\.clientID).map(\.event.id), on: connection)
+            var sealer = try AuditSealer(
+                head: head.chain,
+                headReceivedAt: head.receivedAt,
+                tree: tree,
+                stored: stored,
+                now: self.configuration.receiptClock()
+            )
+            // In statements of up to `statementEvents`: PostgreSQL writes one while the next is sealed.
+            while sealer.results.count < events.count {
+                let rows = sealer.seal(events, limit: Self.statementEvents)
+                try sealer.requireNoConflict()
+                guard let last = rows.last else { continue }
+                if last.receivedAt.milliseconds >= self.partitionsUntil.load(ordering: .relaxed) {
+                    try await self.ensurePartitions(covering: last.receivedAt.milliseconds, on: connection)
+                }
+                let done = sealer.results.count == events.count
+                try send(self.write(rows, actionCounts: done ? sealer.actionCounts : [:], head: last))
+            }
+            return sealer
         }
     }
 

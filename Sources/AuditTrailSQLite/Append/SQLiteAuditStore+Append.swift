@@ -34,6 +34,7 @@ extension SQLiteAuditStore {
             let cached = cachedHead.withLock { $0 }
             let tree = merkleBuilder.withLock { $0 }
             let sealer: AuditSealer
+            indexTail.willAppend(after: cached?.seq ?? 0)
             do {
                 if events.count <= chunk {
                     sealer = try await eventWriter.perform { [indexTail] writer in
@@ -55,6 +56,7 @@ extension SQLiteAuditStore {
                     sealer = try await appendPipelined(events, chunk: chunk, tree: tree)
                 }
             } catch {
+                indexTail.appendFailed()
                 throw storeFailure("append", error)
             }
             if let cached, sealer.start != cached {

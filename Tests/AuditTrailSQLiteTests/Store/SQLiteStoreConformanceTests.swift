@@ -103,6 +103,12 @@ import Testing
         try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).run()
     }
 
+    /// Searches running all the time while events are appended: none is read back.
+    @Test func appendedRowsAreNeverReadBackBySearches() async throws {
+        let stores = SQLiteStoreConformanceTests.Stores()
+        try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).runReadBack()
+    }
+
     @Test func theUpkeepCatchesUpWhenAQuarterOfTheLimitWaits() async throws {
         let stores = SQLiteStoreConformanceTests.Stores {
             $0.indexLagLimit = 400
