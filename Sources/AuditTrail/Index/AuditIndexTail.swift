@@ -31,6 +31,9 @@ package final class AuditIndexTail: Sendable {
     /// The upkeep loops running (``rounds(every:_:)``): while one runs, ``makeRoom(in:)`` leaves
     /// the catch-up to it.
     let upkeeps = Atomic<Int>(0)
+    /// Set when an append waited ``upkeepWait`` for the upkeep in vain; cleared when a catch-up
+    /// takes the waiting rows. While set, appends do not wait.
+    let upkeepBehind = Atomic<Bool>(false)
     /// Rows the catch-ups read back from the store (rows another process appended, or this
     /// process's when ``pendingLimit`` dropped them, or after a start): a process appending alone
     /// reads none.
@@ -107,20 +110,32 @@ extension AuditIndexTail {
     /// Called by a store's append before it appends, under its append gate: when ``lagLimit``
     /// or more committed events wait to be indexed, waits until the store's upkeep has taken them
     /// (or, with no upkeep running, catches the index up itself): the back-pressure of
-    /// ``lagLimit``. A search therefore indexes at most ``lagLimit`` events (plus one append's)
-    /// itself, after a catch-up in progress. A failed catch-up is logged and the append goes on (the
-    /// index is derived data; the rows wait in ``State/pending`` up to ``pendingLimit``).
+    /// ``lagLimit``. A search therefore indexes at most about ``lagLimit`` events itself, after a
+    /// catch-up in progress.
+    ///
+    /// Ingest never stalls on a busy index: an upkeep that has not taken the rows within
+    /// ``upkeepWait`` (building the chunks an index file lacks after a start, or a disk that
+    /// refuses its writes) is not waited for again until it has taken them — appends go on, the
+    /// rows wait in ``State/pending`` up to ``pendingLimit`` (past it they are read back later).
+    /// A failed catch-up is logged and the append goes on (the index is derived data).
     package func makeRoom<Storage: AuditIndexStorage>(in storage: Storage) async {
         guard waiting >= lagLimit else { return }
         if upkeeps.load(ordering: .relaxed) > 0 {
+            if upkeepBehind.load(ordering: .relaxed) { return }
             // The upkeep (woken by these rows) takes them at the start of its next round and
             // indexes them while appends go on: the append waits only for that, so that indexing
-            // and appending use both cores. A stuck upkeep is waited for at most 5 s.
-            let deadline = ContinuousClock.now + .seconds(5)
+            // and appending use both cores.
+            let deadline = ContinuousClock.now + Self.upkeepWait
             while waiting >= lagLimit, ContinuousClock.now < deadline {
                 do { try await Task.sleep(for: .milliseconds(1)) } catch { return }
             }
-            if waiting < lagLimit { return }
+            if waiting >= lagLimit, !upkeepBehind.exchange(true, ordering: .relaxed) {
+                storage.indexLogger.warning(
+                    "audit index upkeep busy; appends go on without waiting for it until it catches up",
+                    metadata: ["audit.index.waiting": "\(waiting)"]
+                )
+            }
+            return
         }
         do {
             _ = try await catchUp(storage)
@@ -129,6 +144,9 @@ extension AuditIndexTail {
             storage.indexLogger.warning("audit index catch-up before an append failed", metadata: ["error": "\(error)"])
         }
     }
+
+    /// The longest an append waits for the upkeep to take the waiting rows (``makeRoom(in:)``).
+    package static let upkeepWait = Duration.seconds(5)
 
     /// A store's upkeep loop, until the task is cancelled: `round` (which catches the index up
     /// and does the store's other upkeep) after `interval`, or sooner as soon as ``wakeAt`` or
@@ -209,6 +227,7 @@ extension AuditIndexTail {
             }
             return (state.chunks, state.memoryFrom, state.indexedThrough, state.pending)
         }
+        upkeepBehind.store(false, ordering: .relaxed)
         let startedFrom = memoryFrom
         let geometry = storage.indexGeometry
         do {

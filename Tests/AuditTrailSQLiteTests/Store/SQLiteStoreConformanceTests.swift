@@ -109,6 +109,36 @@ import Testing
         try await AuditIndexLagConformance(makeStore: stores.make, closeStore: stores.close).runReadBack()
     }
 
+    /// An upkeep that takes nothing for an hour (as one building a whole index file after a
+    /// start would): the first append past the limit waits for it `upkeepWait`, the next ones
+    /// not at all, and nothing is lost.
+    @Test func appendsDoNotStallBehindABusyUpkeep() async throws {
+        let stores = SQLiteStoreConformanceTests.Stores { $0.indexLagLimit = 50 }
+        let store = try await stores.make()
+        let upkeep = Task { await store.indexTail.rounds(every: .seconds(3600)) { try? await Task.sleep(for: .seconds(3600)) } }
+        while !store.indexTail.upkeepRuns { try await Task.sleep(for: .milliseconds(5)) }
+        let validator = AuditEventValidator()
+        func append(_ count: Int, from start: Int) async throws -> Duration {
+            let events = try AuditFixtures.prepare(AuditFixtures.events(count: count, seed: UInt64(start), start: start), validator: validator)
+            let began = ContinuousClock.now
+            _ = try await store.append(events)
+            return ContinuousClock.now - began
+        }
+        _ = try await append(60, from: 0)
+        let first = try await append(10, from: 60)
+        #expect(first >= AuditIndexTail.upkeepWait - .milliseconds(100), "the first append past the limit waited \(first)")
+        var next = Duration.zero
+        for round in 0..<5 { next += try await append(10, from: 70 + round * 10) }
+        #expect(next < .seconds(2), "five more appends took \(next)")
+        #expect(store.indexTail.waiting == 120)
+        upkeep.cancel()
+        _ = await upkeep.value
+        var query = AuditQuery()
+        query.limit = 1000
+        #expect(try await store.events(matching: query).events.count == 120)
+        try await stores.close(store)
+    }
+
     @Test func theUpkeepCatchesUpWhenAQuarterOfTheLimitWaits() async throws {
         let stores = SQLiteStoreConformanceTests.Stores {
             $0.indexLagLimit = 400
