@@ -58,10 +58,11 @@ package final class AuditIndexTail: Sendable {
     /// wait: the index is built on the other core while they go on.
     package var wakeAt: Int { max(1, lagLimit / 4) }
 
-    /// The most rows kept for the next catch-up; past it they are dropped and read back from
-    /// the stored rows instead. Reached only when catch-ups keep failing (``makeRoom(in:)``
+    /// The most rows kept for the next catch-up: twice ``lagLimit`` (131,072 by default, the
+    /// bound before there was a lag limit); past it they are dropped and read back from the
+    /// stored rows instead. Reached only while the upkeep is busy or failing (``makeRoom(in:)``
     /// bounds the rest): memory stays bounded even then.
-    package var pendingLimit: Int { 4 * lagLimit }
+    package var pendingLimit: Int { 2 * lagLimit }
 
     package init(memoryFrom: Int64, indexedThrough: Int64, lagLimit: Int = AuditIndexTail.defaultLagLimit) {
         state = Mutex(State(memoryFrom: memoryFrom, indexedThrough: indexedThrough))
