@@ -44,7 +44,7 @@ start)
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
-max_connections = 200
+max_connections = 400
 shared_buffers = 128MB
 fsync = on
 synchronous_commit = on
