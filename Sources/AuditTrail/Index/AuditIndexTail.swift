@@ -16,7 +16,7 @@ package final class AuditIndexTail: Sendable {
         /// Rows this process appended, not yet indexed, ascending (the prepared events are shared,
         /// not copied).
         package var pending: [(seq: Int64, prepared: PreparedAuditEvent)] = []
-        /// While an append of this process is on its way (``willAppend(after:)``): the first seq
+        /// While an append of this process is on its way (``append(in:after:_:)``): the first seq
         /// it may take. Its rows are committed before they are handed over, so a catch-up that
         /// sees a head at or past it waits for the handover instead of reading them back.
         package var handoverFrom: Int64?
@@ -81,23 +81,31 @@ package final class AuditIndexTail: Sendable {
         appended(created)
     }
 
-    /// Called by a store's append, under its append gate, before it commits: the log's head as
-    /// the store last knew it (its rows follow it). ``appended(_:results:)`` or
-    /// ``appendFailed()`` ends it.
-    package func willAppend(after head: Int64) {
+    /// How a store's append runs, under its append gate: first ``makeRoom(in:)`` (the lag
+    /// bound), then `body`, which commits and hands its rows over with ``appended(_:results:)``
+    /// right after its commit. Until then a catch-up that sees a head past `head` (the log's
+    /// head as the store last knew it) waits for the handover instead of reading the rows back;
+    /// a `body` that throws stored nothing.
+    package func append<Storage: AuditIndexStorage, T>(
+        in storage: Storage,
+        after head: Int64,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        await makeRoom(in: storage)
         state.withLock { $0.handoverFrom = head + 1 }
-    }
-
-    /// The append begun with ``willAppend(after:)`` stored nothing.
-    package func appendFailed() {
-        state.withLock { $0.handoverFrom = nil }
+        do {
+            return try await body()
+        } catch {
+            state.withLock { $0.handoverFrom = nil }
+            throw error
+        }
     }
 
     /// Notes rows this process committed (their seqs ascending); indexed at the next catch-up.
     package func appended(_ rows: [(seq: Int64, prepared: PreparedAuditEvent)]) {
-        state.withLock { $0.handoverFrom = nil }
-        guard !rows.isEmpty else { return }
         state.withLock { state in
+            state.handoverFrom = nil
+            guard !rows.isEmpty else { return }
             if state.pending.count + rows.count > pendingLimit {
                 state.pending = []
             } else {
@@ -108,7 +116,7 @@ package final class AuditIndexTail: Sendable {
 }
 
 extension AuditIndexTail {
-    /// Called by a store's append before it appends, under its append gate: when ``lagLimit``
+    /// Called before a store's append (``append(in:after:_:)``), under its append gate: when ``lagLimit``
     /// or more committed events wait to be indexed, waits until the store's upkeep has taken them
     /// (or, with no upkeep running, catches the index up itself): the back-pressure of
     /// ``lagLimit``. A search therefore indexes at most about ``lagLimit`` events itself, after a
@@ -121,7 +129,7 @@ extension AuditIndexTail {
     /// A failed catch-up is logged and the append goes on (the index is derived data).
     package func makeRoom<Storage: AuditIndexStorage>(in storage: Storage) async {
         guard waiting >= lagLimit else { return }
-        if upkeeps.load(ordering: .relaxed) > 0 {
+        if upkeepRuns {
             if upkeepBehind.load(ordering: .relaxed) { return }
             // The upkeep (woken by these rows) takes them at the start of its next round and
             // indexes them while appends go on: the append waits only for that, so that indexing

@@ -15,19 +15,13 @@ extension PostgresAuditStore: AuditStoreAppender {
     /// seals; one statement per ``statementEvents`` rows writes them (``write(_:actionCounts:head:)``),
     /// sent without waiting (``pipelinedTransaction(_:_:)``). On any failure nothing is stored and
     /// the head stays where it was. When the search index is its lag limit behind this instance's
-    /// appends, the append first waits for it (``AuditIndexTail/makeRoom(in:)``).
+    /// appends, the append first waits for it (``AuditIndexTail/append(in:after:_:)``).
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         return try await appendGate.withLock {
-            await indexTail.makeRoom(in: self)
             let cachedTree = merkleBuilder.withLock { $0 }
-            indexTail.willAppend(after: cachedTree?.size ?? 0)
-            let sealer: AuditSealer
-            do {
-                sealer = try await appendTransaction(events, cachedTree: cachedTree)
-            } catch {
-                indexTail.appendFailed()
-                throw error
+            let sealer = try await indexTail.append(in: self, after: cachedTree?.size ?? 0) {
+                try await appendTransaction(events, cachedTree: cachedTree)
             }
             merkleBuilder.withLock { $0 = sealer.tree }
             // The search index takes the new rows from here (no read back); it indexes them later.

@@ -24,39 +24,37 @@ extension SQLiteAuditStore {
     /// a larger one seals the next chunk on this task while the writer thread inserts the current one.
     /// The search index takes the new rows from the append (no read back) right after the commit,
     /// on the writer's thread, and indexes them later; an append first waits for it when it is
-    /// its lag limit behind (``AuditIndexTail/makeRoom(in:)``).
+    /// its lag limit behind (``AuditIndexTail/append(in:after:_:)``).
     public func append(_ events: [PreparedAuditEvent]) async throws -> [AuditAppendResult] {
         guard !events.isEmpty else { return [] }
         guard !isClosed else { throw AuditTrailError(.storeFailure, "the SQLite store is closed") }
         let chunk = max(1, configuration.rowsPerInsert)
         return try await appendGate.withLock {
-            await indexTail.makeRoom(in: self)
             let cached = cachedHead.withLock { $0 }
             let tree = merkleBuilder.withLock { $0 }
             let sealer: AuditSealer
-            indexTail.willAppend(after: cached?.seq ?? 0)
             do {
-                if events.count <= chunk {
-                    sealer = try await eventWriter.perform { [indexTail] writer in
-                        let sealer = try writer.immediateTransaction {
-                            var sealer = try writer.sealer(for: events, tree: tree)
-                            let rows = sealer.sealAll(events)
-                            try sealer.requireNoConflict()
-                            try writer.insert(rows)
-                            try writer.addActionCounts(sealer.actionCounts)
+                sealer = try await indexTail.append(in: self, after: cached?.seq ?? 0) {
+                    guard events.count > chunk else {
+                        return try await eventWriter.perform { [indexTail] writer in
+                            let sealer = try writer.immediateTransaction {
+                                var sealer = try writer.sealer(for: events, tree: tree)
+                                let rows = sealer.sealAll(events)
+                                try sealer.requireNoConflict()
+                                try writer.insert(rows)
+                                try writer.addActionCounts(sealer.actionCounts)
+                                return sealer
+                            }
+                            // Right after the commit, on the writer's thread: a search that reads the new
+                            // head a moment later finds these rows in the tail, not only in the table
+                            // (reading them back would decode each one).
+                            indexTail.appended(events, results: sealer.results)
                             return sealer
                         }
-                        // Right after the commit, on the writer's thread: a search that reads the new
-                        // head a moment later finds these rows in the tail, not only in the table
-                        // (reading them back would decode each one).
-                        indexTail.appended(events, results: sealer.results)
-                        return sealer
                     }
-                } else {
-                    sealer = try await appendPipelined(events, chunk: chunk, tree: tree)
+                    return try await appendPipelined(events, chunk: chunk, tree: tree)
                 }
             } catch {
-                indexTail.appendFailed()
                 throw storeFailure("append", error)
             }
             if let cached, sealer.start != cached {
