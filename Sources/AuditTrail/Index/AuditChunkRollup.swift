@@ -80,7 +80,7 @@ public struct AuditChunkRollup: Sendable, Hashable {
             return true
         }
         var counts: [AuditIndexKey: Int64] = [:]
-        for (key, set) in index.sets(of: Self.countedKinds) { counts[key] = Int64(set.count) }
+        for (key, count) in index.counts(of: Self.countedKinds) { counts[key] = Int64(count) }
         let actorSets = canonical ? index.sets(of: [.actor]).sorted { $0.key < $1.key } : Array(index.sets(of: [.actor]))
         let width = Self.width(actorSets.count)
         var column = [UInt8](repeating: 0, count: index.times.count * width)

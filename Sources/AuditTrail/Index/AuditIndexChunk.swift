@@ -41,12 +41,11 @@ public struct AuditIndexGeometry: Sendable, Hashable {
 /// The index of one chunk, as it is built in seq order — in memory for the newest chunk, and to
 /// check or rebuild a stored chunk: the set of each key, the events present (retention removes a
 /// prefix), and each event's time (for `since`, `until` and `time:` terms, which are ranges).
-public struct AuditChunkIndex: Sendable, Hashable {
+public struct AuditChunkIndex: Sendable, Equatable {
     public let chunk: Int64
     public let geometry: AuditIndexGeometry
-    /// The events of each key, by kind's raw value (so that a kind's keys are read without the
-    /// others, and a key costs one hash look-up).
-    private var kinds = [[AuditIndexKey: AuditSeqSet]](repeating: [:], count: Int(AuditIndexKey.Kind.allCases.map(\.rawValue).max()!) + 1)
+    /// The keys and the events of each (``AuditChunkPostings``: one table, no object per key).
+    private var postings = AuditChunkPostings()
     /// The offsets of the events the chunk holds.
     public private(set) var present = AuditSeqSet()
     /// The event time (ms) at each offset up to the last present one; meaningless where absent.
@@ -66,7 +65,7 @@ public struct AuditChunkIndex: Sendable, Hashable {
         precondition(geometry.chunk(seq) == chunk, "seq \(seq) is not in chunk \(chunk)")
         precondition(lastSeq.map { seq > $0 } ?? true, "seqs are added in increasing order")
         let offset = geometry.offset(seq)
-        AuditIndexTerms.forEachKey(of: event) { key in kinds[Int(key.kind.rawValue)][key, default: AuditSeqSet()].append(offset) }
+        AuditIndexTerms.forEachKeyBytes(of: event) { kind, value in postings.add(kind.rawValue, value, offset: offset) }
         present.append(offset)
         let time = event.time.milliseconds
         if times.count <= Int(offset) { times.append(contentsOf: repeatElement(Int64.min, count: Int(offset) + 1 - times.count)) }
@@ -75,20 +74,41 @@ public struct AuditChunkIndex: Sendable, Hashable {
         lastSeq = seq
     }
 
+    /// The number of distinct keys.
+    public var keyCount: Int { postings.entries.count }
+
     /// The events of `key`, or nil when none has it.
-    public func set(_ key: AuditIndexKey) -> AuditSeqSet? { kinds[Int(key.kind.rawValue)][key] }
+    public func set(_ key: AuditIndexKey) -> AuditSeqSet? { postings.find(key).map(postings.set) }
 
     /// Every set of `kinds`.
     public func sets(of kinds: [AuditIndexKey.Kind]) -> [AuditIndexKey: AuditSeqSet] {
-        if kinds.count == 1 { return self.kinds[Int(kinds[0].rawValue)] }
         var out: [AuditIndexKey: AuditSeqSet] = [:]
-        for kind in kinds { out.merge(self.kinds[Int(kind.rawValue)]) { a, _ in a } }
+        forEachEntry(of: kinds) { out[postings.key($0)] = postings.set($0) }
         return out
+    }
+
+    /// How many events hold each key of `kinds` (``sets(of:)``'s counts, without the sets).
+    public func counts(of kinds: [AuditIndexKey.Kind]) -> [AuditIndexKey: Int] {
+        var out: [AuditIndexKey: Int] = [:]
+        forEachEntry(of: kinds) { out[postings.key($0)] = Int(postings.entries[$0].count) }
+        return out
+    }
+
+    private func forEachEntry(of kinds: [AuditIndexKey.Kind], _ body: (Int) -> Void) {
+        var wanted = [Bool](repeating: false, count: 256)
+        for kind in kinds { wanted[Int(kind.rawValue)] = true }
+        for (index, entry) in postings.entries.enumerated() where wanted[Int(entry.kind)] { body(index) }
     }
 
     /// The keys of `kind` whose value starts with `prefix` (byte-wise).
     public func keys(_ kind: AuditIndexKey.Kind, prefix: String) -> [AuditIndexKey] {
-        kinds[Int(kind.rawValue)].keys.filter { $0.value.utf8.starts(with: prefix.utf8) }
+        var out: [AuditIndexKey] = []
+        AuditIndexKey.withBytes(prefix) { prefix in
+            forEachEntry(of: [kind]) { entry in
+                if postings.withValue(entry, { $0.starts(with: prefix) }) { out.append(postings.key(entry)) }
+            }
+        }
+        return out
     }
 
     /// What a search reads of this chunk (``AuditIndexSource/read(chunk:keys:times:)``).
@@ -99,34 +119,61 @@ public struct AuditChunkIndex: Sendable, Hashable {
     }
 
     /// The keys, in ``AuditIndexKey`` order (how a store writes them).
-    public var sortedKeys: [AuditIndexKey] { sortedSets.map(\.key) }
+    public var sortedKeys: [AuditIndexKey] { sortedEntries.map(postings.key) }
 
-    /// Every key with its set, in ``AuditIndexKey`` order: how a store writes a chunk. Sorted a
-    /// kind at a time (the kinds are held by raw value, so in order) by eight bytes of the value
-    /// at a time as one integer — the first eight, then, within a run that ties, the next eight,
-    /// and so on — so that the sort compares integers only, never strings, and no key is hashed
-    /// again; a chunk holds ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of
-    /// writing it (address keys share their first 28 bytes).
+    /// Every key with its set, in ``AuditIndexKey`` order: how a store writes a chunk.
     public var sortedSets: [(key: AuditIndexKey, set: AuditSeqSet)] {
-        var out: [(key: AuditIndexKey, set: AuditSeqSet)] = []
-        out.reserveCapacity(kinds.reduce(0) { $0 + $1.count })
-        for sets in kinds where !sets.isEmpty {
-            let entries = Array(sets)
-            var order = entries.indices.map { SortItem(entries[$0].key.value, window: 0, index: $0) }
-            Self.sort(&order, 0..<order.count, window: 0) { entries[$0].key.value }
-            for item in order { out.append((entries[Int(item.index)].key, entries[Int(item.index)].value)) }
+        sortedEntries.map { (postings.key($0), postings.set($0)) }
+    }
+
+    /// Calls `body` with each key's kind, value bytes and stored set (``AuditSeqSet/serialized``),
+    /// in ``AuditIndexKey`` order (``sortedSets`` without a string or a set per key: how a store
+    /// writes a chunk). The bytes are valid only during the call.
+    public func forEachSortedSet(
+        _ body: (AuditIndexKey.Kind, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        var set: [UInt8] = []
+        for entry in sortedEntries {
+            postings.serializedSet(entry, into: &set)
+            let kind = AuditIndexKey.Kind(rawValue: postings.entries[entry].kind)!
+            try postings.withValue(entry) { value in try set.withUnsafeBufferPointer { try body(kind, value, $0) } }
+        }
+    }
+
+    /// The entries in ``AuditIndexKey`` order. Sorted a kind at a time by eight bytes of the
+    /// value at a time as one integer — the first eight, then, within a run that ties, the next
+    /// eight, and so on — so that the sort compares integers only, never strings; a chunk holds
+    /// ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of writing it (address
+    /// keys share their first 28 bytes).
+    private var sortedEntries: [Int] {
+        var byKind = [[Int]](repeating: [], count: 256)
+        for (index, entry) in postings.entries.enumerated() { byKind[Int(entry.kind)].append(index) }
+        var out: [Int] = []
+        out.reserveCapacity(postings.entries.count)
+        for entries in byKind where !entries.isEmpty {
+            var order = entries.map { entry in postings.withValue(entry) { SortItem($0, window: 0, index: entry) } }
+            Self.sort(&order, 0..<order.count, window: 0) { entry, window in postings.withValue(entry) { SortItem($0, window: window, index: entry) }
+            }
+            for item in order { out.append(Int(item.index)) }
         }
         return out
     }
 
-    /// A key in ``sortedSets``'s sort: eight bytes of its value at one window, and how many of
+    public static func == (a: AuditChunkIndex, b: AuditChunkIndex) -> Bool {
+        guard a.chunk == b.chunk, a.geometry == b.geometry, a.present == b.present, a.times == b.times, a.lastSeq == b.lastSeq,
+            a.timeBounds == b.timeBounds, a.keyCount == b.keyCount
+        else { return false }
+        return a.sortedSets.elementsEqual(b.sortedSets) { $0.key == $1.key && $0.set == $1.set }
+    }
+
+    /// A key in ``sortedEntries``'s sort: eight bytes of its value at one window, and how many of
     /// its bytes lie in the window (9: more follow).
     struct SortItem {
         var prefix: UInt64
         var rest: UInt8
         var index: Int32
 
-        init(_ value: String, window: Int, index: Int) {
+        init(_ value: UnsafeBufferPointer<UInt8>, window: Int, index: Int) {
             (prefix, rest) = AuditChunkIndex.prefix(value, at: window * 8)
             self.index = Int32(index)
         }
@@ -137,18 +184,17 @@ public struct AuditChunkIndex: Sendable, Hashable {
         static func precedes(_ a: SortItem, _ b: SortItem) -> Bool { a.prefix != b.prefix ? a.prefix < b.prefix : a.rest < b.rest }
     }
 
-    /// Sorts `range` of `order` by the window, then each run that ties and goes on by the next.
-    static func sort(_ order: inout [SortItem], _ range: Range<Int>, window: Int, value: (Int) -> String) {
+    /// Sorts `range` of `order` by the window, then each run that ties and goes on by the next
+    /// (`item` gives an entry's item at a window).
+    static func sort(_ order: inout [SortItem], _ range: Range<Int>, window: Int, item: (Int, Int) -> SortItem) {
         order[range].sort(by: SortItem.precedes)
         var start = range.lowerBound
         while start < range.upperBound {
             var end = start + 1
             while end < range.upperBound, order[end].prefix == order[start].prefix, order[end].rest == order[start].rest { end += 1 }
             if end - start > 1, order[start].rest == 9 {
-                for position in start..<end {
-                    order[position] = SortItem(value(Int(order[position].index)), window: window + 1, index: Int(order[position].index))
-                }
-                sort(&order, start..<end, window: window + 1, value: value)
+                for position in start..<end { order[position] = item(Int(order[position].index), window + 1) }
+                sort(&order, start..<end, window: window + 1, item: item)
             }
             start = end
         }
@@ -157,11 +203,13 @@ public struct AuditChunkIndex: Sendable, Hashable {
     /// The eight UTF-8 bytes of `value` from `offset`, big-endian, zero-padded: ordered as the
     /// bytes are; and how many of them the value has (9 when more follow).
     static func prefix(_ value: String, at offset: Int) -> (prefix: UInt64, rest: UInt8) {
-        AuditIndexKey.withBytes(value) { bytes in
-            var prefix: UInt64 = 0
-            for index in offset..<(offset + 8) { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
-            return (prefix, UInt8(max(0, min(9, bytes.count - offset))))
-        }
+        AuditIndexKey.withBytes(value) { prefix($0, at: offset) }
+    }
+
+    static func prefix(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> (prefix: UInt64, rest: UInt8) {
+        var prefix: UInt64 = 0
+        for index in offset..<(offset + 8) { prefix = prefix << 8 | UInt64(index < bytes.count ? bytes[index] : 0) }
+        return (prefix, UInt8(max(0, min(9, bytes.count - offset))))
     }
 
     /// The time column as stored: 8 bytes little-endian per offset up to the last present one.

@@ -15,15 +15,21 @@ public enum AuditIndexTerms {
     }
 
     /// Calls `body` with each of the event's index keys, in no particular order and possibly
-    /// more than once (a word that occurs twice): how a chunk is built, without sorting.
+    /// more than once (a word that occurs twice).
     public static func forEachKey(of event: AuditEvent, _ body: (AuditIndexKey) -> Void) {
-        body(.init(.action, event.action))
-        body(.init(.category, event.category))
-        body(.init(.outcome, event.outcome.rawValue))
-        body(.init(.severity, event.severity.rawValue))
+        forEachKeyBytes(of: event) { kind, value in body(.init(kind, String(decoding: value, as: UTF8.self))) }
+    }
+
+    /// ``forEachKey(of:_:)`` with each key's value as UTF-8 bytes (valid only during the call):
+    /// how a chunk is built, without a string per key.
+    static func forEachKeyBytes(of event: AuditEvent, _ body: (AuditIndexKey.Kind, UnsafeBufferPointer<UInt8>) -> Void) {
         func add(_ kind: AuditIndexKey.Kind, _ value: String?) {
-            if let value { body(.init(kind, value)) }
+            if let value { AuditIndexKey.withBytes(value) { body(kind, $0) } }
         }
+        add(.action, event.action)
+        add(.category, event.category)
+        add(.outcome, event.outcome.rawValue)
+        add(.severity, event.severity.rawValue)
         add(.actor, event.actor?.id)
         add(.actorName, event.actor?.name)
         add(.actorType, event.actor?.type)
@@ -32,13 +38,13 @@ public enum AuditIndexTerms {
         add(.correlationID, event.request?.correlationID)
         add(.country, event.location?.country)
         add(.risk, event.riskScore.map(String.init))
-        for tag in event.tags { body(.init(.tag, tag)) }
-        for tag in event.compliance { body(.init(.compliance, tag)) }
+        for tag in event.tags { add(.tag, tag) }
+        for tag in event.compliance { add(.compliance, tag) }
         if let text = event.actor?.ip, let ip = AuditIPAddress(text) {
-            for key in ipKeys(ip) { body(.init(.ip, key)) }
+            forEachIPKey(ip) { body(.ip, $0) }
         }
         forEachTextField(of: event) { field in
-            AuditTokenizer.forEachWord(field) { body(.init(.word, $0)) }
+            AuditTokenizer.forEachWordBytes(field) { body(.word, $0) }
         }
     }
 
@@ -78,9 +84,21 @@ public enum AuditIndexTerms {
     /// of ``ipv4Lengths`` or ``ipv6Lengths``; a block of any length is the union of at most 256
     /// of them (``ipKeys(for:)``).
     static func ipKeys(_ address: AuditIPAddress) -> [String] {
+        var keys: [String] = []
+        forEachIPKey(address) { keys.append(String(decoding: $0, as: UTF8.self)) }
+        return keys
+    }
+
+    /// Calls `body` with the bytes of each of ``ipKeys(_:)`` (valid only during the call).
+    static func forEachIPKey(_ address: AuditIPAddress, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let mapped = address.mapped
         let lengths = isIPv4Block(mapped) ? ipv4Lengths : ipv6Lengths
-        return lengths.map { key(bits: $0, bytes: mapped[0..<($0 / 8)]) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: keyCapacity) { buffer in
+            for bits in lengths {
+                let count = writeKey(bits: bits, bytes: mapped[0..<(bits / 8)], into: buffer)
+                body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+            }
+        }
     }
 
     /// The keys whose union is exactly the events with an address in `block`.
@@ -152,17 +170,33 @@ public enum AuditIndexTerms {
     }
 
     static func key(bits: Int, bytes: ArraySlice<UInt8>) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(4 + bytes.count * 2)
-        if bits >= 100 { out.append(UInt8(ascii: "0") + UInt8(bits / 100)) }
-        if bits >= 10 { out.append(UInt8(ascii: "0") + UInt8(bits / 10 % 10)) }
-        out.append(UInt8(ascii: "0") + UInt8(bits % 10))
-        out.append(UInt8(ascii: ":"))
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: keyCapacity) { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<writeKey(bits: bits, bytes: bytes, into: buffer)]), as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    /// The longest address key: `128:` and 32 hex digits.
+    static let keyCapacity = 36
+
+    /// Writes the key `"<bits>:<hex of bytes>"` into `out` (``keyCapacity`` bytes); returns its length.
+    static func writeKey(bits: Int, bytes: ArraySlice<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(bytes.count <= 16)
+        var count = 0
+        func put(_ byte: UInt8) {
+            out[count] = byte
+            count += 1
+        }
+        if bits >= 100 { put(UInt8(ascii: "0") + UInt8(bits / 100)) }
+        if bits >= 10 { put(UInt8(ascii: "0") + UInt8(bits / 10 % 10)) }
+        put(UInt8(ascii: "0") + UInt8(bits % 10))
+        put(UInt8(ascii: ":"))
+        for byte in bytes {
+            put(hexDigit(byte >> 4))
+            put(hexDigit(byte & 0xF))
+        }
+        return count
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10 }
 }

@@ -15,12 +15,8 @@ extension AuditSeqSet {
     public var serialized: [UInt8] {
         switch storage {
         case .array(let offsets):
-            var out = [UInt8](repeating: 0, count: 1 + offsets.count * 2)
-            out[0] = 1
-            for (index, offset) in offsets.enumerated() {
-                out[1 + index * 2] = UInt8(offset & 0xFF)
-                out[2 + index * 2] = UInt8(offset >> 8)
-            }
+            var out: [UInt8] = []
+            Self.appendSerialized(count: offsets.count, into: &out) { body in offsets.forEach(body) }
             return out
         case .bitmap(let words):
             var out = [UInt8](repeating: 0, count: 1 + Self.wordCount * 8)
@@ -32,6 +28,18 @@ extension AuditSeqSet {
                 }
             }
             return out
+        }
+    }
+
+    /// Appends the stored form of an array container to `out`: the set of `count` offsets
+    /// (at most ``arrayLimit``) that `offsets` calls its argument with, strictly increasing.
+    static func appendSerialized(count: Int, into out: inout [UInt8], _ offsets: ((UInt16) -> Void) -> Void) {
+        precondition(count <= arrayLimit)
+        out.reserveCapacity(out.count + 1 + count * 2)
+        out.append(1)
+        offsets { offset in
+            out.append(UInt8(offset & 0xFF))
+            out.append(UInt8(offset >> 8))
         }
     }
 

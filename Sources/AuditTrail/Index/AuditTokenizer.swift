@@ -20,30 +20,42 @@ public enum AuditTokenizer {
 
     /// Calls `body` with each word of `text`, in order.
     public static func forEachWord(_ text: some StringProtocol, _ body: (String) -> Void) {
+        forEachWordBytes(text) { body(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of each word of `text`, in order (valid only during the
+    /// call): how the index takes words, without a string per word.
+    static func forEachWordBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let utf8 = text.utf8
         // ASCII: byte by byte, no Unicode machinery.
         if utf8.allSatisfy({ $0 < 0x80 }) {
-            var word: [UInt8] = []
-            word.reserveCapacity(32)
-            func flush() {
-                if !word.isEmpty, word.count <= maximumWordBytes { body(String(decoding: word, as: UTF8.self)) }
-                word.removeAll(keepingCapacity: true)
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): word.append(byte)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): word.append(byte + 32)
-                default: flush()
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumWordBytes) { word in
+                // The word's length so far; past the buffer, its bytes are not kept (nor is it).
+                var length = 0
+                func flush() {
+                    if length > 0, length <= maximumWordBytes { body(UnsafeBufferPointer(rebasing: word[0..<length])) }
+                    length = 0
                 }
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        if length < maximumWordBytes { word[length] = byte }
+                        length += 1
+                    case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                        if length < maximumWordBytes { word[length] = byte + 32 }
+                        length += 1
+                    default: flush()
+                    }
+                }
+                flush()
             }
-            flush()
             return
         }
         var word = String.UnicodeScalarView()
         func flush() {
             if !word.isEmpty {
                 let folded = fold(String(word))
-                if !folded.isEmpty, folded.utf8.count <= maximumWordBytes { body(folded) }
+                if !folded.isEmpty, folded.utf8.count <= maximumWordBytes { AuditIndexKey.withBytes(folded, body) }
             }
             word = String.UnicodeScalarView()
         }

@@ -180,10 +180,13 @@ extension PostgresAuditStore: AuditIndexStorage {
     /// as it is (both were built from the same rows). Writes the span's merged rollup once all its
     /// chunks are stored.
     package func persistIndexChunk(_ index: AuditChunkIndex) async throws {
-        let sorted = index.sortedSets
-        let kinds = sorted.map { Int16($0.key.kind.rawValue) }
-        let values = sorted.map(\.key.value)
-        let sets = sorted.map { ByteBuffer(bytes: $0.set.serialized) }
+        var columns: (kinds: [Int16], values: [String], sets: [ByteBuffer]) = ([], [], [])
+        index.forEachSortedSet { kind, value, set in
+            columns.kinds.append(Int16(kind.rawValue))
+            columns.values.append(String(decoding: value, as: UTF8.self))
+            columns.sets.append(ByteBuffer(bytes: set))
+        }
+        let (kinds, values, sets) = columns
         let seqs = index.geometry.seqs(index.chunk)
         let present = ByteBuffer(bytes: index.present.serialized)
         let times = ByteBuffer(bytes: index.serializedTimes)
@@ -200,7 +203,7 @@ extension PostgresAuditStore: AuditIndexStorage {
                 logger: logger
             ).collect()
             guard !inserted.isEmpty else { return }
-            if !sorted.isEmpty {
+            if !kinds.isEmpty {
                 try await connection.checkedQuery(
                     """
                     INSERT INTO \(unescaped: s).index_sets (chunk, kind, key, events)

@@ -272,28 +272,31 @@ final class SQLiteRawConnection: @unchecked Sendable {
 
         mutating func text(_ index: Int32, _ value: String?) {
             guard var value else { return null(index) }
+            value.withUTF8 { text(index, utf8: $0) }
+        }
+
+        /// Binds UTF-8 bytes as text (copied by SQLite).
+        mutating func text(_ index: Int32, utf8: UnsafeBufferPointer<UInt8>) {
+            guard let base = utf8.baseAddress, !utf8.isEmpty else {
+                return check(sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, sqliteTransient, UInt8(SQLITE_UTF8)))
+            }
             let statement = statement
-            let code = value.withUTF8 { utf8 -> Int32 in
-                guard let base = utf8.baseAddress, !utf8.isEmpty else {
-                    return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, sqliteTransient, UInt8(SQLITE_UTF8))
-                }
-                return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+            check(
+                base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
                     sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(utf8.count), sqliteTransient, UInt8(SQLITE_UTF8))
                 }
-            }
-            check(code)
+            )
         }
 
         mutating func blob(_ index: Int32, _ value: [UInt8]?) {
             guard let value else { return null(index) }
-            let statement = statement
-            let code = value.withUnsafeBytes { bytes -> Int32 in
-                guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                    return sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0)
-                }
-                return sqlite_nio_sqlite3_bind_blob64(statement, index, base, UInt64(bytes.count), sqliteTransient)
-            }
-            check(code)
+            value.withUnsafeBufferPointer { blob(index, bytes: $0) }
+        }
+
+        /// Binds bytes as a blob (copied by SQLite).
+        mutating func blob(_ index: Int32, bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return check(sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0)) }
+            check(sqlite_nio_sqlite3_bind_blob64(statement, index, base, UInt64(bytes.count), sqliteTransient))
         }
 
         /// Binds a hash as its 32-byte blob.

@@ -69,14 +69,14 @@ extension SQLiteRawConnection {
             try run("DELETE FROM chunks WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             try run("DELETE FROM rollups WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             let insert = try prepared("INSERT INTO sets (chunk, kind, key, events) VALUES (?, ?, ?, ?)")
-            for (key, set) in index.sortedSets {
+            try index.forEachSortedSet { kind, value, set in
                 try run(
                     insert,
                     bind: { b in
                         b.integer(1, index.chunk)
-                        b.integer(2, Int64(key.kind.rawValue))
-                        b.text(3, key.value)
-                        b.blob(4, set.serialized)
+                        b.integer(2, Int64(kind.rawValue))
+                        b.text(3, utf8: value)
+                        b.blob(4, bytes: set)
                     }
                 )
             }
