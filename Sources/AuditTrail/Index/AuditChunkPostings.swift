@@ -26,6 +26,9 @@ struct AuditChunkPostings: Sendable {
         /// The first and last block of offsets after the first (-1: none).
         var head: Int32
         var tail: Int32
+        /// Past ``AuditSeqSet/arrayLimit`` offsets: the key's bitmap in ``words`` (its first
+        /// word's index / ``AuditSeqSet/wordCount``), which then holds every offset; else -1.
+        var dense: Int32
         var first: UInt16
         var last: UInt16
         var kind: UInt8
@@ -43,6 +46,10 @@ struct AuditChunkPostings: Sendable {
     private var blocks: [UInt16] = []
     /// The block after each block, or -1.
     private var next: [Int32] = []
+    /// The bitmaps of the keys held by more than ``AuditSeqSet/arrayLimit`` events (a few per
+    /// chunk: actions, outcomes, common words), so that a search of the chunk in memory copies
+    /// such a set instead of rebuilding it offset by offset.
+    private var words: [UInt64] = []
 
     /// The hash's seed, random per process.
     static let seed = UInt64.random(in: .min ... .max)
@@ -74,6 +81,7 @@ struct AuditChunkPostings: Sendable {
                 count: 1,
                 head: -1,
                 tail: -1,
+                dense: -1,
                 first: offset,
                 last: offset,
                 kind: kind
@@ -121,8 +129,13 @@ struct AuditChunkPostings: Sendable {
 
     /// An entry's offsets as a set.
     func set(_ entry: Int) -> AuditSeqSet {
+        let item = entries[entry]
+        if item.dense >= 0 {
+            let base = Int(item.dense) * AuditSeqSet.wordCount
+            return AuditSeqSet(words: Array(words[base..<(base + AuditSeqSet.wordCount)]), count: Int(item.count))
+        }
         var offsets: [UInt16] = []
-        offsets.reserveCapacity(Int(entries[entry].count))
+        offsets.reserveCapacity(Int(item.count))
         forEachOffset(entry) { offsets.append($0) }
         return AuditSeqSet(sortedUnique: offsets)
     }
@@ -138,10 +151,11 @@ struct AuditChunkPostings: Sendable {
         AuditSeqSet.appendSerialized(count: Int(entries[entry].count), into: &out) { forEachOffset(entry, $0) }
     }
 
-    /// Calls `body` with an entry's offsets, ascending.
+    /// Calls `body` with the offsets of an entry that is not dense, ascending.
     @inline(__always)
-    func forEachOffset(_ entry: Int, _ body: (UInt16) -> Void) {
+    private func forEachOffset(_ entry: Int, _ body: (UInt16) -> Void) {
         let item = entries[entry]
+        precondition(item.dense < 0)
         body(item.first)
         var block = item.head
         var left = Int(item.count) - 1
@@ -164,6 +178,20 @@ struct AuditChunkPostings: Sendable {
         let item = entries[entry]
         if item.last == offset { return }
         precondition(item.last < offset, "offsets are added in increasing order")
+        if item.dense < 0, Int(item.count) == AuditSeqSet.arrayLimit {
+            // One more makes a bitmap: the offsets so far move to one.
+            let dense = words.count / AuditSeqSet.wordCount
+            words.append(contentsOf: repeatElement(0, count: AuditSeqSet.wordCount))
+            let base = dense * AuditSeqSet.wordCount
+            forEachOffset(entry) { words[base + Int($0 >> 6)] |= 1 << UInt64($0 & 63) }
+            entries[entry].dense = Int32(dense)
+        }
+        if entries[entry].dense >= 0 {
+            words[Int(entries[entry].dense) * AuditSeqSet.wordCount + Int(offset >> 6)] |= 1 << UInt64(offset & 63)
+            entries[entry].count = item.count + 1
+            entries[entry].last = offset
+            return
+        }
         let position = Int(item.count - 1) % Self.blockSize
         var tail = item.tail
         if position == 0 {
