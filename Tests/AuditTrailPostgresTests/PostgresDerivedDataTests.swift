@@ -24,6 +24,26 @@ struct PostgresDerivedDataTests {
     }
 
     static func chunkOf(_ seq: Int64) -> Int64 { (seq - 1) >> Int64(shift) }
+
+    /// Gives `key` the set `set` (nil: none) in stored chunk `chunk`: the row holding it (it may
+    /// hold other keys: ``AuditPackedSets``) replaced by plain rows.
+    static func rewrite(
+        _ client: PostgresClient,
+        _ s: String,
+        _ key: AuditIndexKey,
+        with set: AuditSeqSet?,
+        chunk: Int64,
+        events: [AuditEvent]
+    ) async throws {
+        let edit = try AuditIndexRowEdit.replacing(key, with: set, chunk: chunk, shift: shift, events: events)
+        let kind = Int16(key.kind.rawValue)
+        try await client.query("DELETE FROM \(unescaped: s).index_sets WHERE chunk = \(chunk) AND kind = \(kind) AND key = \(edit.row)")
+        for row in edit.rows {
+            try await client.query(
+                "INSERT INTO \(unescaped: s).index_sets (chunk, kind, key, events) VALUES (\(chunk), \(kind), \(row.value), \(ByteBuffer(bytes: row.events)))"
+            )
+        }
+    }
     static func offsetOf(_ seq: Int64) -> Int { Int((seq - 1) & ((1 << Int64(shift)) - 1)) }
 
     /// Replaces the function behind the triggers that refuse `UPDATE` of `events` (the owner may):
@@ -79,12 +99,7 @@ struct PostgresDerivedDataTests {
                 for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
                     set.append(UInt16(offsetOf(other.seq)))
                 }
-                try await client.query(
-                    """
-                    UPDATE \(unescaped: s).index_sets SET events = \(ByteBuffer(bytes: set.serialized))
-                    WHERE chunk = \(chunkOf(150)) AND kind = \(Int16(AuditIndexKey.Kind.action.rawValue)) AND key = \(event.action)
-                    """
-                )
+                try await rewrite(client, s, AuditIndexKey(.action, event.action), with: set, chunk: chunkOf(150), events: events)
             }
         ),
         Tamper(
@@ -92,12 +107,7 @@ struct PostgresDerivedDataTests {
             seq: { _ in 161 },
             detail: "missing",
             edit: { client, s, events in
-                try await client.query(
-                    """
-                    DELETE FROM \(unescaped: s).index_sets
-                    WHERE chunk = \(chunkOf(161)) AND kind = \(Int16(AuditIndexKey.Kind.actor.rawValue)) AND key = \(events[160].actor?.id ?? "")
-                    """
-                )
+                try await rewrite(client, s, AuditIndexKey(.actor, events[160].actor?.id ?? ""), with: nil, chunk: chunkOf(161), events: events)
             }
         ),
         Tamper(

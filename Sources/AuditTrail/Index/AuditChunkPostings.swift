@@ -153,7 +153,7 @@ struct AuditChunkPostings: Sendable {
 
     /// Calls `body` with the offsets of an entry that is not dense, ascending.
     @inline(__always)
-    private func forEachOffset(_ entry: Int, _ body: (UInt16) -> Void) {
+    func forEachOffset(_ entry: Int, _ body: (UInt16) -> Void) {
         let item = entries[entry]
         precondition(item.dense < 0)
         body(item.first)

@@ -126,18 +126,44 @@ public struct AuditChunkIndex: Sendable, Equatable {
         sortedEntries.map { (postings.key($0), postings.set($0)) }
     }
 
-    /// Calls `body` with each key's kind, value bytes and stored set (``AuditSeqSet/serialized``),
-    /// in ``AuditIndexKey`` order (``sortedSets`` without a string or a set per key: how a store
-    /// writes a chunk). The bytes are valid only during the call.
-    public func forEachSortedSet(
+    /// Calls `body` with each row a store writes for this chunk, in ``AuditIndexKey`` order: the
+    /// kind, the row's key (value bytes) and its `events` — a key's stored set
+    /// (``AuditSeqSet/serialized``), or, for a run of keys held by few events, a packed row
+    /// (``AuditPackedSets``) keyed by the run's first value. No string or set is made per key.
+    /// The bytes are valid only during the call.
+    public func forEachStoredRow(
         _ body: (AuditIndexKey.Kind, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void
-    ) rethrows {
-        var set: [UInt8] = []
-        for entry in sortedEntries {
-            postings.serializedSet(entry, into: &set)
-            let kind = AuditIndexKey.Kind(rawValue: postings.entries[entry].kind)!
-            try postings.withValue(entry) { value in try set.withUnsafeBufferPointer { try body(kind, value, $0) } }
+    ) throws {
+        var events: [UInt8] = []
+        var packed: [UInt8] = [AuditPackedSets.tag]
+        var first = -1
+        var packedKeys = 0
+        func writePacked() throws {
+            guard packedKeys > 0 else { return }
+            let kind = AuditIndexKey.Kind(rawValue: postings.entries[first].kind)!
+            try postings.withValue(first) { value in try packed.withUnsafeBufferPointer { try body(kind, value, $0) } }
+            packed.removeAll(keepingCapacity: true)
+            packed.append(AuditPackedSets.tag)
+            packedKeys = 0
         }
+        for entry in sortedEntries {
+            let item = postings.entries[entry]
+            if packedKeys > 0, postings.entries[first].kind != item.kind { try writePacked() }
+            if Int(item.count) <= AuditPackedSets.setLimit {
+                if packedKeys == 0 { first = entry }
+                var offsets: [UInt16] = []
+                postings.forEachOffset(entry) { offsets.append($0) }
+                postings.withValue(entry) { AuditPackedSets.append(value: $0, offsets: offsets, to: &packed) }
+                packedKeys += 1
+                if packedKeys == AuditPackedSets.keysPerRow { try writePacked() }
+            } else {
+                try writePacked()
+                postings.serializedSet(entry, into: &events)
+                let kind = AuditIndexKey.Kind(rawValue: item.kind)!
+                try postings.withValue(entry) { value in try events.withUnsafeBufferPointer { try body(kind, value, $0) } }
+            }
+        }
+        try writePacked()
     }
 
     /// The entries in ``AuditIndexKey`` order. Sorted a kind at a time by eight bytes of the

@@ -67,7 +67,7 @@ public struct AuditIndexKey: Sendable, Hashable, Comparable, CustomStringConvert
     /// The order of two strings' UTF-8 bytes: negative, zero or positive. Native strings are read
     /// in place (no copy, no retain: this runs for every probe of a chunk's key table and every
     /// tie of its sort).
-    static func compareBytes(_ a: String, _ b: String) -> Int {
+    package static func compareBytes(_ a: String, _ b: String) -> Int {
         withBytes(a) { x in
             withBytes(b) { y in
                 let shared = min(x.count, y.count)

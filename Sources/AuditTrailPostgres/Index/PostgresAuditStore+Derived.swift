@@ -89,7 +89,9 @@ extension PostgresAuditStore: AuditDerivedDataStore {
                 guard let kind = UInt8(exactly: kind).flatMap(AuditIndexKey.Kind.init(rawValue:)) else {
                     throw Self.corrupt("a set of chunk \(chunk) has an unknown kind")
                 }
-                stored.sets[AuditIndexKey(kind, value)] = Array(events.readableBytesView)
+                for (held, bytes) in AuditPackedSets.storedForms(row: value, events: Array(events.readableBytesView)) {
+                    stored.sets[AuditIndexKey(kind, held)] = bytes
+                }
             }
             return stored
         }

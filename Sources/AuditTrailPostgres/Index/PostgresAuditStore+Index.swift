@@ -59,14 +59,18 @@ extension PostgresAuditStore: AuditIndexStorage {
         guard !stored.isEmpty else { return [] }
         return try await read("index") { connection in
             var chunks: [Int64] = []
-            for try await chunk in try await connection.checkedQuery(
+            // Per chunk, the row at or below the value: its own, or a packed row that may hold it.
+            for try await (chunk, row, events) in try await connection.checkedQuery(
                 """
-                SELECT chunk FROM \(unescaped: s).index_sets
-                WHERE chunk = ANY(\(stored)::int8[]) AND kind = \(Int16(key.kind.rawValue)) AND key = \(key.value) ORDER BY chunk
+                SELECT c.chunk, x.key, x.events FROM unnest(\(stored)::int8[]) AS c(chunk), LATERAL (
+                    SELECT key, events FROM \(unescaped: s).index_sets
+                    WHERE chunk = c.chunk AND kind = \(Int16(key.kind.rawValue)) AND key <= \(key.value) COLLATE "C"
+                    ORDER BY key DESC LIMIT 1
+                ) x ORDER BY c.chunk
                 """,
                 logger: logger
-            ).decode(Int64.self) {
-                chunks.append(chunk)
+            ).decode((Int64, String, ByteBuffer).self) {
+                if try Self.set(of: key, row: row, events: events, chunk: chunk) != nil { chunks.append(chunk) }
             }
             return chunks
         }
@@ -76,21 +80,42 @@ extension PostgresAuditStore: AuditIndexStorage {
         guard !stored.isEmpty, limit > 0 else { return [] }
         return try await read("index") { connection in
             var values = Set<AuditIndexKey>()
-            // One range of the primary key per chunk, each at most limit + 1 values.
+            // One range of the primary key per chunk, from the row at or below the prefix (a
+            // packed row there may hold values with it); every further row holds at least one
+            // value with the prefix, so limit + 2 rows hold limit + 1 values when there are.
+            let number = Int16(kind.rawValue)
             let rows = try await connection.checkedQuery(
                 """
-                SELECT v.key FROM unnest(\(stored)::int8[]) AS c(chunk), LATERAL (
-                    SELECT key FROM \(unescaped: s).index_sets
-                    WHERE chunk = c.chunk AND kind = \(Int16(kind.rawValue)) AND key >= \(prefix) AND key < \(prefix + "\u{10FFFF}")
-                    ORDER BY key LIMIT \(limit + 1)
+                SELECT v.chunk, v.key, v.events FROM unnest(\(stored)::int8[]) AS c(chunk), LATERAL (
+                    SELECT chunk, key, events FROM \(unescaped: s).index_sets
+                    WHERE chunk = c.chunk AND kind = \(number) AND key < \(prefix + "\u{10FFFF}") COLLATE "C" AND key >= coalesce((
+                        SELECT max(key) FROM \(unescaped: s).index_sets WHERE chunk = c.chunk AND kind = \(number) AND key <= \(prefix) COLLATE "C"
+                    ), \(prefix) COLLATE "C")
+                    ORDER BY key LIMIT \(limit + 2)
                 ) v
                 """,
                 logger: logger
             )
-            for try await value in rows.decode(String.self) where value.utf8.starts(with: prefix.utf8) {
-                values.insert(AuditIndexKey(kind, value))
+            for try await (chunk, row, events) in rows.decode((Int64, String, ByteBuffer).self) {
+                for (value, _) in try Self.sets(kind, row: row, events: events, chunk: chunk) where value.utf8.starts(with: prefix.utf8) {
+                    values.insert(AuditIndexKey(kind, value))
+                }
             }
             return Array(values.sorted().map(\.value).prefix(limit))
+        }
+    }
+
+    /// What a stored row says of `key` (``AuditPackedSets/set(of:row:events:)``).
+    static func set(of key: AuditIndexKey, row: String, events: ByteBuffer, chunk: Int64) throws -> AuditSeqSet? {
+        do { return try AuditPackedSets.set(of: key.value, row: row, events: events.readableBytesView) } catch {
+            throw corrupt("the set of \(key.kind) in chunk \(chunk)")
+        }
+    }
+
+    /// Every value and set a stored row holds (``AuditPackedSets/sets(row:events:)``).
+    static func sets(_ kind: AuditIndexKey.Kind, row: String, events: ByteBuffer, chunk: Int64) throws -> [(value: String, set: AuditSeqSet)] {
+        do { return try AuditPackedSets.sets(row: row, events: events.readableBytesView) } catch {
+            throw corrupt("a set of \(kind) in chunk \(chunk)")
         }
     }
 
@@ -122,18 +147,22 @@ extension PostgresAuditStore: AuditIndexStorage {
             if !keys.isEmpty {
                 let kinds = keys.map { Int16($0.kind.rawValue) }
                 let values = keys.map(\.value)
+                // Per key, the row at or below its value: its own, or a packed row that may hold it.
                 let rows = try await connection.checkedQuery(
                     """
-                    SELECT x.kind, x.key, x.events FROM unnest(\(kinds)::int2[], \(values)::text[]) AS w(kind, key)
-                    JOIN \(unescaped: s).index_sets x ON x.chunk = \(chunk) AND x.kind = w.kind AND x.key = w.key
+                    SELECT w.kind, w.key, x.key, x.events FROM unnest(\(kinds)::int2[], \(values)::text[]) AS w(kind, key), LATERAL (
+                        SELECT key, events FROM \(unescaped: s).index_sets
+                        WHERE chunk = \(chunk) AND kind = w.kind AND key <= w.key COLLATE "C" ORDER BY key DESC LIMIT 1
+                    ) x
                     """,
                     logger: logger
                 )
-                for try await (kind, value, events) in rows.decode((Int16, String, ByteBuffer).self) {
-                    guard let kind = AuditIndexKey.Kind(rawValue: UInt8(truncatingIfNeeded: kind)),
-                        let set = AuditSeqSet(serialized: events.readableBytesView)
-                    else { throw Self.corrupt("a set in chunk \(chunk)") }
-                    found.sets[AuditIndexKey(kind, value)] = set
+                for try await (kind, value, row, events) in rows.decode((Int16, String, String, ByteBuffer).self) {
+                    guard let kind = AuditIndexKey.Kind(rawValue: UInt8(truncatingIfNeeded: kind)) else {
+                        throw Self.corrupt("a set in chunk \(chunk)")
+                    }
+                    let key = AuditIndexKey(kind, value)
+                    if let set = try Self.set(of: key, row: row, events: events, chunk: chunk) { found.sets[key] = set }
                 }
             }
             return found
@@ -149,11 +178,9 @@ extension PostgresAuditStore: AuditIndexStorage {
                 "SELECT kind, key, events FROM \(unescaped: s).index_sets WHERE chunk = \(chunk) AND kind = ANY(\(numbers)::int2[])",
                 logger: logger
             )
-            for try await (kind, value, events) in rows.decode((Int16, String, ByteBuffer).self) {
-                guard let kind = AuditIndexKey.Kind(rawValue: UInt8(truncatingIfNeeded: kind)),
-                    let set = AuditSeqSet(serialized: events.readableBytesView)
-                else { throw Self.corrupt("a set in chunk \(chunk)") }
-                sets[AuditIndexKey(kind, value)] = set
+            for try await (kind, row, events) in rows.decode((Int16, String, ByteBuffer).self) {
+                guard let kind = AuditIndexKey.Kind(rawValue: UInt8(truncatingIfNeeded: kind)) else { throw Self.corrupt("a set in chunk \(chunk)") }
+                for (value, set) in try Self.sets(kind, row: row, events: events, chunk: chunk) { sets[AuditIndexKey(kind, value)] = set }
             }
             return sets
         }
@@ -181,7 +208,7 @@ extension PostgresAuditStore: AuditIndexStorage {
     /// chunks are stored.
     package func persistIndexChunk(_ index: AuditChunkIndex) async throws {
         var columns: (kinds: [Int16], values: [String], sets: [ByteBuffer]) = ([], [], [])
-        index.forEachSortedSet { kind, value, set in
+        try index.forEachStoredRow { kind, value, set in
             columns.kinds.append(Int16(kind.rawValue))
             columns.values.append(String(decoding: value, as: UTF8.self))
             columns.sets.append(ByteBuffer(bytes: set))

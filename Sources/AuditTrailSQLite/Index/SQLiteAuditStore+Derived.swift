@@ -164,7 +164,9 @@ extension SQLiteRawConnection {
                 else {
                     throw Self.corrupt("a set of chunk \(chunk) has an unknown kind or no key")
                 }
-                stored.sets[AuditIndexKey(kind, value)] = row.bytes(2)
+                for (held, events) in AuditPackedSets.storedForms(row: value, events: row.bytes(2)) {
+                    stored.sets[AuditIndexKey(kind, held)] = events
+                }
             }
         )
         try run("SELECT rollup FROM ix.rollups WHERE chunk = ?", bind: { $0.integer(1, chunk) }, row: { stored.rollup = $0.bytes(0) })

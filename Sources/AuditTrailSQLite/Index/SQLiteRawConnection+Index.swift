@@ -50,15 +50,8 @@ extension SQLiteRawConnection {
             }
         )
         guard var found = read else { return nil }
-        let lookup = try prepared("SELECT events FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?")
         for key in keys {
-            try run(
-                lookup,
-                bind: { $0.chunkKey(chunk, key) },
-                row: { row in
-                    found.sets[key] = try row.seqSet(0, "the set of \(key.kind) in chunk \(chunk)")
-                }
-            )
+            found.sets[key] = try storedSet(chunk, key)
         }
         if times {
             try run(
@@ -96,6 +89,26 @@ extension SQLiteRawConnection {
         return rollup
     }
 
+    /// The stored set of `key` in `chunk`, or nil: from the row with the greatest key at or
+    /// below the value (its own row, or the packed row that holds it: ``AuditPackedSets``).
+    func storedSet(_ chunk: Int64, _ key: AuditIndexKey) throws -> AuditSeqSet? {
+        let lookup = try prepared("SELECT key, events FROM ix.sets WHERE chunk = ? AND kind = ? AND key <= ? ORDER BY key DESC LIMIT 1")
+        var set: AuditSeqSet?
+        try run(
+            lookup,
+            bind: { $0.chunkKey(chunk, key) },
+            row: { row in
+                guard let stored = row.text(0) else { return }
+                set = try row.withBytes(1) { events in
+                    do { return try AuditPackedSets.set(of: key.value, row: stored, events: events) } catch {
+                        throw Self.corrupt("the set of \(key.kind) in chunk \(chunk)")
+                    }
+                }
+            }
+        )
+        return set
+    }
+
     /// Every stored set of `kinds` in `chunk`.
     func readSets(_ chunk: Int64, kinds: [AuditIndexKey.Kind]) throws -> [AuditIndexKey: AuditSeqSet] {
         var sets: [AuditIndexKey: AuditSeqSet] = [:]
@@ -108,8 +121,13 @@ extension SQLiteRawConnection {
                     b.integer(2, Int64(kind.rawValue))
                 },
                 row: { row in
-                    guard let value = row.text(0) else { return }
-                    sets[AuditIndexKey(kind, value)] = try row.seqSet(1, "the set of \(kind) in chunk \(chunk)")
+                    guard let stored = row.text(0) else { return }
+                    let held = try row.withBytes(1) { events in
+                        do { return try AuditPackedSets.sets(row: stored, events: events) } catch {
+                            throw Self.corrupt("the set of \(kind) in chunk \(chunk)")
+                        }
+                    }
+                    for (value, set) in held { sets[AuditIndexKey(kind, value)] = set }
                 }
             )
         }
@@ -119,14 +137,7 @@ extension SQLiteRawConnection {
     /// The stored chunks in which `key` has events, ascending (one primary-key probe per chunk).
     func storedChunks(containing key: AuditIndexKey, among stored: [Int64]) throws -> [Int64] {
         var found: [Int64] = []
-        let probe = try prepared("SELECT 1 FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?")
-        for chunk in stored {
-            try run(
-                probe,
-                bind: { $0.chunkKey(chunk, key) },
-                row: { _ in found.append(chunk) }
-            )
-        }
+        for chunk in stored where try storedSet(chunk, key) != nil { found.append(chunk) }
         return found
     }
 
@@ -134,7 +145,13 @@ extension SQLiteRawConnection {
     /// (one range of the primary key per chunk).
     func storedValues(_ kind: AuditIndexKey.Kind, prefix: String, limit: Int, among stored: [Int64]) throws -> [String] {
         var values = Set<AuditIndexKey>()
-        let range = try prepared("SELECT key FROM ix.sets WHERE chunk = ? AND kind = ? AND key >= ? ORDER BY key")
+        // From the row at or below the prefix (a packed row there may hold values with it).
+        let range = try prepared(
+            """
+            SELECT key, events FROM ix.sets WHERE chunk = ?1 AND kind = ?2
+            AND key >= coalesce((SELECT max(key) FROM ix.sets WHERE chunk = ?1 AND kind = ?2 AND key <= ?3), ?3) ORDER BY key
+            """
+        )
         for chunk in stored {
             var taken = 0
             try run(
@@ -145,9 +162,17 @@ extension SQLiteRawConnection {
                     b.text(3, prefix)
                 },
                 row: { row in
-                    guard let value = row.text(0), value.utf8.starts(with: prefix.utf8) else { throw Stop() }
-                    values.insert(AuditIndexKey(kind, value))
-                    taken += 1
+                    guard let first = row.text(0) else { return }
+                    if AuditIndexKey.compareBytes(first, prefix) > 0, !first.utf8.starts(with: prefix.utf8) { throw Stop() }
+                    let held = try row.withBytes(1) { events in
+                        do { return try AuditPackedSets.sets(row: first, events: events) } catch {
+                            throw Self.corrupt("a set of \(kind) in chunk \(chunk)")
+                        }
+                    }
+                    for (value, _) in held where value.utf8.starts(with: prefix.utf8) {
+                        values.insert(AuditIndexKey(kind, value))
+                        taken += 1
+                    }
                     if taken > limit { throw Stop() }
                 }
             )

@@ -69,7 +69,7 @@ extension SQLiteRawConnection {
             try run("DELETE FROM chunks WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             try run("DELETE FROM rollups WHERE chunk = ?", bind: { $0.integer(1, index.chunk) })
             let insert = try prepared("INSERT INTO sets (chunk, kind, key, events) VALUES (?, ?, ?, ?)")
-            try index.forEachSortedSet { kind, value, set in
+            try index.forEachStoredRow { kind, value, set in
                 try run(
                     insert,
                     bind: { b in

@@ -50,8 +50,10 @@ import Testing
         defer { Task { try? await raw.close() } }
         _ = try await raw.query("ATTACH DATABASE ? AS ix", [.text(directory.path + "/audit-index.sqlite")])
         let chunks = try await raw.query("SELECT chunk FROM ix.chunks ORDER BY chunk").compactMap { $0.column("chunk")?.integer }.map(Int64.init)
-        let actions = try await raw.query("SELECT events FROM ix.sets WHERE kind = 1").reduce(Int64(0)) { total, row in
-            total + Int64(AuditSeqSet(serialized: row.column("events")?.blob.map { Array($0.readableBytesView) } ?? [])?.count ?? 0)
+        var actions: Int64 = 0
+        for row in try await raw.query("SELECT key, events FROM ix.sets WHERE kind = 1") {
+            let events = row.column("events")?.blob.map { Array($0.readableBytesView) } ?? []
+            for held in try AuditPackedSets.sets(row: row.column("key")?.string ?? "", events: events) { actions += Int64(held.set.count) }
         }
         return (chunks, actions)
     }

@@ -23,6 +23,20 @@ import Testing
     static func chunkOf(_ seq: Int64) -> Int64 { (seq - 1) >> Int64(shift) }
     static func offsetOf(_ seq: Int64) -> Int { Int((seq - 1) & ((1 << Int64(shift)) - 1)) }
 
+    /// The statements that give `key` the set `set` (nil: none) in stored chunk `chunk`: the row
+    /// holding it (it may hold other keys: ``AuditPackedSets``) replaced by plain rows.
+    static func rewrite(_ key: AuditIndexKey, with set: AuditSeqSet?, chunk: Int64, events: [AuditEvent]) throws -> [(String, [SQLiteData])] {
+        let edit = try AuditIndexRowEdit.replacing(key, with: set, chunk: chunk, shift: shift, events: events)
+        let place: [SQLiteData] = [.integer(Int(chunk)), .integer(Int(key.kind.rawValue))]
+        return [("DELETE FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?", place + [.text(edit.row)])]
+            + edit.rows.map {
+                (
+                    "INSERT INTO ix.sets (chunk, kind, key, events) VALUES (?, ?, ?, ?)",
+                    place + [.text($0.value), .blob(ByteBuffer(bytes: $0.events))]
+                )
+            }
+    }
+
     /// The stored rollup of `chunk` with the count of `key` changed by one.
     static func editedRollup(_ raw: SQLiteConnection, chunk: Int64, key: AuditIndexKey) async throws -> [UInt8] {
         let rows = try await raw.query("SELECT rollup FROM ix.rollups WHERE chunk = ?", [.integer(Int(chunk))])
@@ -63,24 +77,14 @@ import Testing
                 for other in events where chunkOf(other.seq) == chunkOf(150) && other.action == event.action && other.seq != 150 {
                     set.append(UInt16(offsetOf(other.seq)))
                 }
-                return [
-                    (
-                        "UPDATE ix.sets SET events = ? WHERE chunk = ? AND kind = ? AND key = ?",
-                        [.blob(ByteBuffer(bytes: set.serialized)), .integer(Int(chunkOf(150))), .integer(1), .text(event.action)]
-                    )
-                ]
+                return try rewrite(AuditIndexKey(.action, event.action), with: set, chunk: chunkOf(150), events: events)
             }
         ),
         Tamper(
             description: "an actor's set deleted from a chunk",
             seq: { _ in 161 },
             sql: { events in
-                [
-                    (
-                        "DELETE FROM ix.sets WHERE chunk = ? AND kind = ? AND key = ?",
-                        [.integer(Int(chunkOf(161))), .integer(5), .text(events[160].actor?.id ?? "")]
-                    )
-                ]
+                try rewrite(AuditIndexKey(.actor, events[160].actor?.id ?? ""), with: nil, chunk: chunkOf(161), events: events)
             }
         ),
         Tamper(
@@ -92,7 +96,7 @@ import Testing
             },
             sql: { events in
                 let word = AuditIndexTerms.keys(of: events[192]).first { $0.kind == .word }!.value
-                return [("DELETE FROM ix.sets WHERE chunk = 6 AND kind = 15 AND key = ?", [.text(word)])]
+                return try rewrite(AuditIndexKey(.word, word), with: nil, chunk: 6, events: events)
             }
         ),
         Tamper(

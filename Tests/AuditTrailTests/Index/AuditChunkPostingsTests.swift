@@ -57,13 +57,37 @@ struct AuditChunkPostingsTests {
             var input = AuditEventInput(action: index % 3 == 0 ? "user.login" : "doc.view", actor: .init(id: "u-\(index % 37)"))
             input.description = "report \(index % 11) exported by u-\(index % 37) report"
             input.actor?.ip = "10.0.\(index % 5).\(index % 200)"
+            input.resource = .init(type: "doc", id: "d-\(index)")  // each once: packed
             chunk.add(seq: Int64(index + 1), event: try validator.prepare(input).event)
         }
         let sorted = chunk.sortedSets
+        var rows: [(kind: AuditIndexKey.Kind, key: String, events: [UInt8])] = []
+        try chunk.forEachStoredRow { kind, value, events in rows.append((kind, String(decoding: value, as: UTF8.self), Array(events))) }
         var written: [(AuditIndexKey, [UInt8])] = []
-        chunk.forEachSortedSet { kind, value, set in written.append((AuditIndexKey(kind, String(decoding: value, as: UTF8.self)), Array(set))) }
+        for row in rows {
+            for (value, set) in try AuditPackedSets.sets(row: row.key, events: row.events) {
+                written.append((AuditIndexKey(row.kind, value), set.serialized))
+            }
+        }
         #expect(written.map(\.0) == sorted.map(\.key))
         #expect(written.map(\.1) == sorted.map(\.set.serialized))
+        // The 1,000 resource ids, each held once, go 64 to a row; sets above the limit keep a row each.
+        #expect(rows.filter { $0.kind == .resourceID }.count == 16)
+        #expect(
+            rows.filter { AuditPackedSets.isPacked($0.events) }.count == 16
+                + rows.filter { $0.kind == .word && AuditPackedSets.isPacked($0.events) }.count
+        )
+        for row in rows where AuditPackedSets.isPacked(row.events) {
+            #expect(try AuditPackedSets.sets(row: row.key, events: row.events).allSatisfy { $0.set.count <= AuditPackedSets.setLimit })
+            #expect(try AuditPackedSets.sets(row: row.key, events: row.events).first?.value == row.key)
+        }
+        // As a store looks a value up: the row with the greatest key at or below it.
+        func lookUp(_ key: AuditIndexKey) throws -> AuditSeqSet? {
+            guard let row = rows.last(where: { $0.kind == key.kind && AuditIndexKey.compareBytes($0.key, key.value) <= 0 }) else { return nil }
+            return try AuditPackedSets.set(of: key.value, row: row.key, events: row.events)
+        }
+        for (key, set) in sorted { #expect(try lookUp(key) == set, "\(key)") }
+        for absent in ["d-", "d-1000", "d-10a", "d-99x", "zzz", ""] { #expect(try lookUp(AuditIndexKey(.resourceID, absent)) == nil, "\(absent)") }
         #expect(chunk.keyCount == sorted.count)
         let counts = chunk.counts(of: [.action, .actor])
         #expect(counts[AuditIndexKey(.action, "user.login")] == 334)
