@@ -63,7 +63,7 @@ struct HTTPBench: AsyncParsableCommand {
             for (name, child) in order {
                 let cpuBefore = child.cpuSeconds()
                 let started = ContinuousClock.now
-                let result = try BenchWrk.run(
+                let result = try await BenchWrk.runWaiting(
                     wrk,
                     [["-t1", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script, "http://127.0.0.1:\(child.port)/v1/events"]]
                 )[0]

@@ -223,7 +223,7 @@ struct IngestBench: AsyncParsableCommand {
         var batchRate: Double?
         try await withBenchServer(directory: directory, adminKey: secret, logger: logger) { port in
             print("HTTP → one server on SQLite (\(directory))")
-            batchRate = try runLoads(wrk: wrk, secret: secret, ports: [port], serverCPU: { processCPUSeconds() })
+            batchRate = try await runLoads(wrk: wrk, secret: secret, ports: [port], serverCPU: { processCPUSeconds() })
         }
         return batchRate
     }
@@ -258,7 +258,7 @@ struct IngestBench: AsyncParsableCommand {
                 servers.append(try ChildServer(directory: path, adminKey: secret, options: options, environment: environment))
             }
             let loaded = servers
-            _ = try runLoads(wrk: wrk, secret: secret, ports: servers.map(\.port)) { loaded.reduce(0) { $0 + $1.cpuSeconds() } }
+            _ = try await runLoads(wrk: wrk, secret: secret, ports: servers.map(\.port)) { loaded.reduce(0) { $0 + $1.cpuSeconds() } }
         } catch {
             failure = error
         }
@@ -281,7 +281,7 @@ struct IngestBench: AsyncParsableCommand {
     /// wrk process per port, all at once), printing the summed rates and, per run, how busy the
     /// machine's cores were: the servers' CPU (`serverCPU`), PostgreSQL's and wrk's.
     /// Returns the batch POSTs' events/s.
-    private func runLoads(wrk: String, secret: String, ports: [Int], serverCPU: () -> Double) throws -> Double {
+    private func runLoads(wrk: String, secret: String, ports: [Int], serverCPU: () -> Double) async throws -> Double {
         var generator = BenchEventGenerator(seed: 42)
         let single = generator.json()
         let batchBody = "[" + (0..<httpBatch).map { _ in generator.json() }.joined(separator: ",") + "]"
@@ -292,10 +292,10 @@ struct IngestBench: AsyncParsableCommand {
         try script(batchBody).write(toFile: scripts + "/batch.lua", atomically: true, encoding: .utf8)
         try script(single).write(toFile: scripts + "/single.lua", atomically: true, encoding: .utf8)
 
-        func load(connections total: Int, script: String, path: String) throws -> (BenchWrk.Result, String) {
+        func load(connections total: Int, script: String, path: String) async throws -> (BenchWrk.Result, String) {
             let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
             let before = (server: serverCPU(), postgres: postgresCPUSeconds(), wall: ContinuousClock.now)
-            let results = try BenchWrk.run(
+            let results = try await BenchWrk.runWaiting(
                 wrk,
                 ports.enumerated().map { index, port in
                     // The connections spread over the servers; any remainder goes to the first ones.
@@ -325,13 +325,13 @@ struct IngestBench: AsyncParsableCommand {
         }
 
         print("HTTP batch POSTs (\(httpBatch) events each, \(batchConnections) connections, \(duration) s):")
-        let (batchResult, batchBusy) = try load(connections: batchConnections, script: scripts + "/batch.lua", path: "/v1/events/batch")
+        let (batchResult, batchBusy) = try await load(connections: batchConnections, script: scripts + "/batch.lua", path: "/v1/events/batch")
         print(
             "  \(Int(batchResult.requestsPerSecond * Double(httpBatch))) events/s (\(String(format: "%.1f", batchResult.requestsPerSecond)) req/s, p99 \(batchResult.p99), non-2xx \(batchResult.errors))"
         )
         if ports.count > 1 || postgresCPUSeconds() > 0 { print("  " + batchBusy) }
         print("HTTP single-event POSTs (\(connections) connections, \(duration) s):")
-        let (singleResult, singleBusy) = try load(connections: connections, script: scripts + "/single.lua", path: "/v1/events")
+        let (singleResult, singleBusy) = try await load(connections: connections, script: scripts + "/single.lua", path: "/v1/events")
         print("  \(Int(singleResult.requestsPerSecond)) req/s, p50 \(singleResult.p50), p99 \(singleResult.p99), non-2xx \(singleResult.errors)")
         if ports.count > 1 || postgresCPUSeconds() > 0 { print("  " + singleBusy) }
         return batchResult.requestsPerSecond * Double(httpBatch)
