@@ -27,16 +27,35 @@ enum BenchWrk {
 
     /// A wrk script that POSTs `body` as JSON with `secret` as the bearer key.
     static func postScript(body: String, secret: String) -> String {
-        let escaped = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-        return """
-            wrk.method = "POST"
-            wrk.body = '\(escaped)'
-            wrk.headers["Content-Type"] = "application/json"
-            wrk.headers["Authorization"] = "Bearer \(secret)"
-            """
+        """
+        wrk.method = "POST"
+        wrk.body = \(literal(body))
+        wrk.headers["Content-Type"] = "application/json"
+        wrk.headers["Authorization"] = "Bearer \(secret)"
+        """
     }
 
-    /// Runs one `wrk` per argument list, all at once, and reads each one's figures.
+    /// A Lua string literal of `text`.
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    /// A wrk script that POSTs `bodies` as JSON in turn (one per request, round robin) with
+    /// `secret` as the bearer key.
+    static func postScript(bodies: [String], secret: String) -> String {
+        """
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        wrk.headers["Authorization"] = "Bearer \(secret)"
+        local bodies = {\(bodies.map(literal).joined(separator: ",\n"))}
+        local next = 0
+        request = function()
+          next = next % #bodies + 1
+          return wrk.format(nil, nil, nil, bodies[next])
+        end
+        """
+    }
+
     /// ``run(_:_:)`` waiting for wrk on a thread of its own, not on one of Swift's cooperative
     /// pool: a server in this process (`bench ingest`'s) keeps the whole pool. (Waiting on the
     /// pool left that server one of the two threads: its batch POSTs used 1.06 cores, 54k
@@ -47,6 +66,7 @@ enum BenchWrk {
         }
     }
 
+    /// Runs one `wrk` per argument list, all at once, and reads each one's figures.
     static func run(_ wrk: String, _ runs: [[String]]) throws -> [Result] {
         let started = try runs.map { arguments in
             let path = NSTemporaryDirectory() + "audittrail-wrk-\(UInt32.random(in: 0...UInt32.max)).out"
