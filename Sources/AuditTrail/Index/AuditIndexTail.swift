@@ -259,7 +259,9 @@ extension AuditIndexTail {
                         chunks[memoryFrom] = nil
                         memoryFrom += 1
                     } catch {
-                        storage.indexLogger.warning(
+                        // Cancelled (the store shuts down): not a failure; the next start writes it.
+                        storage.indexLogger.log(
+                            level: Task.isCancelled ? .debug : .warning,
                             "audit index chunk not written; will retry",
                             metadata: ["audit.index.chunk": "\(memoryFrom)", "error": "\(error)"]
                         )
