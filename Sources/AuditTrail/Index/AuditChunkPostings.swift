@@ -38,6 +38,9 @@ struct AuditChunkPostings: Sendable {
     static let blockSize = 8
 
     private(set) var entries: [Entry] = []
+    /// The entries of each kind (by raw value), in the order they were added: a kind's keys are
+    /// read (stats, prefixes, a store's write) without going over the others.
+    private(set) var entriesOfKind = [[Int32]](repeating: [], count: 256)
     /// The keys' values, one after another.
     private(set) var bytes: [UInt8] = []
     /// Open addressing, linear probing: the entry's index, or -1. At most half full.
@@ -73,6 +76,7 @@ struct AuditChunkPostings: Sendable {
         }
         precondition(bytes.count + value.count <= Int(UInt32.max), "a chunk's keys exceed 4 GiB")
         slots[slot] = Int32(entries.count)
+        entriesOfKind[Int(kind)].append(Int32(entries.count))
         entries.append(
             Entry(
                 start: UInt32(bytes.count),

@@ -95,9 +95,9 @@ public struct AuditChunkIndex: Sendable, Equatable {
     }
 
     private func forEachEntry(of kinds: [AuditIndexKey.Kind], _ body: (Int) -> Void) {
-        var wanted = [Bool](repeating: false, count: 256)
-        for kind in kinds { wanted[Int(kind.rawValue)] = true }
-        for (index, entry) in postings.entries.enumerated() where wanted[Int(entry.kind)] { body(index) }
+        for kind in Set(kinds) {
+            for entry in postings.entriesOfKind[Int(kind.rawValue)] { body(Int(entry)) }
+        }
     }
 
     /// The keys of `kind` whose value starts with `prefix` (byte-wise).
@@ -172,12 +172,10 @@ public struct AuditChunkIndex: Sendable, Equatable {
     /// ~250,000 keys, and sorting them by ``AuditIndexKey/<`` was a third of writing it (address
     /// keys share their first 28 bytes).
     private var sortedEntries: [Int] {
-        var byKind = [[Int]](repeating: [], count: 256)
-        for (index, entry) in postings.entries.enumerated() { byKind[Int(entry.kind)].append(index) }
         var out: [Int] = []
         out.reserveCapacity(postings.entries.count)
-        for entries in byKind where !entries.isEmpty {
-            var order = entries.map { entry in postings.withValue(entry) { SortItem($0, window: 0, index: entry) } }
+        for entries in postings.entriesOfKind where !entries.isEmpty {
+            var order = entries.map { entry in postings.withValue(Int(entry)) { SortItem($0, window: 0, index: Int(entry)) } }
             Self.sort(&order, 0..<order.count, window: 0) { entry, window in postings.withValue(entry) { SortItem($0, window: window, index: entry) }
             }
             for item in order { out.append(Int(item.index)) }
