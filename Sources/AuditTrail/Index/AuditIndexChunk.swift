@@ -151,9 +151,9 @@ public struct AuditChunkIndex: Sendable, Equatable {
             if packedKeys > 0, postings.entries[first].kind != item.kind { try writePacked() }
             if Int(item.count) <= AuditPackedSets.setLimit {
                 if packedKeys == 0 { first = entry }
-                var offsets: [UInt16] = []
-                postings.forEachOffset(entry) { offsets.append($0) }
-                postings.withValue(entry) { AuditPackedSets.append(value: $0, offsets: offsets, to: &packed) }
+                postings.withValue(entry) { value in
+                    AuditPackedSets.append(value: value, count: Int(item.count), to: &packed) { postings.forEachOffset(entry, $0) }
+                }
                 packedKeys += 1
                 if packedKeys == AuditPackedSets.keysPerRow { try writePacked() }
             } else {

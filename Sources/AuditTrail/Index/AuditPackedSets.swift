@@ -25,9 +25,10 @@ public enum AuditPackedSets {
     /// Whether a stored `events` column is a packed row.
     public static func isPacked(_ events: some Collection<UInt8>) -> Bool { events.first == tag }
 
-    /// Appends one key to a packed row being written (`row` starts as `[tag]`).
-    static func append(value: UnsafeBufferPointer<UInt8>, offsets: some Collection<UInt16>, to row: inout [UInt8]) {
-        precondition((1...setLimit).contains(offsets.count))
+    /// Appends one key to a packed row being written (`row` starts as `[tag]`): its value and the
+    /// `count` offsets (1 … ``setLimit``) `offsets` calls its argument with, ascending.
+    static func append(value: UnsafeBufferPointer<UInt8>, count: Int, to row: inout [UInt8], _ offsets: ((UInt16) -> Void) -> Void) {
+        precondition((1...setLimit).contains(count))
         var length = UInt64(value.count)
         repeat {
             let low = UInt8(length & 0x7F)
@@ -35,11 +36,8 @@ public enum AuditPackedSets {
             row.append(length == 0 ? low : low | 0x80)
         } while length != 0
         row.append(contentsOf: value)
-        row.append(UInt8(offsets.count))
-        for offset in offsets {
-            row.append(UInt8(offset & 0xFF))
-            row.append(UInt8(offset >> 8))
-        }
+        row.append(UInt8(count))
+        AuditSeqSet.appendOffsets(into: &row, offsets)
     }
 
     /// Calls `body` with each value and set of a packed row, in order; false when the bytes are
@@ -48,6 +46,16 @@ public enum AuditPackedSets {
     public static func forEach(
         _ events: some Collection<UInt8>,
         _ body: (UnsafeBufferPointer<UInt8>, AuditSeqSet) throws -> Void
+    ) rethrows -> Bool {
+        try walk(events) { value, offsets in try body(value, AuditSeqSet(sortedUnique: offsets())) }
+    }
+
+    /// Checks a packed row whole and calls `body` with each value and a function that decodes its
+    /// offsets (so that a look-up builds only the set it wants); false when the bytes are not a
+    /// packed row (see ``forEach(_:_:)``).
+    static func walk(
+        _ events: some Collection<UInt8>,
+        _ body: (UnsafeBufferPointer<UInt8>, () -> [UInt16]) throws -> Void
     ) rethrows -> Bool {
         let bytes = events as? [UInt8] ?? Array(events)
         return try bytes.withUnsafeBufferPointer { all -> Bool in
@@ -74,15 +82,11 @@ public enum AuditPackedSets {
                 let count = Int(all[index])
                 index += 1
                 guard (1...setLimit).contains(count), count * 2 <= all.count - index else { return false }
-                var offsets: [UInt16] = []
-                offsets.reserveCapacity(count)
-                for _ in 0..<count {
-                    let offset = UInt16(all[index]) | UInt16(all[index + 1]) << 8
-                    if let last = offsets.last, last >= offset { return false }
-                    offsets.append(offset)
-                    index += 2
-                }
-                try body(value, AuditSeqSet(sortedUnique: offsets))
+                let start = index
+                func offset(_ position: Int) -> UInt16 { UInt16(all[start + 2 * position]) | UInt16(all[start + 2 * position + 1]) << 8 }
+                for position in 1..<count where offset(position - 1) >= offset(position) { return false }
+                index += count * 2
+                try body(value) { (0..<count).map(offset) }
                 previous = value
                 keys += 1
             }
@@ -97,8 +101,8 @@ public enum AuditPackedSets {
         if isPacked(events) {
             var found: AuditSeqSet?
             let whole = AuditIndexKey.withBytes(value) { wanted in
-                forEach(events) { candidate, set in
-                    if found == nil, candidate.elementsEqual(wanted) { found = set }
+                walk(events) { candidate, offsets in
+                    if found == nil, candidate.elementsEqual(wanted) { found = AuditSeqSet(sortedUnique: offsets()) }
                 }
             }
             guard whole else { throw Malformed() }

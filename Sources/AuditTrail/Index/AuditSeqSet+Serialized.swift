@@ -37,6 +37,12 @@ extension AuditSeqSet {
         precondition(count <= arrayLimit)
         out.reserveCapacity(out.count + 1 + count * 2)
         out.append(1)
+        appendOffsets(into: &out, offsets)
+    }
+
+    /// Appends each offset `offsets` calls its argument with as 2 bytes little-endian: how an
+    /// array container (and a packed row, ``AuditPackedSets``) stores its offsets.
+    static func appendOffsets(into out: inout [UInt8], _ offsets: ((UInt16) -> Void) -> Void) {
         offsets { offset in
             out.append(UInt8(offset & 0xFF))
             out.append(UInt8(offset >> 8))

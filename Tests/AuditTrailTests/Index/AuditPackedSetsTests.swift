@@ -9,7 +9,7 @@ struct AuditPackedSetsTests {
     static func packed(_ entries: [(String, [UInt16])]) -> [UInt8] {
         var row: [UInt8] = [AuditPackedSets.tag]
         for (value, offsets) in entries {
-            AuditIndexKey.withBytes(value) { AuditPackedSets.append(value: $0, offsets: offsets, to: &row) }
+            AuditIndexKey.withBytes(value) { bytes in AuditPackedSets.append(value: bytes, count: offsets.count, to: &row) { offsets.forEach($0) } }
         }
         return row
     }
