@@ -3,9 +3,10 @@
 Mimics the SQLite store's append for a group of events (the group a burst of single POSTs
 commits together): the events row (a ~735-byte canonical blob), its id index entry, the Merkle
 subtree hashes the new leaves complete, the action count. After 200,000 warm-up events it counts
-the WAL frames that GROUPS commits of GROUP events write, for the store's layout (`merkle_nodes`
-keyed by (level, idx): each level's newest nodes sit in a page of their own) and for nodes keyed
-by their position in insertion order (MMR position: every commit's nodes in the table's last page).
+the WAL frames that GROUPS commits of GROUP events write, for the layout of SQLite schema versions
+3–6 (`merkle_nodes` keyed by (level, idx): each level's newest nodes sit in a page of their own)
+and for the layout of version 7 on (nodes keyed by their position in insertion order,
+`AuditMerkleNodeID.position`: every commit's nodes in the table's last page).
 Python's sqlite3 (the system SQLite, not the vendored one; page and WAL logic are the same).
 
     python3 Benchmarks/wal-frames.py [GROUP] [GROUPS]

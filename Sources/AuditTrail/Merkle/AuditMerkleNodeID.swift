@@ -17,4 +17,42 @@ public struct AuditMerkleNodeID: Sendable, Hashable, CustomStringConvertible {
     public var leaves: Range<Int64> { (index << level)..<((index + 1) << level) }
 
     public var description: String { "(\(level), \(index))" }
+
+    /// The subtree's place in the order a log completes its subtrees: leaf by leaf, each leaf
+    /// followed by the subtrees it completes, lowest first. A log of `n` leaves holds exactly
+    /// positions `0 ..< firstPosition(ofLeaf: n)`, so a store keyed by position appends at its end
+    /// and the nodes a run of leaves completed are one range (`(0,0)` 0, `(0,1)` 1, `(1,0)` 2,
+    /// `(0,2)` 3, `(0,3)` 4, `(1,1)` 5, `(2,0)` 6, …).
+    /// - Precondition: ``hasPosition``.
+    public var position: Int64 {
+        precondition(hasPosition, "no Merkle position for subtree \(self)")
+        return Self.firstPosition(ofLeaf: ((index + 1) << level) - 1) + Int64(level)
+    }
+
+    /// Whether the subtree lies in a tree of at most 2^61 leaves, those ``position`` numbers (a
+    /// negative index or level, or one past that, names nothing a store can hold).
+    public var hasPosition: Bool {
+        (0...61).contains(level) && index >= 0 && index < Int64(1) << (61 - level)
+    }
+
+    /// The largest position: the last of the tree of 2^61 leaves.
+    public static let maximumPosition = firstPosition(ofLeaf: 1 << 61) - 1
+
+    /// The position of leaf `leaf`, the first of those it completes: the count of subtrees in a
+    /// tree of `leaf` leaves, `2·leaf − popcount(leaf)`.
+    public static func firstPosition(ofLeaf leaf: Int64) -> Int64 {
+        2 * leaf - Int64(leaf.nonzeroBitCount)
+    }
+
+    /// The subtree at `position`: the inverse of ``position``.
+    /// - Precondition: `0 ... maximumPosition` holds `position`.
+    public init(position: Int64) {
+        precondition((0...Self.maximumPosition).contains(position), "no Merkle subtree at position \(position)")
+        // The completing leaf m is the largest with firstPosition(m) ≤ position; every m up to
+        // (position + 1) / 2 qualifies (firstPosition(m) ≤ 2m − 1), and none past (position + 64) / 2.
+        var leaf = (position + 1) / 2
+        while Self.firstPosition(ofLeaf: leaf + 1) <= position { leaf += 1 }
+        let level = Int(position - Self.firstPosition(ofLeaf: leaf))
+        self.init(level: level, index: ((leaf + 1) >> level) - 1)
+    }
 }

@@ -1,12 +1,13 @@
 @_spi(AuditStoreImplementation) import AuditTrail
 import SQLiteNIO
 
-/// The Merkle tree and the checkpoints: `merkle_nodes (level, idx) → hash` holds every complete
-/// perfect subtree (written by ``SQLiteAuditStore/append(_:)`` in the events' transaction),
+/// The Merkle tree and the checkpoints: `merkle_nodes (pos) → hash` holds every complete perfect
+/// subtree by its ``AuditMerkleNodeID/position`` (written by ``SQLiteAuditStore/append(_:)`` in
+/// the events' transaction, at the end of the table),
 /// `checkpoints` the signed tree heads, `log_info` the log id made by migration 3.
 extension SQLiteAuditStore: AuditCheckpointStore {
-    /// Most subtrees asked for in one query (two binds each).
-    static let hashesPerQuery = 400
+    /// Most subtrees asked for in one query (one bind each).
+    static let hashesPerQuery = 800
 
     /// The stored hash of one complete subtree; `.notFound` when it is not stored, `.tampered`
     /// when what is stored is not 32 bytes.
@@ -14,34 +15,32 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         try await hashes([AuditMerkleNodeID(level: level, index: index)])[0]
     }
 
-    /// The stored hashes of several subtrees, in the order asked, with one query (per 400).
+    /// The stored hashes of several subtrees, in the order asked, with one query (per 800).
     /// Throws `.notFound` naming the first subtree that is not stored, `.tampered` naming one
     /// whose stored hash is not 32 bytes.
     public func hashes(_ ids: [AuditMerkleNodeID]) async throws -> [AuditHash] {
         var found: [AuditMerkleNode] = []
         var start = 0
         while start < ids.count {
-            let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)]
-            start += part.count
+            // A subtree with no position (a negative index…) is not stored: `hashes(of:)` names it.
+            let part = ids[start..<min(ids.count, start + Self.hashesPerQuery)].filter(\.hasPosition)
+            start += Self.hashesPerQuery
+            if part.isEmpty { continue }
             let sql =
-                "SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (VALUES "
-                + Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ") + ")"
-            let ids = Array(part)
+                "SELECT pos, hash FROM merkle_nodes WHERE pos IN ("
+                + Array(repeating: "?", count: part.count).joined(separator: ", ") + ")"
             let rows = try await scan("merkle hashes") { scanner in
                 var rows: [AuditMerkleNode] = []
                 try scanner.run(
                     sql,
                     keep: false,
                     bind: { b in
-                        for (offset, id) in ids.enumerated() {
-                            b.integer(Int32(2 * offset + 1), Int64(id.level))
-                            b.integer(Int32(2 * offset + 2), id.index)
-                        }
+                        for (offset, id) in part.enumerated() { b.integer(Int32(offset + 1), id.position) }
                     },
                     row: { row in
-                        guard let level = row.integer(0), let index = row.integer(1) else { return }
-                        let id = AuditMerkleNodeID(level: Int(level), index: index)
-                        guard let hash = row.hash(2) else {
+                        guard let position = row.integer(0) else { return }
+                        let id = AuditMerkleNodeID(position: position)
+                        guard let hash = row.hash(1) else {
                             throw AuditTrailError(.tampered, "the stored Merkle subtree hash \(id) is not 32 bytes")
                         }
                         rows.append(AuditMerkleNode(id: id, hash: hash))
@@ -63,14 +62,15 @@ extension SQLiteAuditStore: AuditCheckpointStore {
         return id
     }
 
-    /// Leaves stored: one more than the largest leaf index.
+    /// Leaves stored: one more than the leaf that completed the last stored node.
     public func merkleSize() async throws -> Int64 {
-        let rows = try await read("merkle size") { try await $0.query("SELECT max(idx) AS last FROM merkle_nodes WHERE level = 0") }
-        return rows.first?.int64("last").map { $0 + 1 } ?? 0
+        let rows = try await read("merkle size") { try await $0.query("SELECT max(pos) AS last FROM merkle_nodes") }
+        guard let last = rows.first?.int64("last"), last >= 0 else { return 0 }
+        return AuditMerkleNodeID(position: min(last, AuditMerkleNodeID.maximumPosition)).leaves.upperBound
     }
 
-    /// One primary-key range scan per level, lowest level first, each in index order (a single
-    /// query OR-ing the levels made SQLite de-duplicate every row through a temporary b-tree).
+    /// One primary-key range scan (the nodes a run of leaves completes are one run of
+    /// positions), lowest level first, each in index order.
     public func merkleNodes(completedBy leaves: Range<Int64>) async throws -> [AuditMerkleNode] {
         guard !leaves.isEmpty else { return [] }
         return try await scan("merkle nodes") { try $0.storedLevels(completedBy: leaves) }.flatMap(\.nodes)

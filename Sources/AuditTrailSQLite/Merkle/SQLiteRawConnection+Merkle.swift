@@ -2,9 +2,10 @@
 
 extension SQLiteRawConnection {
     /// The one-node `INSERT` the writer prepares once.
-    static let insertMerkleNodeSQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
+    static let insertMerkleNodeSQL = "INSERT INTO merkle_nodes (pos, hash) VALUES (?, ?)"
 
-    /// Inserts the Merkle subtree hashes the sealed rows completed, in the append's transaction.
+    /// Inserts the Merkle subtree hashes the sealed rows completed, in the append's transaction:
+    /// consecutive positions at the end of `merkle_nodes` (``AuditMerkleNodeID/position``).
     func insertMerkleNodes(_ rows: [AuditSealedEvent]) throws {
         let statement = try prepared(Self.insertMerkleNodeSQL)
         for row in rows {
@@ -12,9 +13,8 @@ extension SQLiteRawConnection {
                 try run(
                     statement,
                     bind: { b in
-                        b.integer(1, Int64(node.id.level))
-                        b.integer(2, node.id.index)
-                        b.blob(3, node.hash)
+                        b.integer(1, node.id.position)
+                        b.blob(2, node.hash)
                     }
                 )
             }
@@ -24,18 +24,11 @@ extension SQLiteRawConnection {
     /// The tree builder for a log of `size` events, from the stored right edge (popcount(size)
     /// look-ups), read inside the current transaction.
     func merkleBuilder(size: Int64) throws -> AuditMerkleTreeBuilder {
-        let statement = try prepared("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
+        let statement = try prepared("SELECT hash FROM merkle_nodes WHERE pos = ?")
         var frontier: [AuditHash] = []
         for id in AuditMerkleTreeBuilder.frontierNodes(size: size) {
             var found: AuditHash??
-            try run(
-                statement,
-                bind: { b in
-                    b.integer(1, Int64(id.level))
-                    b.integer(2, id.index)
-                },
-                row: { found = $0.hash(0) }
-            )
+            try run(statement, bind: { $0.integer(1, id.position) }, row: { found = $0.hash(0) })
             guard let found else {
                 throw AuditTrailError(.tampered, "the stored Merkle tree lacks subtree \(id) of the tree of \(size) events")
             }
@@ -45,29 +38,39 @@ extension SQLiteRawConnection {
         return try AuditMerkleTreeBuilder(size: size, frontier: frontier)
     }
 
-    /// The stored subtree hashes of one level in an index range, in index order (one primary-key
-    /// range scan), as a verifier compares them.
-    func storedLevel(_ level: Int, indices: ClosedRange<Int64>) throws -> AuditStoredLevel {
-        var stored = AuditStoredLevel(level: level)
-        stored.indices.reserveCapacity(indices.count)
-        stored.hashes.reserveCapacity(AuditHash.byteCount * indices.count)
+    /// The stored subtree hashes completed by `leaves`, per level, lowest first, each in index
+    /// order, as a verifier compares them: one range scan, since those nodes are the positions
+    /// from leaf `leaves.lowerBound`'s to the next leaf's after `leaves`.
+    func storedLevels(completedBy leaves: Range<Int64>) throws -> [AuditStoredLevel] {
+        let ranges = AuditStoredLevel.ranges(completedBy: leaves)
+        guard let lowest = ranges.first?.level else { return [] }
+        var levels = ranges.map { range in
+            var stored = AuditStoredLevel(level: range.level)
+            stored.indices.reserveCapacity(range.indices.count)
+            stored.hashes.reserveCapacity(AuditHash.byteCount * range.indices.count)
+            return stored
+        }
+        // The rows come in position order: the completing leaf only moves forward.
+        var leaf = leaves.lowerBound
+        var start = AuditMerkleNodeID.firstPosition(ofLeaf: leaf)
+        var next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
         try run(
-            "SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+            "SELECT pos, hash FROM merkle_nodes WHERE pos >= ? AND pos < ? ORDER BY pos",
             bind: { b in
-                b.integer(1, Int64(level))
-                b.integer(2, indices.lowerBound)
-                b.integer(3, indices.upperBound)
+                b.integer(1, start)
+                b.integer(2, AuditMerkleNodeID.firstPosition(ofLeaf: leaves.upperBound))
             },
             row: { row in
-                guard let index = row.integer(0) else { return }
-                row.withBytes(1) { stored.append(index: index, hash: $0) }
+                guard let position = row.integer(0) else { return }
+                while position >= next {
+                    leaf += 1
+                    start = next
+                    next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
+                }
+                let level = Int(position - start)
+                row.withBytes(1) { levels[level - lowest].append(index: ((leaf + 1) >> level) - 1, hash: $0) }
             }
         )
-        return stored
-    }
-
-    /// The stored subtree hashes completed by `leaves`, per level, lowest first.
-    func storedLevels(completedBy leaves: Range<Int64>) throws -> [AuditStoredLevel] {
-        try AuditStoredLevel.ranges(completedBy: leaves).map { try storedLevel($0.level, indices: $0.indices) }
+        return levels
     }
 }

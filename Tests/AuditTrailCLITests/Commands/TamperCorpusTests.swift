@@ -157,7 +157,7 @@ struct TamperCorpusTests {
                 directory,
                 [
                     "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
-                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
+                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE pos >= \(AuditMerkleNodeID.firstPosition(ofLeaf: 15))",
                     "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
                 ]
             )
@@ -270,7 +270,7 @@ struct TamperCorpusTests {
             directory,
             [
                 "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 15",
-                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 15",
+                "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE pos >= \(AuditMerkleNodeID.firstPosition(ofLeaf: 15))",
                 "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 15",
             ]
         )

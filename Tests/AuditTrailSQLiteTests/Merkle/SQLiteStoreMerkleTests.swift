@@ -104,8 +104,8 @@ import Testing
             #expect(try await store.storeCheckpoint(.init(treeSize: 4, rootHash: root, time: .now(), note: "n\n")))
             let raw = try await directory.rawConnection()
             for statement in [
-                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 1",
-                "DELETE FROM merkle_nodes WHERE level = 2",
+                "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = \(AuditMerkleNodeID(level: 0, index: 1).position)",
+                "DELETE FROM merkle_nodes WHERE pos = \(AuditMerkleNodeID(level: 2, index: 0).position)",
                 "UPDATE checkpoints SET tree_size = 3",
                 "DELETE FROM checkpoints",
                 "UPDATE log_info SET value = 'x'",
@@ -166,6 +166,53 @@ import Testing
         #expect(try await store.root(size: 16) == AuditMerkle.root(leafHashes: try await leaves(store)))
         #expect(try await store.logID().utf8.count == 32)
         try await store.close()
+    }
+
+    /// Migration 7 re-keys a tree stored by `(level, idx)` by position: the same nodes come
+    /// back, roots and proofs and `verifyLog` hold, appends go on, and a row that names no
+    /// subtree of any tree is left behind.
+    @Test func migrationSevenKeysTheStoredTreeByPosition() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var store = try await directory.open()
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 300, seed: 6)))
+        let nodes = try await store.merkleNodes(completedBy: 0..<300)
+        #expect(nodes.count == 2 * 300 - 300.nonzeroBitCount)
+        let root = try await store.root(size: 300)
+        try await store.close()
+        // Back to schema version 6: the tree keyed by (level, idx), and three rows that name no
+        // subtree of any tree.
+        let raw = try await directory.rawConnection()
+        try await TemporaryDirectory.keyMerkleNodesByLevel(raw)
+        for statement in [
+            "INSERT INTO merkle_nodes VALUES (-1, 3, zeroblob(32)), (2, -5, zeroblob(32)), (70, 0, zeroblob(32))",
+            "UPDATE schema_version SET version = 6",
+        ] {
+            _ = try await raw.query(statement)
+        }
+        let old = try await raw.query("SELECT level, idx, hash FROM merkle_nodes WHERE level >= 0 AND idx >= 0 AND level < 70 ORDER BY level, idx")
+        #expect(old.count == nodes.count)
+        #expect(
+            old.map { AuditMerkleNodeID(level: $0.column("level")!.integer!, index: Int64($0.column("idx")!.integer!)) }
+                == nodes.map(\.id).sorted { ($0.level, $0.index) < ($1.level, $1.index) }
+        )
+        try await raw.close()
+
+        store = try await directory.open()
+        #expect(try await store.merkleNodes(completedBy: 0..<300) == nodes)
+        #expect(try await store.merkleSize() == 300)
+        #expect(try await store.root(size: 300) == root)
+        #expect(try await store.root(size: 129) == AuditMerkle.root(leafHashes: Array(try await leaves(store)[..<129])))
+        #expect(try await store.verifyLog(publicKey: nil).ok)
+        _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 7)))
+        #expect(try await store.root(size: 305) == AuditMerkle.root(leafHashes: try await leaves(store)))
+        try await store.close()
+        let check = try await directory.rawConnection()
+        let rows = try await check.query("SELECT count(*) AS n, min(pos) AS first, max(pos) AS last FROM merkle_nodes")
+        try await check.close()
+        #expect(rows.first?.column("n")?.integer == 2 * 305 - 305.nonzeroBitCount)
+        #expect(rows.first?.column("first")?.integer == 0)
+        #expect(rows.first?.column("last")?.integer == 2 * 305 - 305.nonzeroBitCount - 1)
     }
 
     @Test func hashSourceNamesAMissingSubtree() async throws {

@@ -139,7 +139,7 @@ import Testing
                 "UPDATE events SET canonical = x'00' WHERE seq = 12",
                 "DELETE FROM retention_anchors",
                 "UPDATE retention_anchors SET seq = 12",
-                "DELETE FROM merkle_nodes WHERE level = 0 AND idx = 2",
+                "DELETE FROM merkle_nodes WHERE pos = \(AuditMerkleNodeID(level: 0, index: 2).position)",
                 // An anchor must name a stored event by its hash…
                 "INSERT INTO retention_anchors (seq, hash, received_at, subtree_hashes, removed_at) SELECT seq, zeroblob(32), received_at, x'', 0 FROM events WHERE seq = 12",
                 // …after the newest anchor.
@@ -259,7 +259,7 @@ import Testing
                 [
                     "DROP TRIGGER retention_anchors_refuse_update", "DROP TRIGGER merkle_nodes_refuse_update",
                     "UPDATE retention_anchors SET subtree_hashes = zeroblob(32)",
-                    "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 3 AND idx = 0",
+                    "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = \(AuditMerkleNodeID(level: 3, index: 0).position)",
                 ]
             )
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey).problem)

@@ -39,8 +39,8 @@ struct TemporaryDirectory: Sendable {
 extension TemporaryDirectory {
     /// Turns a closed store back into what a store written before chain format v1 holds: every
     /// row's hash recomputed in format 0 from the chain start (the newest retention anchor, or
-    /// the genesis hash), no `chain_format` in `log_info`, no `chain_migration` table, schema
-    /// version 4.
+    /// the genesis hash), no `chain_format` in `log_info`, no `chain_migration` table, the Merkle
+    /// tree keyed by `(level, idx)`, schema version 4.
     func downgradeToChainFormatZero() async throws {
         let raw = try await rawConnection()
         do {
@@ -63,11 +63,35 @@ extension TemporaryDirectory {
             ] {
                 _ = try await raw.query(statement)
             }
+            try await Self.keyMerkleNodesByLevel(raw)
         } catch {
             try? await raw.close()
             throw error
         }
         try await raw.close()
+    }
+}
+
+extension TemporaryDirectory {
+    /// Puts `merkle_nodes` back the way schema versions 3 to 6 kept it: keyed by `(level, idx)`,
+    /// with the same rows and the same append-only triggers.
+    static func keyMerkleNodesByLevel(_ raw: SQLiteConnection) async throws {
+        let rows = try await raw.query("SELECT pos, hash FROM merkle_nodes ORDER BY pos")
+        for statement in [
+            "DROP TABLE merkle_nodes",
+            "CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            "CREATE TRIGGER merkle_nodes_refuse_update BEFORE UPDATE ON merkle_nodes BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            "CREATE TRIGGER merkle_nodes_refuse_delete BEFORE DELETE ON merkle_nodes BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ] {
+            _ = try await raw.query(statement)
+        }
+        for row in rows {
+            let id = AuditMerkleNodeID(position: Int64(row.column("pos")!.integer!))
+            _ = try await raw.query(
+                "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                [.integer(id.level), .integer(Int(id.index)), row.column("hash")!]
+            )
+        }
     }
 }
 

@@ -74,7 +74,10 @@ import Testing
             try await fill(store)
             try await raw(
                 directory,
-                ["DROP TRIGGER merkle_nodes_refuse_update", "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 9"]
+                [
+                    "DROP TRIGGER merkle_nodes_refuse_update",
+                    "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = \(AuditMerkleNodeID(level: 0, index: 9).position)",
+                ]
             )
             let problem = try #require(try await store.verifyLog(publicKey: signer.publicKey, pageSize: 4).problem)
             #expect(problem.seq == 10)
@@ -93,7 +96,7 @@ import Testing
                 directory,
                 [
                     "DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 17",
-                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > 17",
+                    "DROP TRIGGER merkle_nodes_refuse_delete", "DELETE FROM merkle_nodes WHERE pos >= \(AuditMerkleNodeID.firstPosition(ofLeaf: 17))",
                     "DROP TRIGGER checkpoints_refuse_delete", "DELETE FROM checkpoints WHERE tree_size > 17",
                 ]
             )

@@ -57,7 +57,10 @@ import Testing
             try await fill(store)
             try await raw(
                 directory,
-                ["DROP TRIGGER merkle_nodes_refuse_update", "UPDATE merkle_nodes SET hash = x'01' WHERE level = 0 AND idx = 4"]
+                [
+                    "DROP TRIGGER merkle_nodes_refuse_update",
+                    "UPDATE merkle_nodes SET hash = x'01' WHERE pos = \(AuditMerkleNodeID(level: 0, index: 4).position)",
+                ]
             )
             let leaf = await #expect(throws: AuditTrailError.self) { try await store.hash(level: 0, index: 4) }
             #expect(leaf?.code == .tampered)

@@ -52,6 +52,31 @@ import Testing
         #expect(AuditMerkleNodeID(level: 2, index: 1).leaves == 4..<8)
     }
 
+    /// A store keyed by ``AuditMerkleNodeID/position`` appends at its end: the builder's nodes,
+    /// in the order it hands them out, are positions 0, 1, 2, …, and each leaf starts at
+    /// `firstPosition(ofLeaf:)`; decoding a position gives the node back, also far out.
+    @Test func positionsAreTheOrderTheBuilderCompletesSubtrees() {
+        var builder = AuditMerkleTreeBuilder()
+        var next: Int64 = 0
+        for (leaf, hash) in Self.leafHashes(2_100).enumerated() {
+            #expect(AuditMerkleNodeID.firstPosition(ofLeaf: Int64(leaf)) == next, "leaf \(leaf)")
+            for node in builder.append(leafHash: hash) {
+                #expect(node.id.position == next, "node \(node.id)")
+                #expect(AuditMerkleNodeID(position: next) == node.id, "position \(next)")
+                next += 1
+            }
+        }
+        #expect(AuditMerkleNodeID(level: 2, index: 0).position == 6)
+        for leaf: Int64 in [(1 << 40) - 1, 1 << 40, 999_999_999_999, (1 << 52) + 12_345] {
+            for level in 0...(leaf + 1).trailingZeroBitCount {
+                let id = AuditMerkleNodeID(level: level, index: ((leaf + 1) >> level) - 1)
+                #expect(AuditMerkleNodeID(position: id.position) == id, "\(id)")
+                #expect(id.position == AuditMerkleNodeID.firstPosition(ofLeaf: leaf) + Int64(level))
+            }
+            #expect(AuditMerkleNodeID(position: AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1) - 1).leaves.upperBound == leaf + 1)
+        }
+    }
+
     @Test func statelessAppendMatchesTheBuilder() async throws {
         var tree = AuditMerkleMemoryTree()
         for (index, leaf) in Self.leafHashes(130).enumerated() {
