@@ -1,4 +1,3 @@
-import Crypto
 
 /// An API key's public record (never the secret).
 public struct AuditAPIKey: Sendable, Hashable {
@@ -49,9 +48,21 @@ public struct AuditAPIKey: Sendable, Hashable {
         try r.throwIfFailed()
     }
 
-    /// The stored form of a secret: hex SHA-256.
+    /// The stored form of a secret: hex SHA-256 (``digest(secret:)`` in hex).
     public static func hash(secret: String) -> String {
-        AuditHex.string(SHA256.hash(data: Array(secret.utf8)))
+        digest(secret: secret).hex
+    }
+
+    /// SHA-256 of a secret's UTF-8 bytes, read in place: what a server compares and caches per
+    /// request without making a string of the secret or of its hash.
+    public static func digest(secret: some StringProtocol) -> AuditHash {
+        var secret = String(secret)
+        return secret.withUTF8 { digest(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// SHA-256 of the UTF-8 bytes of a secret.
+    public static func digest(utf8 bytes: UnsafeRawBufferPointer) -> AuditHash {
+        AuditSHA256.hash(bytes, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 }
 

@@ -64,16 +64,19 @@ package enum AuditRequestInput {
 
     /// Reads the body up to `limit` bytes; more is a 413 naming `field` (never buffers unbounded).
     package static func body(_ request: Request, limit: Int, field: String) async throws -> ByteBuffer {
-        let tooLarge = AuditTrailError(
-            .tooLarge,
-            "\(field): larger than \(limit) bytes",
-            fieldErrors: [.init(field: field, message: "must be at most \(limit) bytes")]
-        )
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge }
+        // Made only when thrown: a request that fits builds no message.
+        func tooLarge() -> AuditTrailError {
+            AuditTrailError(
+                .tooLarge,
+                "\(field): larger than \(limit) bytes",
+                fieldErrors: [.init(field: field, message: "must be at most \(limit) bytes")]
+            )
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw tooLarge() }
         do {
             return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw tooLarge
+            throw tooLarge()
         }
     }
 

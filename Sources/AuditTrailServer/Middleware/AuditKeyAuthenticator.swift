@@ -7,6 +7,8 @@ import Synchronization
 
 /// Turns a presented API key into a principal: hashes it, looks the hash up in the key store and
 /// caches positive answers briefly, so that the ingest hot path does not touch SQLite per request.
+/// The key is hashed where the header holds it and the cache is keyed by the 32-byte hash: no
+/// string of the secret or of its hash per request (the hex form only for a store look-up).
 ///
 /// The cache is a `Mutex` held only for dictionary work, never across an `await`. Revocation
 /// through the API calls ``invalidate(keyID:)``, which clears the key at once; a lookup that was
@@ -18,13 +20,13 @@ final class AuditKeyAuthenticator: Sendable {
     }
 
     private struct Cache {
-        var entries: [String: Entry] = [:]
+        var entries: [AuditHash: Entry] = [:]
         var generation: UInt64 = 0
     }
 
     private let keys: any AuditKeyStore
-    private let environmentAdminHash: String?
-    private let metricsKeyHash: String?
+    private let environmentAdminHash: AuditHash?
+    private let metricsKeyHash: AuditHash?
     private let lifetime: Duration
     private let cache = Mutex(Cache())
     private let clock = ContinuousClock()
@@ -40,8 +42,8 @@ final class AuditKeyAuthenticator: Sendable {
 
     init(keys: any AuditKeyStore, environmentAdminKey: String?, metricsKey: String? = nil, cacheMilliseconds: Int64) {
         self.keys = keys
-        self.environmentAdminHash = environmentAdminKey.map { AuditAPIKey.hash(secret: $0) }
-        self.metricsKeyHash = metricsKey.map { AuditAPIKey.hash(secret: $0) }
+        self.environmentAdminHash = environmentAdminKey.map { AuditAPIKey.digest(secret: $0) }
+        self.metricsKeyHash = metricsKey.map { AuditAPIKey.digest(secret: $0) }
         self.lifetime = .milliseconds(max(0, min(cacheMilliseconds, 2000)))
     }
 
@@ -54,19 +56,19 @@ final class AuditKeyAuthenticator: Sendable {
     /// - Throws: ``AuditProblem`` 401 for no key or an unknown or revoked one, 403 for a key of
     ///   another role.
     func requireMetricsReader(_ headers: HTTPFields) async throws {
-        guard let secret = Self.presentedKey(in: headers) else {
+        guard let digest = Self.presentedKeyDigest(in: headers) else {
             throw AuditProblem.unauthorized("/metrics needs the metrics key or an admin key: Authorization: Bearer <key> or X-API-Key: <key>")
         }
-        if let metricsKeyHash, AuditAPIKey.hash(secret: secret) == metricsKeyHash { return }
-        guard let principal = try await principal(forSecret: secret) else { throw AuditProblem.unauthorized("the API key is unknown or revoked") }
+        if let metricsKeyHash, digest == metricsKeyHash { return }
+        guard let principal = try await principal(forDigest: digest) else { throw AuditProblem.unauthorized("the API key is unknown or revoked") }
         guard principal.role == .admin else {
             throw AuditProblem.forbidden("a key with the \(principal.role.rawValue) role cannot read /metrics (the metrics key or an admin key can)")
         }
     }
 
-    /// The principal for `secret`, or nil when no active key matches.
-    func principal(forSecret secret: String) async throws -> AuditPrincipal? {
-        let hash = AuditAPIKey.hash(secret: secret)
+    /// The principal of the key whose SHA-256 is `hash` (``AuditAPIKey/digest(secret:)``), or nil
+    /// when no active key matches.
+    func principal(forDigest hash: AuditHash) async throws -> AuditPrincipal? {
         if let environmentAdminHash, hash == environmentAdminHash { return Self.environmentAdmin }
         let now = clock.now
         let (cached, generation) = cache.withLock { cache -> (AuditPrincipal?, UInt64) in
@@ -74,7 +76,7 @@ final class AuditKeyAuthenticator: Sendable {
             return (nil, cache.generation)
         }
         if let cached { return cached }
-        guard let key = try await keys.key(secretHash: hash), key.revokedAt == nil else { return nil }
+        guard let key = try await keys.key(secretHash: hash.hex), key.revokedAt == nil else { return nil }
         let principal = AuditPrincipal(key: key)
         let expires = clock.now.advanced(by: lifetime)
         cache.withLock { cache in
@@ -97,16 +99,33 @@ final class AuditKeyAuthenticator: Sendable {
         }
     }
 
-    /// The key presented in `Authorization: Bearer …` or `X-API-Key`, if any.
-    static func presentedKey(in headers: HTTPFields) -> String? {
+    /// The SHA-256 of the key presented in `Authorization: Bearer …` or `X-API-Key`, if any,
+    /// hashed where the header holds it.
+    static func presentedKeyDigest(in headers: HTTPFields) -> AuditHash? {
         if let authorization = headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = parts[1].drop(while: { $0 == " " })
-                if !token.isEmpty, !token.contains(" ") { return String(token) }
+            var value = authorization
+            let digest = value.withUTF8 { bytes -> AuditHash? in
+                bearerToken(in: UnsafeRawBufferPointer(bytes)).map { AuditAPIKey.digest(utf8: UnsafeRawBufferPointer(rebasing: $0)) }
             }
+            if let digest { return digest }
         }
-        if let name = HTTPField.Name("X-API-Key"), let key = headers[name], !key.isEmpty { return key }
+        if let key = headers[apiKeyField], !key.isEmpty { return AuditAPIKey.digest(secret: key) }
         return nil
+    }
+
+    /// `X-API-Key`.
+    static let apiKeyField = HTTPField.Name("X-API-Key")!
+
+    /// The token of `Bearer <token>` (the scheme in any case, spaces after it skipped; a token
+    /// is non-empty and holds no space), or nil.
+    static func bearerToken(in value: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer>? {
+        let scheme = "bearer".utf8
+        guard value.count > scheme.count + 1, value[scheme.count] == UInt8(ascii: " ") else { return nil }
+        for (offset, letter) in scheme.enumerated() where value[offset] | 0x20 != letter { return nil }
+        var start = scheme.count + 1
+        while start < value.count, value[start] == UInt8(ascii: " ") { start += 1 }
+        let token = value[start...]
+        guard !token.isEmpty, !token.contains(UInt8(ascii: " ")) else { return nil }
+        return token
     }
 }

@@ -14,10 +14,10 @@ struct AuditKeyMiddleware: RouterMiddleware {
     let keyAddresses: AuditKeyAddressWatch?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let secret = AuditKeyAuthenticator.presentedKey(in: request.headers) else {
+        guard let digest = AuditKeyAuthenticator.presentedKeyDigest(in: request.headers) else {
             throw AuditProblem.unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key: <key>")
         }
-        guard let principal = try await authenticator.principal(forSecret: secret) else {
+        guard let principal = try await authenticator.principal(forDigest: digest) else {
             throw AuditProblem.unauthorized("the API key is unknown or revoked")
         }
         if let keyAddresses, let address = context.remoteAddress?.ipAddress {

@@ -90,6 +90,34 @@ import Testing
         }
     }
 
+    /// The scheme in any case and spaces before the token pass; no token, a token with a space,
+    /// another scheme, an empty `X-API-Key` or one byte off do not (401). A key created over the
+    /// API and one stored by the CLI's hash (`AuditAPIKey.hash`) both authenticate.
+    @Test func authorizationHeaderForms() async throws {
+        try await withServer { _, api in
+            let created = try await api.createKey(role: "admin").secret
+            var forms: [(String, HTTPFields, HTTPResponse.Status)] = [
+                ("lower-case scheme", [.authorization: "bearer \(created)"], .ok),
+                ("upper-case scheme, spaces", [.authorization: "BEARER    \(created)"], .ok),
+                ("environment key", [.authorization: "Bearer \(adminSecret)"], .ok),
+                ("no token", [.authorization: "Bearer"], .unauthorized),
+                ("only spaces", [.authorization: "Bearer    "], .unauthorized),
+                ("a space inside", [.authorization: "Bearer \(created) x"], .unauthorized),
+                ("another scheme", [.authorization: "Basic \(created)"], .unauthorized),
+                ("scheme glued", [.authorization: "Bearer_\(created)"], .unauthorized),
+                ("one byte off", [.authorization: "Bearer \(created.dropLast())x"], .unauthorized),
+                ("empty X-API-Key", [HTTPField.Name("X-API-Key")!: ""], .unauthorized),
+            ]
+            forms.append(("X-API-Key", [HTTPField.Name("X-API-Key")!: created], .ok))
+            for (name, headers, status) in forms {
+                #expect(try await api.send(.get, "/v1/severities", key: nil, headers: headers).status == status, "\(name)")
+            }
+        }
+        // SHA-256("abc"), FIPS 180-2: the stored form is the hex of the digest the server compares.
+        #expect(AuditAPIKey.hash(secret: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(AuditAPIKey.digest(secret: "abc".dropFirst(0)).hex == AuditAPIKey.hash(secret: "abc"))
+    }
+
     @Test(arguments: TestStore.available) func revocationTakesEffectAtOnceDespiteTheCache(_ store: TestStore) async throws {
         try await withServer(on: store) { _, api in
             let writer = try await api.createKey(role: "writer")
