@@ -1,4 +1,5 @@
 import CAuditProcess
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -33,18 +34,26 @@ struct AuditHeapTrimmer: Service {
 
 /// The process-wide allocator settings of `audittrail serve`.
 public enum AuditServerMemory {
-    /// Caps glibc's malloc arenas at `count` (default 2) unless `MALLOC_ARENA_MAX` is set (glibc
-    /// then reads it itself). By default glibc makes up to eight arenas per core as threads
-    /// contend; each keeps what its threads freed, so transient buffers (queries, stats, exports,
-    /// index merges) left free memory spread over a dozen arenas that `malloc_trim` could not return
-    /// while live blocks sat among it. Two arenas halved the free part in a 15-minute soak
-    /// (README, "Memory"). Call it first thing in `main`, before threads allocate.
+    /// Caps glibc's malloc arenas at `count` (default ``defaultArenas``) unless `MALLOC_ARENA_MAX`
+    /// is set (glibc then reads it itself). By default glibc makes up to eight arenas per core as
+    /// threads contend; each keeps what its threads freed, so transient buffers (queries, stats,
+    /// exports, index merges) leave free memory spread over the arenas, which the 30-s
+    /// `malloc_trim` returns. The cap was two: a quarter less free memory in a 15-minute soak, but
+    /// under batch POSTs the server's ~10 busy threads then queued on two arenas' locks (an event
+    /// is allocated on a request's thread and freed on the index's): 52–76k events/s against
+    /// 77–83k with eight, 31 against 21 µs of CPU an event (README, "Memory"). Call it first thing
+    /// in `main`, before threads allocate.
     /// - Returns: whether the cap was set here.
     @discardableResult
-    public static func limitArenas(_ count: Int = 2, environment: [String: String]) -> Bool {
+    public static func limitArenas(_ count: Int = defaultArenas, environment: [String: String]) -> Bool {
         guard environment["MALLOC_ARENA_MAX"] == nil else { return false }
         return caudit_heap_limit_arenas(Int32(count)) == 1
     }
+
+    /// Eight, or two per core on a machine with more than four: about one per thread that
+    /// allocates at once (the request threads, the event loops, the store's writer, reader and
+    /// upkeep threads).
+    public static var defaultArenas: Int { max(8, 2 * ProcessInfo.processInfo.activeProcessorCount) }
 
     /// For a process that appends in bulk (the in-process ingest benchmark; an app embedding the
     /// writer that logs in large batches): lets glibc keep up to `trimMiB` free at an arena's top
