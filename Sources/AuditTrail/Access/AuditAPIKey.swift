@@ -1,4 +1,3 @@
-
 /// An API key's public record (never the secret).
 public struct AuditAPIKey: Sendable, Hashable {
     public var id: String
