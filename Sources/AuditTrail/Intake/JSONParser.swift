@@ -133,8 +133,8 @@ public enum JSONParser {
 
         /// Reads the object that starts here member by member without building it: `body` gets
         /// each key and must read exactly its value (at nesting `depth + 1`). Duplicate keys are
-        /// rejected as ``parseObject(depth:)`` rejects them (a hash set: O(1) per key), and so
-        /// are more than ``Limits/maxObjectMembers`` members.
+        /// rejected as ``parseObject(depth:)`` rejects them (``SeenKeys``: O(1) per key past the
+        /// first 16), and so are more than ``Limits/maxObjectMembers`` members.
         mutating func members(depth: Int, _ body: (inout Parser, String) throws(AuditTrailError) -> Void) throws(AuditTrailError) {
             guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
             guard peek == UInt8(ascii: "{") else { throw error("expected an object") }
@@ -144,7 +144,7 @@ public enum JSONParser {
                 index += 1
                 return
             }
-            var keys = Set<String>(minimumCapacity: 16)
+            var keys = SeenKeys()
             while true {
                 skipWhitespace()
                 guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -155,7 +155,7 @@ public enum JSONParser {
                 index += 1
                 skipWhitespace()
                 try body(&self, key)
-                guard keys.insert(key).inserted else { throw error("duplicate key \"\(key.prefix(64))\"") }
+                guard keys.insert(key) else { throw error("duplicate key \"\(key.prefix(64))\"") }
                 try checkValueEnd()
                 skipWhitespace()
                 guard let next = peek else { throw error("unexpected end of input") }
@@ -377,6 +377,30 @@ public enum JSONParser {
             if isInteger, let int = Int64(text) { return .int(int) }
             guard let double = Double(text), double.isFinite else { throw error("number out of range") }
             return .double(double)
+        }
+    }
+}
+
+extension JSONParser {
+    /// The keys of one object read so far, for the duplicate-key check: the first 16 in place
+    /// (an event's objects are small: no allocation and no hashing per key), any more in a set,
+    /// so a hostile object of many members still costs O(1) per key.
+    struct SeenKeys {
+        private var few = InlineArray<16, String>(repeating: "")
+        private var more: Set<String> = []
+        private(set) var count = 0
+
+        /// Adds `key`; false when it was already there.
+        mutating func insert(_ key: String) -> Bool {
+            let length = key.utf8.count
+            for index in 0..<min(count, 16) where few[index].utf8.count == length && few[index] == key { return false }
+            if count < 16 {
+                few[count] = key
+            } else if !more.insert(key).inserted {
+                return false
+            }
+            count += 1
+            return true
         }
     }
 }

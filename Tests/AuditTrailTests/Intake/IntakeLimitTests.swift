@@ -76,6 +76,34 @@ import Testing
         #expect(duplicate?.message.contains("duplicate key \"action\"") == true)
     }
 
+    /// The streaming reader keeps an object's first 16 keys in place and the rest in a set: a
+    /// duplicate is found wherever its twin is (among the first 16, past them, across the two),
+    /// keys of one length that differ pass, and an escaped key equals its plain form.
+    @Test(
+        arguments: [
+            (3, 9, true), (0, 15, true), (15, 16, true), (2, 20, true), (17, 30, true), (16, 40, true), (-1, -1, false),
+        ] as [(Int, Int, Bool)]
+    )
+    func duplicateKeysAreFoundAmongTheFirstSixteenAndPastThem(first: Int, second: Int, duplicate: Bool) {
+        // 41 keys of one length ("k10" … "k50"); key `second` repeats key `first`.
+        var keys = (10...50).map { "k\($0)" }
+        if duplicate { keys[second] = keys[first] }
+        let text = Array(("{" + keys.map { #""\#($0)":0"# }.joined(separator: ",") + "}").utf8)
+        let error = caughtError { () throws(AuditTrailError) in
+            try JSONParser.read(text) { (parser: inout JSONParser.Parser) throws(AuditTrailError) in
+                try parser.members(depth: 0) { (parser: inout JSONParser.Parser, _: String) throws(AuditTrailError) in
+                    _ = try parser.parseValue(depth: 1)
+                }
+            }
+        }
+        #expect((error != nil) == duplicate, "\(first) \(second)")
+        if duplicate { #expect(error?.message.contains("duplicate key \"\(keys[first])\"") == true) }
+        let escaped = caughtError { () throws(AuditTrailError) in
+            try AuditEventInput(jsonBytes: Array(#"{"action":"doc.view","\u0061ction":"doc.edit"}"#.utf8))
+        }
+        #expect(escaped?.message.contains("duplicate key \"action\"") == true)
+    }
+
     @Test func objectsPastTheMemberLimitAreRefusedWhileReading() {
         let limit = AuditEventValidator.Configuration().maxObjectMembers
         #expect(caughtError { () throws(AuditTrailError) in try AuditEventInput(jsonBytes: Self.metadataWithMembers(limit)) } == nil)
