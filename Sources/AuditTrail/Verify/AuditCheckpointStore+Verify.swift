@@ -31,10 +31,11 @@ extension AuditCheckpointStore {
         let anchor = try await retentionAnchor()
         let start = anchor?.chainStart ?? AuditChainHead(seq: 0, hash: AuditChain.genesis)
         // In this order, so that appends and checkpoints made meanwhile by a running server
-        // never look like truncation: every checkpoint read is at most the head read after it.
+        // never look like truncation: every checkpoint read, and the stored tree's size (its
+        // nodes commit with their events), is at most the head read after it.
         let latestSigned = try await latestCheckpoint()
-        let head = try await head()
         let storedSize = try await merkleSize()
+        let head = try await head()
         var walk = AuditLogWalk(head: head, storedSize: storedSize, publicKey: publicKey, pinned: pinned, start: start)
         func finish(_ problem: AuditChainVerifier.Problem?) -> AuditLogVerification {
             AuditLogVerification(
@@ -56,6 +57,16 @@ extension AuditCheckpointStore {
                     seq: head.seq + 1,
                     kind: .truncated,
                     detail: "checkpoint at tree size \(latest.treeSize) is signed, but the log ends at seq \(head.seq)"
+                )
+            )
+        }
+        // A stored tree over more leaves than the log has rows: rows were removed behind its back.
+        if storedSize > head.seq {
+            return finish(
+                .init(
+                    seq: head.seq + 1,
+                    kind: .truncated,
+                    detail: "the log's Merkle tree holds \(storedSize) leaves, but the log ends at seq \(head.seq)"
                 )
             )
         }

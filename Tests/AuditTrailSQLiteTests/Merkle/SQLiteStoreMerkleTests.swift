@@ -224,6 +224,39 @@ import Testing
             #expect(error?.code == .notFound)
             #expect(error?.message.contains("level 2, index 0") == true)
             #expect(try await store.hashes([.init(level: 1, index: 0), .init(level: 0, index: 2)]).count == 2)
+            // Subtrees no tree holds (no position) are not found, not a crash.
+            for id in [AuditMerkleNodeID(level: 0, index: -5), .init(level: 70, index: 0), .init(level: 3, index: .max), .init(level: -1, index: 0)] {
+                let missing = await #expect(throws: AuditTrailError.self) { _ = try await store.hashes([.init(level: 0, index: 0), id]) }
+                #expect(missing?.code == .notFound, "\(id)")
+            }
+        }
+    }
+
+    /// A row planted far past the tree (any position up to the largest integer) makes the stored
+    /// tree look larger than the log, which `verifyLog` reports as rows gone; nothing traps. So do
+    /// the newest events removed with their nodes left in place.
+    @Test func aPlantedRowPastTheTreeIsReportedNotATrap() async throws {
+        for position in [Int64.max, AuditMerkleNodeID.maximumPosition, 1_000] {
+            try await withTemporaryStore { store, directory in
+                _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 5, seed: 1)))
+                let raw = try await directory.rawConnection()
+                _ = try await raw.query("INSERT INTO merkle_nodes (pos, hash) VALUES (\(position), zeroblob(32))")
+                try await raw.close()
+                #expect(try await store.merkleSize() > 5)
+                let problem = try #require(try await store.verifyLog(publicKey: nil).problem, "position \(position)")
+                #expect(problem.kind == .truncated, "\(problem)")
+                #expect(problem.seq == 6)
+            }
+        }
+        try await withTemporaryStore { store, directory in
+            _ = try await store.append(AuditFixtures.prepare(AuditFixtures.events(count: 9, seed: 2)))
+            let raw = try await directory.rawConnection()
+            for statement in ["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq > 7"] { _ = try await raw.query(statement) }
+            try await raw.close()
+            let problem = try #require(try await store.verifyLog(publicKey: nil).problem)
+            #expect(problem.kind == .truncated)
+            #expect(problem.seq == 8)
+            #expect(problem.detail.contains("holds 9 leaves, but the log ends at seq 7"))
         }
     }
 }
