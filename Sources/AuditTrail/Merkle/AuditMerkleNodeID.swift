@@ -50,9 +50,33 @@ public struct AuditMerkleNodeID: Sendable, Hashable, CustomStringConvertible {
         precondition((0...Self.maximumPosition).contains(position), "no Merkle subtree at position \(position)")
         // The completing leaf m is the largest with firstPosition(m) ≤ position; every m up to
         // (position + 1) / 2 qualifies (firstPosition(m) ≤ 2m − 1), and none past (position + 64) / 2.
-        var leaf = (position + 1) / 2
-        while Self.firstPosition(ofLeaf: leaf + 1) <= position { leaf += 1 }
-        let level = Int(position - Self.firstPosition(ofLeaf: leaf))
-        self.init(level: level, index: ((leaf + 1) >> level) - 1)
+        var positions = AscendingPositions(fromLeaf: (position + 1) / 2)
+        self = positions.id(at: position)
+    }
+
+    /// Decodes positions that only go up, from leaf `fromLeaf`'s on, moving the completing leaf
+    /// forward instead of searching for it: how a store reads a range scan of positions.
+    public struct AscendingPositions: Sendable {
+        private var leaf: Int64
+        private var start: Int64
+        private var next: Int64
+
+        public init(fromLeaf leaf: Int64) {
+            self.leaf = leaf
+            start = AuditMerkleNodeID.firstPosition(ofLeaf: leaf)
+            next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
+        }
+
+        /// The subtree at `position`, which is at least the first position of the starting leaf
+        /// and at least every position decoded before.
+        public mutating func id(at position: Int64) -> AuditMerkleNodeID {
+            while position >= next {
+                leaf += 1
+                start = next
+                next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
+            }
+            let level = Int(position - start)
+            return AuditMerkleNodeID(level: level, index: ((leaf + 1) >> level) - 1)
+        }
     }
 }

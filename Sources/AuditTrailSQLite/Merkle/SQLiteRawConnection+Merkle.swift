@@ -50,25 +50,18 @@ extension SQLiteRawConnection {
             stored.hashes.reserveCapacity(AuditHash.byteCount * range.indices.count)
             return stored
         }
-        // The rows come in position order: the completing leaf only moves forward.
-        var leaf = leaves.lowerBound
-        var start = AuditMerkleNodeID.firstPosition(ofLeaf: leaf)
-        var next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
+        // The rows come in position order.
+        var positions = AuditMerkleNodeID.AscendingPositions(fromLeaf: leaves.lowerBound)
         try run(
             "SELECT pos, hash FROM merkle_nodes WHERE pos >= ? AND pos < ? ORDER BY pos",
             bind: { b in
-                b.integer(1, start)
+                b.integer(1, AuditMerkleNodeID.firstPosition(ofLeaf: leaves.lowerBound))
                 b.integer(2, AuditMerkleNodeID.firstPosition(ofLeaf: leaves.upperBound))
             },
             row: { row in
                 guard let position = row.integer(0) else { return }
-                while position >= next {
-                    leaf += 1
-                    start = next
-                    next = AuditMerkleNodeID.firstPosition(ofLeaf: leaf + 1)
-                }
-                let level = Int(position - start)
-                row.withBytes(1) { levels[level - lowest].append(index: ((leaf + 1) >> level) - 1, hash: $0) }
+                let id = positions.id(at: position)
+                row.withBytes(1) { levels[id.level - lowest].append(index: id.index, hash: $0) }
             }
         )
         return levels

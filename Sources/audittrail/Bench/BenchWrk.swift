@@ -27,9 +27,13 @@ enum BenchWrk {
 
     /// A wrk script that POSTs `body` as JSON with `secret` as the bearer key.
     static func postScript(body: String, secret: String) -> String {
+        postHeaders(secret: secret) + "\nwrk.body = \(literal(body))"
+    }
+
+    /// The lines every POST script starts with: the method, JSON, the bearer key.
+    private static func postHeaders(secret: String) -> String {
         """
         wrk.method = "POST"
-        wrk.body = \(literal(body))
         wrk.headers["Content-Type"] = "application/json"
         wrk.headers["Authorization"] = "Bearer \(secret)"
         """
@@ -43,17 +47,15 @@ enum BenchWrk {
     /// A wrk script that POSTs `bodies` as JSON in turn (one per request, round robin) with
     /// `secret` as the bearer key.
     static func postScript(bodies: [String], secret: String) -> String {
-        """
-        wrk.method = "POST"
-        wrk.headers["Content-Type"] = "application/json"
-        wrk.headers["Authorization"] = "Bearer \(secret)"
-        local bodies = {\(bodies.map(literal).joined(separator: ",\n"))}
-        local next = 0
-        request = function()
-          next = next % #bodies + 1
-          return wrk.format(nil, nil, nil, bodies[next])
-        end
-        """
+        postHeaders(secret: secret) + """
+
+            local bodies = {\(bodies.map(literal).joined(separator: ",\n"))}
+            local next = 0
+            request = function()
+              next = next % #bodies + 1
+              return wrk.format(nil, nil, nil, bodies[next])
+            end
+            """
     }
 
     /// ``run(_:_:)`` waiting for wrk on a thread of its own, not on one of Swift's cooperative
